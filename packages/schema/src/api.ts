@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { LEVELS } from './severity.ts';
+import { LogRecord } from './log-record.ts';
+
+/** Every error the HTTP services answer with: a stable code, a message for people, the field at fault. */
+export const ApiError = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional(),
+    position: z.number().int().optional(),
+  }),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** Answer to an ingest request: what was kept, what was refused and why, record by record. */
+export const IngestResponse = z.object({
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
+});
+export type IngestResponse = z.infer<typeof IngestResponse>;
+
+const levelList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(LEVELS)));
+const serviceList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)));
+
+/** Filters shared by the search, histogram, facets and tail endpoints (query-string form). */
+export const LogFilterQuery = z.object({
+  from: z.string().default('now-15m'),
+  to: z.string().default('now'),
+  service: serviceList,
+  level: levelList,
+  q: z.string().max(4096).default(''),
+});
+export type LogFilterQuery = z.infer<typeof LogFilterQuery>;
+
+export const LogSearchQuery = LogFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+});
+export type LogSearchQuery = z.infer<typeof LogSearchQuery>;
+
+/** One page of records, newest first; `next_cursor` continues after the last one. */
+export const LogPage = z.object({
+  records: z.array(LogRecord),
+  next_cursor: z.string().nullable(),
+});
+export type LogPage = z.infer<typeof LogPage>;
+
+export const HistogramQuery = LogFilterQuery.extend({
+  /** Number of buckets wanted; the bucket width is rounded to a readable step. */
+  buckets: z.coerce.number().int().min(1).max(1000).default(60),
+});
+export type HistogramQuery = z.infer<typeof HistogramQuery>;
+
+export const Histogram = z.object({
+  interval_ms: z.number().int(),
+  buckets: z.array(z.object({ time: z.string(), counts: z.record(z.string(), z.number().int()) })),
+});
+export type Histogram = z.infer<typeof Histogram>;
+
+export const FacetsQuery = LogFilterQuery.extend({
+  /** Attribute keys whose top values are wanted besides service and level. */
+  attribute: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1).max(256)).max(10)),
+  size: z.coerce.number().int().min(1).max(100).default(10),
+});
+export type FacetsQuery = z.infer<typeof FacetsQuery>;
+
+export const Facets = z.object({
+  facets: z.array(z.object({ field: z.string(), values: z.array(z.object({ value: z.string(), count: z.number().int() })) })),
+});
+export type Facets = z.infer<typeof Facets>;

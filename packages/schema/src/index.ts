@@ -1,0 +1,6 @@
+export { LEVELS, LEVEL_SPELLINGS, levelFromText, levelFromSeverityNumber, levelFromPinoNumber, severityNumberOf, type Level } from './severity.ts';
+export { parseTimestamp, formatTimestamp, nowNs, parseTimeExpression } from './time.ts';
+export { flattenAttributes, type FlattenProblem } from './attributes.ts';
+export { LIMITS } from './limits.ts';
+export { LogRecord, LogRecordInput, normalizeRecord, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
+export { ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets } from './api.ts';

@@ -1,0 +1,17 @@
+/** Intake limits, modelled on hosted log intakes; each violation is a per-record or per-request error. */
+export const LIMITS = Object.freeze({
+  /** Uncompressed bytes in one ingest request. */
+  maxRequestBytes: 5 * 1024 * 1024,
+  /** Bytes of one record as sent (its JSON text). */
+  maxRecordBytes: 1024 * 1024,
+  /** Attributes per map after nested objects are flattened. */
+  maxAttributes: 256,
+  /** Characters in one attribute key, dotted path included. */
+  maxKeyLength: 256,
+  /** Nesting depth of attribute objects. */
+  maxDepth: 10,
+  /** Characters in a service name. */
+  maxServiceLength: 256,
+  /** Records in one request. */
+  maxRecordsPerRequest: 100_000,
+});

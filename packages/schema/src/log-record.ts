@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { flattenAttributes } from './attributes.ts';
+import { LIMITS } from './limits.ts';
+import { LEVELS, LEVEL_SPELLINGS, levelFromPinoNumber, levelFromSeverityNumber, levelFromText, severityNumberOf, type Level } from './severity.ts';
+import { formatTimestamp, parseTimestamp } from './time.ts';
+
+const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `must be ${length} lowercase hex digits`);
+
+/**
+ * A stored log record, after normalisation: the shape the store writes and the query API returns.
+ * Modelled on the OpenTelemetry log data model.
+ */
+export const LogRecord = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  timestamp: z.string().describe('RFC 3339, nanosecond precision, UTC'),
+  observed_timestamp: z.string(),
+  service: z.string(),
+  level: z.enum(LEVELS),
+  severity_text: z.string(),
+  severity_number: z.number().int().min(0).max(24),
+  body: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  resource: z.record(z.string(), z.string()),
+  trace_id: z.string(),
+  span_id: z.string(),
+});
+export type LogRecord = z.infer<typeof LogRecord>;
+
+const timeInput = z.union([z.string(), z.number()]);
+const objectInput = z.record(z.string(), z.unknown());
+
+/**
+ * The fields a client may send, with their accepted aliases (pino's `time`/`msg`/numeric `level`,
+ * OpenTelemetry's `body`/`severity_*`). Any other top-level key becomes an attribute.
+ */
+export const LogRecordInput = z.looseObject({
+  timestamp: timeInput.optional(),
+  time: timeInput.optional(),
+  observed_timestamp: timeInput.optional(),
+  service: z.string().min(1).max(LIMITS.maxServiceLength).optional(),
+  level: z.union([z.string(), z.number()]).optional(),
+  severity: z.union([z.string(), z.number()]).optional(),
+  severity_text: z.string().optional(),
+  severity_number: z.number().int().min(1).max(24).optional(),
+  message: z.unknown().optional(),
+  msg: z.unknown().optional(),
+  body: z.unknown().optional(),
+  attributes: objectInput.optional(),
+  resource: objectInput.optional(),
+  trace_id: hex(32).optional(),
+  span_id: hex(16).optional(),
+});
+export type LogRecordInput = z.infer<typeof LogRecordInput>;
+
+const KNOWN_FIELDS = new Set(Object.keys(LogRecordInput.shape));
+// Tenancy comes from the caller's credentials, so a payload's own idea of it is dropped.
+const IGNORED_FIELDS = new Set(['tenant', 'id']);
+
+/** One rejected record: its position in the request, the field at fault and why. */
+export interface RecordError {
+  index: number;
+  field: string;
+  message: string;
+}
+
+/** What the server, not the client, decides about a record. */
+export interface NormalizeContext {
+  tenant: string;
+  /** Receive time in epoch nanoseconds; the default timestamp. */
+  receivedNs: bigint;
+  newId: () => string;
+}
+
+export type NormalizeResult = { ok: true; record: LogRecord } | { ok: false; error: Omit<RecordError, 'index'> };
+
+const fail = (field: string, message: string): NormalizeResult => ({ ok: false, error: { field, message } });
+
+/** Pure apart from ctx.newId: validates one decoded record and normalises it into a LogRecord. */
+export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('(record)', 'must be a JSON object');
+  const parsed = LogRecordInput.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail(issue.path.map(String).join('.') || '(record)', issue.message);
+  }
+  const input = parsed.data;
+
+  const timestampIn = input.timestamp ?? input.time;
+  const timestampNs = timestampIn === undefined ? ctx.receivedNs : parseTimestamp(timestampIn);
+  if (timestampNs === undefined) return fail(input.timestamp !== undefined ? 'timestamp' : 'time', 'must be an RFC 3339 string or epoch milliseconds/nanoseconds');
+  const observedNs = input.observed_timestamp === undefined ? ctx.receivedNs : parseTimestamp(input.observed_timestamp);
+  if (observedNs === undefined) return fail('observed_timestamp', 'must be an RFC 3339 string or epoch milliseconds/nanoseconds');
+
+  const bodyIn = input.message ?? input.msg ?? input.body;
+  if (bodyIn === undefined || bodyIn === null || bodyIn === '') return fail('message', 'is required (also accepted as "msg" or "body")');
+  const body = typeof bodyIn === 'string' ? bodyIn : JSON.stringify(bodyIn);
+
+  const severity = resolveSeverity(input);
+  if ('error' in severity) return fail(severity.field, severity.error);
+
+  const extras: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_FIELDS.has(key) && !IGNORED_FIELDS.has(key)) extras[key] = (input as Record<string, unknown>)[key];
+  }
+  const attrs = flattenAttributes({ ...extras, ...input.attributes }, 'attributes');
+  if (attrs.problem) return fail(attrs.problem.path, attrs.problem.message);
+  const res = flattenAttributes(input.resource ?? {}, 'resource');
+  if (res.problem) return fail(res.problem.path, res.problem.message);
+
+  const service = input.service ?? res.attributes['service.name'];
+  if (!service) return fail('service', 'is required (or resource."service.name")');
+  if (service.length > LIMITS.maxServiceLength) return fail('service', `longer than ${LIMITS.maxServiceLength} characters`);
+
+  return {
+    ok: true,
+    record: {
+      id: ctx.newId(),
+      tenant: ctx.tenant,
+      timestamp: formatTimestamp(timestampNs),
+      observed_timestamp: formatTimestamp(observedNs),
+      service,
+      level: severity.level,
+      severity_text: severity.text,
+      severity_number: severity.number,
+      body,
+      attributes: attrs.attributes,
+      resource: res.attributes,
+      trace_id: input.trace_id ?? '',
+      span_id: input.span_id ?? '',
+    },
+  };
+}
+
+type Severity = { level: Level; text: string; number: number } | { field: string; error: string };
+
+function resolveSeverity(input: LogRecordInput): Severity {
+  const textField = input.severity_text !== undefined ? 'severity_text' : input.level !== undefined ? 'level' : 'severity';
+  const given = input.severity_text ?? input.level ?? input.severity;
+  if (given === undefined) {
+    if (input.severity_number === undefined) return { level: 'info', text: 'INFO', number: severityNumberOf('info') };
+    const level = levelFromSeverityNumber(input.severity_number)!;
+    return { level, text: level.toUpperCase(), number: input.severity_number };
+  }
+  if (typeof given === 'number') {
+    const level = levelFromPinoNumber(given) ?? levelFromSeverityNumber(given);
+    if (!level) return { field: textField, error: 'numeric levels must be pino-style (10, 20 … 60) or OpenTelemetry severity numbers (1–24)' };
+    return { level, text: level.toUpperCase(), number: input.severity_number ?? severityNumberOf(level) };
+  }
+  const level = levelFromText(given);
+  if (!level) return { field: textField, error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}` };
+  return { level, text: given, number: input.severity_number ?? severityNumberOf(level) };
+}

@@ -1,0 +1,35 @@
+/** Values bound to `{name:Type}` placeholders; never spliced into SQL text. */
+export type SqlParams = Record<string, string | number | bigint | boolean | readonly string[] | readonly number[]>;
+
+export interface InsertOptions {
+  /** Makes a retried insert of the same rows a no-op (ClickHouse insert_deduplication_token). */
+  dedupToken?: string;
+}
+
+/**
+ * The narrow port the log store needs from ClickHouse. Two adapters implement it with the same
+ * SQL: chdb in-process (embedded mode) and @clickhouse/client over HTTP (production).
+ */
+export interface ClickHouseTransport {
+  /** Runs a statement that returns no rows: DDL, INSERT … SELECT, OPTIMIZE. */
+  command(sql: string, params?: SqlParams): Promise<void>;
+  /** Runs a query and returns its rows, decoded from JSONEachRow. 64-bit integers arrive as strings. */
+  query<T>(sql: string, params?: SqlParams): Promise<T[]>;
+  /** Inserts rows given as JSONEachRow text into a database-qualified table. */
+  insertJsonEachRow(table: string, rows: string | Buffer, options?: InsertOptions): Promise<void>;
+  /** Cheap liveness check; rejects when the server cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Raised by a transport; `transient` tells the caller whether a retry can succeed. */
+export class StoreError extends Error {
+  readonly transient: boolean;
+  readonly clickhouseCode: number | undefined;
+  constructor(message: string, options: { transient: boolean; clickhouseCode?: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'StoreError';
+    this.transient = options.transient;
+    this.clickhouseCode = options.clickhouseCode;
+  }
+}
