@@ -28,7 +28,8 @@ export const LogRecord = z.object({
 export type LogRecord = z.infer<typeof LogRecord>;
 
 const timeInput = z.union([z.string(), z.number()]);
-const objectInput = z.record(z.string(), z.unknown());
+// z.custom keeps the caller's object as it is: z.record would silently drop keys like "__proto__".
+const objectInput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object');
 
 /**
  * The fields a client may send, with their accepted aliases (pino's `time`/`msg`/numeric `level`,
@@ -100,10 +101,11 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
   if ('error' in severity) return fail(severity.field, severity.error);
 
   const extras: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_FIELDS.has(key) && !IGNORED_FIELDS.has(key)) extras[key] = (input as Record<string, unknown>)[key];
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_FIELDS.has(key) && !IGNORED_FIELDS.has(key)) defineData(extras, key, (raw as Record<string, unknown>)[key]);
   }
-  const attrs = flattenAttributes({ ...extras, ...input.attributes }, 'attributes');
+  for (const key of Object.keys(input.attributes ?? {})) defineData(extras, key, input.attributes![key]);
+  const attrs = flattenAttributes(extras, 'attributes');
   if (attrs.problem) return fail(attrs.problem.path, attrs.problem.message);
   const res = flattenAttributes(input.resource ?? {}, 'resource');
   if (res.problem) return fail(res.problem.path, res.problem.message);
@@ -130,6 +132,11 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
       span_id: input.span_id ?? '',
     },
   };
+}
+
+// Plain assignment of "__proto__" would set the prototype instead of storing the value.
+function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 type Severity = { level: Level; text: string; number: number } | { field: string; error: string };

@@ -1,0 +1,44 @@
+/** A batch of records serialised as JSONEachRow lines (one JSON object per line, no trailing newline). */
+export interface RecordChunk {
+  tenant: string;
+  rows: number;
+  data: string;
+}
+
+/**
+ * What the collector hands records to. `publish` resolves only once the records are durable:
+ * written to the store (in-process) or acknowledged by the broker (Kafka). Never earlier.
+ */
+export interface LogQueue {
+  publish(chunk: RecordChunk): Promise<void>;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The queue cannot take more right now; the client should retry after `retryAfterSeconds`. */
+export class QueueFullError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message);
+    this.name = 'QueueFullError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The records could not be made durable (store or broker down); nothing was acknowledged. */
+export class QueueUnavailableError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'QueueUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5;
+  }
+}
+
+/** The records can never be stored as they are (a permanent store error). */
+export class QueueRejectedError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'QueueRejectedError';
+  }
+}

@@ -1,0 +1,8 @@
+export { StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
+export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport.ts';
+export { createHttpTransport } from './http-transport.ts';
+export { isTransientClickHouseCode } from './errors.ts';
+export { migrate, SCHEMA_VERSION } from './migrations.ts';
+export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord } from './log-store.ts';
+export { InvalidCursorError } from './cursor.ts';
+export { chooseInterval } from './interval.ts';

@@ -1,0 +1,187 @@
+import { formatTimestamp, LEVELS, type Histogram, type LogRecord } from '@instant-logs/schema';
+import type { QueryNode } from '@instant-logs/query-language';
+import { compileSearch, ParamBag } from './filter-sql.ts';
+import { assertIdentifier, migrate } from './migrations.ts';
+import type { ClickHouseTransport, InsertOptions } from './transport.ts';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
+import { chooseInterval } from './interval.ts';
+
+/** What every read is narrowed by. Times are epoch nanoseconds, inclusive. */
+export interface LogFilter {
+  tenant: string;
+  fromNs: bigint;
+  toNs: bigint;
+  services: readonly string[];
+  levels: readonly string[];
+  query: QueryNode | null;
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+/** A record seen by live tail, with the position to resume after it. */
+export interface TailRecord {
+  record: LogRecord;
+  position: string;
+}
+
+/** The log store: one schema and the SQL for writing and reading it, over any transport. */
+export interface LogStore {
+  readonly database: string;
+  migrate(): Promise<{ applied: number[] }>;
+  /** Writes LogRecords given as JSONEachRow lines; a retry with the same token is a no-op. */
+  insert(jsonEachRow: string, options?: InsertOptions): Promise<void>;
+  search(filter: LogFilter, page: { limit: number; cursor?: string | undefined }): Promise<{ records: LogRecord[]; nextCursor: string | null }>;
+  histogram(filter: LogFilter, buckets: number): Promise<Histogram>;
+  facet(filter: LogFilter, field: { kind: 'service' | 'level' } | { kind: 'attribute'; key: string }, size: number): Promise<FacetCount[]>;
+  /** A tail position just before now, by the store's clock. */
+  tailStart(): Promise<string>;
+  /** Records stored after position `after`, oldest first, with the position to continue from. */
+  tail(filter: LogFilter, after: string, limit: number): Promise<{ records: TailRecord[]; position: string }>;
+  count(tenant: string): Promise<number>;
+  ping(): Promise<void>;
+}
+
+const RECORD_COLUMNS = `id, tenant, toString(toUnixTimestamp64Nano(timestamp)) AS ts_ns, toString(toUnixTimestamp64Nano(observed_timestamp)) AS observed_ns,
+  service, level, severity_text, severity_number, body, attributes, resource, trace_id, span_id`;
+
+interface RecordRow {
+  id: string;
+  tenant: string;
+  ts_ns: string;
+  observed_ns: string;
+  service: string;
+  level: LogRecord['level'];
+  severity_text: string;
+  severity_number: number;
+  body: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  trace_id: string;
+  span_id: string;
+}
+
+/** Builds the log store over a transport; `database` holds the logs table. */
+export function createLogStore(transport: ClickHouseTransport, database: string): LogStore {
+  assertIdentifier(database);
+  const table = `${database}.logs`;
+
+  const where = (filter: LogFilter, bag: ParamBag): string => {
+    const parts = [
+      `tenant = ${bag.add(filter.tenant, 'String')}`,
+      `timestamp >= fromUnixTimestamp64Nano(${bag.add(filter.fromNs, 'Int64')}, 'UTC')`,
+      `timestamp <= fromUnixTimestamp64Nano(${bag.add(filter.toNs, 'Int64')}, 'UTC')`,
+    ];
+    if (filter.services.length > 0) parts.push(`service IN ${bag.add(filter.services, 'Array(String)')}`);
+    if (filter.levels.length > 0) parts.push(`level IN ${bag.add(filter.levels, 'Array(String)')}`);
+    if (filter.query) parts.push(`(${compileSearch(filter.query, bag)})`);
+    return parts.join(' AND ');
+  };
+
+  return {
+    database,
+    migrate: () => migrate(transport, database),
+    insert: (rows, options) => transport.insertJsonEachRow(table, rows, options),
+
+    async search(filter, page) {
+      const bag = new ParamBag();
+      let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where(filter, bag)}`;
+      const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
+      if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
+      sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(page.limit + 1, 'UInt32')}`;
+      const rows = await transport.query<RecordRow>(sql, bag.params);
+      const more = rows.length > page.limit;
+      const records = rows.slice(0, page.limit).map(toRecord);
+      const last = rows[page.limit - 1];
+      return { records, nextCursor: more && last ? encodeCursor({ ns: last.ts_ns, id: last.id }) : null };
+    },
+
+    async histogram(filter, buckets) {
+      const fromMs = Number(filter.fromNs / 1_000_000n);
+      const toMs = Number(filter.toNs / 1_000_000n);
+      const step = chooseInterval(toMs - fromMs, buckets);
+      const bag = new ParamBag();
+      const stepParam = bag.add(step, 'UInt64');
+      const rows = await transport.query<{ bucket: string; level: string; n: string }>(
+        `SELECT intDiv(toUnixTimestamp64Milli(timestamp), ${stepParam}) * ${stepParam} AS bucket, level, count() AS n
+         FROM ${table} WHERE ${where(filter, bag)} GROUP BY bucket, level ORDER BY bucket`,
+        bag.params,
+      );
+      const byBucket = new Map<number, Record<string, number>>();
+      for (let t = Math.floor(fromMs / step) * step; t <= toMs; t += step) byBucket.set(t, Object.fromEntries(LEVELS.map((l) => [l, 0])));
+      for (const row of rows) {
+        const counts = byBucket.get(Number(row.bucket));
+        if (counts) counts[row.level] = Number(row.n);
+      }
+      return { interval_ms: step, buckets: [...byBucket].map(([t, counts]) => ({ time: new Date(t).toISOString(), counts })) };
+    },
+
+    async facet(filter, field, size) {
+      const bag = new ParamBag();
+      let expr: string;
+      let extra = '';
+      if (field.kind === 'attribute') {
+        const key = bag.add(field.key, 'String');
+        expr = `if(mapContains(attributes, ${key}), attributes[${key}], resource[${key}])`;
+        extra = ` AND (mapContains(attributes, ${key}) OR mapContains(resource, ${key}))`;
+      } else {
+        expr = field.kind;
+      }
+      const rows = await transport.query<{ value: string; n: string }>(
+        `SELECT ${expr} AS value, count() AS n FROM ${table} WHERE ${where(filter, bag)}${extra}
+         GROUP BY value ORDER BY n DESC, value LIMIT ${bag.add(size, 'UInt32')}`,
+        bag.params,
+      );
+      return rows.map((r) => ({ value: r.value, count: Number(r.n) }));
+    },
+
+    async tailStart() {
+      // The server's clock, not ours: ingested_at is stamped by ClickHouse.
+      const rows = await transport.query<{ us: string }>(`SELECT toString(toUnixTimestamp64Micro(now64(6)) - 1000000) AS us`);
+      return encodeCursor({ ns: rows[0]!.us, id: '' });
+    },
+
+    async tail(filter, after, limit) {
+      const bag = new ParamBag();
+      const position = decodeCursor(after);
+      const rows = await transport.query<RecordRow & { ingested_us: string }>(
+        `SELECT ${RECORD_COLUMNS}, toString(toUnixTimestamp64Micro(ingested_at)) AS ingested_us FROM ${table}
+         WHERE ${where(filter, bag)}
+           AND (ingested_at, id) > (fromUnixTimestamp64Micro(${bag.add(BigInt(position.ns), 'Int64')}, 'UTC'), ${bag.add(position.id, 'String')})
+         ORDER BY ingested_at, id LIMIT ${bag.add(limit, 'UInt32')}`,
+        bag.params,
+      );
+      const records = rows.map((r) => ({ record: toRecord(r), position: encodeCursor({ ns: r.ingested_us, id: r.id }) }));
+      return { records, position: records.at(-1)?.position ?? after };
+    },
+
+    async count(tenant) {
+      const rows = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE tenant = {tenant:String}`, { tenant });
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    ping: () => transport.ping(),
+  };
+}
+
+function toRecord(row: RecordRow): LogRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    timestamp: formatTimestamp(BigInt(row.ts_ns)),
+    observed_timestamp: formatTimestamp(BigInt(row.observed_ns)),
+    service: row.service,
+    level: row.level,
+    severity_text: row.severity_text,
+    severity_number: Number(row.severity_number),
+    body: row.body,
+    attributes: row.attributes,
+    resource: row.resource,
+    trace_id: row.trace_id,
+    span_id: row.span_id,
+  };
+}
+
+export type { Cursor };

@@ -1,0 +1,80 @@
+import type { ClickHouseTransport } from './transport.ts';
+
+/** One step of the schema; `sql` receives the database name. Steps are append-only. */
+interface Migration {
+  version: number;
+  description: string;
+  statements: (db: string) => string[];
+}
+
+// Ordered for "service X in the last N minutes" within a tenant; partitions by day so retention
+// drops whole parts. The text index answers bare terms; bloom filters answer attribute filters.
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'logs table',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.logs (
+        tenant LowCardinality(String),
+        timestamp DateTime64(9, 'UTC') CODEC(Delta(8), ZSTD(1)),
+        observed_timestamp DateTime64(9, 'UTC') CODEC(Delta(8), ZSTD(1)),
+        id String CODEC(ZSTD(1)),
+        service LowCardinality(String),
+        level LowCardinality(String),
+        severity_text LowCardinality(String),
+        severity_number UInt8,
+        body String CODEC(ZSTD(1)),
+        attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+        resource Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+        trace_id String CODEC(ZSTD(1)),
+        span_id String CODEC(ZSTD(1)),
+        retention_days UInt16 DEFAULT 30,
+        -- Set by the store on insert: live tail follows this, not client-supplied times.
+        ingested_at DateTime64(6, 'UTC') DEFAULT now64(6) CODEC(Delta(8), ZSTD(1)),
+        INDEX idx_body lower(body) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1,
+        INDEX idx_attribute_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_attribute_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1
+      )
+      ENGINE = MergeTree
+      PARTITION BY toDate(timestamp)
+      ORDER BY (tenant, service, timestamp)
+      TTL toDateTime(timestamp) + toIntervalDay(retention_days)
+      SETTINGS non_replicated_deduplication_window = 10000`,
+    ],
+  },
+];
+
+/** The newest schema version this build knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings the database to SCHEMA_VERSION. Idempotent: applied versions are recorded and skipped,
+ * and every statement is safe to repeat if a previous run stopped half way.
+ */
+export async function migrate(transport: ClickHouseTransport, db: string): Promise<{ applied: number[] }> {
+  assertIdentifier(db);
+  await transport.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await transport.command(
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, description String, applied_at DateTime DEFAULT now())
+     ENGINE = MergeTree ORDER BY version`,
+  );
+  const done = await transport.query<{ version: number }>(`SELECT version FROM ${db}.schema_migrations`);
+  const applied = new Set(done.map((r) => Number(r.version)));
+  const now: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    for (const sql of m.statements(db)) await transport.command(sql);
+    await transport.command(`INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`, {
+      v: m.version,
+      d: m.description,
+    });
+    now.push(m.version);
+  }
+  return { applied: now };
+}
+
+/** Throws unless `name` is a plain identifier; database names are the one thing spliced into SQL. */
+export function assertIdentifier(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid database name "${name}": use letters, digits and underscores`);
+}

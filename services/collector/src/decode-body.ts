@@ -1,0 +1,73 @@
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { LIMITS } from '@instant-logs/schema';
+import { CodedError } from '@instant-logs/service-kit';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const zstdDecompress = promisify(zlib.zstdDecompress);
+
+/** Pure apart from zlib: undoes Content-Encoding, refusing output beyond the request limit (413). */
+export async function decompress(body: Buffer, encoding: string | undefined): Promise<Buffer> {
+  const enc = (encoding ?? 'identity').trim().toLowerCase();
+  const opts = { maxOutputLength: LIMITS.maxRequestBytes };
+  try {
+    if (enc === 'identity' || enc === '') return checkSize(body);
+    if (enc === 'gzip' || enc === 'x-gzip') return await gunzip(body, opts);
+    if (enc === 'zstd') return await zstdDecompress(body, opts);
+    if (enc === 'deflate') return await inflate(body, opts);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw tooLarge();
+    throw new CodedError(400, 'BAD_ENCODING', `body is not valid ${enc} data: ${(err as Error).message}`, { field: 'Content-Encoding' });
+  }
+  throw new CodedError(415, 'UNSUPPORTED_ENCODING', `Content-Encoding "${enc}" is not supported; use gzip, zstd, deflate or none`, { field: 'Content-Encoding' });
+}
+
+function checkSize(body: Buffer): Buffer {
+  if (body.length > LIMITS.maxRequestBytes) throw tooLarge();
+  return body;
+}
+
+function tooLarge(): CodedError {
+  return new CodedError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${LIMITS.maxRequestBytes} bytes uncompressed`);
+}
+
+/** A record as decoded, or the reason its line could not be decoded. */
+export type DecodedItem = { record: unknown } | { error: { field: string; message: string } };
+
+/** Pure: splits NDJSON into records; a bad line becomes that record's error and the rest still count. */
+export function decodeNdjson(text: string): DecodedItem[] {
+  const items: DecodedItem[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    if (Buffer.byteLength(trimmed) > LIMITS.maxRecordBytes) {
+      items.push({ error: { field: '(record)', message: `record exceeds ${LIMITS.maxRecordBytes} bytes` } });
+      continue;
+    }
+    try {
+      items.push({ record: JSON.parse(trimmed) });
+    } catch (err) {
+      items.push({ error: { field: '(record)', message: `invalid JSON: ${(err as Error).message}` } });
+    }
+  }
+  return items;
+}
+
+/** Pure: a JSON object (one record) or array (many); invalid JSON fails the whole request (400). */
+export function decodeJson(text: string): DecodedItem[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CodedError(400, 'INVALID_JSON', `body is not valid JSON (${(err as Error).message}); send one record per line as application/x-ndjson`);
+  }
+  const records = Array.isArray(value) ? value : [value];
+  // Only a body over the per-record limit can hold a record over it, so small bodies skip the measuring.
+  const measure = Buffer.byteLength(text) > LIMITS.maxRecordBytes;
+  return records.map((record) =>
+    measure && Buffer.byteLength(JSON.stringify(record) ?? '') > LIMITS.maxRecordBytes
+      ? { error: { field: '(record)', message: `record exceeds ${LIMITS.maxRecordBytes} bytes` } }
+      : { record },
+  );
+}

@@ -1,0 +1,18 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/** The collector's metrics, registered on its own registry. */
+export function createCollectorMetrics(registry: Registry) {
+  return {
+    accepted: new Counter({ name: 'instant_logs_collector_records_accepted_total', help: 'Records made durable and acknowledged.', registers: [registry] }),
+    rejected: new Counter({ name: 'instant_logs_collector_records_rejected_total', help: 'Records refused, by the field at fault.', labelNames: ['reason'], registers: [registry] }),
+    requests: new Counter({ name: 'instant_logs_collector_requests_total', help: 'Ingest requests by route and status.', labelNames: ['route', 'status'], registers: [registry] }),
+    ackSeconds: new Histogram({
+      name: 'instant_logs_collector_ack_seconds',
+      help: 'Time from request received to acknowledgement.',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;

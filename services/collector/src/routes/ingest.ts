@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { CodedError } from '@instant-logs/service-kit';
+import { acceptRecords, type AcceptDeps } from '../accept.ts';
+import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
+
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain']);
+
+/** POST /api/v1/logs: a JSON object, a JSON array or NDJSON, optionally gzip/zstd/deflate encoded. */
+export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): void {
+  app.post('/api/v1/logs', async (request, reply) => {
+    const started = performance.now();
+    const body = request.body;
+    if (!Buffer.isBuffer(body)) throw new CodedError(400, 'EMPTY', 'the request has no body');
+    const raw = await decompress(body, request.headers['content-encoding']);
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const text = raw.toString('utf8');
+    const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
+    const result = await acceptRecords(items, request.tenant, deps);
+    deps.metrics.ackSeconds.observe({ route: 'logs' }, (performance.now() - started) / 1000);
+    return reply.status(202).send(result);
+  });
+}

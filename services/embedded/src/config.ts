@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** The embedded process's environment; every key has a default that works on a laptop. */
+export const EmbeddedConfig = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATA_DIR: z.string().default('.data/chdb'),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
+  API_KEYS: z.string().default(''),
+  SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type EmbeddedConfig = z.infer<typeof EmbeddedConfig>;

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseApiKeys, parseEnv } from '@instant-logs/service-kit';
+import { createChdbTransport, createLogStore } from '@instant-logs/store';
+import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
+import { buildEmbeddedPipeline } from './app.ts';
+import { EmbeddedConfig } from './config.ts';
+
+const config = parseEnv(EmbeddedConfig, process.env);
+const keyring = parseApiKeys(config.API_KEYS);
+const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.HOST);
+if (!keyring.enabled && !loopback) {
+  console.error(`Refusing to listen on ${config.HOST} with authentication off: set API_KEYS or HOST=127.0.0.1.`);
+  process.exit(1);
+}
+
+const dataDir = resolve(config.DATA_DIR);
+mkdirSync(dataDir, { recursive: true });
+const transport = createChdbTransport({ path: dataDir });
+const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
+const { applied } = await store.migrate();
+const pipeline = buildEmbeddedPipeline({ store, keyring, logger: { level: config.LOG_LEVEL }, defaultMetrics: true });
+const log = pipeline.app.log;
+if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
+if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" to require keys.');
+
+await pipeline.app.listen({ host: config.HOST, port: config.PORT });
+const address = pipeline.app.server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+const auth = keyring.enabled ? ` -H 'Authorization: Bearer <key>'` : '';
+
+const traffic = new AbortController();
+if (config.SAMPLE_TRAFFIC_RATE > 0) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
+  const firstKey = config.API_KEYS.split(',')[0]?.split(':')[0];
+  if (keyring.enabled && firstKey) headers['authorization'] = `Bearer ${firstKey}`;
+  void runSampleTraffic({
+    ratePerSecond: config.SAMPLE_TRAFFIC_RATE,
+    signal: traffic.signal,
+    send: async (records) => {
+      const res = await fetch(`${base}/api/v1/logs`, { method: 'POST', headers, body: toNdjson(records) });
+      if (!res.ok) throw new Error(`sample traffic refused: HTTP ${res.status}`);
+    },
+  });
+}
+
+console.log(`
+Instant Dev Logs is running (embedded: chdb data in ${dataDir})
+
+  Dashboard   ${base}/
+  Ingest      curl -X POST ${base}/api/v1/logs${auth} -H 'content-type: application/json' \\
+                -d '{"service":"my-app","level":"error","message":"payment failed: card declined","attributes":{"order_id":"A-1001"}}'
+  Search      curl '${base}/api/v1/logs?from=now-15m&q=declined'${auth}
+  Histogram   curl '${base}/api/v1/logs/histogram?from=now-1h'${auth}
+  Facets      curl '${base}/api/v1/facets?from=now-1h&attribute=http.status_code'${auth}
+  Live tail   ws://${base.slice(7)}/api/v1/tail?q=level:error
+  Metrics     ${base}/metrics
+${config.SAMPLE_TRAFFIC_RATE > 0 ? `\n  Sample traffic: ${config.SAMPLE_TRAFFIC_RATE} records/s from a simulated shop (SAMPLE_TRAFFIC_RATE=0 turns it off).\n` : ''}`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'Shutting down: storing acknowledged records');
+  traffic.abort();
+  await pipeline.close();
+  await transport.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,40 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { BatchObserver } from './batcher.ts';
+
+/** The processor's metrics on its own registry, and the batcher hooks that feed them. */
+export function createProcessorMetrics(registry: Registry) {
+  const m = {
+    inserted: new Counter({ name: 'instant_logs_processor_records_inserted_total', help: 'Records written to the store.', registers: [registry] }),
+    batchRows: new Histogram({
+      name: 'instant_logs_processor_batch_rows',
+      help: 'Rows per insert.',
+      buckets: [1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000],
+      registers: [registry],
+    }),
+    batchBytes: new Histogram({
+      name: 'instant_logs_processor_batch_bytes',
+      help: 'Bytes of JSON per insert.',
+      buckets: [1e3, 1e4, 1e5, 1e6, 4e6, 16e6, 64e6],
+      registers: [registry],
+    }),
+    insertSeconds: new Histogram({
+      name: 'instant_logs_processor_insert_seconds',
+      help: 'Duration of one successful insert.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    retries: new Counter({ name: 'instant_logs_processor_insert_retries_total', help: 'Inserts retried after a transient failure.', registers: [registry] }),
+    failed: new Counter({ name: 'instant_logs_processor_records_failed_total', help: 'Records whose insert failed for good.', registers: [registry] }),
+  };
+  const observer: BatchObserver = {
+    flushed(rows, bytes, seconds) {
+      m.inserted.inc(rows);
+      m.batchRows.observe(rows);
+      m.batchBytes.observe(bytes);
+      m.insertSeconds.observe(seconds);
+    },
+    retried: () => m.retries.inc(),
+    failed: (rows) => m.failed.inc(rows),
+  };
+  return { ...m, observer };
+}

@@ -1,0 +1,3 @@
+export { buildApp, type QueryAppDeps } from './app.ts';
+export { queryPlugin, type QueryDeps } from './plugin.ts';
+export { createQueryMetrics, type QueryMetrics } from './metrics.ts';

@@ -1,0 +1,16 @@
+import { Gauge, Histogram, Registry } from 'prom-client';
+
+/** The query service's metrics, registered on its own registry. */
+export function createQueryMetrics(registry: Registry) {
+  return {
+    duration: new Histogram({
+      name: 'instant_logs_query_duration_seconds',
+      help: 'Time to answer a query, by endpoint and status.',
+      labelNames: ['endpoint', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    tailClients: new Gauge({ name: 'instant_logs_query_tail_clients', help: 'Open live-tail connections.', registers: [registry] }),
+  };
+}
+export type QueryMetrics = ReturnType<typeof createQueryMetrics>;

@@ -1,0 +1,59 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { LogFilterQuery } from '@instant-logs/schema';
+import { CodedError } from '@instant-logs/service-kit';
+import { InvalidCursorError, type LogStore } from '@instant-logs/store';
+import { z } from 'zod';
+import { parseParams, parseSearch } from '../filters.ts';
+import type { QueryMetrics } from '../metrics.ts';
+
+const TailQuery = LogFilterQuery.pick({ service: true, level: true, q: true }).extend({
+  /** Resume after this position (from an earlier message) instead of from now. */
+  since: z.string().max(200).optional(),
+});
+
+// Live tail follows ingestion order, whatever time a record claims, so every time is in range.
+const ALL_TIME = { fromNs: 0n, toNs: 9_223_372_036_854_775_807n };
+const PAGE = 500;
+
+export interface TailOptions {
+  pollMs: number;
+}
+
+/**
+ * WebSocket /api/v1/tail: sends `{type:"ready", position}` then `{type:"records", records, position}`
+ * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps.
+ */
+export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
+  app.get('/api/v1/tail', { websocket: true }, async (socket, request) => {
+    const stop = new AbortController();
+    socket.on('close', () => stop.abort());
+    metrics.tailClients.inc();
+    try {
+      const params = parseParams(TailQuery, request.query);
+      const filter = { tenant: request.tenant, ...ALL_TIME, services: params.service, levels: params.level, query: parseSearch(params.q) };
+      let position = params.since ?? (await store.tailStart());
+      socket.send(JSON.stringify({ type: 'ready', position }));
+      while (!stop.signal.aborted) {
+        const page = await store.tail(filter, position, PAGE);
+        position = page.position;
+        if (page.records.length > 0) socket.send(JSON.stringify({ type: 'records', records: page.records.map((r) => r.record), position }));
+        if (page.records.length < PAGE) await delay(options.pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
+      }
+    } catch (err) {
+      if (!stop.signal.aborted) {
+        socket.send(JSON.stringify({ type: 'error', error: tailError(err) }));
+        if (!(err instanceof CodedError || err instanceof InvalidCursorError)) request.log.error({ err }, 'Live tail failed');
+        socket.close(1011, 'tail failed');
+      }
+    } finally {
+      metrics.tailClients.dec();
+    }
+  });
+}
+
+function tailError(err: unknown): { code: string; message: string; field?: string } {
+  if (err instanceof CodedError) return { code: `QUERY_${err.code}`, message: err.message, ...(err.field ? { field: err.field } : {}) };
+  if (err instanceof InvalidCursorError) return { code: 'QUERY_BAD_REQUEST', message: `since: ${err.message}`, field: 'since' };
+  return { code: 'QUERY_INTERNAL', message: 'live tail failed; see the service log' };
+}
