@@ -54,6 +54,12 @@ test('level names are case-insensitive and aliases normalise', () => {
   }
 });
 
+test('an unknown severity text is kept when severity_number gives the level', () => {
+  const r = ok(normalizeRecord({ service: 's', body: 'm', severity_text: 'Warnung', severity_number: 13 }, ctx));
+  assert.equal(r.level, 'warn');
+  assert.equal(r.severity_text, 'Warnung');
+});
+
 test('severity_number alone sets the level', () => {
   assert.equal(ok(normalizeRecord({ service: 's', body: 'm', severity_number: 18 }, ctx)).level, 'error');
 });

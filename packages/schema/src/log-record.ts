@@ -154,7 +154,8 @@ function resolveSeverity(input: LogRecordInput): Severity {
     if (!level) return { field: textField, error: 'numeric levels must be pino-style (10, 20 … 60) or OpenTelemetry severity numbers (1–24)' };
     return { level, text: level.toUpperCase(), number: input.severity_number ?? severityNumberOf(level) };
   }
-  const level = levelFromText(given);
+  // An unusual spelling is fine when a severity number says what it means (OpenTelemetry sends both).
+  const level = levelFromText(given) ?? (input.severity_number === undefined ? undefined : levelFromSeverityNumber(input.severity_number));
   if (!level) return { field: textField, error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}` };
   return { level, text: given, number: input.severity_number ?? severityNumberOf(level) };
 }

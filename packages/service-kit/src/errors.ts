@@ -36,7 +36,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
   FST_ERR_VALIDATION: { status: 400, code: 'BAD_REQUEST' },
 };
 
-/** Installs the error and not-found handlers that turn every failure into the coded JSON shape. */
+/** Installs the error handler that turns every failure in this plugin scope into the coded JSON shape. */
 export function installErrorHandler(app: FastifyInstance, prefix: string): void {
   app.setErrorHandler((err: FastifyError | CodedError, request, reply) => {
     if (err instanceof CodedError) {
@@ -51,6 +51,10 @@ export function installErrorHandler(app: FastifyInstance, prefix: string): void 
     request.log.error({ err }, 'Request failed');
     return reply.status(500).send({ error: { code: `${prefix}_INTERNAL`, message: 'internal error; see the service log' } });
   });
+}
+
+/** Installs the not-found answer in the same coded shape; once per server, at its root. */
+export function installNotFoundHandler(app: FastifyInstance, prefix: string): void {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: `${prefix}_NOT_FOUND`, message: `no route for ${request.method} ${request.url.split('?')[0]}` } }),
   );

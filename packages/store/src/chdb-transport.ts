@@ -9,13 +9,19 @@ export interface ChdbTransportOptions {
   readers?: number;
 }
 
+// The HTTP transport sets the same. chdb (like clickhouse-local 26.x) prints 64-bit integers as
+// JSON numbers, which lose precision above 2^53, and turns async_insert on by default. Settings
+// are per connection: a SET, or an argument given to another Session on the same path, does not apply.
+const CONNECTION_ARGS = ['--output_format_json_quote_64bit_integers=1', '--async_insert=0'];
+
 /**
  * In-process ClickHouse through chdb. One session takes writes and DDL, a few more serve reads,
  * because a session runs one query at a time while sessions on one path share the engine.
  */
 export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTransport {
-  const writer = new Session(options.path);
-  const readers = Array.from({ length: options.readers ?? 2 }, () => new Session(options.path));
+  const open = () => new Session(options.path, { connectionArgs: CONNECTION_ARGS });
+  const writer = open();
+  const readers = Array.from({ length: options.readers ?? 2 }, open);
   let next = 0;
   const reader = () => readers[next++ % readers.length] ?? writer;
 
@@ -39,7 +45,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       return parseJsonEachRow<T>(result.text());
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
-      const settings: Record<string, string | number> = { date_time_input_format: 'best_effort' };
+      const settings: Record<string, string | number> = { async_insert: 0, date_time_input_format: 'best_effort' };
       if (insertOptions?.dedupToken) settings['insert_deduplication_token'] = insertOptions.dedupToken;
       await run('insert', () => writer.insert({ table, values: typeof rows === 'string' ? Buffer.from(rows) : rows, format: 'JSONEachRow', settings }));
     },

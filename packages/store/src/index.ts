@@ -6,3 +6,4 @@ export { migrate, SCHEMA_VERSION } from './migrations.ts';
 export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord } from './log-store.ts';
 export { InvalidCursorError } from './cursor.ts';
 export { chooseInterval } from './interval.ts';
+export { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';

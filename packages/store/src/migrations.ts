@@ -34,6 +34,8 @@ const MIGRATIONS: readonly Migration[] = [
         INDEX idx_body lower(body) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1,
         INDEX idx_attribute_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
         INDEX idx_attribute_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_resource_keys mapKeys(resource) TYPE bloom_filter(0.01) GRANULARITY 1,
+        INDEX idx_resource_values mapValues(resource) TYPE bloom_filter(0.01) GRANULARITY 1,
         INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1
       )
       ENGINE = MergeTree

@@ -16,10 +16,9 @@ export interface AcceptDeps {
 
 /**
  * Normalises decoded records, publishes the good ones and waits for the queue to make them durable.
- * Bad records are reported by index and never hold back their neighbours.
+ * Bad records are reported by index and never hold back their neighbours; nothing is published when none is good.
  */
 export async function acceptRecords(items: DecodedItem[], tenant: string, deps: AcceptDeps): Promise<IngestResponse> {
-  if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
   if (items.length > LIMITS.maxRecordsPerRequest) {
     throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
   }
@@ -40,15 +39,7 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   if (lines.length > 0) await publish(deps, { tenant, rows: lines.length, data: lines.join('\n') });
   deps.metrics.accepted.inc(lines.length);
 
-  const response = { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
-  if (lines.length === 0) {
-    const first = errors[0]!;
-    throw new CodedError(400, 'INVALID_RECORDS', `every record was rejected; first: record ${first.index}, ${first.field} ${first.message}`, {
-      field: first.field,
-      details: response,
-    });
-  }
-  return response;
+  return { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
 }
 
 async function publish(deps: AcceptDeps, chunk: { tenant: string; rows: number; data: string }): Promise<void> {

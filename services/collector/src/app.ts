@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
+import { installNotFoundHandler, registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
 import type { LogQueue } from '@instant-logs/queue';
 import { createCollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
@@ -19,6 +19,7 @@ export function buildApp(deps: CollectorAppDeps): FastifyInstance {
   const registry = deps.registry ?? new Registry();
   const metrics = createCollectorMetrics(registry);
   app.register(collectorPlugin, { queue: deps.queue, keyring: deps.keyring, metrics, ...(deps.clock ? { clock: deps.clock } : {}) });
+  installNotFoundHandler(app, 'COLLECTOR');
   registerOpsRoutes(app, { registry, ready: () => deps.queue.ready() });
   return app;
 }

@@ -4,6 +4,7 @@ import type { LogQueue } from '@instant-logs/queue';
 import { installApiKeyAuth, installErrorHandler, isOpsPath, type ApiKeyring } from '@instant-logs/service-kit';
 import type { CollectorMetrics } from './metrics.ts';
 import { registerIngestRoute } from './routes/ingest.ts';
+import { registerOtlpRoute } from './routes/otlp.ts';
 
 export interface CollectorDeps {
   queue: LogQueue;
@@ -15,7 +16,7 @@ export interface CollectorDeps {
 
 // Compressed bodies are read whole up to this size; the uncompressed limit is checked after decoding.
 const RAW_BODY_LIMIT = LIMITS.maxRequestBytes;
-const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain', 'application/x-protobuf'];
+const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain', 'application/x-protobuf', 'application/protobuf'];
 
 /** The collector's routes, encapsulated so its parsers, auth and error codes stay its own. */
 export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
@@ -26,5 +27,7 @@ export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps)
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
-  registerIngestRoute(app, { queue: deps.queue, metrics: deps.metrics, clock: deps.clock ?? Date.now });
+  const accept = { queue: deps.queue, metrics: deps.metrics, clock: deps.clock ?? Date.now };
+  registerIngestRoute(app, accept);
+  registerOtlpRoute(app, accept);
 }

@@ -4,7 +4,7 @@ import { collectorPlugin, createCollectorMetrics } from '@instant-logs/collector
 import { createProcessor, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
-import { registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
+import { installNotFoundHandler, registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 
 export interface EmbeddedDeps {
@@ -46,6 +46,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     ...clock,
     ...(deps.tailPollMs ? { tailPollMs: deps.tailPollMs } : {}),
   });
+  installNotFoundHandler(app, 'API');
   registerOpsRoutes(app, { registry, ready: () => queue.ready() });
 
   return {

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
+import { installNotFoundHandler, registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
@@ -20,6 +20,7 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
   const registry = deps.registry ?? new Registry();
   const { store, keyring, clock, tailPollMs } = deps;
   app.register(queryPlugin, { store, keyring, metrics: createQueryMetrics(registry), ...(clock ? { clock } : {}), ...(tailPollMs ? { tailPollMs } : {}) });
+  installNotFoundHandler(app, 'QUERY');
   registerOpsRoutes(app, { registry, ready: () => store.ping().then(() => true) });
   return app;
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { parseTimeExpression, type LogFilterQuery } from '@instant-logs/schema';
 import { parseQuery, QuerySyntaxError } from '@instant-logs/query-language';
 import { CodedError } from '@instant-logs/service-kit';
-import type { LogFilter } from '@instant-logs/store';
+import { InvalidCursorError, SearchCompileError, type LogFilter } from '@instant-logs/store';
 
 /** Parses a query string with a zod schema; the first problem becomes a 400 naming its parameter. */
 export function parseParams<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
@@ -35,4 +35,11 @@ export function parseSearch(q: string) {
 
 function badTime(field: string, value: string): CodedError {
   return new CodedError(400, 'BAD_REQUEST', `${field}: "${value.slice(0, 64)}" is not a time; use RFC 3339, epoch milliseconds or now-15m style`, { field });
+}
+
+/** Maps the store's input errors (a bad cursor, a clause that cannot run) to 400s; others pass through. */
+export function asClientError(err: unknown): unknown {
+  if (err instanceof InvalidCursorError) return new CodedError(400, 'BAD_REQUEST', `cursor: ${err.message}`, { field: 'cursor' });
+  if (err instanceof SearchCompileError) return new CodedError(400, 'INVALID_CLAUSE', err.message, { field: 'q' });
+  return err;
 }

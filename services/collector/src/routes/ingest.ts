@@ -15,7 +15,15 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const text = raw.toString('utf8');
     const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
+    if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
     const result = await acceptRecords(items, request.tenant, deps);
+    if (result.accepted === 0) {
+      const first = result.errors[0]!;
+      throw new CodedError(400, 'INVALID_RECORDS', `every record was rejected; first: record ${first.index}, ${first.field} ${first.message}`, {
+        field: first.field,
+        details: result,
+      });
+    }
     deps.metrics.ackSeconds.observe({ route: 'logs' }, (performance.now() - started) / 1000);
     return reply.status(202).send(result);
   });

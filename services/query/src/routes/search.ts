@@ -1,26 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { FacetsQuery, HistogramQuery, LogSearchQuery, type Facets } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
-import { InvalidCursorError, type LogStore } from '@instant-logs/store';
-import { parseParams, toLogFilter } from '../filters.ts';
+import type { LogStore } from '@instant-logs/store';
+import { asClientError, parseParams, toLogFilter } from '../filters.ts';
 
 /** GET /api/v1/logs, /api/v1/logs/histogram and /api/v1/facets, each scoped to the caller's tenant. */
 export function registerSearchRoutes(app: FastifyInstance, store: LogStore, clock: () => number): void {
   app.get('/api/v1/logs', async (request) => {
     const params = parseParams(LogSearchQuery, request.query);
     const filter = toLogFilter(params, request.tenant, clock());
-    try {
-      const page = await store.search(filter, { limit: params.limit, cursor: params.cursor });
-      return { records: page.records, next_cursor: page.nextCursor };
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw new CodedError(400, 'BAD_REQUEST', `cursor: ${err.message}`, { field: 'cursor' });
-      throw err;
-    }
+    const page = await store.search(filter, { limit: params.limit, cursor: params.cursor }).catch((err) => Promise.reject(asClientError(err)));
+    return { records: page.records, next_cursor: page.nextCursor };
   });
 
   app.get('/api/v1/logs/histogram', async (request) => {
     const params = parseParams(HistogramQuery, request.query);
-    return store.histogram(toLogFilter(params, request.tenant, clock()), params.buckets);
+    return store.histogram(toLogFilter(params, request.tenant, clock()), params.buckets).catch((err) => Promise.reject(asClientError(err)));
   });
 
   app.get('/api/v1/facets', async (request): Promise<Facets> => {
@@ -31,7 +25,9 @@ export function registerSearchRoutes(app: FastifyInstance, store: LogStore, cloc
       { name: 'level', field: { kind: 'level' as const } },
       ...params.attribute.map((key) => ({ name: key, field: { kind: 'attribute' as const, key } })),
     ];
-    const facets = await Promise.all(fields.map(async (f) => ({ field: f.name, values: await store.facet(filter, f.field, params.size) })));
+    const facets = await Promise.all(fields.map(async (f) => ({ field: f.name, values: await store.facet(filter, f.field, params.size) }))).catch(
+      (err) => Promise.reject(asClientError(err)),
+    );
     return { facets };
   });
 }

@@ -2,9 +2,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { LogFilterQuery } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
-import { InvalidCursorError, type LogStore } from '@instant-logs/store';
+import type { LogStore } from '@instant-logs/store';
 import { z } from 'zod';
-import { parseParams, parseSearch } from '../filters.ts';
+import { asClientError, parseParams, parseSearch } from '../filters.ts';
 import type { QueryMetrics } from '../metrics.ts';
 
 const TailQuery = LogFilterQuery.pick({ service: true, level: true, q: true }).extend({
@@ -42,8 +42,9 @@ export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics
       }
     } catch (err) {
       if (!stop.signal.aborted) {
-        socket.send(JSON.stringify({ type: 'error', error: tailError(err) }));
-        if (!(err instanceof CodedError || err instanceof InvalidCursorError)) request.log.error({ err }, 'Live tail failed');
+        const clientError = asClientError(err);
+        socket.send(JSON.stringify({ type: 'error', error: tailError(clientError) }));
+        if (!(clientError instanceof CodedError)) request.log.error({ err }, 'Live tail failed');
         socket.close(1011, 'tail failed');
       }
     } finally {
@@ -54,6 +55,5 @@ export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics
 
 function tailError(err: unknown): { code: string; message: string; field?: string } {
   if (err instanceof CodedError) return { code: `QUERY_${err.code}`, message: err.message, ...(err.field ? { field: err.field } : {}) };
-  if (err instanceof InvalidCursorError) return { code: 'QUERY_BAD_REQUEST', message: `since: ${err.message}`, field: 'since' };
   return { code: 'QUERY_INTERNAL', message: 'live tail failed; see the service log' };
 }

@@ -1,0 +1,5 @@
+export type { QueryNode, LeafNode, AndNode, OrNode, NotNode, TermNode, PhraseNode, CompareNode, CompareOp } from './ast.ts';
+export { QUERY_LIMITS } from './ast.ts';
+export { QuerySyntaxError } from './errors.ts';
+export { parseQuery } from './parser.ts';
+export { formatQuery } from './format.ts';

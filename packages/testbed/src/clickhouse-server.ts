@@ -1,0 +1,257 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export interface ClickHouseUser {
+  name: string;
+  password: string;
+}
+
+export interface ClickHouseServerOptions {
+  /** Data directory; kept across restarts. Omitted → a fresh temp dir that `stop()` deletes. */
+  dataDir?: string;
+  /** Users besides `default`, which stays without a password (the self-test uses it). */
+  users?: ClickHouseUser[];
+  /** HTTP port; 0 (default) picks a free one. A restart passes the old port so clients reconnect. */
+  port?: number;
+  /** How long start may take before it gives up. */
+  startTimeoutMs?: number;
+}
+
+export interface ClickHouseServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** What `SELECT version()` answered during the self-test. */
+  version: string;
+  pid: number;
+  /**
+   * Closes the server's stdin (a clean shutdown) and waits for it to exit; SIGKILL after 15 s.
+   * Close clients first: an open keep-alive connection delays the exit by about 5 s.
+   */
+  stop(): Promise<void>;
+  /** SIGKILL now, for fault tests. `stop()` afterwards waits for the exit. */
+  kill(): void;
+}
+
+const SOURCE = fileURLToPath(new URL('../native/chdb-http-server.c', import.meta.url));
+const CACHE_ROOT = join(homedir(), '.cache', 'instant-dev-logs');
+const POLL_MS = 20;
+
+/**
+ * Starts a real ClickHouse HTTP server (clickhouse-local from the installed libchdb) on a free
+ * loopback port, waits for /ping and self-tests `SELECT version()`. It exits when this process does.
+ */
+export async function startClickHouseServer(options: ClickHouseServerOptions = {}): Promise<ClickHouseServer> {
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const lib = await findLibchdb();
+  const launcher = await buildLauncher(lib);
+  const ownsDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'clickhouse-testbed-')));
+  const confDir = join(dataDir, '.testbed');
+  await mkdir(confDir, { recursive: true });
+  const configFile = await writeConfig(confDir, options.users ?? []);
+  const portFile = join(confDir, 'http_port');
+
+  // A killed predecessor on the same directory may still hold its lock for a moment: retry briefly.
+  const lockDeadline = Math.min(deadline, Date.now() + 5_000);
+  for (;;) {
+    await rm(portFile, { force: true });
+    const child = spawn(launcher, serverArgs(dataDir, configFile, portFile, options.port ?? 0), { cwd: dataDir, stdio: ['pipe', 'ignore', 'pipe'] });
+    const proc = watch(child);
+    try {
+      const port = await waitForPort(portFile, proc, deadline);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForPing(url, proc, deadline);
+      const version = await selfTest(url, lib.version);
+      return handle(proc, { url, port, dataDir, version, ownsDir });
+    } catch (err) {
+      await terminate(proc);
+      if (proc.stderr().includes('Cannot lock file') && Date.now() < lockDeadline) {
+        await delay(100);
+        continue;
+      }
+      if (ownsDir) await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+interface Watched {
+  child: ChildProcess;
+  exited: Promise<void>;
+  hasExited(): boolean;
+  stderr(): string;
+}
+
+function watch(child: ChildProcess): Watched {
+  let done = false;
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8192)));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => ((done = true), resolve()));
+    child.once('error', (err) => ((stderr += `\n${err.message}`), (done = true), resolve())); // e.g. spawn failed
+  });
+  // EPIPE when the server is already gone; its exit is what matters and is reported above.
+  child.stdin?.on('error', () => {});
+  // Unreferenced so a forgotten server never keeps Node alive; its stdin then closes and it exits.
+  child.unref();
+  (child.stdin as unknown as { unref(): void } | null)?.unref();
+  (child.stderr as unknown as { unref(): void } | null)?.unref();
+  return { child, exited, hasExited: () => done, stderr: () => stderr.trim() };
+}
+
+function handle(proc: Watched, info: { url: string; port: number; dataDir: string; version: string; ownsDir: boolean }): ClickHouseServer {
+  return {
+    url: info.url,
+    port: info.port,
+    dataDir: info.dataDir,
+    version: info.version,
+    pid: proc.child.pid ?? -1,
+    async stop() {
+      await terminate(proc);
+      if (info.ownsDir) await rm(info.dataDir, { recursive: true, force: true });
+    },
+    kill() {
+      if (!proc.hasExited()) proc.child.kill('SIGKILL');
+    },
+  };
+}
+
+async function terminate(proc: Watched): Promise<void> {
+  if (proc.hasExited()) return;
+  proc.child.ref(); // keep Node alive until the exit arrives
+  proc.child.stdin?.end();
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+// SYSTEM START LISTEN opens the HTTP port inside clickhouse-local; the last query blocks on stdin,
+// so the server lives exactly as long as the pipe from this process stays open.
+function serverArgs(dataDir: string, configFile: string, portFile: string, port: number): string[] {
+  const query = [
+    'SYSTEM START LISTEN HTTP',
+    `SELECT getServerPort('http_port') INTO OUTFILE ${sqlString(portFile)} TRUNCATE FORMAT TSV`,
+    `SELECT count() FROM file(stdin, 'LineAsString')`,
+  ].join('; ');
+  return [`--config-file=${configFile}`, `--path=${dataDir}`, '--listen_host=127.0.0.1', `--http_port=${port}`, '--multiquery', `--query=${query}`];
+}
+
+async function waitForPort(portFile: string, proc: Watched, deadline: number): Promise<number> {
+  return poll('the HTTP port', proc, deadline, async () => {
+    const text = await readFile(portFile, 'utf8').catch(() => '');
+    return /^\d+\n$/.test(text) ? Number(text) : undefined;
+  });
+}
+
+async function waitForPing(url: string, proc: Watched, deadline: number): Promise<void> {
+  await poll('/ping', proc, deadline, async () => {
+    const res = await httpGet(`${url}/ping`).catch(() => undefined);
+    return res?.status === 200 && res.body === 'Ok.\n' ? true : undefined;
+  });
+}
+
+async function poll<T>(what: string, proc: Watched, deadline: number, probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (proc.hasExited()) throw new Error(`ClickHouse server exited while waiting for ${what}: ${proc.stderr() || 'no output'}`);
+    if (Date.now() > deadline) throw new Error(`ClickHouse server did not provide ${what} in time: ${proc.stderr() || 'no output'}`);
+    await delay(POLL_MS);
+  }
+}
+
+// Pins the engine: the binary must be the ClickHouse release the chdb package was built from.
+async function selfTest(url: string, libVersion: string): Promise<string> {
+  const res = await httpGet(`${url}/?query=${encodeURIComponent('SELECT version()')}`);
+  const version = res.body.trim();
+  const wanted = libVersion.split('.').slice(0, 2).join('.');
+  if (res.status !== 200 || !version.startsWith(`${wanted}.`)) {
+    throw new Error(`ClickHouse server self-test failed: SELECT version() answered ${res.status} "${version}", expected ${wanted}.x`);
+  }
+  return version;
+}
+
+// clickhouse-local reads users only from a separate users_config file, not from the main config.
+async function writeConfig(confDir: string, users: ClickHouseUser[]): Promise<string> {
+  const entries = [{ name: 'default', password: '' }, ...users].map(({ name, password }, i) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || (i > 0 && name === 'default')) throw new Error(`Invalid ClickHouse user name "${name}"`);
+    const secret = password ? `<password_sha256_hex>${sha256(password)}</password_sha256_hex>` : '<password></password>';
+    return `<${name}>${secret}<networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></${name}>`;
+  });
+  const usersFile = join(confDir, 'users.xml');
+  await writeFile(usersFile, `<clickhouse>\n<users>\n${entries.join('\n')}\n</users>\n<profiles><default/></profiles>\n<quotas><default/></quotas>\n</clickhouse>\n`);
+  const configFile = join(confDir, 'config.xml');
+  await writeFile(configFile, `<clickhouse><users_config>${xmlText(usersFile)}</users_config></clickhouse>\n`);
+  return configFile;
+}
+
+interface Libchdb {
+  dir: string;
+  version: string;
+}
+
+async function findLibchdb(): Promise<Libchdb> {
+  // libchdb is chdb's platform package; resolve it from chdb so hoisting does not matter.
+  const fromChdb = createRequire(createRequire(import.meta.url).resolve('chdb'));
+  const pkgFile = await realpath(fromChdb.resolve('@chdb/lib-linux-x64-gnu/package.json'));
+  const { version } = JSON.parse(await readFile(pkgFile, 'utf8')) as { version: string };
+  return { dir: dirname(pkgFile), version };
+}
+
+// Compiles the launcher unless a build for this source and libchdb is cached; returns its path.
+async function buildLauncher(lib: Libchdb): Promise<string> {
+  const source = await readFile(SOURCE);
+  // The binary embeds libchdb's directory as its rpath, so the directory is part of the key too.
+  const key = sha256(Buffer.concat([source, Buffer.from(`\0${lib.version}\0${lib.dir}`)])).slice(0, 16);
+  const dir = join(CACHE_ROOT, `chdb-http-server-${key}`);
+  const bin = join(dir, 'chdb-http-server');
+  if (existsSync(bin)) return bin;
+  await mkdir(dir, { recursive: true });
+  const tmp = `${bin}.${process.pid}.tmp`;
+  const args = ['-O2', '-Wall', '-o', tmp, SOURCE, `-L${lib.dir}`, '-lchdb', `-Wl,-rpath,${lib.dir}`];
+  await promisify(execFile)('gcc', args).catch((err: Error & { stderr?: string }) => {
+    throw new Error(`Cannot compile ${SOURCE} with gcc: ${err.stderr || err.message}`);
+  });
+  await rename(tmp, bin); // atomic, so parallel test files never run a half-written binary
+  return bin;
+}
+
+// One request per connection (agent: false): an idle keep-alive socket delays the server's exit by ~5 s.
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (s: string) => (body += s));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function xmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

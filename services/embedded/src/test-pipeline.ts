@@ -1,0 +1,34 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseApiKeys } from '@instant-logs/service-kit';
+import { createChdbTransport, createLogStore, type ClickHouseTransport } from '@instant-logs/store';
+import { buildEmbeddedPipeline, type EmbeddedDeps, type EmbeddedPipeline } from './app.ts';
+
+let transport: ClickHouseTransport | undefined;
+let counter = 0;
+
+/**
+ * Test helper: an embedded pipeline on real chdb in a fresh database. chdb binds one data
+ * directory per process, so every pipeline of a test file shares one directory.
+ */
+export async function startTestPipeline(options: { apiKeys?: string } & Partial<EmbeddedDeps> = {}): Promise<EmbeddedPipeline & { database: string }> {
+  transport ??= createChdbTransport({ path: mkdtempSync(join(tmpdir(), 'idl-embedded-')) });
+  const database = `t${process.pid}_${++counter}`;
+  const store = createLogStore(transport, database);
+  await store.migrate();
+  const pipeline = buildEmbeddedPipeline({ store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ...options });
+  await pipeline.app.ready();
+  return Object.assign(pipeline, { database });
+}
+
+/** Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
