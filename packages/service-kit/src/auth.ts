@@ -57,3 +57,9 @@ function presentedKey(request: FastifyRequest): string | undefined {
   const q = request.query as Record<string, unknown> | undefined;
   return typeof q?.['api_key'] === 'string' ? q['api_key'] : undefined;
 }
+
+/** Throws when authentication is off and the service would listen beyond loopback. */
+export function assertSafeToListen(keyring: ApiKeyring, host: string): void {
+  if (keyring.enabled || ['127.0.0.1', 'localhost', '::1'].includes(host)) return;
+  throw new Error(`Refusing to listen on ${host} with authentication off: set API_KEYS or HOST=127.0.0.1`);
+}

@@ -1,4 +1,4 @@
 export { CodedError, installErrorHandler, installNotFoundHandler } from './errors.ts';
-export { parseApiKeys, installApiKeyAuth, DEFAULT_TENANT, type ApiKeyring } from './auth.ts';
+export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, type ApiKeyring } from './auth.ts';
 export { registerOpsRoutes, isOpsPath, type OpsOptions } from './ops-routes.ts';
 export { parseEnv } from './env.ts';

@@ -15,7 +15,7 @@ export interface CollectorAppDeps {
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: CollectorAppDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 6 * 1024 * 1024 });
+  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true, bodyLimit: 6 * 1024 * 1024 });
   const registry = deps.registry ?? new Registry();
   const metrics = createCollectorMetrics(registry);
   app.register(collectorPlugin, { queue: deps.queue, keyring: deps.keyring, metrics, ...(deps.clock ? { clock: deps.clock } : {}) });

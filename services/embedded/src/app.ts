@@ -37,7 +37,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
   const clock = deps.clock ? { clock: deps.clock } : {};
 
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 6 * 1024 * 1024 });
+  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true, bodyLimit: 6 * 1024 * 1024 });
   app.register(collectorPlugin, { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock });
   app.register(queryPlugin, {
     store: deps.store,

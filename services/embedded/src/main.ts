@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseApiKeys, parseEnv } from '@instant-logs/service-kit';
+import { assertSafeToListen, parseApiKeys, parseEnv } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
@@ -8,11 +8,7 @@ import { EmbeddedConfig } from './config.ts';
 
 const config = parseEnv(EmbeddedConfig, process.env);
 const keyring = parseApiKeys(config.API_KEYS);
-const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.HOST);
-if (!keyring.enabled && !loopback) {
-  console.error(`Refusing to listen on ${config.HOST} with authentication off: set API_KEYS or HOST=127.0.0.1.`);
-  process.exit(1);
-}
+assertSafeToListen(keyring, config.HOST);
 
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });

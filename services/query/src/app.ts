@@ -16,7 +16,7 @@ export interface QueryAppDeps {
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: QueryAppDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false });
+  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true });
   const registry = deps.registry ?? new Registry();
   const { store, keyring, clock, tailPollMs } = deps;
   app.register(queryPlugin, { store, keyring, metrics: createQueryMetrics(registry), ...(clock ? { clock } : {}), ...(tailPollMs ? { tailPollMs } : {}) });

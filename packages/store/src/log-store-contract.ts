@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parseQuery } from '@instant-logs/query-language';
+import type { LogRecord } from '@instant-logs/schema';
+import { createLogStore, type LogFilter, type LogStore } from './log-store.ts';
+import { SCHEMA_VERSION } from './migrations.ts';
+import type { OpenedTransport } from './transport-contract.ts';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+const ns = (ms: number, extra = 0) => BigInt(ms) * 1_000_000n + BigInt(extra);
+const iso = (ms: number, extraNs = 0) => `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1_000_000 + extraNs).padStart(9, '0')}Z`;
+
+function record(i: number, over: Partial<LogRecord> = {}): LogRecord {
+  return {
+    id: `r${String(i).padStart(3, '0')}`,
+    tenant: 'acme',
+    timestamp: iso(T0 + i * 1000, 123),
+    observed_timestamp: iso(T0 + i * 1000 + 5),
+    service: i % 2 === 0 ? 'api' : 'worker',
+    level: i % 5 === 0 ? 'error' : 'info',
+    severity_text: i % 5 === 0 ? 'ERROR' : 'INFO',
+    severity_number: i % 5 === 0 ? 17 : 9,
+    body: i % 5 === 0 ? `request ${i} failed: upstream timeout` : `request ${i} ok`,
+    attributes: { 'http.status_code': i % 5 === 0 ? '500' : '200', 'user.id': `u${i % 3}` },
+    resource: { 'host.name': `host-${i % 2}` },
+    trace_id: i === 7 ? '5b8efff798038103d269b633813fc60c' : '',
+    span_id: i === 7 ? 'eee19b7ec3c1b174' : '',
+    ...over,
+  };
+}
+
+const lines = (records: LogRecord[]) => records.map((r) => JSON.stringify(r)).join('\n');
+
+/** Registers the log store's behaviour tests against a transport; both transports must pass them all. */
+export function describeLogStoreContract(name: string, open: () => Promise<OpenedTransport>): void {
+  describe(`log store over ${name}`, () => {
+    let opened: OpenedTransport;
+    let store: LogStore;
+    const records = Array.from({ length: 20 }, (_, i) => record(i));
+    const filter = (over: Partial<LogFilter> = {}): LogFilter => ({
+      tenant: 'acme',
+      fromNs: ns(T0),
+      toNs: ns(T0 + 3_600_000),
+      services: [],
+      levels: [],
+      query: null,
+      ...over,
+    });
+
+    before(async () => {
+      opened = await open();
+      store = createLogStore(opened.transport, `contract_${process.pid}`);
+      assert.deepEqual((await store.migrate()).applied, [SCHEMA_VERSION]);
+      await store.insert(lines(records));
+      await store.insert(lines([record(0, { id: 'other-tenant', tenant: 'globex', body: 'request 0 failed: upstream timeout' })]));
+    });
+    after(() => opened.close());
+
+    test('migrating again applies nothing', async () => {
+      assert.deepEqual((await store.migrate()).applied, []);
+    });
+
+    test('records come back exactly as written, nanoseconds and maps included', async () => {
+      const page = await store.search(filter({ query: parseQuery('trace_id:5b8efff798038103d269b633813fc60c') }), { limit: 10 });
+      assert.deepEqual(page.records, [records[7]]);
+    });
+
+    test('search filters by service, level and query, newest first', async () => {
+      const page = await store.search(filter({ services: ['api'], levels: ['error'], query: parseQuery('timeout') }), { limit: 10 });
+      assert.deepEqual(page.records.map((r) => r.id), ['r010', 'r000']);
+    });
+
+    test('time bounds are inclusive to the nanosecond', async () => {
+      const page = await store.search(filter({ fromNs: ns(T0 + 3000, 123), toNs: ns(T0 + 4000, 123) }), { limit: 10 });
+      assert.deepEqual(page.records.map((r) => r.id), ['r004', 'r003']);
+    });
+
+    test('cursor pages cover every record once', async () => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.search(filter(), { limit: 7, cursor });
+        seen.push(...page.records.map((r) => r.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      assert.deepEqual(seen, records.map((r) => r.id).reverse());
+    });
+
+    test('another tenant is invisible to search, histogram, facets and tail', async () => {
+      const other = filter({ tenant: 'globex' });
+      assert.deepEqual((await store.search(other, { limit: 100 })).records.map((r) => r.id), ['other-tenant']);
+      const h = await store.histogram(other, 10);
+      assert.equal(h.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0), 1);
+      assert.deepEqual(await store.facet(other, { kind: 'service' }, 10), [{ value: 'api', count: 1 }]);
+      assert.equal(await store.count('acme'), 20);
+    });
+
+    test('histogram counts per bucket and level', async () => {
+      const h = await store.histogram(filter({ toNs: ns(T0 + 19_999) }), 2);
+      assert.equal(h.interval_ms, 10_000);
+      assert.deepEqual(h.buckets.map((b) => [b.counts['info'], b.counts['error']]), [[8, 2], [8, 2]]);
+    });
+
+    test('facets rank attribute values by count', async () => {
+      assert.deepEqual(await store.facet(filter(), { kind: 'attribute', key: 'http.status_code' }, 5), [
+        { value: '200', count: 16 },
+        { value: '500', count: 4 },
+      ]);
+      assert.deepEqual(await store.facet(filter(), { kind: 'attribute', key: 'host.name' }, 1), [{ value: 'host-0', count: 10 }]);
+    });
+
+    test('a repeated insert with the same dedup token stores the rows once', async () => {
+      const extra = [record(100, { id: 'dedup-1', tenant: 'dedup' }), record(101, { id: 'dedup-2', tenant: 'dedup' })];
+      await store.insert(lines(extra), { dedupToken: 'batch-42' });
+      await store.insert(lines(extra), { dedupToken: 'batch-42' });
+      assert.equal(await store.count('dedup'), 2);
+    });
+
+    test('tail returns what was stored after its position, once', async () => {
+      const start = await store.tailStart();
+      const tailFilter = filter({ tenant: 'tail', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, query: parseQuery('fresh') });
+      assert.deepEqual((await store.tail(tailFilter, start, 100)).records, []);
+      await store.insert(lines([record(200, { id: 'tail-1', tenant: 'tail', body: 'fresh record' }), record(201, { id: 'tail-2', tenant: 'tail', body: 'stale record' })]));
+      const first = await store.tail(tailFilter, start, 100);
+      assert.deepEqual(first.records.map((r) => r.record.id), ['tail-1']);
+      assert.deepEqual((await store.tail(tailFilter, first.position, 100)).records, []);
+    });
+  });
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/** The query service's environment, as the Helm chart sets it. */
+export const QueryConfig = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  CLICKHOUSE_URL: z.url(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
+  API_KEYS: z.string().default(''),
+  TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type QueryConfig = z.infer<typeof QueryConfig>;

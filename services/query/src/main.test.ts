@@ -1,0 +1,65 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
+import { createHttpTransport, createLogStore } from '@instant-logs/store';
+import { LogPage } from '@instant-logs/schema';
+
+// The query service as it runs in a pod: its own process, configured by environment, reading a
+// ClickHouse server over HTTP.
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+let server: ClickHouseServer;
+let child: ChildProcess | undefined;
+
+before(async () => {
+  server = await startClickHouseServer();
+  const transport = createHttpTransport({ url: server.url });
+  const store = createLogStore(transport, 'query_main');
+  await store.migrate();
+  const now = new Date().toISOString();
+  await store.insert(
+    JSON.stringify({ id: 'a1', tenant: 'team-a', timestamp: now, observed_timestamp: now, service: 'billing', level: 'warn', severity_text: 'WARN', severity_number: 13, body: 'invoice retry scheduled', attributes: {}, resource: {}, trace_id: '', span_id: '' }),
+  );
+  await transport.close();
+});
+after(async () => {
+  child?.kill('SIGTERM');
+  if (child && child.exitCode === null) await once(child, 'exit');
+  await server.stop();
+});
+
+test('the service starts from its environment and answers searches from ClickHouse over HTTP', async () => {
+  child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CLICKHOUSE_URL: server.url, CLICKHOUSE_DATABASE: 'query_main', API_KEYS: 'query-main-key-0001:team-a' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let url: string | undefined;
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+    if (match) {
+      url = match[1];
+      break;
+    }
+  }
+  assert.ok(url, 'the service logged its address');
+  const res = await fetch(`${url}/api/v1/logs?from=now-1h&q=invoice`, { headers: { authorization: 'Bearer query-main-key-0001' } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(LogPage.parse(await res.json()).records.map((r) => r.id), ['a1']);
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, 'graceful shutdown exits cleanly');
+});
+
+test('a bad environment fails at start and names the variable', async () => {
+  const bad = spawn(process.execPath, [MAIN], { env: { ...process.env, CLICKHOUSE_URL: 'not a url', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  bad.stderr!.on('data', (d) => (stderr += d));
+  const [code] = await once(bad, 'exit');
+  assert.notEqual(code, 0);
+  assert.match(stderr, /CLICKHOUSE_URL/);
+  assert.match(stderr, /PORT/);
+});

@@ -1,0 +1,30 @@
+import { assertSafeToListen, parseApiKeys, parseEnv } from '@instant-logs/service-kit';
+import { createHttpTransport, createLogStore } from '@instant-logs/store';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildApp } from './app.ts';
+import { QueryConfig } from './config.ts';
+
+const config = parseEnv(QueryConfig, process.env);
+const keyring = parseApiKeys(config.API_KEYS);
+assertSafeToListen(keyring, config.HOST);
+
+const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const app = buildApp({ store, keyring, registry, tailPollMs: config.TAIL_POLL_MS, logger: { level: config.LOG_LEVEL } });
+if (!keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS set; listening on loopback only.');
+await app.listen({ host: config.HOST, port: config.PORT });
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'Shutting down: finishing open requests');
+    void app
+      .close()
+      .then(() => transport.close())
+      .then(() => process.exit(0));
+  });
+}
