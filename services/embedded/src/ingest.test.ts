@@ -115,3 +115,17 @@ describe('authentication', () => {
     }
   });
 });
+
+describe('metrics', () => {
+  test('/metrics reports accepted and rejected records, batches and query latency by name', async () => {
+    await post('[{"service":"m","message":"counted"},{"message":"no service"}]');
+    await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h' });
+    const text = (await p.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    assert.ok(value(/^instant_logs_collector_records_accepted_total (\d+)/m) >= 1);
+    assert.ok(value(/^instant_logs_collector_records_rejected_total\{reason="service"\} (\d+)/m) >= 1);
+    assert.ok(value(/^instant_logs_processor_records_inserted_total (\d+)/m) >= 1);
+    assert.ok(value(/^instant_logs_processor_batch_rows_count (\d+)/m) >= 1);
+    assert.ok(value(/^instant_logs_query_duration_seconds_count\{endpoint="\/api\/v1\/logs",status="200"\} (\d+)/m) >= 1);
+  });
+});

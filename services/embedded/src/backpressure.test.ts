@@ -1,0 +1,73 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseApiKeys } from '@instant-logs/service-kit';
+import { createHttpTransport, createLogStore, type LogStore } from '@instant-logs/store';
+import { startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
+import { LogPage } from '@instant-logs/schema';
+import { buildEmbeddedPipeline } from './app.ts';
+import { eventually } from './test-pipeline.ts';
+
+// The store really goes away: a ClickHouse server process is killed and restarted under the pipeline.
+let server: ClickHouseServer;
+let store: LogStore;
+const dataDir = mkdtempSync(join(tmpdir(), 'idl-backpressure-'));
+
+before(async () => {
+  server = await startClickHouseServer({ dataDir });
+  store = createLogStore(createHttpTransport({ url: server.url, requestTimeoutMs: 2000 }), 'backpressure');
+  await store.migrate();
+});
+after(async () => {
+  server.kill();
+  await server.stop();
+});
+
+const restartServer = async () => {
+  server = await startClickHouseServer({ dataDir, port: server.port });
+};
+const records = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ service: 'bp', message: `${tag} ${i}` }));
+
+test('while the store is down, more than the pending limit is a 429, and the waiting records are stored once it is back', async () => {
+  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), processor: { maxPendingRows: 10, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 } });
+  try {
+    server.kill();
+    await server.stop();
+    const waiting = p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'waited'), headers: { 'content-type': 'application/json' } });
+    // The first request is now retrying inside the processor; poll until its rows count as pending.
+    await eventually(async () => (p.processor.pendingRows() > 0 ? true : undefined), 10_000, 'rows pending in the processor');
+    const refused = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'refused'), headers: { 'content-type': 'application/json' } });
+    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.json().error.code, 'COLLECTOR_QUEUE_FULL');
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    await restartServer();
+    assert.equal((await waiting).statusCode, 202);
+    const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=bp&limit=100' });
+    const bodies = LogPage.parse(page.json()).records.map((r) => r.body);
+    assert.equal(bodies.filter((b) => b.startsWith('waited')).length, 6, 'each waiting record stored exactly once');
+    assert.equal(bodies.filter((b) => b.startsWith('refused')).length, 0);
+  } finally {
+    await p.close();
+  }
+});
+
+test('when the store stays down past the retry budget the answer is 503 with Retry-After, and nothing is half-stored', async () => {
+  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), processor: { retryInitialMs: 20, retryMaxMs: 100, giveUpAfterMs: 500 } });
+  try {
+    server.kill();
+    await server.stop();
+    const res = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(3, 'lost-cause'), headers: { 'content-type': 'application/json' } });
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.json().error.code, 'COLLECTOR_QUEUE_UNAVAILABLE');
+    assert.ok(Number(res.headers['retry-after']) >= 1);
+    assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
+    await restartServer();
+    assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+    const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&q=lost-cause' });
+    assert.equal(LogPage.parse(page.json()).records.length, 0);
+  } finally {
+    await p.close();
+  }
+});
