@@ -1,2 +1,4 @@
 export { startClickHouseServer } from './clickhouse-server.ts';
 export type { ClickHouseServer, ClickHouseServerOptions, ClickHouseUser } from './clickhouse-server.ts';
+export { startKafkaBroker } from './kafka-broker.ts';
+export type { KafkaBroker, KafkaBrokerOptions, KafkaTopicOptions } from './kafka-broker.ts';
