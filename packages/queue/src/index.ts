@@ -1,2 +1,4 @@
 export { QueueFullError, QueueUnavailableError, QueueRejectedError, type LogQueue, type RecordChunk } from './queue.ts';
 export { createInProcessQueue } from './in-process-queue.ts';
+export { createKafkaQueue, type KafkaQueue, type KafkaQueueOptions } from './kafka-queue.ts';
+export { toLogMessages, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';

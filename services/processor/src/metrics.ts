@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BatchObserver } from './batcher.ts';
 
 /** The processor's metrics on its own registry, and the batcher hooks that feed them. */
@@ -25,6 +25,9 @@ export function createProcessorMetrics(registry: Registry) {
     }),
     retries: new Counter({ name: 'instant_logs_processor_insert_retries_total', help: 'Inserts retried after a transient failure.', registers: [registry] }),
     failed: new Counter({ name: 'instant_logs_processor_records_failed_total', help: 'Records whose insert failed for good.', registers: [registry] }),
+    deadLettered: new Counter({ name: 'instant_logs_processor_dead_lettered_total', help: 'Records sent to the dead-letter topic.', registers: [registry] }),
+    lag: new Gauge({ name: 'instant_logs_processor_consumer_lag', help: 'Messages behind the end of each partition.', labelNames: ['partition'], registers: [registry] }),
+    paused: new Gauge({ name: 'instant_logs_processor_partition_paused', help: '1 while a partition waits for the store to recover.', labelNames: ['partition'], registers: [registry] }),
   };
   const observer: BatchObserver = {
     flushed(rows, bytes, seconds) {
@@ -36,5 +39,12 @@ export function createProcessorMetrics(registry: Registry) {
     retried: () => m.retries.inc(),
     failed: (rows) => m.failed.inc(rows),
   };
-  return { ...m, observer };
+  const kafkaObserver = {
+    inserted: (rows: number, bytes: number, seconds: number) => observer.flushed!(rows, bytes, seconds),
+    retried: () => m.retries.inc(),
+    deadLettered: (count: number) => m.deadLettered.inc(count),
+    pausedChanged: (partition: number, paused: boolean) => m.paused.set({ partition: String(partition) }, paused ? 1 : 0),
+    lag: (partition: number, lag: number) => m.lag.set({ partition: String(partition) }, Math.max(0, lag)),
+  };
+  return { ...m, observer, kafkaObserver };
 }

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** The collector's environment, as the Helm chart sets it. */
+export const CollectorConfig = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  API_KEYS: z.string().default(''),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  KAFKA_CLIENT_ID: z.string().default('instant-logs-collector'),
+  KAFKA_TOPIC: z.string().default('instant-logs'),
+  KAFKA_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
+  KAFKA_MAX_IN_FLIGHT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type CollectorConfig = z.infer<typeof CollectorConfig>;

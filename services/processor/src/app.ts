@@ -1,0 +1,17 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
+import { installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+
+export interface ProcessorAppDeps {
+  registry: Registry;
+  ready: () => Promise<boolean>;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The processor's HTTP side: health and metrics only. Never listens and never reads the environment. */
+export function buildApp(deps: ProcessorAppDeps): FastifyInstance {
+  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true });
+  installNotFoundHandler(app, 'PROCESSOR');
+  registerOpsRoutes(app, { registry: deps.registry, ready: deps.ready });
+  return app;
+}

@@ -1,0 +1,149 @@
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, Partitioners } from 'kafkajs';
+import { StoreError, type LogStore } from '@instant-logs/store';
+import type { BackoffPolicy } from '../backoff.ts';
+import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
+import { decodeIntent, type Intent } from './intent.ts';
+import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterObserver } from './writer.ts';
+
+export interface KafkaProcessorOptions {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  topic: string;
+  deadLetterTopic: string;
+  limits: BatchLimits;
+  /** The broker holds a fetch until this many bytes are there or maxWaitMs passed: the time/size batching. */
+  fetchMinBytes: number;
+  fetchMaxWaitMs: number;
+  partitionsConcurrently: number;
+  backoff: BackoffPolicy;
+}
+
+export interface KafkaProcessor {
+  start(): Promise<void>;
+  /** Leaves the group after the batches in progress are committed or abandoned. */
+  stop(): Promise<void>;
+}
+
+// Kafka says the member no longer owns its partitions: the batch belongs to someone else now.
+const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+/**
+ * A processor in a consumer group: reads record batches from the logs topic, writes them to the
+ * store exactly once (see intent.ts) and dead-letters what the store refuses for good.
+ */
+export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOptions, observe: WriterObserver & { lag(partition: number, lag: number): void }): KafkaProcessor {
+  const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    minBytes: options.fetchMinBytes,
+    maxWaitTimeInMs: options.fetchMaxWaitMs,
+    maxBytesPerPartition: Math.max(options.limits.maxBytes, 1024 * 1024),
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
+  const admin: Admin = kafka.admin();
+  const deadLetters: Producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  // Partitions whose committed metadata was read since this member last joined the group.
+  let intents = new Map<number, Intent | undefined>();
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    intents = new Map();
+  });
+
+  const intentFor = async (partition: number): Promise<Intent | undefined> => {
+    if (intents.has(partition)) return intents.get(partition);
+    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.topic] });
+    for (const p of topic?.partitions ?? []) intents.set(p.partition, decodeIntent(p.offset, p.metadata));
+    return intents.get(partition);
+  };
+
+  const sendDeadLetters = async (letters: DeadLetter[]) => {
+    await deadLetters.send({
+      topic: options.deadLetterTopic,
+      acks: -1,
+      messages: letters.map((l) => ({
+        key: `${l.tenant}`,
+        value: l.value,
+        headers: {
+          tenant: l.tenant,
+          'dlq.error': l.error,
+          'dlq.source.topic': l.topic,
+          'dlq.source.partition': String(l.partition),
+          'dlq.source.offset': String(l.offset),
+          'dlq.attempts': String(l.attempts),
+          'dlq.at': new Date().toISOString(),
+        },
+      })),
+    });
+  };
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch } = payload;
+    const partition = batch.partition;
+    observe.lag(partition, Number(batch.offsetLag()));
+    const messages: SourceMessage[] = batch.messages.map((m) => ({
+      offset: BigInt(m.offset),
+      value: m.value?.toString('utf8') ?? '',
+      rows: Number(m.headers?.['rows']?.toString() ?? '1'),
+      tenant: m.headers?.['tenant']?.toString() ?? '',
+    }));
+    const intent = await intentFor(partition);
+    const { batches } = cutBatches(messages, options.limits, intent);
+    let resume: (() => void) | undefined;
+    for (const group of batches) {
+      const ok = await writeBatch(
+        {
+          topic: options.topic,
+          insert: (data, token) => store.insert(data, { dedupToken: token }),
+          isTransient: (err) => !(err instanceof StoreError) || err.transient,
+          commit: (p, offset, metadata) => commit(consumer, options.topic, p, offset, metadata),
+          deadLetter: sendDeadLetters,
+          heartbeat: payload.heartbeat,
+          shouldStop: () => !payload.isRunning() || payload.isStale(),
+          backoff: options.backoff,
+          observe: {
+            ...observe,
+            pausedChanged(p, paused) {
+              observe.pausedChanged(p, paused);
+              if (paused) resume ??= payload.pause();
+              else {
+                resume?.();
+                resume = undefined;
+              }
+            },
+          },
+        },
+        partition,
+        group,
+      );
+      if (!ok) return;
+      intents.set(partition, undefined);
+      payload.resolveOffset(String(group.at(-1)!.offset));
+      observe.lag(partition, Number(BigInt(batch.highWatermark) - group.at(-1)!.offset - 1n));
+    }
+  };
+
+  return {
+    async start() {
+      await admin.connect();
+      await deadLetters.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently, eachBatch });
+    },
+    async stop() {
+      await consumer.disconnect();
+      await deadLetters.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+async function commit(consumer: Consumer, topic: string, partition: number, offset: bigint, metadata: string | null): Promise<void> {
+  try {
+    await consumer.commitOffsets([{ topic, partition, offset: offset.toString(), metadata }]);
+  } catch (err) {
+    if (MEMBERSHIP_ERRORS.has((err as { type?: string }).type ?? '')) throw new GroupMembershipLost(err);
+    throw err;
+  }
+}

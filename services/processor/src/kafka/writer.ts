@@ -1,0 +1,145 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
+import { dedupToken, encodeIntent } from './intent.ts';
+import type { SourceMessage } from './batches.ts';
+
+/** A record that can never be stored, with where it came from and why. */
+export interface DeadLetter {
+  value: string;
+  tenant: string;
+  error: string;
+  topic: string;
+  partition: number;
+  offset: bigint;
+  attempts: number;
+}
+
+/** Everything the writer does to the outside world, so each piece is a real adapter in production. */
+export interface WriterDeps {
+  topic: string;
+  insert(data: string, dedupToken: string): Promise<void>;
+  isTransient(err: unknown): boolean;
+  /** Commits `offset` for the partition with optional metadata; rejects with GroupMembershipLost if the partition moved. */
+  commit(partition: number, offset: bigint, metadata: string | null): Promise<void>;
+  deadLetter(letters: DeadLetter[]): Promise<void>;
+  heartbeat(): Promise<void>;
+  /** True once the partition was revoked or the consumer is stopping: abandon the batch. */
+  shouldStop(): boolean;
+  backoff: BackoffPolicy;
+  observe: WriterObserver;
+}
+
+export interface WriterObserver {
+  inserted(rows: number, bytes: number, seconds: number): void;
+  retried(err: unknown): void;
+  deadLettered(count: number): void;
+  pausedChanged(partition: number, paused: boolean): void;
+}
+
+/** The partition now belongs to another member (rebalance): stop without committing. */
+export class GroupMembershipLost extends Error {
+  constructor(cause: unknown) {
+    super('the partition was reassigned to another processor', { cause });
+    this.name = 'GroupMembershipLost';
+  }
+}
+
+class Stopped extends Error {}
+
+/**
+ * Writes one batch of a partition exactly once: records the intent, inserts (retrying transient
+ * failures without limit, splitting out records ClickHouse refuses for good into the dead-letter
+ * topic), then commits past the batch. Returns false if it had to stop before committing.
+ */
+export async function writeBatch(deps: WriterDeps, partition: number, batch: readonly SourceMessage[]): Promise<boolean> {
+  const start = batch[0]!.offset;
+  const end = batch.at(-1)!.offset;
+  try {
+    await untilDone(deps, partition, () => deps.commit(partition, start, encodeIntent(end)), () => true);
+    await insertIsolating(deps, partition, batch, dedupToken(deps.topic, partition, start, end));
+    await untilDone(deps, partition, () => deps.commit(partition, end + 1n, null), () => true);
+    return true;
+  } catch (err) {
+    if (err instanceof Stopped || err instanceof GroupMembershipLost) return false;
+    throw err;
+  }
+}
+
+async function insertIsolating(deps: WriterDeps, partition: number, messages: readonly SourceMessage[], token: string): Promise<void> {
+  const data = messages.map((m) => m.value).join('\n');
+  const rows = messages.reduce((n, m) => n + m.rows, 0);
+  const failure = await insertOnce(deps, partition, data, rows, token);
+  if (!failure) return;
+  if (messages.length > 1) {
+    for (const m of messages) await insertIsolating(deps, partition, [m], `${token}/o${m.offset}`);
+    return;
+  }
+  await isolateLines(deps, partition, messages[0]!, messages[0]!.value.split('\n'), 0, token, failure);
+}
+
+// Halves the lines of one message until the refused ones stand alone; each half has its own
+// token derived from its position, so a replay makes the same inserts under the same tokens.
+async function isolateLines(deps: WriterDeps, partition: number, m: SourceMessage, lines: string[], from: number, token: string, failure: unknown): Promise<void> {
+  if (lines.length === 1) {
+    const letter = { value: lines[0]!, tenant: m.tenant, error: errorText(failure), topic: deps.topic, partition, offset: m.offset, attempts: 1 };
+    await untilDone(deps, partition, () => deps.deadLetter([letter]), () => true);
+    deps.observe.deadLettered(1);
+    return;
+  }
+  const mid = Math.ceil(lines.length / 2);
+  for (const [part, at] of [[lines.slice(0, mid), from], [lines.slice(mid), from + mid]] as const) {
+    const partToken = `${token}/L${at}-${at + part.length - 1}`;
+    const partFailure = await insertOnce(deps, partition, part.join('\n'), part.length, partToken);
+    if (partFailure) await isolateLines(deps, partition, m, part, at, partToken, partFailure);
+  }
+}
+
+/** Inserts, retrying transient failures; resolves with the error if ClickHouse refused the data for good. */
+async function insertOnce(deps: WriterDeps, partition: number, data: string, rows: number, token: string): Promise<unknown> {
+  let permanent: unknown;
+  await untilDone(
+    deps,
+    partition,
+    async () => {
+      const t0 = performance.now();
+      try {
+        await deps.insert(data, token);
+        deps.observe.inserted(rows, data.length, (performance.now() - t0) / 1000);
+      } catch (err) {
+        if (deps.isTransient(err)) throw err;
+        permanent = err;
+      }
+    },
+    deps.isTransient,
+  );
+  return permanent;
+}
+
+/** Runs `step` until it succeeds, backing off after transient errors while heartbeating; stops on revocation. */
+async function untilDone(deps: WriterDeps, partition: number, step: () => Promise<void>, retryable: (err: unknown) => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (deps.shouldStop()) throw new Stopped();
+    try {
+      await step();
+      if (attempt > 1) deps.observe.pausedChanged(partition, false);
+      return;
+    } catch (err) {
+      if (err instanceof GroupMembershipLost || !retryable(err)) throw err;
+      deps.observe.retried(err);
+      if (attempt === 1) deps.observe.pausedChanged(partition, true);
+      await waitHeartbeating(deps, backoffDelay(deps.backoff, attempt));
+    }
+  }
+}
+
+async function waitHeartbeating(deps: WriterDeps, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !deps.shouldStop()) {
+    await deps.heartbeat().catch(() => undefined);
+    await delay(Math.min(1000, Math.max(0, until - Date.now())));
+  }
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 2000);
+}

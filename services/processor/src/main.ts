@@ -1,0 +1,48 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { parseEnv } from '@instant-logs/service-kit';
+import { createHttpTransport, createLogStore } from '@instant-logs/store';
+import { buildApp } from './app.ts';
+import { ProcessorConfig } from './config.ts';
+import { createKafkaProcessor } from './kafka/consumer.ts';
+import { createProcessorMetrics } from './metrics.ts';
+
+const config = parseEnv(ProcessorConfig, process.env);
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const metrics = createProcessorMetrics(registry);
+const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
+const processor = createKafkaProcessor(
+  store,
+  {
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    groupId: config.KAFKA_GROUP_ID,
+    topic: config.KAFKA_TOPIC,
+    deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
+    limits: { maxRows: config.BATCH_MAX_ROWS, maxBytes: config.BATCH_MAX_BYTES },
+    fetchMinBytes: Math.min(config.BATCH_MAX_BYTES, 1024 * 1024),
+    fetchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+    backoff: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+  },
+  metrics.kafkaObserver,
+);
+const app = buildApp({ registry, ready: () => store.ping().then(() => true), logger: { level: config.LOG_LEVEL } });
+await app.listen({ host: config.HOST, port: config.PORT });
+await processor.start();
+app.log.info({ topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID }, 'Joined the consumer group');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'Shutting down: finishing the batches in progress');
+    void processor
+      .stop()
+      .then(() => app.close())
+      .then(() => transport.close())
+      .then(() => process.exit(0));
+  });
+}
