@@ -11,8 +11,6 @@ export interface KafkaQueueOptions {
   /** How long one publish may wait for the broker before it is reported unavailable. */
   sendTimeoutMs: number;
   compression: 'gzip' | 'none';
-  /** Extra message headers per publish, e.g. the W3C trace context. */
-  headers?: () => Record<string, string>;
 }
 
 export interface KafkaQueue extends LogQueue {
@@ -44,7 +42,8 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   let connected = false;
 
   const send = async (chunk: Parameters<LogQueue['publish']>[0]) => {
-    const headers = { tenant: chunk.tenant, ...options.headers?.() };
+    // The trace context rides along so the processor's insert span can link back to the request.
+    const headers = { ...chunk.trace, tenant: chunk.tenant };
     const messages = toLogMessages(chunk).map((m) => ({ key: m.key, value: m.value, headers: { ...headers, rows: String(m.rows) } }));
     await producer.send({
       topic: options.topic,

@@ -3,6 +3,8 @@ export interface RecordChunk {
   tenant: string;
   rows: number;
   data: string;
+  /** W3C trace context of the request that brought the records (traceparent, tracestate). */
+  trace?: Record<string, string>;
 }
 
 /**

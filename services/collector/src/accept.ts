@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS, normalizeRecord, nowNs, type IngestResponse, type RecordError } from '@instant-logs/schema';
-import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue } from '@instant-logs/queue';
+import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
+import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
 import type { CollectorMetrics } from './metrics.ts';
 
@@ -36,13 +37,13 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   });
   for (const e of errors) deps.metrics.rejected.inc({ reason: reasonOf(e.field) });
 
-  if (lines.length > 0) await publish(deps, { tenant, rows: lines.length, data: lines.join('\n') });
+  if (lines.length > 0) await publish(deps, { tenant, rows: lines.length, data: lines.join('\n'), trace: injectTraceHeaders() });
   deps.metrics.accepted.inc(lines.length);
 
   return { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
 }
 
-async function publish(deps: AcceptDeps, chunk: { tenant: string; rows: number; data: string }): Promise<void> {
+async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
   try {
     await deps.queue.publish(chunk);
   } catch (err) {

@@ -3,7 +3,9 @@ import { createKafkaQueue } from '@instant-logs/queue';
 import { assertSafeToListen, parseApiKeys, parseEnv } from '@instant-logs/service-kit';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
+import { startTracing } from '@instant-logs/telemetry';
 
+const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
 const keyring = parseApiKeys(config.API_KEYS);
 assertSafeToListen(keyring, config.HOST);
@@ -33,6 +35,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void app
       .close()
       .then(() => queue.close())
+      .then(() => tracing.shutdown())
       .then(() => process.exit(0));
   });
 }

@@ -5,7 +5,9 @@ import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
 import { EmbeddedConfig } from './config.ts';
+import { startTracing } from '@instant-logs/telemetry';
 
+const tracing = startTracing('instant-logs', process.env);
 const config = parseEnv(EmbeddedConfig, process.env);
 const keyring = parseApiKeys(config.API_KEYS);
 assertSafeToListen(keyring, config.HOST);
@@ -62,6 +64,7 @@ const shutdown = async (signal: string) => {
   traffic.abort();
   await pipeline.close();
   await transport.close();
+  await tracing.shutdown();
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));

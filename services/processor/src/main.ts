@@ -5,7 +5,9 @@ import { buildApp } from './app.ts';
 import { ProcessorConfig } from './config.ts';
 import { createKafkaProcessor } from './kafka/consumer.ts';
 import { createProcessorMetrics } from './metrics.ts';
+import { startTracing } from '@instant-logs/telemetry';
 
+const tracing = startTracing('instant-logs-processor', process.env);
 const config = parseEnv(ProcessorConfig, process.env);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -43,6 +45,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       .stop()
       .then(() => app.close())
       .then(() => transport.close())
+      .then(() => tracing.shutdown())
       .then(() => process.exit(0));
   });
 }

@@ -3,7 +3,9 @@ import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { QueryConfig } from './config.ts';
+import { startTracing } from '@instant-logs/telemetry';
 
+const tracing = startTracing('instant-logs-query', process.env);
 const config = parseEnv(QueryConfig, process.env);
 const keyring = parseApiKeys(config.API_KEYS);
 assertSafeToListen(keyring, config.HOST);
@@ -25,6 +27,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void app
       .close()
       .then(() => transport.close())
+      .then(() => tracing.shutdown())
       .then(() => process.exit(0));
   });
 }

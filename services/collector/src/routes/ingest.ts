@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { CodedError } from '@instant-logs/service-kit';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
+import { inIngestSpan } from '../tracing.ts';
 
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain']);
 
 /** POST /api/v1/logs: a JSON object, a JSON array or NDJSON, optionally gzip/zstd/deflate encoded. */
 export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/api/v1/logs', async (request, reply) => {
+  app.post('/api/v1/logs', (request, reply) => inIngestSpan('ingest logs', request, async () => {
     const started = performance.now();
     const body = request.body;
     if (!Buffer.isBuffer(body)) throw new CodedError(400, 'EMPTY', 'the request has no body');
@@ -26,5 +27,5 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
     }
     deps.metrics.ackSeconds.observe({ route: 'logs' }, (performance.now() - started) / 1000);
     return reply.status(202).send(result);
-  });
+  }));
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CodedError } from '@instant-logs/service-kit';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decompress } from '../decode-body.ts';
+import { inIngestSpan } from '../tracing.ts';
 import { decodeOtlpLogs, OtlpDecodeError } from '../otlp/decode.ts';
 import { encodeExportLogsResponse, encodeOtlpStatus } from '../otlp/response.ts';
 
@@ -13,7 +14,7 @@ const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 429
  * Records the collector refuses are reported as partial success, as the OTLP spec asks.
  */
 export function registerOtlpRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/v1/logs', async (request, reply) => {
+  app.post('/v1/logs', (request, reply) => inIngestSpan('ingest otlp logs', request, async () => {
     const started = performance.now();
     const contentType = request.headers['content-type'] ?? '';
     try {
@@ -32,7 +33,7 @@ export function registerOtlpRoute(app: FastifyInstance, deps: AcceptDeps): void 
       if (err instanceof CodedError) return sendStatus(reply, contentType, err.statusCode, err.message, err.headers);
       throw err;
     }
-  });
+  }));
 }
 
 function sendStatus(reply: FastifyReply, contentType: string, status: number, message: string, headers: Record<string, string>) {

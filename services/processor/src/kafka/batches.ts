@@ -6,6 +6,8 @@ export interface SourceMessage {
   value: string;
   rows: number;
   tenant: string;
+  /** W3C trace context of the request that produced it, from the message headers. */
+  trace?: Record<string, string>;
 }
 
 export interface BatchLimits {

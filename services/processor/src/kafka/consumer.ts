@@ -1,9 +1,13 @@
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, Partitioners } from 'kafkajs';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { StoreError, type LogStore } from '@instant-logs/store';
+import { linksFrom } from '@instant-logs/telemetry';
 import type { BackoffPolicy } from '../backoff.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
 import { decodeIntent, type Intent } from './intent.ts';
 import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterObserver } from './writer.ts';
+
+const tracer = trace.getTracer('instant-logs-processor');
 
 export interface KafkaProcessorOptions {
   brokers: string[];
@@ -86,6 +90,7 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
       value: m.value?.toString('utf8') ?? '',
       rows: Number(m.headers?.['rows']?.toString() ?? '1'),
       tenant: m.headers?.['tenant']?.toString() ?? '',
+      trace: traceHeaders(m.headers),
     }));
     const intent = await intentFor(partition);
     const { batches } = cutBatches(messages, options.limits, intent);
@@ -94,7 +99,7 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
       const ok = await writeBatch(
         {
           topic: options.topic,
-          insert: (data, token) => store.insert(data, { dedupToken: token }),
+          insert: (data, token, sources) => tracedInsert(store, data, token, sources, partition),
           isTransient: (err) => !(err instanceof StoreError) || err.transient,
           commit: (p, offset, metadata) => commit(consumer, options.topic, p, offset, metadata),
           deadLetter: sendDeadLetters,
@@ -146,4 +151,29 @@ async function commit(consumer: Consumer, topic: string, partition: number, offs
     if (MEMBERSHIP_ERRORS.has((err as { type?: string }).type ?? '')) throw new GroupMembershipLost(err);
     throw err;
   }
+}
+
+// One insert serves the records of many requests, so its span links to each of their traces.
+async function tracedInsert(store: LogStore, data: string, token: string, sources: readonly SourceMessage[], partition: number): Promise<void> {
+  const rows = sources.reduce((n, m) => n + m.rows, 0);
+  const span = tracer.startSpan('insert logs', {
+    kind: SpanKind.CONSUMER,
+    links: linksFrom(sources.map((m) => m.trace)),
+    attributes: { 'messaging.destination.partition.id': String(partition), 'db.system.name': 'clickhouse', 'instant_logs.rows': rows },
+  });
+  try {
+    await store.insert(data, { dedupToken: token });
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+function traceHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> | undefined {
+  const traceparent = headers?.['traceparent']?.toString();
+  if (!traceparent) return undefined;
+  const tracestate = headers?.['tracestate']?.toString();
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }

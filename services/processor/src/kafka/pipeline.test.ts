@@ -10,6 +10,8 @@ import { createHttpTransport, createLogStore, type ClickHouseTransport, type Log
 import { startClickHouseServer, startKafkaBroker, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
 import { createProcessorMetrics } from '../metrics.ts';
 import { createKafkaProcessor, type KafkaProcessor } from './consumer.ts';
+import { startTracing } from '@instant-logs/telemetry';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 
 // collector → real Kafka broker → processor group → real ClickHouse server, all in this process.
 let broker: KafkaBroker;
@@ -18,6 +20,9 @@ let transport: ClickHouseTransport;
 let store: LogStore;
 let seq = 0;
 
+const spans = new InMemorySpanExporter();
+const tracing = startTracing('pipeline-test', {}, new SimpleSpanProcessor({ exporter: spans }));
+
 before(async () => {
   [broker, clickhouse] = await Promise.all([startKafkaBroker(), startClickHouseServer()]);
   transport = createHttpTransport({ url: clickhouse.url });
@@ -25,6 +30,7 @@ before(async () => {
   await store.migrate();
 });
 after(async () => {
+  await tracing.shutdown();
   await transport.close();
   await Promise.all([broker.stop(), clickhouse.stop()]);
 });
@@ -71,6 +77,8 @@ async function storedIds(tenant: string): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
 const checksum = (ids: string[]) => createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
 
 test('records acknowledged over HTTP all arrive in ClickHouse exactly once', async () => {
@@ -89,7 +97,7 @@ test('records acknowledged over HTTP all arrive in ClickHouse exactly once', asy
         markers.push(marker);
         return JSON.stringify({ service: services[i % 4], message: `request ${marker} done`, attributes: { marker } });
       }).join('\n');
-      const res = await collector.inject({ method: 'POST', url: '/api/v1/logs', payload: body, headers: { 'content-type': 'application/x-ndjson', authorization: 'Bearer pipeline-test-key-01' } });
+      const res = await collector.inject({ method: 'POST', url: '/api/v1/logs', payload: body, headers: { 'content-type': 'application/x-ndjson', authorization: 'Bearer pipeline-test-key-01', traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` } });
       assert.equal(res.statusCode, 202, res.body);
     }
     const ids = await waitFor('5000 rows', async () => {
@@ -100,6 +108,16 @@ test('records acknowledged over HTTP all arrive in ClickHouse exactly once', asy
     assert.equal(new Set(ids).size, 5000, 'no duplicates');
     const stored = await transport.query<{ marker: string }>(`SELECT attributes['marker'] AS marker FROM kafka_pipeline.logs WHERE tenant = 'pipeline'`);
     assert.equal(checksum(stored.map((r) => r.marker)), checksum(markers));
+
+    // The trace continues from the caller's traceparent into the ingest span, and every insert
+    // span links back to the ingest spans whose records it wrote.
+    const ingest = spans.getFinishedSpans().filter((s) => s.name === 'ingest logs');
+    assert.equal(ingest.length, 10);
+    assert.ok(ingest.every((s) => s.spanContext().traceId === CALLER_TRACE_ID && s.parentSpanContext?.spanId === CALLER_SPAN_ID));
+    const inserts = spans.getFinishedSpans().filter((s) => s.name === 'insert logs');
+    assert.ok(inserts.length > 0);
+    const linked = new Set(inserts.flatMap((s) => s.links.map((l) => l.context.spanId)));
+    assert.deepEqual([...linked].sort(), ingest.map((s) => s.spanContext().spanId).sort());
   } finally {
     await processor.stop();
     await collector.close();

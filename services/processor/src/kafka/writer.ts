@@ -17,7 +17,8 @@ export interface DeadLetter {
 /** Everything the writer does to the outside world, so each piece is a real adapter in production. */
 export interface WriterDeps {
   topic: string;
-  insert(data: string, dedupToken: string): Promise<void>;
+  /** `sources` are the messages the rows came from (for tracing). */
+  insert(data: string, dedupToken: string, sources: readonly SourceMessage[]): Promise<void>;
   isTransient(err: unknown): boolean;
   /** Commits `offset` for the partition with optional metadata; rejects with GroupMembershipLost if the partition moved. */
   commit(partition: number, offset: bigint, metadata: string | null): Promise<void>;
@@ -68,7 +69,7 @@ export async function writeBatch(deps: WriterDeps, partition: number, batch: rea
 async function insertIsolating(deps: WriterDeps, partition: number, messages: readonly SourceMessage[], token: string): Promise<void> {
   const data = messages.map((m) => m.value).join('\n');
   const rows = messages.reduce((n, m) => n + m.rows, 0);
-  const failure = await insertOnce(deps, partition, data, rows, token);
+  const failure = await insertOnce(deps, partition, data, rows, token, messages);
   if (!failure) return;
   if (messages.length > 1) {
     for (const m of messages) await insertIsolating(deps, partition, [m], `${token}/o${m.offset}`);
@@ -89,13 +90,13 @@ async function isolateLines(deps: WriterDeps, partition: number, m: SourceMessag
   const mid = Math.ceil(lines.length / 2);
   for (const [part, at] of [[lines.slice(0, mid), from], [lines.slice(mid), from + mid]] as const) {
     const partToken = `${token}/L${at}-${at + part.length - 1}`;
-    const partFailure = await insertOnce(deps, partition, part.join('\n'), part.length, partToken);
+    const partFailure = await insertOnce(deps, partition, part.join('\n'), part.length, partToken, [m]);
     if (partFailure) await isolateLines(deps, partition, m, part, at, partToken, partFailure);
   }
 }
 
 /** Inserts, retrying transient failures; resolves with the error if ClickHouse refused the data for good. */
-async function insertOnce(deps: WriterDeps, partition: number, data: string, rows: number, token: string): Promise<unknown> {
+async function insertOnce(deps: WriterDeps, partition: number, data: string, rows: number, token: string, sources: readonly SourceMessage[]): Promise<unknown> {
   let permanent: unknown;
   await untilDone(
     deps,
@@ -103,7 +104,7 @@ async function insertOnce(deps: WriterDeps, partition: number, data: string, row
     async () => {
       const t0 = performance.now();
       try {
-        await deps.insert(data, token);
+        await deps.insert(data, token, sources);
         deps.observe.inserted(rows, data.length, (performance.now() - t0) / 1000);
       } catch (err) {
         if (deps.isTransient(err)) throw err;

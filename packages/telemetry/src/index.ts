@@ -1,0 +1,2 @@
+export { startTracing, type Tracing } from './tracing.ts';
+export { injectTraceHeaders, extractTraceContext, linksFrom } from './carrier.ts';
