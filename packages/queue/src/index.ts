@@ -2,3 +2,4 @@ export { QueueFullError, QueueUnavailableError, QueueRejectedError, type LogQueu
 export { createInProcessQueue } from './in-process-queue.ts';
 export { createKafkaQueue, type KafkaQueue, type KafkaQueueOptions } from './kafka-queue.ts';
 export { toLogMessages, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';
+export { ensureTopics, type TopicPlan } from './kafka-topics.ts';

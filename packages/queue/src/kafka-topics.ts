@@ -1,0 +1,37 @@
+import { Kafka, logLevel } from 'kafkajs';
+
+/** The topics a pipeline needs and how they are kept. */
+export interface TopicPlan {
+  topic: string;
+  deadLetterTopic: string;
+  partitions: number;
+  replicationFactor: number;
+  retentionMs: number;
+  /** Producers compress already; the broker keeps what they send. */
+  compressionType: 'producer' | 'gzip' | 'zstd' | 'lz4' | 'snappy' | 'uncompressed';
+}
+
+/**
+ * Creates the logs and dead-letter topics that do not exist yet; existing ones are left as they are.
+ * For local use and tests; in Kubernetes the operator declares them as Strimzi KafkaTopics instead.
+ */
+export async function ensureTopics(brokers: string[], plan: TopicPlan): Promise<{ created: string[] }> {
+  const admin = new Kafka({ clientId: 'instant-logs-topics', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const configEntries = [
+      { name: 'retention.ms', value: String(plan.retentionMs) },
+      { name: 'compression.type', value: plan.compressionType },
+    ];
+    const wanted = [
+      { topic: plan.topic, numPartitions: plan.partitions, replicationFactor: plan.replicationFactor, configEntries },
+      // Dead letters wait for a person to look at them, so they are kept four times as long.
+      { topic: plan.deadLetterTopic, numPartitions: 1, replicationFactor: plan.replicationFactor, configEntries: [{ name: 'retention.ms', value: String(plan.retentionMs * 4) }] },
+    ].filter((t) => !existing.has(t.topic));
+    if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted });
+    return { created: wanted.map((t) => t.topic) };
+  } finally {
+    await admin.disconnect();
+  }
+}
