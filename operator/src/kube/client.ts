@@ -1,0 +1,145 @@
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { apiVersionOf, pathOf, type ResourceType } from './resources.ts';
+
+/** The smallest shape every Kubernetes object has. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+    deletionTimestamp?: string;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** An answer from the API server other than success, with its HTTP status and reason. */
+export class KubeApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export interface KubeClient {
+  get<T extends KubeObject>(t: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined>;
+  /** Lists objects; each comes back with apiVersion and kind set (the API leaves them out of list items). */
+  list<T extends KubeObject>(t: ResourceType, namespace?: string, labelSelector?: string): Promise<T[]>;
+  /** Server-side apply with one field manager, taking ownership of conflicting fields. */
+  apply<T extends KubeObject>(t: ResourceType, obj: KubeObject, fieldManager: string): Promise<T>;
+  /** Server-side apply of the status subresource. */
+  applyStatus<T extends KubeObject>(t: ResourceType, obj: KubeObject, fieldManager: string): Promise<T>;
+  create<T extends KubeObject>(t: ResourceType, obj: KubeObject): Promise<T>;
+  /** Replaces an object; its metadata.resourceVersion makes it fail with 409 if someone else wrote first. */
+  replace<T extends KubeObject>(t: ResourceType, obj: KubeObject): Promise<T>;
+  /** Deletes in the background; an object already gone is not an error. */
+  delete(t: ResourceType, namespace: string | undefined, name: string): Promise<void>;
+  /** Whether the API server serves this resource type (e.g. a CRD that may not be installed). */
+  serves(t: ResourceType): Promise<boolean>;
+  /** Watches a collection from a resourceVersion; `done` is called when the watch ends for any reason. */
+  watch(t: ResourceType, namespace: string | undefined, resourceVersion: string | undefined, onEvent: (type: string, obj: KubeObject) => void, done: (err?: unknown) => void): Promise<AbortController>;
+  /** The resourceVersion a list was served at, to start a watch from. */
+  listVersion(t: ResourceType, namespace?: string, labelSelector?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+}
+
+/** A client over the API server named by the kubeconfig; no retries here, callers decide. */
+export function createKubeClient(kc: KubeConfig): KubeClient {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('The kubeconfig names no current cluster');
+  const base = new URL(cluster.server);
+
+  const send = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown }> => {
+    const options: RequestOptions = { method, hostname: base.hostname, port: base.port || 443, path, headers: { accept: 'application/json' } };
+    await kc.applyToHTTPSOptions(options);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    if (payload) Object.assign(options.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = { message: text };
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.end(payload);
+    });
+  };
+
+  const call = async <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> => {
+    const res = await send(method, path, body, contentType);
+    if (res.status >= 200 && res.status < 300) return res.json as T;
+    const status = res.json as { reason?: string; message?: string } | undefined;
+    throw new KubeApiError(res.status, status?.reason ?? 'Unknown', `${method} ${path}: ${status?.message ?? `HTTP ${res.status}`}`);
+  };
+
+  const applyPath = (t: ResourceType, obj: KubeObject, fieldManager: string, sub?: string) =>
+    `${pathOf(t, obj.metadata.namespace, obj.metadata.name, sub)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`;
+
+  const stamp = <T extends KubeObject>(t: ResourceType, items: KubeObject[]): T[] => items.map((i) => ({ ...i, apiVersion: apiVersionOf(t), kind: t.kind }) as T);
+
+  const listVersion = async (t: ResourceType, namespace?: string, labelSelector?: string) => {
+    const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    const res = await call<{ items: KubeObject[]; metadata: { resourceVersion: string } }>('GET', `${pathOf(t, namespace)}${query}`);
+    return { items: stamp(t, res.items), resourceVersion: res.metadata.resourceVersion };
+  };
+
+  return {
+    async get<T extends KubeObject>(t: ResourceType, namespace: string | undefined, name: string) {
+      try {
+        return await call<T>('GET', pathOf(t, namespace, name));
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+    list: async <T extends KubeObject>(t: ResourceType, namespace?: string, labelSelector?: string) => (await listVersion(t, namespace, labelSelector)).items as T[],
+    listVersion,
+    apply: (t, obj, fieldManager) => call('PATCH', applyPath(t, obj, fieldManager), obj, 'application/apply-patch+yaml'),
+    applyStatus: (t, obj, fieldManager) => call('PATCH', applyPath(t, obj, fieldManager, 'status'), obj, 'application/apply-patch+yaml'),
+    create: (t, obj) => call('POST', pathOf(t, obj.metadata.namespace), obj),
+    replace: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name), obj),
+    async delete(t, namespace, name) {
+      try {
+        await call('DELETE', pathOf(t, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      }
+    },
+    async serves(t) {
+      try {
+        const list = await call<{ resources: { name: string }[] }>('GET', t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`);
+        return list.resources.some((x) => x.name === t.plural);
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) return false;
+        throw err;
+      }
+    },
+    watch(t, namespace, resourceVersion, onEvent, done) {
+      const params: Record<string, string | boolean> = { allowWatchBookmarks: true };
+      if (resourceVersion) params['resourceVersion'] = resourceVersion;
+      return new Watch(kc).watch(pathOf(t, namespace), params, (type, obj: KubeObject) => onEvent(type, type === 'BOOKMARK' ? obj : { ...obj, apiVersion: apiVersionOf(t), kind: t.kind }), done);
+    },
+  };
+}
