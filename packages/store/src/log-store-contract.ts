@@ -56,6 +56,15 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     });
     after(() => opened.close());
 
+    test('the default retention applies to records written after it changes', async () => {
+      await store.setDefaultRetention(7);
+      await store.insert(lines([record(300, { id: 'ret-1', tenant: 'retention' })]));
+      const rows = await opened.transport.query<{ d: number }>(`SELECT retention_days AS d FROM contract_${process.pid}.logs WHERE id = 'ret-1'`);
+      assert.equal(Number(rows[0]?.d), 7);
+      await store.setDefaultRetention(30);
+      await assert.rejects(store.setDefaultRetention(0), /Invalid retention/);
+    });
+
     test('migrating again applies nothing', async () => {
       assert.deepEqual((await store.migrate()).applied, []);
     });

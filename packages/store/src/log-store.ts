@@ -31,6 +31,8 @@ export interface TailRecord {
 export interface LogStore {
   readonly database: string;
   migrate(): Promise<{ applied: number[] }>;
+  /** Sets how many days new records are kept (the TTL reads each row's retention_days). */
+  setDefaultRetention(days: number): Promise<void>;
   /** Writes LogRecords given as JSONEachRow lines; a retry with the same token is a no-op. */
   insert(jsonEachRow: string, options?: InsertOptions): Promise<void>;
   search(filter: LogFilter, page: { limit: number; cursor?: string | undefined }): Promise<{ records: LogRecord[]; nextCursor: string | null }>;
@@ -83,6 +85,11 @@ export function createLogStore(transport: ClickHouseTransport, database: string)
   return {
     database,
     migrate: () => migrate(transport, database),
+    async setDefaultRetention(days) {
+      // A column DEFAULT cannot be a query parameter; the integer check keeps the splice safe.
+      if (!Number.isInteger(days) || days < 1 || days > 65535) throw new Error(`Invalid retention of ${days} days: use a whole number from 1 to 65535`);
+      await transport.command(`ALTER TABLE ${table} MODIFY COLUMN retention_days UInt16 DEFAULT ${days}`);
+    },
     insert: (rows, options) => transport.insertJsonEachRow(table, rows, options),
 
     async search(filter, page) {
