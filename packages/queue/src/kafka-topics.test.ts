@@ -11,7 +11,7 @@ before(async () => {
 after(() => broker.stop());
 
 test('topics are created once with their partitions and retention, and a second run changes nothing', async () => {
-  const plan = { topic: 'logs-a', deadLetterTopic: 'logs-a-dlq', partitions: 6, replicationFactor: 1, retentionMs: 3_600_000, compressionType: 'producer' as const };
+  const plan = { topic: 'logs-a', deadLetterTopic: 'logs-a-dlq', partitions: 6, replicationFactor: 1, retentionMs: 3_600_000, compressionType: 'producer' as const, deadLetterPartitions: 1, deadLetterRetentionMs: 7_200_000 };
   assert.deepEqual(await ensureTopics([broker.bootstrap], plan), { created: ['logs-a', 'logs-a-dlq'] });
   assert.deepEqual(await ensureTopics([broker.bootstrap], plan), { created: [] });
   const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();

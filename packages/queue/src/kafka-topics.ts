@@ -9,6 +9,8 @@ export interface TopicPlan {
   retentionMs: number;
   /** Producers compress already; the broker keeps what they send. */
   compressionType: 'producer' | 'gzip' | 'zstd' | 'lz4' | 'snappy' | 'uncompressed';
+  deadLetterPartitions: number;
+  deadLetterRetentionMs: number;
 }
 
 /**
@@ -26,8 +28,12 @@ export async function ensureTopics(brokers: string[], plan: TopicPlan): Promise<
     ];
     const wanted = [
       { topic: plan.topic, numPartitions: plan.partitions, replicationFactor: plan.replicationFactor, configEntries },
-      // Dead letters wait for a person to look at them, so they are kept four times as long.
-      { topic: plan.deadLetterTopic, numPartitions: 1, replicationFactor: plan.replicationFactor, configEntries: [{ name: 'retention.ms', value: String(plan.retentionMs * 4) }] },
+      {
+        topic: plan.deadLetterTopic,
+        numPartitions: plan.deadLetterPartitions,
+        replicationFactor: plan.replicationFactor,
+        configEntries: [{ name: 'retention.ms', value: String(plan.deadLetterRetentionMs) }],
+      },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted });
     return { created: wanted.map((t) => t.topic) };

@@ -58,8 +58,11 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof q?.['api_key'] === 'string' ? q['api_key'] : undefined;
 }
 
-/** Throws when authentication is off and the service would listen beyond loopback. */
-export function assertSafeToListen(keyring: ApiKeyring, host: string): void {
-  if (keyring.enabled || ['127.0.0.1', 'localhost', '::1'].includes(host)) return;
-  throw new Error(`Refusing to listen on ${host} with authentication off: set API_KEYS or HOST=127.0.0.1`);
+/**
+ * Throws when authentication is off and the service would listen beyond loopback, unless the
+ * deployment said so explicitly (ALLOW_UNAUTHENTICATED=true, e.g. behind its own gateway).
+ */
+export function assertSafeToListen(keyring: ApiKeyring, host: string, allowUnauthenticated = false): void {
+  if (keyring.enabled || allowUnauthenticated || ['127.0.0.1', 'localhost', '::1'].includes(host)) return;
+  throw new Error(`Refusing to listen on ${host} with authentication off: set API_KEYS, HOST=127.0.0.1, or ALLOW_UNAUTHENTICATED=true`);
 }

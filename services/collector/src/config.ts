@@ -5,6 +5,8 @@ export const CollectorConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   API_KEYS: z.string().default(''),
+  /** Serve without API keys beyond loopback; only behind something else that authenticates. */
+  ALLOW_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   KAFKA_BROKERS: z
     .string()
     .min(1)

@@ -8,7 +8,7 @@ import { startTracing } from '@instant-logs/telemetry';
 const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
 const keyring = parseApiKeys(config.API_KEYS);
-assertSafeToListen(keyring, config.HOST);
+assertSafeToListen(keyring, config.HOST, config.ALLOW_UNAUTHENTICATED);
 
 const queue = createKafkaQueue({
   brokers: config.KAFKA_BROKERS,

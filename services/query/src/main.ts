@@ -8,7 +8,7 @@ import { startTracing } from '@instant-logs/telemetry';
 const tracing = startTracing('instant-logs-query', process.env);
 const config = parseEnv(QueryConfig, process.env);
 const keyring = parseApiKeys(config.API_KEYS);
-assertSafeToListen(keyring, config.HOST);
+assertSafeToListen(keyring, config.HOST, config.ALLOW_UNAUTHENTICATED);
 
 const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);

@@ -27,7 +27,8 @@ test('setup migrates ClickHouse, sets the retention and creates the topics, and 
     KAFKA_TOPIC: 'setup-logs',
     KAFKA_DEAD_LETTER_TOPIC: 'setup-dlq',
     KAFKA_TOPIC_PARTITIONS: '4',
-    KAFKA_TOPIC_REPLICAS: '1',
+    KAFKA_TOPIC_REPLICATION_FACTOR: '1',
+    KAFKA_DEAD_LETTER_PARTITIONS: '2',
   });
   const store = createLogStore(transport, 'setup_test');
   assert.deepEqual(await runSetup(store, config), { migrations: [SCHEMA_VERSION], topics: ['setup-logs', 'setup-dlq'] });
@@ -38,7 +39,7 @@ test('setup migrates ClickHouse, sets the retention and creates the topics, and 
   assert.equal(column?.default_expression, '14');
   const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  const meta = await admin.fetchTopicMetadata({ topics: ['setup-logs'] });
+  const meta = await admin.fetchTopicMetadata({ topics: ['setup-logs', 'setup-dlq'] });
   await admin.disconnect();
-  assert.equal(meta.topics[0]?.partitions.length, 4);
+  assert.deepEqual(meta.topics.map((t) => [t.name, t.partitions.length]).sort(), [['setup-dlq', 2], ['setup-logs', 4]]);
 });

@@ -21,9 +21,11 @@ export async function runSetup(store: LogStore, config: SetupConfig): Promise<Se
     topic: config.KAFKA_TOPIC,
     deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
     partitions: config.KAFKA_TOPIC_PARTITIONS,
-    replicationFactor: config.KAFKA_TOPIC_REPLICAS,
+    replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
     retentionMs: config.KAFKA_TOPIC_RETENTION_MS,
     compressionType: config.KAFKA_TOPIC_COMPRESSION,
+    deadLetterPartitions: config.KAFKA_DEAD_LETTER_PARTITIONS,
+    deadLetterRetentionMs: config.KAFKA_DEAD_LETTER_RETENTION_MS,
   });
   return { migrations: applied, topics: created };
 }

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { desired } from './index.ts';
+import { context, envVar, find, mainContainer, pipeline, specOf } from './test-pipeline.ts';
+
+test('API_KEYS comes from the named Secret key when apiKeysSecretRef is set', () => {
+  const objects = desired(pipeline({ collector: { apiKeysSecretRef: { name: 'ingest-keys', key: 'keys' } } }), context());
+  const c = mainContainer(find(objects, 'Deployment', 'demo-collector'));
+  assert.deepEqual(envVar(c, 'API_KEYS'), { name: 'API_KEYS', valueFrom: { secretKeyRef: { name: 'ingest-keys', key: 'keys' } } });
+});
+
+test('the Secret key defaults to api-keys', () => {
+  const c = mainContainer(find(desired(pipeline({ collector: { apiKeysSecretRef: { name: 'ingest-keys' } } }), context()), 'Deployment', 'demo-collector'));
+  assert.deepEqual(envVar(c, 'API_KEYS')?.valueFrom, { secretKeyRef: { name: 'ingest-keys', key: 'api-keys' } });
+});
+
+test('without apiKeysSecretRef there is no API_KEYS', () => {
+  assert.equal(envVar(mainContainer(find(desired(pipeline(), context()), 'Deployment', 'demo-collector')), 'API_KEYS'), undefined);
+});
+
+test('the collector runs the spec’s replicas on 0.0.0.0:8081 with the shared settings', () => {
+  const d = find(desired(pipeline({ collector: { replicas: 4 } }), context()), 'Deployment', 'demo-collector');
+  assert.equal(specOf(d)['replicas'], 4);
+  const c = mainContainer(d);
+  assert.equal(envVar(c, 'HOST')?.value, '0.0.0.0');
+  assert.equal(envVar(c, 'PORT')?.value, '8081');
+  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'demo-pipeline' } }]);
+});
+
+test('the collector Service takes its type and port from the spec and targets the container port', () => {
+  const svc = find(desired(pipeline({ collector: { service: { type: 'LoadBalancer', port: 443 } } }), context()), 'Service', 'demo-collector');
+  assert.equal(specOf(svc)['type'], 'LoadBalancer');
+  assert.deepEqual(specOf(svc)['ports'], [{ name: 'http', port: 443, targetPort: 8081 }]);
+  assert.deepEqual(specOf(svc)['selector'], { 'app.kubernetes.io/name': 'instant-logs', 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/component': 'collector' });
+});
+
+test('a PodDisruptionBudget lets one collector pod go at a time', () => {
+  const pdb = find(desired(pipeline(), context()), 'PodDisruptionBudget', 'demo-collector');
+  assert.equal(pdb.apiVersion, 'policy/v1');
+  assert.equal(specOf(pdb)['maxUnavailable'], 1);
+  assert.deepEqual(specOf(pdb)['selector'], { matchLabels: { 'app.kubernetes.io/name': 'instant-logs', 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/component': 'collector' } });
+});
+
+test('changing a shared setting changes the pods’ config hash, so the Deployments roll', () => {
+  const hash = (topic: string) =>
+    find(desired(pipeline({ kafka: { cluster: 'kafka', topic: { name: topic } } }), context()), 'Deployment', 'demo-collector')['spec'] as { template: { metadata: { annotations: Record<string, string> } } };
+  assert.notEqual(hash('a').template.metadata.annotations['logging.instantdev.io/config-hash'], hash('b').template.metadata.annotations['logging.instantdev.io/config-hash']);
+});

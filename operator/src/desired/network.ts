@@ -1,0 +1,40 @@
+import type { LogPipeline } from '@instant-logs/schema';
+import type { KubeObject } from '../kube/client.ts';
+import { PORTS } from './context.ts';
+import { PIPELINE_LABEL, selectorLabels, type Component } from './labels.ts';
+import { namesOf } from './names.ts';
+import { objectMeta } from './owner.ts';
+
+// Written out rather than client-node's V1NetworkPolicyIngressRule, which spells `from` as `_from`.
+interface IngressRule {
+  from?: { podSelector: { matchLabels: Record<string, string> } }[];
+  ports: { port: number }[];
+}
+
+/**
+ * Pure: one ingress NetworkPolicy per component that listens. ClickHouse takes connections only
+ * from this pipeline's pods; the collector, query service and dashboard from anywhere on their
+ * port; the processor only on its port, which serves nothing but health and metrics. Egress is not
+ * restricted. policyTypes is left to the API server, which defaults it to Ingress for these rules.
+ */
+export function networkPolicies(p: LogPipeline): KubeObject[] {
+  const names = namesOf(p);
+  const anyone = (port: number): IngressRule[] => [{ ports: [{ port }] }];
+  const policy = (name: string, component: Component, ingress: IngressRule[]): KubeObject => {
+    const spec = { podSelector: { matchLabels: selectorLabels(p, component) }, ingress };
+    return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: objectMeta(p, name, component), spec };
+  };
+  const policies = [
+    policy(names.collector, 'collector', anyone(PORTS.collector)),
+    policy(names.processor, 'processor', anyone(PORTS.processor)),
+  ];
+  if (p.spec.clickhouse.managed) {
+    policies.push(policy(names.clickhouse, 'clickhouse', [{
+      from: [{ podSelector: { matchLabels: { [PIPELINE_LABEL]: p.metadata.name } } }],
+      ports: [{ port: PORTS.clickhouseHttp }, { port: PORTS.clickhouseNative }],
+    }]));
+  }
+  if (p.spec.query.enabled) policies.push(policy(names.query, 'query', anyone(PORTS.query)));
+  if (p.spec.dashboard.enabled) policies.push(policy(names.dashboard, 'dashboard', anyone(PORTS.dashboard)));
+  return policies;
+}

@@ -1,0 +1,97 @@
+import type { LogPipeline } from '@instant-logs/schema';
+import type { V1Container, V1EnvFromSource, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { labelsFor, type Component } from './labels.ts';
+
+/** The uid and gid the project's images run as. */
+export const APP_UID = 10001;
+
+/** Requests and limits as the LogPipeline spec holds them. */
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+export interface ContainerOptions {
+  name: string;
+  image: string;
+  resources: Resources;
+  /** The port a service listens on (named `http`), probed at /healthz and /readyz. Omit for a run-to-completion container. */
+  port?: number;
+  command?: string[];
+  args?: string[];
+  env?: V1EnvVar[];
+  envFrom?: V1EnvFromSource[];
+  volumeMounts?: V1VolumeMount[];
+}
+
+/** Pure: a hardened container (non-root, read-only root filesystem, no capabilities) with a writable /tmp. */
+export function container(p: LogPipeline, o: ContainerOptions): V1Container {
+  return {
+    name: o.name,
+    image: o.image,
+    imagePullPolicy: p.spec.images.pullPolicy,
+    ...(o.command ? { command: o.command } : {}),
+    ...(o.args ? { args: o.args } : {}),
+    ...(o.port !== undefined ? { ports: [{ name: 'http', containerPort: o.port }] } : {}),
+    ...(o.envFrom?.length ? { envFrom: o.envFrom } : {}),
+    ...(o.env?.length ? { env: o.env } : {}),
+    resources: resourcesOf(o.resources),
+    ...(o.port !== undefined ? { livenessProbe: httpProbe('/healthz'), readinessProbe: httpProbe('/readyz') } : {}),
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(o.volumeMounts ?? [])],
+  };
+}
+
+/** Pure: an HTTP GET probe on the container port named `http`; timings are left to the API server's defaults. */
+export function httpProbe(path: string): V1Probe {
+  return { httpGet: { path, port: 'http' } };
+}
+
+/** Pure: a copy of the spec's requests and limits. */
+export function resourcesOf(r: Resources): V1ResourceRequirements {
+  return {
+    requests: { cpu: r.requests.cpu, memory: r.requests.memory },
+    limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+  };
+}
+
+export interface PodOptions {
+  /** uid and gid; default the project's images' user. */
+  uid?: number;
+  /** Group that owns mounted volumes, for containers that write to a persistent volume. */
+  fsGroup?: number;
+  volumes?: V1Volume[];
+  restartPolicy?: 'OnFailure' | 'Never';
+}
+
+/** Pure: a pod spec with the hardened pod security context, no service account token and the /tmp emptyDir. */
+export function podSpec(containers: V1Container[], o: PodOptions = {}): V1PodSpec {
+  const uid = o.uid ?? APP_UID;
+  return {
+    ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
+    // No container talks to the Kubernetes API.
+    automountServiceAccountToken: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      ...(o.fsGroup !== undefined ? { fsGroup: o.fsGroup } : {}),
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers,
+    volumes: [{ name: 'tmp', emptyDir: {} }, ...(o.volumes ?? [])],
+  };
+}
+
+/** Pure: a pod template labelled for its component, with optional annotations (e.g. a config hash that rolls the pods). */
+export function podTemplate(p: LogPipeline, component: Component, spec: V1PodSpec, annotations: Record<string, string> = {}): V1PodTemplateSpec {
+  return {
+    metadata: { labels: labelsFor(p, component), ...(Object.keys(annotations).length ? { annotations } : {}) },
+    spec,
+  };
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { LogPipeline, type LogPipelineStatus } from '@instant-logs/schema';
+import { desired, FIELD_MANAGER, PIPELINE_LABEL, componentNames, type DesiredContext } from './desired/index.ts';
+import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
+import { RESOURCES, typeOf, type ResourceType } from './kube/resources.ts';
+import { invalidSpecStatus, statusFor, type Blocker, type LiveObjects } from './status.ts';
+
+export interface ReconcileDeps {
+  client: KubeClient;
+  /** ISO time for condition transitions. */
+  now: () => string;
+  /** A new random password; called only when a managed ClickHouse has none yet. */
+  newPassword?: () => string;
+}
+
+export interface ReconcileResult {
+  /** Look again after this long even if nothing changes (waiting on something not watched). */
+  requeueAfterMs?: number;
+  /** Objects written (applied with a change, deleted, or status), for logs and tests. */
+  changed: string[];
+}
+
+// Kinds desired() can emit; the pruner lists exactly these by the pipeline label.
+const OWNED_KINDS: readonly ResourceType[] = [
+  RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret, RESOURCES.PodDisruptionBudget,
+  RESOURCES.HorizontalPodAutoscaler, RESOURCES.NetworkPolicy, RESOURCES.Job, RESOURCES.KafkaTopic, RESOURCES.ScaledObject, RESOURCES.ServiceMonitor,
+];
+const OPTIONAL_KINDS = new Set<ResourceType>([RESOURCES.KafkaTopic, RESOURCES.ScaledObject, RESOURCES.ServiceMonitor]);
+const WAITING_MS = 30_000;
+
+/**
+ * Level-based reconcile of one LogPipeline: read everything, converge, report. It never asks what
+ * woke it. An unchanged pipeline in an unchanged cluster writes nothing at all.
+ */
+export async function reconcile(deps: ReconcileDeps, namespace: string, name: string): Promise<ReconcileResult> {
+  const { client } = deps;
+  const changed: string[] = [];
+  const raw = await client.get<KubeObject & { status?: LogPipelineStatus }>(RESOURCES.LogPipeline, namespace, name);
+  // Gone or going: ownerReferences let the garbage collector remove the rest.
+  if (!raw || raw.metadata.deletionTimestamp) return { changed };
+
+  const parsed = LogPipeline.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const status = invalidSpecStatus(raw.metadata.generation ?? 0, `${issue.path.join('.')}: ${issue.message}`, raw.status, deps.now());
+    if (await writeStatus(client, raw, status)) changed.push('status');
+    return { changed }; // terminal: retrying cannot fix a spec; an edit will wake us
+  }
+  const pipeline = parsed.data;
+
+  const served = new Map<ResourceType, boolean>();
+  for (const kind of OPTIONAL_KINDS) served.set(kind, await client.serves(kind));
+  const blocker = await preflight(client, pipeline, served);
+  const ctx: DesiredContext = {
+    capabilities: { keda: served.get(RESOURCES.ScaledObject)!, prometheusOperator: served.get(RESOURCES.ServiceMonitor)! },
+    ...(pipeline.spec.clickhouse.managed ? { clickhousePassword: await clickhousePassword(client, pipeline, deps.newPassword) } : {}),
+  };
+  const objects = blocker ? [] : desired(pipeline, ctx);
+  const names = componentNames(pipeline, objects);
+
+  const live = new Map<string, Map<string, KubeObject>>();
+  for (const kind of OWNED_KINDS) {
+    if (served.get(kind) === false) continue;
+    const existing = await client.list(kind, namespace, `${PIPELINE_LABEL}=${pipeline.metadata.name}`);
+    live.set(kind.kind, new Map(existing.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o])));
+  }
+
+  for (const obj of objects) {
+    const type = typeOf(obj)!;
+    const before = live.get(type.kind)?.get(obj.metadata.name);
+    const after = await client.apply(type, obj, FIELD_MANAGER);
+    if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
+    live.get(type.kind)?.set(obj.metadata.name, after);
+  }
+  if (!blocker) {
+    const wanted = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
+    for (const [kind, byName] of live) {
+      for (const [objName, obj] of byName) {
+        if (wanted.has(`${kind}/${objName}`)) continue;
+        await client.delete(typeOf(obj)!, namespace, objName);
+        byName.delete(objName);
+        changed.push(`-${kind}/${objName}`);
+      }
+    }
+  }
+
+  const status = statusFor(pipeline, live as LiveObjects, names, blocker, raw.status, deps.now());
+  if (await writeStatus(client, raw, status)) changed.push('status');
+  const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  return ready ? { changed } : { changed, requeueAfterMs: WAITING_MS };
+}
+
+/** Things that make the pipeline unworkable though its spec is valid: reported, retried later. */
+async function preflight(client: KubeClient, p: LogPipeline, served: Map<ResourceType, boolean>): Promise<Blocker | undefined> {
+  const ns = p.metadata.namespace;
+  if (p.spec.kafka.cluster && !served.get(RESOURCES.KafkaTopic)) {
+    return { reason: 'StrimziNotInstalled', message: 'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1); install Strimzi or use kafka.bootstrapServers' };
+  }
+  const secrets: [string, string, string][] = [];
+  if (p.spec.collector.apiKeysSecretRef) secrets.push(['collector.apiKeysSecretRef', p.spec.collector.apiKeysSecretRef.name, p.spec.collector.apiKeysSecretRef.key]);
+  const external = p.spec.clickhouse.external;
+  if (external) {
+    const ref = external.credentialsSecretRef;
+    secrets.push(['clickhouse.external.credentialsSecretRef', ref.name, ref.usernameKey], ['clickhouse.external.credentialsSecretRef', ref.name, ref.passwordKey]);
+  }
+  for (const [field, secretName, key] of secrets) {
+    const secret = await client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.Secret, ns, secretName);
+    if (!secret) return { reason: 'SecretNotFound', message: `${field}: Secret ${ns}/${secretName} does not exist` };
+    if (secret.data?.[key] === undefined) return { reason: 'SecretKeyNotFound', message: `${field}: Secret ${ns}/${secretName} has no key "${key}"` };
+  }
+  return undefined;
+}
+
+// The password is made once and then read back from its Secret, so desired() stays pure.
+async function clickhousePassword(client: KubeClient, p: LogPipeline, newPassword = () => randomBytes(24).toString('base64url')): Promise<string> {
+  const secret = await client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.Secret, p.metadata.namespace, `${p.metadata.name}-clickhouse-credentials`);
+  const existing = secret?.data?.['password'];
+  return existing ? Buffer.from(existing, 'base64').toString('utf8') : newPassword();
+}
+
+function ownedBy(obj: KubeObject, owner: KubeObject): boolean {
+  return obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.controller) ?? false;
+}
+
+/** Writes status through the subresource when it differs; returns whether it wrote. */
+async function writeStatus(client: KubeClient, raw: KubeObject & { status?: LogPipelineStatus }, status: LogPipelineStatus): Promise<boolean> {
+  if (isDeepStrictEqual(normalise(raw.status), normalise(status))) return false;
+  try {
+    await client.applyStatus(RESOURCES.LogPipeline, { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace }, status }, FIELD_MANAGER);
+  } catch (err) {
+    // Deleted between the read and the write: nothing left to report on.
+    if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+  }
+  return true;
+}
+
+// JSON round trip drops undefined members, as the API server's copy has none.
+function normalise(status: LogPipelineStatus | undefined): unknown {
+  return status === undefined ? undefined : JSON.parse(JSON.stringify(status));
+}
