@@ -1,0 +1,151 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LogPipelineStatus } from '@instant-logs/schema';
+import type { ControlPlane } from '@instant-logs/testbed';
+import type { KubeClient, KubeObject } from './kube/client.ts';
+import { RESOURCES } from './kube/resources.ts';
+import { reconcile, type ReconcileDeps } from './reconcile.ts';
+import { installCrd, KEDA_SCALED_OBJECT_CRD, markEverythingReady, startTestCluster, until } from './test-cluster.ts';
+
+let plane: ControlPlane;
+let client: KubeClient;
+let newNamespace: () => Promise<string>;
+let deps: ReconcileDeps;
+
+before(async () => {
+  ({ plane, client, namespace: newNamespace } = await startTestCluster());
+  deps = { client, now: () => new Date().toISOString(), newPassword: () => 'generated-password-1' };
+});
+after(() => plane.stop());
+
+type Pipeline = KubeObject & { spec: Record<string, unknown>; status?: LogPipelineStatus };
+const LABEL = 'logging.instantdev.io/pipeline';
+
+async function createPipeline(namespace: string, name: string, spec: Record<string, unknown>): Promise<Pipeline> {
+  return client.create(RESOURCES.LogPipeline, { apiVersion: 'logging.instantdev.io/v1alpha1', kind: 'LogPipeline', metadata: { name, namespace }, spec });
+}
+const getPipeline = async (ns: string, name: string) => (await client.get<Pipeline>(RESOURCES.LogPipeline, ns, name))!;
+const condition = (p: Pipeline, type: string) => p.status?.conditions?.find((c) => c.type === type);
+
+/** Every object the operator owns in the namespace, as kind/name → resourceVersion. */
+async function owned(ns: string, name: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const t of [RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret, RESOURCES.PodDisruptionBudget, RESOURCES.HorizontalPodAutoscaler, RESOURCES.NetworkPolicy, RESOURCES.Job, RESOURCES.KafkaTopic]) {
+    for (const o of await client.list(t, ns, `${LABEL}=${name}`)) out.set(`${t.kind}/${o.metadata.name}`, o.metadata.resourceVersion!);
+  }
+  return out;
+}
+
+const minimal = { kafka: { cluster: 'kafka', topic: { replicas: 1 } }, clickhouse: { managed: {} } };
+
+describe('reconcile on a real API server', () => {
+  test('a new pipeline gets every object, owned and labelled, and becomes Ready as its parts report ready', async () => {
+    const ns = await newNamespace();
+    const created = await createPipeline(ns, 'shop', minimal);
+    await reconcile(deps, ns, 'shop');
+
+    const objects = await owned(ns, 'shop');
+    for (const name of ['Deployment/shop-collector', 'Deployment/shop-processor', 'Deployment/shop-query', 'Deployment/shop-dashboard', 'StatefulSet/shop-clickhouse', 'Service/shop-collector', 'Service/shop-clickhouse-headless', 'KafkaTopic/shop-logs', 'KafkaTopic/shop-dead-letter', 'HorizontalPodAutoscaler/shop-processor', 'PodDisruptionBudget/shop-collector', 'Secret/shop-clickhouse-credentials', 'NetworkPolicy/shop-clickhouse']) {
+      assert.ok(objects.has(name), `${name} exists`);
+    }
+    assert.ok([...objects.keys()].some((k) => k.startsWith('Job/shop-setup-')));
+    const collector = (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'shop-collector'))!;
+    assert.deepEqual(collector.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]), [['LogPipeline', 'shop', created.metadata.uid, true]]);
+    const topic = (await client.get<KubeObject & { spec: { partitions: number } }>(RESOURCES.KafkaTopic, ns, 'shop-logs'))!;
+    assert.equal(topic.metadata.labels?.['strimzi.io/cluster'], 'kafka');
+    assert.equal(topic.spec.partitions, 6);
+
+    let p = await getPipeline(ns, 'shop');
+    assert.equal(p.status?.observedGeneration, 1);
+    assert.equal(condition(p, 'Ready')?.status, 'False');
+    assert.equal(condition(p, 'CollectorReady')?.reason, 'Unavailable');
+    assert.equal(p.status?.topics?.logs, 'shop-logs');
+
+    await markEverythingReady(client, ns, 'shop');
+    await reconcile(deps, ns, 'shop');
+    p = await getPipeline(ns, 'shop');
+    for (const type of ['Ready', 'KafkaTopicReady', 'CollectorReady', 'ProcessorReady', 'ClickHouseReady', 'QueryReady']) assert.equal(condition(p, type)?.status, 'True', type);
+    assert.equal(p.status?.endpoints?.collector, `http://shop-collector.${ns}.svc:8081`);
+  });
+
+  test('a second reconcile of an unchanged pipeline changes no resourceVersion', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'still', minimal);
+    await reconcile(deps, ns, 'still');
+    await markEverythingReady(client, ns, 'still');
+    await reconcile(deps, ns, 'still');
+    const before = await owned(ns, 'still');
+    const pipelineVersion = (await getPipeline(ns, 'still')).metadata.resourceVersion;
+    const result = await reconcile(deps, ns, 'still');
+    assert.deepEqual(result.changed, []);
+    assert.deepEqual(await owned(ns, 'still'), before);
+    assert.equal((await getPipeline(ns, 'still')).metadata.resourceVersion, pipelineVersion);
+  });
+
+  test('updates change objects, and what is no longer wanted is pruned', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'edit', minimal);
+    await reconcile(deps, ns, 'edit');
+    const oldJob = [...(await owned(ns, 'edit')).keys()].find((k) => k.startsWith('Job/'))!;
+    const p = await getPipeline(ns, 'edit');
+    await client.replace(RESOURCES.LogPipeline, { ...p, spec: { ...minimal, kafka: { cluster: 'kafka', topic: { replicas: 1, partitions: 12 } }, dashboard: { enabled: false }, retentionDays: 7 } });
+    await reconcile(deps, ns, 'edit');
+    const after = await owned(ns, 'edit');
+    assert.equal((await client.get<KubeObject & { spec: { partitions: number } }>(RESOURCES.KafkaTopic, ns, 'edit-logs'))?.spec.partitions, 12);
+    assert.ok(!after.has('Deployment/edit-dashboard') && !after.has('Service/edit-dashboard'), 'dashboard removed');
+    assert.ok(!after.has(oldJob), 'the old setup Job is pruned');
+    assert.ok([...after.keys()].some((k) => k.startsWith('Job/edit-setup-')), 'a new setup Job for the new retention');
+    assert.equal((await getPipeline(ns, 'edit')).status?.observedGeneration, 2);
+  });
+
+  test('a missing Secret makes the pipeline not Ready with a reason, and creating it lets it proceed', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'keys', { ...minimal, collector: { apiKeysSecretRef: { name: 'ingest-keys' } } });
+    const result = await reconcile(deps, ns, 'keys');
+    let p = await getPipeline(ns, 'keys');
+    assert.equal(condition(p, 'Ready')?.reason, 'SecretNotFound');
+    assert.match(condition(p, 'Ready')!.message, /ingest-keys/);
+    assert.ok(result.requeueAfterMs, 'it looks again later');
+    assert.equal((await owned(ns, 'keys')).size, 0, 'nothing is created for a pipeline that cannot work');
+    await client.create(RESOURCES.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ingest-keys', namespace: ns }, data: { 'api-keys': Buffer.from('k-0123456789abcdef:team').toString('base64') } });
+    await reconcile(deps, ns, 'keys');
+    p = await getPipeline(ns, 'keys');
+    assert.notEqual(condition(p, 'Ready')?.reason, 'SecretNotFound');
+    const collector = (await client.get<KubeObject & { spec: { template: { spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] } } } }>(RESOURCES.Deployment, ns, 'keys-collector'))!;
+    assert.deepEqual(collector.spec.template.spec.containers[0]!.env.find((e) => e.name === 'API_KEYS')?.valueFrom, { secretKeyRef: { name: 'ingest-keys', key: 'api-keys' } });
+  });
+
+  test('the managed ClickHouse password is generated once and kept', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'pw', minimal);
+    await reconcile(deps, ns, 'pw');
+    await reconcile({ ...deps, newPassword: () => 'a-different-password' }, ns, 'pw');
+    const secret = (await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.Secret, ns, 'pw-clickhouse-credentials'))!;
+    assert.equal(Buffer.from(secret.data['password']!, 'base64').toString(), 'generated-password-1');
+  });
+
+  test('with KEDA installed the processor scales on lag with a ScaledObject and the CPU autoscaler goes', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'scale', minimal);
+    await reconcile(deps, ns, 'scale');
+    assert.ok((await owned(ns, 'scale')).has('HorizontalPodAutoscaler/scale-processor'));
+    await installCrd(client, KEDA_SCALED_OBJECT_CRD);
+    await reconcile(deps, ns, 'scale');
+    const scaled = await client.get<KubeObject & { spec: { triggers: { type: string; metadata: Record<string, string> }[]; maxReplicaCount: number } }>(RESOURCES.ScaledObject, ns, 'scale-processor');
+    assert.equal(scaled?.spec.triggers[0]?.type, 'kafka');
+    assert.equal(scaled?.spec.triggers[0]?.metadata['lagThreshold'], '10000');
+    assert.equal(scaled?.spec.maxReplicaCount, 6);
+    assert.ok(!(await owned(ns, 'scale')).has('HorizontalPodAutoscaler/scale-processor'), 'never two autoscalers for one Deployment');
+  });
+
+  test('deleting the pipeline lets the garbage collector remove everything it owned', async () => {
+    await plane.startControllerManager();
+    const ns = await newNamespace();
+    await createPipeline(ns, 'gone', minimal);
+    await reconcile(deps, ns, 'gone');
+    assert.ok((await owned(ns, 'gone')).size > 10);
+    await client.delete(RESOURCES.LogPipeline, ns, 'gone');
+    await until('owned objects to be collected', async () => (await owned(ns, 'gone')).size === 0, 60_000);
+    assert.deepEqual((await reconcile(deps, ns, 'gone')).changed, []);
+  });
+});

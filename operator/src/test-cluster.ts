@@ -1,0 +1,83 @@
+import { logPipelineCrd } from '@instant-logs/schema';
+import { startControlPlane, type ControlPlane } from '@instant-logs/testbed';
+import { createKubeClient, type KubeClient, type KubeObject } from './kube/client.ts';
+import { RESOURCES, type ResourceType } from './kube/resources.ts';
+
+/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Stand-ins for the CRDs of Strimzi and KEDA: same group, version, kind and status subresource,
+// with open schemas. The operator only needs the API server to serve and store them.
+function openCrd(t: ResourceType, shortKind: string): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${t.plural}.${t.group}` },
+    spec: {
+      group: t.group,
+      scope: 'Namespaced',
+      names: { plural: t.plural, singular: shortKind, kind: t.kind, listKind: `${t.kind}List` },
+      versions: [
+        {
+          name: t.version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+        },
+      ],
+    },
+  };
+}
+
+export const STRIMZI_TOPIC_CRD = openCrd(RESOURCES.KafkaTopic, 'kafkatopic');
+export const KEDA_SCALED_OBJECT_CRD = openCrd(RESOURCES.ScaledObject, 'scaledobject');
+
+/** Installs a CRD and waits until the API server serves it. */
+export async function installCrd(client: KubeClient, crd: KubeObject): Promise<void> {
+  await client.apply(RESOURCES.CustomResourceDefinition, crd, 'test');
+  const spec = crd['spec'] as { group: string; versions: { name: string }[]; names: { plural: string } };
+  const type = { group: spec.group, version: spec.versions[0]!.name, kind: '', plural: spec.names.plural, namespaced: true };
+  await until(`${crd.metadata.name} to be served`, () => client.serves(type));
+  // Discovery lists a new CRD a moment before its storage answers; wait for a real list to work.
+  await until(`${crd.metadata.name} storage`, () => client.list(type, 'default').then(() => true, () => false));
+}
+
+/** A real control plane with the LogPipeline and Strimzi KafkaTopic CRDs installed. */
+export async function startTestCluster(): Promise<{ plane: ControlPlane; client: KubeClient; namespace(): Promise<string> }> {
+  const plane = await startControlPlane();
+  const client = createKubeClient(plane.kubeConfig);
+  await installCrd(client, logPipelineCrd() as unknown as KubeObject);
+  await installCrd(client, STRIMZI_TOPIC_CRD);
+  let n = 0;
+  return {
+    plane,
+    client,
+    async namespace() {
+      const name = `t${process.pid}-${++n}`;
+      await client.create({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return name;
+    },
+  };
+}
+
+/** What a kubelet, a Job controller and Strimzi would report once everything runs. */
+export async function markEverythingReady(client: KubeClient, namespace: string, pipeline: string): Promise<void> {
+  const selector = `logging.instantdev.io/pipeline=${pipeline}`;
+  const setStatus = (t: ResourceType, obj: KubeObject, status: object) =>
+    client.applyStatus(t, { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace }, status }, 'test-kubelet');
+  for (const d of await client.list(RESOURCES.Deployment, namespace, selector)) {
+    await setStatus(RESOURCES.Deployment, d, { replicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }] });
+  }
+  for (const s of await client.list(RESOURCES.StatefulSet, namespace, selector)) await setStatus(RESOURCES.StatefulSet, s, { replicas: 1, readyReplicas: 1 });
+  for (const j of await client.list(RESOURCES.Job, namespace, selector)) await setStatus(RESOURCES.Job, j, { succeeded: 1, startTime: new Date().toISOString() });
+  for (const t of await client.list(RESOURCES.KafkaTopic, namespace, selector)) await setStatus(RESOURCES.KafkaTopic, t, { conditions: [{ type: 'Ready', status: 'True' }] });
+}
