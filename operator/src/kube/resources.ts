@@ -21,7 +21,6 @@ export const RESOURCES = {
   ConfigMap: r('', 'v1', 'ConfigMap', 'configmaps'),
   Secret: r('', 'v1', 'Secret', 'secrets'),
   ServiceAccount: r('', 'v1', 'ServiceAccount', 'serviceaccounts'),
-  Event: r('', 'v1', 'Event', 'events'),
   PodDisruptionBudget: r('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
   HorizontalPodAutoscaler: r('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers'),
   NetworkPolicy: r('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies'),
