@@ -2,3 +2,4 @@ export { CodedError, installErrorHandler, installNotFoundHandler } from './error
 export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, type ApiKeyring } from './auth.ts';
 export { registerOpsRoutes, isOpsPath, type OpsOptions } from './ops-routes.ts';
 export { parseEnv } from './env.ts';
+export { serverOptions } from './server-options.ts';

@@ -4,7 +4,7 @@ import { collectorPlugin, createCollectorMetrics } from '@instant-logs/collector
 import { createProcessor, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
-import { installNotFoundHandler, registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
+import { type ApiKeyring, installNotFoundHandler, registerOpsRoutes, serverOptions } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 
 export interface EmbeddedDeps {
@@ -37,7 +37,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
   const clock = deps.clock ? { clock: deps.clock } : {};
 
-  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true, bodyLimit: 6 * 1024 * 1024 });
+  const app = Fastify(serverOptions(deps.logger, { bodyLimit: 6 * 1024 * 1024 }));
   app.register(collectorPlugin, { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock });
   app.register(queryPlugin, {
     store: deps.store,

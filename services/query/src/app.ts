@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { installNotFoundHandler, registerOpsRoutes, type ApiKeyring } from '@instant-logs/service-kit';
+import { type ApiKeyring, installNotFoundHandler, registerOpsRoutes, serverOptions } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
@@ -16,7 +16,7 @@ export interface QueryAppDeps {
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: QueryAppDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true });
+  const app = Fastify(serverOptions(deps.logger));
   const registry = deps.registry ?? new Registry();
   const { store, keyring, clock, tailPollMs } = deps;
   app.register(queryPlugin, { store, keyring, metrics: createQueryMetrics(registry), ...(clock ? { clock } : {}), ...(tailPollMs ? { tailPollMs } : {}) });
