@@ -69,11 +69,13 @@ export async function startTestCluster(): Promise<{ plane: ControlPlane; client:
   };
 }
 
-/** What a kubelet, a Job controller and Strimzi would report once everything runs. */
+/**
+ * What the built-in controllers and Strimzi would report once everything runs. Written as they write
+ * it: an Update of the status subresource.
+ */
 export async function markEverythingReady(client: KubeClient, namespace: string, pipeline: string): Promise<void> {
   const selector = `logging.instantdev.io/pipeline=${pipeline}`;
-  const setStatus = (t: ResourceType, obj: KubeObject, status: object) =>
-    client.applyStatus(t, { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace }, status }, 'test-kubelet');
+  const setStatus = (t: ResourceType, obj: KubeObject, status: object) => client.replaceStatus(t, { ...obj, status });
   for (const d of await client.list(RESOURCES.Deployment, namespace, selector)) {
     await setStatus(RESOURCES.Deployment, d, { replicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }] });
   }

@@ -39,6 +39,8 @@ export interface KubeClient {
   list<T extends KubeObject>(t: ResourceType, namespace?: string, labelSelector?: string): Promise<T[]>;
   /** Server-side apply with one field manager, taking ownership of conflicting fields. */
   apply<T extends KubeObject>(t: ResourceType, obj: KubeObject, fieldManager: string): Promise<T>;
+  /** Replaces the status subresource (an Update, as the built-in controllers write status). */
+  replaceStatus<T extends KubeObject>(t: ResourceType, obj: KubeObject): Promise<T>;
   /** Server-side apply of the status subresource. */
   applyStatus<T extends KubeObject>(t: ResourceType, obj: KubeObject, fieldManager: string): Promise<T>;
   create<T extends KubeObject>(t: ResourceType, obj: KubeObject): Promise<T>;
@@ -118,6 +120,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     listVersion,
     apply: (t, obj, fieldManager) => call('PATCH', applyPath(t, obj, fieldManager), obj, 'application/apply-patch+yaml'),
     applyStatus: (t, obj, fieldManager) => call('PATCH', applyPath(t, obj, fieldManager, 'status'), obj, 'application/apply-patch+yaml'),
+    replaceStatus: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name, 'status'), obj),
     create: (t, obj) => call('POST', pathOf(t, obj.metadata.namespace), obj),
     replace: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name), obj),
     async delete(t, namespace, name) {
