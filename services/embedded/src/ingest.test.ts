@@ -126,6 +126,6 @@ describe('metrics', () => {
     assert.ok(value(/^instant_logs_collector_records_rejected_total\{reason="service"\} (\d+)/m) >= 1);
     assert.ok(value(/^instant_logs_processor_records_inserted_total (\d+)/m) >= 1);
     assert.ok(value(/^instant_logs_processor_batch_rows_count (\d+)/m) >= 1);
-    assert.ok(value(/^instant_logs_query_duration_seconds_count\{endpoint="\/api\/v1\/logs",status="200"\} (\d+)/m) >= 1);
+    assert.ok(value(/^instant_logs_query_duration_seconds_count\{route="\/api\/v1\/logs",status="200"\} (\d+)/m) >= 1);
   });
 });

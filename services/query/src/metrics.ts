@@ -5,8 +5,8 @@ export function createQueryMetrics(registry: Registry) {
   return {
     duration: new Histogram({
       name: 'instant_logs_query_duration_seconds',
-      help: 'Time to answer a query, by endpoint and status.',
-      labelNames: ['endpoint', 'status'],
+      help: 'Time to answer a query, by route and status.',
+      labelNames: ['route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),

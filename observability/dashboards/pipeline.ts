@@ -1,0 +1,182 @@
+import { dashboard, datasourceVariable, labelVariable, stat, timeseries } from './grafana.ts';
+
+// A pipeline's Services are <pipeline>-collector, -processor, -query and -dashboard, and a
+// ServiceMonitor names each target's job after its Service; "All" matches any job (the embedded mode).
+const S = 'namespace=~"$namespace", job=~"$pipeline(-collector|-processor|-query|-dashboard)?"';
+const rate = (metric: string, matchers = '') => `rate(${metric}{${S}${matchers}}[$__rate_interval])`;
+const quantile = (q: number, histogram: string, by = '') => `histogram_quantile(${q}, sum by (le${by}) (${rate(`${histogram}_bucket`)}))`;
+const queryQuantile = (q: number) =>
+  `histogram_quantile(${q}, sum by (le, route) (${rate('instant_logs_query_duration_seconds_bucket')}))`;
+const perPartition = (metric: string) => `max by (namespace, job, partition) (${metric}{${S}})`;
+
+/** The pipeline overview: collector, processors and query service of one LogPipeline (or all). Pure. */
+export function pipelineDashboard() {
+  return dashboard({
+    uid: 'instant-logs-pipeline',
+    title: 'Instant Logs / Pipeline',
+    description: 'Ingest, Kafka consumption, ClickHouse inserts and queries of Instant Logs pipelines.',
+    variables: [
+      datasourceVariable(),
+      labelVariable('namespace', 'Namespace', 'label_values(instant_logs_collector_records_accepted_total, namespace)'),
+      labelVariable('pipeline', 'Pipeline', 'label_values(instant_logs_collector_records_accepted_total{namespace=~"$namespace"}, job)', '/^(.+)-collector$/'),
+    ],
+    rows: [
+      {
+        title: 'Overview',
+        panels: [
+          stat({ title: 'Accepted records/s', description: 'Records made durable and acknowledged.', unit: 'cps', queries: [{ expr: `sum(${rate('instant_logs_collector_records_accepted_total')})` }] }),
+          stat({ title: 'Rejected records/s', description: 'Records refused for a field at fault.', unit: 'cps', thresholds: [{ value: 1, color: 'orange' }], queries: [{ expr: `sum(${rate('instant_logs_collector_records_rejected_total')})` }] }),
+          stat({
+            title: 'Ingest 5xx',
+            description: 'Share of ingest requests answered with a 5xx status (alert above 5%).',
+            unit: 'percentunit',
+            thresholds: [{ value: 0.01, color: 'orange' }, { value: 0.05, color: 'red' }],
+            queries: [{ expr: `(sum(${rate('instant_logs_collector_requests_total', ', status=~"5.."')}) or vector(0)) / sum(${rate('instant_logs_collector_requests_total')})` }],
+          }),
+          stat({ title: 'Consumer lag', description: 'Messages not yet stored, all partitions.', unit: 'short', thresholds: [{ value: 10000, color: 'orange' }], queries: [{ expr: `sum(${perPartition('instant_logs_processor_consumer_lag')})` }] }),
+          stat({ title: 'Paused partitions', description: 'Partitions waiting for ClickHouse to recover.', unit: 'short', thresholds: [{ value: 1, color: 'red' }], queries: [{ expr: `sum(${perPartition('instant_logs_processor_partition_paused')})` }] }),
+          stat({
+            title: 'Dead-lettered',
+            description: 'Records sent to the dead-letter topic over the time range.',
+            unit: 'short',
+            thresholds: [{ value: 1, color: 'orange' }],
+            queries: [{ expr: `sum(increase(instant_logs_processor_dead_lettered_total{${S}}[$__range]))` }],
+          }),
+        ],
+      },
+      {
+        title: 'Ingest (collector)',
+        panels: [
+          timeseries({
+            title: 'Records accepted and rejected',
+            description: 'Accepted records per second, and rejected ones by the field at fault.',
+            unit: 'cps',
+            queries: [
+              { expr: `sum(${rate('instant_logs_collector_records_accepted_total')})`, legend: 'accepted' },
+              { expr: `sum by (reason) (${rate('instant_logs_collector_records_rejected_total')})`, legend: 'rejected: {{reason}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Requests by status',
+            description: 'Ingest requests per second by route and HTTP status.',
+            unit: 'reqps',
+            queries: [{ expr: `sum by (route, status) (${rate('instant_logs_collector_requests_total')})`, legend: '{{status}} {{route}}' }],
+          }),
+          timeseries({
+            title: 'Acknowledgement latency',
+            description: 'From request received to acknowledgement; behind Kafka this includes the produce round trip with acks=all.',
+            unit: 's',
+            queries: [
+              { expr: quantile(0.5, 'instant_logs_collector_ack_seconds', ', route'), legend: 'p50 {{route}}' },
+              { expr: quantile(0.99, 'instant_logs_collector_ack_seconds', ', route'), legend: 'p99 {{route}}' },
+            ],
+          }),
+        ],
+      },
+      {
+        title: 'Processing (Kafka → ClickHouse)',
+        panels: [
+          timeseries({
+            title: 'Records inserted',
+            description: 'Records written to ClickHouse per second.',
+            unit: 'cps',
+            queries: [{ expr: `sum(${rate('instant_logs_processor_records_inserted_total')})`, legend: 'inserted' }],
+          }),
+          timeseries({
+            title: 'Rows per insert',
+            description: 'Batch size in rows: average, median and p99.',
+            unit: 'short',
+            queries: [
+              { expr: `sum(${rate('instant_logs_processor_batch_rows_sum')}) / sum(${rate('instant_logs_processor_batch_rows_count')})`, legend: 'average' },
+              { expr: quantile(0.5, 'instant_logs_processor_batch_rows'), legend: 'p50' },
+              { expr: quantile(0.99, 'instant_logs_processor_batch_rows'), legend: 'p99' },
+            ],
+          }),
+          timeseries({
+            title: 'Bytes per insert',
+            description: 'Batch size in bytes of JSON: average and p99.',
+            unit: 'bytes',
+            queries: [
+              { expr: `sum(${rate('instant_logs_processor_batch_bytes_sum')}) / sum(${rate('instant_logs_processor_batch_bytes_count')})`, legend: 'average' },
+              { expr: quantile(0.99, 'instant_logs_processor_batch_bytes'), legend: 'p99' },
+            ],
+          }),
+          timeseries({
+            title: 'Insert latency',
+            description: 'Duration of successful ClickHouse inserts.',
+            unit: 's',
+            queries: [
+              { expr: quantile(0.5, 'instant_logs_processor_insert_seconds'), legend: 'p50' },
+              { expr: quantile(0.99, 'instant_logs_processor_insert_seconds'), legend: 'p99' },
+            ],
+          }),
+          timeseries({
+            title: 'Insert retries and failures',
+            description: 'Inserts retried after a transient failure, and records whose insert failed for good.',
+            unit: 'ops',
+            queries: [
+              { expr: `sum(${rate('instant_logs_processor_insert_retries_total')})`, legend: 'retries' },
+              { expr: `sum(${rate('instant_logs_processor_records_failed_total')})`, legend: 'failed records' },
+            ],
+          }),
+          timeseries({
+            title: 'Dead-lettered records',
+            description: 'Records ClickHouse refused for good, sent to the dead-letter topic.',
+            unit: 'cps',
+            queries: [{ expr: `sum(${rate('instant_logs_processor_dead_lettered_total')})`, legend: 'dead-lettered' }],
+          }),
+          timeseries({
+            title: 'Consumer lag per partition',
+            description: 'Messages behind the end of each partition (alert: above 10 000 and growing for 10 minutes).',
+            unit: 'short',
+            w: 12,
+            queries: [{ expr: perPartition('instant_logs_processor_consumer_lag'), legend: '{{job}} partition {{partition}}' }],
+          }),
+          timeseries({
+            title: 'Paused partitions',
+            description: '1 while a partition waits for ClickHouse to accept an insert (alert: paused for 5 minutes).',
+            unit: 'short',
+            w: 12,
+            max: 1,
+            queries: [{ expr: perPartition('instant_logs_processor_partition_paused'), legend: '{{job}} partition {{partition}}' }],
+          }),
+        ],
+      },
+      {
+        title: 'Query',
+        panels: [
+          timeseries({
+            title: 'Query latency',
+            description: 'Time to answer, by route: median and p99.',
+            unit: 's',
+            queries: [
+              { expr: queryQuantile(0.5), legend: 'p50 {{route}}' },
+              { expr: queryQuantile(0.99), legend: 'p99 {{route}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Queries by route and status',
+            description: 'Answered queries per second.',
+            unit: 'reqps',
+            queries: [{ expr: `sum by (route, status) (${rate('instant_logs_query_duration_seconds_count')})`, legend: '{{status}} {{route}}' }],
+          }),
+          timeseries({
+            title: 'Live-tail clients',
+            description: 'Open live-tail WebSocket connections.',
+            unit: 'short',
+            queries: [{ expr: `sum(instant_logs_query_tail_clients{${S}})`, legend: 'clients' }],
+          }),
+        ],
+      },
+      {
+        title: 'Processes',
+        panels: [
+          timeseries({ title: 'CPU', description: 'CPU time per second, per process (1 = one core).', unit: 'percentunit', w: 6, queries: [{ expr: `sum by (job, instance) (${rate('process_cpu_seconds_total')})`, legend: '{{job}} {{instance}}' }] }),
+          timeseries({ title: 'Resident memory', description: 'Resident set size per process.', unit: 'bytes', w: 6, queries: [{ expr: `sum by (job, instance) (process_resident_memory_bytes{${S}})`, legend: '{{job}} {{instance}}' }] }),
+          timeseries({ title: 'Heap used', description: 'V8 heap in use per process.', unit: 'bytes', w: 6, queries: [{ expr: `sum by (job, instance) (nodejs_heap_size_used_bytes{${S}})`, legend: '{{job}} {{instance}}' }] }),
+          timeseries({ title: 'Event-loop lag p99', description: 'How late the event loop runs callbacks; high values delay every request.', unit: 's', w: 6, queries: [{ expr: `max by (job, instance) (nodejs_eventloop_lag_p99_seconds{${S}})`, legend: '{{job}} {{instance}}' }] }),
+        ],
+      },
+    ],
+  });
+}
