@@ -17,17 +17,27 @@ $(NODE_BIN)/node:
 	@$(NODE_BIN)/node --version
 
 deps: node node_modules/.installed
-node_modules/.installed: package.json package-lock.json $(wildcard packages/*/package.json services/*/package.json)
+node_modules/.installed: package.json package-lock.json $(wildcard packages/*/package.json services/*/package.json) operator/package.json dashboard/package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-dev: deps
+# The dashboard is a Vite build the query service serves at /.
+DASHBOARD_SOURCES := $(shell find dashboard/src -type f) dashboard/index.html dashboard/vite.config.ts
+dashboard/dist/index.html: node_modules/.installed $(DASHBOARD_SOURCES)
+	npm run build -w @instant-logs/dashboard
+
+dev: deps dashboard/dist/index.html
 	node services/embedded/src/main.ts
 
 typecheck: deps
 	npx tsc -p tsconfig.json
+	npm run typecheck -w @instant-logs/dashboard
 
-test: deps typecheck crds-check
+# Debian's Chromium drives the browser tests; a fresh machine does not have it.
+/usr/bin/chromium:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+test: deps typecheck crds-check /usr/bin/chromium dashboard/dist/index.html
 	npm test
 
 # The CRD YAML is generated from the zod types in packages/schema; a drift fails the tests.

@@ -13,6 +13,8 @@ export interface EmbeddedDeps {
   processor?: Partial<ProcessorOptions>;
   clock?: () => number;
   tailPollMs?: number;
+  /** The dashboard build served at / (default: the repository's dashboard/dist). */
+  dashboardDir?: string;
   logger?: FastifyServerOptions['logger'];
   /** Process-wide metrics (CPU, memory, event loop); off in tests that build many apps. */
   defaultMetrics?: boolean;
@@ -45,6 +47,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     metrics: createQueryMetrics(registry),
     ...clock,
     ...(deps.tailPollMs ? { tailPollMs: deps.tailPollMs } : {}),
+    ...(deps.dashboardDir ? { dashboardDir: deps.dashboardDir } : {}),
   });
   installNotFoundHandler(app, 'API');
   registerOpsRoutes(app, { registry, ready: () => queue.ready() });

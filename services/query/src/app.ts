@@ -11,6 +11,7 @@ export interface QueryAppDeps {
   registry?: Registry;
   clock?: () => number;
   tailPollMs?: number;
+  dashboardDir?: string;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -18,8 +19,15 @@ export interface QueryAppDeps {
 export function buildApp(deps: QueryAppDeps): FastifyInstance {
   const app = Fastify(serverOptions(deps.logger));
   const registry = deps.registry ?? new Registry();
-  const { store, keyring, clock, tailPollMs } = deps;
-  app.register(queryPlugin, { store, keyring, metrics: createQueryMetrics(registry), ...(clock ? { clock } : {}), ...(tailPollMs ? { tailPollMs } : {}) });
+  const { store, keyring, clock, tailPollMs, dashboardDir } = deps;
+  app.register(queryPlugin, {
+    store,
+    keyring,
+    metrics: createQueryMetrics(registry),
+    ...(clock ? { clock } : {}),
+    ...(tailPollMs ? { tailPollMs } : {}),
+    ...(dashboardDir ? { dashboardDir } : {}),
+  });
   installNotFoundHandler(app, 'QUERY');
   registerOpsRoutes(app, { registry, ready: () => store.ping().then(() => true) });
   return app;

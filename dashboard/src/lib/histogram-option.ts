@@ -1,0 +1,90 @@
+import type { EChartsOption } from 'echarts';
+import { LEVELS, type Histogram, type Level } from '@instant-logs/schema';
+import type { Palette } from './palette.ts';
+import type { ResolvedRange } from './time-range.ts';
+
+export interface HistogramView {
+  histogram: Histogram;
+  range: ResolvedRange;
+  /** The level filter; empty means every level. */
+  levels: readonly Level[];
+  palette: Palette;
+}
+
+/** Pure: one [bucket middle, count] series per level, so stacked bars fill their bucket. */
+export function levelSeries(histogram: Histogram): Record<Level, [number, number][]> {
+  const half = histogram.interval_ms / 2;
+  const series = Object.fromEntries(LEVELS.map((l) => [l, [] as [number, number][]])) as Record<Level, [number, number][]>;
+  for (const bucket of histogram.buckets) {
+    const t = Date.parse(bucket.time) + half;
+    for (const level of LEVELS) series[level].push([t, bucket.counts[level] ?? 0]);
+  }
+  return series;
+}
+
+/** Pure: the total count of a histogram, over every level. */
+export function histogramTotal(histogram: Histogram): number {
+  return histogram.buckets.reduce((sum, b) => sum + Object.values(b.counts).reduce((a, n) => a + n, 0), 0);
+}
+
+/**
+ * Pure: the ECharts option for the volume chart: bars stacked by level on a time axis spanning
+ * the range, a legend whose selection mirrors the level filter, and an x-only brush for zooming.
+ */
+export function histogramOption(view: HistogramView): EChartsOption {
+  const { histogram, range, levels, palette } = view;
+  const data = levelSeries(histogram);
+  const axisLabel = { color: palette.muted, fontSize: 11 };
+  return {
+    animation: false,
+    grid: { left: 44, right: 16, top: 30, bottom: 24 },
+    legend: {
+      top: 0,
+      right: 8,
+      itemWidth: 10,
+      itemHeight: 10,
+      textStyle: { color: palette.text, fontSize: 11 },
+      inactiveColor: palette.grid,
+      data: [...LEVELS],
+      selected: Object.fromEntries(LEVELS.map((l) => [l, levels.length === 0 || levels.includes(l)])),
+    },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      backgroundColor: palette.tooltipBackground,
+      borderColor: palette.grid,
+      textStyle: { color: palette.text, fontSize: 12 },
+    },
+    brush: {
+      toolbox: [],
+      xAxisIndex: 0,
+      brushType: 'lineX',
+      brushMode: 'single',
+      transformable: false,
+      brushStyle: { color: palette.brush, borderColor: palette.levels.info, borderWidth: 1 },
+    },
+    xAxis: {
+      type: 'time',
+      min: range.fromMs,
+      max: range.toMs,
+      axisLabel: { ...axisLabel, hideOverlap: true },
+      axisLine: { lineStyle: { color: palette.grid } },
+      splitLine: { show: false },
+    },
+    yAxis: {
+      type: 'value',
+      minInterval: 1,
+      axisLabel,
+      splitLine: { lineStyle: { color: palette.grid } },
+    },
+    series: LEVELS.map((level) => ({
+      name: level,
+      type: 'bar' as const,
+      stack: 'volume',
+      barCategoryGap: '10%',
+      itemStyle: { color: palette.levels[level] },
+      emphasis: { disabled: true },
+      data: data[level],
+    })),
+  };
+}
