@@ -29,18 +29,20 @@ const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.H
 const auth = keyring.enabled ? ` -H 'Authorization: Bearer <key>'` : '';
 
 const traffic = new AbortController();
+let trafficDone: Promise<unknown> = Promise.resolve();
 if (config.SAMPLE_TRAFFIC_RATE > 0) {
   const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
   const firstKey = config.API_KEYS.split(',')[0]?.split(':')[0];
   if (keyring.enabled && firstKey) headers['authorization'] = `Bearer ${firstKey}`;
-  void runSampleTraffic({
+  trafficDone = runSampleTraffic({
     ratePerSecond: config.SAMPLE_TRAFFIC_RATE,
     signal: traffic.signal,
     send: async (records) => {
       const res = await fetch(`${base}/api/v1/logs`, { method: 'POST', headers, body: toNdjson(records) });
+      await res.arrayBuffer(); // frees the connection for the next request
       if (!res.ok) throw new Error(`sample traffic refused: HTTP ${res.status}`);
     },
-  });
+  }).done;
 }
 
 console.log(`
@@ -62,6 +64,8 @@ const shutdown = async (signal: string) => {
   stopping = true;
   log.info({ signal }, 'Shutting down: storing acknowledged records');
   traffic.abort();
+  // Its last request must finish before the server stops, or the server waits on that connection.
+  await trafficDone;
   await pipeline.close();
   await transport.close();
   await tracing.shutdown();
