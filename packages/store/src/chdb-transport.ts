@@ -1,4 +1,4 @@
-import { Session } from 'chdb';
+import { createRequire } from 'node:module';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
 import { StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
 
@@ -19,6 +19,7 @@ const CONNECTION_ARGS = ['--output_format_json_quote_64bit_integers=1', '--async
  * because a session runs one query at a time while sessions on one path share the engine.
  */
 export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTransport {
+  const { Session } = loadChdb();
   const open = () => new Session(options.path, { connectionArgs: CONNECTION_ARGS });
   const writer = open();
   const readers = Array.from({ length: options.readers ?? 2 }, open);
@@ -57,6 +58,10 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
     },
   };
 }
+
+// chdb (its engine is 543 MB) loads only when an in-process transport is made: the production
+// images talk to a ClickHouse server over HTTP and leave it out (an optional peer dependency).
+const loadChdb = (): typeof import('chdb') => createRequire(import.meta.url)('chdb');
 
 /** Pure: parses JSONEachRow text (one JSON object per line) into rows. */
 export function parseJsonEachRow<T>(text: string): T[] {

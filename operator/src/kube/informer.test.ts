@@ -1,0 +1,73 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ControlPlane } from '@instant-logs/testbed';
+import { startTestCluster, until } from '../test-cluster.ts';
+import type { KubeClient, KubeObject } from './client.ts';
+import { startInformer } from './informer.ts';
+import { RESOURCES } from './resources.ts';
+
+let plane: ControlPlane;
+let client: KubeClient;
+let newNamespace: () => Promise<string>;
+before(async () => {
+  ({ plane, client, namespace: newNamespace } = await startTestCluster());
+});
+after(() => plane.stop());
+
+const configMap = (namespace: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { k: name } });
+
+test('after its watch breaks the informer lists again, reporting what changed while it was away', async () => {
+  const ns = await newNamespace();
+  await client.create(RESOURCES.ConfigMap, configMap(ns, 'before'));
+
+  // The real client, except that the first watch stalls (drops events) and then fails, as a
+  // connection does when the network or the API server goes away.
+  let stalled = false;
+  let breakFirstWatch!: () => void;
+  const broken = new Promise<void>((resolve) => (breakFirstWatch = resolve));
+  let watches = 0;
+  const flaky: KubeClient = {
+    ...client,
+    async watch(t, namespace, resourceVersion, onEvent, done) {
+      if (++watches > 1) return client.watch(t, namespace, resourceVersion, onEvent, done);
+      const controller = await client.watch(t, namespace, resourceVersion, (type, obj) => stalled || onEvent(type, obj), () => undefined);
+      void broken.then(() => {
+        controller.abort();
+        done(new Error('connection reset by peer'));
+      });
+      return controller;
+    },
+  };
+
+  const events: string[] = [];
+  const errors: unknown[] = [];
+  const informer = startInformer(flaky, RESOURCES.ConfigMap, {
+    namespace: ns,
+    onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`),
+    onError: (err) => errors.push(err),
+    backoff: { initialMs: 50, maxMs: 200 },
+  });
+  try {
+    await informer.synced();
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'live'));
+    await until('the live event', async () => events.includes('ADDED live'));
+
+    stalled = true;
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'missed'));
+    await client.delete(RESOURCES.ConfigMap, ns, 'before');
+    breakFirstWatch();
+
+    await until('the relist to report what was missed', async () => events.includes('ADDED missed') && events.includes('DELETED before'));
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /connection reset/);
+    assert.equal(informer.get(`${ns}/before`), undefined);
+    assert.ok(informer.get(`${ns}/missed`));
+
+    // And it keeps watching on the new connection.
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'after'));
+    await until('an event on the new watch', async () => events.includes('ADDED after'));
+    assert.equal(watches, 2);
+  } finally {
+    informer.stop();
+  }
+});
