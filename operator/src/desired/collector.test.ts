@@ -46,3 +46,17 @@ test('changing a shared setting changes the pods’ config hash, so the Deployme
     find(desired(pipeline({ kafka: { cluster: 'kafka', topic: { name: topic } } }), context()), 'Deployment', 'demo-collector')['spec'] as { template: { metadata: { annotations: Record<string, string> } } };
   assert.notEqual(hash('a').template.metadata.annotations['logging.instantdev.io/config-hash'], hash('b').template.metadata.annotations['logging.instantdev.io/config-hash']);
 });
+
+test('the collector exports traces only when the pipeline names an OTLP endpoint', () => {
+  const collector = (spec: Parameters<typeof pipeline>[0]) => mainContainer(find(desired(pipeline(spec), context()), 'Deployment', 'demo-collector'));
+  assert.equal(envVar(collector({}), 'OTEL_EXPORTER_OTLP_ENDPOINT'), undefined);
+  const traced = collector({ telemetry: { otlpEndpoint: 'http://otel.observability:4318' } });
+  assert.equal(envVar(traced, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value, 'http://otel.observability:4318');
+  assert.equal(envVar(traced, 'OTEL_SERVICE_NAME')?.value, 'instant-logs-collector');
+});
+
+test('without an API keys Secret the collector is told explicitly that it runs open', () => {
+  const c = mainContainer(find(desired(pipeline({}), context()), 'Deployment', 'demo-collector'));
+  assert.equal(envVar(c, 'ALLOW_UNAUTHENTICATED')?.value, 'true');
+  assert.equal(envVar(c, 'API_KEYS'), undefined);
+});

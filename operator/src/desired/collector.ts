@@ -8,6 +8,7 @@ import { objectMeta } from './owner.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
 import { deployment, service } from './workload.ts';
+import { telemetryEnv } from './telemetry.ts';
 
 /** Pure: API_KEYS (`key:tenant,key2:tenant2`) from the user's Secret, when the pipeline names one. */
 export function apiKeysEnv(p: LogPipeline): V1EnvVar[] {
@@ -27,7 +28,7 @@ export function collector(p: LogPipeline): KubeObject[] {
     resources,
     port: PORTS.collector,
     envFrom: shared.envFrom,
-    env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.collector) }, ...apiKeysEnv(p)],
+    env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.collector) }, ...apiKeysEnv(p), ...telemetryEnv(p, 'collector')],
   });
   const pdb: KubeObject = {
     apiVersion: 'policy/v1',

@@ -8,6 +8,7 @@ import { objectMeta } from './owner.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
 import { deployment, service } from './workload.ts';
+import { telemetryEnv } from './telemetry.ts';
 
 const CPU_TARGET_PERCENT = 70;
 
@@ -33,6 +34,7 @@ export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       { name: 'BATCH_MAX_ROWS', value: String(batch.maxRows) },
       { name: 'BATCH_MAX_WAIT_MS', value: String(batch.maxWaitMs) },
       ...clickhouseCredentialsEnv(p),
+      ...telemetryEnv(p, 'processor'),
     ],
   });
   const meta = objectMeta(p, names.processor, 'processor');

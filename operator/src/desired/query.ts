@@ -7,6 +7,7 @@ import { namesOf } from './names.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
 import { deployment, service } from './workload.ts';
+import { telemetryEnv } from './telemetry.ts';
 
 /** Pure: the query service's Deployment and Service, or nothing when query.enabled is false. */
 export function query(p: LogPipeline): KubeObject[] {
@@ -21,7 +22,7 @@ export function query(p: LogPipeline): KubeObject[] {
     port: PORTS.query,
     envFrom: shared.envFrom,
     // The collector's API keys: a key reads the logs of the tenant it writes.
-    env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.query) }, ...clickhouseCredentialsEnv(p), ...apiKeysEnv(p)],
+    env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.query) }, ...clickhouseCredentialsEnv(p), ...apiKeysEnv(p), ...telemetryEnv(p, 'query')],
   });
   return [
     deployment(p, name, 'query', podTemplate(p, 'query', podSpec([main]), shared.annotations), replicas),

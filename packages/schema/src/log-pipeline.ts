@@ -218,6 +218,10 @@ export const LogPipelineSpec = withRules(z.object({
     replicas: int(1, 100).default(1).describe('Dashboard replicas.'),
     resources: resources('dashboard', { cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
   }).prefault({}).describe('The web UI for searching logs.'),
+  telemetry: z.object({
+    otlpEndpoint: z.string().max(2048).regex(/^https?:\/\/[^\s/?#]+\S*$/, 'must be an http:// or https:// URL').optional()
+      .describe('OTLP/HTTP endpoint the services export their traces to (OTEL_EXPORTER_OTLP_ENDPOINT), e.g. http://otel-collector.observability:4318. Unset: no export.'),
+  }).prefault({}).describe('OpenTelemetry tracing of the pipeline\'s own services.'),
   images: z.object({
     collector: image('collector'),
     processor: image('processor'),
