@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { parseEnv } from '@instant-logs/service-kit';
+import { parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { buildApp } from './app.ts';
 import { OperatorConfig } from './config.ts';
 import { startOperator } from './operator.ts';
@@ -25,15 +25,7 @@ const operator = await startOperator({
 void operator.synced().then(() => (synced = true));
 await app.listen({ host: config.HOST, port: config.PORT });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'Shutting down: finishing reconciles in progress and releasing the lease');
-    void operator
-      .stop()
-      .then(() => app.close())
-      .then(() => process.exit(0));
-  });
-}
+stopOnSignals(app.log, 'Shutting down: finishing reconciles in progress and releasing the lease', async () => {
+  await operator.stop();
+  await app.close();
+});

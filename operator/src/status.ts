@@ -1,4 +1,5 @@
 import { PipelineConditionType, type LogPipeline, type LogPipelineStatus, type PipelineCondition } from '@instant-logs/schema';
+import type { ComponentNames } from './desired/index.ts';
 import type { KubeObject } from './kube/client.ts';
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -55,18 +56,6 @@ export function statusFor(pipeline: LogPipeline, live: LiveObjects, names: Compo
 /** Pure: the status of a LogPipeline whose spec cannot be used at all (the operator will not retry). */
 export function invalidSpecStatus(generation: number, message: string, previous: LogPipelineStatus | undefined, now: string): LogPipelineStatus {
   return { ...previous, observedGeneration: generation, conditions: [condition(PipelineConditionType.Ready, notYet('InvalidSpec', message), generation, previous, now)] };
-}
-
-/** The names status needs; they come from the same functions `desired()` uses. */
-export interface ComponentNames {
-  collector: string;
-  processor: string;
-  query: string;
-  queryPort: number;
-  clickhouse: string;
-  topic: string;
-  deadLetterTopic: string;
-  setupJob: string;
 }
 
 function condition(type: string, v: Verdict, generation: number, previous: LogPipelineStatus | undefined, now: string): PipelineCondition {

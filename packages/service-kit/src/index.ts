@@ -3,3 +3,4 @@ export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, ty
 export { registerOpsRoutes, isOpsPath, type OpsOptions } from './ops-routes.ts';
 export { parseEnv } from './env.ts';
 export { serverOptions } from './server-options.ts';
+export { stopOnSignals, type ShutdownLog } from './shutdown.ts';

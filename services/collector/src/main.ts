@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
-import { assertSafeToListen, parseApiKeys, parseEnv } from '@instant-logs/service-kit';
+import { assertSafeToListen, parseApiKeys, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
 import { startTracing } from '@instant-logs/telemetry';
@@ -25,17 +25,9 @@ if (!keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS set; list
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'Shutting down: answering requests in flight');
-    // Closing the server first lets every request in flight finish its acknowledgement.
-    void app
-      .close()
-      .then(() => queue.close())
-      .then(() => tracing.shutdown())
-      .then(() => process.exit(0));
-  });
-}
+stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () => {
+  // Closing the server first lets every request in flight finish its acknowledgement.
+  await app.close();
+  await queue.close();
+  await tracing.shutdown();
+});

@@ -1,4 +1,4 @@
-import { assertSafeToListen, parseApiKeys, parseEnv } from '@instant-logs/service-kit';
+import { assertSafeToListen, parseApiKeys, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -18,16 +18,8 @@ const app = buildApp({ store, keyring, registry, tailPollMs: config.TAIL_POLL_MS
 if (!keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS set; listening on loopback only.');
 await app.listen({ host: config.HOST, port: config.PORT });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'Shutting down: finishing open requests');
-    void app
-      .close()
-      .then(() => transport.close())
-      .then(() => tracing.shutdown())
-      .then(() => process.exit(0));
-  });
-}
+stopOnSignals(app.log, 'Shutting down: finishing open requests', async () => {
+  await app.close();
+  await transport.close();
+  await tracing.shutdown();
+});

@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+
+/** Latency summary in milliseconds. */
+export interface Summary {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Pure: nearest-rank percentiles of `values` (ms), rounded to 0.1 ms. */
+export function summarize(values: readonly number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+  const mean = sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1);
+  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(at(1)), mean: round(mean) };
+}
+
+/** Pure: the median of `values`. */
+export function median(values: readonly number[]): number {
+  return summarize(values).p50;
+}
+
+/** Pure: `x` rounded to `digits` decimals. */
+export function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** The 1/5/15-minute load averages, rounded. */
+export function load(): number[] {
+  return loadavg().map((x) => round(x, 2));
+}
+
+/** What the numbers were measured on. */
+export function machine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    ramGiB: round(totalmem() / 2 ** 30),
+    freeRamGiB: round(freemem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadavg: load(),
+    cpuPressure: cpuPressure(),
+  };
+}
+
+// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream Linux build.
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system, all threads) used so far by process `pid`; getrusage for this process. */
+export function cpuSeconds(pid: number | 'self'): number {
+  if (pid === 'self') {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+  return statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8')).seconds;
+}
+
+/** Pure: the thread or process name and its CPU seconds from a /proc stat line. */
+function statCpu(stat: string): { name: string; seconds: number } {
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+}
+
+/** CPU seconds so far of each thread group of `pid`, by thread name with digits dropped (ClickHouse and libuv number their pools). */
+export function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const { name, seconds } = statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      const group = name.replace(/[0-9]+/g, '#');
+      byName.set(group, (byName.get(group) ?? 0) + seconds);
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return byName;
+}
+
+/** Measures cores used per thread group of `pid` from now until the returned function is called; top groups first. */
+export function threadMeter(pid: number): () => { thread: string; cores: number }[] {
+  const before = threadCpu(pid);
+  const t0 = performance.now();
+  return () => {
+    const s = (performance.now() - t0) / 1000;
+    return [...threadCpu(pid)]
+      .map(([thread, cpu]) => ({ thread, cores: round((cpu - (before.get(thread) ?? 0)) / s, 2) }))
+      .filter((t) => t.cores >= 0.01)
+      .sort((a, b) => b.cores - a.cores);
+  };
+}
+
+/** Cores kept busy machine-wide (all processes, from /proc/stat) from now until the returned function is called. */
+export function machineMeter(): () => number {
+  const busy = () => {
+    const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return v.reduce((a, b) => a + b, 0) - idle;
+  };
+  const b0 = busy();
+  const t0 = performance.now();
+  return () => round((busy() - b0) / TICKS_PER_SECOND / ((performance.now() - t0) / 1000), 2);
+}
+
+/** CPU pressure (share of time some runnable task waited for a CPU), from /proc/pressure/cpu. */
+export function cpuPressure(): { avg10: number; avg60: number } | null {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]!;
+    return { avg10: Number(/avg10=([\d.]+)/.exec(line)?.[1]), avg60: Number(/avg60=([\d.]+)/.exec(line)?.[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Measures how many cores `pid` keeps busy between start() and the returned function's call. */
+export function coreMeter(pid: number | 'self'): () => number {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  return () => round((cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000), 2);
+}
