@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
-import { StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
+import { INSERT_SETTINGS, StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
 
 export interface ChdbTransportOptions {
   /** Data directory; MergeTree tables persist here across restarts. */
@@ -46,7 +46,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       return parseJsonEachRow<T>(result.text());
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
-      const settings: Record<string, string | number> = { async_insert: 0, date_time_input_format: 'best_effort' };
+      const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
       if (insertOptions?.dedupToken) settings['insert_deduplication_token'] = insertOptions.dedupToken;
       await run('insert', () => writer.insert({ table, values: typeof rows === 'string' ? Buffer.from(rows) : rows, format: 'JSONEachRow', settings }));
     },

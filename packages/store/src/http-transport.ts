@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
-import { StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
+import { type ClickHouseTransport, INSERT_SETTINGS, type InsertOptions, type SqlParams, StoreError } from './transport.ts';
 
 export interface HttpTransportOptions {
   /** e.g. `http://clickhouse:8123` */
@@ -18,7 +18,6 @@ export interface HttpTransportOptions {
 // The chdb transport sets the same: 64-bit integers leave as JSON strings (exact above 2^53), and
 // an INSERT is written before it returns, whatever the server's async_insert default says.
 const SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 1, async_insert: 0 };
-const INSERT_SETTINGS: ClickHouseSettings = { date_time_input_format: 'best_effort' };
 // default_format rather than an appended FORMAT clause, so a trailing `;` or comment works as in chdb.
 // wait_end_of_query: the server buffers the whole result, so an error part-way through a query
 // still arrives as an error status, not a truncated 200 body. Results are returned whole anyway.

@@ -33,3 +33,13 @@ export class StoreError extends Error {
     this.clickhouseCode = options.clickhouseCode;
   }
 }
+
+/** Settings of every insert, the same on both transports so they write alike. */
+export const INSERT_SETTINGS = Object.freeze({
+  async_insert: 0,
+  date_time_input_format: 'best_effort',
+  // Skip indexes are built when parts merge instead of on the hot path: measured +26% ingest
+  // throughput and -17% CPU per record (bench/results/embedded.md); unindexed fresh parts are
+  // still searched correctly, only without pruning until their first merge.
+  materialize_skip_indexes_on_insert: 0,
+});
