@@ -29,6 +29,11 @@ dashboard/dist/index.html: node_modules/.installed $(DASHBOARD_SOURCES)
 dev: deps dashboard/dist/index.html
 	node services/embedded/src/main.ts
 
+# The production path on one machine: a Kafka broker, a ClickHouse server, and collector,
+# processor and query as separate processes, with sample traffic.
+dev-kafka: deps dashboard/dist/index.html
+	node scripts/dev-kafka.ts
+
 typecheck: deps
 	npx tsc -p tsconfig.json
 	npm run typecheck -w @instant-logs/dashboard

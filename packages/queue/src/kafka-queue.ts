@@ -24,19 +24,23 @@ export interface KafkaQueue extends LogQueue {
  * after every partition leader and its in-sync replicas have the records.
  */
 export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
+  // Bounded, so a broker outage turns into a 503 instead of a request that never ends, and scaled
+  // to the publish deadline so the producer gives up before it: a send abandoned at the deadline
+  // goes on retrying in the background, can land after the 503, and the client's retry then
+  // stores the records twice. A 10 s deadline gives 100 ms → 2 s (about 6–7 s to give up).
+  const retry = { retries: 5, initialRetryTime: Math.max(10, Math.round(options.sendTimeoutMs / 100)), maxRetryTime: Math.max(50, Math.round(options.sendTimeoutMs / 5)) };
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
-    // Bounded, so a broker outage turns into a 503 instead of a request that never ends.
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
-    connectionTimeout: 3_000,
+    retry,
+    connectionTimeout: Math.min(3_000, Math.round(options.sendTimeoutMs / 3)),
   });
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 5,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    retry,
   });
   let inFlight = 0;
   let connected = false;

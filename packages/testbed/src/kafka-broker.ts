@@ -93,8 +93,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     async createTopic(name, { partitions, config: topicConfig = {} }) {
       await withAdmin(bootstrap, async (admin) => {
         const configEntries = Object.entries(topicConfig).map(([name, value]) => ({ name, value }));
-        const created = await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }] });
+        const created = await admin.createTopics({ waitForLeaders: false, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }] });
         if (!created) throw new Error(`Kafka topic "${name}" already exists`);
+        await waitForLeaders(admin, name, partitions);
       });
     },
   };
@@ -264,6 +265,23 @@ async function terminate(proc: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), STOP_GRACE_MS);
   await proc.exited;
   clearTimeout(timer);
+}
+
+// kafkajs' own waitForLeaders retries only LEADER_NOT_AVAILABLE, but a KRaft broker answers
+// UNKNOWN_TOPIC_OR_PARTITION until its metadata cache has the new topic: poll until both pass.
+async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch((err: { type?: string; cause?: { type?: string } }) => {
+      const type = err.type ?? err.cause?.type; // kafkajs' retrier may have wrapped it
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE') return undefined;
+      throw err;
+    });
+    const led = metadata?.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+    if (led === partitions) return;
+    if (Date.now() > deadline) throw new Error(`Kafka topic "${topic}" has leaders for ${led} of ${partitions} partitions after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function withAdmin<T>(bootstrap: string, use: (admin: Admin) => Promise<T>): Promise<T> {

@@ -27,6 +27,7 @@ const processor = createKafkaProcessor(
     fetchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
     backoff: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
+    onCrash: (err) => app.log.error({ err }, 'Kafka consumer crashed; restarting it'),
   },
   metrics.kafkaObserver,
 );

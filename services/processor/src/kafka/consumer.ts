@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { StoreError, type LogStore } from '@instant-logs/store';
 import { linksFrom } from '@instant-logs/telemetry';
-import type { BackoffPolicy } from '../backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
 import { decodeIntent, type Intent } from './intent.ts';
 import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterObserver } from './writer.ts';
@@ -21,6 +21,8 @@ export interface KafkaProcessorOptions {
   fetchMaxWaitMs: number;
   partitionsConcurrently: number;
   backoff: BackoffPolicy;
+  /** Told of every consumer crash; the consumer is restarted after each (with backoff). */
+  onCrash?: (error: Error) => void;
 }
 
 export interface KafkaProcessor {
@@ -50,8 +52,16 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
   const deadLetters: Producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   // Partitions whose committed metadata was read since this member last joined the group.
   let intents = new Map<number, Intent | undefined>();
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  // Partitions this member reported lag for: once they move, their gauges must not keep the last value.
+  const reported = new Set<number>();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     intents = new Map();
+    const owned = new Set(payload.memberAssignment[options.topic] ?? []);
+    for (const p of [...reported].filter((p) => !owned.has(p))) {
+      observe.lag(p, 0);
+      observe.pausedChanged(p, false);
+      reported.delete(p);
+    }
   });
 
   const intentFor = async (partition: number): Promise<Intent | undefined> => {
@@ -81,10 +91,16 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
     });
   };
 
+  // Messages not yet stored, from `next` to the end of the partition; refreshed while a batch
+  // waits for the store, so the lag grows during an outage instead of freezing at the fetch.
+  const reportLag = async (partition: number, next: bigint) => {
+    const high = (await admin.fetchTopicOffsets(options.topic)).find((p) => p.partition === partition)?.high;
+    if (high !== undefined) observe.lag(partition, Number(BigInt(high) - next));
+  };
+
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch } = payload;
     const partition = batch.partition;
-    observe.lag(partition, Number(batch.offsetLag()));
     const messages: SourceMessage[] = batch.messages.map((m) => ({
       offset: BigInt(m.offset),
       value: m.value?.toString('utf8') ?? '',
@@ -92,9 +108,22 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
       tenant: m.headers?.['tenant']?.toString() ?? '',
       trace: traceHeaders(m.headers),
     }));
+    let next = messages[0]?.offset ?? BigInt(batch.highWatermark);
+    reported.add(partition);
+    observe.lag(partition, Number(BigInt(batch.highWatermark) - next));
     const intent = await intentFor(partition);
     const { batches } = cutBatches(messages, options.limits, intent);
     let resume: (() => void) | undefined;
+    // A heartbeat answering that the group rebalances means the partition may be someone else's
+    // soon: abandon the batch (its intent is committed, the next owner replays it) rather than
+    // hold the whole group up until the rebalance times out.
+    let rebalancing = false;
+    const heartbeat = async () => {
+      const [beat] = await Promise.allSettled([payload.heartbeat(), reportLag(partition, next)]);
+      if (beat.status === 'fulfilled') return;
+      if (isMembershipError(beat.reason)) rebalancing = true;
+      throw beat.reason;
+    };
     for (const group of batches) {
       const ok = await writeBatch(
         {
@@ -103,8 +132,8 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
           isTransient: (err) => !(err instanceof StoreError) || err.transient,
           commit: (p, offset, metadata) => commit(consumer, options.topic, p, offset, metadata),
           deadLetter: sendDeadLetters,
-          heartbeat: payload.heartbeat,
-          shouldStop: () => !payload.isRunning() || payload.isStale(),
+          heartbeat,
+          shouldStop: () => rebalancing || !payload.isRunning() || payload.isStale(),
           backoff: options.backoff,
           observe: {
             ...observe,
@@ -121,12 +150,44 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
         partition,
         group,
       );
-      if (!ok) return;
+      if (!ok) {
+        // kafkajs keeps a partition paused across rebalances: never leave one paused behind.
+        if (resume) observe.pausedChanged(partition, false);
+        resume?.();
+        return;
+      }
       intents.set(partition, undefined);
       payload.resolveOffset(String(group.at(-1)!.offset));
-      observe.lag(partition, Number(BigInt(batch.highWatermark) - group.at(-1)!.offset - 1n));
+      next = group.at(-1)!.offset + 1n;
+      observe.lag(partition, Number(BigInt(batch.highWatermark) - next));
     }
   };
+
+  const run = () => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently, eachBatch });
+  // kafkajs restarts its consumer after errors it deems retriable but gives up for good after
+  // others that are just as passing, e.g. KafkaJSGroupCoordinatorNotFound when the broker dies at
+  // the wrong moment; a processor that stops consuming but stays up would hold nothing and say so
+  // nowhere. Restart those too, with backoff.
+  let stopped = false;
+  let crashes = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const restart = () => {
+    restartTimer = setTimeout(() => {
+      if (stopped) return;
+      consumer
+        .connect()
+        .then(run)
+        .catch((err: Error) => {
+          options.onCrash?.(err);
+          if (!stopped) restart();
+        });
+    }, backoffDelay(options.backoff, ++crashes));
+  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    options.onCrash?.(payload.error);
+    if (!payload.restart && !stopped) restart();
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => (crashes = 0));
 
   return {
     async start() {
@@ -134,9 +195,11 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
       await deadLetters.connect();
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently, eachBatch });
+      await run();
     },
     async stop() {
+      stopped = true;
+      clearTimeout(restartTimer);
       await consumer.disconnect();
       await deadLetters.disconnect();
       await admin.disconnect();
@@ -148,9 +211,17 @@ async function commit(consumer: Consumer, topic: string, partition: number, offs
   try {
     await consumer.commitOffsets([{ topic, partition, offset: offset.toString(), metadata }]);
   } catch (err) {
-    if (MEMBERSHIP_ERRORS.has((err as { type?: string }).type ?? '')) throw new GroupMembershipLost(err);
+    if (isMembershipError(err)) throw new GroupMembershipLost(err);
     throw err;
   }
+}
+
+/** Pure: whether Kafka said this member no longer owns its partitions, also when kafkajs' retrier wrapped that error (the type is then on the cause). */
+export function isMembershipError(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (MEMBERSHIP_ERRORS.has(e.type ?? '')) return true;
+  }
+  return false;
 }
 
 // One insert serves the records of many requests, so its span links to each of their traces.

@@ -1,0 +1,251 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { decodeIntent } from './intent.ts';
+
+// Test harness: the services as the separate processes they are in production (each its own
+// main.ts, configured by environment), an HTTP ingest client with honest acknowledgement
+// bookkeeping, and the polls the fault tests assert with.
+
+export const SERVICE_MAINS = {
+  collector: fileURLToPath(new URL('../../../collector/src/main.ts', import.meta.url)),
+  processor: fileURLToPath(new URL('../main.ts', import.meta.url)),
+  query: fileURLToPath(new URL('../../../query/src/main.ts', import.meta.url)),
+  replay: fileURLToPath(new URL('../replay/main.ts', import.meta.url)),
+} as const;
+
+export interface ServiceProcess {
+  name: string;
+  /** `http://127.0.0.1:<port>` as the service logged it ('' for a process that does not listen). */
+  url: string;
+  pid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last 64 KiB of stdout and stderr, for failure messages. */
+  output(): string;
+  signal(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit. */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartOptions {
+  /** Also wait for this in the output (e.g. "Joined the consumer group"). */
+  readyLine?: RegExp;
+  /** false for a process without an HTTP server: then only `readyLine` is awaited. */
+  listens?: boolean;
+  args?: string[];
+  /** Receives all output as it arrives. */
+  onOutput?: (text: string) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * Spawns `node <main>` with `env` on top of this process's environment and resolves once it logged
+ * "Server listening at …" (and `readyLine`, if given). It dies with this process, however this one dies.
+ */
+export async function startService(name: string, main: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [main, ...(options.args ?? [])], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let url: string | undefined = options.listens === false ? '' : undefined;
+  let ready = options.readyLine === undefined;
+  const collect = (s: string) => {
+    options.onOutput?.(s);
+    output = (output + s).slice(-65_536);
+    url ??= /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    ready ||= options.readyLine!.test(output);
+  };
+  child.stdout!.setEncoding('utf8').on('data', collect);
+  child.stderr!.setEncoding('utf8').on('data', collect);
+  const watchdog = parentDeathWatchdog(child);
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => ((done = true), watchdog?.kill('SIGKILL'), resolve({ code, signal })));
+  });
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (!(url !== undefined && ready)) {
+    if (done) throw new Error(`${name} exited before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready in time:\n${output}`);
+    }
+    await delay(20);
+  }
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    exited,
+    output: () => output,
+    signal: (signal) => void (done || child.kill(signal)),
+    async stop(graceMs = 30_000) {
+      if (!done) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+// A shell holds the read end of a pipe from us and SIGKILLs the child when it reads EOF, i.e. when
+// we are gone: `exit` handlers do not run when the test runner itself is killed.
+export function parentDeathWatchdog(child: ChildProcess): ChildProcess | undefined {
+  if (child.pid === undefined) return undefined;
+  const dog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(child.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  dog.unref();
+  (dog.stdin as unknown as { unref(): void } | null)?.unref();
+  return dog;
+}
+
+/** What the ingest client knows: only a 202 acknowledges; anything else leaves the outcome open. */
+export interface IngestLog {
+  acknowledged: Set<string>;
+  /** Markers sent in a request that did not get a 202 (503, 429, reset, timeout): absent or once. */
+  unacknowledged: Set<string>;
+  statuses: Map<number | string, number>;
+  retryAfter: Set<string>;
+}
+
+export interface IngestOptions {
+  url: string;
+  apiKey: string;
+  prefix: string;
+  total: number;
+  batchSize: number;
+  concurrency: number;
+  /** Pause between a worker's requests, so the stream spans the fault. */
+  pauseMs: number;
+  /** Cap on honouring Retry-After, to keep tests short. */
+  maxRetryDelayMs?: number;
+  /** Adds to an existing log, so several streams are checked together. */
+  log?: IngestLog;
+}
+
+/** Sends `total` records with unique markers as NDJSON (8 services, so every partition gets some), retrying each batch until it gets a 202. */
+export function startIngest(options: IngestOptions): { log: IngestLog; done: Promise<void> } {
+  const log: IngestLog = options.log ?? { acknowledged: new Set(), unacknowledged: new Set(), statuses: new Map(), retryAfter: new Set() };
+  const count = (key: number | string) => log.statuses.set(key, (log.statuses.get(key) ?? 0) + 1);
+  let next = 0;
+  const worker = async () => {
+    while (next < options.total) {
+      const markers = Array.from({ length: Math.min(options.batchSize, options.total - next) }, () => `${options.prefix}-${next++}`);
+      const body = markers.map((marker, i) => JSON.stringify({ service: `svc-${i % 8}`, level: 'info', message: `handled ${marker}`, attributes: { marker } })).join('\n');
+      for (;;) {
+        const res = await fetch(`${options.url}/api/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${options.apiKey}` },
+          body,
+          signal: AbortSignal.timeout(20_000),
+        }).catch((err: Error) => err);
+        if (!(res instanceof Error) && res.status === 202) {
+          count(202);
+          await res.body?.cancel();
+          for (const m of markers) log.acknowledged.add(m);
+          break;
+        }
+        if (!(res instanceof Error) && res.status !== 503 && res.status !== 429) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+        for (const m of markers) log.unacknowledged.add(m);
+        let wait = 200;
+        if (res instanceof Error) count(res.name);
+        else {
+          count(res.status);
+          const after = res.headers.get('retry-after');
+          if (after) log.retryAfter.add(after);
+          await res.body?.cancel();
+          wait = Number(after ?? 1) * 1000;
+        }
+        await delay(Math.min(wait, options.maxRetryDelayMs ?? 500));
+      }
+      await delay(options.pauseMs);
+    }
+  };
+  const done = Promise.all(Array.from({ length: options.concurrency }, worker)).then(() => undefined);
+  return { log, done };
+}
+
+/** Every marker the query service returns for the key's tenant in the last hour, paging with the cursor. */
+export async function queriedMarkers(queryUrl: string, apiKey: string): Promise<string[]> {
+  const markers: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams({ from: 'now-1h', limit: '1000', ...(cursor ? { cursor } : {}) });
+    const res = await fetch(`${queryUrl}/api/v1/logs?${params}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (res.status !== 200) throw new Error(`query answered ${res.status}: ${await res.text()}`);
+    const page = (await res.json()) as { records: { attributes: Record<string, string> }[]; next_cursor: string | null };
+    for (const r of page.records) markers.push(r.attributes['marker'] ?? '(none)');
+    cursor = page.next_cursor;
+  } while (cursor);
+  return markers;
+}
+
+/** Pure: the problems with a stored multiset of markers given what the client knows; empty when exactly once. */
+export function exactlyOnceProblems(stored: readonly string[], log: IngestLog): string[] {
+  const counts = new Map<string, number>();
+  for (const m of stored) counts.set(m, (counts.get(m) ?? 0) + 1);
+  const problems: string[] = [];
+  const twice = [...counts].filter(([, n]) => n > 1);
+  if (twice.length) problems.push(`${twice.length} markers stored more than once, e.g. ${twice.slice(0, 5).map(([m, n]) => `${m}×${n}`).join(', ')}`);
+  const missing = [...log.acknowledged].filter((m) => !counts.has(m));
+  if (missing.length) problems.push(`${missing.length} acknowledged markers missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+  const extra = [...counts.keys()].filter((m) => !log.acknowledged.has(m) && !log.unacknowledged.has(m));
+  if (extra.length) problems.push(`${extra.length} markers stored that were never sent, e.g. ${extra.slice(0, 5).join(', ')}`);
+  const acked = [...counts.keys()].filter((m) => log.acknowledged.has(m));
+  if (checksum(acked) !== checksum([...log.acknowledged])) problems.push('the checksum over acknowledged markers differs');
+  return problems;
+}
+
+export const checksum = (markers: readonly string[]) => createHash('sha256').update([...markers].sort().join('\n')).digest('hex');
+
+/** Polls `check` until it returns a value other than undefined; throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(everyMs);
+  }
+}
+
+/** Values of a gauge or counter in a Prometheus text exposition, by their label string (`partition="0"`). */
+export async function scrape(url: string, metric: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^${metric}(?:\\{([^}]*)\\})? (\\S+)$`).exec(line);
+    if (m) values.set(m[1] ?? '', Number(m[2]));
+  }
+  return values;
+}
+
+export interface GroupPosition {
+  /** Committed offset minus the high watermark, summed over partitions; 0 when everything is processed. */
+  behind: number;
+  /** Partitions whose committed metadata holds an intent (a batch in progress). */
+  intents: number[];
+}
+
+/** Where a consumer group stands on a topic, read with a Kafka admin client. */
+export function groupWatcher(brokers: string[]) {
+  const admin = new Kafka({ clientId: 'fault-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();
+  let connected: Promise<void> | undefined;
+  return {
+    async position(groupId: string, topic: string): Promise<GroupPosition> {
+      await (connected ??= admin.connect());
+      const [high, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      let behind = 0;
+      const intents: number[] = [];
+      for (const h of high) {
+        const c = committed?.partitions.find((p) => p.partition === h.partition);
+        const offset = c && Number(c.offset) >= 0 ? Number(c.offset) : 0;
+        behind += Number(h.high) - offset;
+        if (c && decodeIntent(c.offset, c.metadata)) intents.push(h.partition);
+      }
+      return { behind, intents };
+    },
+    async close() {
+      if (connected) await connected.then(() => admin.disconnect(), () => undefined);
+    },
+  };
+}
