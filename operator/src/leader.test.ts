@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startControlPlane, type ControlPlane } from '@instant-logs/testbed';
+import { startControlPlane, waitUntil as until, type ControlPlane } from '@instant-logs/testbed';
 import { createKubeClient, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES } from './kube/resources.ts';
 import { runLeaderElection } from './leader.ts';
@@ -15,13 +15,6 @@ before(async () => {
 });
 after(() => plane.stop());
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('of two candidates exactly one leads, and the other takes over when it steps down', async () => {
   const leading = new Set<string>();

@@ -1,18 +1,10 @@
 import { logPipelineCrd } from '@instant-logs/schema';
-import { startControlPlane, type ControlPlane } from '@instant-logs/testbed';
+import { startControlPlane, waitUntil, type ControlPlane } from '@instant-logs/testbed';
 import { createKubeClient, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES, type ResourceType } from './kube/resources.ts';
 
-/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The test bed's condition poll, under the name the operator tests use. */
+export const until = waitUntil;
 
 // Stand-ins for the CRDs of Strimzi and KEDA: same group, version, kind and status subresource,
 // with open schemas. The operator only needs the API server to serve and store them.

@@ -12,7 +12,7 @@ import {
   setHeaderOptions,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '@instant-logs/testbed';
+import { startControlPlane, type ControlPlane, waitUntil } from '@instant-logs/testbed';
 import { logPipelineCrd } from './crd.ts';
 import { LOG_PIPELINE_RESOURCE, LogPipeline, LogPipelineSpec, type LogPipelineSpecInput } from './log-pipeline.ts';
 
@@ -90,7 +90,7 @@ describe('LogPipeline CRD on a real API server', () => {
     const crds = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
     const crd = logPipelineCrd();
     await crds.patchCustomResourceDefinition({ name: crd.metadata.name, body: crd as V1CustomResourceDefinition, fieldManager: MANAGER, force: true }, SSA);
-    await until('the CRD is Established', 30_000, async () => {
+    await waitUntil('the CRD is Established', async () => {
       const live = await crds.readCustomResourceDefinition({ name: crd.metadata.name });
       return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
     });
@@ -165,7 +165,7 @@ describe('LogPipeline CRD on a real API server', () => {
   it('answers kubectl explain with the schema descriptions', async () => {
     let out = '';
     // The API server publishes a new CRD's OpenAPI a moment after it is Established.
-    await until('kubectl explain knows LogPipeline', 30_000, async () => {
+    await waitUntil('kubectl explain knows LogPipeline', async () => {
       out = await kubectl('explain', 'logpipelines.spec.clickhouse.managed.replicas').then((r) => r.stdout, () => '');
       return out !== '';
     });
@@ -180,10 +180,3 @@ describe('LogPipeline CRD on a real API server', () => {
   }
 });
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

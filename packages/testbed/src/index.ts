@@ -4,3 +4,4 @@ export { startKafkaBroker } from './kafka-broker.ts';
 export type { KafkaBroker, KafkaBrokerOptions, KafkaTopicOptions } from './kafka-broker.ts';
 export { ensureKubeBinaries, startControlPlane } from './kube-control-plane.ts';
 export type { ControlPlane, ControlPlaneOptions } from './kube-control-plane.ts';
+export { waitUntil } from './wait.ts';

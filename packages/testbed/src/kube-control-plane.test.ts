@@ -15,6 +15,7 @@ import {
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './kube-control-plane.ts';
+import { waitUntil } from './wait.ts';
 
 const GROUP = 'testbed.instant-logs.dev';
 const MANAGER = 'kube-control-plane-test';
@@ -79,7 +80,7 @@ describe('Kubernetes control plane', () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'unowned' } } });
 
     await cp.kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural: 'widgets', name: 'owner' });
-    await until('the owned ConfigMap is gone', 60_000, async () => statusOf(core.readNamespacedConfigMap({ namespace, name: 'owned' })).then((s) => s === 404));
+    await waitUntil('the owned ConfigMap is gone', async () => statusOf(core.readNamespacedConfigMap({ namespace, name: 'owned' })).then((s) => s === 404), 60_000);
     assert.equal(await statusOf(core.readNamespacedConfigMap({ namespace, name: 'unowned' })), 200);
   });
 
@@ -95,7 +96,7 @@ describe('Kubernetes control plane', () => {
     const subjects = [{ kind: 'ServiceAccount', name: 'reader', namespace }];
     await rbac.createNamespacedRoleBinding({ namespace, body: { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects } });
     // The RBAC authorizer reads from an informer cache, so the grant lands a moment later.
-    await until('the RoleBinding takes effect', 10_000, async () => (await statusOf(asReader.listNamespacedPod({ namespace }))) === 200);
+    await waitUntil('the RoleBinding takes effect', async () => (await statusOf(asReader.listNamespacedPod({ namespace }))) === 200, 10_000);
     assert.equal(await statusOf(asReader.listNamespacedPod({ namespace: 'default' })), 403);
   });
 
@@ -116,7 +117,7 @@ describe('Kubernetes control plane', () => {
   async function installCrd(): Promise<void> {
     const api = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
     await api.patchCustomResourceDefinition({ name: crd.metadata!.name!, body: crd, fieldManager: MANAGER, force: true }, SSA);
-    await until('the CRD is Established', 30_000, async () => {
+    await waitUntil('the CRD is Established', async () => {
       const live = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
       return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
     });
@@ -140,10 +141,3 @@ async function statusOf(call: Promise<unknown>): Promise<number> {
   }
 }
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

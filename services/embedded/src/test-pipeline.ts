@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore, type ClickHouseTransport } from '@instant-logs/store';
 import { buildEmbeddedPipeline, type EmbeddedDeps, type EmbeddedPipeline } from './app.ts';
+import { waitUntil } from '@instant-logs/testbed';
 
 let transport: ClickHouseTransport | undefined;
 let counter = 0;
@@ -23,12 +24,6 @@ export async function startTestPipeline(options: { apiKeys?: string } & Partial<
 }
 
 /** Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
+export function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  return waitUntil(what, check, timeoutMs, 5);
 }

@@ -7,7 +7,7 @@ import { buildApp as buildCollector } from '@instant-logs/collector';
 import { createKafkaQueue, type KafkaQueue } from '@instant-logs/queue';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
-import { startClickHouseServer, startKafkaBroker, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
+import { startClickHouseServer, startKafkaBroker, waitUntil as waitFor, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
 import { createProcessorMetrics } from '../metrics.ts';
 import { createKafkaProcessor, type KafkaProcessor } from './consumer.ts';
 import { startTracing } from '@instant-logs/telemetry';
@@ -62,15 +62,6 @@ function startProcessor(t: { topic: string; deadLetterTopic: string }, registry 
   return { processor, metrics };
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function storedIds(tenant: string): Promise<string[]> {
   const rows = await transport.query<{ id: string }>(`SELECT id FROM kafka_pipeline.logs WHERE tenant = {t:String} ORDER BY id`, { t: tenant });

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeIntent } from './intent.ts';
+import { waitUntil } from '@instant-logs/testbed';
 
 // Test harness: the services as the separate processes they are in production (each its own
 // main.ts, configured by environment), an HTTP ingest client with honest acknowledgement
@@ -197,15 +198,9 @@ export function exactlyOnceProblems(stored: readonly string[], log: IngestLog): 
 
 export const checksum = (markers: readonly string[]) => createHash('sha256').update([...markers].sort().join('\n')).digest('hex');
 
-/** Polls `check` until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(everyMs);
-  }
+/** The test bed's condition poll with the longer defaults these multi-process tests need. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  return waitUntil(what, check, timeoutMs, everyMs);
 }
 
 /** Values of a gauge or counter in a Prometheus text exposition, by their label string (`partition="0"`). */
