@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createChdbTransport } from './chdb-transport.ts';
 import { StoreError, type ClickHouseTransport } from './transport.ts';
 
 export interface OpenedTransport {
@@ -158,4 +162,17 @@ export function isStoreError(err: unknown, code?: number): true {
   assert.equal(err.transient, false, err.message);
   if (code !== undefined) assert.equal(err.clickhouseCode, code, err.message);
   return true;
+}
+
+/** Test support: a chdb transport on a fresh temporary directory, removed on close. */
+export async function openChdbForTest(prefix: string): Promise<OpenedTransport> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  const transport = createChdbTransport({ path });
+  return {
+    transport,
+    async close() {
+      await transport.close();
+      await rm(path, { recursive: true, force: true });
+    },
+  };
 }

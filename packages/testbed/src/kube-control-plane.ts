@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, type User } from '@kubernetes/client-node';
+import { httpGet } from './http-get.ts';
 
 export interface ControlPlaneOptions {
   /** How long etcd and kube-apiserver may take to become ready (default 90 s); a first build is not counted. */
@@ -72,7 +73,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
     const apiserver = launch(procs, 'kube-apiserver', join(binDir, 'kube-apiserver'), apiserverArgs(dir, port, etcdUrl));
-    await waitFor('/readyz', apiserver, deadline, async () => (await httpsGet(`${server}/readyz`, certs.admin)).status === 200);
+    await waitFor('/readyz', apiserver, deadline, async () => (await httpGet(`${server}/readyz`, certs.admin)).status === 200);
     const kubeConfig = kubeConfigFor(server, certs.admin.ca, { name: 'admin', certData: b64(certs.admin.cert), keyData: b64(certs.admin.key) });
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     await writeFile(kubeconfigPath, kubeConfig.exportConfig(), { mode: 0o600 });
@@ -174,7 +175,7 @@ async function startControllerManager(binDir: string, dir: string, kubeconfig: s
     `--cert-dir=${join(dir, 'kcm')}`,
   ]);
   // /healthz is always allowed; the serving cert is self-signed, and only liveness is asked here.
-  await waitFor('/healthz', kcm, Date.now() + 60_000, async () => (await httpsGet(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false })).status === 200);
+  await waitFor('/healthz', kcm, Date.now() + 60_000, async () => (await httpGet(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false })).status === 200);
 }
 
 interface Certs {
@@ -249,20 +250,6 @@ async function waitFor(what: string, proc: Proc, deadline: number, probe: () => 
   }
 }
 
-// fetch cannot present a client certificate without undici's own API, so readiness uses node:https.
-function httpsGet(url: string, tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ...tls, agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (s: string) => (body += s));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
