@@ -167,7 +167,8 @@ function serverProperties({ dataDir, port, controllerPort }: Config): string {
 async function format(config: Config): Promise<void> {
   if (existsSync(join(config.dataDir, 'data', 'meta.properties'))) return;
   const clusterId = randomBytes(16).toString('base64url'); // 22 chars, like `kafka-storage random-uuid`
-  const args = ['format', '-t', clusterId, '-c', join(config.dataDir, 'server.properties')];
+  // `=` keeps an id that starts with '-' (1 in 64 do) from being read as an option.
+  const args = ['format', `--cluster-id=${clusterId}`, '-c', join(config.dataDir, 'server.properties')];
   await run('java', [...jvmArgs(config, '-Xmx256m'), 'kafka.tools.StorageTool', ...args], { timeout: 60_000 }).catch((err: Error & { stdout?: string; stderr?: string }) => {
     throw new Error(`Cannot format Kafka storage in ${config.dataDir}: ${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message}`);
   });
