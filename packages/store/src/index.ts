@@ -1,4 +1,4 @@
-export { StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
+export { StoreError, isRetryable, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
 export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport.ts';
 export { createHttpTransport } from './http-transport.ts';
 export { isTransientClickHouseCode } from './errors.ts';

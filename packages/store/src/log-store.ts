@@ -3,7 +3,7 @@ import type { QueryNode } from '@instant-logs/query-language';
 import { compileSearch, ParamBag } from './filter-sql.ts';
 import { assertIdentifier, migrate } from './migrations.ts';
 import type { ClickHouseTransport, InsertOptions } from './transport.ts';
-import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { chooseInterval } from './interval.ts';
 
 /** What every read is narrowed by. Times are epoch nanoseconds, inclusive. */
@@ -191,4 +191,3 @@ function toRecord(row: RecordRow): LogRecord {
   };
 }
 
-export type { Cursor };

@@ -34,6 +34,11 @@ export class StoreError extends Error {
   }
 }
 
+/** Whether retrying can help: a StoreError says so itself; anything else (a bug, a socket error thrown raw) is given the benefit of the doubt. */
+export function isRetryable(err: unknown): boolean {
+  return !(err instanceof StoreError) || err.transient;
+}
+
 /** Settings of every insert, the same on both transports so they write alike. */
 export const INSERT_SETTINGS = Object.freeze({
   async_insert: 0,

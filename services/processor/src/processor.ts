@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { RecordChunk } from '@instant-logs/queue';
-import { StoreError, type LogStore } from '@instant-logs/store';
+import { isRetryable, type LogStore } from '@instant-logs/store';
 import { createBatcher, type Batcher } from './batcher.ts';
 import { createProcessorMetrics } from './metrics.ts';
 
@@ -39,7 +39,7 @@ export function createProcessor(store: LogStore, registry: Registry, options: Pa
   const metrics = createProcessorMetrics(registry);
   const batcher: Batcher = createBatcher({
     insert: (data, _rows, dedupToken) => store.insert(data, { dedupToken }),
-    isTransient: (err) => !(err instanceof StoreError) || err.transient,
+    isTransient: isRetryable,
     maxRows: o.maxRows,
     maxBytes: o.maxBytes,
     maxWaitMs: o.maxWaitMs,

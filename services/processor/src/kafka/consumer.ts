@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, Partitioners } from 'kafkajs';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { StoreError, type LogStore } from '@instant-logs/store';
+import { isRetryable, type LogStore } from '@instant-logs/store';
 import { linksFrom } from '@instant-logs/telemetry';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
@@ -129,7 +129,7 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
         {
           topic: options.topic,
           insert: (data, token, sources) => tracedInsert(store, data, token, sources, partition),
-          isTransient: (err) => !(err instanceof StoreError) || err.transient,
+          isTransient: isRetryable,
           commit: (p, offset, metadata) => commit(consumer, options.topic, p, offset, metadata),
           deadLetter: sendDeadLetters,
           heartbeat,
