@@ -111,3 +111,10 @@ test('attribute count, key length and depth limits reject the record', () => {
 test('non-string bodies are kept as JSON text', () => {
   assert.equal(ok(normalizeRecord({ service: 's', body: { event: 'login', ok: true } }, ctx)).body, '{"event":"login","ok":true}');
 });
+
+test('a preformatted receive time gives the same record as formatting it per record', () => {
+  const withText = { ...ctx, receivedText: '2026-11-18T11:06:40.123456789Z' };
+  for (const raw of [{ service: 's', message: 'm' }, { service: 's', message: 'm', timestamp: '2026-11-23T10:00:00Z' }]) {
+    assert.deepEqual(normalizeRecord(raw, withText), normalizeRecord(raw, ctx));
+  }
+});

@@ -70,6 +70,8 @@ export interface NormalizeContext {
   tenant: string;
   /** Receive time in epoch nanoseconds; the default timestamp. */
   receivedNs: bigint;
+  /** receivedNs already formatted; most records take it as their observed time, so callers format it once per request. */
+  receivedText?: string;
   newId: () => string;
 }
 
@@ -119,8 +121,8 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
     record: {
       id: ctx.newId(),
       tenant: ctx.tenant,
-      timestamp: formatTimestamp(timestampNs),
-      observed_timestamp: formatTimestamp(observedNs),
+      timestamp: formatAt(timestampNs, ctx),
+      observed_timestamp: formatAt(observedNs, ctx),
       service,
       level: severity.level,
       severity_text: severity.text,
@@ -132,6 +134,10 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
       span_id: input.span_id ?? '',
     },
   };
+}
+
+function formatAt(ns: bigint, ctx: NormalizeContext): string {
+  return ns === ctx.receivedNs && ctx.receivedText !== undefined ? ctx.receivedText : formatTimestamp(ns);
 }
 
 // Plain assignment of "__proto__" would set the prototype instead of storing the value.

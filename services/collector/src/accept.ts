@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LIMITS, normalizeRecord, nowNs, type IngestResponse, type RecordError } from '@instant-logs/schema';
+import { formatTimestamp, LIMITS, normalizeRecord, nowNs, type IngestResponse, type RecordError } from '@instant-logs/schema';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
@@ -23,7 +23,8 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   if (items.length > LIMITS.maxRecordsPerRequest) {
     throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
   }
-  const ctx = { tenant, receivedNs: nowNs(deps.clock()), newId: randomUUID };
+  const receivedNs = nowNs(deps.clock());
+  const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: randomUUID };
   const lines: string[] = [];
   const errors: RecordError[] = [];
   items.forEach((item, index) => {
