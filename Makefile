@@ -42,7 +42,11 @@ typecheck: deps
 /usr/bin/chromium:
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-test: deps typecheck crds-check charts-check /usr/bin/chromium dashboard/dist/index.html
+# syslog-ng forwards to the collector's syslog listener in the tests, and its loggen drives the load run.
+/usr/sbin/syslog-ng:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends syslog-ng-core
+
+test: deps typecheck crds-check charts-check /usr/bin/chromium /usr/sbin/syslog-ng dashboard/dist/index.html
 	npm test
 
 # The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.
