@@ -8,8 +8,12 @@ export const LIMITS = Object.freeze({
   maxAttributes: 256,
   /** Characters in one attribute key, dotted path included. */
   maxKeyLength: 256,
-  /** Nesting depth of attribute objects. */
+  /** Nesting depth of attribute objects, and of arrays or objects kept whole as JSON text (a body, an array value). */
   maxDepth: 10,
+  /** Characters (UTF-16 code units) in one string value: a body, an attribute or resource value. */
+  maxValueLength: 1024 * 1024,
+  /** Characters in a severity text. */
+  maxSeverityTextLength: 64,
   /** Characters in a service name. */
   maxServiceLength: 256,
   /** Records in one request. */

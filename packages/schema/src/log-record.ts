@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flattenAttributes } from './attributes.ts';
+import { flattenAttributes, toText } from './attributes.ts';
 import { LIMITS } from './limits.ts';
 import { LEVELS, LEVEL_SPELLINGS, levelFromPinoNumber, levelFromSeverityNumber, levelFromText, severityNumberOf, type Level } from './severity.ts';
 import { formatTimestamp, parseTimestamp } from './time.ts';
@@ -27,7 +27,10 @@ export const LogRecord = z.object({
 });
 export type LogRecord = z.infer<typeof LogRecord>;
 
-const timeInput = z.union([z.string(), z.number()]);
+const timeInput = z.union([z.string(), z.number()], { error: 'must be an RFC 3339 string or a finite epoch number' });
+const levelInput = z.union([z.string().max(LIMITS.maxSeverityTextLength), z.number()], {
+  error: `must be a level name of at most ${LIMITS.maxSeverityTextLength} characters or a finite number`,
+});
 // z.custom keeps the caller's object as it is: z.record would silently drop keys like "__proto__".
 const objectInput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object');
 
@@ -40,9 +43,9 @@ export const LogRecordInput = z.looseObject({
   time: timeInput.optional(),
   observed_timestamp: timeInput.optional(),
   service: z.string().min(1).max(LIMITS.maxServiceLength).optional(),
-  level: z.union([z.string(), z.number()]).optional(),
-  severity: z.union([z.string(), z.number()]).optional(),
-  severity_text: z.string().optional(),
+  level: levelInput.optional(),
+  severity: levelInput.optional(),
+  severity_text: z.string().max(LIMITS.maxSeverityTextLength).optional(),
   severity_number: z.number().int().min(1).max(24).optional(),
   message: z.unknown().optional(),
   msg: z.unknown().optional(),
@@ -77,6 +80,8 @@ export interface NormalizeContext {
 
 export type NormalizeResult = { ok: true; record: LogRecord } | { ok: false; error: Omit<RecordError, 'index'> };
 
+const TIME_RANGE = 'must be an RFC 3339 string or epoch milliseconds/microseconds/nanoseconds, from 1970 to 2262-04-11';
+
 const fail = (field: string, message: string): NormalizeResult => ({ ok: false, error: { field, message } });
 
 /** Pure apart from ctx.newId: validates one decoded record and normalises it into a LogRecord. */
@@ -91,13 +96,14 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
 
   const timestampIn = input.timestamp ?? input.time;
   const timestampNs = timestampIn === undefined ? ctx.receivedNs : parseTimestamp(timestampIn);
-  if (timestampNs === undefined) return fail(input.timestamp !== undefined ? 'timestamp' : 'time', 'must be an RFC 3339 string or epoch milliseconds/nanoseconds');
+  if (timestampNs === undefined) return fail(input.timestamp !== undefined ? 'timestamp' : 'time', TIME_RANGE);
   const observedNs = input.observed_timestamp === undefined ? ctx.receivedNs : parseTimestamp(input.observed_timestamp);
-  if (observedNs === undefined) return fail('observed_timestamp', 'must be an RFC 3339 string or epoch milliseconds/nanoseconds');
+  if (observedNs === undefined) return fail('observed_timestamp', TIME_RANGE);
 
   const bodyIn = input.message ?? input.msg ?? input.body;
   if (bodyIn === undefined || bodyIn === null || bodyIn === '') return fail('message', 'is required (also accepted as "msg" or "body")');
-  const body = typeof bodyIn === 'string' ? bodyIn : JSON.stringify(bodyIn);
+  const body = toText(bodyIn);
+  if (typeof body !== 'string') return fail(input.message !== undefined ? 'message' : input.msg !== undefined ? 'msg' : 'body', body.message);
 
   const severity = resolveSeverity(input);
   if ('error' in severity) return fail(severity.field, severity.error);
@@ -112,7 +118,8 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
   const res = flattenAttributes(input.resource ?? {}, 'resource');
   if (res.problem) return fail(res.problem.path, res.problem.message);
 
-  const service = input.service ?? res.attributes['service.name'];
+  // Lone surrogates would make ClickHouse refuse the whole insert; they become U+FFFD like the rest.
+  const service = (input.service ?? res.attributes['service.name'])?.toWellFormed();
   if (!service) return fail('service', 'is required (or resource."service.name")');
   if (service.length > LIMITS.maxServiceLength) return fail('service', `longer than ${LIMITS.maxServiceLength} characters`);
 
@@ -163,5 +170,5 @@ function resolveSeverity(input: LogRecordInput): Severity {
   // An unusual spelling is fine when a severity number says what it means (OpenTelemetry sends both).
   const level = levelFromText(given) ?? (input.severity_number === undefined ? undefined : levelFromSeverityNumber(input.severity_number));
   if (!level) return { field: textField, error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}` };
-  return { level, text: given, number: input.severity_number ?? severityNumberOf(level) };
+  return { level, text: given.toWellFormed(), number: input.severity_number ?? severityNumberOf(level) };
 }

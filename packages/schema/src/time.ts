@@ -6,11 +6,25 @@ const NS_PER_MS = 1_000_000n;
 const MS_LIMIT = 100_000_000_000_000n;
 const US_LIMIT = 100_000_000_000_000_000n;
 
+/**
+ * The latest storable instant: DateTime64(9) is a signed 64-bit count of nanoseconds, so
+ * 2262-04-11T23:47:16.854775807Z is its end; a later value makes ClickHouse refuse the whole insert.
+ */
+export const MAX_TIMESTAMP_NS = 9_223_372_036_854_775_807n;
+
 // RFC 3339 with an optional fraction of up to 9 digits; the fraction is kept exactly.
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$/;
 
-/** Pure: parses an RFC 3339 string or an epoch number (ms, µs or ns) into epoch nanoseconds, or undefined. */
+/**
+ * Pure: parses an RFC 3339 string or an epoch number (ms, µs or ns) into epoch nanoseconds, or
+ * undefined when it is malformed or outside 1970 … MAX_TIMESTAMP_NS.
+ */
 export function parseTimestamp(value: string | number | bigint): bigint | undefined {
+  const ns = parseUnbounded(value);
+  return ns !== undefined && ns >= 0n && ns <= MAX_TIMESTAMP_NS ? ns : undefined;
+}
+
+function parseUnbounded(value: string | number | bigint): bigint | undefined {
   if (typeof value === 'bigint') return value >= 0n ? epochToNs(value) : undefined;
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return undefined;
@@ -51,13 +65,18 @@ export function nowNs(clockMs: number = Date.now()): bigint {
 const RELATIVE = /^now(?:-(\d+)(ms|s|m|h|d|w))?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** Pure: parses "now", "now-15m" or an absolute timestamp into epoch nanoseconds relative to `nowMs`. */
+/**
+ * Pure: parses "now", "now-15m" or an absolute timestamp into epoch nanoseconds relative to `nowMs`.
+ * A relative time further back than 1970 means "from the beginning" and reads as 0.
+ */
 export function parseTimeExpression(value: string, nowMs: number): bigint | undefined {
   const rel = RELATIVE.exec(value.trim());
   if (rel) {
     const [, amount, unit] = rel;
-    const offset = amount && unit ? Number(amount) * (UNIT_MS[unit] ?? 0) : 0;
-    return nowNs(nowMs - offset);
+    // BigInt arithmetic: "now-99999999999999999999w" would be Infinity as a number.
+    const offset = amount && unit ? BigInt(amount) * BigInt(UNIT_MS[unit] ?? 0) * NS_PER_MS : 0n;
+    const ns = nowNs(nowMs) - offset;
+    return ns < 0n ? 0n : ns;
   }
   return parseTimestamp(value);
 }

@@ -182,6 +182,9 @@ const MATCHES: [string, string[]][] = [
   [`"'); DROP TABLE x; --"`, []],
   ['"DROP TABLE logs; --"', ['11']],
   ['tpl:"{p0:String}"', ['12']],
+  ['duration_ms:<1e308', ['01', '02', '05', '06']],
+  ['duration_ms:>-1.7976931348623157e308 duration_ms:<9007199254740993', ['01', '02', '05', '06']],
+  ['duration_ms:>1e21 OR duration_ms:<5e-324', []],
   ['"{p0:String}"', ['12']],
 ];
 

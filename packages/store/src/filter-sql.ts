@@ -24,7 +24,9 @@ export class ParamBag {
     if (!/^[A-Za-z][A-Za-z0-9_]*(?:\([A-Za-z0-9_, ()]*\))?$/.test(type)) throw new Error(`Invalid parameter type "${type}"`);
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`Cannot bind ${value} as ${type}`);
     const name = `${this.#prefix}${this.#next++}`;
-    this.params[name] = value;
+    // Clients refuse integers beyond 2^53 (1e308 is one) to protect precision; the shortest
+    // decimal text is exactly the double, and ClickHouse parses it as the declared type.
+    this.params[name] = typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) ? String(value) : value;
     return `{${name}:${type}}`;
   }
 }

@@ -35,10 +35,16 @@ function tooLarge(): CodedError {
 /** A record as decoded, or the reason its line could not be decoded. */
 export type DecodedItem = { record: unknown } | { error: { field: string; message: string } };
 
+// Body text comes from Buffer#toString('utf8'), which turns invalid UTF-8 into U+FFFD: such a
+// record is stored with the replacement characters rather than refused (see hardening.test.ts).
+// A byte-order mark some Windows tools write would otherwise make the first record invalid JSON.
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
 /** Pure: splits NDJSON into records; a bad line becomes that record's error and the rest still count. */
 export function decodeNdjson(text: string): DecodedItem[] {
   const items: DecodedItem[] = [];
-  for (const line of text.split('\n')) {
+  // Only "\n" ends a record: JSON strings cannot hold a raw newline, while "\r", NUL and U+2028 stay inside their line.
+  for (const line of withoutBom(text).split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
     if (Buffer.byteLength(trimmed) > LIMITS.maxRecordBytes) {
@@ -58,16 +64,24 @@ export function decodeNdjson(text: string): DecodedItem[] {
 export function decodeJson(text: string): DecodedItem[] {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(withoutBom(text));
   } catch (err) {
     throw new CodedError(400, 'INVALID_JSON', `body is not valid JSON (${(err as Error).message}); send one record per line as application/x-ndjson`);
   }
   const records = Array.isArray(value) ? value : [value];
   // Only a body over the per-record limit can hold a record over it, so small bodies skip the measuring.
   const measure = Buffer.byteLength(text) > LIMITS.maxRecordBytes;
-  return records.map((record) =>
-    measure && Buffer.byteLength(JSON.stringify(record) ?? '') > LIMITS.maxRecordBytes
-      ? { error: { field: '(record)', message: `record exceeds ${LIMITS.maxRecordBytes} bytes` } }
-      : { record },
-  );
+  return records.map((record) => {
+    const problem = measure ? sizeProblem(record) : undefined;
+    return problem ? { error: { field: '(record)', message: problem } } : { record };
+  });
+}
+
+function sizeProblem(record: unknown): string | undefined {
+  try {
+    return Buffer.byteLength(JSON.stringify(record) ?? '') > LIMITS.maxRecordBytes ? `record exceeds ${LIMITS.maxRecordBytes} bytes` : undefined;
+  } catch {
+    // JSON.stringify recurses, so a record nested deeper than the stack cannot even be measured.
+    return `record nests deeper than ${LIMITS.maxDepth} levels`;
+  }
 }

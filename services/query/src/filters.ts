@@ -34,7 +34,7 @@ export function parseSearch(q: string) {
 }
 
 function badTime(field: string, value: string): CodedError {
-  return new CodedError(400, 'BAD_REQUEST', `${field}: "${value.slice(0, 64)}" is not a time; use RFC 3339, epoch milliseconds or now-15m style`, { field });
+  return new CodedError(400, 'BAD_REQUEST', `${field}: "${value.slice(0, 64)}" is not a time; use RFC 3339 or epoch milliseconds between 1970 and 2262, or now-15m style`, { field });
 }
 
 /** Maps the store's input errors (a bad cursor, a clause that cannot run) to 400s; others pass through. */
