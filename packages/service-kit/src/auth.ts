@@ -1,68 +1,188 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CodedError } from './errors.ts';
 
-/** Keys are kept only as SHA-256 digests, mapped to the tenant they act for. */
+export type Scope = 'ingest' | 'query' | 'admin';
+
+export const ALL_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['ingest', 'query', 'admin']);
+
+/** Who a request acts as; `id` is safe to log (a key id or `cert:<CN>`), never a secret. */
+export interface Principal {
+  tenant: string;
+  scopes: ReadonlySet<Scope>;
+  id: string;
+}
+
+/** Turns a presented key into the principal it stands for; keys themselves are kept only as digests. */
 export interface ApiKeyring {
   readonly enabled: boolean;
-  tenantFor(key: string): string | undefined;
+  authenticate(presented: string): Principal | undefined;
+}
+
+export interface AuthOptions {
+  isPublic(url: string): boolean;
+  scopeFor(request: FastifyRequest): Scope;
+  /** Let a verified TLS client certificate stand in for a key: tenant = subject CN, scope ingest. */
+  clientCertificates?: boolean;
 }
 
 export const DEFAULT_TENANT = 'default';
+export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const DEFAULT_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['ingest', 'query']);
+const SCOPE_NAMES: readonly string[] = [...ALL_SCOPES];
 
-/** Pure: parses "key1:tenantA,key2" (a key without a tenant acts for the default tenant). */
-export function parseApiKeys(spec: string): ApiKeyring {
-  const byDigest = new Map<string, string>();
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const colon = entry.indexOf(':');
-    const key = colon === -1 ? entry : entry.slice(0, colon);
-    const tenant = colon === -1 ? DEFAULT_TENANT : entry.slice(colon + 1);
-    if (key.length < 16) throw new Error('API keys must be at least 16 characters long');
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) throw new Error(`Invalid tenant "${tenant}" in API_KEYS: use letters, digits, "_" or "-"`);
-    byDigest.set(digest(key), tenant);
-  }
-  return { enabled: byDigest.size > 0, tenantFor: (key) => byDigest.get(digest(key)) };
+// Dev mode acts with every scope; a public path under auth acts with none.
+const DEV_PRINCIPAL: Principal = Object.freeze({ tenant: DEFAULT_TENANT, scopes: ALL_SCOPES, id: 'anonymous' });
+const PUBLIC_PRINCIPAL: Principal = Object.freeze({ tenant: DEFAULT_TENANT, scopes: new Set<Scope>(), id: 'anonymous' });
+
+/** Pure: SHA-256 of a key or token, the only form in which keys are kept. */
+export function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }
 
-function digest(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+/** Constant time for equal-length digests, so a near miss takes as long as a far one. */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Pure: parses "a+b" or ["a","b"] into scopes; throws naming the unknown scope. */
+export function parseScopes(spec: string | readonly string[]): ReadonlySet<Scope> {
+  const names = typeof spec === 'string' ? spec.split(/[+,]/).map((s) => s.trim()).filter(Boolean) : spec;
+  for (const name of names) {
+    if (!SCOPE_NAMES.includes(name)) throw new Error(`Unknown scope "${name}": use ${SCOPE_NAMES.join(', ')}`);
+  }
+  if (names.length === 0) throw new Error('A key needs at least one scope');
+  return new Set(names as Scope[]);
+}
+
+/**
+ * Pure: parses API_KEYS, "key:tenant:ingest+query+admin,key2:tenant2,key3" (a key without a tenant acts
+ * for the default tenant; without scopes it may ingest and query).
+ */
+export function parseApiKeys(spec: string): ApiKeyring {
+  const entries: { digest: Buffer; principal: Principal }[] = [];
+  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [key = '', tenant = DEFAULT_TENANT, scopes, extra] = entry.split(':');
+    if (key.length < 16) throw new Error('API keys must be at least 16 characters long');
+    if (!TENANT_PATTERN.test(tenant)) throw new Error(`Invalid tenant "${tenant}" in API_KEYS: use letters, digits, "_" or "-"`);
+    if (extra !== undefined) throw new Error('Invalid API_KEYS entry: use key:tenant or key:tenant:scope+scope');
+    const digest = sha256(key);
+    // A digest prefix names the key in logs without revealing it.
+    const id = `key:${digest.toString('hex').slice(0, 12)}`;
+    entries.push({ digest, principal: { tenant, scopes: scopes === undefined ? DEFAULT_SCOPES : parseScopes(scopes), id } });
+  }
+  return {
+    enabled: entries.length > 0,
+    authenticate(presented) {
+      const digest = sha256(presented);
+      let found: Principal | undefined;
+      // No early exit: every entry is compared, so timing does not tell how many keys were tried.
+      for (const entry of entries) if (sameDigest(entry.digest, digest)) found ??= entry.principal;
+      return found;
+    },
+  };
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     tenant: string;
+    principal: Principal;
   }
 }
 
-/** Reads a bearer token (or the X-API-Key header shippers use) and sets request.tenant; 401 otherwise. */
-export function installApiKeyAuth(app: FastifyInstance, keyring: ApiKeyring, isPublic: (url: string) => boolean): void {
-  app.decorateRequest('tenant', DEFAULT_TENANT);
-  if (!keyring.enabled) return;
+/**
+ * Authenticates every non-public request by key (or verified client certificate), sets request.tenant
+ * and request.principal, and answers 401 (no or unknown credentials) or 403 (missing scope).
+ */
+export function installApiKeyAuth(app: FastifyInstance, keyring: ApiKeyring, options: AuthOptions): void {
+  if (!app.hasRequestDecorator('tenant')) app.decorateRequest('tenant', DEFAULT_TENANT);
+  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null as unknown as Principal);
+  const authOff = !keyring.enabled && !options.clientCertificates;
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (isPublic(request.url)) return;
-    const key = presentedKey(request);
-    if (!key) throw new CodedError(401, 'UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>"', { headers: { 'www-authenticate': 'Bearer' } });
-    const tenant = keyring.tenantFor(key);
-    if (!tenant) throw new CodedError(401, 'UNAUTHORIZED', 'unknown API key', { headers: { 'www-authenticate': 'Bearer' } });
-    request.tenant = tenant;
+    if (authOff) return setPrincipal(request, DEV_PRINCIPAL);
+    if (options.isPublic(request.url)) return setPrincipal(request, PUBLIC_PRINCIPAL);
+    const principal = authenticate(request, keyring, options.clientCertificates === true);
+    const needed = options.scopeFor(request);
+    if (!principal.scopes.has(needed)) {
+      throw new CodedError(403, 'FORBIDDEN', `${principal.id} lacks the "${needed}" scope this endpoint needs`, { details: { scope: needed } });
+    }
+    setPrincipal(request, principal);
   });
 }
 
-function presentedKey(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+function setPrincipal(request: FastifyRequest, principal: Principal): void {
+  request.principal = principal;
+  request.tenant = principal.tenant;
+}
+
+function authenticate(request: FastifyRequest, keyring: ApiKeyring, certificates: boolean): Principal {
+  const candidates = presentedKeys(request);
+  // A key wins over the certificate, so one mTLS client may still act for another tenant by key.
+  if (candidates.length > 0) {
+    for (const key of candidates) {
+      const principal = keyring.authenticate(key);
+      if (principal) return principal;
+    }
+    throw unauthorized('unknown API key');
+  }
+  const cert = certificates ? certificatePrincipal(request) : undefined;
+  if (cert) return cert;
+  throw unauthorized('missing API key: send "Authorization: Bearer <key>"');
+}
+
+function unauthorized(message: string): CodedError {
+  return new CodedError(401, 'UNAUTHORIZED', message, { headers: { 'www-authenticate': 'Bearer' } });
+}
+
+/** The keys a request may carry, in the forms log shippers send them; an ApiKey header may yield two readings. */
+export function presentedKeys(request: FastifyRequest): string[] {
+  const header = request.headers.authorization?.trim();
+  if (header) {
+    const space = header.indexOf(' ');
+    const scheme = space === -1 ? '' : header.slice(0, space).toLowerCase();
+    const value = header.slice(space + 1).trim();
+    if (scheme === 'bearer' && value) return [value];
+    // Elasticsearch clients send base64("id:api_key"); a raw key is accepted too.
+    if (scheme === 'apikey' && value) return [...afterColon(decodeBase64(value)), value];
+    // Loki, Grafana and Filebeat put the key in the Basic password; the user name is ignored.
+    if (scheme === 'basic' && value) return afterColon(decodeBase64(value));
+  }
   const alt = request.headers['x-api-key'];
-  if (typeof alt === 'string') return alt.trim();
+  if (typeof alt === 'string' && alt.trim()) return [alt.trim()];
   // Browsers cannot set headers on a WebSocket upgrade, so live tail may carry the key in the query.
   const q = request.query as Record<string, unknown> | undefined;
-  return typeof q?.['api_key'] === 'string' ? q['api_key'] : undefined;
+  return typeof q?.['api_key'] === 'string' && q['api_key'] ? [q['api_key']] : [];
+}
+
+function decodeBase64(value: string): string | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
+  const text = Buffer.from(value, 'base64').toString('utf8');
+  return /^[\x20-\x7e]+$/.test(text) ? text : undefined;
+}
+
+function afterColon(text: string | undefined): string[] {
+  const colon = text?.indexOf(':') ?? -1;
+  const key = colon === -1 ? '' : text!.slice(colon + 1);
+  return key ? [key] : [];
+}
+
+function certificatePrincipal(request: FastifyRequest): Principal | undefined {
+  const socket = request.raw.socket as Partial<TLSSocket>;
+  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  if (typeof name !== 'string' || !TENANT_PATTERN.test(name)) {
+    throw unauthorized('client certificate subject CN is not a valid tenant name: use letters, digits, "_" or "-"');
+  }
+  return { tenant: name, scopes: new Set<Scope>(['ingest']), id: `cert:${name}` };
 }
 
 /**
  * Throws when authentication is off and the service would listen beyond loopback, unless the
  * deployment said so explicitly (ALLOW_UNAUTHENTICATED=true, e.g. behind its own gateway).
  */
-export function assertSafeToListen(keyring: ApiKeyring, host: string, allowUnauthenticated = false): void {
-  if (keyring.enabled || allowUnauthenticated || ['127.0.0.1', 'localhost', '::1'].includes(host)) return;
-  throw new Error(`Refusing to listen on ${host} with authentication off: set API_KEYS, HOST=127.0.0.1, or ALLOW_UNAUTHENTICATED=true`);
+export function assertSafeToListen(keyring: ApiKeyring, host: string, allowUnauthenticated = false, clientCertificates = false): void {
+  if (keyring.enabled || clientCertificates || allowUnauthenticated || ['127.0.0.1', 'localhost', '::1'].includes(host)) return;
+  throw new Error(`Refusing to listen on ${host} with authentication off: set API_KEYS, API_KEYS_FILE, HOST=127.0.0.1, or ALLOW_UNAUTHENTICATED=true`);
 }
