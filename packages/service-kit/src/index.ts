@@ -1,6 +1,14 @@
 export { CodedError, installErrorHandler, installNotFoundHandler } from './errors.ts';
-export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, type ApiKeyring } from './auth.ts';
+export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, ALL_SCOPES, type ApiKeyring, type Principal, type Scope, type AuthOptions } from './auth.ts';
+export { createFileKeyring, combineKeyrings, keyringFromEnv, type FileKeyring, type FileKeyringOptions, type KeyringEnv } from './keys/file-keyring.ts';
+export { tlsServerOptions, tlsFromEnv, watchCertificates, type ClientAuth, type TlsOptions, type TlsFiles, type TlsEnv, type HttpsServerOptions, type SecureContextTarget } from './tls.ts';
+export { SecurityEnv, listenerSecurity, type ListenerSecurity } from './security-env.ts';
 export { registerOpsRoutes, isOpsPath, type OpsOptions } from './ops-routes.ts';
 export { parseEnv } from './env.ts';
-export { serverOptions } from './server-options.ts';
+export { serverOptions, createServer } from './server-options.ts';
 export { stopOnSignals, type ShutdownLog } from './shutdown.ts';
+// Browser-facing hardening and the admin audit trail.
+export { installCors, type CorsOptions } from './cors.ts';
+export { installSecurityHeaders, contentSecurityPolicy, type SecurityHeaderOptions } from './security-headers.ts';
+export { maskSecretsInUrl, redactingLogger } from './server-options.ts';
+export { createAuditLog, scrubParams, AUDIT_SERVICE, type AuditLog, type AuditEvent, type AuditLogger, type AuditStore } from './audit.ts';

@@ -3,7 +3,7 @@ export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport
 export { createHttpTransport } from './http-transport.ts';
 export { isTransientClickHouseCode } from './errors.ts';
 export { migrate, SCHEMA_VERSION } from './migrations.ts';
-export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord } from './log-store.ts';
+export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord, type ServiceUsage } from './log-store.ts';
 export { InvalidCursorError } from './cursor.ts';
 export { chooseInterval } from './interval.ts';
 export { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';

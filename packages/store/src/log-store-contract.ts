@@ -125,6 +125,28 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       assert.equal(await store.count('dedup'), 2);
     });
 
+    test('delete removes only the matching records of its tenant, never another tenant\'s', async () => {
+      const doomed = (i: number, tenant: string, body: string) => record(400 + i, { id: `del-${tenant}-${i}`, tenant, body });
+      await store.insert(lines([doomed(0, 'purge', 'secret leaked'), doomed(1, 'purge', 'secret leaked again'), doomed(2, 'purge', 'kept')]));
+      await store.insert(lines([doomed(0, 'bystander', 'secret leaked')]));
+      const wide = { fromNs: 0n, toNs: 9_223_372_036_854_775_807n };
+      assert.deepEqual(await store.deleteLogs(filter({ tenant: 'purge', ...wide, query: parseQuery('secret') })), { deleted: 2 });
+      assert.deepEqual((await store.search(filter({ tenant: 'purge', ...wide }), { limit: 10 })).records.map((r) => r.id), ['del-purge-2']);
+      assert.deepEqual((await store.search(filter({ tenant: 'bystander', ...wide }), { limit: 10 })).records.map((r) => r.id), ['del-bystander-0']);
+      assert.deepEqual(await store.deleteLogs(filter({ tenant: 'purge', ...wide, query: parseQuery('secret') })), { deleted: 0 });
+    });
+
+    test('usage sums records, text bytes and time span per service of a tenant', async () => {
+      const a = record(500, { id: 'use-1', tenant: 'usage', service: 'api', body: 'abcd', attributes: { k: 'vv' }, resource: {} });
+      const b = record(502, { id: 'use-2', tenant: 'usage', service: 'api', body: 'é', attributes: {}, resource: { h: 'x' } });
+      const c = record(501, { id: 'use-3', tenant: 'usage', service: 'db', body: 'z', attributes: {}, resource: {} });
+      await store.insert(lines([a, b, c, record(503, { id: 'use-other', tenant: 'not-usage', service: 'api' })]));
+      assert.deepEqual(await store.usage('usage'), [
+        { service: 'api', records: 2, bytes: 4 + 3 + 2 + 2, oldest: a.timestamp, newest: b.timestamp },
+        { service: 'db', records: 1, bytes: 1, oldest: c.timestamp, newest: c.timestamp },
+      ]);
+    });
+
     test('tail returns what was stored after its position, once', async () => {
       const start = await store.tailStart();
       const tailFilter = filter({ tenant: 'tail', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, query: parseQuery('fresh') });

@@ -43,7 +43,23 @@ export interface LogStore {
   /** Records stored after position `after`, oldest first, with the position to continue from. */
   tail(filter: LogFilter, after: string, limit: number): Promise<{ records: TailRecord[]; position: string }>;
   count(tenant: string): Promise<number>;
+  /** Deletes the records matching the filter (its tenant only) and waits until they are gone. */
+  deleteLogs(filter: LogFilter): Promise<{ deleted: number }>;
+  /** Per service of a tenant: records, bytes of text (see ServiceUsage) and the time span held. */
+  usage(tenant: string): Promise<ServiceUsage[]>;
   ping(): Promise<void>;
+}
+
+/**
+ * What one service of a tenant holds. `bytes` is the uncompressed UTF-8 length of the record's
+ * text (body, attribute and resource keys and values), not disk usage, which ClickHouse compresses.
+ */
+export interface ServiceUsage {
+  service: string;
+  records: number;
+  bytes: number;
+  oldest: string;
+  newest: string;
 }
 
 const RECORD_COLUMNS = `id, tenant, toString(toUnixTimestamp64Nano(timestamp)) AS ts_ns, toString(toUnixTimestamp64Nano(observed_timestamp)) AS observed_ns,
@@ -167,6 +183,35 @@ export function createLogStore(transport: ClickHouseTransport, database: string)
     async count(tenant) {
       const rows = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE tenant = {tenant:String}`, { tenant });
       return Number(rows[0]?.n ?? 0);
+    },
+
+    async deleteLogs(filter) {
+      const bag = new ParamBag();
+      const condition = where(filter, bag);
+      const rows = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE ${condition}`, bag.params);
+      const deleted = Number(rows[0]?.n ?? 0);
+      if (deleted === 0) return { deleted };
+      // Lightweight delete hides the rows at once and drops them at the next merge; sync = 2 waits
+      // for every replica, so a search right after the answer no longer sees them.
+      await transport.command(`DELETE FROM ${table} WHERE ${condition} SETTINGS lightweight_deletes_sync = 2`, bag.params);
+      return { deleted };
+    },
+
+    async usage(tenant) {
+      const textBytes = (map: string) => `arraySum(arrayMap((k, v) -> length(k) + length(v), mapKeys(${map}), mapValues(${map})))`;
+      const rows = await transport.query<{ service: string; records: string; bytes: string; oldest_ns: string; newest_ns: string }>(
+        `SELECT service, count() AS records, sum(length(body) + ${textBytes('attributes')} + ${textBytes('resource')}) AS bytes,
+           toString(toUnixTimestamp64Nano(min(timestamp))) AS oldest_ns, toString(toUnixTimestamp64Nano(max(timestamp))) AS newest_ns
+         FROM ${table} WHERE tenant = {tenant:String} GROUP BY service ORDER BY service`,
+        { tenant },
+      );
+      return rows.map((r) => ({
+        service: r.service,
+        records: Number(r.records),
+        bytes: Number(r.bytes),
+        oldest: formatTimestamp(BigInt(r.oldest_ns)),
+        newest: formatTimestamp(BigInt(r.newest_ns)),
+      }));
     },
 
     ping: () => transport.ping(),

@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { type ApiKeyring, installNotFoundHandler, registerOpsRoutes, serverOptions } from '@instant-logs/service-kit';
+import { type ApiKeyring, type AuditLog, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
@@ -13,13 +13,18 @@ export interface QueryAppDeps {
   tailPollMs?: number;
   dashboardDir?: string;
   logger?: FastifyServerOptions['logger'];
+  /** Browser origins allowed to call the API cross-origin (the CORS_ORIGINS setting); default off. */
+  corsOrigins?: readonly string[];
+  audit?: AuditLog;
+  /** Serve HTTPS (TLS_* settings); Strict-Transport-Security is sent then. */
+  https?: HttpsServerOptions;
 }
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: QueryAppDeps): FastifyInstance {
-  const app = Fastify(serverOptions(deps.logger));
+  const app = createServer(deps.logger, {}, deps.https);
   const registry = deps.registry ?? new Registry();
-  const { store, keyring, clock, tailPollMs, dashboardDir } = deps;
+  const { store, keyring, clock, tailPollMs, dashboardDir, corsOrigins, audit } = deps;
   app.register(queryPlugin, {
     store,
     keyring,
@@ -27,6 +32,9 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
     ...(clock ? { clock } : {}),
     ...(tailPollMs ? { tailPollMs } : {}),
     ...(dashboardDir ? { dashboardDir } : {}),
+    ...(corsOrigins ? { corsOrigins } : {}),
+    ...(deps.https ? { hsts: true } : {}),
+    ...(audit ? { audit } : {}),
   });
   installNotFoundHandler(app, 'QUERY');
   registerOpsRoutes(app, { registry, ready: () => store.ping().then(() => true) });

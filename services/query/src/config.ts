@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecurityEnv } from '@instant-logs/service-kit';
 
 /** The query service's environment, as the Helm chart sets it. */
 export const QueryConfig = z.object({
@@ -8,9 +9,7 @@ export const QueryConfig = z.object({
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
-  API_KEYS: z.string().default(''),
-  /** Serve without API keys beyond loopback; only behind something else that authenticates. */
-  ALLOW_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  ...SecurityEnv,
   TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

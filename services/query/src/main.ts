@@ -1,4 +1,4 @@
-import { assertSafeToListen, parseApiKeys, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -7,19 +7,28 @@ import { startTracing } from '@instant-logs/telemetry';
 
 const tracing = startTracing('instant-logs-query', process.env);
 const config = parseEnv(QueryConfig, process.env);
-const keyring = parseApiKeys(config.API_KEYS);
-assertSafeToListen(keyring, config.HOST, config.ALLOW_UNAUTHENTICATED);
+const security = await listenerSecurity(config);
 
 const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
-const app = buildApp({ store, keyring, registry, tailPollMs: config.TAIL_POLL_MS, logger: { level: config.LOG_LEVEL } });
-if (!keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS set; listening on loopback only.');
+const app = buildApp({
+  store,
+  keyring: security.keyring,
+  registry,
+  tailPollMs: config.TAIL_POLL_MS,
+  logger: { level: config.LOG_LEVEL },
+  corsOrigins: security.corsOrigins,
+  ...(security.https ? { https: security.https } : {}),
+});
+if (!security.keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 await app.listen({ host: config.HOST, port: config.PORT });
+security.watch(app.server, app.log);
 
 stopOnSignals(app.log, 'Shutting down: finishing open requests', async () => {
   await app.close();
   await transport.close();
+  security.close();
   await tracing.shutdown();
 });

@@ -1,8 +1,18 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import { installApiKeyAuth, installErrorHandler, isOpsPath, type ApiKeyring } from '@instant-logs/service-kit';
+import {
+  createAuditLog,
+  installApiKeyAuth,
+  installCors,
+  installErrorHandler,
+  installSecurityHeaders,
+  isOpsPath,
+  type ApiKeyring,
+  type AuditLog,
+} from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import type { QueryMetrics } from './metrics.ts';
+import { auditRefusedAdminRequests, registerAdminRoutes } from './routes/admin.ts';
 import { DEFAULT_DASHBOARD_DIR, isDashboardPath, registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerSearchRoutes } from './routes/search.ts';
 import { registerTailRoute } from './routes/tail.ts';
@@ -16,19 +26,35 @@ export interface QueryDeps {
   tailPollMs?: number;
   /** The dashboard build served at / (default: the repository's dashboard/dist). */
   dashboardDir?: string;
+  /** Browser origins allowed to call the API cross-origin; empty or absent = CORS off. */
+  corsOrigins?: readonly string[];
+  /** Send Strict-Transport-Security (only when served over HTTPS). */
+  hsts?: boolean;
+  /** Where admin actions are recorded (default: the service log and the tenant's own logs). */
+  audit?: AuditLog;
 }
 
 /** The query API and the dashboard page, encapsulated so its auth and error codes stay its own. */
 export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promise<void> {
   installErrorHandler(app, 'QUERY');
+  installSecurityHeaders(app, { hsts: deps.hsts ?? false });
+  // Before auth: a preflight carries no key and must be answered without one.
+  installCors(app, { origins: deps.corsOrigins ?? [] });
   // The dashboard page itself is public; the API calls it makes carry the key.
-  installApiKeyAuth(app, deps.keyring, (url) => isOpsPath(url) || isDashboardPath(url));
+  installApiKeyAuth(app, deps.keyring, {
+    isPublic: (url) => isOpsPath(url) || isDashboardPath(url),
+    scopeFor: (request) => (request.url.startsWith('/api/v1/admin/') ? 'admin' : 'query'),
+  });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route?.startsWith('/api/')) deps.metrics.duration.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  registerSearchRoutes(app, deps.store, deps.clock ?? Date.now);
+  const clock = deps.clock ?? Date.now;
+  const audit = deps.audit ?? createAuditLog({ log: app.log, store: deps.store, clock });
+  auditRefusedAdminRequests(app, audit);
+  registerSearchRoutes(app, deps.store, clock);
+  registerAdminRoutes(app, { store: deps.store, audit, clock });
   registerTailRoute(app, deps.store, deps.metrics, { pollMs: deps.tailPollMs ?? 250 });
   registerDashboardRoutes(app, { dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
 }
