@@ -5,6 +5,7 @@ import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
 import type { CollectorMetrics } from './metrics.ts';
+import { throttledError, type TenantLimits } from './tenant-limits.ts';
 
 // A response lists this many record errors at most; `rejected` still counts them all.
 const MAX_LISTED_ERRORS = 100;
@@ -13,6 +14,8 @@ export interface AcceptDeps {
   queue: LogQueue;
   metrics: CollectorMetrics;
   clock: () => number;
+  /** Per-tenant rate limits and retention; absent = unlimited, table-default retention. */
+  tenants?: TenantLimits;
 }
 
 /**
@@ -23,6 +26,7 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   if (items.length > LIMITS.maxRecordsPerRequest) {
     throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
   }
+  const retentionDays = deps.tenants ? admit(items, tenant, deps.tenants, deps.metrics) : undefined;
   const receivedNs = nowNs(deps.clock());
   const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: randomUUID };
   const lines: string[] = [];
@@ -33,7 +37,7 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
       return;
     }
     const result = normalizeRecord(item.record, ctx);
-    if (result.ok) lines.push(JSON.stringify(result.record));
+    if (result.ok) lines.push(retentionDays === undefined ? JSON.stringify(result.record) : withRetention(JSON.stringify(result.record), retentionDays));
     else errors.push({ index, ...result.error });
   });
   for (const e of errors) deps.metrics.rejected.inc({ reason: reasonOf(e.field) });
@@ -43,6 +47,33 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
 
   return { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
 }
+
+/**
+ * Charges the whole decoded request against the tenant's limits before normalising, so a refused
+ * request costs no validation work and a tenant sending invalid records is throttled like any
+ * other; nothing is refunded for records validation then rejects. Returns the tenant's retention.
+ */
+function admit(items: DecodedItem[], tenant: string, limits: TenantLimits, metrics: CollectorMetrics): number | undefined {
+  const policy = limits.policy(tenant);
+  // The decoded records' JSON size is the same measure for every protocol (NDJSON, OTLP protobuf,
+  // Loki, syslog); it is computed only for tenants that have a bytes limit.
+  const bytes = policy.bytesPerSecond === undefined ? 0 : decodedBytes(items);
+  const refusal = limits.take(tenant, items.length, bytes);
+  if (refusal) {
+    metrics.throttled.inc({ tenant: limits.label(tenant), limit: refusal.limit });
+    throw throttledError(refusal);
+  }
+  return policy.retentionDays;
+}
+
+function decodedBytes(items: DecodedItem[]): number {
+  let total = 0;
+  for (const item of items) if ('record' in item) total += Buffer.byteLength(JSON.stringify(item.record) ?? '');
+  return total;
+}
+
+// The line is a JSON object's text: appending before its closing brace avoids copying the record.
+const withRetention = (line: string, days: number) => `${line.slice(0, -1)},"retention_days":${days}}`;
 
 async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
   try {

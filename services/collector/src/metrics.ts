@@ -5,6 +5,12 @@ export function createCollectorMetrics(registry: Registry) {
   return {
     accepted: new Counter({ name: 'instant_logs_collector_records_accepted_total', help: 'Records made durable and acknowledged.', registers: [registry] }),
     rejected: new Counter({ name: 'instant_logs_collector_records_rejected_total', help: 'Records refused, by the field at fault.', labelNames: ['reason'], registers: [registry] }),
+    throttled: new Counter({
+      name: 'instant_logs_collector_throttled_total',
+      help: 'Requests refused by a tenant rate limit, by tenant (configured ones; the rest as "other") and limit.',
+      labelNames: ['tenant', 'limit'],
+      registers: [registry],
+    }),
     requests: new Counter({ name: 'instant_logs_collector_requests_total', help: 'Ingest requests by route and status.', labelNames: ['route', 'status'], registers: [registry] }),
     ackSeconds: new Histogram({
       name: 'instant_logs_collector_ack_seconds',
