@@ -5,3 +5,5 @@ export type { KafkaBroker, KafkaBrokerOptions, KafkaTopicOptions } from './kafka
 export { ensureKubeBinaries, startControlPlane } from './kube-control-plane.ts';
 export type { ControlPlane, ControlPlaneOptions } from './kube-control-plane.ts';
 export { waitUntil } from './wait.ts';
+export { startSyslogNg, runLoggen, type SyslogNg } from './syslog-ng.ts';
+export { createTestCertificates, type TestCertificates, type CertAndKey } from './certs.ts';

@@ -33,15 +33,21 @@ async function stop(child: ChildProcess): Promise<number | null> {
 test('records acknowledged before a shutdown are there after a restart on the same data directory', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'idl-dev-'));
   const first = await start(dataDir);
-  const page = await (await fetch(`${first.url}/`)).text();
-  assert.match(page, /Instant Dev Logs/);
-  const ingest = await fetch(`${first.url}/api/v1/logs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body: Array.from({ length: 50 }, (_, i) => JSON.stringify({ service: 'restart', message: `kept ${i}` })).join('\n'),
-  });
-  assert.equal(ingest.status, 202);
-  assert.equal(IngestResponse.parse(await ingest.json()).accepted, 50);
+  try {
+    // As a browser asks: without text/html, "/" answers Elasticsearch clients probing the cluster.
+    const page = await (await fetch(`${first.url}/`, { headers: { accept: 'text/html' } })).text();
+    assert.match(page, /Instant Dev Logs/);
+    const ingest = await fetch(`${first.url}/api/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: Array.from({ length: 50 }, (_, i) => JSON.stringify({ service: 'restart', message: `kept ${i}` })).join('\n'),
+    });
+    assert.equal(ingest.status, 202);
+    assert.equal(IngestResponse.parse(await ingest.json()).accepted, 50);
+  } catch (err) {
+    first.child.kill('SIGKILL');
+    throw err;
+  }
   assert.equal(await stop(first.child), 0);
 
   const second = await start(dataDir);

@@ -1,0 +1,72 @@
+import type { BulkAction, BulkEntry, EsError } from './bulk-body.ts';
+
+/** One item of a bulk response, keyed by its action as Elasticsearch does. */
+export type BulkItem = Partial<Record<BulkAction, BulkItemResult>>;
+
+export interface BulkItemResult {
+  _index?: string;
+  _id?: string;
+  _version?: number;
+  result?: 'created';
+  status: number;
+  _shards?: { total: number; successful: number; failed: number };
+  _seq_no?: number;
+  _primary_term?: number;
+  error?: EsError;
+}
+
+/** The body Elasticsearch answers a `_bulk` request with. */
+export interface BulkResponse {
+  took: number;
+  errors: boolean;
+  items: BulkItem[];
+}
+
+/** What became of one entry: stored under an id, or refused with an error. */
+export type EntryOutcome = { id: string } | { error: EsError };
+
+/** Pure: the bulk answer for entries and their outcomes, in request order. */
+export function bulkResponse(entries: BulkEntry[], outcomes: EntryOutcome[], tookMs: number): BulkResponse {
+  let errors = false;
+  const items = entries.map((entry, position): BulkItem => {
+    const outcome = outcomes[position]!;
+    if ('error' in outcome) {
+      errors = true;
+      const failed: BulkItemResult = { status: 400, error: outcome.error };
+      if (entry.index !== undefined) failed._index = entry.index;
+      if (entry.id !== undefined) failed._id = entry.id;
+      return { [entry.action]: failed };
+    }
+    return {
+      [entry.action]: {
+        _index: entry.index,
+        _id: outcome.id,
+        _version: 1,
+        result: 'created',
+        _shards: { total: 1, successful: 1, failed: 0 },
+        // Every document is new and written once, so its position is a fine sequence number.
+        _seq_no: position,
+        _primary_term: 1,
+        status: 201,
+      },
+    };
+  });
+  return { took: Math.max(0, Math.round(tookMs)), errors, items };
+}
+
+// Elasticsearch's own error types for the statuses the collector answers whole requests with.
+const ERROR_TYPES: Record<number, string> = {
+  400: 'illegal_argument_exception',
+  401: 'security_exception',
+  403: 'security_exception',
+  413: 'content_too_long_exception',
+  415: 'media_type_header_exception',
+  429: 'es_rejected_execution_exception',
+  503: 'unavailable_shards_exception',
+};
+
+/** Pure: a whole-request error in Elasticsearch's shape, which its clients parse for type and reason. */
+export function esErrorBody(status: number, reason: string): { error: EsError & { root_cause: EsError[] }; status: number } {
+  const type = ERROR_TYPES[status] ?? 'exception';
+  return { error: { root_cause: [{ type, reason }], type, reason }, status };
+}
