@@ -245,6 +245,16 @@ describe('pipeline chart', () => {
     assert.equal(pipelineOf(objs)['spec'].kafka.topic.replicas, 1);
   });
 
+  test('access values: keys file, TLS, tenants, syslog and CORS reach the LogPipeline spec as written', async () => {
+    const spec = pipelineOf(await render(PIPELINE, '-f', join(PIPELINE, 'ci/access-values.yaml')))['spec'];
+    assert.deepEqual(spec.auth, { keysSecretRef: { name: 'instant-logs-keys' } });
+    assert.deepEqual(spec.tls, { secretName: 'instant-logs-tls', clientAuth: 'require' });
+    assert.deepEqual(spec.tenants, [{ name: 'team-a', retentionDays: 7, recordsPerSecond: 2000 }, { name: 'team_b', bytesPerSecond: 4194304 }]);
+    assert.deepEqual(spec.tenantDefaults, { recordsPerSecond: 1000, burstSeconds: 5 });
+    assert.deepEqual(spec.collector.syslog, { enabled: true, tenant: 'network' });
+    assert.deepEqual(spec.query.corsOrigins, ['https://grafana.example.com']);
+  });
+
   test('values.schema.json (from the CRD) rejects bad values with their path and reason', async () => {
     const cases: [string, RegExp][] = [
       ['collector.replicas=0', /at '\/collector\/replicas': minimum: got 0, want 1/],
@@ -253,6 +263,9 @@ describe('pipeline chart', () => {
       ['kafka.strimzi.storage.type=nfs', /at '\/kafka\/strimzi\/storage\/type'/],
       ['name=Logs_1', /at '\/name'/],
       ['nodePorts.collector=8081', /at '\/nodePorts\/collector': minimum: got 8,081, want 30,000/],
+      ['tls.clientAuth=always', /at '\/tls\/clientAuth': value must be one of 'none', 'optional', 'require'/],
+      ['collector.syslog.udpPort=514', /at '\/collector\/syslog\/udpPort': minimum: got 514, want 1,024/],
+      ['tenants[0].name=team.a', /at '\/tenants\/0\/name'/],
     ];
     for (const [set, message] of cases) assert.match(await renderError(PIPELINE, '--set', `kafka.cluster=k,${set}`), message, set);
   });
@@ -334,7 +347,7 @@ describe('charts on the test API server', () => {
     const variants: [string, string[]][] = [
       [OPERATOR, []], [OPERATOR, ['-f', join(OPERATOR, 'ci/ha-values.yaml')]], [OPERATOR, ['-f', join(OPERATOR, 'ci/monitoring-values.yaml'), ...MONITORING]],
       [OPERATOR, ['-f', join(OPERATOR, 'ci/watch-namespace-values.yaml')]],
-      [PIPELINE, ['-f', join(PIPELINE, 'ci/external-clickhouse-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/keda-values.yaml'), '--api-versions', 'keda.sh/v1alpha1']],
+      [PIPELINE, ['-f', join(PIPELINE, 'ci/external-clickhouse-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/access-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/keda-values.yaml'), '--api-versions', 'keda.sh/v1alpha1']],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1']],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1beta2']],
       // The installed release holds the kind node ports already: the API server refuses them twice.

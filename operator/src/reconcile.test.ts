@@ -115,6 +115,67 @@ describe('reconcile on a real API server', () => {
     assert.deepEqual(collector.spec.template.spec.containers[0]!.env.find((e) => e.name === 'API_KEYS')?.valueFrom, { secretKeyRef: { name: 'ingest-keys', key: 'api-keys' } });
   });
 
+  test('keys file, TLS, tenants and syslog reconcile into mounts, env and a tenants ConfigMap; a tenants edit rolls only the collector', async () => {
+    const ns = await newNamespace();
+    const secret = (name: string, data: Record<string, string>) => client.create(RESOURCES.Secret, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    });
+    await secret('hashed-keys', { 'keys.json': '{"version":1,"keys":[]}' });
+    await secret('web-tls', { 'tls.crt': 'cert', 'tls.key': 'key', 'ca.crt': 'ca' });
+    const spec = {
+      ...minimal,
+      auth: { keysSecretRef: { name: 'hashed-keys' } },
+      tls: { secretName: 'web-tls', clientAuth: 'require' },
+      tenants: [{ name: 'team-a', recordsPerSecond: 100 }],
+      tenantDefaults: { recordsPerSecond: 1000 },
+      collector: { syslog: { enabled: true } },
+    };
+    await createPipeline(ns, 'sec', spec);
+    await reconcile(deps, ns, 'sec');
+
+    type Pod = { metadata: { annotations: Record<string, string> }; spec: { volumes: { name: string }[]; containers: { env: { name: string; value?: string }[]; ports: { name: string; protocol: string }[] }[] } };
+    const template = async (name: string) => (await client.get<KubeObject & { spec: { template: Pod } }>(RESOURCES.Deployment, ns, name))!.spec.template;
+    const envOf = (pod: Pod) => Object.fromEntries(pod.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    const collector = await template('sec-collector');
+    assert.deepEqual(collector.spec.volumes.map((v) => v.name).sort(), ['api-keys', 'tenants', 'tls', 'tmp']);
+    assert.equal(envOf(collector)['API_KEYS_FILE'], '/etc/instant-logs/keys/keys.json');
+    assert.equal(envOf(collector)['TLS_CLIENT_AUTH'], 'require');
+    assert.equal(envOf(collector)['TENANTS_FILE'], '/etc/instant-logs/tenants/tenants.json');
+    assert.equal(envOf(collector)['SYSLOG_TCP_PORT'], '5514');
+    assert.deepEqual(collector.spec.containers[0]!.ports.map((p) => `${p.name}/${p.protocol}`), ['http/TCP', 'syslog-tcp/TCP', 'syslog-udp/UDP']);
+    const query = await template('sec-query');
+    assert.deepEqual(query.spec.volumes.map((v) => v.name).sort(), ['api-keys', 'tls', 'tmp']);
+    assert.equal(envOf(query)['TLS_CLIENT_AUTH'], undefined);
+    const tenantsOf = async () => JSON.parse((await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.ConfigMap, ns, 'sec-tenants'))!.data['tenants.json']!) as unknown;
+    assert.deepEqual(await tenantsOf(), { defaults: { recordsPerSecond: 1000 }, tenants: { 'team-a': { recordsPerSecond: 100 } } });
+    assert.match((await getPipeline(ns, 'sec')).status!.endpoints!.collector!, /^https:\/\/sec-collector\./);
+
+    await markEverythingReady(client, ns, 'sec');
+    await reconcile(deps, ns, 'sec');
+    const before = await owned(ns, 'sec');
+    assert.deepEqual((await reconcile(deps, ns, 'sec')).changed, [], 'a second reconcile of the unchanged pipeline writes nothing');
+    assert.deepEqual(await owned(ns, 'sec'), before);
+
+    const hash = (pod: Pod) => pod.metadata.annotations['logging.instantdev.io/tenants-hash'];
+    const p = await getPipeline(ns, 'sec');
+    await client.replace(RESOURCES.LogPipeline, { ...p, spec: { ...spec, tenants: [{ name: 'team-a', recordsPerSecond: 200 }] } });
+    const { changed } = await reconcile(deps, ns, 'sec');
+    assert.ok(changed.includes('ConfigMap/sec-tenants') && changed.includes('Deployment/sec-collector'), changed.join(', '));
+    assert.ok(!changed.includes('Deployment/sec-query') && !changed.includes('Deployment/sec-processor'), changed.join(', '));
+    assert.deepEqual(await tenantsOf(), { defaults: { recordsPerSecond: 1000 }, tenants: { 'team-a': { recordsPerSecond: 200 } } });
+    assert.notEqual(hash(await template('sec-collector')), hash(collector));
+  });
+
+  test('a missing key in the TLS Secret blocks the pipeline, naming tls.secretName and the key', async () => {
+    const ns = await newNamespace();
+    await client.create(RESOURCES.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-tls', namespace: ns }, data: { 'tls.crt': 'Yw==', 'tls.key': 'aw==' } });
+    await createPipeline(ns, 'noca', { ...minimal, tls: { secretName: 'web-tls', clientAuth: 'optional' } });
+    await reconcile(deps, ns, 'noca');
+    const ready = condition(await getPipeline(ns, 'noca'), 'Ready')!;
+    assert.equal(ready.reason, 'SecretKeyNotFound');
+    assert.match(ready.message, /tls.secretName: .*web-tls has no key "ca.crt"/);
+  });
+
   test('the managed ClickHouse password is generated once and kept', async () => {
     const ns = await newNamespace();
     await createPipeline(ns, 'pw', minimal);

@@ -99,6 +99,12 @@ async function preflight(client: KubeClient, p: LogPipeline, served: Map<Resourc
   }
   const secrets: [string, string, string][] = [];
   if (p.spec.collector.apiKeysSecretRef) secrets.push(['collector.apiKeysSecretRef', p.spec.collector.apiKeysSecretRef.name, p.spec.collector.apiKeysSecretRef.key]);
+  if (p.spec.auth.keysSecretRef) secrets.push(['auth.keysSecretRef', p.spec.auth.keysSecretRef.name, p.spec.auth.keysSecretRef.key]);
+  const { secretName, clientAuth } = p.spec.tls;
+  if (secretName) {
+    // ca.crt only matters to a collector that checks client certificates.
+    for (const key of clientAuth === 'none' ? ['tls.crt', 'tls.key'] : ['tls.crt', 'tls.key', 'ca.crt']) secrets.push(['tls.secretName', secretName, key]);
+  }
   const external = p.spec.clickhouse.external;
   if (external) {
     const ref = external.credentialsSecretRef;

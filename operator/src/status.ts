@@ -1,5 +1,5 @@
 import { PipelineConditionType, type LogPipeline, type LogPipelineStatus, type PipelineCondition } from '@instant-logs/schema';
-import type { ComponentNames } from './desired/index.ts';
+import { schemeOf, type ComponentNames } from './desired/index.ts';
 import type { KubeObject } from './kube/client.ts';
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -45,8 +45,8 @@ export function statusFor(pipeline: LogPipeline, live: LiveObjects, names: Compo
     observedGeneration: generation,
     conditions,
     endpoints: {
-      collector: `http://${names.collector}.${pipeline.metadata.namespace}.svc:${pipeline.spec.collector.service.port}`,
-      ...(pipeline.spec.query.enabled ? { query: `http://${names.query}.${pipeline.metadata.namespace}.svc:${names.queryPort}` } : {}),
+      collector: `${schemeOf(pipeline)}://${names.collector}.${pipeline.metadata.namespace}.svc:${pipeline.spec.collector.service.port}`,
+      ...(pipeline.spec.query.enabled ? { query: `${schemeOf(pipeline)}://${names.query}.${pipeline.metadata.namespace}.svc:${names.queryPort}` } : {}),
     },
     topics: { logs: names.topic, deadLetter: names.deadLetterTopic },
     clickhouse: pipeline.spec.clickhouse.managed ? 'managed' : 'external',

@@ -73,7 +73,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- $_ := set $clickhouse "managed" (default dict $v.clickhouse.managed) }}
 {{- end }}
 {{- $spec := dict "kafka" $kafka "clickhouse" $clickhouse }}
-{{- range $key := list "retentionDays" "collector" "processor" "query" "dashboard" "telemetry" "images" }}
+{{- range $key := list "retentionDays" "auth" "tls" "tenants" "tenantDefaults" "collector" "processor" "query" "dashboard" "telemetry" "images" }}
 {{- if hasKey $v $key }}
 {{- $_ := set $spec $key (get $v $key) }}
 {{- end }}

@@ -60,3 +60,26 @@ test('without an API keys Secret the collector is told explicitly that it runs o
   assert.equal(envVar(c, 'ALLOW_UNAUTHENTICATED')?.value, 'true');
   assert.equal(envVar(c, 'API_KEYS'), undefined);
 });
+
+test('syslog off: the collector has only its http port, and no SYSLOG_ env', () => {
+  const objects = desired(pipeline(), context());
+  const c = mainContainer(find(objects, 'Deployment', 'demo-collector'));
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8081 }]);
+  assert.equal(c.env?.some((e) => e.name.startsWith('SYSLOG_')), false);
+});
+
+test('syslog on: TCP and UDP listeners on the pods and the Service, with their port and tenant in env', () => {
+  const objects = desired(pipeline({ collector: { syslog: { enabled: true, tcpPort: 6514, tenant: 'network' } } }), context());
+  const c = mainContainer(find(objects, 'Deployment', 'demo-collector'));
+  assert.deepEqual(['SYSLOG_TCP_PORT', 'SYSLOG_UDP_PORT', 'SYSLOG_TENANT'].map((n) => envVar(c, n)?.value), ['6514', '5514', 'network']);
+  assert.deepEqual(c.ports, [
+    { name: 'http', containerPort: 8081 },
+    { name: 'syslog-tcp', containerPort: 6514, protocol: 'TCP' },
+    { name: 'syslog-udp', containerPort: 5514, protocol: 'UDP' },
+  ]);
+  assert.deepEqual(specOf(find(objects, 'Service', 'demo-collector'))['ports'], [
+    { name: 'http', port: 8081, targetPort: 8081 },
+    { name: 'syslog-tcp', port: 6514, targetPort: 6514, protocol: 'TCP' },
+    { name: 'syslog-udp', port: 5514, targetPort: 5514, protocol: 'UDP' },
+  ]);
+});

@@ -3,6 +3,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { PORTS } from './context.ts';
 import { namesOf } from './names.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
+import { schemeOf } from './tls.ts';
 import { deployment, service } from './workload.ts';
 
 /** Pure: the dashboard's Deployment and Service, or nothing when dashboard.enabled is false. */
@@ -18,7 +19,8 @@ export function dashboard(p: LogPipeline): KubeObject[] {
     env: [
       { name: 'HOST', value: '0.0.0.0' },
       { name: 'PORT', value: String(PORTS.dashboard) },
-      { name: 'QUERY_URL', value: `http://${names.query}:${PORTS.query}` },
+      // nginx does not verify an upstream certificate by default (proxy_ssl_verify off), so https:// needs no CA here.
+      { name: 'QUERY_URL', value: `${schemeOf(p)}://${names.query}:${PORTS.query}` },
     ],
   });
   return [

@@ -12,6 +12,7 @@ import { pipelineConfigMap } from './pipeline-config.ts';
 import { processor } from './processor.ts';
 import { query } from './query.ts';
 import { setup, setupJobName } from './setup.ts';
+import { tenantsConfigMap } from './tenants.ts';
 
 // Apply order: topics first (the collector needs them), NetworkPolicies before any pod they guard,
 // settings and Secrets before the pods that read them, autoscalers after what they scale.
@@ -29,6 +30,7 @@ export function desired(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const objects = [
     ...kafkaTopics(p),
     pipelineConfigMap(p),
+    ...tenantsConfigMap(p),
     ...collector(p),
     ...processor(p, ctx),
     ...clickhouse(p, ctx),

@@ -6,6 +6,9 @@ export const PIPELINE_LABEL = 'logging.instantdev.io/pipeline';
 /** A pod-template annotation holding a hash of the configuration the pods read at start: a change rolls them. */
 export const CONFIG_HASH_ANNOTATION = 'logging.instantdev.io/config-hash';
 
+/** A collector pod-template annotation holding a hash of its tenants file: a change rolls the collectors. */
+export const TENANTS_HASH_ANNOTATION = 'logging.instantdev.io/tenants-hash';
+
 export type Component = 'pipeline' | 'kafka' | 'collector' | 'processor' | 'clickhouse' | 'setup' | 'query' | 'dashboard' | 'monitoring';
 
 /** Pure: the labels a component's selectors match; never change them, Deployment selectors are immutable. */

@@ -4,6 +4,7 @@ import type { DesiredContext } from './context.ts';
 import { PIPELINE_LABEL } from './labels.ts';
 import { namesOf } from './names.ts';
 import { objectMeta } from './owner.ts';
+import { tlsEnabled } from './tls.ts';
 
 // The components whose Services serve /metrics on their `http` port (ClickHouse's do not).
 const SCRAPED = ['collector', 'processor', 'query', 'dashboard'];
@@ -20,7 +21,12 @@ export function monitoring(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
         matchLabels: { [PIPELINE_LABEL]: p.metadata.name },
         matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: SCRAPED }],
       },
-      endpoints: [{ port: 'http', path: '/metrics' }],
+      endpoints: [
+        { port: 'http', path: '/metrics' },
+        // With TLS the collector's and query's Service ports are named https. The operator cannot know the
+        // names the certificate is issued for, so Prometheus is not asked to check them: it reads only metrics.
+        ...(tlsEnabled(p) ? [{ port: 'https', path: '/metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }] : []),
+      ],
     },
   }];
 }

@@ -7,6 +7,7 @@ export function namesOf(p: LogPipeline) {
   return {
     pipeline: n,
     config: `${n}-pipeline`,
+    tenants: `${n}-tenants`,
     // KafkaTopic objects keep these names even when the user picks the Kafka topic name
     // (spec.topicName), which may hold characters a Kubernetes name may not.
     logsTopicObject: `${n}-logs`,

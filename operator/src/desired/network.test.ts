@@ -31,3 +31,8 @@ test('no ClickHouse policy for an external ClickHouse, no query or dashboard pol
   assert.deepEqual(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name), ['demo-collector', 'demo-processor']);
   assert.equal(has(objects, 'NetworkPolicy', 'demo-clickhouse'), false);
 });
+
+test('with syslog on, the collector policy admits its syslog ports over TCP and UDP', () => {
+  const np = find(desired(pipeline({ collector: { syslog: { enabled: true, udpPort: 5515 } } }), context()), 'NetworkPolicy', 'demo-collector');
+  assert.deepEqual(specOf(np)['ingress'], [{ ports: [{ port: 8081 }, { port: 5514, protocol: 'TCP' }, { port: 5515, protocol: 'UDP' }] }]);
+});

@@ -1,5 +1,6 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { KubeObject } from '../kube/client.ts';
+import { syslogPorts } from './collector.ts';
 import { PORTS } from './context.ts';
 import { PIPELINE_LABEL, selectorLabels, type Component } from './labels.ts';
 import { namesOf } from './names.ts';
@@ -8,14 +9,15 @@ import { objectMeta } from './owner.ts';
 // Written out rather than client-node's V1NetworkPolicyIngressRule, which spells `from` as `_from`.
 interface IngressRule {
   from?: { podSelector: { matchLabels: Record<string, string> } }[];
-  ports: { port: number }[];
+  ports: { port: number; protocol?: string }[];
 }
 
 /**
  * Pure: one ingress NetworkPolicy per component that listens. ClickHouse takes connections only
- * from this pipeline's pods; the collector, query service and dashboard from anywhere on their
- * port; the processor only on its port, which serves nothing but health and metrics. Egress is not
- * restricted. policyTypes is left to the API server, which defaults it to Ingress for these rules.
+ * from this pipeline's pods; the collector (with its syslog ports), query service and dashboard
+ * from anywhere on their port; the processor only on its port, which serves nothing but health and
+ * metrics. Egress is not restricted. policyTypes is left to the API server, which defaults it to
+ * Ingress for these rules.
  */
 export function networkPolicies(p: LogPipeline): KubeObject[] {
   const names = namesOf(p);
@@ -25,7 +27,7 @@ export function networkPolicies(p: LogPipeline): KubeObject[] {
     return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: objectMeta(p, name, component), spec };
   };
   const policies = [
-    policy(names.collector, 'collector', anyone(PORTS.collector)),
+    policy(names.collector, 'collector', [{ ports: [{ port: PORTS.collector }, ...syslogPorts(p).containerPorts.map(({ containerPort, protocol }) => ({ port: containerPort, protocol }))] }]),
     policy(names.processor, 'processor', anyone(PORTS.processor)),
   ];
   if (p.spec.clickhouse.managed) {

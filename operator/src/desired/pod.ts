@@ -1,5 +1,5 @@
 import type { LogPipeline } from '@instant-logs/schema';
-import type { V1Container, V1EnvFromSource, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { labelsFor, type Component } from './labels.ts';
 
 /** The uid and gid the project's images run as. */
@@ -17,6 +17,10 @@ export interface ContainerOptions {
   resources: Resources;
   /** The port a service listens on (named `http`), probed at /healthz and /readyz. Omit for a run-to-completion container. */
   port?: number;
+  /** How the kubelet probes `port`: HTTP (default), HTTPS, or a bare TCP connect. */
+  probe?: 'http' | 'https' | 'tcp';
+  /** Ports besides `http`, e.g. the collector's syslog listeners. */
+  extraPorts?: V1ContainerPort[];
   command?: string[];
   args?: string[];
   env?: V1EnvVar[];
@@ -32,11 +36,11 @@ export function container(p: LogPipeline, o: ContainerOptions): V1Container {
     imagePullPolicy: p.spec.images.pullPolicy,
     ...(o.command ? { command: o.command } : {}),
     ...(o.args ? { args: o.args } : {}),
-    ...(o.port !== undefined ? { ports: [{ name: 'http', containerPort: o.port }] } : {}),
+    ...(o.port !== undefined ? { ports: [{ name: 'http', containerPort: o.port }, ...(o.extraPorts ?? [])] } : {}),
     ...(o.envFrom?.length ? { envFrom: o.envFrom } : {}),
     ...(o.env?.length ? { env: o.env } : {}),
     resources: resourcesOf(o.resources),
-    ...(o.port !== undefined ? { livenessProbe: httpProbe('/healthz'), readinessProbe: httpProbe('/readyz') } : {}),
+    ...(o.port !== undefined ? { livenessProbe: httpProbe('/healthz', o.probe), readinessProbe: httpProbe('/readyz', o.probe) } : {}),
     securityContext: {
       runAsNonRoot: true,
       allowPrivilegeEscalation: false,
@@ -47,9 +51,10 @@ export function container(p: LogPipeline, o: ContainerOptions): V1Container {
   };
 }
 
-/** Pure: an HTTP GET probe on the container port named `http`; timings are left to the API server's defaults. */
-export function httpProbe(path: string): V1Probe {
-  return { httpGet: { path, port: 'http' } };
+/** Pure: a GET probe on the container port named `http` (or a TCP connect to it); timings are left to the API server's defaults. */
+export function httpProbe(path: string, kind: 'http' | 'https' | 'tcp' = 'http'): V1Probe {
+  if (kind === 'tcp') return { tcpSocket: { port: 'http' } };
+  return { httpGet: { path, port: 'http', ...(kind === 'https' ? { scheme: 'HTTPS' } : {}) } };
 }
 
 /** Pure: a copy of the spec's requests and limits. */

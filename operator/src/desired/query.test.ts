@@ -23,3 +23,15 @@ test('the dashboard reaches the query service through QUERY_URL', () => {
   assert.equal(envVar(mainContainer(d), 'QUERY_URL')?.value, 'http://demo-query:8082');
   assert.deepEqual(specOf(find(objects, 'Service', 'demo-dashboard'))['ports'], [{ name: 'http', port: 8080, targetPort: 8080 }]);
 });
+
+const corsCases: [string[], string | undefined][] = [
+  [[], undefined],
+  [['https://grafana.example.com'], 'https://grafana.example.com'],
+  [['https://a.example.com', 'http://localhost:5173'], 'https://a.example.com,http://localhost:5173'],
+];
+for (const [origins, expected] of corsCases) {
+  test(`corsOrigins ${JSON.stringify(origins)} gives CORS_ORIGINS ${expected ?? '(unset)'} on the query service`, () => {
+    const c = mainContainer(find(desired(pipeline({ query: { corsOrigins: origins } }), context()), 'Deployment', 'demo-query'));
+    assert.equal(envVar(c, 'CORS_ORIGINS')?.value, expected);
+  });
+}

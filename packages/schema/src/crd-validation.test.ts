@@ -33,11 +33,16 @@ const full: LogPipelineSpecInput = {
     resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     apiKeysSecretRef: { name: 'collector-keys', key: 'keys' },
     service: { type: 'LoadBalancer', port: 443 },
+    syslog: { enabled: true, tcpPort: 6514, tenant: 'network' },
   },
+  auth: { keysSecretRef: { name: 'hashed-keys' } },
+  tls: { secretName: 'web-tls', clientAuth: 'optional' },
+  tenants: [{ name: 'team-a', retentionDays: 7, recordsPerSecond: 500 }, { name: 'team_b', bytesPerSecond: 1048576, burstSeconds: 10 }],
+  tenantDefaults: { recordsPerSecond: 1000 },
   processor: { minReplicas: 2, maxReplicas: 12, lagThreshold: 5000, batch: { maxRows: 100000, maxWaitMs: 500 } },
   clickhouse: { external: { url: 'https://clickhouse.example.com:8443', database: 'logs', credentialsSecretRef: { name: 'clickhouse', usernameKey: 'user', passwordKey: 'pass' } } },
   retentionDays: 90,
-  query: { enabled: true, replicas: 3 },
+  query: { enabled: true, replicas: 3, corsOrigins: ['https://grafana.example.com'] },
   dashboard: { enabled: false },
   images: { collector: 'registry.example.com/instant-logs-collector:0.1.0', pullPolicy: 'Always' },
 };
@@ -75,6 +80,9 @@ const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
   ['one name for the logs and dead-letter topics', withValue(withValue(minimal, 'kafka.topic.name', 'logs'), 'kafka.deadLetterTopic.name', 'logs'), 'p', 'spec.kafka.deadLetterTopic.name', /deadLetterTopic.name must differ from topic.name/],
   ['a name too long to derive object names from', minimal, 'p'.repeat(41), 'metadata.name', /metadata.name must be a DNS label of at most 40 characters/],
   ['a name with a dot', minimal, 'web.logs', 'metadata.name', /metadata.name must be a DNS label/],
+  ['client certificates without a TLS Secret', withValue(minimal, 'tls', { clientAuth: 'require' }), 'p', 'spec.tls.clientAuth', /clientAuth other than none needs secretName/],
+  ['a syslog TCP port on the HTTP port', withValue(minimal, 'collector.syslog', { enabled: true, tcpPort: 8081 }), 'p', 'spec.collector.syslog.tcpPort', /syslog.tcpPort must differ/],
+  ['a tenant name with a dot', withValue(minimal, 'tenants', [{ name: 'team.a' }]), 'p', 'spec.tenants[0].name', /should match/],
 ];
 
 describe('LogPipeline CRD on a real API server', () => {
@@ -129,9 +137,18 @@ describe('LogPipeline CRD on a real API server', () => {
       assert.match(status.message, message);
 
       const parsed = LogPipeline.safeParse({ apiVersion, kind, metadata: { name: name === 'p' ? 'p' : name }, spec });
-      assert.ok(parsed.error?.issues.some((i) => i.path.join('.') === field), `zod: ${JSON.stringify(parsed.error?.issues ?? 'accepted')}`);
+      // The API server writes list indexes as [0], zod as .0.
+      assert.ok(parsed.error?.issues.some((i) => i.path.join('.') === field.replace(/\[(\d+)\]/g, '.$1')), `zod: ${JSON.stringify(parsed.error?.issues ?? 'accepted')}`);
     });
   }
+
+  it('refuses two tenants of one name, as zod does', async () => {
+    const spec = withValue(minimal, 'tenants', [{ name: 'a' }, { name: 'a', recordsPerSecond: 5 }]);
+    const error = await create(spec).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof ApiException && error.code === 422, String(error));
+    assert.match(error.body as string, /spec.tenants\[1\]: Duplicate value/);
+    assert.equal(LogPipelineSpec.safeParse(spec).success, false);
+  });
 
   it('refuses a new storage size for a managed ClickHouse, and lets other fields change', async () => {
     const name = `p${++counter}`;

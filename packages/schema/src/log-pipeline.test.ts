@@ -41,6 +41,20 @@ describe('LogPipelineSpec', () => {
     assert.equal(spec.images.pullPolicy, 'IfNotPresent');
   });
 
+  it('leaves keys files, TLS, tenants, syslog and CORS off by default', () => {
+    const spec = LogPipelineSpec.parse(minimal);
+    assert.deepEqual(spec.auth, {});
+    assert.deepEqual(spec.tls, { clientAuth: 'none' });
+    assert.deepEqual(spec.tenants, []);
+    assert.equal(spec.tenantDefaults, undefined);
+    assert.deepEqual(spec.collector.syslog, { enabled: false, tcpPort: 5514, udpPort: 5514, tenant: 'default' });
+    assert.deepEqual(spec.query.corsOrigins, []);
+  });
+
+  it('defaults the keys file Secret key to keys.json', () => {
+    assert.deepEqual(LogPipelineSpec.parse(withValue(minimal, 'auth.keysSecretRef', { name: 'keys' })).auth.keysSecretRef, { name: 'keys', key: 'keys.json' });
+  });
+
   it('keeps the defaults of fields a partial object leaves out', () => {
     const spec = LogPipelineSpec.parse(withValue(minimal, 'processor.resources.limits.memory', '2Gi'));
     assert.deepEqual(spec.processor.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } });
@@ -65,6 +79,17 @@ describe('LogPipelineSpec', () => {
     ['two managed ClickHouse replicas', withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.replicas', /<=1/],
     ['an unknown compression', withValue(minimal, 'kafka.topic.compression', 'brotli'), 'kafka.topic.compression', /producer/],
     ['retention beyond ten years', withValue(minimal, 'retentionDays', 3651), 'retentionDays', /<=3650/],
+    ['client certificates without a TLS Secret', withValue(minimal, 'tls.clientAuth', 'require'), 'tls.clientAuth', /needs secretName/],
+    ['an unknown clientAuth', withValue(minimal, 'tls', { secretName: 't', clientAuth: 'always' }), 'tls.clientAuth', /none/],
+    ['two tenants of one name', withValue(minimal, 'tenants', [{ name: 'a' }, { name: 'a', recordsPerSecond: 5 }]), 'tenants', /unique/],
+    ['a tenant name with a dot', withValue(minimal, 'tenants', [{ name: 'team.a' }]), 'tenants.0.name', /letters, digits/],
+    ['a tenant name of 65 characters', withValue(minimal, 'tenants', [{ name: 'a'.repeat(65) }]), 'tenants.0.name', /1 to 64/],
+    ['a zero rate', withValue(minimal, 'tenantDefaults', { recordsPerSecond: 0 }), 'tenantDefaults.recordsPerSecond', />=1/],
+    ['a syslog TCP port on the HTTP port', withValue(minimal, 'collector.syslog', { enabled: true, tcpPort: 8081 }), 'collector.syslog.tcpPort', /must differ/],
+    ['a syslog TCP port on the Service port', withValue(minimal, 'collector', { service: { port: 6000 }, syslog: { enabled: true, tcpPort: 6000 } }), 'collector.syslog.tcpPort', /must differ/],
+    ['a privileged syslog port', withValue(minimal, 'collector.syslog', { enabled: true, udpPort: 514 }), 'collector.syslog.udpPort', />=1024/],
+    ['a CORS origin with a path', withValue(minimal, 'query.corsOrigins', ['https://app.example.com/x']), 'query.corsOrigins.0', /origin/],
+    ['a CORS origin holding a comma', withValue(minimal, 'query.corsOrigins', ['https://a.com,https://b.com']), 'query.corsOrigins.0', /origin/],
   ];
   for (const [what, spec, path, message] of rejected) {
     it(`rejects ${what}, naming ${path}`, () => {
@@ -111,4 +136,14 @@ describe('LogPipeline', () => {
       assert.deepEqual(result.error?.issues.map((i) => i.path.join('.')), ['metadata.name']);
     });
   }
+});
+
+describe('LogPipelineSpec access settings', () => {
+  it('accepts a disabled syslog on the HTTP port: the rule guards only a listener that runs', () => {
+    assert.deepEqual(issuesOf(withValue(minimal, 'collector.syslog', { enabled: false, tcpPort: 8081 })), []);
+  });
+
+  it('accepts * and origins with a port as CORS origins', () => {
+    assert.deepEqual(issuesOf(withValue(minimal, 'query.corsOrigins', ['*', 'http://localhost:5173'])), []);
+  });
 });

@@ -135,7 +135,13 @@ const Kafka = withRules(z.object({
   },
 ]).describe('The Kafka that buffers log records between collector and processor.');
 
-const Collector = z.object({
+const COLLECTOR_HTTP_PORT = 8081;
+const TenantName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"');
+// One origin per entry: the list reaches the query service comma-joined (CORS_ORIGINS).
+const Origin = z.string().max(2048).regex(/^(\*|https?:\/\/[^\s/,]+)$/, 'must be an origin such as https://app.example.com, or *')
+  .describe('An origin (scheme://host[:port]), or * for any.');
+
+const Collector = withRules(z.object({
   replicas: int(1, 100).default(2).describe('Collector replicas (HTTP ingest).'),
   resources: resources('collector', { cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
   apiKeysSecretRef: z.object({
@@ -146,7 +152,54 @@ const Collector = z.object({
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP').describe('Kubernetes Service type of the collector.'),
     port: int(1, 65535).default(8081).describe('Port the collector Service listens on.'),
   }).prefault({}).describe('How clients reach the collector.'),
-}).describe('The HTTP ingest service: validates log records and writes them to Kafka.');
+  syslog: z.object({
+    enabled: z.boolean().default(false).describe('Whether the collector takes syslog messages (RFC 5424 and RFC 3164) over TCP and UDP.'),
+    // Unprivileged ports: the containers run as non-root without NET_BIND_SERVICE.
+    tcpPort: int(1024, 65535).default(5514).describe('TCP port of the syslog listener, on the pods and on the collector Service.'),
+    udpPort: int(1024, 65535).default(5514).describe('UDP port of the syslog listener, on the pods and on the collector Service.'),
+    tenant: TenantName.default('default').describe('Tenant syslog messages are stored under: syslog carries no API key.'),
+  }).prefault({}).describe('Syslog listeners of the collector (SYSLOG_TCP_PORT, SYSLOG_UDP_PORT, SYSLOG_TENANT).'),
+}), [{
+  rule: `!self.syslog.enabled || (self.syslog.tcpPort != ${COLLECTOR_HTTP_PORT} && self.syslog.tcpPort != self.service.port)`,
+  message: `syslog.tcpPort must differ from the collector's HTTP port (${COLLECTOR_HTTP_PORT}) and from service.port`,
+  field: ['syslog', 'tcpPort'],
+  holds: (c) => !c.syslog.enabled || (c.syslog.tcpPort !== COLLECTOR_HTTP_PORT && c.syslog.tcpPort !== c.service.port),
+}]).describe('The HTTP ingest service: validates log records and writes them to Kafka.');
+
+/** The limits of one tenant, or of every tenant without its own entry (the collector's TENANTS_FILE fields). */
+function tenantLimits(whose: string) {
+  return {
+    retentionDays: int(1, 3650).optional().describe(`How many days the records of ${whose} are kept.`),
+    recordsPerSecond: int(1, 100_000_000).optional().describe(`Log records per second ${whose} may send to each collector replica.`),
+    bytesPerSecond: int(1, 1e12).optional().describe(`Bytes of log records per second ${whose} may send to each collector replica.`),
+    burstSeconds: int(1, 3600).optional().describe(`How many seconds' worth of its rates ${whose} may send at once above them.`),
+  };
+}
+
+const Tenant = z.object({
+  name: TenantName.describe('The tenant: the name API keys, client certificates (CN) and syslog.tenant map to.'),
+  ...tenantLimits('this tenant'),
+}).describe('One tenant and its limits.');
+
+const Auth = z.object({
+  keysSecretRef: z.object({
+    name: ObjectName.describe('Name of a Secret in this namespace.'),
+    key: SecretKey.default('keys.json').describe('Key in the Secret that holds the keys file.'),
+  }).optional().describe('Secret holding a keys file of SHA-256 hashes (version 1 JSON, made with the keys CLI). It is mounted as a volume, '
+    + 'so the collector and query service pick up rotated keys without a restart (API_KEYS_FILE).'),
+}).describe('API keys of the collector and query service. collector.apiKeysSecretRef (plaintext keys) still works; both may be set.');
+
+const Tls = withRules(z.object({
+  secretName: ObjectName.optional().describe('A kubernetes.io/tls Secret in this namespace (tls.crt, tls.key, and ca.crt for client authentication). '
+    + 'Set: the collector and query service serve HTTPS and pick up a renewed certificate without a restart. Unset: plain HTTP.'),
+  clientAuth: z.enum(['none', 'optional', 'require']).default('none').describe('Whether the collector asks clients for a certificate signed by ca.crt; '
+    + 'its common name (CN) is then the tenant. The query service never does.'),
+}), [{
+  rule: "self.clientAuth == 'none' || has(self.secretName)",
+  message: 'clientAuth other than none needs secretName: the client CA is its ca.crt',
+  field: ['clientAuth'],
+  holds: (t) => t.clientAuth === 'none' || t.secretName !== undefined,
+}]).describe('HTTPS, and client certificates (mTLS) at the collector.');
 
 const Processor = withRules(z.object({
   minReplicas: int(1, 1000).default(1).describe('Fewest processor replicas.'),
@@ -208,10 +261,19 @@ export const LogPipelineSpec = withRules(z.object({
   processor: Processor.prefault({}),
   clickhouse: ClickHouse,
   retentionDays: int(1, 3650).default(30).describe('How many days ClickHouse keeps log records (table TTL).'),
+  auth: Auth.prefault({}),
+  tls: Tls.prefault({}),
+  tenants: z.array(Tenant).max(1000).default([])
+    .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'tenant names must be unique')
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+    .describe('Per-tenant limits, by tenant name; a tenant not listed takes tenantDefaults. Rates are per collector replica.'),
+  tenantDefaults: z.object(tenantLimits('each tenant')).optional().describe('The limits of every tenant without its own entry in tenants.'),
   query: z.object({
     enabled: z.boolean().default(true).describe('Whether to run the query service.'),
     replicas: int(1, 100).default(2).describe('Query service replicas.'),
     resources: resources('query', { cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
+    corsOrigins: z.array(Origin).max(100).default([])
+      .describe('Browser origins allowed to call the query API from other sites (CORS), e.g. https://grafana.example.com. Empty: CORS off.'),
   }).prefault({}).describe('The HTTP/WebSocket query API over ClickHouse.'),
   dashboard: z.object({
     enabled: z.boolean().default(true).describe('Whether to run the dashboard; needs query.enabled.'),
