@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
+import { createSyslogMetrics } from '@instant-logs/collector';
 import { createProcessorMetrics } from '@instant-logs/processor';
 import { startTestPipeline } from '../services/embedded/src/test-pipeline.ts';
 import type { EmbeddedPipeline } from '../services/embedded/src/app.ts';
@@ -20,7 +21,8 @@ const scrapes = new Map<string, string>();
 before(async () => {
   promtool = findPromtool();
   // Collector, in-process processor and query service on real chdb, with the process metrics main.ts adds.
-  pipeline = await startTestPipeline({ defaultMetrics: true });
+  // A tight limit on the default tenant, so a second request is refused and the throttle counter has a sample.
+  pipeline = await startTestPipeline({ defaultMetrics: true, tenants: { defaults: {}, tenants: { default: { recordsPerSecond: 1, burstSeconds: 2 } } } });
   const ingest = await pipeline.app.inject({
     method: 'POST',
     url: '/api/v1/logs',
@@ -28,6 +30,8 @@ before(async () => {
     payload: [{ service: 'contract', message: 'stored' }, { message: 'no service: rejected' }],
   });
   assert.equal(ingest.statusCode, 202, ingest.body);
+  const throttled = await pipeline.app.inject({ method: 'POST', url: '/api/v1/logs', headers: { 'content-type': 'application/json' }, payload: { service: 'contract', message: 'over the limit' } });
+  assert.equal(throttled.statusCode, 429, throttled.body);
   const search = await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=contract' });
   assert.equal(search.statusCode, 200, search.body);
   const metrics = await pipeline.app.inject({ method: 'GET', url: '/metrics' });
@@ -44,6 +48,14 @@ before(async () => {
   processor.kafkaObserver.lag(0, 1200);
   processor.kafkaObserver.lag(1, 0);
   scrapes.set('Kafka processor registry', await kafka.metrics());
+
+  // The syslog listeners', as their connections move them (the embedded test pipeline runs none).
+  const syslogRegistry = new Registry();
+  const syslog = createSyslogMetrics(syslogRegistry);
+  syslog.messages.inc({ transport: 'tcp', format: 'rfc5424' });
+  syslog.dropped.inc({ reason: 'queue_full' });
+  syslog.framing.inc({ problem: 'oversize' });
+  scrapes.set('syslog registry', await syslogRegistry.metrics());
 
   // The operator's, as its controller and leader election move them.
   const op = new Registry();

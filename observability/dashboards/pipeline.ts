@@ -71,6 +71,22 @@ export function pipelineDashboard() {
               { expr: quantile(0.99, 'instant_logs_collector_ack_seconds', ', route'), legend: 'p99 {{route}}' },
             ],
           }),
+          timeseries({
+            title: 'Requests refused by tenant limits',
+            description: 'Requests answered 429 because a tenant was over its records/s or bytes/s limit (per collector replica); tenants not named in TENANTS_FILE show as "other".',
+            unit: 'reqps',
+            queries: [{ expr: `sum by (tenant, limit) (${rate('instant_logs_collector_throttled_total')})`, legend: '{{tenant}} {{limit}}' }],
+          }),
+          timeseries({
+            title: 'Syslog messages',
+            description: 'Syslog messages received by transport and grammar, and those not stored (UDP refused by a full queue) or cut at the frame limit.',
+            unit: 'cps',
+            queries: [
+              { expr: `sum by (transport, format) (${rate('instant_logs_syslog_messages_total')})`, legend: '{{transport}} {{format}}' },
+              { expr: `sum by (reason) (${rate('instant_logs_syslog_dropped_total')})`, legend: 'dropped: {{reason}}' },
+              { expr: `sum by (problem) (${rate('instant_logs_syslog_framing_problems_total')})`, legend: 'framing: {{problem}}' },
+            ],
+          }),
         ],
       },
       {

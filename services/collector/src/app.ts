@@ -1,24 +1,42 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { type ApiKeyring, installNotFoundHandler, registerOpsRoutes, serverOptions } from '@instant-logs/service-kit';
+import { type ApiKeyring, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
 import type { LogQueue } from '@instant-logs/queue';
-import { createCollectorMetrics } from './metrics.ts';
+import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
+import type { TenantLimits } from './tenant-limits.ts';
 
 export interface CollectorAppDeps {
   queue: LogQueue;
   keyring: ApiKeyring;
   registry?: Registry;
   clock?: () => number;
+  /** Per-tenant rate limits and retention (TENANTS_FILE), shared with the syslog listeners. */
+  tenants?: TenantLimits;
+  /** A registry's collector metrics, when the caller shares them with the syslog listeners. */
+  metrics?: CollectorMetrics;
   logger?: FastifyServerOptions['logger'];
+  /** Serve HTTPS (TLS_* settings); with client certificates requested, a verified certificate's CN is a tenant. */
+  https?: HttpsServerOptions;
+  clientCertificates?: boolean;
+  corsOrigins?: readonly string[];
 }
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: CollectorAppDeps): FastifyInstance {
-  const app = Fastify(serverOptions(deps.logger, { bodyLimit: 6 * 1024 * 1024 }));
+  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
   const registry = deps.registry ?? new Registry();
-  const metrics = createCollectorMetrics(registry);
-  app.register(collectorPlugin, { queue: deps.queue, keyring: deps.keyring, metrics, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const metrics = deps.metrics ?? createCollectorMetrics(registry);
+  app.register(collectorPlugin, {
+    queue: deps.queue,
+    keyring: deps.keyring,
+    metrics,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.tenants ? { tenants: deps.tenants } : {}),
+    ...(deps.clientCertificates ? { clientCertificates: true } : {}),
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
+    ...(deps.https ? { hsts: true } : {}),
+  });
   installNotFoundHandler(app, 'COLLECTOR');
   registerOpsRoutes(app, { registry, ready: () => deps.queue.ready() });
   return app;

@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { SecurityEnv } from '@instant-logs/service-kit';
 
 /** The collector's environment, as the Helm chart sets it. */
 export const CollectorConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
-  API_KEYS: z.string().default(''),
-  /** Serve without API keys beyond loopback; only behind something else that authenticates. */
-  ALLOW_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  ...SecurityEnv,
   KAFKA_BROKERS: z
     .string()
     .min(1)
@@ -16,6 +15,14 @@ export const CollectorConfig = z.object({
   KAFKA_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
   KAFKA_MAX_IN_FLIGHT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
+  TENANTS_FILE: z.string().min(1).optional(),
+  /** Syslog listeners (RFC 5424/3164); unset = off. Syslog carries no credentials, so one tenant owns them. */
+  SYSLOG_TCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SYSLOG_UDP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SYSLOG_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
+  /** Offset from UTC of RFC 3164 timestamps, which carry no zone. */
+  SYSLOG_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-1440).max(1440).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;

@@ -1,14 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
-import { assertSafeToListen, parseApiKeys, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { parseTenantPolicies } from '@instant-logs/schema';
+import { listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { startTracing } from '@instant-logs/telemetry';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
-import { startTracing } from '@instant-logs/telemetry';
+import { createCollectorMetrics } from './metrics.ts';
+import { acceptDeps } from './plugin.ts';
+import { startSyslogServer } from './syslog/server.ts';
+import { createTenantLimits } from './tenant-limits.ts';
 
 const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
-const keyring = parseApiKeys(config.API_KEYS);
-assertSafeToListen(keyring, config.HOST, config.ALLOW_UNAUTHENTICATED);
+const security = await listenerSecurity(config);
+// A bad tenants file stops the start, naming the field: running without the limits it sets would be worse.
+const tenants = config.TENANTS_FILE ? createTenantLimits(parseTenantPolicies(readFileSync(config.TENANTS_FILE, 'utf8'))) : undefined;
 
 const queue = createKafkaQueue({
   brokers: config.KAFKA_BROKERS,
@@ -20,14 +27,43 @@ const queue = createKafkaQueue({
 });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
-const app = buildApp({ queue, keyring, registry, logger: { level: config.LOG_LEVEL } });
-if (!keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS set; listening on loopback only.');
+const metrics = createCollectorMetrics(registry);
+const app = buildApp({
+  queue,
+  keyring: security.keyring,
+  registry,
+  metrics,
+  logger: { level: config.LOG_LEVEL },
+  ...(tenants ? { tenants } : {}),
+  ...(security.https ? { https: security.https } : {}),
+  clientCertificates: security.clientCertificates,
+  corsOrigins: security.corsOrigins,
+});
+if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
+security.watch(app.server, app.log);
+
+const syslog =
+  config.SYSLOG_TCP_PORT !== undefined || config.SYSLOG_UDP_PORT !== undefined
+    ? await startSyslogServer({
+        host: config.HOST,
+        ...(config.SYSLOG_TCP_PORT !== undefined ? { tcpPort: config.SYSLOG_TCP_PORT } : {}),
+        ...(config.SYSLOG_UDP_PORT !== undefined ? { udpPort: config.SYSLOG_UDP_PORT } : {}),
+        tenant: config.SYSLOG_TENANT,
+        accept: acceptDeps({ queue, metrics, ...(tenants ? { tenants } : {}) }),
+        utcOffsetMinutes: config.SYSLOG_UTC_OFFSET_MINUTES,
+        registry,
+        log: app.log,
+      })
+    : undefined;
+if (syslog) app.log.info({ tcpPort: syslog.tcpPort, udpPort: syslog.udpPort, tenant: config.SYSLOG_TENANT }, 'Syslog listeners started');
 
 stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () => {
-  // Closing the server first lets every request in flight finish its acknowledgement.
+  // Closing the listeners first lets every request in flight finish its acknowledgement.
   await app.close();
+  await syslog?.close();
   await queue.close();
+  security.close();
   await tracing.shutdown();
 });

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '@instant-logs/schema';
 import type { LogQueue } from '@instant-logs/queue';
-import { installApiKeyAuth, installErrorHandler, isOpsPath, type ApiKeyring } from '@instant-logs/service-kit';
+import { installApiKeyAuth, installCors, installErrorHandler, installSecurityHeaders, isOpsPath, type ApiKeyring } from '@instant-logs/service-kit';
 import type { CollectorMetrics } from './metrics.ts';
+import type { TenantLimits } from './tenant-limits.ts';
+import type { AcceptDeps } from './accept.ts';
 import { registerIngestRoute } from './routes/ingest.ts';
 import { registerOtlpRoute } from './routes/otlp.ts';
+import { registerElasticRoutes } from './routes/elastic.ts';
+import { registerLokiRoute } from './routes/loki.ts';
 
 export interface CollectorDeps {
   queue: LogQueue;
@@ -12,22 +16,40 @@ export interface CollectorDeps {
   metrics: CollectorMetrics;
   /** Epoch milliseconds; the default timestamp of records that carry none. */
   clock?: () => number;
+  /** Per-tenant rate limits (per replica) and retention, from TENANTS_FILE; absent = none. Shared with the syslog listeners. */
+  tenants?: TenantLimits;
+  /** A verified client certificate authenticates as the tenant in its CN (mTLS). */
+  clientCertificates?: boolean;
+  /** Browser origins allowed to send logs cross-origin; empty or absent = CORS off. */
+  corsOrigins?: readonly string[];
+  /** Send Strict-Transport-Security (only when served over HTTPS). */
+  hsts?: boolean;
+}
+
+/** Pure: what every ingest path (HTTP routes and syslog) hands to acceptRecords, so they share limits and metrics. */
+export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants'>): AcceptDeps {
+  return { queue: deps.queue, metrics: deps.metrics, clock: deps.clock ?? Date.now, ...(deps.tenants ? { tenants: deps.tenants } : {}) };
 }
 
 // Compressed bodies are read whole up to this size; the uncompressed limit is checked after decoding.
 const RAW_BODY_LIMIT = LIMITS.maxRequestBytes;
-const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain', 'application/x-protobuf', 'application/protobuf'];
+const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain', 'application/x-protobuf', 'application/protobuf', 'application/vnd.elasticsearch+json', 'application/vnd.elasticsearch+x-ndjson'];
 
 /** The collector's routes, encapsulated so its parsers, auth and error codes stay its own. */
 export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
   installErrorHandler(app, 'COLLECTOR');
-  installApiKeyAuth(app, deps.keyring, isOpsPath);
+  installSecurityHeaders(app, { hsts: deps.hsts ?? false });
+  // Before auth: a preflight carries no key and must be answered without one.
+  installCors(app, { origins: deps.corsOrigins ?? [] });
+  installApiKeyAuth(app, deps.keyring, { isPublic: isOpsPath, scopeFor: () => 'ingest', clientCertificates: deps.clientCertificates ?? false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_request, body, done) => done(null, body));
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
-  const accept = { queue: deps.queue, metrics: deps.metrics, clock: deps.clock ?? Date.now };
+  const accept = acceptDeps(deps);
   registerIngestRoute(app, accept);
   registerOtlpRoute(app, accept);
+  registerElasticRoutes(app, accept);
+  registerLokiRoute(app, accept);
 }

@@ -1,10 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { collectorPlugin, createCollectorMetrics } from '@instant-logs/collector';
+import { acceptDeps, collectorPlugin, createCollectorMetrics, createTenantLimits, type AcceptDeps } from '@instant-logs/collector';
 import { createProcessor, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
-import { type ApiKeyring, installNotFoundHandler, registerOpsRoutes, serverOptions } from '@instant-logs/service-kit';
+import { type ApiKeyring, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import type { TenantPolicies } from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
 
 export interface EmbeddedDeps {
@@ -12,10 +13,17 @@ export interface EmbeddedDeps {
   keyring: ApiKeyring;
   processor?: Partial<ProcessorOptions>;
   clock?: () => number;
+  /** Per-tenant rate limits and retention (TENANTS_FILE). */
+  tenants?: TenantPolicies;
   tailPollMs?: number;
   /** The dashboard build served at / (default: the repository's dashboard/dist). */
   dashboardDir?: string;
   logger?: FastifyServerOptions['logger'];
+  /** Serve HTTPS; with client certificates requested, a verified certificate's CN is an ingest tenant. */
+  https?: HttpsServerOptions;
+  clientCertificates?: boolean;
+  /** Browser origins allowed to call the API cross-origin; default off. */
+  corsOrigins?: readonly string[];
   /** Process-wide metrics (CPU, memory, event loop); off in tests that build many apps. */
   defaultMetrics?: boolean;
 }
@@ -24,6 +32,8 @@ export interface EmbeddedPipeline {
   app: FastifyInstance;
   processor: Processor;
   registry: Registry;
+  /** What the collector's routes ingest through; the syslog listeners share it (limits, metrics, queue). */
+  accept: AcceptDeps;
   /** Stops taking requests, stores everything acknowledged so far, then closes. */
   close(): Promise<void>;
 }
@@ -39,8 +49,11 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
   const clock = deps.clock ? { clock: deps.clock } : {};
 
-  const app = Fastify(serverOptions(deps.logger, { bodyLimit: 6 * 1024 * 1024 }));
-  app.register(collectorPlugin, { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock });
+  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
+  const browser = { ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}), ...(deps.https ? { hsts: true } : {}) };
+  const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
+  const collector = { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
+  app.register(collectorPlugin, collector);
   app.register(queryPlugin, {
     store: deps.store,
     keyring: deps.keyring,
@@ -48,6 +61,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     ...clock,
     ...(deps.tailPollMs ? { tailPollMs: deps.tailPollMs } : {}),
     ...(deps.dashboardDir ? { dashboardDir: deps.dashboardDir } : {}),
+    ...browser,
   });
   installNotFoundHandler(app, 'API');
   registerOpsRoutes(app, { registry, ready: () => queue.ready() });
@@ -56,6 +70,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     app,
     processor,
     registry,
+    accept: acceptDeps(collector),
     async close() {
       await app.close();
       await queue.close();

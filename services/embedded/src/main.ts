@@ -1,6 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertSafeToListen, parseApiKeys, parseEnv } from '@instant-logs/service-kit';
+import { startSyslogServer } from '@instant-logs/collector';
+import { parseTenantPolicies } from '@instant-logs/schema';
+import { listenerSecurity, parseEnv } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
@@ -9,30 +11,58 @@ import { startTracing } from '@instant-logs/telemetry';
 
 const tracing = startTracing('instant-logs', process.env);
 const config = parseEnv(EmbeddedConfig, process.env);
-const keyring = parseApiKeys(config.API_KEYS);
-assertSafeToListen(keyring, config.HOST);
+const security = await listenerSecurity(config);
+const keyring = security.keyring;
+const tenants = config.TENANTS_FILE ? parseTenantPolicies(readFileSync(config.TENANTS_FILE, 'utf8')) : undefined;
 
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const transport = createChdbTransport({ path: dataDir });
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const { applied } = await store.migrate();
-const pipeline = buildEmbeddedPipeline({ store, keyring, logger: { level: config.LOG_LEVEL }, defaultMetrics: true });
+const pipeline = buildEmbeddedPipeline({
+  store,
+  keyring,
+  logger: { level: config.LOG_LEVEL },
+  defaultMetrics: true,
+  corsOrigins: security.corsOrigins,
+  clientCertificates: security.clientCertificates,
+  ...(security.https ? { https: security.https } : {}),
+  ...(tenants ? { tenants } : {}),
+});
 const log = pipeline.app.log;
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
-if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" to require keys.');
+if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run keys -- create` to require keys.');
 
 await pipeline.app.listen({ host: config.HOST, port: config.PORT });
+security.watch(pipeline.app.server, log);
 const address = pipeline.app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
-const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+const base = `${security.https ? 'https' : 'http'}://${host}:${port}`;
+const syslog =
+  config.SYSLOG_TCP_PORT !== undefined || config.SYSLOG_UDP_PORT !== undefined
+    ? await startSyslogServer({
+        host: config.HOST,
+        ...(config.SYSLOG_TCP_PORT !== undefined ? { tcpPort: config.SYSLOG_TCP_PORT } : {}),
+        ...(config.SYSLOG_UDP_PORT !== undefined ? { udpPort: config.SYSLOG_UDP_PORT } : {}),
+        tenant: config.SYSLOG_TENANT,
+        accept: pipeline.accept,
+        utcOffsetMinutes: config.SYSLOG_UTC_OFFSET_MINUTES,
+        registry: pipeline.registry,
+        log,
+      })
+    : undefined;
 const auth = keyring.enabled ? ` -H 'Authorization: Bearer <key>'` : '';
 
 const traffic = new AbortController();
 let trafficDone: Promise<unknown> = Promise.resolve();
-if (config.SAMPLE_TRAFFIC_RATE > 0) {
+const firstKey = config.API_KEYS.split(',')[0]?.split(':')[0];
+// The sample app is a plain HTTP client with a plaintext key: with only hashed keys or with TLS it has neither.
+const sampleTraffic = config.SAMPLE_TRAFFIC_RATE > 0 && !security.https && (!keyring.enabled || Boolean(firstKey));
+if (config.SAMPLE_TRAFFIC_RATE > 0 && !sampleTraffic) log.info('Sample traffic is off: it needs plain HTTP and a key in API_KEYS');
+if (sampleTraffic) {
   const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
-  const firstKey = config.API_KEYS.split(',')[0]?.split(':')[0];
   if (keyring.enabled && firstKey) headers['authorization'] = `Bearer ${firstKey}`;
   trafficDone = runSampleTraffic({
     ratePerSecond: config.SAMPLE_TRAFFIC_RATE,
@@ -54,9 +84,10 @@ Instant Dev Logs is running (embedded: chdb data in ${dataDir})
   Search      curl '${base}/api/v1/logs?from=now-15m&q=declined'${auth}
   Histogram   curl '${base}/api/v1/logs/histogram?from=now-1h'${auth}
   Facets      curl '${base}/api/v1/facets?from=now-1h&attribute=http.status_code'${auth}
-  Live tail   ws://${base.slice(7)}/api/v1/tail?q=level:error
+  Live tail   ${base.replace(/^http/, 'ws')}/api/v1/tail?q=level:error
   Metrics     ${base}/metrics
-${config.SAMPLE_TRAFFIC_RATE > 0 ? `\n  Sample traffic: ${config.SAMPLE_TRAFFIC_RATE} records/s from a simulated shop (SAMPLE_TRAFFIC_RATE=0 turns it off).\n` : ''}`);
+  Shippers    OTLP/HTTP ${base}/v1/logs · Elasticsearch ${base}/_bulk · Loki ${base}/loki/api/v1/push${syslog ? `\n  Syslog      ${[syslog.tcpPort !== undefined ? `tcp://${host}:${syslog.tcpPort}` : '', syslog.udpPort !== undefined ? `udp://${host}:${syslog.udpPort}` : ''].filter(Boolean).join(' ')} (tenant ${config.SYSLOG_TENANT})` : ''}
+${sampleTraffic ? `\n  Sample traffic: ${config.SAMPLE_TRAFFIC_RATE} records/s from a simulated shop (SAMPLE_TRAFFIC_RATE=0 turns it off).\n` : ''}`);
 
 let stopping = false;
 const shutdown = async (signal: string) => {
@@ -66,7 +97,9 @@ const shutdown = async (signal: string) => {
   traffic.abort();
   // Its last request must finish before the server stops, or the server waits on that connection.
   await trafficDone;
+  await syslog?.close();
   await pipeline.close();
+  security.close();
   await transport.close();
   await tracing.shutdown();
   process.exit(0);
