@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecurityEnv } from '@instant-logs/service-kit';
+import { SyslogEnv } from './syslog/config.ts';
 
 /** The collector's environment, as the Helm chart sets it. */
 export const CollectorConfig = z.object({
@@ -17,12 +18,7 @@ export const CollectorConfig = z.object({
   KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
-  /** Syslog listeners (RFC 5424/3164); unset = off. Syslog carries no credentials, so one tenant owns them. */
-  SYSLOG_TCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SYSLOG_UDP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SYSLOG_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
-  /** Offset from UTC of RFC 3164 timestamps, which carry no zone. */
-  SYSLOG_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-1440).max(1440).default(0),
+  ...SyslogEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;

@@ -5,3 +5,4 @@ export { createTenantLimits, throttledError, type TenantLimits } from './tenant-
 export { createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 export { startSyslogServer, type SyslogServer, type SyslogServerOptions } from './syslog/server.ts';
 export { createSyslogMetrics } from './syslog/metrics.ts';
+export { SyslogEnv, startSyslogFromEnv } from './syslog/config.ts';

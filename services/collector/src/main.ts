@@ -8,7 +8,7 @@ import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
 import { createCollectorMetrics } from './metrics.ts';
 import { acceptDeps } from './plugin.ts';
-import { startSyslogServer } from './syslog/server.ts';
+import { startSyslogFromEnv } from './syslog/config.ts';
 import { createTenantLimits } from './tenant-limits.ts';
 
 const tracing = startTracing('instant-logs-collector', process.env);
@@ -44,20 +44,7 @@ await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
 
-const syslog =
-  config.SYSLOG_TCP_PORT !== undefined || config.SYSLOG_UDP_PORT !== undefined
-    ? await startSyslogServer({
-        host: config.HOST,
-        ...(config.SYSLOG_TCP_PORT !== undefined ? { tcpPort: config.SYSLOG_TCP_PORT } : {}),
-        ...(config.SYSLOG_UDP_PORT !== undefined ? { udpPort: config.SYSLOG_UDP_PORT } : {}),
-        tenant: config.SYSLOG_TENANT,
-        accept: acceptDeps({ queue, metrics, ...(tenants ? { tenants } : {}) }),
-        utcOffsetMinutes: config.SYSLOG_UTC_OFFSET_MINUTES,
-        registry,
-        log: app.log,
-      })
-    : undefined;
-if (syslog) app.log.info({ tcpPort: syslog.tcpPort, udpPort: syslog.udpPort, tenant: config.SYSLOG_TENANT }, 'Syslog listeners started');
+const syslog = await startSyslogFromEnv(config, { accept: acceptDeps({ queue, metrics, ...(tenants ? { tenants } : {}) }), registry, log: app.log });
 
 stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () => {
   // Closing the listeners first lets every request in flight finish its acknowledgement.

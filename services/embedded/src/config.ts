@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecurityEnv } from '@instant-logs/service-kit';
+import { SyslogEnv } from '@instant-logs/collector';
 
 /** The embedded process's environment; every key has a default that works on a laptop. */
 export const EmbeddedConfig = z.object({
@@ -10,11 +11,7 @@ export const EmbeddedConfig = z.object({
   ...SecurityEnv,
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
-  /** Syslog listeners (RFC 5424/3164); unset = off. Syslog carries no credentials, so one tenant owns them. */
-  SYSLOG_TCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SYSLOG_UDP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SYSLOG_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
-  SYSLOG_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-1440).max(1440).default(0),
+  ...SyslogEnv,
   SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

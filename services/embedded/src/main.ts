@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startSyslogServer } from '@instant-logs/collector';
+import { startSyslogFromEnv } from '@instant-logs/collector';
 import { parseTenantPolicies } from '@instant-logs/schema';
 import { listenerSecurity, parseEnv } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
@@ -40,19 +40,7 @@ const address = pipeline.app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
 const base = `${security.https ? 'https' : 'http'}://${host}:${port}`;
-const syslog =
-  config.SYSLOG_TCP_PORT !== undefined || config.SYSLOG_UDP_PORT !== undefined
-    ? await startSyslogServer({
-        host: config.HOST,
-        ...(config.SYSLOG_TCP_PORT !== undefined ? { tcpPort: config.SYSLOG_TCP_PORT } : {}),
-        ...(config.SYSLOG_UDP_PORT !== undefined ? { udpPort: config.SYSLOG_UDP_PORT } : {}),
-        tenant: config.SYSLOG_TENANT,
-        accept: pipeline.accept,
-        utcOffsetMinutes: config.SYSLOG_UTC_OFFSET_MINUTES,
-        registry: pipeline.registry,
-        log,
-      })
-    : undefined;
+const syslog = await startSyslogFromEnv(config, { accept: pipeline.accept, registry: pipeline.registry, log });
 const auth = keyring.enabled ? ` -H 'Authorization: Bearer <key>'` : '';
 
 const traffic = new AbortController();
