@@ -145,7 +145,16 @@ http {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_read_timeout 1h;
     }
-    location / { try_files $uri /index.html; }
+    # The page gets the hardening the query service sends with it (packages/service-kit/src/security-headers.ts);
+    # /api answers carry the query service's own headers, so they are not added twice.
+    location / {
+      add_header Content-Security-Policy "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'" always;
+      add_header X-Content-Type-Options nosniff always;
+      add_header Referrer-Policy no-referrer always;
+      add_header X-Frame-Options DENY always;
+      add_header Cross-Origin-Opener-Policy same-origin always;
+      try_files $uri /index.html;
+    }
   }
 }
 EOF

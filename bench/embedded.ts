@@ -11,7 +11,7 @@ import { cpuPressure, load, machine, round } from './lib/stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench/results');
-const BUDGET_S = 630;
+const BUDGET_S = 900;
 const work = mkdtempSync(join(tmpdir(), 'idl-bench-'));
 const chdbDir = join(work, 'chdb');
 const file = (name: string) => join(work, `${name}.json`);
@@ -42,23 +42,32 @@ async function phase(name: string, deadlineS: number, args: string[], env: Recor
   return JSON.parse(readFileSync(file(name), 'utf8'));
 }
 
+// `--only a,b` re-runs those phases and keeps the other results of the last full run.
+const only = process.argv.includes('--only') ? new Set(process.argv[process.argv.indexOf('--only') + 1]!.split(',')) : undefined;
+const previous = only ? JSON.parse(readFileSync(join(RESULTS, 'embedded.json'), 'utf8')) : undefined;
+const runs = (name: string) => !only || only.has(name);
+
 const machineAtStart = machine();
 try {
-  results['ingest'] = await phase('ingest', 180, []);
-  results['profile'] = await phase('profile', 60, []);
-  results['ingestVariants'] = await phase('ingest-variants', 200, []);
-  results['insertCost'] = await phase('insert-cost', 150, []);
-  const data = await phase('query-data', 150, [chdbDir]);
-  results['queryData'] = data;
+  if (runs('ingest')) results['ingest'] = await phase('ingest', 180, []);
+  if (runs('profile')) results['profile'] = await phase('profile', 60, []);
+  if (runs('ingest-variants')) results['ingestVariants'] = await phase('ingest-variants', 200, []);
+  if (runs('insert-cost')) results['insertCost'] = await phase('insert-cost', 150, []);
+  const data = runs('query-data') ? await phase('query-data', 150, [chdbDir]) : undefined;
+  if (data !== undefined) results['queryData'] = data;
   if (data) {
     results['queryLatency'] = await phase('query-latency', 60, [chdbDir, file('query-data')]);
     results['compressionVariants'] = await phase('compression', 120, [chdbDir], { NDJSON_BYTES: String(data.compression.ndjsonBytes) });
   }
+  if (runs('protocols')) results['protocols'] = await phase('protocols', 150, []);
+  if (runs('auth-overhead')) results['authOverhead'] = await phase('auth-overhead', 150, []);
+  const { targets: _, ...kept } = previous ?? {};
   const full = {
+    ...kept,
     date: new Date().toISOString(),
-    command: 'make bench  (node bench/embedded.ts)',
+    command: only ? `node bench/embedded.ts --only ${[...only].join(',')} (other sections from the run of ${previous.date})` : 'make bench  (node bench/embedded.ts)',
     durationS: round((performance.now() - started) / 1000),
-    phaseSeconds,
+    phaseSeconds: { ...kept.phaseSeconds, ...phaseSeconds },
     failures,
     machine: { ...machineAtStart, loadavgAtEnd: load(), cpuPressureAtEnd: cpuPressure() },
     ...results,

@@ -8,7 +8,9 @@ import type { LoadOptions, LoadResult } from './lib/load.ts';
 
 const o = workerData as LoadOptions;
 const port = parentPort!;
-const bodies = ndjsonBodies(o.bodies, o.perBody, o.seed);
+const bodies = o.request?.bodies ?? ndjsonBodies(o.bodies, o.perBody, o.seed);
+const path = o.request?.path ?? '/api/v1/logs';
+const okStatus = o.request?.okStatus ?? 202;
 const agent = keepAliveAgent(o.connections);
 let stopped = false;
 port.on('message', (m: string) => {
@@ -39,13 +41,13 @@ async function run(): Promise<LoadResult> {
         if (stopped || performance.now() >= deadline) break;
       }
       const started = performance.now();
-      const { status } = await request(agent, o.port, 'POST', '/api/v1/logs', body).catch(() => ({ status: 0 }));
+      const { status } = await request(agent, o.port, 'POST', path, body, o.request?.headers).catch(() => ({ status: 0 }));
       const done = performance.now();
       // Only requests wholly inside the window count: warm-up ones are JIT and cache fill.
       if (started < windowStart || done > deadline) continue;
       statuses[status] = (statuses[status] ?? 0) + 1;
       windowEnd = Math.max(windowEnd, done);
-      if (status !== 202) continue;
+      if (status !== okStatus) continue;
       latencies.push(done - started);
       records += o.perBody;
       bytes += body.length;

@@ -78,6 +78,8 @@ export function renderReport(r: Json): string {
     r.profile ? profileSection(r.profile) : '',
     r.insertCost ? jsSection(r.insertCost) + insertCostSection(r.insertCost) : '',
     r.ingestVariants ? variantsSection(r.ingestVariants) : '',
+    r.protocols ? protocolsSection(r.protocols) : '',
+    r.authOverhead ? authSection(r.authOverhead) : '',
   ]
     .filter(Boolean)
     .join('\n');
@@ -234,4 +236,37 @@ function variantTable(variants: Json[]): string {
     ['variant', 'records/s', 'per round', 'ack latency', 'rows/insert', 'insert ms', 'server cores (merges)', 'server CPU µs/record', "others' cores"],
     variants.map((v) => [v.name, n(v.recordsPerS), v.recordsPerSByRound.map(n).join(' / '), lat(v.ackMs), n(v.meanRowsPerInsert), v.meanInsertMs, `${v.serverCores} (${v.mergeCores})`, v.serverCpuUsPerRecord, v.otherCores]),
   );
+}
+
+function protocolsSection(p: Json): string {
+  const rows = p.protocols.map((x: Json) =>
+    x.error
+      ? [x.protocol, '—', '—', '—', '—', `not measured: ${x.error}`]
+      : x.ackMs
+        ? [x.protocol, n(x.recordsPerS), x.bytesPerRecord, lat(x.ackMs), x.serverCores, JSON.stringify(x.statuses)]
+        : [x.protocol, n(x.recordsPerS), '—', `${n(x.records)} records sent in ${x.sentS} s, all stored after ${x.storedS} s`, x.serverCores, '—'],
+  );
+  return `## 6. Ingest throughput per protocol
+
+The real server as a child process, the same sample-shop records encoded as each protocol's clients send them (\`bench/lib/protocol-bodies.ts\`), ${p.recordsPerRequest} records per request over ${p.connections} keep-alive connections, closed loop, 3 s warm-up then a 10 s window; a request counts when it got the protocol's success status (202, 200 or 204: the records are in chdb). Syslog has no acknowledgement: ${p.connections} TCP connections write RFC 5424 octet-counted frames as fast as the socket takes them, timed until the processor's inserted-records counter has them all.
+
+${table(['protocol', 'records/s', 'bytes/record sent', 'ack latency', 'server cores', 'statuses'], rows)}
+`;
+}
+
+function authSection(a: Json): string {
+  const rows = a.authOff.queries.map((q: Json, i: number) => [
+    q.query,
+    lat(q.ms),
+    lat(a.authOn.queries[i].ms),
+    lat(a.authOnTenTenants.queries[i].ms),
+  ]);
+  return `## 7. Cost of API keys and tenancy
+
+The real server, fresh each time, ${n(a.recordsPerTenant)} sample records ingested per tenant, then each query ${a.runsPerQuery} times in sequence after 5 warm-up runs (HTTP round trip on 127.0.0.1). "Keys" = a hashed keys file of ${n(a.keysInFile)} keys (SHA-256 lookup by key id on every request); "${a.tenants} tenants" = the same server after ${a.tenants - 1} more tenants stored as many rows each, so the table holds ${a.tenants}× the rows and every query's tenant filter must skip the others' data.
+
+${table(['query', 'auth off, 1 tenant', 'keys, 1 tenant', `keys, ${a.tenants} tenants`], rows)}
+
+Ingest of the first ${n(a.recordsPerTenant)} records (4 connections × 1000 records): auth off ${n(a.authOff.ingest.recordsPerS)} records/s (ack ${lat(a.authOff.ingest.ackMs)}), keys ${n(a.authOn.ingest.recordsPerS)} records/s (ack ${lat(a.authOn.ingest.ackMs)}).
+`;
 }

@@ -13,6 +13,7 @@ import { APP_UID } from '../operator/src/desired/pod.ts';
 import { SETUP_COMMAND } from '../operator/src/desired/setup.ts';
 import { operatorRules } from '../operator/src/rbac.ts';
 import { driftedChartFiles } from '../scripts/chart-sync.ts';
+import { contentSecurityPolicy } from '@instant-logs/service-kit';
 
 // The charts, images, kind and skaffold files, checked with the real helm and kubectl of the test
 // bed and on its real kube-apiserver (no kubelet: nothing runs, and nothing waits for pods).
@@ -396,6 +397,12 @@ describe('images, kind and skaffold', () => {
     assert.equal(dashboard.filter((i) => i.op === 'USER').at(-1)?.args, `${APP_UID}:${APP_UID}`);
     assert.match(dashboard.find((i) => i.op === 'COPY' && i.heredoc)!.heredoc!, /listen \$\{PORT\};[\s\S]*proxy_pass \$\{QUERY_URL\};/);
     assert.ok(dashboard.some((i) => i.op === 'HEALTHCHECK'));
+    // The nginx-served page is as hardened as the one the query service serves.
+    const nginx = dashboard.find((i) => i.op === 'COPY' && i.heredoc)!.heredoc!;
+    assert.ok(nginx.includes(`add_header Content-Security-Policy "${contentSecurityPolicy(undefined)}" always;`), 'the same Content-Security-Policy as the query service');
+    for (const header of ['X-Content-Type-Options nosniff', 'Referrer-Policy no-referrer', 'X-Frame-Options DENY', 'Cross-Origin-Opener-Policy same-origin']) {
+      assert.ok(nginx.includes(`add_header ${header} always;`), header);
+    }
   });
 
   test('.dockerignore keeps every path the Dockerfile copies from the context', async () => {

@@ -6,9 +6,16 @@ export function keepAliveAgent(sockets: number): http.Agent {
 }
 
 /** Sends one request to 127.0.0.1 and resolves with the status and the whole response body. */
-export function request(agent: http.Agent, port: number, method: 'GET' | 'POST', path: string, body?: Buffer): Promise<{ status: number; text: string }> {
+export function request(
+  agent: http.Agent,
+  port: number,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: Uint8Array,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const headers = body ? { 'content-type': 'application/x-ndjson', 'content-length': body.length } : {};
+    const headers = { ...(body ? { 'content-type': 'application/x-ndjson', 'content-length': body.length } : {}), ...extraHeaders };
     const req = http.request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -13,9 +13,11 @@ export interface LoadOptions {
   durationMs: number;
   /** Requests per second across all connections (open loop); unset = each connection sends as soon as its last request is answered. */
   ratePerSecond?: number;
+  /** Another protocol's requests instead of the default NDJSON to /api/v1/logs; `perBody` must match them. */
+  request?: { path: string; headers: Record<string, string>; okStatus: number; bodies: Uint8Array[] };
 }
 
-/** What the measurement window saw: acknowledged (202) requests only in records, bytes and latencies. */
+/** What the measurement window saw: acknowledged (202, or the protocol's own success status) requests only in records, bytes and latencies. */
 export interface LoadResult {
   records: number;
   bytes: number;

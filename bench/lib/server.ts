@@ -10,6 +10,8 @@ export interface ServerHandle {
   port: number;
   pid: number;
   dataDir: string;
+  /** What the server printed so far (addresses it listens on, warnings). */
+  output(): string;
   /** SIGTERM (graceful drain), SIGKILL after 60 s; removes the data directory unless `keepData`. */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     port,
     pid: child.pid!,
     dataDir,
+    output: () => output,
     async stop({ keepData = false } = {}) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

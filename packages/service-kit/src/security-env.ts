@@ -35,7 +35,7 @@ export interface ListenerSecurity {
   https?: HttpsServerOptions;
   clientCertificates: boolean;
   corsOrigins: string[];
-  /** Reloads rotated certificate files into the listening server (fastify's app.server; a no-op without TLS). */
+  /** Reloads rotated certificate files into a listening server (fastify's app.server, a TLS socket server; a no-op without TLS). */
   watch(server: unknown, log: KeyringLog): void;
   close(): void;
 }
@@ -48,7 +48,7 @@ export async function listenerSecurity(config: SecurityConfig, log?: KeyringLog)
   const keyring = await keyringFromEnv(config, log);
   const tls = tlsFromEnv(config);
   assertSafeToListen(keyring, config.HOST, config.ALLOW_UNAUTHENTICATED, tls?.clientCertificates ?? false);
-  let certificates: { close(): void } | undefined;
+  const watchers: { close(): void }[] = [];
   return {
     keyring,
     ...(tls ? { https: tls.https } : {}),
@@ -56,14 +56,14 @@ export async function listenerSecurity(config: SecurityConfig, log?: KeyringLog)
     corsOrigins: config.CORS_ORIGINS,
     watch(server, watchLog) {
       if (!tls) return;
-      certificates = watchCertificates(server as SecureContextTarget, tls.files, {
+      watchers.push(watchCertificates(server as SecureContextTarget, tls.files, {
         onReload: () => watchLog.info({ cert: tls.files.certFile }, 'Reloaded the TLS certificate'),
         onError: (err) => watchLog.error({ err: String(err) }, 'Kept the previous TLS certificate: the new files could not be loaded'),
-      });
+      }));
     },
     close() {
       keyring.close();
-      certificates?.close();
+      for (const watcher of watchers) watcher.close();
     },
   };
 }

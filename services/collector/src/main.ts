@@ -44,7 +44,13 @@ await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
 
-const syslog = await startSyslogFromEnv(config, { accept: acceptDeps({ queue, metrics, ...(tenants ? { tenants } : {}) }), registry, log: app.log });
+const syslog = await startSyslogFromEnv(config, {
+  accept: acceptDeps({ queue, metrics, ...(tenants ? { tenants } : {}) }),
+  registry,
+  log: app.log,
+  ...(security.https ? { tls: { options: security.https, clientCertificates: security.clientCertificates } } : {}),
+});
+if (syslog?.tlsServer) security.watch(syslog.tlsServer, app.log);
 
 stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () => {
   // Closing the listeners first lets every request in flight finish its acknowledgement.

@@ -32,7 +32,7 @@ const pipeline = buildEmbeddedPipeline({
 });
 const log = pipeline.app.log;
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
-if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run keys -- create` to require keys.');
+if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run -s keys -- create` to require keys.');
 
 await pipeline.app.listen({ host: config.HOST, port: config.PORT });
 security.watch(pipeline.app.server, log);
@@ -40,7 +40,13 @@ const address = pipeline.app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
 const base = `${security.https ? 'https' : 'http'}://${host}:${port}`;
-const syslog = await startSyslogFromEnv(config, { accept: pipeline.accept, registry: pipeline.registry, log });
+const syslog = await startSyslogFromEnv(config, {
+  accept: pipeline.accept,
+  registry: pipeline.registry,
+  log,
+  ...(security.https ? { tls: { options: security.https, clientCertificates: security.clientCertificates } } : {}),
+});
+if (syslog?.tlsServer) security.watch(syslog.tlsServer, log);
 const auth = keyring.enabled ? ` -H 'Authorization: Bearer <key>'` : '';
 
 const traffic = new AbortController();

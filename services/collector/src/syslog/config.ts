@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Registry } from 'prom-client';
 import type { AcceptDeps } from '../accept.ts';
-import { startSyslogServer, type SyslogLog, type SyslogServer } from './server.ts';
+import { startSyslogServer, type SyslogLog, type SyslogServer, type SyslogServerOptions } from './server.ts';
 
 /** The syslog listeners' environment, shared by the collector and the embedded process. */
 export const SyslogEnv = {
@@ -15,10 +15,13 @@ export const SyslogEnv = {
 const SyslogSettings = z.object(SyslogEnv);
 type SyslogConfig = { HOST: string } & z.infer<typeof SyslogSettings>;
 
-/** Starts the listeners the environment asks for, or resolves undefined when it asks for none. */
-export async function startSyslogFromEnv(config: SyslogConfig, deps: { accept: AcceptDeps; registry: Registry; log: SyslogLog }): Promise<SyslogServer | undefined> {
+/** Starts the listeners the environment asks for (over TLS when the service has TLS), or resolves undefined when it asks for none. */
+export async function startSyslogFromEnv(
+  config: SyslogConfig,
+  deps: { accept: AcceptDeps; registry: Registry; log: SyslogLog; tls?: SyslogServerOptions['tls'] },
+): Promise<SyslogServer | undefined> {
   if (config.SYSLOG_TCP_PORT === undefined && config.SYSLOG_UDP_PORT === undefined) return undefined;
-  const server = await startSyslogServer({
+  return startSyslogServer({
     host: config.HOST,
     ...(config.SYSLOG_TCP_PORT !== undefined ? { tcpPort: config.SYSLOG_TCP_PORT } : {}),
     ...(config.SYSLOG_UDP_PORT !== undefined ? { udpPort: config.SYSLOG_UDP_PORT } : {}),
@@ -26,6 +29,4 @@ export async function startSyslogFromEnv(config: SyslogConfig, deps: { accept: A
     utcOffsetMinutes: config.SYSLOG_UTC_OFFSET_MINUTES,
     ...deps,
   });
-  deps.log.info({ tcpPort: server.tcpPort, udpPort: server.udpPort, tenant: config.SYSLOG_TENANT }, 'Started the syslog listeners');
-  return server;
 }

@@ -2,10 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createInProcessQueue, QueueFullError, type RecordChunk } from '@instant-logs/queue';
 import type { LogRecord } from '@instant-logs/schema';
-import { waitUntil } from '@instant-logs/testbed';
+import { createTestCertificates, waitUntil } from '@instant-logs/testbed';
 import { createCollectorMetrics } from '../metrics.ts';
 import { startSyslogServer, type SyslogServerOptions } from './server.ts';
 
@@ -156,4 +161,30 @@ test('bad options are refused naming the field', async () => {
   await assert.rejects(startSyslogServer({ host: '127.0.0.1', tenant: 'a', accept, log: quiet }), { code: 'INVALID_SYSLOG_OPTION', field: 'tcpPort' });
   await assert.rejects(startSyslogServer({ host: '127.0.0.1', tcpPort: 70000, tenant: 'a', accept, log: quiet }), { field: 'tcpPort' });
   await assert.rejects(startSyslogServer({ host: '127.0.0.1', tcpPort: 0, tenant: ' ', accept, log: quiet }), { field: 'tenant' });
+});
+
+test('over TLS a verified client certificate names the tenant of its connection, and an untrusted one cannot connect', async () => {
+  const certs = await createTestCertificates(await mkdtemp(join(tmpdir(), 'idl-syslog-tls-')), { clients: ['network'] });
+  const { records, consume } = store();
+  const options = { cert: readFileSync(certs.server.certFile), key: readFileSync(certs.server.keyFile), ca: readFileSync(certs.caFile), requestCert: true, rejectUnauthorized: true };
+  const { server } = await start(consume, { udpPort: undefined, tls: { options, clientCertificates: true } });
+  const send = (client: { certFile: string; keyFile: string }, data: string) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: server.tcpPort!, ca: readFileSync(certs.caFile), cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) }, () => socket.end(data));
+      socket.once('error', reject);
+      socket.once('close', () => resolve());
+    });
+  try {
+    await send(certs.clients['network']!, octet('<13>1 2026-01-02T03:04:05Z sw-1 switchd - - - link up'));
+    await waitUntil('the TLS record stored', () => records.length === 1, 5000);
+    assert.deepEqual([records[0]!.tenant, records[0]!.service, records[0]!.body], ['network', 'switchd', 'link up']);
+    // TLS 1.3 reports the refused certificate after the handshake: a reset or an alert, never a stored record.
+    await send(certs.untrustedClient, octet('<13>1 - evil intruder - - - let me in')).catch(() => undefined);
+    // A later trusted record marks the point by which the intruder's would have been stored.
+    await send(certs.clients['network']!, octet('<13>1 - sw-1 switchd - - - link down'));
+    await waitUntil('the second TLS record stored', () => records.some((r) => r.body === 'link down'), 5000);
+    assert.deepEqual(records.map((r) => r.body).sort(), ['link down', 'link up']);
+  } finally {
+    await server.close();
+  }
 });

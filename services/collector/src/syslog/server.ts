@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { Registry } from 'prom-client';
 import { LIMITS } from '@instant-logs/schema';
@@ -32,6 +33,11 @@ export interface SyslogServerOptions {
   /** Where the syslog counters are registered; or pass `metrics` already created. */
   registry?: Registry;
   metrics?: SyslogMetrics;
+  /**
+   * Syslog over TLS (RFC 5425) on the TCP listener. With client certificates, a verified
+   * certificate's CN (a valid tenant name) owns that connection's records instead of `tenant`.
+   */
+  tls?: { options: tls.TlsOptions; clientCertificates: boolean };
   /** Offset from UTC of RFC 3164 timestamps, which carry no zone (minutes, default 0). */
   utcOffsetMinutes?: number;
   /** Backoff while the queue refuses a TCP batch. */
@@ -42,6 +48,8 @@ export interface SyslogServerOptions {
 
 export interface SyslogServer {
   tcpPort: number | undefined;
+  /** The TLS listener, for swapping in rotated certificates (setSecureContext); undefined without TLS. */
+  tlsServer: tls.Server | undefined;
   udpPort: number | undefined;
   /** Stops accepting, flushes every pending batch, then resolves. */
   close(): Promise<void>;
@@ -71,8 +79,8 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
     return { record };
   };
 
-  const publishOnce = async (items: DecodedItem[]) => {
-    const result = await acceptRecords(items, tenant, accept);
+  const publishOnce = async (items: DecodedItem[], owner: string) => {
+    const result = await acceptRecords(items, owner, accept);
     if (result.rejected > 0) {
       metrics.dropped.inc({ reason: 'invalid' }, result.rejected);
       log.warn({ rejected: result.rejected, errors: result.errors.slice(0, 3) }, 'Syslog records were refused by validation');
@@ -81,11 +89,11 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
 
   // TCP senders get no answer, so a refused batch is retried for as long as it takes; the socket
   // stays paused meanwhile and the sender's own buffer (or disk queue) holds the rest.
-  const publishReliably = async (items: DecodedItem[]) => {
+  const publishReliably = async (items: DecodedItem[], owner = tenant) => {
     let delayMs = o.retryInitialMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await publishOnce(items);
+        return await publishOnce(items, owner);
       } catch (err) {
         const reason = dropReason(err);
         const retryable = reason === 'queue_full' || reason === 'queue_unavailable';
@@ -108,11 +116,12 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
   let udpBatcher: Batcher<DecodedItem> | undefined;
 
   if (o.tcpPort !== undefined) {
-    tcp = net.createServer((socket) => {
+    const onConnection = (socket: net.Socket) => {
+      const owner = options.tls?.clientCertificates ? (certificateTenant(socket) ?? tenant) : tenant;
       const batcher = createBatcher<DecodedItem>({
         maxItems: o.maxRecords,
         maxDelayMs: o.maxDelayMs,
-        flush: publishReliably,
+        flush: (items) => publishReliably(items, owner),
         // Flow control is the only acknowledgement TCP syslog has: read no more until this batch is in.
         onBusy: (busy) => (busy ? socket.pause() : !closing && socket.resume()),
       });
@@ -130,7 +139,10 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
       socket.on('end', () => splitter.end());
       socket.on('error', (err) => log.warn({ err, remote: socket.remoteAddress }, 'Syslog TCP connection failed'));
       socket.on('close', () => void batcher.drain().then(() => connections.delete(connection)));
-    });
+    };
+    // A TLS server hands over each socket after its handshake, so the peer certificate is known here.
+    tcp = options.tls ? tls.createServer(options.tls.options, onConnection) : net.createServer(onConnection);
+    if (options.tls) tcp.on('tlsClientError', (err) => log.warn({ err: String(err) }, 'Syslog TLS handshake failed'));
     await listen(tcp, o.host, o.tcpPort);
   }
 
@@ -140,7 +152,7 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
       maxDelayMs: o.maxDelayMs,
       flush: async (items) => {
         try {
-          await publishOnce(items);
+          await publishOnce(items, tenant);
         } catch (err) {
           metrics.dropped.inc({ reason: dropReason(err) }, items.length);
           log.warn({ err, records: items.length }, 'Syslog UDP batch was dropped');
@@ -164,10 +176,11 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
   }
 
   const tcpAddress = tcp?.address();
-  log.info({ tcpPort: portOf(tcpAddress), udpPort: udp?.address().port, tenant }, 'Syslog listeners started');
+  log.info({ tcpPort: portOf(tcpAddress), udpPort: udp?.address().port, tenant, tls: options.tls !== undefined }, 'Syslog listeners started');
 
   return {
     tcpPort: portOf(tcpAddress),
+    tlsServer: tcp instanceof tls.Server ? tcp : undefined,
     udpPort: udp?.address().port,
     async close() {
       if (closing) return;
@@ -196,6 +209,16 @@ function dropReason(err: unknown): string {
   if (err.code === 'QUEUE_UNAVAILABLE') return 'queue_unavailable';
   if (err.code === 'STORE_REJECTED') return 'rejected';
   return 'publish_error';
+}
+
+const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The tenant a verified client certificate names in its CN, or undefined (plain TCP, unverified, or not a tenant name). */
+function certificateTenant(socket: net.Socket): string | undefined {
+  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  return typeof name === 'string' && TENANT_PATTERN.test(name) ? name : undefined;
 }
 
 function portOf(address: string | net.AddressInfo | null | undefined): number | undefined {

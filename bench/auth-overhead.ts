@@ -1,0 +1,104 @@
+// What API keys and tenancy cost on the query path (and on ingest), against the embedded server:
+//   1. auth off, one tenant's data;
+//   2. a hashed keys file of 1,000 keys, the same data as one tenant;
+//   3. the same server after 9 other tenants stored as much again each (10× the rows in the table).
+// Each query runs sequentially after a warm-up; latencies are HTTP round trips on 127.0.0.1.
+// Usage: node bench/auth-overhead.ts <out.json>
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keepAliveAgent, request } from './lib/http.ts';
+import { ndjsonBodies } from './lib/records.ts';
+import { startServer, type ServerHandle } from './lib/server.ts';
+import { load, summarize } from './lib/stats.ts';
+
+const [out = '/tmp/auth-overhead.json'] = process.argv.slice(2);
+const TENANTS = 10;
+const KEYS = 1000;
+const RECORDS_PER_TENANT = 200_000;
+const RUNS = 60;
+const QUERIES = [
+  { name: 'search "timeout", 100 newest', path: '/api/v1/logs?from=now-2h&q=timeout&limit=100' },
+  { name: 'search level:error service:checkout', path: '/api/v1/logs?from=now-2h&q=level:error%20service:checkout&limit=100' },
+  { name: 'histogram, 2 h', path: '/api/v1/logs/histogram?from=now-2h' },
+  { name: 'facets, 2 h', path: '/api/v1/facets?from=now-2h' },
+];
+
+/** A keys file as the keys CLI writes it: only SHA-256 digests; returns one usable token per tenant. */
+function keysFile(dir: string): { path: string; tokens: string[] } {
+  const keys = [];
+  const tokens: string[] = [];
+  for (let i = 0; i < KEYS; i++) {
+    const id = randomBytes(6).toString('hex');
+    const token = `idl_${id}_${randomBytes(32).toString('base64url')}`;
+    const tenant = `t${i % TENANTS}`;
+    if (i < TENANTS) tokens.push(token);
+    keys.push({ id, tenant, scopes: ['ingest', 'query'], sha256: createHash('sha256').update(token).digest('hex'), name: `bench-${i}`, created: new Date().toISOString() });
+  }
+  const path = join(dir, 'keys.json');
+  writeFileSync(path, JSON.stringify({ version: 1, keys }));
+  return { path, tokens };
+}
+
+/** Sends the same RECORDS_PER_TENANT records once, over 4 connections, and times it until every 202. */
+async function ingest(server: ServerHandle, token: string | undefined, seed: number) {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const bodies = ndjsonBodies(RECORDS_PER_TENANT / 1000, 1000, seed);
+  const agent = keepAliveAgent(4);
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      const started = performance.now();
+      const res = await request(agent, server.port, 'POST', '/api/v1/logs', body, headers);
+      if (res.status !== 202) throw new Error(`ingest: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+      latencies.push(performance.now() - started);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return { records: RECORDS_PER_TENANT, recordsPerS: Math.round(RECORDS_PER_TENANT / seconds), ackMs: summarize(latencies) };
+}
+
+async function queryLatencies(server: ServerHandle, token: string | undefined) {
+  const agent = keepAliveAgent(1);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const results = [];
+  for (const q of QUERIES) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS + 5; i++) {
+      const t0 = performance.now();
+      const res = await request(agent, server.port, 'GET', q.path, undefined, headers);
+      if (res.status !== 200) throw new Error(`${q.name}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+      if (i >= 5) times.push(performance.now() - t0);
+    }
+    results.push({ query: q.name, ms: summarize(times) });
+  }
+  agent.destroy();
+  return results;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'idl-bench-auth-'));
+const keys = keysFile(dir);
+const report: Record<string, unknown> = { tenants: TENANTS, keysInFile: KEYS, recordsPerTenant: RECORDS_PER_TENANT, runsPerQuery: RUNS };
+
+const open = await startServer();
+try {
+  report['authOff'] = { ingest: await ingest(open, undefined, 1), queries: await queryLatencies(open, undefined), load: load() };
+} finally {
+  await open.stop();
+}
+
+const secured = await startServer({ env: { API_KEYS_FILE: keys.path } });
+try {
+  const ingestOne = await ingest(secured, keys.tokens[0], 1);
+  report['authOn'] = { ingest: ingestOne, queries: await queryLatencies(secured, keys.tokens[0]), load: load() };
+  for (let t = 1; t < TENANTS; t++) await ingest(secured, keys.tokens[t], 1 + t);
+  report['authOnTenTenants'] = { queries: await queryLatencies(secured, keys.tokens[0]), load: load() };
+} finally {
+  await secured.stop();
+}
+writeFileSync(out, JSON.stringify(report, null, 2));
