@@ -46,7 +46,11 @@ typecheck: deps
 /usr/sbin/syslog-ng:
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends syslog-ng-core
 
-test: deps typecheck crds-check charts-check /usr/bin/chromium /usr/sbin/syslog-ng dashboard/dist/index.html
+# The dashboard image's nginx config is run for real by the tests (envsubst renders it, as in the image).
+/usr/sbin/nginx /usr/bin/envsubst:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx gettext-base
+
+test: deps typecheck crds-check charts-check /usr/bin/chromium /usr/sbin/syslog-ng /usr/sbin/nginx /usr/bin/envsubst dashboard/dist/index.html
 	npm test
 
 # The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.

@@ -1,13 +1,15 @@
 // What API keys and tenancy cost on the query path (and on ingest), against the embedded server:
 //   1. auth off, one tenant's data;
-//   2. a hashed keys file of 1,000 keys, the same data as one tenant;
-//   3. the same server after 9 other tenants stored as much again each (10× the rows in the table).
+//   2. a hashed keys file of 1,000 keys, the same data as one tenant (1 and 2 alternate, ROUNDS times);
+//   3. the last keyed server after 9 other tenants stored as much again each (10× the rows in the table);
+// plus the CPU of one keyring lookup, in process.
 // Each query runs sequentially after a warm-up; latencies are HTTP round trips on 127.0.0.1.
 // Usage: node bench/auth-overhead.ts <out.json>
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createFileKeyring } from '@instant-logs/service-kit';
 import { keepAliveAgent, request } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
 import { startServer, type ServerHandle } from './lib/server.ts';
@@ -18,6 +20,7 @@ const TENANTS = 10;
 const KEYS = 1000;
 const RECORDS_PER_TENANT = 200_000;
 const RUNS = 60;
+const ROUNDS = 2;
 const QUERIES = [
   { name: 'search "timeout", 100 newest', path: '/api/v1/logs?from=now-2h&q=timeout&limit=100' },
   { name: 'search level:error service:checkout', path: '/api/v1/logs?from=now-2h&q=level:error%20service:checkout&limit=100' },
@@ -81,24 +84,53 @@ async function queryLatencies(server: ServerHandle, token: string | undefined) {
   return results;
 }
 
+/** In-process: what one keyring lookup costs (parse the token, find its id, hash, compare). */
+async function lookupCost(path: string, token: string) {
+  const keyring = await createFileKeyring(path, { reloadMs: 0 });
+  const time = (presented: string) => {
+    const n = 100_000;
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) keyring.authenticate(presented);
+    const used = process.cpuUsage(t0);
+    return Math.round(((used.user + used.system) / n) * 100) / 100;
+  };
+  time(token); // warm-up
+  const result = { knownKeyUs: time(token), unknownKeyUs: time(`${token.slice(0, -4)}AAAA`) };
+  keyring.close();
+  return result;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'idl-bench-auth-'));
 const keys = keysFile(dir);
-const report: Record<string, unknown> = { tenants: TENANTS, keysInFile: KEYS, recordsPerTenant: RECORDS_PER_TENANT, runsPerQuery: RUNS };
+const report: Record<string, unknown> = { tenants: TENANTS, keysInFile: KEYS, recordsPerTenant: RECORDS_PER_TENANT, runsPerQuery: RUNS, rounds: ROUNDS };
+report['lookupCpuUs'] = await lookupCost(keys.path, keys.tokens[0]!);
 
-const open = await startServer();
-try {
-  report['authOff'] = { ingest: await ingest(open, undefined, 1), queries: await queryLatencies(open, undefined), load: load() };
-} finally {
-  await open.stop();
+// Auth off and on alternate on fresh servers, the first to run swapping each round, so drift in
+// the machine's load and any cost of going second fall on both alike.
+async function measureCase(keyed: boolean, last: boolean) {
+  const server = keyed ? await startServer({ env: { API_KEYS_FILE: keys.path } }) : await startServer();
+  const token = keyed ? keys.tokens[0] : undefined;
+  try {
+    const result = { ingest: await ingest(server, token, 1), queries: await queryLatencies(server, token), load: load() };
+    if (keyed && last) {
+      for (let t = 1; t < TENANTS; t++) await ingest(server, keys.tokens[t], 1 + t);
+      report['authOnTenTenants'] = { queries: await queryLatencies(server, token), load: load() };
+    }
+    return result;
+  } finally {
+    await server.stop();
+  }
 }
-
-const secured = await startServer({ env: { API_KEYS_FILE: keys.path } });
-try {
-  const ingestOne = await ingest(secured, keys.tokens[0], 1);
-  report['authOn'] = { ingest: ingestOne, queries: await queryLatencies(secured, keys.tokens[0]), load: load() };
-  for (let t = 1; t < TENANTS; t++) await ingest(secured, keys.tokens[t], 1 + t);
-  report['authOnTenTenants'] = { queries: await queryLatencies(secured, keys.tokens[0]), load: load() };
-} finally {
-  await secured.stop();
+const rounds: { authOff: unknown; authOn: unknown; first: string }[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const last = round === ROUNDS - 1;
+  if (round % 2 === 0) {
+    const authOff = await measureCase(false, last);
+    rounds.push({ first: 'auth off', authOff, authOn: await measureCase(true, last) });
+  } else {
+    const authOn = await measureCase(true, last);
+    rounds.push({ first: 'keys', authOn, authOff: await measureCase(false, last) });
+  }
 }
+report['rounds'] = rounds;
 writeFileSync(out, JSON.stringify(report, null, 2));

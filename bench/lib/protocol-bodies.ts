@@ -97,7 +97,9 @@ function elasticBulk(records: SampleRecord[]): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-const lokiLabels = (r: SampleRecord) => ({ service_name: r.service, level: r.level, ...r.resource });
+// Loki label names are identifiers: dotted resource keys become underscores, as Loki's own clients do.
+const lokiLabels = (r: SampleRecord) =>
+  Object.fromEntries(Object.entries({ service_name: r.service, level: r.level, ...r.resource }).map(([k, v]) => [k.replace(/\W/g, '_'), v]));
 
 function lokiJson(records: SampleRecord[]): Buffer {
   return Buffer.from(JSON.stringify({
@@ -109,7 +111,7 @@ function lokiJson(records: SampleRecord[]): Buffer {
 }
 
 function lokiProto(records: SampleRecord[]): Buffer {
-  const selector = (labels: Record<string, string>) => `{${Object.entries(labels).map(([k, v]) => `${k.replace(/\W/g, '_')}=${JSON.stringify(v)}`).join(', ')}}`;
+  const selector = (labels: Record<string, string>) => `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
   const push = Buffer.concat(byService(records).map((group) => field(1, Buffer.concat([
     field(1, selector(lokiLabels(group[0]!))),
     ...group.map((r) => {
