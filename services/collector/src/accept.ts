@@ -22,7 +22,10 @@ export interface AcceptDeps {
  * Normalises decoded records, publishes the good ones and waits for the queue to make them durable.
  * Bad records are reported by index and never hold back their neighbours; nothing is published when none is good.
  */
-export async function acceptRecords(items: DecodedItem[], tenant: string, deps: AcceptDeps): Promise<IngestResponse> {
+/** What became of one item: the id it is stored under, or why it was refused. Reported once the batch is durable. */
+export type ItemOutcome = { id: string } | { error: RecordError };
+
+export async function acceptRecords(items: DecodedItem[], tenant: string, deps: AcceptDeps, each?: (index: number, outcome: ItemOutcome) => void): Promise<IngestResponse> {
   if (items.length > LIMITS.maxRecordsPerRequest) {
     throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
   }
@@ -31,19 +34,28 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: randomUUID };
   const lines: string[] = [];
   const errors: RecordError[] = [];
+  // Only callers that answer per item (Elasticsearch bulk) pay for remembering every outcome.
+  const outcomes: ItemOutcome[] | undefined = each ? [] : undefined;
   items.forEach((item, index) => {
     if ('error' in item) {
       errors.push({ index, ...item.error });
+      outcomes?.push({ error: errors.at(-1)! });
       return;
     }
     const result = normalizeRecord(item.record, ctx);
-    if (result.ok) lines.push(retentionDays === undefined ? JSON.stringify(result.record) : withRetention(JSON.stringify(result.record), retentionDays));
-    else errors.push({ index, ...result.error });
+    if (result.ok) {
+      lines.push(retentionDays === undefined ? JSON.stringify(result.record) : withRetention(JSON.stringify(result.record), retentionDays));
+      outcomes?.push({ id: result.record.id });
+    } else {
+      errors.push({ index, ...result.error });
+      outcomes?.push({ error: errors.at(-1)! });
+    }
   });
   for (const e of errors) deps.metrics.rejected.inc({ reason: reasonOf(e.field) });
 
   if (lines.length > 0) await publish(deps, { tenant, rows: lines.length, data: lines.join('\n'), trace: injectTraceHeaders() });
   deps.metrics.accepted.inc(lines.length);
+  outcomes?.forEach((outcome, index) => each!(index, outcome));
 
   return { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { normalizeRecord, nowNs, type RecordError } from '@instant-logs/schema';
+import type { RecordError } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
-import { acceptRecords, type AcceptDeps } from '../accept.ts';
+import { acceptRecords, type AcceptDeps, type ItemOutcome } from '../accept.ts';
 import type { DecodedItem } from '../decode-body.ts';
 import { parseBulkBody, type BulkEntry, type EsError } from './bulk-body.ts';
 import { bulkResponse, type BulkResponse, type EntryOutcome } from './bulk-response.ts';
@@ -15,14 +14,13 @@ export async function ingestBulk(text: string, defaultIndex: string | undefined,
   const started = performance.now();
   const entries = parseBulkBody(text, defaultIndex);
   if (entries.length === 0) throw new CodedError(400, 'EMPTY', 'the bulk request holds no operations; send an action line and a document line per operation');
-  const items = entries.map(toItem);
-  const result = await acceptRecords(items, tenant, deps);
-  const refused = refusedByIndex(result.errors, result.rejected, items, deps.clock);
+  const stored: ItemOutcome[] = [];
+  await acceptRecords(entries.map(toItem), tenant, deps, (index, outcome) => (stored[index] = outcome));
   const outcomes = entries.map((entry, i): EntryOutcome => {
     if (entry.error) return { error: entry.error };
-    const problem = refused.get(i);
-    if (problem) return { error: documentError(entry, problem) };
-    return { id: entry.id ?? randomUUID() };
+    const outcome = stored[i]!;
+    // The client's own _id when it gave one; otherwise the stored record's id, which finds the record.
+    return 'error' in outcome ? { error: documentError(entry, outcome.error) } : { id: entry.id ?? outcome.id };
   });
   return bulkResponse(entries, outcomes, performance.now() - started);
 }
@@ -31,25 +29,6 @@ export async function ingestBulk(text: string, defaultIndex: string | undefined,
 function toItem(entry: BulkEntry): DecodedItem {
   if (entry.error) return { error: { field: '(record)', message: entry.error.reason } };
   return { record: mapEcsDocument(entry.doc!, entry.index!) };
-}
-
-/**
- * The validation error of each refused record, by position. acceptRecords lists only the first
- * errors of a large request; records past the listed ones are checked again here, which is exact
- * because validation does not depend on the clock.
- */
-function refusedByIndex(listed: RecordError[], rejected: number, items: DecodedItem[], clock: () => number): Map<number, RecordError> {
-  const byIndex = new Map(listed.map((e) => [e.index, e]));
-  if (rejected <= listed.length) return byIndex;
-  const from = (listed.at(-1)?.index ?? -1) + 1;
-  const ctx = { tenant: '', receivedNs: nowNs(clock()), newId: () => '' };
-  for (let i = from; i < items.length; i++) {
-    const item = items[i]!;
-    if ('error' in item) continue;
-    const checked = normalizeRecord(item.record, ctx);
-    if (!checked.ok) byIndex.set(i, { index: i, ...checked.error });
-  }
-  return byIndex;
 }
 
 function documentError(entry: BulkEntry, problem: RecordError): EsError {
