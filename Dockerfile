@@ -108,8 +108,9 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "operator/src/main.ts"]
 
-# The operator's dashboard Deployment (env HOST, PORT, QUERY_URL): the page as static files, and
-# /api (with the live-tail WebSocket) proxied to the query service. nginx writes only under /tmp.
+# The operator's dashboard Deployment (env HOST, PORT, QUERY_URL, and TLS_CERT_FILE with TLS_KEY_FILE when the
+# LogPipeline has TLS): the page as static files, and /api (with the live-tail WebSocket) proxied to the query
+# service. nginx writes only under /tmp.
 FROM nginxinc/nginx-unprivileged:1.29-alpine AS dashboard
 COPY --from=dashboard-build /app/dashboard/dist/ /usr/share/nginx/html/
 COPY <<'EOF' /etc/nginx/dashboard.conf.template
@@ -130,7 +131,9 @@ http {
   scgi_temp_path /tmp/scgi_temp;
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   server {
-    listen ${PORT};
+    # Both empty for plain HTTP; dashboard-entrypoint fills them when TLS_CERT_FILE is set.
+    listen ${PORT}${LISTEN_TLS};
+    ${TLS_DIRECTIVES}
     root /usr/share/nginx/html;
     location = /healthz { access_log off; default_type text/plain; return 200 "ok\n"; }
     location = /readyz { access_log off; default_type text/plain; return 200 "ok\n"; }
@@ -139,6 +142,8 @@ http {
     location /api/ {
       proxy_pass ${QUERY_URL};
       proxy_http_version 1.1;
+      # SNI for an https:// QUERY_URL; nginx sends none by default.
+      proxy_ssl_server_name on;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $host;
@@ -159,8 +164,38 @@ http {
 }
 EOF
 
+# Renders the template from the environment and runs nginx in the foreground. The TLS settings come as the
+# same TLS_CERT_FILE/TLS_KEY_FILE the collector and query service read, so the operator treats all three alike.
+COPY --chmod=755 <<'EOF' /usr/local/bin/dashboard-entrypoint
+#!/bin/sh
+set -eu
+: "${QUERY_URL:?set QUERY_URL to the query service, e.g. http://logs-query:8082}"
+LISTEN_TLS=''
+TLS_DIRECTIVES=''
+if [ -n "${TLS_CERT_FILE:-}" ]; then
+  : "${TLS_KEY_FILE:?set TLS_KEY_FILE to the key of TLS_CERT_FILE}"
+  LISTEN_TLS=' ssl'
+  TLS_DIRECTIVES="ssl_certificate ${TLS_CERT_FILE}; ssl_certificate_key ${TLS_KEY_FILE}; ssl_protocols TLSv1.2 TLSv1.3;"
+fi
+export LISTEN_TLS TLS_DIRECTIVES
+# Only these names: nginx's own $variables in the template must stay as they are.
+envsubst '${PORT} ${QUERY_URL} ${LISTEN_TLS} ${TLS_DIRECTIVES}' < /etc/nginx/dashboard.conf.template > /tmp/nginx.conf
+if [ -n "${TLS_CERT_FILE:-}" ]; then
+  # kubelet renews a mounted Secret in place, but nginx reads certificates only when it (re)loads.
+  (
+    last=$(cat "$TLS_CERT_FILE" "$TLS_KEY_FILE" | cksum)
+    while sleep "${TLS_RELOAD_SECONDS:-30}"; do
+      now=$(cat "$TLS_CERT_FILE" "$TLS_KEY_FILE" 2>/dev/null | cksum) || continue
+      if [ "$now" != "$last" ] && nginx -e stderr -c /tmp/nginx.conf -s reload; then last=$now; fi
+    done
+  ) &
+fi
+exec nginx -e stderr -c /tmp/nginx.conf -g 'daemon off;'
+EOF
+
 USER 10001:10001
 ENV PORT=8080
 EXPOSE 8080
-HEALTHCHECK --interval=15s --timeout=3s CMD ["sh", "-c", "wget -q -O /dev/null http://127.0.0.1:${PORT}/healthz"]
-ENTRYPOINT ["/bin/sh", "-c", ": \"${QUERY_URL:?set QUERY_URL to the query service, e.g. http://logs-query:8082}\"; envsubst '${PORT} ${QUERY_URL}' < /etc/nginx/dashboard.conf.template > /tmp/nginx.conf && exec nginx -e stderr -c /tmp/nginx.conf -g 'daemon off;'"]
+# busybox wget: --no-check-certificate because the certificate names the Service, not 127.0.0.1.
+HEALTHCHECK --interval=15s --timeout=3s CMD ["sh", "-c", "wget -q --no-check-certificate -O /dev/null http${TLS_CERT_FILE:+s}://127.0.0.1:${PORT}/healthz"]
+ENTRYPOINT ["/usr/local/bin/dashboard-entrypoint"]

@@ -395,10 +395,15 @@ describe('images, kind and skaffold', () => {
     const dashboard = stages.get('dashboard')!;
     assert.match(dashboard[0]!.args, /^nginxinc\/nginx-unprivileged:\S+ AS dashboard$/);
     assert.equal(dashboard.filter((i) => i.op === 'USER').at(-1)?.args, `${APP_UID}:${APP_UID}`);
-    assert.match(dashboard.find((i) => i.op === 'COPY' && i.heredoc)!.heredoc!, /listen \$\{PORT\};[\s\S]*proxy_pass \$\{QUERY_URL\};/);
+    const heredoc = (target: string) => dashboard.find((i) => i.op === 'COPY' && i.heredoc && i.args.endsWith(` ${target}`))!.heredoc!;
+    const nginx = heredoc('/etc/nginx/dashboard.conf.template');
+    assert.match(nginx, /listen \$\{PORT\}\$\{LISTEN_TLS\};\n\s*\$\{TLS_DIRECTIVES\}\n[\s\S]*proxy_pass \$\{QUERY_URL\};/);
+    // The entry point substitutes every name the template uses, and only those (nginx's own $variables stay).
+    const entrypoint = heredoc('/usr/local/bin/dashboard-entrypoint');
+    assert.match(entrypoint, /envsubst '\$\{PORT\} \$\{QUERY_URL\} \$\{LISTEN_TLS\} \$\{TLS_DIRECTIVES\}' < \/etc\/nginx\/dashboard.conf.template/);
+    assert.deepEqual(JSON.parse(dashboard.filter((i) => i.op === 'ENTRYPOINT').at(-1)!.args), ['/usr/local/bin/dashboard-entrypoint']);
     assert.ok(dashboard.some((i) => i.op === 'HEALTHCHECK'));
     // The nginx-served page is as hardened as the one the query service serves.
-    const nginx = dashboard.find((i) => i.op === 'COPY' && i.heredoc)!.heredoc!;
     assert.ok(nginx.includes(`add_header Content-Security-Policy "${contentSecurityPolicy(undefined)}" always;`), 'the same Content-Security-Policy as the query service');
     for (const header of ['X-Content-Type-Options nosniff', 'Referrer-Policy no-referrer', 'X-Frame-Options DENY', 'Cross-Origin-Opener-Policy same-origin']) {
       assert.ok(nginx.includes(`add_header ${header} always;`), header);

@@ -23,7 +23,7 @@ export function monitoring(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       },
       endpoints: [
         { port: 'http', path: '/metrics' },
-        // With TLS the collector's and query's Service ports are named https. The operator cannot know the
+        // With TLS the collector's, query's and dashboard's Service ports are named https. The operator cannot know the
         // names the certificate is issued for, so Prometheus is not asked to check them: it reads only metrics.
         ...(tlsEnabled(p) ? [{ port: 'https', path: '/metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }] : []),
       ],

@@ -1,10 +1,13 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { PodAdditions } from './mounts.ts';
 
-/** Where the TLS Secret is mounted in the collector and query pods. */
+/** Where the TLS Secret is mounted in the collector, query and dashboard pods. */
 export const TLS_DIR = '/etc/instant-logs/tls';
 
-/** Pure: whether the collector and query service serve HTTPS. */
+/** The components that serve HTTPS when the pipeline has TLS. */
+export type TlsComponent = 'collector' | 'query' | 'dashboard';
+
+/** Pure: whether the collector, query service and dashboard serve HTTPS. */
 export function tlsEnabled(p: LogPipeline): boolean {
   return p.spec.tls.secretName !== undefined;
 }
@@ -17,9 +20,9 @@ export function schemeOf(p: LogPipeline): 'http' | 'https' {
 /**
  * Pure: the TLS Secret as a volume and the TLS_* env of one service. A volume rather than env so the
  * services see a renewed certificate (e.g. from cert-manager) in place. Only the collector asks for
- * client certificates; the query service serves plain server TLS.
+ * client certificates; the query service and the dashboard serve plain server TLS.
  */
-export function tlsAdditions(p: LogPipeline, component: 'collector' | 'query'): Partial<PodAdditions> {
+export function tlsAdditions(p: LogPipeline, component: TlsComponent): Partial<PodAdditions> {
   const { secretName, clientAuth } = p.spec.tls;
   if (secretName === undefined) return {};
   const clientCerts = component === 'collector' && clientAuth !== 'none';
@@ -39,7 +42,7 @@ export function tlsAdditions(p: LogPipeline, component: 'collector' | 'query'): 
  * certificate); a TCP connect when the collector requires client certificates, which the kubelet
  * cannot present, so an HTTPS probe would fail the handshake.
  */
-export function probeKind(p: LogPipeline, component: 'collector' | 'query'): 'http' | 'https' | 'tcp' {
+export function probeKind(p: LogPipeline, component: TlsComponent): 'http' | 'https' | 'tcp' {
   if (!tlsEnabled(p)) return 'http';
   return component === 'collector' && p.spec.tls.clientAuth === 'require' ? 'tcp' : 'https';
 }
