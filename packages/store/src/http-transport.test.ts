@@ -7,20 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
 import { createHttpTransport } from './http-transport.ts';
-import { describeTransportContract, isStoreError } from './transport-contract.ts';
+import { describeTransportContract, isStoreError, openHttpForTest } from './transport-contract.ts';
 import { StoreError, type ClickHouseTransport } from './transport.ts';
 
-describeTransportContract('http', async () => {
-  const server = await startClickHouseServer();
-  const transport = createHttpTransport({ url: server.url });
-  return {
-    transport,
-    async close() {
-      await transport.close(); // first: idle keep-alive sockets would hold up the server's shutdown
-      await server.stop();
-    },
-  };
-});
+describeTransportContract('http', openHttpForTest);
 
 describe('http transport against a real server that fails', () => {
   const user = { name: 'ingest', password: 'pa$$ "word"' };

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startClickHouseServer, waitUntil } from '@instant-logs/testbed';
-import { createHttpTransport } from './http-transport.ts';
+import { waitUntil } from '@instant-logs/testbed';
 import { createLogStore } from './log-store.ts';
-import { openChdbForTest, type OpenedTransport } from './transport-contract.ts';
+import { openChdbForTest, openHttpForTest, type OpenedTransport } from './transport-contract.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -64,14 +63,4 @@ function describeRetention(name: string, open: () => Promise<OpenedTransport>): 
 
 describeRetention('chdb', () => openChdbForTest('retention-chdb-'));
 
-describeRetention('ClickHouse HTTP', async () => {
-  const server = await startClickHouseServer();
-  const transport = createHttpTransport({ url: server.url });
-  return {
-    transport,
-    async close() {
-      await transport.close();
-      await server.stop();
-    },
-  };
-});
+describeRetention('ClickHouse HTTP', openHttpForTest);

@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startClickHouseServer } from '@instant-logs/testbed';
 import { createChdbTransport } from './chdb-transport.ts';
+import { createHttpTransport } from './http-transport.ts';
 import { StoreError, type ClickHouseTransport } from './transport.ts';
 
 export interface OpenedTransport {
@@ -173,6 +175,19 @@ export async function openChdbForTest(prefix: string): Promise<OpenedTransport> 
     async close() {
       await transport.close();
       await rm(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Test support: an HTTP transport to a fresh ClickHouse server process (libchdb's own HTTP handler), stopped on close. */
+export async function openHttpForTest(): Promise<OpenedTransport> {
+  const server = await startClickHouseServer();
+  const transport = createHttpTransport({ url: server.url });
+  return {
+    transport,
+    async close() {
+      await transport.close(); // first: idle keep-alive sockets would hold up the server's shutdown
+      await server.stop();
     },
   };
 }
