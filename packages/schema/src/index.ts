@@ -9,4 +9,4 @@ export {
   type LogPipelineSpecInput, type LogPipelineInput,
 } from './log-pipeline.ts';
 export { logPipelineCrd, structuralSchema, type CustomResourceDefinition, type JsonSchemaProps } from './crd.ts';
-export { TenantPolicies, type TenantPolicy, policyFor, parseTenantPolicies } from './tenants.ts';
+export { TenantPolicies, type TenantPolicy, policyFor, parseTenantPolicies, TENANT_NAME } from './tenants.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_NAME } from './tenants.ts';
 
 /** Where the LogPipeline custom resource lives in the Kubernetes API. */
 export const LOG_PIPELINE_RESOURCE = Object.freeze({
@@ -136,7 +137,7 @@ const Kafka = withRules(z.object({
 ]).describe('The Kafka that buffers log records between collector and processor.');
 
 const COLLECTOR_HTTP_PORT = 8081;
-const TenantName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"');
+const TenantName = z.string().regex(TENANT_NAME, 'must be 1 to 64 letters, digits, "_" or "-"');
 // One origin per entry: the list reaches the query service comma-joined (CORS_ORIGINS).
 const Origin = z.string().max(2048).regex(/^(\*|https?:\/\/[^\s/,]+)$/, 'must be an origin such as https://app.example.com, or *')
   .describe('An origin (scheme://host[:port]), or * for any.');

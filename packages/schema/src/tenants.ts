@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const TENANT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** What a tenant may be called, wherever a tenant is named: keys, certificates, policies, syslog, the LogPipeline. */
+export const TENANT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const DEFAULT_BURST_SECONDS = 2;
 
 // Every field is optional so a tenant's entry overrides only what it names; unset means unlimited

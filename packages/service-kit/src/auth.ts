@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TENANT_NAME } from '@instant-logs/schema';
 import { CodedError } from './errors.ts';
 
 export type Scope = 'ingest' | 'query' | 'admin';
@@ -28,7 +29,7 @@ export interface AuthOptions {
 }
 
 export const DEFAULT_TENANT = 'default';
-export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const TENANT_PATTERN = TENANT_NAME;
 const DEFAULT_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['ingest', 'query']);
 const SCOPE_NAMES: readonly string[] = [...ALL_SCOPES];
 
@@ -167,12 +168,22 @@ function afterColon(text: string | undefined): string[] {
   return key ? [key] : [];
 }
 
-function certificatePrincipal(request: FastifyRequest): Principal | undefined {
-  const socket = request.raw.socket as Partial<TLSSocket>;
-  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
-  const cn = socket.getPeerCertificate().subject?.CN;
+/**
+ * The subject CN of a TLS peer whose certificate the server verified ('' when it names none), or
+ * undefined when the connection has no verified certificate (plain TCP, none sent, untrusted).
+ */
+export function verifiedCommonName(socket: unknown): string | undefined {
+  const peer = socket as Partial<TLSSocket>;
+  if (peer.authorized !== true || typeof peer.getPeerCertificate !== 'function') return undefined;
+  const cn = peer.getPeerCertificate().subject?.CN;
   const name = Array.isArray(cn) ? cn[0] : cn;
-  if (typeof name !== 'string' || !TENANT_PATTERN.test(name)) {
+  return typeof name === 'string' ? name : '';
+}
+
+function certificatePrincipal(request: FastifyRequest): Principal | undefined {
+  const name = verifiedCommonName(request.raw.socket);
+  if (name === undefined) return undefined;
+  if (!TENANT_PATTERN.test(name)) {
     throw unauthorized('client certificate subject CN is not a valid tenant name: use letters, digits, "_" or "-"');
   }
   return { tenant: name, scopes: new Set<Scope>(['ingest']), id: `cert:${name}` };

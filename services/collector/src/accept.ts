@@ -18,12 +18,14 @@ export interface AcceptDeps {
   tenants?: TenantLimits;
 }
 
+/** What became of one item: the id it is stored under, or why it was refused. Reported once the batch is durable. */
+export type ItemOutcome = { id: string } | { error: RecordError };
+
 /**
  * Normalises decoded records, publishes the good ones and waits for the queue to make them durable.
  * Bad records are reported by index and never hold back their neighbours; nothing is published when none is good.
+ * `each`, when given, hears every item's outcome after the publish succeeded.
  */
-/** What became of one item: the id it is stored under, or why it was refused. Reported once the batch is durable. */
-export type ItemOutcome = { id: string } | { error: RecordError };
 
 export async function acceptRecords(items: DecodedItem[], tenant: string, deps: AcceptDeps, each?: (index: number, outcome: ItemOutcome) => void): Promise<IngestResponse> {
   if (items.length > LIMITS.maxRecordsPerRequest) {

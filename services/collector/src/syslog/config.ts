@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from 'prom-client';
+import { TENANT_NAME } from '@instant-logs/schema';
 import type { AcceptDeps } from '../accept.ts';
 import { startSyslogServer, type SyslogLog, type SyslogServer, type SyslogServerOptions } from './server.ts';
 
@@ -8,7 +9,7 @@ export const SyslogEnv = {
   /** Syslog listeners (RFC 5424/3164); unset = off. Syslog carries no credentials, so one tenant owns them. */
   SYSLOG_TCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SYSLOG_UDP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SYSLOG_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
+  SYSLOG_TENANT: z.string().regex(TENANT_NAME).default('default'),
   /** Offset from UTC of RFC 3164 timestamps, which carry no zone. */
   SYSLOG_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-1440).max(1440).default(0),
 };

@@ -3,8 +3,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { Registry } from 'prom-client';
-import { LIMITS } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { LIMITS, TENANT_NAME } from '@instant-logs/schema';
+import { CodedError, verifiedCommonName } from '@instant-logs/service-kit';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import type { DecodedItem } from '../decode-body.ts';
 import { createBatcher, type Batcher } from './batcher.ts';
@@ -211,14 +211,10 @@ function dropReason(err: unknown): string {
   return 'publish_error';
 }
 
-const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** The tenant a verified client certificate names in its CN, or undefined (plain TCP, unverified, or not a tenant name). */
 function certificateTenant(socket: net.Socket): string | undefined {
-  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return undefined;
-  const cn = socket.getPeerCertificate().subject?.CN;
-  const name = Array.isArray(cn) ? cn[0] : cn;
-  return typeof name === 'string' && TENANT_PATTERN.test(name) ? name : undefined;
+  const name = verifiedCommonName(socket);
+  return name && TENANT_NAME.test(name) ? name : undefined;
 }
 
 function portOf(address: string | net.AddressInfo | null | undefined): number | undefined {
