@@ -5,11 +5,10 @@
 // plus the CPU of one keyring lookup, in process.
 // Each query runs sequentially after a warm-up; latencies are HTTP round trips on 127.0.0.1.
 // Usage: node bench/auth-overhead.ts <out.json>
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileKeyring } from '@instant-logs/service-kit';
+import { createFileKeyring, issueKey, writeKeysFile } from '@instant-logs/service-kit';
 import { keepAliveAgent, request } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
 import { startServer, type ServerHandle } from './lib/server.ts';
@@ -28,19 +27,17 @@ const QUERIES = [
   { name: 'facets, 2 h', path: '/api/v1/facets?from=now-2h' },
 ];
 
-/** A keys file as the keys CLI writes it: only SHA-256 digests; returns one usable token per tenant. */
-function keysFile(dir: string): { path: string; tokens: string[] } {
+/** A keys file as the keys CLI writes it (only SHA-256 digests); returns one usable token per tenant. */
+async function keysFile(dir: string): Promise<{ path: string; tokens: string[] }> {
   const keys = [];
   const tokens: string[] = [];
   for (let i = 0; i < KEYS; i++) {
-    const id = randomBytes(6).toString('hex');
-    const token = `idl_${id}_${randomBytes(32).toString('base64url')}`;
-    const tenant = `t${i % TENANTS}`;
+    const { token, entry } = issueKey(`t${i % TENANTS}`, ['ingest', 'query'], `bench-${i}`, new Date());
     if (i < TENANTS) tokens.push(token);
-    keys.push({ id, tenant, scopes: ['ingest', 'query'], sha256: createHash('sha256').update(token).digest('hex'), name: `bench-${i}`, created: new Date().toISOString() });
+    keys.push(entry);
   }
   const path = join(dir, 'keys.json');
-  writeFileSync(path, JSON.stringify({ version: 1, keys }));
+  await writeKeysFile(path, { version: 1, keys });
   return { path, tokens };
 }
 
@@ -101,7 +98,7 @@ async function lookupCost(path: string, token: string) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'idl-bench-auth-'));
-const keys = keysFile(dir);
+const keys = await keysFile(dir);
 const report: Record<string, unknown> = { tenants: TENANTS, keysInFile: KEYS, recordsPerTenant: RECORDS_PER_TENANT, runsPerQuery: RUNS, rounds: ROUNDS };
 report['lookupCpuUs'] = await lookupCost(keys.path, keys.tokens[0]!);
 

@@ -1,6 +1,7 @@
 export { CodedError, installErrorHandler, installNotFoundHandler } from './errors.ts';
 export { verifiedCommonName } from './auth.ts';
 export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, ALL_SCOPES, type ApiKeyring, type Principal, type Scope, type AuthOptions } from './auth.ts';
+export { issueKey, writeKeysFile, type KeyEntry } from './keys/keys-file.ts';
 export { createFileKeyring, combineKeyrings, keyringFromEnv, type FileKeyring, type FileKeyringOptions, type KeyringEnv } from './keys/file-keyring.ts';
 export { tlsServerOptions, tlsFromEnv, watchCertificates, type ClientAuth, type TlsOptions, type TlsFiles, type TlsEnv, type HttpsServerOptions, type SecureContextTarget } from './tls.ts';
 export { SecurityEnv, listenerSecurity, type ListenerSecurity } from './security-env.ts';

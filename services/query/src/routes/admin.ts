@@ -28,9 +28,9 @@ const ACTIONS: Record<string, string> = {
   [`${ADMIN_PREFIX}delete`]: 'admin.delete',
 };
 
-/** The caller's key id, safe to log; 'anonymous' while auth is off or before it ran. */
+/** The caller's key id, safe to log; 'anonymous' when auth refused the request before naming anyone. */
 export function principalOf(request: FastifyRequest): string {
-  return (request as { principal?: { id?: string } }).principal?.id ?? 'anonymous';
+  return request.principal?.id ?? 'anonymous';
 }
 
 /** GET /api/v1/admin/usage and POST /api/v1/admin/delete, scoped to the caller's tenant; each call is audited. */
