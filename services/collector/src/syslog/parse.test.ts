@@ -4,7 +4,15 @@ import { normalizeRecord } from '@instant-logs/schema';
 import { detectFormat, parseSyslogLine } from './parse.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
-const parse = (line: string, utcOffsetMinutes = 0) => parseSyslogLine(line, { nowMs: NOW, utcOffsetMinutes });
+const parse = (line: string, utcOffsetMinutes = 0) => {
+  const parsed = parseSyslogLine(line, { nowMs: NOW, utcOffsetMinutes });
+  assert.ok(parsed, `${JSON.stringify(line)} was read as no message`);
+  return parsed;
+};
+
+test('a line of nothing but whitespace, newlines or NULs is no message', () => {
+  for (const line of ['', ' ', '\n', '\u0000', '\r\n\u0000', ' \t\u0000']) assert.equal(parseSyslogLine(line, { nowMs: NOW }), undefined, JSON.stringify(line));
+});
 const normalize = (line: string) => {
   const result = normalizeRecord(parse(line).record, { tenant: 't', receivedNs: BigInt(NOW) * 1_000_000n, newId: () => 'id' });
   assert.ok(result.ok, JSON.stringify(result));

@@ -19,9 +19,11 @@ export function detectFormat(line: string): SyslogFormat {
 /**
  * Pure: turns one syslog line into a record for normalizeRecord. A line that follows no grammar is
  * still kept, whole, as the body of a "syslog" record: syslog senders cannot be told about errors.
+ * A line with nothing but whitespace, newlines or NULs is no message: undefined.
  */
-export function parseSyslogLine(text: string, options: Rfc3164Options): { format: SyslogFormat; record: Record<string, unknown> } {
+export function parseSyslogLine(text: string, options: Rfc3164Options): { format: SyslogFormat; record: Record<string, unknown> } | undefined {
   const line = text.replace(TRAILING_NEWLINES, '');
+  if (line.trim() === '') return undefined;
   const claimed = detectFormat(line);
   const parts = claimed === 'rfc5424' ? parseRfc5424(line) : claimed === 'rfc3164' ? parseRfc3164(line, options) : undefined;
   if (parts) return { format: claimed, record: toRecordInput(parts, line) };

@@ -73,10 +73,10 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
   let closeDeadline = Infinity;
 
   const decode = (text: string, transport: 'tcp' | 'udp'): DecodedItem | undefined => {
-    if (text.trim() === '') return undefined;
-    const { format, record } = parseSyslogLine(text, { nowMs: accept.clock(), utcOffsetMinutes: o.utcOffsetMinutes });
-    metrics.messages.inc({ transport, format });
-    return { record };
+    const parsed = parseSyslogLine(text, { nowMs: accept.clock(), utcOffsetMinutes: o.utcOffsetMinutes });
+    if (!parsed) return undefined;
+    metrics.messages.inc({ transport, format: parsed.format });
+    return { record: parsed.record };
   };
 
   const publishOnce = async (items: DecodedItem[], owner: string) => {
