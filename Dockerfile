@@ -146,7 +146,8 @@ http {
       proxy_ssl_server_name on;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
+      # With its port: the query service compares a WebSocket's Origin with the Host the browser used.
+      proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_read_timeout 1h;
     }

@@ -57,10 +57,10 @@ async function freePort(): Promise<number> {
 }
 
 /** One request on its own connection (so nginx can stop at once), trusting `ca` for https. */
-function get(url: string, ca?: string, headers: Record<string, string> = {}): Promise<Response> {
+function get(url: string, ca?: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers, ...(ca ? { ca } : {}) }, (res) => {
+    const req = request(url, { agent: false, method, headers, ...(ca ? { ca } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (s: string) => (body += s));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -72,13 +72,13 @@ function get(url: string, ca?: string, headers: Record<string, string> = {}): Pr
 }
 
 /** Opens a WebSocket by hand (fetch's WebSocket cannot trust a private CA) and returns the status and first text frame. */
-function firstWebSocketMessage(url: string, ca?: string): Promise<{ status: number; message: string }> {
+function firstWebSocketMessage(url: string, ca?: string, extra: Record<string, string> = {}): Promise<{ status: number; message: string }> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, {
       agent: false,
       ...(ca ? { ca } : {}),
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'aW5zdGFudC1kZXYtbG9ncw==' },
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'aW5zdGFudC1kZXYtbG9ncw==', ...extra },
     });
     req.on('response', (res) => reject(new Error(`no upgrade: HTTP ${res.statusCode}`)));
     req.on('upgrade', (res, socket: Socket, head: Buffer) => {
@@ -194,8 +194,12 @@ for (const mode of MODES) {
       assert.deepEqual(records.map((r) => [r.service, r.body]), [['nginx-check', `proxied ${mode.scheme}`]]);
     });
 
-    test(`the live-tail WebSocket upgrade over ${mode.scheme} reaches the query service`, async () => {
-      const { status, message } = await firstWebSocketMessage(`${base}/api/v1/tail?api_key=${KEY}`, ca);
+    test(`the live-tail WebSocket upgrade over ${mode.scheme} reaches the query service with a ticket, from the page's own origin`, async () => {
+      const issued = await get(`${base}/api/v1/tail/ticket`, ca, { authorization: `Bearer ${KEY}` }, 'POST');
+      assert.equal(issued.status, 200, issued.body);
+      const { ticket } = JSON.parse(issued.body) as { ticket: string };
+      // nginx passes the browser's Host with its port, so the query service sees the page's origin as its own.
+      const { status, message } = await firstWebSocketMessage(`${base}/api/v1/tail?ticket=${ticket}`, ca, { Origin: base });
       assert.equal(status, 101);
       assert.equal((JSON.parse(message) as { type: string }).type, 'ready');
     });

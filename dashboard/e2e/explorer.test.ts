@@ -255,7 +255,9 @@ describe('the log explorer with API keys on', () => {
     await page.getByTestId('row-message').filter({ hasText: 'invoice sent to tenant acme' }).waitFor();
     assert.equal(await prompt.count(), 0);
 
-    // Live tail carries the key in the WebSocket URL, since browsers cannot set its headers.
+    // Browsers cannot set WebSocket headers: the tail opens with a single-use ticket, never the key, in its URL.
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
     await page.getByTestId('live-toggle').click();
     await page.locator('[data-testid=tail-bar][data-state=live]').waitFor();
     const res = await fetch(`${securedBase}/api/v1/logs`, {
@@ -265,6 +267,11 @@ describe('the log explorer with API keys on', () => {
     });
     assert.equal(res.status, 202);
     await page.getByTestId('row-message').filter({ hasText: 'invoice overdue' }).waitFor({ timeout: 1000 });
+    assert.ok(sockets.length > 0, 'no WebSocket was opened');
+    for (const url of sockets) {
+      assert.equal(url.includes(KEY), false, `the key travelled in ${url}`);
+      assert.match(url, /[?&]ticket=idt_/);
+    }
     await context.close();
   });
 });

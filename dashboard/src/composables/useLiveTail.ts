@@ -3,6 +3,7 @@ import type { LogRecord } from '@instant-logs/schema';
 import { tailUrl, type SearchFilters } from '../lib/api.ts';
 import { RateMeter, TailBuffer } from '../lib/tail-buffer.ts';
 import { TailConnection, type SocketLike, type TailStatus } from '../lib/tail-connection.ts';
+import { fetchTailTicket, openWithTicket } from '../lib/ticketed-socket.ts';
 
 /** Live tail over the WebSocket: rows oldest first (at most `cap`), the connection status and the rate. */
 export function useLiveTail(apiKey: () => string | undefined, cap = 5000) {
@@ -19,8 +20,13 @@ export function useLiveTail(apiKey: () => string | undefined, cap = 5000) {
     buffer.clear();
     rows.value = buffer.rows;
     connection = new TailConnection({
-      url: (since) => tailUrl(location, filters, since, apiKey()),
-      open: (url) => new WebSocket(url) as unknown as SocketLike,
+      url: (since) => tailUrl(location, filters, since),
+      // Browsers cannot set headers on a WebSocket: a single-use ticket, bought with the key in a header, rides in the URL instead.
+      open: (url) => {
+        const key = apiKey();
+        const ticket = key ? () => fetchTailTicket(fetch, key) : async () => undefined;
+        return openWithTicket(url, ticket, (u) => new WebSocket(u) as unknown as SocketLike);
+      },
       onRecords: (records) => {
         meter.record(buffer.add(records), Date.now());
         rows.value = buffer.rows;

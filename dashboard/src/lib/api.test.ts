@@ -21,10 +21,10 @@ test('an empty query is left out', () => {
   assert.equal(filterParams({ ...filters, services: [], levels: [], q: '' }).has('q'), false);
 });
 
-test('the tail address follows the page scheme and host, resumes from a position and carries the key', () => {
-  assert.equal(tailUrl({ protocol: 'http:', host: '127.0.0.1:8080' }, { ...filters, services: [], levels: [], q: '' }, undefined, undefined), 'ws://127.0.0.1:8080/api/v1/tail');
+test('the tail address follows the page scheme and host and resumes from a position', () => {
+  assert.equal(tailUrl({ protocol: 'http:', host: '127.0.0.1:8080' }, { ...filters, services: [], levels: [], q: '' }, undefined), 'ws://127.0.0.1:8080/api/v1/tail');
   assert.equal(
-    tailUrl({ protocol: 'https:', host: 'logs.example' }, filters, 'pos-1', 'k1'),
-    'wss://logs.example/api/v1/tail?service=checkout&service=payments&level=warn&level=error&q=card+declined&since=pos-1&api_key=k1',
+    tailUrl({ protocol: 'https:', host: 'logs.example' }, filters, 'pos-1'),
+    'wss://logs.example/api/v1/tail?service=checkout&service=payments&level=warn&level=error&q=card+declined&since=pos-1',
   );
 });

@@ -38,20 +38,13 @@ export function filterParams(filters: SearchFilters, extra: Record<string, strin
   return params;
 }
 
-/** Pure: the live-tail WebSocket address on the page's own host. */
-export function tailUrl(
-  page: { protocol: string; host: string },
-  filters: Omit<SearchFilters, 'range'>,
-  since: string | undefined,
-  apiKey: string | undefined,
-): string {
+/** Pure: the live-tail WebSocket address on the page's own host (without credentials: a ticket is added when opening). */
+export function tailUrl(page: { protocol: string; host: string }, filters: Omit<SearchFilters, 'range'>, since: string | undefined): string {
   const params = new URLSearchParams();
   for (const s of filters.services) params.append('service', s);
   for (const l of filters.levels) params.append('level', l);
   if (filters.q) params.set('q', filters.q);
   if (since) params.set('since', since);
-  // Browsers cannot set headers on a WebSocket, so the key rides in the query (the server allows it).
-  if (apiKey) params.set('api_key', apiKey);
   const query = params.toString();
   return `${page.protocol === 'https:' ? 'wss:' : 'ws:'}//${page.host}/api/v1/tail${query ? `?${query}` : ''}`;
 }

@@ -15,6 +15,12 @@ export interface AuditEvent {
   params: Record<string, unknown>;
   outcome: 'ok' | 'error';
   detail?: string;
+  /** The method and route the router matched, e.g. "POST /api/v1/admin/delete". */
+  route?: string;
+  /** The HTTP status answered. */
+  status?: number;
+  /** The client's address as the server saw it. */
+  client?: string;
 }
 
 /** The part of a pino logger the audit log writes to. */
@@ -56,7 +62,12 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
   return {
     async record(event) {
       const params = scrubParams(event.params);
-      const line = { audit: true, action: event.action, principal: event.principal, tenant: event.tenant, params, outcome: event.outcome, detail: event.detail };
+      const where = {
+        ...(event.route !== undefined ? { route: event.route } : {}),
+        ...(event.status !== undefined ? { status: event.status } : {}),
+        ...(event.client !== undefined ? { client: event.client } : {}),
+      };
+      const line = { audit: true, action: event.action, principal: event.principal, tenant: event.tenant, ...where, params, outcome: event.outcome, detail: event.detail };
       if (event.outcome === 'ok') deps.log.info(line, 'Audited an admin action');
       else deps.log.warn(line, 'Audited a failed admin action');
       if (!deps.store || event.tenant === null) return;
@@ -65,7 +76,7 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
           service: AUDIT_SERVICE,
           level: event.outcome === 'ok' ? 'info' : 'warn',
           message: `${event.action} by ${event.principal}: ${event.outcome}${event.detail ? ` (${event.detail})` : ''}`,
-          attributes: { audit: 'true', action: event.action, principal: event.principal, outcome: event.outcome, detail: event.detail, params },
+          attributes: { audit: 'true', action: event.action, principal: event.principal, outcome: event.outcome, detail: event.detail, ...where, params },
         },
         { tenant: event.tenant, receivedNs: nowNs(clock()), newId: randomUUID },
       );

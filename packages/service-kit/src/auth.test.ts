@@ -10,18 +10,16 @@ const ADMIN_KEY = 'ops-admin-key-000001';
 function buildApp(keyring: ApiKeyring): FastifyInstance {
   const app = Fastify();
   installErrorHandler(app, 'TEST');
-  installApiKeyAuth(app, keyring, {
-    isPublic: (url) => url === '/healthz',
-    scopeFor: (request) => (request.url.startsWith('/admin') ? 'admin' : 'query'),
-  });
+  installApiKeyAuth(app, keyring);
   const whoami = async (request: { tenant: string; principal: { id: string; scopes: ReadonlySet<string> } }) => ({
     tenant: request.tenant,
     id: request.principal.id,
     scopes: [...request.principal.scopes].sort(),
   });
-  app.get('/whoami', whoami);
-  app.get('/admin/whoami', whoami);
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/whoami', { config: { access: 'query' } }, whoami);
+  app.get('/admin/whoami', { config: { access: 'admin' } }, whoami);
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ ok: true }));
+  app.get('/undeclared', async () => ({ leaked: true }));
   return app;
 }
 
@@ -41,11 +39,10 @@ describe('installApiKeyAuth with keys', () => {
     ['Authorization: ApiKey with base64 of id:key as Elasticsearch clients send it', { authorization: `ApiKey ${b64(`my-id:${KEY}`)}` }],
     ['Authorization: Basic with the key as password', { authorization: `Basic ${b64(`anyone:${KEY}`)}` }],
     ['X-API-Key', { 'x-api-key': KEY }],
-    ['the api_key query parameter', {}, `?api_key=${KEY}`],
   ];
-  for (const [name, headers, query] of forms) {
+  for (const [name, headers] of forms) {
     test(`a key sent as ${name} authenticates as its tenant`, async () => {
-      const res = await app.inject({ url: `/whoami${query ?? ''}`, headers });
+      const res = await app.inject({ url: '/whoami', headers });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().tenant, 'shop');
       assert.match(res.json().id, /^key:[0-9a-f]{12}$/);
@@ -88,6 +85,22 @@ describe('installApiKeyAuth with keys', () => {
     const res = await app.inject({ url: '/healthz' });
     assert.equal(res.statusCode, 200);
   });
+
+  test('a route that declares no access is refused even to a key with every scope', async () => {
+    const res = await app.inject({ url: '/undeclared', headers: { 'x-api-key': ADMIN_KEY } });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.body.includes('leaked'), false);
+  });
+
+  for (const param of ['api_key', 'apikey', 'access_token']) {
+    test(`a key in the URL (${param}) is refused with 401 pointing at the Authorization header, even a valid one`, async () => {
+      for (const url of [`/whoami?${param}=${KEY}`, `/healthz?${param}=${KEY}`, `/whoami?${param}=${KEY}&q=x`]) {
+        const res = await app.inject({ url, headers: { authorization: `Bearer ${KEY}` } });
+        assert.equal(res.statusCode, 401, url);
+        assert.match(res.json().error.message, /not accepted in URLs.*Authorization: Bearer/);
+      }
+    });
+  }
 });
 
 test('with no keys every request acts as the default tenant with every scope', async () => {
@@ -101,8 +114,8 @@ test('with no keys every request acts as the default tenant with every scope', a
 test('client certificates turn auth on even without keys', async () => {
   const app = Fastify();
   installErrorHandler(app, 'TEST');
-  installApiKeyAuth(app, parseApiKeys(''), { isPublic: () => false, scopeFor: () => 'ingest', clientCertificates: true });
-  app.get('/x', async () => 'ok');
+  installApiKeyAuth(app, parseApiKeys(''), { clientCertificates: true });
+  app.get('/x', { config: { access: 'ingest' } }, async () => 'ok');
   // app.inject has no TLS socket, so there is no verified certificate to stand in for a key.
   const res = await app.inject({ url: '/x' });
   assert.equal(res.statusCode, 401);
@@ -158,7 +171,7 @@ describe('constant-time comparison', () => {
 });
 
 test('an ApiKey header that is not base64 of id:key is read as the key itself', () => {
-  const keys = presentedKeys({ headers: { authorization: 'ApiKey idl_0123456789ab_secret' }, query: {} } as never);
+  const keys = presentedKeys({ headers: { authorization: 'ApiKey idl_0123456789ab_secret' } });
   assert.deepEqual(keys, ['idl_0123456789ab_secret']);
 });
 

@@ -2,7 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TENANT_NAME } from '@instant-logs/schema';
+import { guardBrowserRequest } from './browser-guard.ts';
 import { CodedError } from './errors.ts';
+import type { TailTickets } from './tail-tickets.ts';
+import './route-access.ts';
 
 export type Scope = 'ingest' | 'query' | 'admin';
 
@@ -22,10 +25,14 @@ export interface ApiKeyring {
 }
 
 export interface AuthOptions {
-  isPublic(url: string): boolean;
-  scopeFor(request: FastifyRequest): Scope;
   /** Let a verified TLS client certificate stand in for a key: tenant = subject CN, scope ingest. */
   clientCertificates?: boolean;
+  /** Verifies the tickets that routes with `config.ticket` accept in place of a key. */
+  tickets?: TailTickets;
+  /** Origins allowed to call cross-origin (CORS_ORIGINS); also allowed to open WebSockets. */
+  origins?: readonly string[];
+  /** Host names served besides loopback ones while auth is off (ALLOWED_HOSTS); 'any' behind a gateway that authenticates. */
+  allowedHosts?: readonly string[] | 'any';
 }
 
 export const DEFAULT_TENANT = 'default';
@@ -93,22 +100,30 @@ declare module 'fastify' {
 }
 
 /**
- * Authenticates every non-public request by key (or verified client certificate), sets request.tenant
- * and request.principal, and answers 401 (no or unknown credentials) or 403 (missing scope).
+ * Authenticates every request of this scope against the access its route declares (config.access, read
+ * from what the router matched, never from the URL), sets request.tenant and request.principal, and answers
+ * 401 (no or unknown credentials, or a key in the URL) or 403 (missing scope, foreign Host or Origin).
  */
-export function installApiKeyAuth(app: FastifyInstance, keyring: ApiKeyring, options: AuthOptions): void {
+export function installApiKeyAuth(app: FastifyInstance, keyring: ApiKeyring, options: AuthOptions = {}): void {
   if (!app.hasRequestDecorator('tenant')) app.decorateRequest('tenant', DEFAULT_TENANT);
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null as unknown as Principal);
   const authOff = !keyring.enabled && !options.clientCertificates;
+  const hosts = options.allowedHosts ?? [];
+  const guard = { authOff, allowedHosts: hosts === 'any' ? hosts : hosts.map((h) => h.toLowerCase()), origins: options.origins ?? [] };
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    guardBrowserRequest(request, guard);
     if (authOff) return setPrincipal(request, DEV_PRINCIPAL);
-    if (options.isPublic(request.url)) return setPrincipal(request, PUBLIC_PRINCIPAL);
-    const principal = authenticate(request, keyring, options.clientCertificates === true);
-    const needed = options.scopeFor(request);
-    if (!principal.scopes.has(needed)) {
-      throw new CodedError(403, 'FORBIDDEN', `${principal.id} lacks the "${needed}" scope this endpoint needs`, { details: { scope: needed } });
-    }
+    if (keyInUrl(request)) throw unauthorized('API keys are not accepted in URLs, where proxies and browsers record them: send "Authorization: Bearer <key>"');
+    const { access, ticket } = request.routeOptions.config;
+    if (access === 'public') return setPrincipal(request, PUBLIC_PRINCIPAL);
+    // A route outside createServer's declared-access check must still fail closed.
+    if (access === undefined) throw new CodedError(403, 'FORBIDDEN', 'this route declares no access');
+    const principal = (ticket ? ticketPrincipal(request, options.tickets) : undefined) ?? authenticate(request, keyring, options.clientCertificates === true);
+    // Named before the scope check, so a refused attempt is attributed to the key's own tenant.
     setPrincipal(request, principal);
+    if (!principal.scopes.has(access)) {
+      throw new CodedError(403, 'FORBIDDEN', `${principal.id} lacks the "${access}" scope this endpoint needs`, { details: { scope: access } });
+    }
   });
 }
 
@@ -132,12 +147,28 @@ function authenticate(request: FastifyRequest, keyring: ApiKeyring, certificates
   throw unauthorized('missing API key: send "Authorization: Bearer <key>"');
 }
 
+// Query parameters that have carried keys in other tools; the query string is read whatever the route.
+const KEY_PARAMS = ['api_key', 'apikey', 'access_token'];
+
+function keyInUrl(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined;
+  return query !== undefined && query !== null && KEY_PARAMS.some((name) => query[name] !== undefined);
+}
+
+function ticketPrincipal(request: FastifyRequest, tickets: TailTickets | undefined): Principal | undefined {
+  const ticket = (request.query as Record<string, unknown> | undefined)?.['ticket'];
+  if (ticket === undefined) return undefined;
+  const principal = typeof ticket === 'string' ? tickets?.redeem(ticket) : undefined;
+  if (!principal) throw unauthorized('invalid, expired or already used tail ticket: get a new one from POST /api/v1/tail/ticket');
+  return principal;
+}
+
 function unauthorized(message: string): CodedError {
   return new CodedError(401, 'UNAUTHORIZED', message, { headers: { 'www-authenticate': 'Bearer' } });
 }
 
-/** The keys a request may carry, in the forms log shippers send them; an ApiKey header may yield two readings. */
-export function presentedKeys(request: FastifyRequest): string[] {
+/** The keys a request carries in its headers, in the forms log shippers send them; an ApiKey header may yield two readings. */
+export function presentedKeys(request: Pick<FastifyRequest, 'headers'>): string[] {
   const header = request.headers.authorization?.trim();
   if (header) {
     const space = header.indexOf(' ');
@@ -150,10 +181,7 @@ export function presentedKeys(request: FastifyRequest): string[] {
     if (scheme === 'basic' && value) return afterColon(decodeBase64(value));
   }
   const alt = request.headers['x-api-key'];
-  if (typeof alt === 'string' && alt.trim()) return [alt.trim()];
-  // Browsers cannot set headers on a WebSocket upgrade, so live tail may carry the key in the query.
-  const q = request.query as Record<string, unknown> | undefined;
-  return typeof q?.['api_key'] === 'string' && q['api_key'] ? [q['api_key']] : [];
+  return typeof alt === 'string' && alt.trim() ? [alt.trim()] : [];
 }
 
 function decodeBase64(value: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeOrigin } from './browser-guard.ts';
 import { CodedError } from './errors.ts';
 
 export interface CorsOptions {
@@ -27,7 +28,7 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
     if (methods.includes('OPTIONS') || route.url.includes('*')) return;
     if (app.hasRoute({ method: 'OPTIONS', url: route.url })) return;
     // routePath: this scope adds its own prefix again.
-    app.options(route.routePath, async () => {
+    app.options(route.routePath, { config: { access: 'public' } }, async () => {
       throw new CodedError(400, 'BAD_REQUEST', 'OPTIONS is only answered as a CORS preflight (with Origin and Access-Control-Request-Method)');
     });
   });
@@ -56,9 +57,4 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
       .send();
     return reply;
   });
-}
-
-// Origins compare case-insensitively and without a trailing slash, as browsers serialise them.
-function normalizeOrigin(origin: string): string {
-  return origin.trim().replace(/\/+$/, '').toLowerCase();
 }

@@ -7,19 +7,13 @@ export interface OpsOptions {
   ready: () => Promise<boolean>;
 }
 
-export const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-
 /** Registers /healthz (alive), /readyz (able to serve) and /metrics (this app's own registry). */
 export function registerOpsRoutes(app: FastifyInstance, options: OpsOptions): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  const open = { config: { access: 'public' as const } };
+  app.get('/healthz', open, async () => ({ status: 'ok' }));
+  app.get('/readyz', open, async (_request, reply) => {
     const ready = await options.ready().catch(() => false);
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
-}
-
-/** Pure: whether a URL is one of the unauthenticated operational endpoints. */
-export function isOpsPath(url: string): boolean {
-  return OPS_PATHS.has(url.split('?')[0] ?? url);
+  app.get('/metrics', open, async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
 }

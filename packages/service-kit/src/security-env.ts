@@ -19,6 +19,11 @@ export const SecurityEnv = {
   TLS_KEY_FILE: optionalPath,
   TLS_CLIENT_CA_FILE: optionalPath,
   TLS_CLIENT_AUTH: z.enum(['none', 'optional', 'require']).default('none'),
+  /** Host names served besides loopback ones while auth is off, e.g. a dev container's name (DNS-rebinding guard). */
+  ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   /** Browser origins allowed to call the API from other sites; empty = CORS off. */
   CORS_ORIGINS: z
     .string()
@@ -35,6 +40,8 @@ export interface ListenerSecurity {
   https?: HttpsServerOptions;
   clientCertificates: boolean;
   corsOrigins: string[];
+  /** Host names served with auth off: loopback plus ALLOWED_HOSTS, or any behind ALLOW_UNAUTHENTICATED's gateway. */
+  allowedHosts: string[] | 'any';
   /** Reloads rotated certificate files into a listening server (fastify's app.server, a TLS socket server; a no-op without TLS). */
   watch(server: unknown, log: KeyringLog): void;
   close(): void;
@@ -54,6 +61,7 @@ export async function listenerSecurity(config: SecurityConfig, log?: KeyringLog)
     ...(tls ? { https: tls.https } : {}),
     clientCertificates: tls?.clientCertificates ?? false,
     corsOrigins: config.CORS_ORIGINS,
+    allowedHosts: config.ALLOW_UNAUTHENTICATED ? 'any' : config.ALLOWED_HOSTS,
     watch(server, watchLog) {
       if (!tls) return;
       watchers.push(watchCertificates(server as SecureContextTarget, tls.files, {

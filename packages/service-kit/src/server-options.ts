@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { requireDeclaredAccess } from './route-access.ts';
 import type { HttpsServerOptions } from './tls.ts';
 
 // Where a request's credentials could sit in a log line; pino replaces them before writing.
@@ -11,9 +12,9 @@ const SECRET_PATHS = [
   'headers.cookie',
   'res.headers["set-cookie"]',
 ];
-const SECRET_QUERY_PARAMS = /([?&](?:api_key|apikey|token|access_token)=)[^&#]*/gi;
+const SECRET_QUERY_PARAMS = /([?&](?:api_key|apikey|token|access_token|ticket)=)[^&#]*/gi;
 
-/** Pure: the URL with the values of credential-carrying query parameters (live tail's api_key) masked. */
+/** Pure: the URL with the values of credential-carrying query parameters (live tail's ticket, keys sent by mistake) masked. */
 export function maskSecretsInUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
 }
@@ -47,8 +48,14 @@ export function serverOptions(logger: FastifyServerOptions['logger'] | undefined
 
 /** A fastify app with the shared options, serving HTTPS when TLS options are given; typed alike so apps need not care. */
 export function createServer(logger: FastifyServerOptions['logger'] | undefined, extra: FastifyServerOptions = {}, https?: HttpsServerOptions): FastifyInstance {
-  if (!https) return Fastify(serverOptions(logger, extra));
   // fastify types an HTTPS app apart from an HTTP one; the routes and hooks are the same.
   const httpsFastify = Fastify as unknown as (options: FastifyServerOptions & { https: HttpsServerOptions }) => FastifyInstance;
-  return httpsFastify({ ...serverOptions(logger, extra), https });
+  const app = https ? httpsFastify({ ...serverOptions(logger, extra), https }) : Fastify(serverOptions(logger, extra));
+  requireDeclaredAccess(app);
+  // An upgrade request answered with anything but 101 (a refusal, a 404) has left HTTP's connection handling,
+  // so nothing else would ever close its socket; a successful upgrade is hijacked and never gets here.
+  app.addHook('onResponse', async (request) => {
+    if (request.headers.upgrade !== undefined) request.raw.socket?.destroy();
+  });
+  return app;
 }

@@ -53,8 +53,8 @@ async function startServer(clientAuth: ClientAuth): Promise<{ app: FastifyInstan
   const https = tlsServerOptions({ certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientCaFile: certs.caFile, clientAuth });
   const app = Fastify({ https }) as unknown as FastifyInstance<Server>;
   installErrorHandler(app as unknown as FastifyInstance, 'TEST');
-  installApiKeyAuth(app as unknown as FastifyInstance, parseApiKeys(`${KEY}:ops:query+ingest`), { isPublic: () => false, scopeFor: () => 'ingest', clientCertificates: clientAuth !== 'none' });
-  app.get('/whoami', async (request) => ({ tenant: request.tenant, id: request.principal.id }));
+  installApiKeyAuth(app as unknown as FastifyInstance, parseApiKeys(`${KEY}:ops:query+ingest`), { clientCertificates: clientAuth !== 'none' });
+  app.get('/whoami', { config: { access: 'ingest' } }, async (request) => ({ tenant: request.tenant, id: request.principal.id }));
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `${address}/whoami` };
 }

@@ -20,6 +20,7 @@ export interface CollectorAppDeps {
   https?: HttpsServerOptions;
   clientCertificates?: boolean;
   corsOrigins?: readonly string[];
+  allowedHosts?: readonly string[] | 'any';
 }
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
@@ -35,6 +36,7 @@ export function buildApp(deps: CollectorAppDeps): FastifyInstance {
     ...(deps.tenants ? { tenants: deps.tenants } : {}),
     ...(deps.clientCertificates ? { clientCertificates: true } : {}),
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
+    ...(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}),
     ...(deps.https ? { hsts: true } : {}),
   });
   installNotFoundHandler(app, 'COLLECTOR');

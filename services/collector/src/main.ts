@@ -38,6 +38,7 @@ const app = buildApp({
   ...(security.https ? { https: security.https } : {}),
   clientCertificates: security.clientCertificates,
   corsOrigins: security.corsOrigins,
+  allowedHosts: security.allowedHosts,
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 await queue.connect();

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '@instant-logs/schema';
 import type { LogQueue } from '@instant-logs/queue';
-import { installApiKeyAuth, installCors, installErrorHandler, installSecurityHeaders, isOpsPath, type ApiKeyring } from '@instant-logs/service-kit';
+import { installApiKeyAuth, installCors, installErrorHandler, installSecurityHeaders, type ApiKeyring } from '@instant-logs/service-kit';
 import type { CollectorMetrics } from './metrics.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import type { AcceptDeps } from './accept.ts';
@@ -22,6 +22,8 @@ export interface CollectorDeps {
   clientCertificates?: boolean;
   /** Browser origins allowed to send logs cross-origin; empty or absent = CORS off. */
   corsOrigins?: readonly string[];
+  /** Host names served besides loopback ones while auth is off (ALLOWED_HOSTS); 'any' behind a gateway that authenticates. */
+  allowedHosts?: readonly string[] | 'any';
   /** Send Strict-Transport-Security (only when served over HTTPS). */
   hsts?: boolean;
 }
@@ -33,7 +35,8 @@ export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'cloc
 
 // Compressed bodies are read whole up to this size; the uncompressed limit is checked after decoding.
 const RAW_BODY_LIMIT = LIMITS.maxRequestBytes;
-const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain', 'application/x-protobuf', 'application/protobuf', 'application/vnd.elasticsearch+json', 'application/vnd.elasticsearch+x-ndjson'];
+// No text/plain: it is a type a web page may POST without a CORS preflight.
+const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'application/x-protobuf', 'application/protobuf', 'application/vnd.elasticsearch+json', 'application/vnd.elasticsearch+x-ndjson'];
 
 /** The collector's routes, encapsulated so its parsers, auth and error codes stay its own. */
 export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
@@ -41,7 +44,11 @@ export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps)
   installSecurityHeaders(app, { hsts: deps.hsts ?? false });
   // Before auth: a preflight carries no key and must be answered without one.
   installCors(app, { origins: deps.corsOrigins ?? [] });
-  installApiKeyAuth(app, deps.keyring, { isPublic: isOpsPath, scopeFor: () => 'ingest', clientCertificates: deps.clientCertificates ?? false });
+  installApiKeyAuth(app, deps.keyring, {
+    clientCertificates: deps.clientCertificates ?? false,
+    origins: deps.corsOrigins ?? [],
+    allowedHosts: deps.allowedHosts ?? [],
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_request, body, done) => done(null, body));
   app.addHook('onResponse', async (request, reply) => {

@@ -24,6 +24,8 @@ export interface EmbeddedDeps {
   clientCertificates?: boolean;
   /** Browser origins allowed to call the API cross-origin; default off. */
   corsOrigins?: readonly string[];
+  /** Host names served besides loopback ones while auth is off (ALLOWED_HOSTS); 'any' behind a gateway that authenticates. */
+  allowedHosts?: readonly string[] | 'any';
   /** Process-wide metrics (CPU, memory, event loop); off in tests that build many apps. */
   defaultMetrics?: boolean;
 }
@@ -50,7 +52,11 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const clock = deps.clock ? { clock: deps.clock } : {};
 
   const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
-  const browser = { ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}), ...(deps.https ? { hsts: true } : {}) };
+  const browser = {
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
+    ...(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}),
+    ...(deps.https ? { hsts: true } : {}),
+  };
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
   const collector = { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
   app.register(collectorPlugin, collector);

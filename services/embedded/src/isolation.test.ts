@@ -126,7 +126,9 @@ describe('tenant a never sees tenant b, whatever the query says', () => {
 async function checkTail(q: string): Promise<void> {
   const marker = `marker${randomUUID().replaceAll('-', '')}`;
   const tailQuery = q.trim() === '' ? marker : `${marker} OR (${q})`;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?api_key=${KEY_A}&q=${encodeURIComponent(tailQuery)}`);
+  const issued = await p.app.inject({ method: 'POST', url: '/api/v1/tail/ticket', headers: { authorization: `Bearer ${KEY_A}` } });
+  assert.equal(issued.statusCode, 200, issued.body);
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?ticket=${issued.json().ticket}&q=${encodeURIComponent(tailQuery)}`);
   const messages: { type: string; records?: LogRecord[] }[] = [];
   ws.addEventListener('message', (e) => messages.push(JSON.parse(String(e.data))));
   try {

@@ -26,6 +26,7 @@ const pipeline = buildEmbeddedPipeline({
   logger: { level: config.LOG_LEVEL },
   defaultMetrics: true,
   corsOrigins: security.corsOrigins,
+  allowedHosts: security.allowedHosts,
   clientCertificates: security.clientCertificates,
   ...(security.https ? { https: security.https } : {}),
   ...(tenants ? { tenants } : {}),

@@ -10,6 +10,8 @@ export const QueryConfig = z.object({
   CLICKHOUSE_PASSWORD: z.string().default(''),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
   ...SecurityEnv,
+  /** Signs live-tail tickets so every replica accepts them; unset: derived from CLICKHOUSE_PASSWORD, which replicas share. */
+  TAIL_TICKET_SECRET: z.string().min(32).optional(),
   TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,4 +1,5 @@
-import { listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { createHash } from 'node:crypto';
+import { createTailTickets, listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -13,6 +14,10 @@ const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: co
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// Replicas behind one Service must accept each other's tickets. Whoever holds the ClickHouse password reads
+// every log anyway, so a secret derived from it grants nothing more; without either, one replica's own secret.
+const ticketSeed = config.TAIL_TICKET_SECRET ?? (config.CLICKHOUSE_PASSWORD ? `tail-ticket:${config.CLICKHOUSE_PASSWORD}` : undefined);
+const tickets = createTailTickets(ticketSeed ? { secret: createHash('sha256').update(ticketSeed).digest() } : {});
 const app = buildApp({
   store,
   keyring: security.keyring,
@@ -20,6 +25,8 @@ const app = buildApp({
   tailPollMs: config.TAIL_POLL_MS,
   logger: { level: config.LOG_LEVEL },
   corsOrigins: security.corsOrigins,
+  allowedHosts: security.allowedHosts,
+  tickets,
   ...(security.https ? { https: security.https } : {}),
 });
 if (!security.keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');

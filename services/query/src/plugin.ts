@@ -2,20 +2,21 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import {
   createAuditLog,
+  createTailTickets,
   installApiKeyAuth,
   installCors,
   installErrorHandler,
   installSecurityHeaders,
-  isOpsPath,
   type ApiKeyring,
   type AuditLog,
+  type TailTickets,
 } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import type { QueryMetrics } from './metrics.ts';
-import { auditRefusedAdminRequests, registerAdminRoutes } from './routes/admin.ts';
-import { DEFAULT_DASHBOARD_DIR, isDashboardPath, registerDashboardRoutes } from './routes/dashboard.ts';
+import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
+import { DEFAULT_DASHBOARD_DIR, registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerSearchRoutes } from './routes/search.ts';
-import { registerTailRoute } from './routes/tail.ts';
+import { registerTailRoute, registerTailTicketRoute } from './routes/tail.ts';
 
 export interface QueryDeps {
   store: LogStore;
@@ -28,6 +29,10 @@ export interface QueryDeps {
   dashboardDir?: string;
   /** Browser origins allowed to call the API cross-origin; empty or absent = CORS off. */
   corsOrigins?: readonly string[];
+  /** Host names served besides loopback ones while auth is off (ALLOWED_HOSTS); 'any' behind a gateway that authenticates. */
+  allowedHosts?: readonly string[] | 'any';
+  /** Live-tail tickets; replicas behind one Service need a shared secret (default: this process's own). */
+  tickets?: TailTickets;
   /** Send Strict-Transport-Security (only when served over HTTPS). */
   hsts?: boolean;
   /** Where admin actions are recorded (default: the service log and the tenant's own logs). */
@@ -40,11 +45,8 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   installSecurityHeaders(app, { hsts: deps.hsts ?? false });
   // Before auth: a preflight carries no key and must be answered without one.
   installCors(app, { origins: deps.corsOrigins ?? [] });
-  // The dashboard page itself is public; the API calls it makes carry the key.
-  installApiKeyAuth(app, deps.keyring, {
-    isPublic: (url) => isOpsPath(url) || isDashboardPath(url),
-    scopeFor: (request) => (request.url.startsWith('/api/v1/admin/') ? 'admin' : 'query'),
-  });
+  const tickets = deps.tickets ?? createTailTickets();
+  installApiKeyAuth(app, deps.keyring, { tickets, origins: deps.corsOrigins ?? [], allowedHosts: deps.allowedHosts ?? [] });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
@@ -52,9 +54,10 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   });
   const clock = deps.clock ?? Date.now;
   const audit = deps.audit ?? createAuditLog({ log: app.log, store: deps.store, clock });
-  auditRefusedAdminRequests(app, audit);
+  auditAdminRequests(app, audit);
   registerSearchRoutes(app, deps.store, clock);
   registerAdminRoutes(app, { store: deps.store, audit, clock });
+  registerTailTicketRoute(app, tickets);
   registerTailRoute(app, deps.store, deps.metrics, { pollMs: deps.tailPollMs ?? 250 });
   registerDashboardRoutes(app, { dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
 }

@@ -93,8 +93,8 @@ describe('file keyring', () => {
       ring = await createFileKeyring(file, { reloadMs: 50 });
       app = Fastify();
       installErrorHandler(app, 'TEST');
-      installApiKeyAuth(app, ring, { isPublic: () => false, scopeFor: () => 'query' });
-      app.get('/whoami', async (request) => ({ tenant: request.tenant, id: request.principal.id }));
+      installApiKeyAuth(app, ring);
+      app.get('/whoami', { config: { access: 'query' } }, async (request) => ({ tenant: request.tenant, id: request.principal.id }));
       base = await app.listen({ port: 0, host: '127.0.0.1' });
     });
     after(async () => {

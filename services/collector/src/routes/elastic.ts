@@ -20,6 +20,7 @@ export function registerElasticRoutes(app: FastifyInstance, deps: AcceptDeps): v
     app.route({
       method: ['POST', 'PUT'],
       url,
+      config: { access: 'ingest' },
       onSend: asElasticsearch,
       handler: (request, reply) => inIngestSpan('ingest elasticsearch bulk', request, () => bulk(request, reply, deps)),
     });
@@ -28,9 +29,9 @@ export function registerElasticRoutes(app: FastifyInstance, deps: AcceptDeps): v
   // dashboard, and every other client gets the cluster info.
   if (!app.hasConstraintStrategy(ES_CLIENT)) app.addConstraintStrategy(notBrowser);
   const node = hostname();
-  app.route({ method: 'GET', url: '/', constraints: { [ES_CLIENT]: 'yes' }, onSend: asElasticsearch, handler: async () => clusterInfo(node) });
-  app.route({ method: 'GET', url: '/_license', onSend: asElasticsearch, handler: async () => licenseInfo() });
-  app.route({ method: 'GET', url: '/_xpack', onSend: asElasticsearch, handler: async () => xpackInfo() });
+  app.route({ method: 'GET', url: '/', config: { access: 'ingest' }, constraints: { [ES_CLIENT]: 'yes' }, onSend: asElasticsearch, handler: async () => clusterInfo(node) });
+  app.route({ method: 'GET', url: '/_license', config: { access: 'ingest' }, onSend: asElasticsearch, handler: async () => licenseInfo() });
+  app.route({ method: 'GET', url: '/_xpack', config: { access: 'ingest' }, onSend: asElasticsearch, handler: async () => xpackInfo() });
 }
 
 async function bulk(request: FastifyRequest, reply: FastifyReply, deps: AcceptDeps) {

@@ -4,11 +4,11 @@ import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
 import { inIngestSpan } from '../tracing.ts';
 
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'text/plain']);
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson']);
 
 /** POST /api/v1/logs: a JSON object, a JSON array or NDJSON, optionally gzip/zstd/deflate encoded. */
 export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/api/v1/logs', (request, reply) => inIngestSpan('ingest logs', request, async () => {
+  app.post('/api/v1/logs', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest logs', request, async () => {
     const started = performance.now();
     const body = request.body;
     if (!Buffer.isBuffer(body)) throw new CodedError(400, 'EMPTY', 'the request has no body');

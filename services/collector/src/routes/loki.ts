@@ -10,7 +10,7 @@ import { inIngestSpan } from '../tracing.ts';
  * client libraries can ship here. Answers as Loki does: 204 with no body, errors as plain text.
  */
 export function registerLokiRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/loki/api/v1/push', (request, reply) => inIngestSpan('ingest loki push', request, async () => {
+  app.post('/loki/api/v1/push', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest loki push', request, async () => {
     const started = performance.now();
     try {
       if (!Buffer.isBuffer(request.body)) throw new CodedError(400, 'EMPTY', 'the request has no body');

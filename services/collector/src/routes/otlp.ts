@@ -14,7 +14,7 @@ const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 429
  * Records the collector refuses are reported as partial success, as the OTLP spec asks.
  */
 export function registerOtlpRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/v1/logs', (request, reply) => inIngestSpan('ingest otlp logs', request, async () => {
+  app.post('/v1/logs', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest otlp logs', request, async () => {
     const started = performance.now();
     const contentType = request.headers['content-type'] ?? '';
     try {

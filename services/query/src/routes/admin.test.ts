@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import Fastify from 'fastify';
 import { LogPage } from '@instant-logs/schema';
-import { CodedError, installErrorHandler, type AuditEvent } from '@instant-logs/service-kit';
 import { startTestPipeline } from '../../../embedded/src/test-pipeline.ts';
 import type { EmbeddedPipeline } from '../../../embedded/src/app.ts';
-import { auditRefusedAdminRequests } from './admin.ts';
 
 describe('admin routes on the embedded pipeline', () => {
   let p: EmbeddedPipeline;
@@ -85,30 +82,52 @@ describe('admin routes on the embedded pipeline', () => {
   });
 });
 
-test('an admin request refused by auth is audited with the route\'s action', async () => {
-  const events: AuditEvent[] = [];
-  const app = Fastify();
-  await app.register(async (scope) => {
-    installErrorHandler(scope, 'QUERY');
-    // Stands in for the auth hook: one caller is unknown, the other lacks the admin scope.
-    scope.addHook('onRequest', async (request) => {
-      request.tenant = 'acme';
-      throw request.headers['x-case'] === 'unknown'
-        ? new CodedError(401, 'UNAUTHORIZED', 'unknown API key')
-        : new CodedError(403, 'FORBIDDEN', 'this key lacks the admin scope');
-    });
-    auditRefusedAdminRequests(scope, { record: async (e) => void events.push(e) });
-    scope.post('/api/v1/admin/delete', async () => ({ deleted: 0 }));
-    scope.get('/api/v1/logs', async () => ({ records: [] }));
+describe('every admin request is audited in the acting key\'s tenant', () => {
+  const ADMIN = 'acme-admin-key-000001';
+  const QUERY = 'acme-query-key-000001';
+  const OTHER = 'other-admin-key-00001';
+  let p: Awaited<ReturnType<typeof startTestPipeline>>;
+
+  before(async () => {
+    p = await startTestPipeline({ apiKeys: `${ADMIN}:acme:query+admin,${QUERY}:acme:query,${OTHER}:other:query+admin` });
   });
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/admin/delete?api_key=x', headers: { 'x-case': 'unknown' } })).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/admin/delete' })).statusCode, 403);
-  assert.equal((await app.inject({ url: '/api/v1/logs' })).statusCode, 403);
-  assert.deepEqual(
-    events.map((e) => [e.action, e.tenant, e.outcome, e.params['path']]),
-    [
-      ['admin.delete', null, 'error', '/api/v1/admin/delete'],
-      ['admin.delete', 'acme', 'error', '/api/v1/admin/delete'],
-    ],
-  );
+  after(() => p.close());
+
+  const admin = (key: string | undefined, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    p.app.inject({
+      method,
+      url,
+      remoteAddress: '192.0.2.7',
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    });
+  const trail = async (key: string) => {
+    const res = await p.app.inject({ url: '/api/v1/logs?from=now-1h&limit=100&q=service:instant-logs-audit', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(res.statusCode, 200, res.body);
+    return LogPage.parse(res.json()).records.map((r) => r.attributes);
+  };
+
+  test('200, 400, 403 (also through an encoded path) land in acme\'s trail with key, route, status and client; 401 in no tenant\'s', async () => {
+    assert.equal((await admin(ADMIN, 'GET', '/api/v1/admin/usage')).statusCode, 200);
+    assert.equal((await admin(ADMIN, 'POST', '/api/v1/admin/delete', { q: ' ' })).statusCode, 400);
+    assert.equal((await admin(QUERY, 'POST', '/api/v1/admin/delete', { from: '0' })).statusCode, 403);
+    assert.equal((await admin(QUERY, 'GET', '/api/v1/%61dmin/usage')).statusCode, 403);
+    assert.equal((await admin(undefined, 'GET', '/api/v1/admin/usage')).statusCode, 401);
+    assert.equal((await admin('acme-unknown-key-0001', 'POST', '/api/v1/admin/delete', { from: '0' })).statusCode, 401);
+
+    const acme = await trail(ADMIN);
+    const summary = acme.map((a) => [a['action'], a['status'], a['outcome'], a['principal']?.startsWith('key:'), a['route'], a['client']]).sort();
+    assert.deepEqual(summary, [
+      ['admin.delete', '400', 'error', true, 'POST /api/v1/admin/delete', '192.0.2.7'],
+      ['admin.delete', '403', 'error', true, 'POST /api/v1/admin/delete', '192.0.2.7'],
+      ['admin.usage', '200', 'ok', true, 'GET /api/v1/admin/usage', '192.0.2.7'],
+      ['admin.usage', '403', 'error', true, 'GET /api/v1/admin/usage', '192.0.2.7'],
+    ]);
+    assert.ok(acme.some((a) => a['status'] === '400' && /DELETE_UNBOUNDED/.test(a['detail'] ?? '')));
+    assert.ok(acme.some((a) => a['status'] === '403' && /lacks the "admin" scope/.test(a['detail'] ?? '')));
+    assert.deepEqual(await trail(OTHER), [], 'another tenant received acme\'s audit records');
+    // Auth off would act as "default"; with keys nothing may land there.
+    const defaults = await p.store.search({ tenant: 'default', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, services: [], levels: [], query: null }, { limit: 10 });
+    assert.deepEqual(defaults.records, []);
+  });
 });

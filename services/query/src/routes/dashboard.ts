@@ -18,12 +18,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** Pure: whether a URL is the dashboard page or one of its assets, which need no API key. */
-export function isDashboardPath(url: string): boolean {
-  const path = url.split('?')[0] ?? url;
-  return path === '/' || path.startsWith('/assets/');
-}
-
 /**
  * GET / and /assets/*: the built dashboard. Asset names carry a content hash, so they are cached
  * for a year; index.html is revalidated every time so a rebuild shows at once. Without a build,
@@ -33,12 +27,14 @@ export function registerDashboardRoutes(app: FastifyInstance, options: { dir: st
   const root = resolve(options.dir);
   const assets = join(root, 'assets');
 
-  app.get('/', async (_request, reply) => {
+  // The page is public; the API calls it makes carry the key.
+  const open = { config: { access: 'public' as const } };
+  app.get('/', open, async (_request, reply) => {
     const html = await readFile(join(root, 'index.html'), 'utf8').catch(() => NOT_BUILT_HTML);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   });
 
-  app.get('/assets/*', async (request, reply) => {
+  app.get('/assets/*', open, async (request, reply) => {
     const name = (request.params as { '*': string })['*'];
     const file = resolve(assets, name);
     const type = CONTENT_TYPES[extname(file)];

@@ -3,21 +3,23 @@ import { FacetsQuery, HistogramQuery, LogSearchQuery, type Facets } from '@insta
 import type { LogStore } from '@instant-logs/store';
 import { asClientError, parseParams, toLogFilter } from '../filters.ts';
 
+const QUERY = { config: { access: 'query' as const } };
+
 /** GET /api/v1/logs, /api/v1/logs/histogram and /api/v1/facets, each scoped to the caller's tenant. */
 export function registerSearchRoutes(app: FastifyInstance, store: LogStore, clock: () => number): void {
-  app.get('/api/v1/logs', async (request) => {
+  app.get('/api/v1/logs', QUERY, async (request) => {
     const params = parseParams(LogSearchQuery, request.query);
     const filter = toLogFilter(params, request.tenant, clock());
     const page = await store.search(filter, { limit: params.limit, cursor: params.cursor }).catch((err) => Promise.reject(asClientError(err)));
     return { records: page.records, next_cursor: page.nextCursor };
   });
 
-  app.get('/api/v1/logs/histogram', async (request) => {
+  app.get('/api/v1/logs/histogram', QUERY, async (request) => {
     const params = parseParams(HistogramQuery, request.query);
     return store.histogram(toLogFilter(params, request.tenant, clock()), params.buckets).catch((err) => Promise.reject(asClientError(err)));
   });
 
-  app.get('/api/v1/facets', async (request): Promise<Facets> => {
+  app.get('/api/v1/facets', QUERY, async (request): Promise<Facets> => {
     const params = parseParams(FacetsQuery, request.query);
     const filter = toLogFilter(params, request.tenant, clock());
     const fields = [

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { LogFilterQuery } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { CodedError, type TailTickets } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { z } from 'zod';
 import { asClientError, parseParams, parseSearch } from '../filters.ts';
@@ -21,11 +21,22 @@ export interface TailOptions {
 }
 
 /**
+ * POST /api/v1/tail/ticket: a short-lived single-use ticket for the tail's URL (`?ticket=`), so a browser,
+ * which cannot set headers on a WebSocket upgrade, never puts its key in a URL.
+ */
+export function registerTailTicketRoute(app: FastifyInstance, tickets: TailTickets): void {
+  app.post('/api/v1/tail/ticket', { config: { access: 'query' } }, async (request) => {
+    const { ticket, expiresAt } = tickets.issue(request.principal);
+    return { ticket, expires_at: new Date(expiresAt).toISOString() };
+  });
+}
+
+/**
  * WebSocket /api/v1/tail: sends `{type:"ready", position}` then `{type:"records", records, position}`
  * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps.
  */
 export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
-  app.get('/api/v1/tail', { websocket: true }, async (socket, request) => {
+  app.get('/api/v1/tail', { websocket: true, config: { access: 'query', ticket: true } }, async (socket, request) => {
     const stop = new AbortController();
     socket.on('close', () => stop.abort());
     metrics.tailClients.inc();
