@@ -6,6 +6,7 @@ export { createFileKeyring, combineKeyrings, keyringFromEnv, type FileKeyring, t
 export { tlsServerOptions, tlsFromEnv, watchCertificates, type ClientAuth, type TlsOptions, type TlsFiles, type TlsEnv, type HttpsServerOptions, type SecureContextTarget } from './tls.ts';
 export { SecurityEnv, listenerSecurity, type ListenerSecurity } from './security-env.ts';
 export { registerOpsRoutes, isOpsPath, type OpsOptions } from './ops-routes.ts';
+export { boundedProbe } from './readiness.ts';
 export { parseEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';
 export { stopOnSignals, type ShutdownLog } from './shutdown.ts';

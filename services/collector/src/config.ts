@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SecurityEnv } from '@instant-logs/service-kit';
 import { SyslogEnv } from './syslog/config.ts';
+import { AdmissionEnv } from './admission-env.ts';
 
 /** The collector's environment, as the Helm chart sets it. */
 export const CollectorConfig = z.object({
@@ -19,6 +20,7 @@ export const CollectorConfig = z.object({
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,
+  ...AdmissionEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;

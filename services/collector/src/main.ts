@@ -10,6 +10,7 @@ import { createCollectorMetrics } from './metrics.ts';
 import { acceptDeps } from './plugin.ts';
 import { startSyslogFromEnv } from './syslog/config.ts';
 import { createTenantLimits } from './tenant-limits.ts';
+import { admissionLimitsFromEnv } from './admission.ts';
 
 const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
@@ -38,6 +39,7 @@ const app = buildApp({
   ...(security.https ? { https: security.https } : {}),
   clientCertificates: security.clientCertificates,
   corsOrigins: security.corsOrigins,
+  admission: admissionLimitsFromEnv(config),
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 await queue.connect();

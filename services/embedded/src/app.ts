@@ -1,10 +1,20 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { acceptDeps, collectorPlugin, createCollectorMetrics, createTenantLimits, type AcceptDeps } from '@instant-logs/collector';
-import { createProcessor, type Processor, type ProcessorOptions } from '@instant-logs/processor';
+import {
+  acceptDeps,
+  collectorPlugin,
+  createAdmission,
+  createCollectorMetrics,
+  createTenantLimits,
+  DEFAULT_ADMISSION_LIMITS,
+  type AcceptDeps,
+  type Admission,
+  type AdmissionLimits,
+} from '@instant-logs/collector';
+import { createProcessor, DEFAULT_PROCESSOR_OPTIONS, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
-import { type ApiKeyring, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import { type ApiKeyring, type HttpsServerOptions, boundedProbe, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
 import type { TenantPolicies } from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
 
@@ -24,6 +34,8 @@ export interface EmbeddedDeps {
   clientCertificates?: boolean;
   /** Browser origins allowed to call the API cross-origin; default off. */
   corsOrigins?: readonly string[];
+  /** In-flight request bytes per process and tenant (INGEST_MAX_*); the processor's pending rows are checked too. */
+  admission?: Partial<Pick<AdmissionLimits, 'maxInFlightBytes' | 'maxTenantInFlightBytes'>>;
   /** Process-wide metrics (CPU, memory, event loop); off in tests that build many apps. */
   defaultMetrics?: boolean;
 }
@@ -34,6 +46,8 @@ export interface EmbeddedPipeline {
   registry: Registry;
   /** What the collector's routes ingest through; the syslog listeners share it (limits, metrics, queue). */
   accept: AcceptDeps;
+  /** The ingest memory ceilings, decided before a body is read. */
+  admission: Admission;
   /** Stops taking requests, stores everything acknowledged so far, then closes. */
   close(): Promise<void>;
 }
@@ -52,7 +66,14 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
   const browser = { ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}), ...(deps.https ? { hsts: true } : {}) };
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
-  const collector = { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
+  // A full processor backlog refuses bodies unread, instead of after each was read and parsed.
+  const admission = createAdmission({
+    ...DEFAULT_ADMISSION_LIMITS,
+    ...deps.admission,
+    pendingRows: processor.pendingRows,
+    maxPendingRows: deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows,
+  });
+  const collector = { queue, admission, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
   app.register(collectorPlugin, collector);
   app.register(queryPlugin, {
     store: deps.store,
@@ -64,13 +85,15 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     ...browser,
   });
   installNotFoundHandler(app, 'API');
-  registerOpsRoutes(app, { registry, ready: () => queue.ready() });
+  const queueReady = boundedProbe(() => queue.ready());
+  registerOpsRoutes(app, { registry, ready: async () => admission.overload() === undefined && (await queueReady()) });
 
   return {
     app,
     processor,
     registry,
     accept: acceptDeps(collector),
+    admission,
     async close() {
       await app.close();
       await queue.close();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SecurityEnv } from '@instant-logs/service-kit';
-import { SyslogEnv } from '@instant-logs/collector';
+import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
 
 /** The embedded process's environment; every key has a default that works on a laptop. */
 export const EmbeddedConfig = z.object({
@@ -12,6 +12,7 @@ export const EmbeddedConfig = z.object({
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,
+  ...AdmissionEnv,
   SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startSyslogFromEnv } from '@instant-logs/collector';
+import { admissionLimitsFromEnv, startSyslogFromEnv } from '@instant-logs/collector';
 import { parseTenantPolicies } from '@instant-logs/schema';
 import { listenerSecurity, parseEnv } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
@@ -25,6 +25,7 @@ const pipeline = buildEmbeddedPipeline({
   keyring,
   logger: { level: config.LOG_LEVEL },
   defaultMetrics: true,
+  admission: admissionLimitsFromEnv(config),
   corsOrigins: security.corsOrigins,
   clientCertificates: security.clientCertificates,
   ...(security.https ? { https: security.https } : {}),
