@@ -9,6 +9,7 @@ export { registerOpsRoutes, isOpsPath, type OpsOptions } from './ops-routes.ts';
 export { boundedProbe } from './readiness.ts';
 export { parseEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';
+export { timeoutServerOptions, httpTimeoutsFromEnv, HttpTimeoutEnv, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts.ts';
 export { stopOnSignals, type ShutdownLog } from './shutdown.ts';
 // Browser-facing hardening and the admin audit trail.
 export { installCors, type CorsOptions } from './cors.ts';

@@ -50,5 +50,6 @@ export function createServer(logger: FastifyServerOptions['logger'] | undefined,
   if (!https) return Fastify(serverOptions(logger, extra));
   // fastify types an HTTPS app apart from an HTTP one; the routes and hooks are the same.
   const httpsFastify = Fastify as unknown as (options: FastifyServerOptions & { https: HttpsServerOptions }) => FastifyInstance;
-  return httpsFastify({ ...serverOptions(logger, extra), https });
+  // https.createServer takes the HTTP server's options (headers and request timeouts) with the TLS ones.
+  return httpsFastify({ ...serverOptions(logger, extra), https: { ...(extra as { http?: object }).http, ...https } });
 }

@@ -1,6 +1,15 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { type ApiKeyring, type HttpsServerOptions, boundedProbe, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import {
+  type ApiKeyring,
+  type HttpTimeouts,
+  type HttpsServerOptions,
+  boundedProbe,
+  createServer,
+  installNotFoundHandler,
+  registerOpsRoutes,
+  timeoutServerOptions,
+} from '@instant-logs/service-kit';
 import type { LogQueue } from '@instant-logs/queue';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
@@ -23,11 +32,13 @@ export interface CollectorAppDeps {
   corsOrigins?: readonly string[];
   /** In-flight request bytes per process and tenant (INGEST_MAX_*); defaults fit the chart's memory limit. */
   admission?: Partial<AdmissionLimits>;
+  /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: CollectorAppDeps): FastifyInstance {
-  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
+  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const registry = deps.registry ?? new Registry();
   const metrics = deps.metrics ?? createCollectorMetrics(registry);
   const admission = createAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...deps.admission });

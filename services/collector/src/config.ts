@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecurityEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv } from '@instant-logs/service-kit';
 import { SyslogEnv } from './syslog/config.ts';
 import { AdmissionEnv } from './admission-env.ts';
 
@@ -8,6 +8,7 @@ export const CollectorConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   ...SecurityEnv,
+  ...HttpTimeoutEnv,
   KAFKA_BROKERS: z
     .string()
     .min(1)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { startTracing } from '@instant-logs/telemetry';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
@@ -40,6 +40,7 @@ const app = buildApp({
   clientCertificates: security.clientCertificates,
   corsOrigins: security.corsOrigins,
   admission: admissionLimitsFromEnv(config),
+  timeouts: httpTimeoutsFromEnv(config),
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 await queue.connect();

@@ -14,7 +14,16 @@ import {
 import { createProcessor, DEFAULT_PROCESSOR_OPTIONS, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
-import { type ApiKeyring, type HttpsServerOptions, boundedProbe, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import {
+  type ApiKeyring,
+  type HttpTimeouts,
+  type HttpsServerOptions,
+  boundedProbe,
+  createServer,
+  installNotFoundHandler,
+  registerOpsRoutes,
+  timeoutServerOptions,
+} from '@instant-logs/service-kit';
 import type { TenantPolicies } from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
 
@@ -36,6 +45,8 @@ export interface EmbeddedDeps {
   corsOrigins?: readonly string[];
   /** In-flight request bytes per process and tenant (INGEST_MAX_*); the processor's pending rows are checked too. */
   admission?: Partial<Pick<AdmissionLimits, 'maxInFlightBytes' | 'maxTenantInFlightBytes'>>;
+  /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
+  timeouts?: Partial<HttpTimeouts>;
   /** Process-wide metrics (CPU, memory, event loop); off in tests that build many apps. */
   defaultMetrics?: boolean;
 }
@@ -63,7 +74,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
   const clock = deps.clock ? { clock: deps.clock } : {};
 
-  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
+  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const browser = { ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}), ...(deps.https ? { hsts: true } : {}) };
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
   // A full processor backlog refuses bodies unread, instead of after each was read and parsed.

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { admissionLimitsFromEnv, startSyslogFromEnv } from '@instant-logs/collector';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { listenerSecurity, parseEnv } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
@@ -26,6 +26,7 @@ const pipeline = buildEmbeddedPipeline({
   logger: { level: config.LOG_LEVEL },
   defaultMetrics: true,
   admission: admissionLimitsFromEnv(config),
+  timeouts: httpTimeoutsFromEnv(config),
   corsOrigins: security.corsOrigins,
   clientCertificates: security.clientCertificates,
   ...(security.https ? { https: security.https } : {}),

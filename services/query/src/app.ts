@@ -1,6 +1,15 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { type ApiKeyring, type AuditLog, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import {
+  type ApiKeyring,
+  type AuditLog,
+  type HttpTimeouts,
+  type HttpsServerOptions,
+  createServer,
+  installNotFoundHandler,
+  registerOpsRoutes,
+  timeoutServerOptions,
+} from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
@@ -18,11 +27,13 @@ export interface QueryAppDeps {
   audit?: AuditLog;
   /** Serve HTTPS (TLS_* settings); Strict-Transport-Security is sent then. */
   https?: HttpsServerOptions;
+  /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: QueryAppDeps): FastifyInstance {
-  const app = createServer(deps.logger, {}, deps.https);
+  const app = createServer(deps.logger, timeoutServerOptions(deps.timeouts), deps.https);
   const registry = deps.registry ?? new Registry();
   const { store, keyring, clock, tailPollMs, dashboardDir, corsOrigins, audit } = deps;
   app.register(queryPlugin, {

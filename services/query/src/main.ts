@@ -1,4 +1,4 @@
-import { listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -18,6 +18,7 @@ const app = buildApp({
   keyring: security.keyring,
   registry,
   tailPollMs: config.TAIL_POLL_MS,
+  timeouts: httpTimeoutsFromEnv(config),
   logger: { level: config.LOG_LEVEL },
   corsOrigins: security.corsOrigins,
   ...(security.https ? { https: security.https } : {}),
