@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
 import { SyslogEnv } from './syslog/config.ts';
 import { AdmissionEnv } from './admission-env.ts';
 
@@ -9,6 +9,7 @@ export const CollectorConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   ...SecurityEnv,
   ...HttpTimeoutEnv,
+  ...ShutdownEnv,
   KAFKA_BROKERS: z
     .string()
     .min(1)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { startTracing } from '@instant-logs/telemetry';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
@@ -43,6 +43,7 @@ const app = buildApp({
   timeouts: httpTimeoutsFromEnv(config),
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+const connections = trackConnections(app.server);
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
@@ -62,4 +63,4 @@ stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () =
   await queue.close();
   security.close();
   await tracing.shutdown();
-});
+}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
 import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
 
 /** The embedded process's environment; every key has a default that works on a laptop. */
@@ -10,6 +10,7 @@ export const EmbeddedConfig = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
   ...SecurityEnv,
   ...HttpTimeoutEnv,
+  ...ShutdownEnv,
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,

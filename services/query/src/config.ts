@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
 
 /** The query service's environment, as the Helm chart sets it. */
 export const QueryConfig = z.object({
@@ -11,6 +11,7 @@ export const QueryConfig = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
   ...SecurityEnv,
   ...HttpTimeoutEnv,
+  ...ShutdownEnv,
   TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

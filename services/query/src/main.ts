@@ -1,4 +1,4 @@
-import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -24,6 +24,7 @@ const app = buildApp({
   ...(security.https ? { https: security.https } : {}),
 });
 if (!security.keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+const connections = trackConnections(app.server);
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
 
@@ -32,4 +33,4 @@ stopOnSignals(app.log, 'Shutting down: finishing open requests', async () => {
   await transport.close();
   security.close();
   await tracing.shutdown();
-});
+}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });
