@@ -12,7 +12,7 @@ import {
   type AdmissionLimits,
 } from '@instant-logs/collector';
 import { createProcessor, DEFAULT_PROCESSOR_OPTIONS, type Processor, type ProcessorOptions } from '@instant-logs/processor';
-import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
+import { createQueryMetrics, queryPlugin, type TailLimits } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
 import {
   type ApiKeyring,
@@ -35,6 +35,8 @@ export interface EmbeddedDeps {
   /** Per-tenant rate limits and retention (TENANTS_FILE). */
   tenants?: TenantPolicies;
   tailPollMs?: number;
+  /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
+  tailLimits?: Partial<TailLimits>;
   /** The dashboard build served at / (default: the repository's dashboard/dist). */
   dashboardDir?: string;
   logger?: FastifyServerOptions['logger'];
@@ -92,6 +94,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     metrics: createQueryMetrics(registry),
     ...clock,
     ...(deps.tailPollMs ? { tailPollMs: deps.tailPollMs } : {}),
+    ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
     ...(deps.dashboardDir ? { dashboardDir: deps.dashboardDir } : {}),
     ...browser,
   });

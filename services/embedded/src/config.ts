@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
 import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
+import { TailEnv } from '@instant-logs/query';
 
 /** The embedded process's environment; every key has a default that works on a laptop. */
 export const EmbeddedConfig = z.object({
@@ -15,6 +16,7 @@ export const EmbeddedConfig = z.object({
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,
   ...AdmissionEnv,
+  ...TailEnv,
   SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { admissionLimitsFromEnv, startSyslogFromEnv } from '@instant-logs/collector';
+import { tailLimitsFromEnv } from '@instant-logs/query';
 import { parseTenantPolicies } from '@instant-logs/schema';
 import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
@@ -27,6 +28,7 @@ const pipeline = buildEmbeddedPipeline({
   defaultMetrics: true,
   admission: admissionLimitsFromEnv(config),
   timeouts: httpTimeoutsFromEnv(config),
+  tailLimits: tailLimitsFromEnv(config),
   corsOrigins: security.corsOrigins,
   clientCertificates: security.clientCertificates,
   ...(security.https ? { https: security.https } : {}),

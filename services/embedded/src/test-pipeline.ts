@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseApiKeys } from '@instant-logs/service-kit';
-import { createChdbTransport, createLogStore, type ClickHouseTransport } from '@instant-logs/store';
+import { createChdbTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
 import { buildEmbeddedPipeline, type EmbeddedDeps, type EmbeddedPipeline } from './app.ts';
 import { waitUntil } from '@instant-logs/testbed';
 
@@ -13,12 +13,15 @@ let counter = 0;
  * Test helper: an embedded pipeline on real chdb in a fresh database. chdb binds one data
  * directory per process, so every pipeline of a test file shares one directory.
  */
-export async function startTestPipeline(options: { apiKeys?: string } & Partial<EmbeddedDeps> = {}): Promise<EmbeddedPipeline & { database: string }> {
+export async function startTestPipeline(
+  options: { apiKeys?: string; wrapStore?: (store: LogStore) => LogStore } & Partial<EmbeddedDeps> = {},
+): Promise<EmbeddedPipeline & { database: string }> {
   transport ??= createChdbTransport({ path: mkdtempSync(join(tmpdir(), 'idl-embedded-')) });
   const database = `t${process.pid}_${++counter}`;
   const store = createLogStore(transport, database);
   await store.migrate();
-  const pipeline = buildEmbeddedPipeline({ store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ...options });
+  const { wrapStore, ...deps } = options;
+  const pipeline = buildEmbeddedPipeline({ store: wrapStore ? wrapStore(store) : store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ...deps });
   await pipeline.app.ready();
   return Object.assign(pipeline, { database });
 }

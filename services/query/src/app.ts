@@ -13,6 +13,7 @@ import {
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
+import type { TailLimits } from './tail-limits.ts';
 
 export interface QueryAppDeps {
   store: LogStore;
@@ -29,6 +30,8 @@ export interface QueryAppDeps {
   https?: HttpsServerOptions;
   /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
   timeouts?: Partial<HttpTimeouts>;
+  /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
+  tailLimits?: Partial<TailLimits>;
 }
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
@@ -46,6 +49,7 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
     ...(corsOrigins ? { corsOrigins } : {}),
     ...(deps.https ? { hsts: true } : {}),
     ...(audit ? { audit } : {}),
+    ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
   });
   installNotFoundHandler(app, 'QUERY');
   registerOpsRoutes(app, { registry, ready: () => store.ping().then(() => true) });

@@ -3,6 +3,7 @@ import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { QueryConfig } from './config.ts';
+import { tailLimitsFromEnv } from './tail-limits.ts';
 import { startTracing } from '@instant-logs/telemetry';
 
 const tracing = startTracing('instant-logs-query', process.env);
@@ -19,6 +20,7 @@ const app = buildApp({
   registry,
   tailPollMs: config.TAIL_POLL_MS,
   timeouts: httpTimeoutsFromEnv(config),
+  tailLimits: tailLimitsFromEnv(config),
   logger: { level: config.LOG_LEVEL },
   corsOrigins: security.corsOrigins,
   ...(security.https ? { https: security.https } : {}),
