@@ -5,6 +5,7 @@ import {
   type AuditLog,
   type HttpTimeouts,
   type HttpsServerOptions,
+  boundedProbe,
   createServer,
   installNotFoundHandler,
   registerOpsRoutes,
@@ -52,6 +53,7 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
     ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
   });
   installNotFoundHandler(app, 'QUERY');
-  registerOpsRoutes(app, { registry, ready: () => store.ping().then(() => true) });
+  // Bounded: a store busy with heavy queries must not make the kubelet's probe time out.
+  registerOpsRoutes(app, { registry, ready: boundedProbe(() => store.ping().then(() => true)) });
   return app;
 }
