@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Facets, IngestResponse } from '@instant-logs/schema';
 import type { EmbeddedPipeline } from './app.ts';
-import { rawConnection, requestHead } from './raw-http.ts';
+import { rawConnection, requestHead } from '@instant-logs/testbed';
 import { eventually, startTestPipeline } from './test-pipeline.ts';
 
 // Ceilings a few MB wide keep the bodies small enough for a test that runs in seconds.
@@ -109,9 +109,11 @@ test('a chunked body is counted as it arrives and refused the moment it no longe
   await released();
 });
 
-test('a burst of large posts gets some 429s at once, stores every accepted one, and health stays fast', async (t) => {
+test('a burst of large posts from two tenants gets some 429s at once, stores every accepted one, and health stays fast', async (t) => {
   const posts = 24;
-  const bodies = Array.from({ length: posts }, (_, i) => ndjson(`burst-${i}`, 1000, 1500));
+  const tenantOf = (i: number): keyof typeof KEYS => (i % 2 === 0 ? 'a' : 'b');
+  // Encoded up front, so the client's own copies are in the baseline and RSS growth is the server's.
+  const bodies = Array.from({ length: posts }, (_, i) => Buffer.from(ndjson(`burst-${i}`, 1400, 1500)));
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   let slowestHealthMs = 0;
@@ -137,7 +139,7 @@ test('a burst of large posts gets some 429s at once, stores every accepted one, 
     bodies.map(async (body, i) => {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/logs`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${KEYS.a}`, 'content-type': 'application/x-ndjson' },
+        headers: { authorization: `Bearer ${KEYS[tenantOf(i)]}`, 'content-type': 'application/x-ndjson' },
         body,
       });
       const json = (await res.json()) as { error?: { code: string } };
@@ -155,7 +157,7 @@ test('a burst of large posts gets some 429s at once, stores every accepted one, 
   const refused = answers.filter((a) => a.status === 429);
   const slowestRefusalMs = Math.max(0, ...refused.map((r) => r.ms));
   t.diagnostic(
-    `${posts} posts of ${(Buffer.byteLength(bodies[0]!) / MiB).toFixed(2)} MiB: ${accepted.length} accepted, ${refused.length} refused ` +
+    `${posts} posts of ${(bodies[0]!.length / MiB).toFixed(2)} MiB: ${accepted.length} accepted, ${refused.length} refused ` +
       `(slowest refusal ${slowestRefusalMs.toFixed(0)} ms); /healthz slowest ${slowestHealthMs.toFixed(0)} ms over ${healthChecks} checks; ` +
       `RSS ${(rssBefore / MiB).toFixed(0)} → peak ${(rssPeak / MiB).toFixed(0)} MiB`,
   );
@@ -167,13 +169,16 @@ test('a burst of large posts gets some 429s at once, stores every accepted one, 
   }
   assert.equal(readyDuringOverload, 503, 'readiness reports the overload');
   assert.ok(slowestHealthMs < 1000, `slowest /healthz took ${slowestHealthMs.toFixed(0)} ms`);
-  // Generous: the store's own memory grows with inserts; unbounded, this burst grows RSS by several hundred MiB.
-  assert.ok(rssPeak - rssBefore < 320 * MiB, `RSS grew ${((rssPeak - rssBefore) / MiB).toFixed(0)} MiB`);
+  // Generous: chdb's own memory grows with the inserts (+240–270 MiB measured); with the ceiling lifted the burst grew RSS by ~590 MiB.
+  assert.ok(rssPeak - rssBefore < 400 * MiB, `RSS grew ${((rssPeak - rssBefore) / MiB).toFixed(0)} MiB`);
 
-  const facets = await fetch(`http://127.0.0.1:${port}/api/v1/facets?from=now-1h&size=100`, { headers: { authorization: `Bearer ${KEYS.a}` } });
-  const services = Object.fromEntries(Facets.parse(await facets.json()).facets.find((f) => f.field === 'service')!.values.map((v) => [v.value, v.count]));
-  for (const a of accepted) assert.equal(services[`burst-${a.i}`], 1000, `every record of accepted post ${a.i} stored`);
-  for (const r of refused) assert.equal(services[`burst-${r.i}`], undefined, `nothing of refused post ${r.i} stored`);
+  const stored: Record<string, number> = {};
+  for (const tenant of ['a', 'b'] as const) {
+    const facets = await fetch(`http://127.0.0.1:${port}/api/v1/facets?from=now-1h&size=100`, { headers: { authorization: `Bearer ${KEYS[tenant]}` } });
+    for (const v of Facets.parse(await facets.json()).facets.find((f) => f.field === 'service')!.values) stored[v.value] = v.count;
+  }
+  for (const a of accepted) assert.equal(stored[`burst-${a.i}`], 1400, `every record of accepted post ${a.i} stored`);
+  for (const r of refused) assert.equal(stored[`burst-${r.i}`], undefined, `nothing of refused post ${r.i} stored`);
 
   await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 10_000, 'ready again after the burst');
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { rawConnection, requestHead } from './raw-http.ts';
+import { rawConnection, requestHead } from '@instant-logs/testbed';
 import { eventually } from './test-pipeline.ts';
 
 // The real main, as Kubernetes stops it: SIGTERM, then SIGKILL once the grace period is over.

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedPipeline } from './app.ts';
-import { rawConnection, requestHead } from './raw-http.ts';
+import { rawConnection, requestHead } from '@instant-logs/testbed';
 import { eventually, startTestPipeline } from './test-pipeline.ts';
 
 // Short timeouts so each case ends in well under a second; the defaults are 10 s, 60 s and 65 s.

@@ -16,9 +16,8 @@ export interface RawConnection {
 }
 
 /**
- * Test helper: a plain TCP connection to 127.0.0.1:`port` that sends `head` (request line and
- * headers, without the blank line) and whatever part of a body the test chooses, so tests can
- * stall mid-body or mid-headers as a slow or hostile client does.
+ * A plain TCP connection to 127.0.0.1:`port`, for tests that write a request a piece at a time
+ * (stalling mid-headers or mid-body as a slow or hostile client does) and read the raw answer.
  */
 export async function rawConnection(port: number): Promise<RawConnection> {
   const socket = connect({ host: '127.0.0.1', port });
