@@ -58,7 +58,8 @@ test('a growing reservation is refused the moment it no longer fits, and gives b
 test('a full backlog refuses every request, and readiness reports overload until refusals stop', () => {
   let pending = 10;
   let now = 0;
-  const admission = createAdmission({ ...limits, pendingRows: () => pending, maxPendingRows: 10 }, () => now);
+  const backlog = () => (pending >= 10 ? `${pending} rows are waiting to be stored` : undefined);
+  const admission = createAdmission({ ...limits, backlog }, () => now);
   assert.match(refusal(() => admission.admit('a', 1)).message, /10 rows are waiting/);
   assert.match(admission.overload() ?? '', /rows are waiting/);
   pending = 0;

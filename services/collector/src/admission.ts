@@ -8,9 +8,11 @@ export interface AdmissionLimits {
   maxInFlightBytes: number;
   /** The same per tenant (INGEST_MAX_TENANT_IN_FLIGHT_BYTES), so one tenant cannot take the whole process. */
   maxTenantInFlightBytes: number;
-  /** Rows accepted downstream and not yet durable; at maxPendingRows bodies are refused unread. */
-  pendingRows?: () => number;
-  maxPendingRows?: number;
+  /**
+   * Why the queue behind cannot take a request of `bytes` now (its backlog is full), or undefined:
+   * such requests are refused unread instead of after their body was read and parsed.
+   */
+  backlog?: (bytes: number) => string | undefined;
 }
 
 /** Bytes held for one request until its response is sent. */
@@ -73,11 +75,10 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
     else perTenant.delete(tenant);
   };
 
-  const backlogFull = () => limits.pendingRows !== undefined && limits.maxPendingRows !== undefined && limits.pendingRows() >= limits.maxPendingRows;
-
   return {
     admit(tenant, bytes) {
-      if (backlogFull()) refuse(`${limits.pendingRows!()} rows are waiting to be stored, at the limit of ${limits.maxPendingRows}`);
+      const full = limits.backlog?.(bytes);
+      if (full) refuse(full);
       let held = take(tenant, 0, bytes);
       let released = false;
       return {
@@ -92,7 +93,8 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
       };
     },
     overload() {
-      if (backlogFull()) return `${limits.pendingRows!()} rows are waiting to be stored`;
+      const full = limits.backlog?.(0);
+      if (full) return full;
       return clock() - lastRefusalMs < OVERLOAD_HOLD_MS ? 'requests were refused for overload in the last seconds' : undefined;
     },
     inFlightBytes: () => total,

@@ -39,7 +39,16 @@ const app = buildApp({
   ...(security.https ? { https: security.https } : {}),
   clientCertificates: security.clientCertificates,
   corsOrigins: security.corsOrigins,
-  admission: admissionLimitsFromEnv(config),
+  admission: {
+    ...admissionLimitsFromEnv(config),
+    // The same test publish makes, taken before the body is read; the decoded lines it then sends are about the same size.
+    backlog: (bytes) => {
+      const waiting = queue.inFlightBytes();
+      return waiting > 0 && waiting + bytes > config.KAFKA_MAX_IN_FLIGHT_BYTES
+        ? `${waiting} bytes are waiting for the broker, at the limit of ${config.KAFKA_MAX_IN_FLIGHT_BYTES} (KAFKA_MAX_IN_FLIGHT_BYTES)`
+        : undefined;
+    },
+  },
   timeouts: httpTimeoutsFromEnv(config),
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');

@@ -83,8 +83,10 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const admission = createAdmission({
     ...DEFAULT_ADMISSION_LIMITS,
     ...deps.admission,
-    pendingRows: processor.pendingRows,
-    maxPendingRows: deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows,
+    backlog: () => {
+      const [pending, max] = [processor.pendingRows(), deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows];
+      return pending >= max ? `${pending} rows are waiting to be stored, at the limit of ${max}` : undefined;
+    },
   });
   const collector = { queue, admission, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
   app.register(collectorPlugin, collector);
