@@ -112,11 +112,13 @@ export function chargeFor(contentLength: number, contentEncoding: string | undef
  * Decides admission in preParsing, after auth named the tenant and before a byte of the body is
  * read, so an overloaded collector answers 429 at once instead of buffering bodies it then refuses.
  */
-export function installAdmission(app: FastifyInstance, admission: Admission): void {
+export function installAdmission(app: FastifyInstance, admission: Admission, maxBodyBytes: number): void {
   app.addHook('preParsing', async (request, reply, payload) => {
     const declared = request.headers['content-length'];
     const chunked = declared === undefined && request.headers['transfer-encoding'] !== undefined;
     if (declared === undefined && !chunked) return payload;
+    // A body declared over the limit gets its 413 at once: a 429 would invite a retry that can never succeed.
+    if (Number(declared) > maxBodyBytes) return payload;
     const encoding = request.headers['content-encoding'];
     const reservation = admission.admit(request.tenant, chunked ? 0 : chargeFor(Number(declared) || 0, encoding));
     // 'close' follows the response or a dropped connection, whichever comes first: every path gives the bytes back.

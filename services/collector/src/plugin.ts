@@ -45,7 +45,7 @@ export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps)
   // Before auth: a preflight carries no key and must be answered without one.
   installCors(app, { origins: deps.corsOrigins ?? [] });
   installApiKeyAuth(app, deps.keyring, { isPublic: isOpsPath, scopeFor: () => 'ingest', clientCertificates: deps.clientCertificates ?? false });
-  if (deps.admission) installAdmission(app, deps.admission);
+  if (deps.admission) installAdmission(app, deps.admission, RAW_BODY_LIMIT);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_request, body, done) => done(null, body));
   app.addHook('onResponse', async (request, reply) => {
