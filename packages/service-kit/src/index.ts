@@ -10,7 +10,8 @@ export { boundedProbe } from './readiness.ts';
 export { parseEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';
 export { timeoutServerOptions, httpTimeoutsFromEnv, HttpTimeoutEnv, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts.ts';
-export { stopOnSignals, trackConnections, ShutdownEnv, DEFAULT_SHUTDOWN_DRAIN_MS, type ShutdownLog, type ShutdownOptions, type ConnectionTracker } from './shutdown.ts';
+export { stopOnSignals, trackConnections, ShutdownEnv, DEFAULT_SHUTDOWN_DRAIN_MS } from './shutdown.ts';
+export type { ShutdownLog, ShutdownOptions, ConnectionTracker } from './shutdown.ts';
 // Browser-facing hardening and the admin audit trail.
 export { installCors, type CorsOptions } from './cors.ts';
 export { installSecurityHeaders, contentSecurityPolicy, type SecurityHeaderOptions } from './security-headers.ts';

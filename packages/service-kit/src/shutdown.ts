@@ -1,5 +1,4 @@
-import type { Server } from 'node:net';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { z } from 'zod';
 
 /** Where shutdown is reported; fastify's logger fits. */

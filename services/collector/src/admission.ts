@@ -61,7 +61,8 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
       refuse(`the collector holds ${total} request bytes, over its limit of ${limits.maxInFlightBytes} (INGEST_MAX_IN_FLIGHT_BYTES)`);
     }
     if (tenantHeld > 0 && tenantHeld + bytes > limits.maxTenantInFlightBytes) {
-      refuse(`tenant "${tenant}" has ${tenantHeld} request bytes in flight, over its limit of ${limits.maxTenantInFlightBytes} (INGEST_MAX_TENANT_IN_FLIGHT_BYTES)`);
+      const limit = `${limits.maxTenantInFlightBytes} (INGEST_MAX_TENANT_IN_FLIGHT_BYTES)`;
+      refuse(`tenant "${tenant}" has ${tenantHeld} request bytes in flight, over its limit of ${limit}`);
     }
     total += bytes;
     perTenant.set(tenant, tenantHeld + bytes);

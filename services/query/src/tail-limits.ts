@@ -25,7 +25,7 @@ export const TailEnv = {
 };
 
 /** Pure: tail limits from the parsed environment. */
-export function tailLimitsFromEnv(c: { TAIL_MAX_PER_TENANT: number; TAIL_MAX_TOTAL: number; TAIL_MAX_CLAUSES: number; TAIL_POLL_CONCURRENCY: number }): TailLimits {
+export function tailLimitsFromEnv(c: z.infer<z.ZodObject<typeof TailEnv>>): TailLimits {
   return { maxPerTenant: c.TAIL_MAX_PER_TENANT, maxTotal: c.TAIL_MAX_TOTAL, maxClauses: c.TAIL_MAX_CLAUSES, pollConcurrency: c.TAIL_POLL_CONCURRENCY };
 }
 
@@ -56,7 +56,8 @@ export function createTailGate(limits: TailLimits): TailGate {
     checkFilter(filter) {
       const clauses = countClauses(filter.query) + (filter.services?.length ?? 0) + (filter.levels?.length ?? 0);
       if (clauses > limits.maxClauses) {
-        throw new CodedError(400, 'TAIL_FILTER_TOO_COMPLEX', `a live tail's filter may have at most ${limits.maxClauses} clauses (TAIL_MAX_CLAUSES); this one has ${clauses}`, { field: 'q' });
+        const message = `a live tail's filter may have at most ${limits.maxClauses} clauses (TAIL_MAX_CLAUSES); this one has ${clauses}`;
+        throw new CodedError(400, 'TAIL_FILTER_TOO_COMPLEX', message, { field: 'q' });
       }
     },
     take(tenant) {
