@@ -17,7 +17,7 @@ export interface ConnectionTracker {
 export interface ShutdownOptions {
   /** Sockets closed at the drain deadline: keep-alive, half-read bodies, half-sent headers, upgraded or refused WebSockets. */
   connections?: readonly ConnectionTracker[];
-  /** How long requests in flight may take to finish before their sockets are closed. */
+  /** How long requests in flight may take to finish before their sockets are closed; absent = no bound. */
   drainMs?: number;
 }
 
@@ -51,26 +51,18 @@ export function trackConnections(server: Server): ConnectionTracker {
 
 /**
  * On the first SIGINT or SIGTERM: logs `message`, runs `stop` (drain, flush, release) and exits 0,
- * or 1 if stopping failed. At `drainMs` every tracked socket still open is destroyed; 5 s later the
- * process exits 1 whatever `stop` is waiting for. Later signals are ignored. Called once, from a main.
+ * or 1 if stopping failed. With `drainMs`, every tracked socket still open then is destroyed and 5 s
+ * later the process exits 1 whatever `stop` is waiting for; without it `stop` takes what it needs
+ * (the processor's flush). Later signals are ignored. Called once, from a main.
  */
 export function stopOnSignals(log: ShutdownLog, message: string, stop: () => Promise<void>, options: ShutdownOptions = {}): void {
-  const drainMs = options.drainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      log.info({ signal, drainMs }, message);
-      // unref: a shutdown that finishes early exits without waiting for these.
-      setTimeout(() => {
-        const closed = (options.connections ?? []).reduce((n, c) => n + c.destroyAll(), 0);
-        if (closed > 0) (log.warn ?? log.info).call(log, { closed, drainMs }, 'Closed connections still open at the drain deadline');
-      }, drainMs).unref();
-      setTimeout(() => {
-        log.error({ drainMs, graceMs: EXIT_GRACE_MS }, 'Shutdown overran its bound; exiting anyway');
-        process.exit(1);
-      }, drainMs + EXIT_GRACE_MS).unref();
+      log.info({ signal, drainMs: options.drainMs }, message);
+      if (options.drainMs !== undefined) enforceBound(log, options.drainMs, options.connections ?? []);
       stop().then(
         () => process.exit(0),
         (err: unknown) => {
@@ -80,4 +72,16 @@ export function stopOnSignals(log: ShutdownLog, message: string, stop: () => Pro
       );
     });
   }
+}
+
+// unref: a shutdown that finishes early exits without waiting for these.
+function enforceBound(log: ShutdownLog, drainMs: number, connections: readonly ConnectionTracker[]): void {
+  setTimeout(() => {
+    const closed = connections.reduce((n, c) => n + c.destroyAll(), 0);
+    if (closed > 0) (log.warn ?? log.info).call(log, { closed, drainMs }, 'Closed connections still open at the drain deadline');
+  }, drainMs).unref();
+  setTimeout(() => {
+    log.error({ drainMs, graceMs: EXIT_GRACE_MS }, 'Shutdown overran its bound; exiting anyway');
+    process.exit(1);
+  }, drainMs + EXIT_GRACE_MS).unref();
 }
