@@ -38,18 +38,29 @@ const OVERLOAD_HOLD_MS = 2_000;
 // log batches compress 5–15×, and the decoded body, not the wire bytes, is what fills memory.
 const COMPRESSION_ALLOWANCE = 10;
 
+/** Which ceiling refused a request; a metric label. */
+export const OVERLOAD_LIMITS = ['in_flight_bytes', 'tenant_in_flight_bytes', 'backlog'] as const;
+export type OverloadLimit = (typeof OVERLOAD_LIMITS)[number];
+
+/** Hears every refusal and every change of the bytes in flight (the collector's metrics). */
+export interface AdmissionObserver {
+  refused(limit: OverloadLimit): void;
+  inFlight(bytes: number): void;
+}
+
 /**
  * Counts the bytes of requests in flight per process and per tenant. A request is admitted when
  * its bytes fit under both ceilings, or when nothing else is in flight (so a body larger than a
  * ceiling is slow, never refused forever).
  */
-export function createAdmission(limits: AdmissionLimits, clock: () => number = Date.now): Admission {
+export function createAdmission(limits: AdmissionLimits, clock: () => number = Date.now, observer?: AdmissionObserver): Admission {
   let total = 0;
   const perTenant = new Map<string, number>();
   let lastRefusalMs = -Infinity;
 
-  const refuse = (message: string): never => {
+  const refuse = (limit: OverloadLimit, message: string): never => {
     lastRefusalMs = clock();
+    observer?.refused(limit);
     throw new CodedError(429, 'OVERLOADED', `${message}; retry after ${RETRY_AFTER_SECONDS} s`, {
       headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     });
@@ -58,19 +69,21 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
   const take = (tenant: string, held: number, bytes: number) => {
     const tenantHeld = perTenant.get(tenant) ?? 0;
     if (total > 0 && total + bytes > limits.maxInFlightBytes) {
-      refuse(`the collector holds ${total} request bytes, over its limit of ${limits.maxInFlightBytes} (INGEST_MAX_IN_FLIGHT_BYTES)`);
+      refuse('in_flight_bytes', `the collector holds ${total} request bytes, over its limit of ${limits.maxInFlightBytes} (INGEST_MAX_IN_FLIGHT_BYTES)`);
     }
     if (tenantHeld > 0 && tenantHeld + bytes > limits.maxTenantInFlightBytes) {
       const limit = `${limits.maxTenantInFlightBytes} (INGEST_MAX_TENANT_IN_FLIGHT_BYTES)`;
-      refuse(`tenant "${tenant}" has ${tenantHeld} request bytes in flight, over its limit of ${limit}`);
+      refuse('tenant_in_flight_bytes', `tenant "${tenant}" has ${tenantHeld} request bytes in flight, over its limit of ${limit}`);
     }
     total += bytes;
+    observer?.inFlight(total);
     perTenant.set(tenant, tenantHeld + bytes);
     return held + bytes;
   };
 
   const give = (tenant: string, bytes: number) => {
     total -= bytes;
+    observer?.inFlight(total);
     const left = (perTenant.get(tenant) ?? 0) - bytes;
     if (left > 0) perTenant.set(tenant, left);
     else perTenant.delete(tenant);
@@ -79,7 +92,7 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
   return {
     admit(tenant, bytes) {
       const full = limits.backlog?.(bytes);
-      if (full) refuse(full);
+      if (full) refuse('backlog', full);
       let held = take(tenant, 0, bytes);
       let released = false;
       return {

@@ -11,7 +11,7 @@ import {
   timeoutServerOptions,
 } from '@instant-logs/service-kit';
 import type { LogQueue } from '@instant-logs/queue';
-import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
+import { admissionObserver, createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import { createAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from './admission.ts';
@@ -41,7 +41,7 @@ export function buildApp(deps: CollectorAppDeps): FastifyInstance {
   const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const registry = deps.registry ?? new Registry();
   const metrics = deps.metrics ?? createCollectorMetrics(registry);
-  const admission = createAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...deps.admission });
+  const admission = createAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...deps.admission }, Date.now, admissionObserver(metrics));
   app.register(collectorPlugin, {
     queue: deps.queue,
     keyring: deps.keyring,

@@ -4,7 +4,7 @@ export { acceptRecords, type AcceptDeps } from './accept.ts';
 export { createTenantLimits, throttledError, type TenantLimits } from './tenant-limits.ts';
 export { createAdmission, installAdmission, admissionLimitsFromEnv, DEFAULT_ADMISSION_LIMITS, type Admission, type AdmissionLimits } from './admission.ts';
 export { AdmissionEnv } from './admission-env.ts';
-export { createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
+export { createCollectorMetrics, admissionObserver, type CollectorMetrics } from './metrics.ts';
 export { startSyslogServer, type SyslogServer, type SyslogServerOptions } from './syslog/server.ts';
 export { createSyslogMetrics } from './syslog/metrics.ts';
 export { SyslogEnv, startSyslogFromEnv } from './syslog/config.ts';

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import {
   acceptDeps,
+  admissionObserver,
   collectorPlugin,
   createAdmission,
   createCollectorMetrics,
@@ -79,6 +80,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const browser = { ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}), ...(deps.https ? { hsts: true } : {}) };
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
+  const collectorMetrics = createCollectorMetrics(registry);
   // A full processor backlog refuses bodies unread, instead of after each was read and parsed.
   const admission = createAdmission({
     ...DEFAULT_ADMISSION_LIMITS,
@@ -87,8 +89,8 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
       const [pending, max] = [processor.pendingRows(), deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows];
       return pending >= max ? `${pending} rows are waiting to be stored, at the limit of ${max}` : undefined;
     },
-  });
-  const collector = { queue, admission, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
+  }, Date.now, admissionObserver(collectorMetrics));
+  const collector = { queue, admission, keyring: deps.keyring, metrics: collectorMetrics, ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
   app.register(collectorPlugin, collector);
   app.register(queryPlugin, {
     store: deps.store,

@@ -61,6 +61,9 @@ test('a body that does not fit is refused with 429 and Retry-After before any of
     assert.equal(error.code, 'COLLECTOR_OVERLOADED');
     assert.match(error.message, /INGEST_MAX_IN_FLIGHT_BYTES/);
     other.socket.destroy();
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.ok(Number(/^instant_logs_collector_in_flight_bytes (\d+)/m.exec(metrics)?.[1]) >= 3 * MiB, 'the held bytes are exposed');
+    assert.match(metrics, /^instant_logs_collector_overloaded_total\{limit="in_flight_bytes"\} [1-9]/m);
   } finally {
     held.socket.destroy();
   }
