@@ -195,6 +195,12 @@ export function pipelineDashboard() {
             unit: 'short',
             queries: [{ expr: `sum(instant_logs_query_tail_clients{${S}})`, legend: 'clients' }],
           }),
+          timeseries({
+            title: 'Live tails refused',
+            description: 'Tails refused because a tenant (TAIL_MAX_PER_TENANT) or the service (TAIL_MAX_TOTAL) had its limit open, or the filter had more than TAIL_MAX_CLAUSES clauses.',
+            unit: 'reqps',
+            queries: [{ expr: `sum by (reason) (${rate('instant_logs_query_tails_refused_total')})`, legend: '{{reason}}' }],
+          }),
         ],
       },
       {

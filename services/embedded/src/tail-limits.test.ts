@@ -64,6 +64,8 @@ test('a tenant past its open-tail limit is refused with a JSON error, then close
     assert.equal(refused.messages[0]?.error?.code, 'QUERY_TOO_MANY_TAILS');
     assert.match(refused.messages[0]?.error?.message ?? '', /TAIL_MAX_PER_TENANT/);
     assert.ok(open.every((t) => t.closeCode === undefined), 'the open tails are untouched');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^instant_logs_query_tails_refused_total\{reason="tenant_limit"\} [1-9]/m);
   } finally {
     await closeAll(open);
   }

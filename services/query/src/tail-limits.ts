@@ -29,6 +29,10 @@ export function tailLimitsFromEnv(c: z.infer<z.ZodObject<typeof TailEnv>>): Tail
   return { maxPerTenant: c.TAIL_MAX_PER_TENANT, maxTotal: c.TAIL_MAX_TOTAL, maxClauses: c.TAIL_MAX_CLAUSES, pollConcurrency: c.TAIL_POLL_CONCURRENCY };
 }
 
+export const TAIL_REFUSALS = ['tenant_limit', 'total_limit', 'filter_too_complex'] as const;
+/** Why a tail was refused; a metric label. */
+export type TailRefusal = (typeof TAIL_REFUSALS)[number];
+
 /** A tail's place among the open ones, given back when it closes. */
 export interface TailSeat {
   release(): void;
@@ -44,7 +48,7 @@ export interface TailGate {
 }
 
 /** Counts open tails per tenant and in total, and shares a few poll slots among all of them. */
-export function createTailGate(limits: TailLimits): TailGate {
+export function createTailGate(limits: TailLimits, refused: (reason: TailRefusal) => void = () => undefined): TailGate {
   const perTenant = new Map<string, number>();
   let total = 0;
   let freeSlots = limits.pollConcurrency;
@@ -56,14 +60,21 @@ export function createTailGate(limits: TailLimits): TailGate {
     checkFilter(filter) {
       const clauses = countClauses(filter.query) + (filter.services?.length ?? 0) + (filter.levels?.length ?? 0);
       if (clauses > limits.maxClauses) {
+        refused('filter_too_complex');
         const message = `a live tail's filter may have at most ${limits.maxClauses} clauses (TAIL_MAX_CLAUSES); this one has ${clauses}`;
         throw new CodedError(400, 'TAIL_FILTER_TOO_COMPLEX', message, { field: 'q' });
       }
     },
     take(tenant) {
       const own = perTenant.get(tenant) ?? 0;
-      if (own >= limits.maxPerTenant) throw tooMany(`tenant "${tenant}" has ${own} live tails open, its limit (TAIL_MAX_PER_TENANT)`);
-      if (total >= limits.maxTotal) throw tooMany(`the service has ${total} live tails open, its limit (TAIL_MAX_TOTAL)`);
+      if (own >= limits.maxPerTenant) {
+        refused('tenant_limit');
+        throw tooMany(`tenant "${tenant}" has ${own} live tails open, its limit (TAIL_MAX_PER_TENANT)`);
+      }
+      if (total >= limits.maxTotal) {
+        refused('total_limit');
+        throw tooMany(`the service has ${total} live tails open, its limit (TAIL_MAX_TOTAL)`);
+      }
       perTenant.set(tenant, own + 1);
       total++;
       let released = false;

@@ -28,7 +28,7 @@ export interface TailOptions {
  * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps.
  */
 export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
-  const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits });
+  const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits }, (reason) => metrics.tailsRefused.inc({ reason }));
   app.get('/api/v1/tail', { websocket: true }, async (socket, request) => {
     const stop = new AbortController();
     let seat: TailSeat | undefined;
