@@ -78,6 +78,19 @@ export function pipelineDashboard() {
             queries: [{ expr: `sum by (tenant, limit) (${rate('instant_logs_collector_throttled_total')})`, legend: '{{tenant}} {{limit}}' }],
           }),
           timeseries({
+            title: 'Requests refused for overload',
+            description:
+              'Requests answered 429 before their body was read: the request bytes in flight (INGEST_MAX_IN_FLIGHT_BYTES, per tenant INGEST_MAX_TENANT_IN_FLIGHT_BYTES) or the queue backlog left no room. Readiness is off meanwhile.',
+            unit: 'reqps',
+            queries: [{ expr: `sum by (limit) (${rate('instant_logs_collector_overloaded_total')})`, legend: '{{limit}}' }],
+          }),
+          timeseries({
+            title: 'Request bytes in flight',
+            description: 'Bytes of ingest requests being read or processed, per collector; requests are refused beyond INGEST_MAX_IN_FLIGHT_BYTES.',
+            unit: 'bytes',
+            queries: [{ expr: `max by (instance) (instant_logs_collector_in_flight_bytes{${S}})`, legend: '{{instance}}' }],
+          }),
+          timeseries({
             title: 'Syslog messages',
             description: 'Syslog messages received by transport and grammar, and those not stored (UDP refused by a full queue) or cut at the frame limit.',
             unit: 'cps',
@@ -181,6 +194,12 @@ export function pipelineDashboard() {
             description: 'Open live-tail WebSocket connections.',
             unit: 'short',
             queries: [{ expr: `sum(instant_logs_query_tail_clients{${S}})`, legend: 'clients' }],
+          }),
+          timeseries({
+            title: 'Live tails refused',
+            description: 'Tails refused because a tenant (TAIL_MAX_PER_TENANT) or the service (TAIL_MAX_TOTAL) had its limit open, or the filter had more than TAIL_MAX_CLAUSES clauses.',
+            unit: 'reqps',
+            queries: [{ expr: `sum by (reason) (${rate('instant_logs_query_tails_refused_total')})`, legend: '{{reason}}' }],
           }),
         ],
       },

@@ -9,9 +9,12 @@ export { registerOpsRoutes, type OpsOptions } from './ops-routes.ts';
 export { declaredRoutes, requireDeclaredAccess, ROUTE_ACCESS, type RouteAccess, type DeclaredRoute } from './route-access.ts';
 export { createTailTickets, TICKET_PREFIX, type TailTickets, type TailTicketOptions } from './tail-tickets.ts';
 export { guardBrowserRequest, isLoopbackHost, hostName, type BrowserGuardOptions } from './browser-guard.ts';
+export { boundedProbe } from './readiness.ts';
 export { parseEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';
-export { stopOnSignals, type ShutdownLog } from './shutdown.ts';
+export { timeoutServerOptions, httpTimeoutsFromEnv, HttpTimeoutEnv, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts.ts';
+export { stopOnSignals, trackConnections, ShutdownEnv, DEFAULT_SHUTDOWN_DRAIN_MS } from './shutdown.ts';
+export type { ShutdownLog, ShutdownOptions, ConnectionTracker } from './shutdown.ts';
 // Browser-facing hardening and the admin audit trail.
 export { installCors, type CorsOptions } from './cors.ts';
 export { installSecurityHeaders, contentSecurityPolicy, type SecurityHeaderOptions } from './security-headers.ts';

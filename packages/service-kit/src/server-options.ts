@@ -50,7 +50,8 @@ export function serverOptions(logger: FastifyServerOptions['logger'] | undefined
 export function createServer(logger: FastifyServerOptions['logger'] | undefined, extra: FastifyServerOptions = {}, https?: HttpsServerOptions): FastifyInstance {
   // fastify types an HTTPS app apart from an HTTP one; the routes and hooks are the same.
   const httpsFastify = Fastify as unknown as (options: FastifyServerOptions & { https: HttpsServerOptions }) => FastifyInstance;
-  const app = https ? httpsFastify({ ...serverOptions(logger, extra), https }) : Fastify(serverOptions(logger, extra));
+  // https.createServer takes the HTTP server's options (headers and request timeouts) with the TLS ones.
+  const app = https ? httpsFastify({ ...serverOptions(logger, extra), https: { ...(extra as { http?: object }).http, ...https } }) : Fastify(serverOptions(logger, extra));
   requireDeclaredAccess(app);
   // An upgrade request answered with anything but 101 (a refusal, a 404) has left HTTP's connection handling,
   // so nothing else would ever close its socket; a successful upgrade is hijacked and never gets here.

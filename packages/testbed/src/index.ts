@@ -7,3 +7,4 @@ export type { ControlPlane, ControlPlaneOptions } from './kube-control-plane.ts'
 export { waitUntil } from './wait.ts';
 export { startSyslogNg, runLoggen, type SyslogNg } from './syslog-ng.ts';
 export { createTestCertificates, type TestCertificates, type CertAndKey } from './certs.ts';
+export { rawConnection, requestHead, type RawConnection, type RawResponse } from './raw-http.ts';

@@ -1,10 +1,20 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { type ApiKeyring, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import {
+  type ApiKeyring,
+  type HttpTimeouts,
+  type HttpsServerOptions,
+  boundedProbe,
+  createServer,
+  installNotFoundHandler,
+  registerOpsRoutes,
+  timeoutServerOptions,
+} from '@instant-logs/service-kit';
 import type { LogQueue } from '@instant-logs/queue';
-import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
+import { admissionObserver, createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
 import type { TenantLimits } from './tenant-limits.ts';
+import { createAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from './admission.ts';
 
 export interface CollectorAppDeps {
   queue: LogQueue;
@@ -21,17 +31,23 @@ export interface CollectorAppDeps {
   clientCertificates?: boolean;
   corsOrigins?: readonly string[];
   allowedHosts?: readonly string[] | 'any';
+  /** In-flight request bytes per process and tenant (INGEST_MAX_*); defaults fit the chart's memory limit. */
+  admission?: Partial<AdmissionLimits>;
+  /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: CollectorAppDeps): FastifyInstance {
-  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
+  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const registry = deps.registry ?? new Registry();
   const metrics = deps.metrics ?? createCollectorMetrics(registry);
+  const admission = createAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...deps.admission }, Date.now, admissionObserver(metrics));
   app.register(collectorPlugin, {
     queue: deps.queue,
     keyring: deps.keyring,
     metrics,
+    admission,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.tenants ? { tenants: deps.tenants } : {}),
     ...(deps.clientCertificates ? { clientCertificates: true } : {}),
@@ -40,6 +56,7 @@ export function buildApp(deps: CollectorAppDeps): FastifyInstance {
     ...(deps.https ? { hsts: true } : {}),
   });
   installNotFoundHandler(app, 'COLLECTOR');
-  registerOpsRoutes(app, { registry, ready: () => deps.queue.ready() });
+  const queueReady = boundedProbe(() => deps.queue.ready());
+  registerOpsRoutes(app, { registry, ready: async () => admission.overload() === undefined && (await queueReady()) });
   return app;
 }

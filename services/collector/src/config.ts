@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { SecurityEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
 import { SyslogEnv } from './syslog/config.ts';
+import { AdmissionEnv } from './admission-env.ts';
 
 /** The collector's environment, as the Helm chart sets it. */
 export const CollectorConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   ...SecurityEnv,
+  ...HttpTimeoutEnv,
+  ...ShutdownEnv,
   KAFKA_BROKERS: z
     .string()
     .min(1)
@@ -19,6 +22,7 @@ export const CollectorConfig = z.object({
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,
+  ...AdmissionEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { startTracing } from '@instant-logs/telemetry';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
@@ -10,6 +10,7 @@ import { createCollectorMetrics } from './metrics.ts';
 import { acceptDeps } from './plugin.ts';
 import { startSyslogFromEnv } from './syslog/config.ts';
 import { createTenantLimits } from './tenant-limits.ts';
+import { admissionLimitsFromEnv } from './admission.ts';
 
 const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
@@ -39,8 +40,20 @@ const app = buildApp({
   clientCertificates: security.clientCertificates,
   corsOrigins: security.corsOrigins,
   allowedHosts: security.allowedHosts,
+  admission: {
+    ...admissionLimitsFromEnv(config),
+    // The same test publish makes, taken before the body is read; the decoded lines it then sends are about the same size.
+    backlog: (bytes) => {
+      const waiting = queue.inFlightBytes();
+      return waiting > 0 && waiting + bytes > config.KAFKA_MAX_IN_FLIGHT_BYTES
+        ? `${waiting} bytes are waiting for the broker, at the limit of ${config.KAFKA_MAX_IN_FLIGHT_BYTES} (KAFKA_MAX_IN_FLIGHT_BYTES)`
+        : undefined;
+    },
+  },
+  timeouts: httpTimeoutsFromEnv(config),
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+const connections = trackConnections(app.server);
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
@@ -60,4 +73,4 @@ stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () =
   await queue.close();
   security.close();
   await tracing.shutdown();
-});
+}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OVERLOAD_LIMITS, type AdmissionObserver } from './admission.ts';
 
 /** The collector's metrics, registered on its own registry. */
 export function createCollectorMetrics(registry: Registry) {
@@ -11,6 +12,17 @@ export function createCollectorMetrics(registry: Registry) {
       labelNames: ['tenant', 'limit'],
       registers: [registry],
     }),
+    overloaded: new Counter({
+      name: 'instant_logs_collector_overloaded_total',
+      help: 'Requests refused unread because a memory ceiling or the queue backlog was full, by limit.',
+      labelNames: ['limit'],
+      registers: [registry],
+      // Every limit from zero, so rate() sees the first refusal instead of a series appearing at 1.
+      collect() {
+        for (const limit of OVERLOAD_LIMITS) this.inc({ limit }, 0);
+      },
+    }),
+    inFlightBytes: new Gauge({ name: 'instant_logs_collector_in_flight_bytes', help: 'Request bytes being read or processed (INGEST_MAX_IN_FLIGHT_BYTES).', registers: [registry] }),
     requests: new Counter({ name: 'instant_logs_collector_requests_total', help: 'Ingest requests by route and status.', labelNames: ['route', 'status'], registers: [registry] }),
     ackSeconds: new Histogram({
       name: 'instant_logs_collector_ack_seconds',
@@ -22,3 +34,8 @@ export function createCollectorMetrics(registry: Registry) {
   };
 }
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
+
+/** Pure: admission's observer over the collector's metrics. */
+export function admissionObserver(metrics: CollectorMetrics): AdmissionObserver {
+  return { refused: (limit) => metrics.overloaded.inc({ limit }), inFlight: (bytes) => metrics.inFlightBytes.set(bytes) };
+}

@@ -5,6 +5,7 @@ import { installApiKeyAuth, installCors, installErrorHandler, installSecurityHea
 import type { CollectorMetrics } from './metrics.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import type { AcceptDeps } from './accept.ts';
+import { installAdmission, type Admission } from './admission.ts';
 import { registerIngestRoute } from './routes/ingest.ts';
 import { registerOtlpRoute } from './routes/otlp.ts';
 import { registerElasticRoutes } from './routes/elastic.ts';
@@ -26,6 +27,8 @@ export interface CollectorDeps {
   allowedHosts?: readonly string[] | 'any';
   /** Send Strict-Transport-Security (only when served over HTTPS). */
   hsts?: boolean;
+  /** Memory ceilings decided before a body is read; absent = none. */
+  admission?: Admission;
 }
 
 /** Pure: what every ingest path (HTTP routes and syslog) hands to acceptRecords, so they share limits and metrics. */
@@ -49,6 +52,7 @@ export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps)
     origins: deps.corsOrigins ?? [],
     allowedHosts: deps.allowedHosts ?? [],
   });
+  if (deps.admission) installAdmission(app, deps.admission, RAW_BODY_LIMIT);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_request, body, done) => done(null, body));
   app.addHook('onResponse', async (request, reply) => {

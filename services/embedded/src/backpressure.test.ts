@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore, type LogStore } from '@instant-logs/store';
-import { startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
+import { rawConnection, requestHead, startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
 import { LogPage } from '@instant-logs/schema';
 import { buildEmbeddedPipeline } from './app.ts';
 import { eventually } from './test-pipeline.ts';
@@ -67,6 +67,31 @@ test('when the store stays down past the retry budget the answer is 503 with Ret
     assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
     const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&q=lost-cause' });
     assert.equal(LogPage.parse(page.json()).records.length, 0);
+  } finally {
+    await p.close();
+  }
+});
+
+test('while the backlog is full, a new request is refused with 429 before its body is read', async () => {
+  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), processor: { maxPendingRows: 5, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 } });
+  try {
+    await p.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = p.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    server.kill();
+    await server.stop();
+    const waiting = p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'backlog'), headers: { 'content-type': 'application/json' } });
+    await eventually(async () => (p.processor.pendingRows() >= 5 ? true : undefined), 10_000, 'the backlog full');
+    const unread = await rawConnection(port);
+    unread.socket.write(requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': 1_000_000 }));
+    const res = await unread.response;
+    unread.socket.destroy();
+    assert.equal(res.status, 429);
+    assert.equal(res.headers['retry-after'], '1');
+    assert.match(JSON.parse(res.body).error.message, /6 rows are waiting to be stored, at the limit of 5/);
+    assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
+    await restartServer();
+    assert.equal((await waiting).statusCode, 202);
   } finally {
     await p.close();
   }

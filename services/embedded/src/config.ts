@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { SecurityEnv } from '@instant-logs/service-kit';
-import { SyslogEnv } from '@instant-logs/collector';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
+import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
+import { TailEnv } from '@instant-logs/query';
 
 /** The embedded process's environment; every key has a default that works on a laptop. */
 export const EmbeddedConfig = z.object({
@@ -9,9 +10,13 @@ export const EmbeddedConfig = z.object({
   DATA_DIR: z.string().default('.data/chdb'),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
   ...SecurityEnv,
+  ...HttpTimeoutEnv,
+  ...ShutdownEnv,
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,
+  ...AdmissionEnv,
+  ...TailEnv,
   SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startSyslogFromEnv } from '@instant-logs/collector';
+import { admissionLimitsFromEnv, startSyslogFromEnv } from '@instant-logs/collector';
+import { tailLimitsFromEnv } from '@instant-logs/query';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { listenerSecurity, parseEnv } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
@@ -25,6 +26,9 @@ const pipeline = buildEmbeddedPipeline({
   keyring,
   logger: { level: config.LOG_LEVEL },
   defaultMetrics: true,
+  admission: admissionLimitsFromEnv(config),
+  timeouts: httpTimeoutsFromEnv(config),
+  tailLimits: tailLimitsFromEnv(config),
   corsOrigins: security.corsOrigins,
   allowedHosts: security.allowedHosts,
   clientCertificates: security.clientCertificates,
@@ -35,6 +39,7 @@ const log = pipeline.app.log;
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
 if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run -s keys -- create` to require keys.');
 
+const connections = trackConnections(pipeline.app.server);
 await pipeline.app.listen({ host: config.HOST, port: config.PORT });
 security.watch(pipeline.app.server, log);
 const address = pipeline.app.server.address();
@@ -84,11 +89,7 @@ Instant Dev Logs is running (embedded: chdb data in ${dataDir})
   Shippers    OTLP/HTTP ${base}/v1/logs · Elasticsearch ${base}/_bulk · Loki ${base}/loki/api/v1/push${syslog ? `\n  Syslog      ${[syslog.tcpPort !== undefined ? `tcp://${host}:${syslog.tcpPort}` : '', syslog.udpPort !== undefined ? `udp://${host}:${syslog.udpPort}` : ''].filter(Boolean).join(' ')} (tenant ${config.SYSLOG_TENANT})` : ''}
 ${sampleTraffic ? `\n  Sample traffic: ${config.SAMPLE_TRAFFIC_RATE} records/s from a simulated shop (SAMPLE_TRAFFIC_RATE=0 turns it off).\n` : ''}`);
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'Shutting down: storing acknowledged records');
+stopOnSignals(log, 'Shutting down: storing acknowledged records', async () => {
   traffic.abort();
   // Its last request must finish before the server stops, or the server waits on that connection.
   await trafficDone;
@@ -97,7 +98,4 @@ const shutdown = async (signal: string) => {
   security.close();
   await transport.close();
   await tracing.shutdown();
-  process.exit(0);
-};
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });

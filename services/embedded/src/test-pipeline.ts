@@ -13,12 +13,15 @@ let counter = 0;
  * Test helper: an embedded pipeline on real chdb in a fresh database. chdb binds one data
  * directory per process, so every pipeline of a test file shares one directory.
  */
-export async function startTestPipeline(options: { apiKeys?: string } & Partial<EmbeddedDeps> = {}): Promise<EmbeddedPipeline & { database: string; store: LogStore }> {
+export async function startTestPipeline(
+  options: { apiKeys?: string; wrapStore?: (store: LogStore) => LogStore } & Partial<EmbeddedDeps> = {},
+): Promise<EmbeddedPipeline & { database: string; store: LogStore }> {
   transport ??= createChdbTransport({ path: mkdtempSync(join(tmpdir(), 'idl-embedded-')) });
   const database = `t${process.pid}_${++counter}`;
   const store = createLogStore(transport, database);
   await store.migrate();
-  const pipeline = buildEmbeddedPipeline({ store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ...options });
+  const { wrapStore, ...deps } = options;
+  const pipeline = buildEmbeddedPipeline({ store: wrapStore ? wrapStore(store) : store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ...deps });
   await pipeline.app.ready();
   return Object.assign(pipeline, { database, store });
 }

@@ -1,9 +1,21 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
-import { type ApiKeyring, type AuditLog, type HttpsServerOptions, type TailTickets, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
+import {
+  type ApiKeyring,
+  type AuditLog,
+  type HttpTimeouts,
+  type HttpsServerOptions,
+  type TailTickets,
+  boundedProbe,
+  createServer,
+  installNotFoundHandler,
+  registerOpsRoutes,
+  timeoutServerOptions,
+} from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
+import type { TailLimits } from './tail-limits.ts';
 
 export interface QueryAppDeps {
   store: LogStore;
@@ -22,11 +34,15 @@ export interface QueryAppDeps {
   audit?: AuditLog;
   /** Serve HTTPS (TLS_* settings); Strict-Transport-Security is sent then. */
   https?: HttpsServerOptions;
+  /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
+  timeouts?: Partial<HttpTimeouts>;
+  /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
+  tailLimits?: Partial<TailLimits>;
 }
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: QueryAppDeps): FastifyInstance {
-  const app = createServer(deps.logger, {}, deps.https);
+  const app = createServer(deps.logger, timeoutServerOptions(deps.timeouts), deps.https);
   const registry = deps.registry ?? new Registry();
   const { store, keyring, clock, tailPollMs, dashboardDir, corsOrigins, allowedHosts, tickets, audit } = deps;
   app.register(queryPlugin, {
@@ -41,8 +57,10 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
     ...(tickets ? { tickets } : {}),
     ...(deps.https ? { hsts: true } : {}),
     ...(audit ? { audit } : {}),
+    ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
   });
   installNotFoundHandler(app, 'QUERY');
-  registerOpsRoutes(app, { registry, ready: () => store.ping().then(() => true) });
+  // Bounded: a store busy with heavy queries must not make the kubelet's probe time out.
+  registerOpsRoutes(app, { registry, ready: boundedProbe(() => store.ping().then(() => true)) });
   return app;
 }

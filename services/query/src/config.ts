@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SecurityEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
+import { TailEnv } from './tail-limits.ts';
 
 /** The query service's environment, as the Helm chart sets it. */
 export const QueryConfig = z.object({
@@ -12,7 +13,10 @@ export const QueryConfig = z.object({
   ...SecurityEnv,
   /** Signs live-tail tickets so every replica accepts them; unset: derived from CLICKHOUSE_PASSWORD, which replicas share. */
   TAIL_TICKET_SECRET: z.string().min(32).optional(),
+  ...HttpTimeoutEnv,
+  ...ShutdownEnv,
   TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
+  ...TailEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type QueryConfig = z.infer<typeof QueryConfig>;

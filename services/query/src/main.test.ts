@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
+import { rawConnection, requestHead, startClickHouseServer, waitUntil, type ClickHouseServer } from '@instant-logs/testbed';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { LogPage } from '@instant-logs/schema';
 
@@ -52,6 +52,51 @@ test('the service starts from its environment and answers searches from ClickHou
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, 'graceful shutdown exits cleanly');
+});
+
+test('on SIGTERM the service closes idle, half-sent and refused-upgrade sockets and open tails, and exits within its bound', async (t) => {
+  const drainMs = 1_000;
+  const service = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CLICKHOUSE_URL: server.url, CLICKHOUSE_DATABASE: 'query_main', API_KEYS: 'query-main-key-0001:team-a', SHUTDOWN_DRAIN_MS: String(drainMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(service, 'exit');
+  try {
+    let port = 0;
+    for await (const line of createInterface({ input: service.stdout! })) {
+      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+      if (match) {
+        port = Number(match[1]);
+        break;
+      }
+    }
+    assert.ok(port > 0, 'the service logged its address');
+    const idle = await rawConnection(port);
+    idle.socket.write(requestHead('GET', '/healthz', {}));
+    assert.equal((await idle.response).status, 200);
+    const halfHeaders = await rawConnection(port);
+    halfHeaders.socket.write('GET /api/v1/logs HTTP/1.1\r\nhost: 127.0.0.1\r\nauthoriz');
+    const refusedUpgrade = await rawConnection(port);
+    refusedUpgrade.socket.write(
+      requestHead('GET', '/api/v1/tail', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': 13, 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }),
+    );
+    assert.equal((await refusedUpgrade.response).status, 401);
+    const tail = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail`, { headers: { authorization: 'Bearer query-main-key-0001' } });
+    let ready = false;
+    tail.addEventListener('message', (e) => (ready ||= JSON.parse(String(e.data)).type === 'ready'));
+    await waitUntil('live tail ready', () => ready, 10_000);
+
+    const signalled = performance.now();
+    service.kill('SIGTERM');
+    const [code] = await exited;
+    const tookMs = performance.now() - signalled;
+    t.diagnostic(`exited ${code} ${tookMs.toFixed(0)} ms after SIGTERM (drain deadline ${drainMs} ms)`);
+    assert.equal(code, 0);
+    assert.ok(tookMs < drainMs + 3_000, `exited after ${tookMs.toFixed(0)} ms`);
+    await Promise.all([idle.closed, halfHeaders.closed, refusedUpgrade.closed]);
+  } finally {
+    if (service.exitCode === null) service.kill('SIGKILL');
+  }
 });
 
 test('a bad environment fails at start and names the variable', async () => {

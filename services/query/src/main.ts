@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createTailTickets, listenerSecurity, parseEnv, stopOnSignals } from '@instant-logs/service-kit';
+import { createTailTickets, httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { QueryConfig } from './config.ts';
+import { tailLimitsFromEnv } from './tail-limits.ts';
 import { startTracing } from '@instant-logs/telemetry';
 
 const tracing = startTracing('instant-logs-query', process.env);
@@ -23,6 +24,8 @@ const app = buildApp({
   keyring: security.keyring,
   registry,
   tailPollMs: config.TAIL_POLL_MS,
+  timeouts: httpTimeoutsFromEnv(config),
+  tailLimits: tailLimitsFromEnv(config),
   logger: { level: config.LOG_LEVEL },
   corsOrigins: security.corsOrigins,
   allowedHosts: security.allowedHosts,
@@ -30,6 +33,7 @@ const app = buildApp({
   ...(security.https ? { https: security.https } : {}),
 });
 if (!security.keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+const connections = trackConnections(app.server);
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
 
@@ -38,4 +42,4 @@ stopOnSignals(app.log, 'Shutting down: finishing open requests', async () => {
   await transport.close();
   security.close();
   await tracing.shutdown();
-});
+}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });

@@ -1,4 +1,5 @@
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TAIL_REFUSALS } from './tail-limits.ts';
 
 /** The query service's metrics, registered on its own registry. */
 export function createQueryMetrics(registry: Registry) {
@@ -11,6 +12,16 @@ export function createQueryMetrics(registry: Registry) {
       registers: [registry],
     }),
     tailClients: new Gauge({ name: 'instant_logs_query_tail_clients', help: 'Open live-tail connections.', registers: [registry] }),
+    tailsRefused: new Counter({
+      name: 'instant_logs_query_tails_refused_total',
+      help: 'Live tails refused: a tenant or the service at its open-tail limit, or a filter over TAIL_MAX_CLAUSES.',
+      labelNames: ['reason'],
+      registers: [registry],
+      // Every reason from zero, so rate() sees the first refusal.
+      collect() {
+        for (const reason of TAIL_REFUSALS) this.inc({ reason }, 0);
+      },
+    }),
   };
 }
 export type QueryMetrics = ReturnType<typeof createQueryMetrics>;

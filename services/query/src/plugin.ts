@@ -13,6 +13,7 @@ import {
 } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import type { QueryMetrics } from './metrics.ts';
+import type { TailLimits } from './tail-limits.ts';
 import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerSearchRoutes } from './routes/search.ts';
@@ -37,6 +38,8 @@ export interface QueryDeps {
   hsts?: boolean;
   /** Where admin actions are recorded (default: the service log and the tenant's own logs). */
   audit?: AuditLog;
+  /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
+  tailLimits?: Partial<TailLimits>;
 }
 
 /** The query API and the dashboard page, encapsulated so its auth and error codes stay its own. */
@@ -58,6 +61,6 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   registerSearchRoutes(app, deps.store, clock);
   registerAdminRoutes(app, { store: deps.store, audit, clock });
   registerTailTicketRoute(app, tickets);
-  registerTailRoute(app, deps.store, deps.metrics, { pollMs: deps.tailPollMs ?? 250 });
+  registerTailRoute(app, deps.store, deps.metrics, { pollMs: deps.tailPollMs ?? 250, ...(deps.tailLimits ? { limits: deps.tailLimits } : {}) });
   registerDashboardRoutes(app, { dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
 }

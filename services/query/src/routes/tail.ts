@@ -6,6 +6,7 @@ import type { LogStore } from '@instant-logs/store';
 import { z } from 'zod';
 import { asClientError, parseParams, parseSearch } from '../filters.ts';
 import type { QueryMetrics } from '../metrics.ts';
+import { createTailGate, DEFAULT_TAIL_LIMITS, type TailLimits, type TailSeat } from '../tail-limits.ts';
 
 const TailQuery = LogFilterQuery.pick({ service: true, level: true, q: true }).extend({
   /** Resume after this position (from an earlier message) instead of from now. */
@@ -18,6 +19,8 @@ const PAGE = 500;
 
 export interface TailOptions {
   pollMs: number;
+  /** Caps on open tails, filter size and store polls at once; defaults when absent. */
+  limits?: Partial<TailLimits>;
 }
 
 /**
@@ -36,17 +39,25 @@ export function registerTailTicketRoute(app: FastifyInstance, tickets: TailTicke
  * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps.
  */
 export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
+  const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits }, (reason) => metrics.tailsRefused.inc({ reason }));
   app.get('/api/v1/tail', { websocket: true, config: { access: 'query', ticket: true } }, async (socket, request) => {
     const stop = new AbortController();
-    socket.on('close', () => stop.abort());
+    let seat: TailSeat | undefined;
+    // The seat is free once the socket is, not only when a poll in progress has come back.
+    socket.on('close', () => {
+      stop.abort();
+      seat?.release();
+    });
     metrics.tailClients.inc();
     try {
       const params = parseParams(TailQuery, request.query);
       const filter = { tenant: request.tenant, ...ALL_TIME, services: params.service, levels: params.level, query: parseSearch(params.q) };
-      let position = params.since ?? (await store.tailStart());
+      gate.checkFilter(filter);
+      seat = gate.take(request.tenant);
+      let position = params.since ?? (await gate.poll(() => store.tailStart(), stop.signal));
       socket.send(JSON.stringify({ type: 'ready', position }));
       while (!stop.signal.aborted) {
-        const page = await store.tail(filter, position, PAGE);
+        const page = await gate.poll(() => store.tail(filter, position, PAGE), stop.signal);
         position = page.position;
         if (page.records.length > 0) socket.send(JSON.stringify({ type: 'records', records: page.records.map((r) => r.record), position }));
         if (page.records.length < PAGE) await delay(options.pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
@@ -56,12 +67,20 @@ export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics
         const clientError = asClientError(err);
         socket.send(JSON.stringify({ type: 'error', error: tailError(clientError) }));
         if (!(clientError instanceof CodedError)) request.log.error({ err }, 'Live tail failed');
-        socket.close(1011, 'tail failed');
+        socket.close(...closeFor(clientError));
       }
     } finally {
+      seat?.release();
       metrics.tailClients.dec();
     }
   });
+}
+
+// RFC 6455 close codes: 1013 "try again later" for a full house, 1008 "policy violation" for a filter over the limit.
+function closeFor(err: unknown): [number, string] {
+  if (err instanceof CodedError && err.code === 'TOO_MANY_TAILS') return [1013, 'too many live tails'];
+  if (err instanceof CodedError && err.code === 'TAIL_FILTER_TOO_COMPLEX') return [1008, 'filter too complex'];
+  return [1011, 'tail failed'];
 }
 
 function tailError(err: unknown): { code: string; message: string; field?: string } {
