@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { acceptDeps, collectorPlugin, createCollectorMetrics, createTenantLimits, type AcceptDeps } from '@instant-logs/collector';
-import { createProcessor, type Processor, type ProcessorOptions } from '@instant-logs/processor';
+import { createProcessor, createProcessorMetrics, DEFAULT_LOG_PROCESSOR_OPTIONS, startLogProcessor, type LogProcessor, type LogProcessorOptions, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
-import { createInProcessQueue } from '@instant-logs/queue';
+import { createInProcessQueue, createWalQueue, type LogQueue, type SegmentLog } from '@instant-logs/queue';
 import { type ApiKeyring, type HttpsServerOptions, createServer, installNotFoundHandler, registerOpsRoutes } from '@instant-logs/service-kit';
 import type { TenantPolicies } from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
@@ -12,6 +12,12 @@ export interface EmbeddedDeps {
   store: LogStore;
   keyring: ApiKeyring;
   processor?: Partial<ProcessorOptions>;
+  /**
+   * The durable log in front of the store (main.ts opens DATA_DIR/wal): a 202 then waits for the
+   * records' fsync in the log, and a log processor inserts them in large batches. Without it a 202
+   * waits for the insert itself (group-committed through the in-process queue).
+   */
+  wal?: { log: SegmentLog; maxUnstoredBytes: number; processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'> };
   clock?: () => number;
   /** Per-tenant rate limits and retention (TENANTS_FILE). */
   tenants?: TenantPolicies;
@@ -30,7 +36,10 @@ export interface EmbeddedDeps {
 
 export interface EmbeddedPipeline {
   app: FastifyInstance;
-  processor: Processor;
+  /** The store-facing half without a log: a 202 waits for its insert. */
+  processor?: Processor;
+  /** The store-facing half behind the log. */
+  logProcessor?: LogProcessor;
   registry: Registry;
   /** What the collector's routes ingest through; the syslog listeners share it (limits, metrics, queue). */
   accept: AcceptDeps;
@@ -40,16 +49,27 @@ export interface EmbeddedPipeline {
 
 /**
  * The whole pipeline in one process: the collector's and query service's own plugins on one
- * server, joined by an in-process queue that acknowledges only what the processor has stored.
+ * server, joined by the durable log (or, without one, an in-process queue that acknowledges only
+ * what the processor has stored).
  */
 export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const registry = new Registry();
   if (deps.defaultMetrics) collectDefaultMetrics({ register: registry });
-  const processor = createProcessor(deps.store, registry, deps.processor);
-  const queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
   const clock = deps.clock ? { clock: deps.clock } : {};
-
   const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024 }, deps.https);
+  let queue: LogQueue;
+  let processor: Processor | undefined;
+  let logProcessor: LogProcessor | undefined;
+  if (deps.wal) {
+    const { log, maxUnstoredBytes } = deps.wal;
+    queue = createWalQueue(log, { maxUnstoredBytes });
+    const options = { ...DEFAULT_LOG_PROCESSOR_OPTIONS, ...deps.wal.processor };
+    logProcessor = startLogProcessor(deps.store, log, options, createProcessorMetrics(registry).kafkaObserver, (err) => app.log.error({ err }, 'Failed to read the log; retrying'));
+  } else {
+    processor = createProcessor(deps.store, registry, deps.processor);
+    queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
+  }
+
   const browser = { ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}), ...(deps.https ? { hsts: true } : {}) };
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
   const collector = { queue, keyring: deps.keyring, metrics: createCollectorMetrics(registry), ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
@@ -68,13 +88,15 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
 
   return {
     app,
-    processor,
+    ...(processor ? { processor } : {}),
+    ...(logProcessor ? { logProcessor } : {}),
     registry,
     accept: acceptDeps(collector),
     async close() {
       await app.close();
       await queue.close();
-      await processor.close();
+      await processor?.close();
+      await logProcessor?.close();
     },
   };
 }

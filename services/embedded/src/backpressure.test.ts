@@ -37,7 +37,7 @@ test('while the store is down, more than the pending limit is a 429, and the wai
     await server.stop();
     const waiting = p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'waited'), headers: { 'content-type': 'application/json' } });
     // The first request is now retrying inside the processor; poll until its rows count as pending.
-    await eventually(async () => (p.processor.pendingRows() > 0 ? true : undefined), 10_000, 'rows pending in the processor');
+    await eventually(async () => (p.processor!.pendingRows() > 0 ? true : undefined), 10_000, 'rows pending in the processor');
     const refused = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'refused'), headers: { 'content-type': 'application/json' } });
     assert.equal(refused.statusCode, 429);
     assert.equal(refused.json().error.code, 'COLLECTOR_QUEUE_FULL');
