@@ -12,7 +12,7 @@ const post = (pipeline: Awaited<ReturnType<typeof startTestPipeline>>, records: 
   pipeline.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records.map((r) => JSON.stringify(r)).join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
 
 async function withLog(dir: string, run: (log: SegmentLog, pipeline: Awaited<ReturnType<typeof startTestPipeline>>) => Promise<void>) {
-  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
   const pipeline = await startTestPipeline({ wal: { log, maxUnstoredBytes: 1 << 20, processor: { maxWaitMs: 200, deadLetterFile: join(dir, 'dead-letters.ndjson') } } });
   try {
     await run(log, pipeline);
@@ -43,7 +43,7 @@ test('a 202 means the records are in the log on disk; the log processor then sto
 });
 
 // A real full disk: the log on a 512 KiB tmpfs. Mounting needs root; elsewhere the test says why it skipped.
-test('a full log disk answers 503 with Retry-After and a clear message, and every record acknowledged before is stored', async (t) => {
+test('a full log disk answers 503 with Retry-After and a clear message; every record acknowledged before is stored, and then the space is free again', async (t) => {
   const mnt = join(mkdtempSync(join(tmpdir(), 'idl-wal-full-')), 'mnt');
   mkdirSync(mnt);
   try {
@@ -53,10 +53,11 @@ test('a full log disk answers 503 with Retry-After and a clear message, and ever
     return;
   }
   try {
-    await withLog(join(mnt, 'wal'), async (_log, pipeline) => {
+    await withLog(join(mnt, 'wal'), async (log, pipeline) => {
       let accepted = 0;
       let refused: Awaited<ReturnType<typeof post>> | undefined;
-      for (let i = 0; i < 20 && !refused; i++) {
+      // The processor frees space behind itself every 200 ms; requests come far faster than that.
+      for (let i = 0; i < 100 && !refused; i++) {
         const res = await post(pipeline, Array.from({ length: 50 }, (_, j) => ({ service: 'full', message: `r${i}-${j} ${'x'.repeat(1000)}` })));
         if (res.statusCode === 202) accepted += IngestResponse.parse(res.json()).accepted;
         else refused = res;
@@ -66,10 +67,13 @@ test('a full log disk answers 503 with Retry-After and a clear message, and ever
       assert.match(refused?.json().error.message, /no space left on the device \(WAL_DISK_FULL\)/);
       assert.equal(refused?.headers['retry-after'], '30');
       assert.ok(accepted >= 100);
-      await eventually(async () => {
-        const page = LogPage.parse((await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=full&limit=1000' })).json());
-        return page.records.length === accepted ? true : undefined;
-      }, 15_000, 'every acknowledged record stored');
+      const stored = async () => LogPage.parse((await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=full&limit=1000' })).json()).records.length;
+      await eventually(async () => ((await stored()) === accepted ? true : undefined), 15_000, 'every acknowledged record stored');
+      await eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 15_000, 'the log caught up');
+      // The stored segments are deleted behind the processor, so the next request has room again.
+      const again = await post(pipeline, [{ service: 'full', message: 'after the disk had room again' }]);
+      assert.equal(again.statusCode, 202);
+      await eventually(async () => ((await stored()) === accepted + 1 ? true : undefined), 15_000, 'the record after the full disk stored');
     });
   } finally {
     execFileSync('umount', [mnt]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -11,7 +11,7 @@ export const ENTRY_HEADER_BYTES = 8;
 export const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
 const SEGMENT = /^(\d{20})\.seg$/;
-const CURSOR = 'cursor.json';
+const CURSOR = 'cursor';
 
 /** Pure: the framed bytes of one entry. */
 export function frameEntry(payload: Buffer): Buffer {
@@ -68,31 +68,66 @@ export interface Cursor {
   metadata: string | null;
 }
 
-/** Reads the cursor, or a new one (fresh id) when the log has none yet. */
-export async function readCursor(dir: string, firstPosition: bigint): Promise<{ cursor: Cursor; fresh: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, CURSOR), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return { cursor: { id: randomUUID(), position: firstPosition, metadata: null }, fresh: true };
-  }
-  const raw = JSON.parse(text) as { id: string; position: string; metadata: string | null };
-  return { cursor: { id: raw.id, position: BigInt(raw.position), metadata: raw.metadata }, fresh: false };
+/** The cursor's file, kept open: `write` replaces the cursor durably. */
+export interface CursorFile {
+  cursor: Cursor;
+  write(cursor: Cursor): Promise<void>;
+  close(): Promise<void>;
 }
 
-/** Replaces the cursor atomically and durably: a crash leaves the old one or the new one, never a mix. */
-export async function writeCursor(dir: string, cursor: Cursor): Promise<void> {
-  const tmp = join(dir, `${CURSOR}.tmp`);
-  const file = await open(tmp, 'w');
+// Two fixed slots written in turn, in place, each a checksummed entry with a sequence number: a torn
+// write spoils only the slot being written (the other still holds the previous cursor), and a commit
+// needs no new disk blocks, so it still works when appends fail for a full disk, and deleting the
+// stored segments behind it frees space again.
+const SLOT_BYTES = 4096;
+
+/** Opens the cursor file, creating it (fresh id, at `firstPosition`) when the log has none yet. */
+export async function openCursorFile(dir: string, firstPosition: bigint): Promise<CursorFile> {
+  const path = join(dir, CURSOR);
+  let file: FileHandle;
   try {
-    await file.writeFile(JSON.stringify({ id: cursor.id, position: cursor.position.toString(), metadata: cursor.metadata }));
-    await file.datasync();
-  } finally {
-    await file.close();
+    file = await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    file = await open(path, 'w+');
+    const cursor = { id: randomUUID(), position: firstPosition, metadata: null };
+    await file.write(Buffer.concat([slot(cursor, 0), slot(cursor, 1)]), 0, 2 * SLOT_BYTES, 0);
+    await file.sync();
+    await syncDir(dir);
+    return cursorFile(file, cursor, 1);
   }
-  await rename(tmp, join(dir, CURSOR));
-  await syncDir(dir);
+  const bytes = Buffer.alloc(2 * SLOT_BYTES);
+  await file.read(bytes, 0, bytes.length, 0);
+  const slots = [0, 1].flatMap((i) => {
+    const [entry] = parseEntries(bytes.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES)).entries;
+    return entry ? [JSON.parse(entry.payload.toString()) as { seq: number; id: string; position: string; metadata: string | null }] : [];
+  });
+  const newest = slots.sort((a, b) => b.seq - a.seq)[0];
+  if (!newest) {
+    await file.close();
+    throw new Error(`Cannot open the log: both slots of ${path} are damaged`);
+  }
+  return cursorFile(file, { id: newest.id, position: BigInt(newest.position), metadata: newest.metadata }, newest.seq);
+}
+
+function cursorFile(file: FileHandle, current: Cursor, lastSeq: number): CursorFile {
+  let seq = lastSeq;
+  return {
+    cursor: current,
+    async write(cursor) {
+      seq++;
+      await file.write(slot(cursor, seq), 0, SLOT_BYTES, (seq % 2) * SLOT_BYTES);
+      await file.datasync();
+    },
+    close: () => file.close(),
+  };
+}
+
+function slot(cursor: Cursor, seq: number): Buffer {
+  const json = JSON.stringify({ seq, id: cursor.id, position: cursor.position.toString(), metadata: cursor.metadata });
+  const frame = frameEntry(Buffer.from(json));
+  if (frame.length > SLOT_BYTES) throw new Error(`Cannot write the log cursor: ${frame.length} bytes do not fit a slot`);
+  return Buffer.concat([frame, Buffer.alloc(SLOT_BYTES - frame.length)]);
 }
 
 /** Makes the directory's entries (files created, renamed) durable; fsync of a file alone does not. */

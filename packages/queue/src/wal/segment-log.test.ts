@@ -100,15 +100,39 @@ test('committing deletes segments that were stored in full, and positions are ne
   assert.deepEqual(segments(dir), [segmentName(96n), segmentName(192n)]);
   assert.equal(log.unstoredBytes(), Number(end - 96n));
   await log.commit(end, null);
-  // The active segment stays, empty of anything unstored.
+  // The active segment stays, empty of anything unstored, until the next append moves on from it.
   assert.deepEqual(segments(dir), [segmentName(192n)]);
   assert.equal(log.unstoredBytes(), 0);
+  assert.equal(await log.append(Buffer.from('next')), end);
+  assert.deepEqual(segments(dir), [segmentName(end)]);
+  await log.commit(log.end(), null);
   await log.close();
 
   const again = await openSegmentLog({ dir, segmentBytes: 100 });
-  assert.deepEqual(again.committed(), { id: log.id, position: end, metadata: null });
+  const next = end + BigInt(ENTRY_HEADER_BYTES + 4);
+  assert.deepEqual(again.committed(), { id: log.id, position: next, metadata: null });
   assert.deepEqual(await text(again), []);
-  assert.equal(await again.append(Buffer.from('next')), end);
+  assert.equal(await again.append(Buffer.from('after')), next);
+  await again.close();
+});
+
+test('a torn cursor write leaves the cursor before it', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  await log.append(Buffer.from('a'));
+  const b = await log.append(Buffer.from('b'));
+  await log.commit(b, null);
+  await log.commit(log.end(), null);
+  await log.close();
+  // The cursor file holds two slots written in turn; the newest (the third write) sits in slot 1.
+  const file = join(dir, 'cursor');
+  const bytes = readFileSync(file);
+  bytes[4096 + ENTRY_HEADER_BYTES + 3]! ^= 0x01;
+  writeFileSync(file, bytes);
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.equal(again.committed().position, b);
+  assert.deepEqual(await text(again), ['b']);
   await again.close();
 });
 
@@ -133,7 +157,7 @@ test('a full disk fails the append with WAL_DISK_FULL and keeps every entry ackn
   }
   try {
     const walDir = join(dir, 'mnt', 'wal');
-    const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
+    const log = await openSegmentLog({ dir: walDir, segmentBytes: 64 * 1024 });
     const acknowledged: bigint[] = [];
     let refusal: unknown;
     for (let i = 0; i < 100 && !refusal; i++) {
@@ -142,12 +166,16 @@ test('a full disk fails the append with WAL_DISK_FULL and keeps every entry ackn
     assert.equal((refusal as { code?: string }).code, 'WAL_DISK_FULL');
     assert.match((refusal as Error).message, /no space left/);
     assert.ok(acknowledged.length > 10);
-    // The failed write was cut back, so the file holds exactly the acknowledged entries.
-    assert.equal(statSync(join(walDir, segmentName(0n))).size, Number(log.end()));
+    // The failed write was cut back, so the files hold exactly the acknowledged entries.
+    const sizes = segments(walDir).reduce((n, f) => n + statSync(join(walDir, f)).size, 0);
+    assert.equal(sizes, Number(log.end()));
     await log.close();
-    const again = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
+    const again = await openSegmentLog({ dir: walDir, segmentBytes: 64 * 1024 });
     assert.deepEqual(again.recovery.truncated, []);
     assert.deepEqual((await again.read(0n, 1 << 30)).map((e) => e.position), acknowledged);
+    // Committing needs no new space, and deleting the stored segments makes room for appends again.
+    await again.commit(again.end(), null);
+    assert.equal(await again.append(Buffer.alloc(10_000, 1)), again.end() - 10_008n);
     await again.close();
   } finally {
     execFileSync('umount', [join(dir, 'mnt')]);

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ENTRY_HEADER_BYTES, frameEntry, MAX_ENTRY_BYTES, parseEntries, readCursor, segmentBase, segmentName, syncDir, writeCursor, type Cursor } from './segment-files.ts';
+import { ENTRY_HEADER_BYTES, frameEntry, MAX_ENTRY_BYTES, openCursorFile, parseEntries, segmentBase, segmentName, syncDir, type Cursor } from './segment-files.ts';
 
 export interface SegmentLogOptions {
   dir: string;
@@ -76,7 +76,8 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
   await mkdir(dir, { recursive: true });
   const bases = (await readdir(dir)).map(segmentBase).filter((b): b is bigint => b !== undefined);
   bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const { cursor, fresh } = await readCursor(dir, bases[0] ?? 0n);
+  const cursorFile = await openCursorFile(dir, bases[0] ?? 0n);
+  const { cursor } = cursorFile;
   const recovery: Recovery = { segments: 0, entries: 0, truncated: [] };
   const segments: Segment[] = [];
   for (const [i, base] of bases.entries()) {
@@ -96,9 +97,15 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     recovery.entries += entries.length;
   }
   recovery.segments = segments.length;
-  if (fresh) await writeCursor(dir, cursor);
 
   const endOf = (s: Segment) => s.base + BigInt(s.size);
+  // Deletes the segments before the cursor; never the last one, which appends go to.
+  const releaseStored = async () => {
+    while (segments.length > 1 && segments[1]!.base <= cursor.position) {
+      const [done] = segments.splice(0, 1);
+      await unlink(join(dir, segmentName(done!.base)));
+    }
+  };
   let active: { segment: Segment; file: FileHandle };
   const startSegment = async (base: bigint) => {
     const segment = { base, size: 0 };
@@ -124,9 +131,13 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
 
   const writeGroup = async (frames: Buffer[]): Promise<bigint> => {
     const bytes = frames.reduce((n, f) => n + f.length, 0);
-    if (active.segment.size > 0 && active.segment.size + bytes > options.segmentBytes) {
+    // A segment whose entries are all stored is left too, so the reader's commit can delete it:
+    // otherwise a log that filled its disk in one segment would never give the space back.
+    const stored = endOf(active.segment) <= cursor.position;
+    if (active.segment.size > 0 && (stored || active.segment.size + bytes > options.segmentBytes)) {
       await active.file.close();
       active = await startSegment(endOf(active.segment));
+      if (stored) await releaseStored();
     }
     const at = active.segment.size;
     const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
@@ -220,7 +231,8 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       // The limit counts from the first entry found: a gap left by a corrupt segment does not use it up.
       let upTo: bigint | undefined;
       const entries: LogEntry[] = [];
-      for (const segment of segments) {
+      // A copy: an append may delete stored segments from the list while this read waits for the disk.
+      for (const segment of [...segments]) {
         const start = from > segment.base ? from : segment.base;
         if (start >= endOf(segment)) continue;
         upTo ??= start + BigInt(limitBytes);
@@ -248,13 +260,10 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     },
     committed: () => cursor,
     async commit(position, metadata) {
-      await writeCursor(dir, { id: cursor.id, position, metadata });
+      await cursorFile.write({ id: cursor.id, position, metadata });
       cursor.position = position;
       cursor.metadata = metadata;
-      while (segments.length > 1 && segments[1]!.base <= position) {
-        const [done] = segments.splice(0, 1);
-        await unlink(join(dir, segmentName(done!.base)));
-      }
+      await releaseStored();
     },
     unstoredBytes: () => Number(endOf(active.segment) - cursor.position) + pendingBytes,
     groupCommits: () => groups,
@@ -263,6 +272,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       wakeWaiters();
       await writing;
       await active.file.close();
+      await cursorFile.close();
     },
   };
 }
