@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { acceptDeps, collectorPlugin, createCollectorMetrics, createTenantLimits, type AcceptDeps } from '@instant-logs/collector';
 import { createProcessor, createProcessorMetrics, DEFAULT_LOG_PROCESSOR_OPTIONS, startLogProcessor, type LogProcessor, type LogProcessorOptions, type Processor, type ProcessorOptions } from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin } from '@instant-logs/query';
@@ -63,6 +63,14 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   if (deps.wal) {
     const { log, maxUnstoredBytes } = deps.wal;
     queue = createWalQueue(log, { maxUnstoredBytes });
+    new Gauge({
+      name: 'instant_logs_wal_unstored_bytes',
+      help: 'Bytes in the local log not yet stored; ingest answers 429 beyond WAL_MAX_UNSTORED_BYTES.',
+      registers: [registry],
+      collect() {
+        this.set(log.unstoredBytes());
+      },
+    });
     const options = { ...DEFAULT_LOG_PROCESSOR_OPTIONS, ...deps.wal.processor };
     logProcessor = startLogProcessor(deps.store, log, options, createProcessorMetrics(registry).kafkaObserver, (err) => app.log.error({ err }, 'Failed to read the log; retrying'));
   } else {

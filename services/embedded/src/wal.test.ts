@@ -39,6 +39,9 @@ test('a 202 means the records are in the log on disk; the log processor then sto
     });
     assert.deepEqual(new Set(page.records.map((r) => r.body)).size, 30);
     await eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 10_000, 'the log emptied');
+    const metrics = (await pipeline.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /^instant_logs_wal_unstored_bytes 0$/m);
+    assert.match(metrics, /^instant_logs_processor_batch_rows_sum 30$/m);
   });
 });
 
