@@ -135,9 +135,13 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     // otherwise a log that filled its disk in one segment would never give the space back.
     const stored = endOf(active.segment) <= cursor.position;
     if (active.segment.size > 0 && (stored || active.segment.size + bytes > options.segmentBytes)) {
+      const next = await startSegment(endOf(active.segment)).catch((err: unknown) => {
+        throw appendError(err);
+      });
       await active.file.close();
-      active = await startSegment(endOf(active.segment));
-      if (stored) await releaseStored();
+      active = next;
+      // A file that cannot be deleted now is deleted at the next open: it lies before the cursor.
+      if (stored) await releaseStored().catch(() => undefined);
     }
     const at = active.segment.size;
     const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
@@ -151,15 +155,19 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       await active.file.truncate(at).catch((truncateErr: unknown) => {
         broken = new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log: it could not be cut back after a failed write (${(truncateErr as Error).message}); restart to recover it`);
       });
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT') {
-        throw new LogAppendError('WAL_DISK_FULL', `Cannot append to the log in ${dir}: no space left on the device`, { cause: err });
-      }
-      throw new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log in ${dir}: ${(err as Error).message}`, { cause: err });
+      throw appendError(err);
     }
     active.segment.size += bytes;
     groups++;
     return active.segment.base + BigInt(at);
+  };
+
+  const appendError = (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new LogAppendError('WAL_DISK_FULL', `Cannot append to the log in ${dir}: no space left on the device`, { cause: err });
+    }
+    return new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log in ${dir}: ${(err as Error).message}`, { cause: err });
   };
 
   const drain = async () => {

@@ -115,3 +115,21 @@ test('closing stores what the log holds without waiting out the batch window', a
   assert.equal(log.unstoredBytes(), 0);
   await log.close();
 });
+
+test('an intent reaching past the end of the log (its entries cut off as corrupt) is reported, and what is left is stored', async () => {
+  const { store, log, dir } = await setup();
+  const first = await log.append(chunk(ids('left', 10)));
+  await log.append(chunk(ids('left-too', 10)));
+  await log.commit(first, encodeIntent(log.end() + 1000n));
+  const errors: string[] = [];
+  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 50 }), recorder().observe, (err) => errors.push(err.message));
+  try {
+    await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
+    assert.equal(await store.count('acme'), 20);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /Cannot replay the batch in flight/);
+  } finally {
+    await processor.close();
+    await log.close();
+  }
+});

@@ -88,7 +88,15 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
     following.clear();
     const readAt = Date.now();
     const messages = (await log.read(position, limit)).map(toMessage);
-    for (const batch of cutBatches(messages, options.limits, intent).batches) {
+    const { batches, waiting } = cutBatches(messages, options.limits, intent);
+    if (waiting) {
+      // The log no longer reaches the end of the batch in flight: entries were cut off as corrupt.
+      // That batch cannot be replayed as it was; store what is left as new batches.
+      onError(new Error(`Cannot replay the batch in flight up to log position ${intent!.end}: the log ends before it; its rest is stored anew`));
+      await log.commit(position, null);
+      return { readAt };
+    }
+    for (const batch of batches) {
       if (!(await writeBatch(deps, 0, batch))) return 'stop';
     }
     return { readAt };
