@@ -46,7 +46,7 @@ const log = pipeline.app.log;
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
 for (const { problem, ...where } of wal.recovery.truncated) {
   if (problem === 'torn') log.warn(where, 'Cut off a torn entry at the end of the log: a write the crash interrupted, never acknowledged');
-  else log.error(where, 'Cut off a corrupt log entry and the rest of its segment: the disk damaged acknowledged records');
+  else log.error(where, 'Cut off a log entry that failed its checksum, and the rest of its segment: a write a power loss interrupted, or acknowledged records the disk damaged');
 }
 if (wal.unstoredBytes() > 0) log.info({ bytes: wal.unstoredBytes(), dir: walDir }, 'Found records in the log not stored yet; storing them');
 if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run -s keys -- create` to require keys.');

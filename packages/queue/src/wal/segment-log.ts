@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENTRY_HEADER_BYTES, frameEntry, MAX_ENTRY_BYTES, openCursorFile, parseEntries, segmentBase, segmentName, syncDir, type Cursor } from './segment-files.ts';
 
@@ -90,7 +90,11 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     const bytes = await readFile(file);
     const { entries, validBytes, problem } = parseEntries(bytes);
     if (problem) {
-      await truncate(file, validBytes);
+      // Durably, before anything is appended behind the cut.
+      const handle = await open(file, 'r+');
+      await handle.truncate(validBytes);
+      await handle.sync();
+      await handle.close();
       recovery.truncated.push({ file, at: validBytes, droppedBytes: bytes.length - validBytes, problem });
     }
     segments.push({ base, size: validBytes });
