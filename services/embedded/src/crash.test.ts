@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,15 +24,19 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; url: strin
   });
   const output: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
-  for await (const line of createInterface({ input: child.stdout! })) {
-    output.push(line);
-    const match = /Dashboard\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-    if (match) return { child, url: match[1]!, output };
-  }
-  throw new Error(`the embedded process exited before printing its URL:\n${output.join('\n')}`);
+  // Read on after the URL too, so the process never blocks on a full pipe.
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      const match = /Dashboard\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(`the embedded process exited before printing its URL:\n${output.join('\n')}`)));
+  });
+  return { child, url, output };
 }
 
-/** A client posting uniquely numbered records until its requests fail; returns the ids acknowledged with a 202. */
+/** A client posting uniquely numbered records until a request fails; the ids of every 202 go into `acked`. */
 async function client(url: string, name: string, acked: string[], requests: { n: number }): Promise<void> {
   for (let r = 0; ; r++) {
     const ids = Array.from({ length: PER_REQUEST }, (_, i) => `${name}-${r}-${i}`);
@@ -67,6 +71,10 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
     await Promise.all(clients);
   }
   assert.ok(acked.length >= 3 * 40 * PER_REQUEST);
+  // And a write the last kill cut short: half an entry at the end of the newest segment.
+  const wal = join(dataDir, 'wal');
+  const newest = readdirSync(wal).filter((f) => f.endsWith('.seg')).sort().at(-1)!;
+  appendFileSync(join(wal, newest), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 123, 34]));
 
   const second = await start(dataDir);
   let stored = 0;
@@ -86,6 +94,8 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
     await once(second.child, 'exit');
   }
   assert.ok(stored >= acked.length);
+  const torn = second.output.map((l) => (l.startsWith('{') ? JSON.parse(l) : {})).find((l) => /torn entry/.test(l.msg ?? ''));
+  assert.deepEqual([torn?.file, torn?.droppedBytes], [join(wal, newest), 10]);
 
   // Count by id in the data directory itself, with the process gone.
   const transport = createChdbTransport({ path: dataDir, readers: 1 });
