@@ -5,17 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeChunk, openSegmentLog, type SegmentLog } from '@instant-logs/queue';
 import { createChdbTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
+import { startTracing } from '@instant-logs/telemetry';
 import { waitUntil } from '@instant-logs/testbed';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { dedupToken, encodeIntent } from '../kafka/intent.ts';
 import { startLogProcessor, type LogProcessorOptions } from './log-processor.ts';
 
 // Real chdb; one data directory per process, so each test takes its own database.
 let transport: ClickHouseTransport;
 let counter = 0;
+const spans = new InMemorySpanExporter();
+const tracing = startTracing('log-processor-test', {}, new SimpleSpanProcessor({ exporter: spans }));
 before(() => {
   transport = createChdbTransport({ path: mkdtempSync(join(tmpdir(), 'idl-log-processor-')) });
 });
-after(() => transport.close());
+after(async () => {
+  await tracing.shutdown();
+  await transport.close();
+});
 
 async function setup(segmentBytes = 1 << 20): Promise<{ store: LogStore; db: string; log: SegmentLog; dir: string }> {
   const db = `lp${process.pid}_${++counter}`;
@@ -128,6 +135,24 @@ test('an intent reaching past the end of the log (its entries cut off as corrupt
     assert.equal(await store.count('acme'), 20);
     assert.equal(errors.length, 1);
     assert.match(errors[0]!, /Cannot replay the batch in flight/);
+  } finally {
+    await processor.close();
+    await log.close();
+  }
+});
+
+test("a batch's insert span links to the trace of every request whose records it holds", async () => {
+  const { store, log, dir } = await setup();
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const spanIds = ['00f067aa0ba902b7', '00f067aa0ba902b8'];
+  spans.reset();
+  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 200 }), recorder().observe, (err) => assert.fail(err));
+  try {
+    await Promise.all(spanIds.map((spanId, i) => log.append(encodeChunk({ tenant: 'acme', rows: 1, data: line(`traced-${i}`), trace: { traceparent: `00-${traceId}-${spanId}-01` } }))));
+    await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
+    const inserts = spans.getFinishedSpans().filter((s) => s.name === 'insert logs');
+    assert.equal(inserts.length, 1);
+    assert.deepEqual(inserts[0]!.links.map((l) => [l.context.traceId, l.context.spanId]).sort(), spanIds.map((id) => [traceId, id]));
   } finally {
     await processor.close();
     await log.close();

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { decodeChunk, type LogEntry, type SegmentLog } from '@instant-logs/queue';
 import { isRetryable, type LogStore } from '@instant-logs/store';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
+import { tracedInsert } from '../traced-insert.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from '../kafka/batches.ts';
 import { decodeIntent } from '../kafka/intent.ts';
 import { writeBatch, type DeadLetter, type WriterObserver } from '../kafka/writer.ts';
@@ -43,7 +44,7 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
   const deps = {
     // The log's id keeps tokens apart from an earlier log whose positions started at 0 too.
     topic: `wal-${log.id}`,
-    insert: (data: string, token: string) => store.insert(data, { dedupToken: token }),
+    insert: (data: string, token: string, sources: readonly SourceMessage[]) => tracedInsert(store, data, token, sources),
     isTransient: isRetryable,
     commit: (_partition: number, offset: bigint, metadata: string | null) => log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata),
     deadLetter: (letters: DeadLetter[]) => appendDeadLetters(options.deadLetterFile, letters),
