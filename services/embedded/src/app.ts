@@ -43,7 +43,7 @@ export interface EmbeddedPipeline {
   registry: Registry;
   /** What the collector's routes ingest through; the syslog listeners share it (limits, metrics, queue). */
   accept: AcceptDeps;
-  /** Stops taking requests, stores everything acknowledged so far, then closes. */
+  /** Stops taking requests, stores everything acknowledged so far (a failing store is not waited for: the log keeps it), then closes. */
   close(): Promise<void>;
 }
 
