@@ -16,7 +16,7 @@ export const EmbeddedConfig = z.object({
   /** One insert takes at most this many rows and bytes, and waits at most this long for them. */
   WAL_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
   WAL_BATCH_MAX_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
-  WAL_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  WAL_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
   ...SecurityEnv,
   ...HttpTimeoutEnv,

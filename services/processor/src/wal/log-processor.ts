@@ -18,7 +18,7 @@ export interface LogProcessorOptions {
 
 export const DEFAULT_LOG_PROCESSOR_OPTIONS = Object.freeze({
   limits: Object.freeze({ maxRows: 200_000, maxBytes: 32 * 1024 * 1024 }),
-  maxWaitMs: 1_000,
+  maxWaitMs: 500,
   backoff: Object.freeze({ initialMs: 100, maxMs: 5_000 }),
 });
 
