@@ -56,6 +56,57 @@ export function formatTimestamp(ns: bigint): string {
   return `${iso.slice(0, 19)}.${fraction}Z`;
 }
 
+/** Pure: formatTimestamp(ns), or the receive time's preformatted text when ns is the receive time. */
+export function formatAt(ns: bigint, received: { receivedNs: bigint; receivedText?: string | undefined }): string {
+  return ns === received.receivedNs && received.receivedText !== undefined ? received.receivedText : formatTimestamp(ns);
+}
+
+// Epoch milliseconds up to this one stay within MAX_TIMESTAMP_NS.
+const MAX_MS = Number(MAX_TIMESTAMP_NS / NS_PER_MS);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Pure: formatTimestamp(parseTimestamp(value)) for the two forms most clients send, epoch
+ * milliseconds and RFC 3339 in UTC ("2026-01-02T03:04:05.678Z"), without BigInt or a Date parse;
+ * undefined for every other value, which then takes the general path.
+ */
+export function commonTimestampText(value: string | number): string | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_MS) return undefined;
+    return `${new Date(value).toISOString().slice(0, 23)}000000Z`;
+  }
+  const n = value.length;
+  if (n !== 20 && (n < 22 || n > 30)) return undefined;
+  if (value.charCodeAt(n - 1) !== 0x5a /* Z */ || (n > 20 && value.charCodeAt(19) !== 0x2e /* . */)) return undefined;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  // Years up to 2261 are within MAX_TIMESTAMP_NS whatever the rest; 2262 takes the general path.
+  if (year < 1970 || year > 2261 || month < 1 || month > 12 || day < 1) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  // Hour 24 and second 60 are refused here; Date.parse may read them, so they take the general path.
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (n === 20) return `${value.slice(0, 19)}.000000000Z`;
+  if (digits(value, 20, n - 21) < 0) return undefined;
+  return n === 30 ? value : `${value.slice(0, n - 1)}${'0'.repeat(30 - n)}Z`;
+}
+
+// The decimal value of `length` ASCII digits at `from`, or -1 when any is not a digit.
+function digits(text: string, from: number, length: number): number {
+  let value = 0;
+  for (let i = from; i < from + length; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
 /** Pure: the current time as epoch nanoseconds, from a millisecond clock. */
 export function nowNs(clockMs: number = Date.now()): bigint {
   return BigInt(Math.trunc(clockMs)) * NS_PER_MS;
