@@ -28,7 +28,12 @@ const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).pa
 const utcText = fc
   .tuple(fc.integer({ min: 1960, max: 2270 }), two(13), two(32), two(25), two(61), two(61), fc.stringMatching(/^(\.\d{1,10})?$/))
   .map(([y, mo, d, h, mi, s, fraction]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z`);
-const epochMs = fc.oneof(fc.integer({ min: -10, max: 9_223_372_036_860 }), fc.double({ min: 0, max: 1e13 }));
+const epochMs = fc.oneof(
+  fc.integer({ min: -10, max: 9_223_372_036_860 }),
+  fc.double({ min: 0, max: 1e13 }),
+  // Day, leap-day, century and range edges.
+  fc.constantFrom(0, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 4_107_542_399_999, 4_107_542_400_000, 9_223_372_036_854, 9_223_372_036_855),
+);
 
 test('the common-form formatter agrees with parsing and formatting wherever it answers', () => {
   fc.assert(
