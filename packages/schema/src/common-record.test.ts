@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { normalizeCommonRecord } from './common-record.ts';
 import { LIMITS } from './limits.ts';
-import { normalizeRecord, normalizeRecordReference, type NormalizeContext } from './log-record.ts';
+import { LogRecordInput, normalizeRecord, normalizeRecordReference, type NormalizeContext } from './log-record.ts';
 import { LEVEL_SPELLINGS } from './severity.ts';
 import { formatTimestamp } from './time.ts';
 
@@ -25,13 +25,14 @@ const odd = fc.oneof(
 );
 
 // Valid RFC 3339 UTC text around the storable range, with 0–9 fraction digits; and near-misses.
+const upTo = (max: number) => fc.integer({ min: 0, max });
 const isoWith = (maxDigits: number) =>
   fc
-    .tuple(fc.date({ min: new Date('1969-12-30T00:00:00Z'), max: new Date('2262-04-12T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: 0, max: maxDigits }), fc.nat())
+    .tuple(fc.date({ min: new Date('1969-12-30T00:00:00Z'), max: new Date('2262-04-12T00:00:00Z'), noInvalidDate: true }), upTo(maxDigits), fc.nat())
     .map(([d, digits, f]) => `${d.toISOString().slice(0, 19)}${digits === 0 ? '' : `.${pad(f, 10).slice(0, digits)}`}Z`);
 const isoText = isoWith(10);
 const fieldsText = fc
-  .tuple(fc.integer({ min: 1960, max: 2270 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }))
+  .tuple(fc.integer({ min: 1960, max: 2270 }), upTo(13), upTo(32), upTo(25), upTo(61), upTo(61))
   .map(([y, mo, d, h, mi, s]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}Z`);
 const timestamp = fc.oneof(
   isoText,
@@ -40,7 +41,8 @@ const timestamp = fc.oneof(
   isoText.map((t) => t.toLowerCase()),
   isoText.map((t) => `${t.slice(0, -1)}+02:00`),
   isoText.map((t) => ` ${t}`),
-  fc.constantFrom('2262-04-11T23:47:16.854775807Z', '2262-04-11T23:47:16.854775808Z', '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-12-31T23:59:60Z', '1795000000123456789', 'yesterday'),
+  fc.constantFrom('2262-04-11T23:47:16.854775807Z', '2262-04-11T23:47:16.854775808Z', '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z'),
+  fc.constantFrom('2026-01-01T24:00:00Z', '2026-12-31T23:59:60Z', '1795000000123456789', 'yesterday'),
   fc.integer({ min: -1000, max: 10_000_000_000_000 }),
   fc.constantFrom(9_223_372_036_854, 9_223_372_036_855, 1e14, 1e17 + 1, Number.MAX_SAFE_INTEGER),
   fc.double({ min: 0, max: 2e13 }),
@@ -83,7 +85,8 @@ const anyRecord = fc
   .map(objectOf);
 
 // The shape most clients send, always within the limits: the fast path must take all of these.
-const plainKey = fc.stringMatching(/^[a-z_]{1,10}$/).filter((k) => !['__proto__', 'tenant', 'id', 'time', 'body', 'msg', 'level', 'severity', 'message', 'service', 'timestamp', 'resource', 'attributes', 'span_id', 'trace_id'].includes(k));
+const NOT_PLAIN = new Set([...Object.keys(LogRecordInput.shape), 'tenant', 'id', '__proto__']);
+const plainKey = fc.stringMatching(/^[a-z_]{1,10}$/).filter((k) => !NOT_PLAIN.has(k));
 const scalar = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.integer(), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }));
 const common = fc
   .record({

@@ -46,12 +46,10 @@ export function normalizeCommonRecord(raw: unknown, ctx: NormalizeContext): Norm
   }
   // The same type checks as LogRecordInput, each field whether or not it is used.
   if (!isTime(timestamp) || !isTime(time) || !isTime(observed)) return undefined;
-  if (service !== undefined && (typeof service !== 'string' || service.length === 0 || service.length > LIMITS.maxServiceLength)) return undefined;
+  if (service !== undefined && !isText(service, 1, LIMITS.maxServiceLength)) return undefined;
   if (!isLevel(level) || !isLevel(severity)) return undefined;
-  if (severityText !== undefined && (typeof severityText !== 'string' || severityText.length > LIMITS.maxSeverityTextLength)) return undefined;
-  if (severityNumber !== undefined && !(Number.isInteger(severityNumber) && (severityNumber as number) >= 1 && (severityNumber as number) <= 24)) {
-    return undefined;
-  }
+  if (severityText !== undefined && !isText(severityText, 0, LIMITS.maxSeverityTextLength)) return undefined;
+  if (severityNumber !== undefined && !(Number.isInteger(severityNumber) && isBetween(severityNumber as number, 1, 24))) return undefined;
   if (!isObject(attributes) || !isObject(resource)) return undefined;
   if (traceId !== undefined && !(typeof traceId === 'string' && TRACE_ID.test(traceId))) return undefined;
   if (spanId !== undefined && !(typeof spanId === 'string' && SPAN_ID.test(spanId))) return undefined;
@@ -86,7 +84,9 @@ export function normalizeCommonRecord(raw: unknown, ctx: NormalizeContext): Norm
   const attrs: Record<string, string> = {};
   if (attributeSource !== undefined && !flattenInto(attrs, attributeSource, '', 1, { count: 0 })) return undefined;
   const res: Record<string, string> = {};
-  if (resource !== undefined && !flattenInto(res, resource as Record<string, unknown>, '', 1, { count: 0 })) return undefined;
+  if (resource !== undefined && !flattenInto(res, resource as Record<string, unknown>, '', 1, { count: 0 })) {
+    return undefined;
+  }
 
   const serviceText = ((service as string | undefined) ?? res['service.name'])?.toWellFormed();
   if (!serviceText || serviceText.length > LIMITS.maxServiceLength) return undefined;
@@ -109,9 +109,11 @@ export function normalizeCommonRecord(raw: unknown, ctx: NormalizeContext): Norm
   return { ok: true, record: stored };
 }
 
-const isTime = (v: unknown) => v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-const isLevel = (v: unknown) =>
-  v === undefined || (typeof v === 'string' && v.length <= LIMITS.maxSeverityTextLength) || (typeof v === 'number' && Number.isFinite(v));
+const isBetween = (n: number, min: number, max: number) => n >= min && n <= max;
+const isText = (v: unknown, min: number, max: number) => typeof v === 'string' && isBetween(v.length, min, max);
+const isFiniteNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isTime = (v: unknown) => v === undefined || typeof v === 'string' || isFiniteNumber(v);
+const isLevel = (v: unknown) => v === undefined || isText(v, 0, LIMITS.maxSeverityTextLength) || isFiniteNumber(v);
 const isObject = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
 
 function timeText(value: string | number | undefined, ctx: NormalizeContext): string | undefined {
@@ -126,7 +128,13 @@ function timeText(value: string | number | undefined, ctx: NormalizeContext): st
  * flattenAttributes without its problem reports: false wherever it would report one (the reference
  * then names it) or where a flattened key would be "__proto__".
  */
-function flattenInto(out: Record<string, string>, obj: Record<string, unknown>, prefix: string, depth: number, seen: { count: number }): boolean {
+function flattenInto(
+  out: Record<string, string>,
+  obj: Record<string, unknown>,
+  prefix: string,
+  depth: number,
+  seen: { count: number },
+): boolean {
   if (depth > LIMITS.maxDepth) return false;
   for (const key of Object.keys(obj)) {
     const value = obj[key];

@@ -46,7 +46,8 @@ test('the service is found by structure, in any member order, past decoys, in co
 });
 
 test('a line without a string service at the top level has none', () => {
-  for (const line of ['', 'null', '[]', '{}', '{"attributes":{"service":"x"}}', '{"service":1}', '{"service":null}', '{"id":"a","service":"x', '{"id":"a" "service":"x"}', '"service":"x"']) {
+  const lines = ['', 'null', '[]', '{}', '{"attributes":{"service":"x"}}', '{"service":1}', '{"service":null}', '"service":"x"'];
+  for (const line of [...lines, '{"id":"a","service":"x', '{"id":"a" "service":"x"}']) {
     assert.equal(queuedLineService(line), undefined, line);
   }
 });

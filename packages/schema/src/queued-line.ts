@@ -23,7 +23,8 @@ export function queuedLineService(line: string): string | undefined {
     const keyEnd = stringEnd(line, i);
     if (keyEnd < 0) return undefined;
     // An escaped spelling ("servic\u0065") is the same key to a JSON parser.
-    const isService = keyEnd - i === 9 ? line.startsWith('"service"', i) : hasBackslash(line, i, keyEnd) && stringValue(line, i, keyEnd) === 'service';
+    const isService =
+      keyEnd - i === 9 ? line.startsWith('"service"', i) : hasBackslash(line, i, keyEnd) && stringValue(line, i, keyEnd) === 'service';
     i = skipSpace(line, keyEnd);
     if (line.charCodeAt(i) !== COLON) return undefined;
     const valueStart = skipSpace(line, i + 1);
@@ -45,6 +46,9 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
+
+// A number, true, false or null ends at a separator or white space.
+const endsScalar = (c: number) => c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c <= 0x20;
 
 function skipSpace(s: string, i: number): number {
   for (let c = s.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = s.charCodeAt(++i));
@@ -70,7 +74,7 @@ function valueEndAt(s: string, start: number): number {
   if (first === QUOTE) return stringEnd(s, start);
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
     let i = start;
-    for (let c = s.charCodeAt(i); i < s.length && c !== COMMA && c !== CLOSE_BRACE && c !== CLOSE_BRACKET && c > 0x20; c = s.charCodeAt(++i));
+    while (i < s.length && !endsScalar(s.charCodeAt(i))) i++;
     return i > start ? i : -1;
   }
   let depth = 0;

@@ -58,7 +58,8 @@ export function formatTimestamp(ns: bigint): string {
 
 /** Pure: formatTimestamp(ns), or the receive time's preformatted text when ns is the receive time. */
 export function formatAt(ns: bigint, received: { receivedNs: bigint; receivedText?: string | undefined }): string {
-  return ns === received.receivedNs && received.receivedText !== undefined ? received.receivedText : formatTimestamp(ns);
+  const { receivedNs, receivedText } = received;
+  return ns === receivedNs && receivedText !== undefined ? receivedText : formatTimestamp(ns);
 }
 
 // Epoch milliseconds up to this one stay within MAX_TIMESTAMP_NS.
@@ -77,7 +78,8 @@ export function commonTimestampText(value: string | number): string | undefined 
   const n = value.length;
   if (n !== 20 && (n < 22 || n > 30)) return undefined;
   if (value.charCodeAt(n - 1) !== 0x5a /* Z */ || (n > 20 && value.charCodeAt(19) !== 0x2e /* . */)) return undefined;
-  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return undefined;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T') return undefined;
+  if (value[13] !== ':' || value[16] !== ':') return undefined;
   const year = digits(value, 0, 4);
   const month = digits(value, 5, 2);
   const day = digits(value, 8, 2);
@@ -113,7 +115,8 @@ function msText(ms: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const leapDays = Math.floor(dayOfEra / 1460) - Math.floor(dayOfEra / 36_524) + Math.floor(dayOfEra / 146_096);
+  const yearOfEra = Math.floor((dayOfEra - leapDays) / 365);
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
