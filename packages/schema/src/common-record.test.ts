@@ -147,6 +147,12 @@ test('the common shape takes the fast path and gets the reference record', () =>
   );
 });
 
+test('every field LogRecordInput declares is a field to the fast path too, not an attribute', () => {
+  for (const field of [...Object.keys(LogRecordInput.shape), 'tenant', 'id']) {
+    for (const value of ['zz', 7, { a: 1 }]) sameAsReference({ service: 's', message: 'm', [field]: value }, contexts[0]!);
+  }
+});
+
 test('records from JSON text with "__proto__" keys give the reference result', () => {
   for (const body of [
     '{"service":"s","message":"m","__proto__":{"service":"evil"}}',

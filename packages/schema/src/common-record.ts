@@ -10,8 +10,8 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 /**
  * Pure apart from ctx.newId: normalizeRecordReference's record for an input it accepts, computed
  * without zod; undefined for every input that would be refused or is not of the plain common shape
- * (own "__proto__" keys, non-string bodies, an attribute key also sent at the top level), which the
- * reference then decides. Only refusals and rare shapes pay for zod.
+ * (own "__proto__" keys, bodies that are not strings), which the reference then decides. Only
+ * refusals and rare shapes pay for zod.
  */
 export function normalizeCommonRecord(raw: unknown, ctx: NormalizeContext): NormalizeResult | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;

@@ -59,7 +59,6 @@ export const LogRecordInput = z.looseObject({
 export type LogRecordInput = z.infer<typeof LogRecordInput>;
 
 const KNOWN_FIELDS = new Set(Object.keys(LogRecordInput.shape));
-
 // Tenancy comes from the caller's credentials, so a payload's own idea of it is dropped.
 const IGNORED_FIELDS = new Set(['tenant', 'id']);
 
@@ -88,11 +87,12 @@ const fail = (field: string, message: string): NormalizeResult => ({ ok: false, 
 
 /** Pure apart from ctx.newId: validates one decoded record and normalises it into a LogRecord. */
 export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeResult {
-  // The zod path is the reference; the common shape takes a path proven to give the same results (common-record.test.ts).
+  // zod is the reference; the common shape takes a faster path that a property test holds to the
+  // same records and errors (common-record.test.ts).
   return normalizeCommonRecord(raw, ctx) ?? normalizeRecordReference(raw, ctx);
 }
 
-/** Pure apart from ctx.newId: normalizeRecord through zod, for any input; the reference the common-shape path is tested against. */
+/** Pure apart from ctx.newId: normalizeRecord through zod for any input, the reference for the common-shape path. */
 export function normalizeRecordReference(raw: unknown, ctx: NormalizeContext): NormalizeResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('(record)', 'must be a JSON object');
   const parsed = LogRecordInput.safeParse(raw);
