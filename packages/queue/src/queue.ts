@@ -5,6 +5,11 @@ export interface RecordChunk {
   data: string;
   /** W3C trace context of the request that brought the records (traceparent, tracestate). */
   trace?: Record<string, string>;
+  /**
+   * The request's Idempotency-Key, its body digest and the answer it got: kept with the records, so
+   * a restart that replays them also remembers the answer a retry must get.
+   */
+  idempotency?: { key: string; digest: string; response: unknown };
 }
 
 /**

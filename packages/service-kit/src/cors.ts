@@ -7,7 +7,7 @@ export interface CorsOptions {
   origins: readonly string[];
 }
 
-const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, Content-Encoding';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, Content-Encoding, Idempotency-Key';
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
 // Shippers and the dashboard read these on a 429/503; a browser hides every other header.
 const EXPOSED_HEADERS = 'Retry-After';

@@ -4,6 +4,7 @@ import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueu
 import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
+import type { IdempotencyClaim, IdempotencyLedger } from './idempotency.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { throttledError, type TenantLimits } from './tenant-limits.ts';
 
@@ -20,6 +21,8 @@ export interface AcceptDeps {
   clock: () => number;
   /** Per-tenant rate limits and retention; absent = unlimited, table-default retention. */
   tenants?: TenantLimits;
+  /** Answers remembered per Idempotency-Key; absent = the header is ignored. */
+  idempotency?: IdempotencyLedger;
 }
 
 /** What became of one item: the id it is stored under, or why it was refused. Reported once the batch is durable. */
@@ -31,7 +34,13 @@ export type ItemOutcome = { id: string } | { error: RecordError };
  * `each`, when given, hears every item's outcome after the publish succeeded.
  */
 
-export async function acceptRecords(items: DecodedItem[], tenant: string, deps: AcceptDeps, each?: (index: number, outcome: ItemOutcome) => void): Promise<IngestResponse> {
+export async function acceptRecords(
+  items: DecodedItem[],
+  tenant: string,
+  deps: AcceptDeps,
+  each?: (index: number, outcome: ItemOutcome) => void,
+  idempotency?: IdempotencyClaim,
+): Promise<IngestResponse> {
   if (items.length > LIMITS.maxRecordsPerRequest) {
     throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
   }
@@ -62,11 +71,14 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   }
   for (const e of errors) deps.metrics.rejected.inc({ reason: reasonOf(e.field) });
 
-  if (lines.length > 0) await publish(deps, { tenant, rows: lines.length, data: lines.join('\n'), trace: injectTraceHeaders() });
+  const response = { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
+  if (lines.length > 0) {
+    const chunk = { tenant, rows: lines.length, data: lines.join('\n'), trace: injectTraceHeaders() };
+    await publish(deps, idempotency ? { ...chunk, idempotency: { ...idempotency, response } } : chunk);
+  }
   deps.metrics.accepted.inc(lines.length);
   outcomes?.forEach((outcome, index) => each!(index, outcome));
-
-  return { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
+  return response;
 }
 
 /**

@@ -1,6 +1,7 @@
 export { buildApp, type CollectorAppDeps } from './app.ts';
 export { collectorPlugin, acceptDeps, type CollectorDeps } from './plugin.ts';
 export { acceptRecords, type AcceptDeps } from './accept.ts';
+export { createIdempotencyLedger, idempotencyClaim, type IdempotencyLedger, type IdempotencyClaim, type IdempotencyOptions } from './idempotency.ts';
 export { createTenantLimits, throttledError, type TenantLimits } from './tenant-limits.ts';
 export { createAdmission, installAdmission, admissionLimitsFromEnv, DEFAULT_ADMISSION_LIMITS, type Admission, type AdmissionLimits } from './admission.ts';
 export { AdmissionEnv } from './admission-env.ts';

@@ -5,6 +5,7 @@ import { installApiKeyAuth, installCors, installErrorHandler, installSecurityHea
 import type { CollectorMetrics } from './metrics.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import type { AcceptDeps } from './accept.ts';
+import type { IdempotencyLedger } from './idempotency.ts';
 import { installAdmission, type Admission } from './admission.ts';
 import { registerIngestRoute } from './routes/ingest.ts';
 import { registerOtlpRoute } from './routes/otlp.ts';
@@ -29,11 +30,19 @@ export interface CollectorDeps {
   hsts?: boolean;
   /** Memory ceilings decided before a body is read; absent = none. */
   admission?: Admission;
+  /** Answers remembered per Idempotency-Key (the embedded process keeps them with its local log); absent = header ignored. */
+  idempotency?: IdempotencyLedger;
 }
 
 /** Pure: what every ingest path (HTTP routes and syslog) hands to acceptRecords, so they share limits and metrics. */
-export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants'>): AcceptDeps {
-  return { queue: deps.queue, metrics: deps.metrics, clock: deps.clock ?? Date.now, ...(deps.tenants ? { tenants: deps.tenants } : {}) };
+export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants' | 'idempotency'>): AcceptDeps {
+  return {
+    queue: deps.queue,
+    metrics: deps.metrics,
+    clock: deps.clock ?? Date.now,
+    ...(deps.tenants ? { tenants: deps.tenants } : {}),
+    ...(deps.idempotency ? { idempotency: deps.idempotency } : {}),
+  };
 }
 
 // Compressed bodies are read whole up to this size; the uncompressed limit is checked after decoding.

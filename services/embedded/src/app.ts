@@ -11,6 +11,7 @@ import {
   type AcceptDeps,
   type Admission,
   type AdmissionLimits,
+  type IdempotencyLedger,
 } from '@instant-logs/collector';
 import {
   createProcessor,
@@ -48,6 +49,8 @@ export interface EmbeddedDeps {
    * waits for the insert itself (group-committed through the in-process queue).
    */
   wal?: { log: SegmentLog; maxUnstoredBytes: number; processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'> };
+  /** Answers remembered per Idempotency-Key (main.ts keeps them beside the log); absent = the header is ignored. */
+  idempotency?: IdempotencyLedger;
   clock?: () => number;
   /** Per-tenant rate limits and retention (TENANTS_FILE). */
   tenants?: TenantPolicies;
@@ -118,7 +121,17 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   // A full backlog refuses bodies unread, instead of after each was read and parsed.
   const limits = { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission, backlog: side.backlog };
   const admission = createAdmission(limits, Date.now, admissionObserver(collectorMetrics));
-  const collector = { queue, admission, keyring: deps.keyring, metrics: collectorMetrics, ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
+  const collector = {
+    queue,
+    admission,
+    keyring: deps.keyring,
+    metrics: collectorMetrics,
+    ...clock,
+    ...tenants,
+    ...browser,
+    ...(deps.idempotency ? { idempotency: deps.idempotency } : {}),
+    clientCertificates: deps.clientCertificates ?? false,
+  };
   app.register(collectorPlugin, collector);
   app.register(queryPlugin, {
     store: deps.store,
@@ -146,6 +159,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
       await queue.close();
       await side.processor?.close();
       await side.logProcessor?.close();
+      await deps.idempotency?.close();
     },
   };
 }

@@ -17,6 +17,8 @@ export const EmbeddedConfig = z.object({
   WAL_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
   WAL_BATCH_MAX_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
   WAL_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** How long the answer to an Idempotency-Key is remembered: a retry within it is answered again, not stored again. */
+  IDEMPOTENCY_WINDOW_S: z.coerce.number().int().min(1).max(7 * 86_400).default(600),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
   ...SecurityEnv,
   ...HttpTimeoutEnv,

@@ -8,6 +8,7 @@ import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackCo
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
+import { openIdempotencyLedger } from './idempotency.ts';
 import { EmbeddedConfig } from './config.ts';
 import { startTracing } from '@instant-logs/telemetry';
 
@@ -24,6 +25,7 @@ const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const { applied } = await store.migrate();
 const walDir = resolve(config.WAL_DIR ?? join(dataDir, 'wal'));
 const wal = await openSegmentLog({ dir: walDir, segmentBytes: config.WAL_SEGMENT_BYTES });
+const idempotency = await openIdempotencyLedger(wal, walDir, config.IDEMPOTENCY_WINDOW_S * 1000);
 const pipeline = buildEmbeddedPipeline({
   store,
   keyring,
@@ -32,6 +34,7 @@ const pipeline = buildEmbeddedPipeline({
   admission: admissionLimitsFromEnv(config),
   timeouts: httpTimeoutsFromEnv(config),
   tailLimits: tailLimitsFromEnv(config),
+  idempotency,
   wal: {
     log: wal,
     maxUnstoredBytes: config.WAL_MAX_UNSTORED_BYTES,

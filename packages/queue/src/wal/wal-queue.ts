@@ -8,16 +8,24 @@ export interface WalQueueOptions {
 
 /** Pure: one log entry for a chunk: a JSON line of its metadata, then its JSONEachRow lines as they are. */
 export function encodeChunk(chunk: RecordChunk): Buffer {
-  const meta = JSON.stringify({ tenant: chunk.tenant, rows: chunk.rows, ...(chunk.trace ? { trace: chunk.trace } : {}) });
+  const meta = JSON.stringify({
+    tenant: chunk.tenant,
+    rows: chunk.rows,
+    ...(chunk.trace ? { trace: chunk.trace } : {}),
+    ...(chunk.idempotency ? { idempotency: chunk.idempotency } : {}),
+  });
   return Buffer.from(`${meta}\n${chunk.data}`);
 }
 
 /** Pure: the chunk an entry made by encodeChunk holds. */
 export function decodeChunk(payload: Buffer): RecordChunk {
-  const text = payload.toString('utf8');
-  const newline = text.indexOf('\n');
-  const meta = JSON.parse(text.slice(0, newline)) as Omit<RecordChunk, 'data'>;
-  return { ...meta, data: text.slice(newline + 1) };
+  const newline = payload.indexOf(10);
+  return { ...chunkMeta(payload), data: payload.toString('utf8', newline + 1) };
+}
+
+/** Pure: an entry's metadata alone, without decoding its records. */
+export function chunkMeta(payload: Buffer): Omit<RecordChunk, 'data'> {
+  return JSON.parse(payload.toString('utf8', 0, payload.indexOf(10))) as Omit<RecordChunk, 'data'>;
 }
 
 /**

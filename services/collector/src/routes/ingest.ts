@@ -1,23 +1,37 @@
 import type { FastifyInstance } from 'fastify';
+import type { IngestResponse } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
+import { idempotencyClaim } from '../idempotency.ts';
 import { inIngestSpan } from '../tracing.ts';
 
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson']);
 
-/** POST /api/v1/logs: a JSON object, a JSON array or NDJSON, optionally gzip/zstd/deflate encoded. */
+/**
+ * POST /api/v1/logs: a JSON object, a JSON array or NDJSON, optionally gzip/zstd/deflate encoded. With
+ * an Idempotency-Key, a retry of a request that was stored gets the first answer again, stored once.
+ */
 export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): void {
   app.post('/api/v1/logs', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest logs', request, async () => {
     const started = performance.now();
     const body = request.body;
     if (!Buffer.isBuffer(body)) throw new CodedError(400, 'EMPTY', 'the request has no body');
-    const raw = await decompress(body, request.headers['content-encoding']);
-    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const text = raw.toString('utf8');
-    const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
-    if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
-    const result = await acceptRecords(items, request.tenant, deps);
+    const claim = deps.idempotency ? idempotencyClaim(request.headers['idempotency-key'], body) : undefined;
+    const outcome = claim ? deps.idempotency!.claim(request.tenant, claim) : undefined;
+    if (outcome?.kind === 'replay') return reply.status(202).header('idempotent-replayed', 'true').send(outcome.response);
+    let result: IngestResponse | undefined;
+    try {
+      const raw = await decompress(body, request.headers['content-encoding']);
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const text = raw.toString('utf8');
+      const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
+      if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
+      result = await acceptRecords(items, request.tenant, deps, undefined, claim);
+    } finally {
+      // Only a stored answer is remembered: after a failure the same key may try again.
+      if (outcome?.kind === 'new') outcome.settle(result !== undefined && result.accepted > 0 ? result : undefined);
+    }
     if (result.accepted === 0) {
       const first = result.errors[0]!;
       throw new CodedError(400, 'INVALID_RECORDS', `every record was rejected; first: record ${first.index}, ${first.field} ${first.message}`, {

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import type { IngestResponse } from '@instant-logs/schema';
+import { CodedError } from '@instant-logs/service-kit';
+
+/** What a request's Idempotency-Key stands for: the key and a digest of the body it came with. */
+export interface IdempotencyClaim {
+  key: string;
+  digest: string;
+}
+
+/** The answer to an earlier request with the same key and body, or a claim to settle once this one is answered. */
+export type ClaimOutcome = { kind: 'replay'; response: IngestResponse } | { kind: 'new'; settle(response: IngestResponse | undefined): void };
+
+/**
+ * Remembers, per tenant, the answer given to each Idempotency-Key for a window, so a client that retries
+ * a request whose answer it never got is told the same answer and nothing is stored twice.
+ */
+export interface IdempotencyLedger {
+  /** Throws 409 while the key's first request is still being answered, 422 when the key came with another body. */
+  claim(tenant: string, claim: IdempotencyClaim): ClaimOutcome;
+  /** Records an answer already made durable elsewhere (a log entry replayed at start). */
+  remember(tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number): void;
+  close(): Promise<void>;
+}
+
+export interface IdempotencyOptions {
+  windowMs: number;
+  /** Keys remembered at most; the oldest are forgotten first. */
+  maxKeys?: number;
+  /** Where answers are kept across restarts (one JSON line each); absent = memory only. */
+  journal?: string;
+  clock?: () => number;
+}
+
+interface Entry {
+  digest: string;
+  /** Undefined while the first request with the key is in flight. */
+  response?: IngestResponse;
+  atMs: number;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Pure: the claim an ingest request makes, or undefined without the header; throws 400 on a malformed key. */
+export function idempotencyClaim(header: string | string[] | undefined, body: Buffer): IdempotencyClaim | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined || !KEY_PATTERN.test(key.trim())) {
+    throw new CodedError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 visible ASCII characters', { field: 'idempotency-key' });
+  }
+  return { key: key.trim(), digest: createHash('sha256').update(body).digest('base64url') };
+}
+
+/** Opens the ledger, reading back the answers of its journal still inside the window. */
+export async function createIdempotencyLedger(options: IdempotencyOptions): Promise<IdempotencyLedger> {
+  const clock = options.clock ?? Date.now;
+  const maxKeys = options.maxKeys ?? 200_000;
+  const entries = new Map<string, Entry>();
+  const id = (tenant: string, key: string) => `${tenant}\n${key}`;
+  let writes: Promise<void> = Promise.resolve();
+
+  const forgetOld = () => {
+    const oldest = clock() - options.windowMs;
+    // Insertion order is age order, so the scan stops at the first entry still in the window.
+    for (const [k, e] of entries) {
+      if (e.atMs > oldest && entries.size <= maxKeys) break;
+      if (e.response !== undefined || entries.size > maxKeys) entries.delete(k);
+    }
+  };
+  const keep = (tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number) => {
+    entries.delete(id(tenant, claim.key));
+    entries.set(id(tenant, claim.key), { digest: claim.digest, response, atMs });
+  };
+
+  // The journal is the memory of answers whose log entries were stored and deleted since; a line lost
+  // with the page cache on a power cut leaves that one key unremembered, nothing else.
+  const persist = (tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number) => {
+    keep(tenant, claim, response, atMs);
+    if (!options.journal) return;
+    const line = lineOf(id(tenant, claim.key), { digest: claim.digest, response, atMs });
+    writes = writes.then(() => appendFile(options.journal!, line)).catch(() => undefined);
+  };
+
+  if (options.journal) {
+    const journal = options.journal;
+    const text = await readFile(journal, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+    for (const line of text.split('\n')) {
+      const saved = parseLine(line);
+      if (saved && saved.atMs > clock() - options.windowMs) keep(saved.tenant, saved, saved.response, saved.atMs);
+    }
+    // Rewritten without what aged out, so the journal stays about one window long.
+    const temp = `${journal}.tmp`;
+    await writeFile(temp, [...entries].map(([k, e]) => lineOf(k, e)).join(''));
+    await rename(temp, journal);
+  }
+
+  return {
+    claim(tenant, claim) {
+      forgetOld();
+      const known = entries.get(id(tenant, claim.key));
+      if (known && known.digest !== claim.digest) {
+        throw new CodedError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different body: use a new key for a new request', { field: 'idempotency-key' });
+      }
+      if (known?.response) return { kind: 'replay', response: known.response };
+      if (known) {
+        throw new CodedError(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still being answered; retry after it', {
+          field: 'idempotency-key',
+          headers: { 'retry-after': '1' },
+        });
+      }
+      entries.set(id(tenant, claim.key), { digest: claim.digest, atMs: clock() });
+      return {
+        kind: 'new',
+        settle(response) {
+          // No answer (the request failed): the key is free for the retry.
+          if (response === undefined) return void entries.delete(id(tenant, claim.key));
+          persist(tenant, claim, response, clock());
+        },
+      };
+    },
+    remember(tenant, claim, response, atMs) {
+      const known = entries.get(id(tenant, claim.key));
+      if (known?.response === undefined && atMs > clock() - options.windowMs) persist(tenant, claim, response, atMs);
+    },
+    async close() {
+      await writes;
+    },
+  };
+}
+
+function lineOf(k: string, e: Entry): string {
+  const [tenant, key] = k.split('\n');
+  return `${JSON.stringify({ tenant, key, digest: e.digest, response: e.response, atMs: e.atMs })}\n`;
+}
+
+function parseLine(line: string): (IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number }) | undefined {
+  try {
+    const v = JSON.parse(line) as Record<string, unknown>;
+    const ok = typeof v['tenant'] === 'string' && typeof v['key'] === 'string' && typeof v['digest'] === 'string' && typeof v['atMs'] === 'number' && v['response'];
+    return ok ? (v as unknown as IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number }) : undefined;
+  } catch {
+    // A line the crash cut short: the log entry it describes is replayed from the log itself.
+    return undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodeChunk, openSegmentLog } from '@instant-logs/queue';
+import { LogPage } from '@instant-logs/schema';
+import { openIdempotencyLedger } from './idempotency.ts';
+import { eventually, startTestPipeline } from './test-pipeline.ts';
+
+/** A pipeline behind a real log in `dir`, with the ledger main.ts would open over it, on a given store or a fresh one. */
+async function open(dir: string, database?: { store: Awaited<ReturnType<typeof startTestPipeline>>['store'] }) {
+  const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
+  const idempotency = await openIdempotencyLedger(log, dir, 600_000);
+  const wal = { log, maxUnstoredBytes: 1 << 20, processor: { maxWaitMs: 100, deadLetterFile: join(dir, 'dead-letters.ndjson') } };
+  const pipeline = await startTestPipeline({ wal, idempotency, ...(database ? { store: database.store } : {}) });
+  return {
+    pipeline,
+    async close() {
+      await pipeline.close();
+      await log.close();
+    },
+  };
+}
+
+const body = (tag: string) => Array.from({ length: 5 }, (_, i) => JSON.stringify({ service: 'idem', message: `${tag} ${i}` })).join('\n') + '\n{"message":"no service"}';
+const post = (p: Awaited<ReturnType<typeof startTestPipeline>>, key: string | undefined, text: string) =>
+  p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: text, headers: { 'content-type': 'application/x-ndjson', ...(key ? { 'idempotency-key': key } : {}) } });
+const stored = async (p: Awaited<ReturnType<typeof startTestPipeline>>, tag: string) => {
+  const res = await p.app.inject({ url: `/api/v1/logs?from=now-1h&limit=100&q=${encodeURIComponent(`"${tag}"`)}` });
+  return LogPage.parse(res.json()).records.length;
+};
+
+test('a retried request with the same Idempotency-Key gets the first answer and is stored once, even across a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idl-idem-app-'));
+  const first = await open(dir);
+  const firstAnswer = await post(first.pipeline, 'batch-0001', body('alpha'));
+  assert.equal(firstAnswer.statusCode, 202, firstAnswer.body);
+  assert.deepEqual([firstAnswer.json().accepted, firstAnswer.json().rejected], [5, 1]);
+  const again = await post(first.pipeline, 'batch-0001', body('alpha'));
+  assert.equal(again.statusCode, 202);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.deepEqual(again.json(), firstAnswer.json());
+  const reused = await post(first.pipeline, 'batch-0001', body('beta'));
+  assert.equal(reused.statusCode, 422);
+  assert.equal(reused.json().error.code, 'COLLECTOR_IDEMPOTENCY_KEY_REUSED');
+  await eventually(async () => ((await stored(first.pipeline, 'alpha')) === 5 ? true : undefined), 10_000, 'alpha stored');
+  const store = first.pipeline.store;
+  await first.close();
+
+  // The next process on the same directory remembers the key from the journal beside the log.
+  const second = await open(dir, { store });
+  try {
+    const retried = await post(second.pipeline, 'batch-0001', body('alpha'));
+    assert.equal(retried.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(retried.json(), firstAnswer.json());
+    // Without a key, the same body is new records, as before.
+    assert.equal((await post(second.pipeline, undefined, body('alpha'))).statusCode, 202);
+    await eventually(async () => ((await stored(second.pipeline, 'alpha')) === 10 ? true : undefined), 10_000, 'the keyless copy stored');
+    assert.equal(await stored(second.pipeline, 'beta'), 0);
+  } finally {
+    await second.close();
+  }
+});
+
+test('a key whose answer is only in the log, not yet in the journal, is remembered from the log at start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idl-idem-log-'));
+  const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
+  // A process without a ledger wrote it: the entry carries the key, the journal knows nothing.
+  const response = { accepted: 1, rejected: 0, errors: [] };
+  await log.append(encodeChunk({ tenant: 'default', rows: 1, data: '{}', idempotency: { key: 'only-in-log', digest: 'd1', response } }));
+  const ledger = await openIdempotencyLedger(log, dir, 600_000);
+  assert.deepEqual(ledger.claim('default', { key: 'only-in-log', digest: 'd1' }), { kind: 'replay', response });
+  await ledger.close();
+  await log.close();
+});
