@@ -62,8 +62,9 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
     lastRefusalMs = clock();
     observer?.refused(limit);
     throw new CodedError(429, 'OVERLOADED', `${message}; retry after ${RETRY_AFTER_SECONDS} s`, {
-      // Closing spares the server reading and discarding a body it refused: a keep-alive would drain it first.
-      headers: { 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' },
+      // No "Connection: close": closing on a body still arriving resets the connection, and the client
+      // may lose this answer with it. Node reads and discards the refused body instead (CPU, not memory).
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     });
   };
 
@@ -158,7 +159,11 @@ function countingStream(payload: Readable, reservation: Reservation, encoding: s
   return payload.pipe(counter);
 }
 
-/** Defaults sized for the chart's 512 MiB collector: decoded bodies take several times their wire size. */
+/**
+ * Defaults sized for the chart's 512 MiB collector: decoded bodies take several times their wire size.
+ * Smaller ceilings answer health checks sooner under a flood but store less of it: refused bodies are
+ * still read and discarded (bench/overload.ts: 8 MiB stored 60% fewer records than 32 MiB).
+ */
 export const DEFAULT_ADMISSION_LIMITS: Readonly<AdmissionLimits> = Object.freeze({
   maxInFlightBytes: 32 * 1024 * 1024,
   maxTenantInFlightBytes: 16 * 1024 * 1024,
