@@ -45,7 +45,7 @@ export function freePort(): Promise<number> {
 export async function startVictoriaLogs(binary: string): Promise<ServerHandle> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idl-bench-vlogs-'));
   const port = await freePort();
-  const child = spawn(binary, [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=WARN'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=INFO'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const onData = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000));
   child.stdout.on('data', onData);
@@ -80,3 +80,31 @@ export async function startVictoriaLogs(binary: string): Promise<ServerHandle> {
 
 /** The ingest path for NDJSON records shaped like ours: message, timestamp, one stream per service. */
 export const VICTORIA_LOGS_INGEST = '/insert/jsonline?_msg_field=message&_time_field=timestamp&_stream_fields=service';
+
+/** Pure: the samples of a Prometheus text page, by full series name (`name{labels}`). */
+export function seriesOf(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_:]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m) values.set(m[1]!, Number(m[2]));
+  }
+  return values;
+}
+
+/**
+ * Polls /metrics until nothing is held in memory only (no pending rows, no in-memory parts), so the
+ * storage directory holds every acknowledged record; it flushes those within -inmemoryDataFlushInterval (5 s).
+ */
+export async function waitOnDisk(port: number, deadlineMs = 60_000): Promise<{ waitedS: number; rows: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const s = seriesOf(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()));
+    const inMemory = [...s].filter(([k]) => k.startsWith('vl_pending_rows') || /^vl_(storage|indexdb)_parts\{type="[a-z]+\/inmemory"\}/.test(k));
+    if (inMemory.length > 0 && inMemory.every(([, v]) => v === 0)) {
+      const rows = [...s].filter(([k]) => k.startsWith('vl_storage_rows{')).reduce((n, [, v]) => n + v, 0);
+      return { waitedS: Math.round((performance.now() - t0) / 100) / 10, rows };
+    }
+    if (performance.now() - t0 > deadlineMs) throw new Error(`VictoriaLogs still held data in memory after ${deadlineMs / 1000} s: ${JSON.stringify(inMemory)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

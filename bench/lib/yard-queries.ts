@@ -50,7 +50,7 @@ export function yardQueries(f: YardFacts): YardQuery[] {
       parseOurs(body) {
         const byLevel: Record<string, number> = {};
         for (const b of (JSON.parse(body) as { buckets: { counts: Record<string, number> }[] }).buckets) {
-          for (const [level, n] of Object.entries(b.counts)) byLevel[level] = (byLevel[level] ?? 0) + n;
+          for (const [level, n] of Object.entries(b.counts)) if (n > 0) byLevel[level] = (byLevel[level] ?? 0) + n;
         }
         return { rows: Object.keys(byLevel).length, byLevel };
       },
