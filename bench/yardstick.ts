@@ -17,7 +17,7 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const PER_BODY = 1000;
 const ROUNDS = num('YARD_ROUNDS', 3);
 const CONNECTIONS = [4, 8];
-const WINDOW_BODIES = Math.ceil(num('YARD_WINDOW_RECORDS', 200_000) / PER_BODY);
+const WINDOW_BODIES = Math.ceil(num('YARD_WINDOW_RECORDS', 400_000) / PER_BODY);
 const WARMUP_BODIES = Math.ceil(num('YARD_WARMUP_RECORDS', 50_000) / PER_BODY);
 const QUERY_RUNS = num('YARD_QUERY_RUNS', 5);
 const SPAN_MS = 3_600_000; // the records' timestamps cover the hour before the run
@@ -116,6 +116,7 @@ try {
     if (res.status !== 200) throw new Error(`${s.key} query ${path} answered ${res.status}: ${res.text.slice(0, 300)}`);
     return { ms, text: res.text };
   };
+  const shown = (path: string) => decodeURIComponent(path.replaceAll('+', ' '));
   const queries = [];
   for (const q of yardQueries(facts)) {
     const one = async (s: System) => {
@@ -123,12 +124,13 @@ try {
       const answer: Answer = s === ours ? q.parseOurs(first.text) : q.parseVictoria(first.text);
       return { firstMs: round(first.ms), answer, right: answerIsRight(q.expected, answer), warm: [] as number[] };
     };
+    const loadAtStart = load();
     const result = { ours: await one(ours), victoria: await one(victoria) };
     for (let i = 0; i < QUERY_RUNS; i++) {
       for (const s of i % 2 === 0 ? systems : [victoria, ours]) result[s.key].warm.push((await ask(s, s === ours ? q.ours : q.victoria)).ms);
     }
     const side = (x: typeof result.ours) => ({ firstMs: x.firstMs, warmMs: summarize(x.warm), answer: x.answer, right: x.right });
-    queries.push({ name: q.name, ours: side(result.ours), victoria: side(result.victoria), expected: q.expected, oursQuery: decodeURIComponent(q.ours), victoriaQuery: decodeURIComponent(q.victoria) });
+    queries.push({ name: q.name, ours: side(result.ours), victoria: side(result.victoria), expected: q.expected, oursQuery: shown(q.ours), victoriaQuery: shown(q.victoria), load: loadAtStart });
   }
   agent.destroy();
 

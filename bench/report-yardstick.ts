@@ -1,0 +1,96 @@
+// Renders the side-by-side phase (bench/yardstick.ts) as a section of the bench report. Every
+// figure is shown for both systems with ours ÷ VictoriaLogs beside it.
+type Json = any;
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** Pure: ours ÷ VictoriaLogs, as "2.31×"; "—" when either side is missing or zero. */
+export function ratio(ours: number | undefined, victoria: number | undefined): string {
+  if (!ours || !victoria) return '—';
+  const r = ours / victoria;
+  return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+}
+
+/** Pure: the section; `y` is what bench/yardstick.ts wrote. */
+export function yardstickSection(y: Json): string {
+  const c = y.config;
+  const records = y.data.records;
+  const perRecord = (bytes: number) => Math.round((bytes / records) * 10) / 10;
+  const summaryRows = y.summary.flatMap((s: Json) => {
+    const o = s.ours;
+    const v = s.victoria;
+    const fmt = (x: number) => (x >= 1000 ? n(x) : String(x));
+    const row = (what: string, a: number, b: number, unit = '') => [`${s.connections} conn: ${what}`, `${fmt(a)}${unit}`, `${fmt(b)}${unit}`, ratio(a, b)];
+    return [
+      row('records/s (median of rounds)', o.recordsPerS, v.recordsPerS),
+      row('ack latency p50', o.ackMs.p50, v.ackMs.p50, ' ms'),
+      row('ack latency p99', o.ackMs.p99, v.ackMs.p99, ' ms'),
+      row('server CPU µs/record, window + settle', o.cpuUsPerRecord, v.cpuUsPerRecord),
+      row('server CPU µs/record, window only', o.cpuUsPerRecordWindow, v.cpuUsPerRecordWindow),
+    ];
+  });
+  const whole = y.cpuUsPerRecordWholeRun;
+  const d = y.disk;
+  const diskRow = (what: string, ours: number, victoria: number) => [what, `${mb(ours)} (${perRecord(ours)} B)`, `${mb(victoria)} (${perRecord(victoria)} B)`, ratio(ours, victoria)];
+  const ndjson = y.data.ndjsonBytes;
+  const windows = y.windows.map((w: Json) => [
+    w.round,
+    w.system === 'ours' ? 'ours' : 'VictoriaLogs',
+    w.connections,
+    n(w.recordsPerS),
+    `${w.ackMs.p50} / ${w.ackMs.p99}`,
+    w.windowS,
+    w.serverCores,
+    `${w.cpuUsPerRecordWindow} / ${w.cpuUsPerRecord}`,
+    `${w.settleS}${w.settled ? '' : ' (not quiet)'}`,
+    w.otherCores,
+    w.load[0],
+    w.cut || Object.keys(w.statuses).some((s) => !s.startsWith('2')) ? `**${JSON.stringify(w.statuses)}${w.cut ? ' cut' : ''}**` : JSON.stringify(w.statuses),
+  ]);
+  const queries = y.queries.map((q: Json) => [
+    q.name,
+    `${q.ours.warmMs.p50} ms (first ${q.ours.firstMs})`,
+    `${q.victoria.warmMs.p50} ms (first ${q.victoria.firstMs})`,
+    ratio(q.ours.warmMs.p50, q.victoria.warmMs.p50),
+    `${q.ours.right ? 'yes' : '**no**'} / ${q.victoria.right ? 'yes' : '**no**'}`,
+    q.load[0],
+  ]);
+  return `## 8. Side by side with VictoriaLogs
+
+VictoriaLogs ${y.victoriaLogs.version} single-node (built with \`go install\` into the user cache on first use; a yardstick for the bench, not a dependency) and the real embedded server, each a child process on 127.0.0.1 with a fresh temporary data directory, both running for the whole phase. Load at the phase's end: ${y.load.join(' / ')}.
+
+**Data.** ${n(records)} distinct records (\`bench/lib/yard-records.ts\`, seeded): service (8), level, a message of varied words with a unique request id and other ids and numbers, an RFC 3339 timestamp spread over the hour before the run, six attributes; **${y.data.ndjsonBytesPerRecord} bytes/record as NDJSON**, ${c.recordsPerRequest} records per request, ${mb(ndjson)} in all. Every body is generated once before any server starts and every system gets exactly the same bodies, each once: no body is ever sent twice, so neither compression nor skip indexes meet copies, and both systems end up holding the same ${n(records)} records (checked: the counts below match the generator's). VictoriaLogs ingests them at \`${y.victoriaLogs.ingest}\` (\`application/x-ndjson\`).
+
+**Rounds.** A ${n(c.warmupRecords)}-record warm-up to each (not measured), then ${c.rounds} rounds; in each, for ${c.connections.join(' and ')} connections, a fresh slice of ${n(c.windowRecords)} records goes to one system and then the same slice to the other, who goes first swapping each round. A window is a closed loop (each connection posts its next body when the last one is answered) until the slice is sent; records/s = records ÷ window time; ack latency is request start → 2xx. **What an ack means differs:** ours answers 202 once the rows are written into chdb by a synchronous INSERT (no fsync); VictoriaLogs answers 200 once the rows are in its in-memory buffers, which it writes to disk within 5 s (\`-inmemoryDataFlushInterval\`) — a crash loses up to that much.
+
+**CPU.** utime + stime of the server process from \`/proc/<pid>/stat\` (all threads), from the window's start until the server is **quiet again** — under ${c.quiet.idleCores} cores for ${c.quiet.quietMs / 1000} s, polled every 250 ms, at most ${c.quiet.maxMs / 1000} s — so the flushes and background merges its load caused are counted; divided by the window's records. The whole-run figure is each server's CPU from before the warm-up to the end of loading (every merge, whenever it ran) ÷ all records: **ours ${whole.ours} µs, VictoriaLogs ${whole.victoria} µs per record (${ratio(whole.ours, whole.victoria)})**.
+
+${table(['figure', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'], summaryRows)}
+
+Each window (latency p50 / p99 in ms; CPU µs/record in the window / with settle; "others' cores" = the machine's busy cores minus both servers and this client, i.e. other people's work; load = 1-minute load average at the window's start):
+
+${table(['round', 'system', 'conn', 'records/s', 'ack p50 / p99', 'window s', 'server cores', 'CPU µs/rec', 'settle s', "others' cores", 'load', 'statuses'], windows)}
+
+**Disk** (\`du -sb\` of each data directory, everything in it: for ours the chdb store, metadata and whatever else DATA_DIR holds — a local log in front of chdb would be counted here too; for VictoriaLogs its partitions and index). Bytes per record in parentheses; NDJSON sent: ${y.data.ndjsonBytesPerRecord} B/record.
+
+${table(
+  ['when', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'],
+  [
+    diskRow('after loading, servers running and quiet', d.ours.running.bytes, d.victoria.running.bytes),
+    diskRow('ours after a graceful stop, less merged-away parts; VictoriaLogs as above', d.ours.reopened.bytesWithoutOutdated, d.victoria.running.bytes),
+    diskRow('after each one\'s final merge', d.ours.merged.bytesWithoutOutdated, d.victoria.merged.bytes),
+  ],
+)}
+
+Compression vs NDJSON after the final merge: ours ${(ndjson / d.ours.merged.bytesWithoutOutdated).toFixed(1)}×, VictoriaLogs ${(ndjson / d.victoria.merged.bytes).toFixed(1)}×. VictoriaLogs' running figure is taken once \`/internal/force_flush\` was called and its /metrics showed no pending rows and no in-memory parts (${d.victoria.running.onDiskWaitS} s later; it then held ${n(d.victoria.running.rows)} rows). ClickHouse keeps parts that a merge replaced for up to 8 minutes (\`old_parts_lifetime\`), and deletes what it can when it shuts down: the second row is ours after the server stopped, less the merged-away parts still on disk then (${mb(d.ours.reopened.outdatedPartsBytes)}, from \`system.parts\`); the first row's surplus over it is such parts. Final merge: VictoriaLogs \`/internal/force_merge\` of each day's partition, waited for until it logged the end (${d.victoria.merged.mergeS} s, ${d.victoria.merged.mergeCpuS} CPU s); ours: the server stopped, then \`OPTIMIZE TABLE … FINAL\` on its directory (${d.ours.merged.mergeS} s; ${d.ours.merged.activeParts} active parts, ${n(d.ours.merged.partsBytes)} bytes of them).
+
+**Queries** on the loaded data, servers still running (before the final merge), over HTTP on one keep-alive connection, each in its own language over the data's whole time range: a first run, then ${c.queryRuns} runs alternating between the systems; the table shows the median of those. Both systems' own caches stay on, as their users get them. "Right" = the answer matches the generated data (rows returned, and counts per level).
+
+${table(['query', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs', 'right (ours / VL)', 'load'], queries)}
+
+${y.queries.map((q: Json) => `- ${q.name}: \`${q.oursQuery}\` · \`${q.victoriaQuery}\``).join('\n')}
+`;
+}
