@@ -14,6 +14,11 @@ export function ratio(ours: number | undefined, victoria: number | undefined): s
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
+/** Pure: the median cores others used during VictoriaLogs' windows, per connection count. */
+function limits(y: Json): string {
+  return y.summary.map((s: Json) => `${s.victoria.otherCores} at ${s.connections} connections`).join(', ');
+}
+
 /** Pure: the section; `y` is what bench/yardstick.ts wrote. */
 export function yardstickSection(y: Json): string {
   const c = y.config;
@@ -30,6 +35,8 @@ export function yardstickSection(y: Json): string {
       row('ack latency p99', o.ackMs.p99, v.ackMs.p99, ' ms'),
       row('server CPU µs/record, window + settle', o.cpuUsPerRecord, v.cpuUsPerRecord),
       row('server CPU µs/record, window only', o.cpuUsPerRecordWindow, v.cpuUsPerRecordWindow),
+      row('server cores in the window (median)', o.serverCores, v.serverCores),
+      row('client cores in the window (median)', o.clientCores, v.clientCores),
     ];
   });
   const whole = y.cpuUsPerRecordWholeRun;
@@ -44,6 +51,7 @@ export function yardstickSection(y: Json): string {
     `${w.ackMs.p50} / ${w.ackMs.p99}`,
     w.windowS,
     w.serverCores,
+    w.clientCores,
     `${w.cpuUsPerRecordWindow} / ${w.cpuUsPerRecord}`,
     `${w.settleS}${w.settled ? '' : ' (not quiet)'}`,
     w.otherCores,
@@ -70,9 +78,11 @@ VictoriaLogs ${y.victoriaLogs.version} single-node (built with \`go install\` in
 
 ${table(['figure', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'], summaryRows)}
 
+Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median ${limits(y)} cores in VictoriaLogs' windows) compete. Server CPU per record is the steadier comparison.
+
 Each window (latency p50 / p99 in ms; CPU µs/record in the window / with settle; "others' cores" = the machine's busy cores minus both servers and this client, i.e. other people's work; load = 1-minute load average at the window's start):
 
-${table(['round', 'system', 'conn', 'records/s', 'ack p50 / p99', 'window s', 'server cores', 'CPU µs/rec', 'settle s', "others' cores", 'load', 'statuses'], windows)}
+${table(['round', 'system', 'conn', 'records/s', 'ack p50 / p99', 'window s', 'server cores', 'client cores', 'CPU µs/rec', 'settle s', "others' cores", 'load', 'statuses'], windows)}
 
 **Disk** (\`du -sb\` of each data directory, everything in it: for ours the chdb store, metadata and whatever else DATA_DIR holds — a local log in front of chdb would be counted here too; for VictoriaLogs its partitions and index). Bytes per record in parentheses; NDJSON sent: ${y.data.ndjsonBytesPerRecord} B/record.
 

@@ -60,7 +60,8 @@ try {
     const windowS = res.windowMs / 1000;
     const machineCores = machine();
     const serverWindowCpu = cpuSeconds(s.server.pid) - cpu0;
-    const busyElsewhere = cpuSeconds(other(s).server.pid) - otherCpu0 + (cpuSeconds('self') - self0);
+    const clientCpu = cpuSeconds('self') - self0;
+    const busyElsewhere = cpuSeconds(other(s).server.pid) - otherCpu0 + clientCpu;
     const settle = await waitQuiet(s.server.pid, QUIET);
     const records = res.acked * PER_BODY;
     const cpuWithSettle = cpuSeconds(s.server.pid) - cpu0;
@@ -77,6 +78,8 @@ try {
       statuses: res.statuses,
       cut: res.cut,
       serverCores: round(serverWindowCpu / windowS, 2),
+      // This process sends the bodies; on 2 shared cores it can be what limits the faster server.
+      clientCores: round(clientCpu / windowS, 2),
       // The rest of the machine: other people's work, not this bench's client or the idle yardstick.
       otherCores: round(machineCores - serverWindowCpu / windowS - busyElsewhere / windowS, 2),
       settleS: round(settle.settleS),
@@ -153,6 +156,8 @@ try {
             cpuUsPerRecord: median(ws.map((w) => w.cpuUsPerRecord)),
             cpuUsPerRecordWindow: median(ws.map((w) => w.cpuUsPerRecordWindow)),
             serverCores: median(ws.map((w) => w.serverCores)),
+            clientCores: median(ws.map((w) => w.clientCores)),
+            otherCores: median(ws.map((w) => w.otherCores)),
             settleS: median(ws.map((w) => w.settleS)),
           },
         ];
