@@ -14,9 +14,10 @@ export function ratio(ours: number | undefined, victoria: number | undefined): s
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
-/** Pure: the median cores others used during VictoriaLogs' windows, per connection count. */
+/** Pure: the median cores other people's work used during each system's windows. */
 function limits(y: Json): string {
-  return y.summary.map((s: Json) => `${s.victoria.otherCores} at ${s.connections} connections`).join(', ');
+  const at = (key: string) => y.summary.map((s: Json) => s[key].otherCores).join(' / ');
+  return `ours ${at('ours')}, VictoriaLogs ${at('victoria')} at ${y.config.connections.join(' / ')} connections`;
 }
 
 /** Pure: the section; `y` is what bench/yardstick.ts wrote. */
@@ -76,9 +77,11 @@ VictoriaLogs ${y.victoriaLogs.version} single-node (built with \`go install\` in
 
 **CPU.** utime + stime of the server process from \`/proc/<pid>/stat\` (all threads), from the window's start until the server is **quiet again** — under ${c.quiet.idleCores} cores for ${c.quiet.quietMs / 1000} s, polled every 250 ms, at most ${c.quiet.maxMs / 1000} s — so the flushes and background merges its load caused are counted; divided by the window's records. The whole-run figure is each server's CPU from before the warm-up to the end of loading (every merge, whenever it ran) ÷ all records: **ours ${whole.ours} µs, VictoriaLogs ${whole.victoria} µs per record (${ratio(whole.ours, whole.victoria)})**.
 
+Every figure is given for both with ours ÷ VictoriaLogs beside it: below 1× means ours did less (records/s) or needed less (latency, CPU, disk, query time).
+
 ${table(['figure', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'], summaryRows)}
 
-Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median ${limits(y)} cores in VictoriaLogs' windows) compete. Server CPU per record is the steadier comparison.
+Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median cores taken during the windows: ${limits(y)}) compete. Server CPU per record is the steadier comparison.
 
 Each window (latency p50 / p99 in ms; CPU µs/record in the window / with settle; "others' cores" = the machine's busy cores minus both servers and this client, i.e. other people's work; load = 1-minute load average at the window's start):
 
