@@ -98,6 +98,11 @@ bench: deps
 bench-yardstick: deps
 	node bench/embedded.ts --only yardstick
 
+# CPU per record of the collector's hot path (NDJSON decode, normalisation, queued line) in one process.
+.PHONY: bench-normalize
+bench-normalize: deps
+	node bench/normalize.ts $(or $(LABEL),run)
+
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps
 	node bench/kafka/run.ts

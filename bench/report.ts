@@ -62,7 +62,7 @@ function queryableText(x: Json): string {
 
 - marker ack: ${lat(x.ackMs)}
 - marker queryable: ${lat(x.queryableMs)}
-- searches that missed a marker after its 202: ${x.pollsAfterAck} (0 = the 202 is read-your-write)`;
+- searches that missed a marker after its 202: ${x.pollsAfterAck} (0 would mean the 202 is read-your-write; behind the log a record becomes searchable with its batch, up to WAL_BATCH_WAIT_MS later)`;
 }
 
 /** Pure: the Markdown report; a section whose phase did not finish says so instead. */
@@ -106,7 +106,7 @@ function ingestSection(i: Json, m: Json): string {
   const cap = capacity(s, m.cpus);
   return `## 1. Ingest throughput and acknowledgement latency
 
-The real server (\`services/embedded/src/main.ts\`) as a child process with a fresh temporary DATA_DIR and no demo traffic. Clients run in a worker thread of another process, over keep-alive HTTP to 127.0.0.1, each connection posting NDJSON and waiting for the 202 before the next request (closed loop). Request bodies come from a pool built before the clock starts (sample-shop records stamped with the current time, ~318 bytes each as JSON). Only requests that start after the warm-up and end inside the window count; latency is request start → 202 (the rows are in chdb).
+The real server (\`services/embedded/src/main.ts\`) as a child process with a fresh temporary DATA_DIR and no demo traffic. Clients run in a worker thread of another process, over keep-alive HTTP to 127.0.0.1, each connection posting NDJSON and waiting for the 202 before the next request (closed loop). Request bodies come from a pool built before the clock starts (sample-shop records stamped with the current time, ~318 bytes each as JSON). Only requests that start after the warm-up and end inside the window count; latency is request start → 202 (the rows are fsync'd in the local log, DATA_DIR/wal; the log processor inserts them in batches of up to a second).
 
 ${table(
   ['load', 'records/s', 'MB/s (NDJSON)', 'ack latency', 'rows/insert', 'insert ms', 'writer busy', 'server cores (merges)', 'server CPU µs/record', "other processes' cores"],
@@ -253,7 +253,7 @@ function protocolsSection(p: Json): string {
   );
   return `## 6. Ingest throughput per protocol
 
-The real server as a child process, the same sample-shop records encoded as each protocol's clients send them (\`bench/lib/protocol-bodies.ts\`), ${p.recordsPerRequest} records per request over ${p.connections} keep-alive connections, closed loop, 3 s warm-up then a 10 s window; a request counts when it got the protocol's success status (202, 200 or 204: the records are in chdb). Syslog has no acknowledgement: ${p.connections} TCP connections write RFC 5424 octet-counted frames as fast as the socket takes them, timed until the processor's inserted-records counter has them all.
+The real server as a child process, the same sample-shop records encoded as each protocol's clients send them (\`bench/lib/protocol-bodies.ts\`), ${p.recordsPerRequest} records per request over ${p.connections} keep-alive connections, closed loop, 3 s warm-up then a 10 s window; a request counts when it got the protocol's success status (202, 200 or 204: the records are fsync'd in the local log). Syslog has no acknowledgement: ${p.connections} TCP connections write RFC 5424 octet-counted frames as fast as the socket takes them, timed until the processor's inserted-records counter has them all.
 
 ${table(['protocol', 'records/s', 'bytes/record sent', 'ack latency', 'server cores', 'statuses'], rows)}
 `;

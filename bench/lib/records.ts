@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeRecord, nowNs } from '@instant-logs/schema';
+import { normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
 import { createTrafficGenerator, toNdjson, type SampleRecord } from '@instant-logs/sample-app';
 
 /** Sample-shop records stamped with the wall clock, as a live client would send them. */
@@ -38,7 +38,7 @@ export function storedLines(records: readonly object[], receivedMs = Date.now(),
   for (const raw of records) {
     const result = normalizeRecord(raw, ctx);
     if (!result.ok) throw new Error(`Sample record rejected: ${result.error.field} ${result.error.message}`);
-    lines.push(JSON.stringify(result.record));
+    lines.push(queuedLine(result.record));
   }
   return lines;
 }

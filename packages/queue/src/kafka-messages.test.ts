@@ -26,7 +26,26 @@ test('a large group is split so that no message exceeds the size limit and no li
   assert.equal(messages.map((m) => m.value).join('\n'), data);
 });
 
-test('service names with escaped quotes still key correctly', () => {
-  const messages = toLogMessages({ tenant: 't', rows: 1, data: line('we"ird', 'b') });
-  assert.equal(messages[0]?.key, 't/we\\"ird');
+test('the key carries the service as a JSON parser reads it, however the line escapes it', () => {
+  const messages = toLogMessages({ tenant: 't', rows: 1, data: line('we"ird\\name', 'b') });
+  assert.equal(messages[0]?.key, 't/we"ird\\name');
+});
+
+test('the key comes from the top-level service, wherever it stands, not from an attribute of that name', () => {
+  const data = JSON.stringify({ attributes: { service: 'decoy' }, body: '"service":"decoy"', service: 'api' });
+  assert.equal(toLogMessages({ tenant: 't', rows: 1, data })[0]?.key, 't/api');
+});
+
+test('the size limit counts UTF-8 bytes: CJK and emoji text is split under it and packed up to it', () => {
+  // 100,000 CJK characters are 100,000 UTF-16 units but 300,000 bytes; an emoji is 2 units and 4 bytes.
+  const bodies = ['日志'.repeat(50_000), '🪵'.repeat(50_000), 'é'.repeat(100_000)];
+  const lines = Array.from({ length: 24 }, (_, i) => line('api', `${i}${bodies[i % bodies.length]}`));
+  const messages = toLogMessages({ tenant: 't', rows: lines.length, data: lines.join('\n') });
+  assert.ok(messages.every((m) => Buffer.byteLength(m.value) <= MAX_MESSAGE_BYTES), `sizes ${messages.map((m) => Buffer.byteLength(m.value))}`);
+  assert.equal(messages.map((m) => m.value).join('\n'), lines.join('\n'));
+  // Each message but the last would have gone over the limit with the next line.
+  messages.slice(0, -1).forEach((m, i) => {
+    const next = messages[i + 1]!.value.split('\n')[0]!;
+    assert.ok(Buffer.byteLength(m.value) + 1 + Buffer.byteLength(next) > MAX_MESSAGE_BYTES);
+  });
 });

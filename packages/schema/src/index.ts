@@ -2,7 +2,8 @@ export { LEVELS, LEVEL_SPELLINGS, levelFromText, levelFromSeverityNumber, levelF
 export { parseTimestamp, formatTimestamp, nowNs, parseTimeExpression } from './time.ts';
 export { flattenAttributes, type FlattenProblem } from './attributes.ts';
 export { LIMITS } from './limits.ts';
-export { LogRecord, LogRecordInput, normalizeRecord, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
+export { queuedLine, queuedLineService } from './queued-line.ts';
+export { LogRecord, LogRecordInput, normalizeRecord, normalizeRecordReference, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
 export { ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets } from './api.ts';
 export {
   LOG_PIPELINE_RESOURCE, PipelineConditionType, PipelineCondition, LogPipelineSpec, LogPipelineStatus, LogPipeline, quantityValue,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { flattenAttributes, toText } from './attributes.ts';
 import { LIMITS } from './limits.ts';
-import { LEVELS, LEVEL_SPELLINGS, levelFromPinoNumber, levelFromSeverityNumber, levelFromText, severityNumberOf, type Level } from './severity.ts';
-import { formatTimestamp, parseTimestamp } from './time.ts';
+import { normalizeCommonRecord } from './common-record.ts';
+import { LEVELS, resolveSeverity } from './severity.ts';
+import { formatAt, parseTimestamp } from './time.ts';
 
 const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `must be ${length} lowercase hex digits`);
 
@@ -86,6 +87,13 @@ const fail = (field: string, message: string): NormalizeResult => ({ ok: false, 
 
 /** Pure apart from ctx.newId: validates one decoded record and normalises it into a LogRecord. */
 export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeResult {
+  // zod is the reference; the common shape takes a faster path that a property test holds to the
+  // same records and errors (common-record.test.ts).
+  return normalizeCommonRecord(raw, ctx) ?? normalizeRecordReference(raw, ctx);
+}
+
+/** Pure apart from ctx.newId: normalizeRecord through zod for any input, the reference for the common-shape path. */
+export function normalizeRecordReference(raw: unknown, ctx: NormalizeContext): NormalizeResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('(record)', 'must be a JSON object');
   const parsed = LogRecordInput.safeParse(raw);
   if (!parsed.success) {
@@ -143,32 +151,7 @@ export function normalizeRecord(raw: unknown, ctx: NormalizeContext): NormalizeR
   };
 }
 
-function formatAt(ns: bigint, ctx: NormalizeContext): string {
-  return ns === ctx.receivedNs && ctx.receivedText !== undefined ? ctx.receivedText : formatTimestamp(ns);
-}
-
 // Plain assignment of "__proto__" would set the prototype instead of storing the value.
 function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-type Severity = { level: Level; text: string; number: number } | { field: string; error: string };
-
-function resolveSeverity(input: LogRecordInput): Severity {
-  const textField = input.severity_text !== undefined ? 'severity_text' : input.level !== undefined ? 'level' : 'severity';
-  const given = input.severity_text ?? input.level ?? input.severity;
-  if (given === undefined) {
-    if (input.severity_number === undefined) return { level: 'info', text: 'INFO', number: severityNumberOf('info') };
-    const level = levelFromSeverityNumber(input.severity_number)!;
-    return { level, text: level.toUpperCase(), number: input.severity_number };
-  }
-  if (typeof given === 'number') {
-    const level = levelFromPinoNumber(given) ?? levelFromSeverityNumber(given);
-    if (!level) return { field: textField, error: 'numeric levels must be pino-style (10, 20 … 60) or OpenTelemetry severity numbers (1–24)' };
-    return { level, text: level.toUpperCase(), number: input.severity_number ?? severityNumberOf(level) };
-  }
-  // An unusual spelling is fine when a severity number says what it means (OpenTelemetry sends both).
-  const level = levelFromText(given) ?? (input.severity_number === undefined ? undefined : levelFromSeverityNumber(input.severity_number));
-  if (!level) return { field: textField, error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}` };
-  return { level, text: given.toWellFormed(), number: input.severity_number ?? severityNumberOf(level) };
 }

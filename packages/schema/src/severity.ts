@@ -38,3 +38,33 @@ export function levelFromPinoNumber(n: number): Level | undefined {
 export function severityNumberOf(level: Level): number {
   return OTEL_BASE[level];
 }
+
+/** A record's severity fields as sent, already checked for type. */
+export interface SeverityFields {
+  severity_text?: string | undefined;
+  level?: string | number | undefined;
+  severity?: string | number | undefined;
+  severity_number?: number | undefined;
+}
+
+export type Severity = { level: Level; text: string; number: number } | { field: string; error: string };
+
+/** Pure: the level, severity text and number a record's severity fields stand for, or the field at fault and why. */
+export function resolveSeverity(input: SeverityFields): Severity {
+  const textField = input.severity_text !== undefined ? 'severity_text' : input.level !== undefined ? 'level' : 'severity';
+  const given = input.severity_text ?? input.level ?? input.severity;
+  if (given === undefined) {
+    if (input.severity_number === undefined) return { level: 'info', text: 'INFO', number: severityNumberOf('info') };
+    const level = levelFromSeverityNumber(input.severity_number)!;
+    return { level, text: level.toUpperCase(), number: input.severity_number };
+  }
+  if (typeof given === 'number') {
+    const level = levelFromPinoNumber(given) ?? levelFromSeverityNumber(given);
+    if (!level) return { field: textField, error: 'numeric levels must be pino-style (10, 20 … 60) or OpenTelemetry severity numbers (1–24)' };
+    return { level, text: level.toUpperCase(), number: input.severity_number ?? severityNumberOf(level) };
+  }
+  // An unusual spelling is fine when a severity number says what it means (OpenTelemetry sends both).
+  const level = levelFromText(given) ?? (input.severity_number === undefined ? undefined : levelFromSeverityNumber(input.severity_number));
+  if (!level) return { field: textField, error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}` };
+  return { level, text: given.toWellFormed(), number: input.severity_number ?? severityNumberOf(level) };
+}

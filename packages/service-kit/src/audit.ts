@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeRecord, nowNs } from '@instant-logs/schema';
+import { normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
 
 /** The service every audit record is stored under, so a tenant finds its trail with `service:instant-logs-audit`. */
 export const AUDIT_SERVICE = 'instant-logs-audit';
@@ -83,7 +83,7 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
       // The service log line above is the trail of last resort: a store outage must not fail the request.
       try {
         if (!result.ok) throw new Error(`${result.error.field} ${result.error.message}`);
-        await deps.store.insert(JSON.stringify(result.record));
+        await deps.store.insert(queuedLine(result.record));
       } catch (err) {
         deps.log.error({ audit: true, action: event.action, tenant: event.tenant, err }, 'Failed to store an audit record');
       }

@@ -48,10 +48,11 @@ test('request headers logged by a handler have their credentials redacted', asyn
   assert.equal(logged.includes(SECRET), false);
 });
 
-test('api_key is masked wherever it sits in the query string', () => {
+test('api_key and tail tickets are masked wherever they sit in the query string', () => {
   assert.equal(maskSecretsInUrl('/a?api_key=s1'), '/a?api_key=[redacted]');
   assert.equal(maskSecretsInUrl('/a?x=1&API_KEY=s1&y=2'), '/a?x=1&API_KEY=[redacted]&y=2');
   assert.equal(maskSecretsInUrl('/a?my_api_key_hint=ok'), '/a?my_api_key_hint=ok');
+  assert.equal(maskSecretsInUrl('/api/v1/tail?q=x&ticket=idt_abc.def'), '/api/v1/tail?q=x&ticket=[redacted]');
 });
 
 test('logging stays off when no logger is given', () => {

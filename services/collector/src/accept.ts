@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatTimestamp, LIMITS, normalizeRecord, nowNs, type IngestResponse, type RecordError } from '@instant-logs/schema';
+import { formatTimestamp, LIMITS, normalizeRecord, nowNs, queuedLine, type IngestResponse, type RecordError } from '@instant-logs/schema';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
@@ -46,7 +46,7 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
     }
     const result = normalizeRecord(item.record, ctx);
     if (result.ok) {
-      lines.push(retentionDays === undefined ? JSON.stringify(result.record) : withRetention(JSON.stringify(result.record), retentionDays));
+      lines.push(queuedLine(result.record, retentionDays));
       outcomes?.push({ id: result.record.id });
     } else {
       errors.push({ index, ...result.error });
@@ -85,9 +85,6 @@ function decodedBytes(items: DecodedItem[]): number {
   for (const item of items) if ('record' in item) total += Buffer.byteLength(JSON.stringify(item.record) ?? '');
   return total;
 }
-
-// The line is a JSON object's text: appending before its closing brace avoids copying the record.
-const withRetention = (line: string, days: number) => `${line.slice(0, -1)},"retention_days":${days}}`;
 
 async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
   try {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   acceptDeps,
   admissionObserver,
@@ -12,9 +12,19 @@ import {
   type Admission,
   type AdmissionLimits,
 } from '@instant-logs/collector';
-import { createProcessor, DEFAULT_PROCESSOR_OPTIONS, type Processor, type ProcessorOptions } from '@instant-logs/processor';
+import {
+  createProcessor,
+  createProcessorMetrics,
+  DEFAULT_LOG_PROCESSOR_OPTIONS,
+  DEFAULT_PROCESSOR_OPTIONS,
+  startLogProcessor,
+  type LogProcessor,
+  type LogProcessorOptions,
+  type Processor,
+  type ProcessorOptions,
+} from '@instant-logs/processor';
 import { createQueryMetrics, queryPlugin, type TailLimits } from '@instant-logs/query';
-import { createInProcessQueue } from '@instant-logs/queue';
+import { createInProcessQueue, createWalQueue, type LogQueue, type SegmentLog } from '@instant-logs/queue';
 import {
   type ApiKeyring,
   type HttpTimeouts,
@@ -32,6 +42,12 @@ export interface EmbeddedDeps {
   store: LogStore;
   keyring: ApiKeyring;
   processor?: Partial<ProcessorOptions>;
+  /**
+   * The durable log in front of the store (main.ts opens DATA_DIR/wal): a 202 then waits for the
+   * records' fsync in the log, and a log processor inserts them in large batches. Without it a 202
+   * waits for the insert itself (group-committed through the in-process queue).
+   */
+  wal?: { log: SegmentLog; maxUnstoredBytes: number; processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'> };
   clock?: () => number;
   /** Per-tenant rate limits and retention (TENANTS_FILE). */
   tenants?: TenantPolicies;
@@ -48,7 +64,7 @@ export interface EmbeddedDeps {
   corsOrigins?: readonly string[];
   /** Host names served besides loopback ones while auth is off (ALLOWED_HOSTS); 'any' behind a gateway that authenticates. */
   allowedHosts?: readonly string[] | 'any';
-  /** In-flight request bytes per process and tenant (INGEST_MAX_*); the processor's pending rows are checked too. */
+  /** In-flight request bytes per process and tenant (INGEST_MAX_*); the queue's backlog is checked too. */
   admission?: Partial<Pick<AdmissionLimits, 'maxInFlightBytes' | 'maxTenantInFlightBytes'>>;
   /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
   timeouts?: Partial<HttpTimeouts>;
@@ -58,28 +74,40 @@ export interface EmbeddedDeps {
 
 export interface EmbeddedPipeline {
   app: FastifyInstance;
-  processor: Processor;
+  /** The store-facing half without a log: a 202 waits for its insert. */
+  processor?: Processor;
+  /** The store-facing half behind the log. */
+  logProcessor?: LogProcessor;
   registry: Registry;
   /** What the collector's routes ingest through; the syslog listeners share it (limits, metrics, queue). */
   accept: AcceptDeps;
   /** The ingest memory ceilings, decided before a body is read. */
   admission: Admission;
-  /** Stops taking requests, stores everything acknowledged so far, then closes. */
+  /** Stops taking requests, stores everything acknowledged so far (a failing store is not waited for: the log keeps it), then closes. */
   close(): Promise<void>;
+}
+
+interface StoreSide {
+  queue: LogQueue;
+  /** Why the queue cannot take more now, asked before a body is read; undefined when it can. */
+  backlog(): string | undefined;
+  processor?: Processor;
+  logProcessor?: LogProcessor;
 }
 
 /**
  * The whole pipeline in one process: the collector's and query service's own plugins on one
- * server, joined by an in-process queue that acknowledges only what the processor has stored.
+ * server, joined by the durable log (or, without one, an in-process queue that acknowledges only
+ * what the processor has stored).
  */
 export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const registry = new Registry();
   if (deps.defaultMetrics) collectDefaultMetrics({ register: registry });
-  const processor = createProcessor(deps.store, registry, deps.processor);
-  const queue = createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true));
   const clock = deps.clock ? { clock: deps.clock } : {};
-
   const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
+  const side = deps.wal ? behindLog(deps, deps.wal, registry, app) : behindInsert(deps, registry);
+  const { queue } = side;
+
   const browser = {
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
     ...(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}),
@@ -87,15 +115,9 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   };
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
   const collectorMetrics = createCollectorMetrics(registry);
-  // A full processor backlog refuses bodies unread, instead of after each was read and parsed.
-  const admission = createAdmission({
-    ...DEFAULT_ADMISSION_LIMITS,
-    ...deps.admission,
-    backlog: () => {
-      const [pending, max] = [processor.pendingRows(), deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows];
-      return pending >= max ? `${pending} rows are waiting to be stored, at the limit of ${max}` : undefined;
-    },
-  }, Date.now, admissionObserver(collectorMetrics));
+  // A full backlog refuses bodies unread, instead of after each was read and parsed.
+  const limits = { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission, backlog: side.backlog };
+  const admission = createAdmission(limits, Date.now, admissionObserver(collectorMetrics));
   const collector = { queue, admission, keyring: deps.keyring, metrics: collectorMetrics, ...clock, ...tenants, ...browser, clientCertificates: deps.clientCertificates ?? false };
   app.register(collectorPlugin, collector);
   app.register(queryPlugin, {
@@ -114,14 +136,51 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
 
   return {
     app,
-    processor,
+    ...(side.processor ? { processor: side.processor } : {}),
+    ...(side.logProcessor ? { logProcessor: side.logProcessor } : {}),
     registry,
     accept: acceptDeps(collector),
     admission,
     async close() {
       await app.close();
       await queue.close();
-      await processor.close();
+      await side.processor?.close();
+      await side.logProcessor?.close();
     },
+  };
+}
+
+function behindLog(deps: EmbeddedDeps, wal: NonNullable<EmbeddedDeps['wal']>, registry: Registry, app: FastifyInstance): StoreSide {
+  const { log, maxUnstoredBytes } = wal;
+  new Gauge({
+    name: 'instant_logs_wal_unstored_bytes',
+    help: 'Bytes in the local log not yet stored; ingest answers 429 beyond WAL_MAX_UNSTORED_BYTES.',
+    registers: [registry],
+    collect() {
+      this.set(log.unstoredBytes());
+    },
+  });
+  const options = { ...DEFAULT_LOG_PROCESSOR_OPTIONS, ...wal.processor };
+  const onError = (err: unknown) => app.log.error({ err }, 'Failed to read the log; retrying');
+  return {
+    queue: createWalQueue(log, { maxUnstoredBytes }),
+    backlog: () => {
+      const unstored = log.unstoredBytes();
+      return unstored >= maxUnstoredBytes ? `${unstored} bytes in the local log are waiting to be stored, at the limit of ${maxUnstoredBytes} (WAL_MAX_UNSTORED_BYTES)` : undefined;
+    },
+    logProcessor: startLogProcessor(deps.store, log, options, createProcessorMetrics(registry).kafkaObserver, onError),
+  };
+}
+
+function behindInsert(deps: EmbeddedDeps, registry: Registry): StoreSide {
+  const processor = createProcessor(deps.store, registry, deps.processor);
+  const max = deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows;
+  return {
+    queue: createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true)),
+    backlog: () => {
+      const pending = processor.pendingRows();
+      return pending >= max ? `${pending} rows are waiting to be stored, at the limit of ${max}` : undefined;
+    },
+    processor,
   };
 }

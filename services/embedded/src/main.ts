@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { admissionLimitsFromEnv, startSyslogFromEnv } from '@instant-logs/collector';
 import { tailLimitsFromEnv } from '@instant-logs/query';
+import { openSegmentLog } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
 import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
@@ -21,6 +22,8 @@ mkdirSync(dataDir, { recursive: true });
 const transport = createChdbTransport({ path: dataDir });
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const { applied } = await store.migrate();
+const walDir = resolve(config.WAL_DIR ?? join(dataDir, 'wal'));
+const wal = await openSegmentLog({ dir: walDir, segmentBytes: config.WAL_SEGMENT_BYTES });
 const pipeline = buildEmbeddedPipeline({
   store,
   keyring,
@@ -29,6 +32,15 @@ const pipeline = buildEmbeddedPipeline({
   admission: admissionLimitsFromEnv(config),
   timeouts: httpTimeoutsFromEnv(config),
   tailLimits: tailLimitsFromEnv(config),
+  wal: {
+    log: wal,
+    maxUnstoredBytes: config.WAL_MAX_UNSTORED_BYTES,
+    processor: {
+      limits: { maxRows: config.WAL_BATCH_MAX_ROWS, maxBytes: config.WAL_BATCH_MAX_BYTES },
+      maxWaitMs: config.WAL_BATCH_WAIT_MS,
+      deadLetterFile: join(walDir, 'dead-letters.ndjson'),
+    },
+  },
   corsOrigins: security.corsOrigins,
   allowedHosts: security.allowedHosts,
   clientCertificates: security.clientCertificates,
@@ -37,6 +49,11 @@ const pipeline = buildEmbeddedPipeline({
 });
 const log = pipeline.app.log;
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
+for (const { problem, ...where } of wal.recovery.truncated) {
+  if (problem === 'torn') log.warn(where, 'Cut off a torn entry at the end of the log: a write the crash interrupted, never acknowledged');
+  else log.error(where, 'Cut off a log entry that failed its checksum, and the rest of its segment: a write a power loss interrupted, or acknowledged records the disk damaged');
+}
+if (wal.unstoredBytes() > 0) log.info({ bytes: wal.unstoredBytes(), dir: walDir }, 'Found records in the log not stored yet; storing them');
 if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run -s keys -- create` to require keys.');
 
 const connections = trackConnections(pipeline.app.server);
@@ -76,7 +93,7 @@ if (sampleTraffic) {
 }
 
 console.log(`
-Instant Dev Logs is running (embedded: chdb data in ${dataDir})
+Instant Dev Logs is running (embedded: chdb data in ${dataDir}, log in ${walDir})
 
   Dashboard   ${base}/
   Ingest      curl -X POST ${base}/api/v1/logs${auth} -H 'content-type: application/json' \\
@@ -95,6 +112,7 @@ stopOnSignals(log, 'Shutting down: storing acknowledged records', async () => {
   await trafficDone;
   await syslog?.close();
   await pipeline.close();
+  await wal.close();
   security.close();
   await transport.close();
   await tracing.shutdown();

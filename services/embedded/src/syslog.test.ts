@@ -22,7 +22,7 @@ const syslogRegistry = new Registry();
 
 before(async () => {
   pipeline = await startTestPipeline();
-  const accept = { queue: createInProcessQueue(pipeline.processor.consume, async () => true), metrics: createCollectorMetrics(new Registry()), clock: Date.now };
+  const accept = { queue: createInProcessQueue(pipeline.processor!.consume, async () => true), metrics: createCollectorMetrics(new Registry()), clock: Date.now };
   syslog = await startSyslogServer({ host: '127.0.0.1', tcpPort: 0, udpPort: 0, tenant: TENANT, accept, log: quiet, registry: syslogRegistry, batch: { maxRecords: 2000, maxDelayMs: 20 } });
 });
 after(async () => {

@@ -26,6 +26,8 @@ export interface BatchObserver {
 
 interface Waiter {
   chunk: RecordChunk;
+  /** UTF-8 bytes of chunk.data, what maxBytes limits. */
+  bytes: number;
   at: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -72,11 +74,11 @@ export function createBatcher(options: BatcherOptions): Batcher {
     const batch: Waiter[] = [];
     let rows = 0;
     let bytes = 0;
-    while (queue.length > 0 && (batch.length === 0 || (rows + queue[0]!.chunk.rows <= options.maxRows && bytes + queue[0]!.chunk.data.length <= options.maxBytes))) {
+    while (queue.length > 0 && (batch.length === 0 || (rows + queue[0]!.chunk.rows <= options.maxRows && bytes + queue[0]!.bytes <= options.maxBytes))) {
       const w = queue.shift()!;
       batch.push(w);
       rows += w.chunk.rows;
-      bytes += w.chunk.data.length;
+      bytes += w.bytes;
     }
     queuedRows -= rows;
     queuedBytes -= bytes;
@@ -147,9 +149,10 @@ export function createBatcher(options: BatcherOptions): Batcher {
         return Promise.reject(new QueueFullError(`Cannot accept ${chunk.rows} records: ${queuedRows + inFlightRows} are waiting to be stored`));
       }
       return new Promise<void>((resolve, reject) => {
-        queue.push({ chunk, at: Date.now(), resolve, reject });
+        const bytes = Buffer.byteLength(chunk.data);
+        queue.push({ chunk, bytes, at: Date.now(), resolve, reject });
         queuedRows += chunk.rows;
-        queuedBytes += chunk.data.length;
+        queuedBytes += bytes;
         schedule();
       });
     },

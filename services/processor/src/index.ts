@@ -4,3 +4,4 @@ export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 export { createKafkaProcessor, type KafkaProcessor, type KafkaProcessorOptions } from './kafka/consumer.ts';
 export { createProcessorMetrics } from './metrics.ts';
 export { buildApp, type ProcessorAppDeps } from './app.ts';
+export { startLogProcessor, DEFAULT_LOG_PROCESSOR_OPTIONS, type LogProcessor, type LogProcessorOptions } from './wal/log-processor.ts';

@@ -20,6 +20,8 @@ test('a batch ends before the message that would pass a limit', () => {
     { name: 'rows, counted per record not per message', messages: [msg(0, 3), msg(1, 3), msg(2, 3)], limits: { maxRows: 6, maxBytes: 1 << 20 }, want: [[0, 1], [2]] },
     { name: 'rows exactly at the limit', messages: [msg(0, 2), msg(1, 2), msg(2, 2), msg(3, 2)], limits: { maxRows: 4, maxBytes: 1 << 20 }, want: [[0, 1], [2, 3]] },
     { name: 'bytes', messages: [msg(0, 1, 40), msg(1, 1, 40), msg(2, 1, 40)], limits: { maxRows: 1000, maxBytes: 100 }, want: [[0, 1], [2]] },
+    // 30 CJK characters are 90 UTF-8 bytes: two of them pass a 100-byte limit that 60 code units would not.
+    { name: 'bytes in UTF-8, not UTF-16 units', messages: [0, 1].map((o) => ({ ...msg(o), value: '日'.repeat(30) })), limits: { maxRows: 1000, maxBytes: 100 }, want: [[0], [1]] },
     { name: 'a message over the limit on its own', messages: [msg(0, 1, 10), msg(1, 500, 10), msg(2, 1, 10)], limits: { maxRows: 100, maxBytes: 1 << 20 }, want: [[0], [1], [2]] },
   ];
   for (const c of cases) assert.deepEqual(offsetsOf(cutBatches(c.messages, c.limits).batches), c.want, c.name);

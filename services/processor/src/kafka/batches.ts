@@ -33,7 +33,8 @@ export function cutBatches(messages: readonly SourceMessage[], limits: BatchLimi
   let rows = 0;
   let bytes = 0;
   for (const m of rest) {
-    if (current.length > 0 && (rows + m.rows > limits.maxRows || bytes + m.value.length > limits.maxBytes)) {
+    const size = Buffer.byteLength(m.value);
+    if (current.length > 0 && (rows + m.rows > limits.maxRows || bytes + size > limits.maxBytes)) {
       batches.push(current);
       current = [];
       rows = 0;
@@ -41,7 +42,7 @@ export function cutBatches(messages: readonly SourceMessage[], limits: BatchLimi
     }
     current.push(m);
     rows += m.rows;
-    bytes += m.value.length;
+    bytes += size;
   }
   if (current.length > 0) batches.push(current);
   return { batches, waiting: false };

@@ -1,13 +1,10 @@
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, Partitioners } from 'kafkajs';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isRetryable, type LogStore } from '@instant-logs/store';
-import { linksFrom } from '@instant-logs/telemetry';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
+import { tracedInsert } from '../traced-insert.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
 import { decodeIntent, type Intent } from './intent.ts';
 import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterObserver } from './writer.ts';
-
-const tracer = trace.getTracer('instant-logs-processor');
 
 export interface KafkaProcessorOptions {
   brokers: string[];
@@ -128,7 +125,7 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
       const ok = await writeBatch(
         {
           topic: options.topic,
-          insert: (data, token, sources) => tracedInsert(store, data, token, sources, partition),
+          insert: (data, token, sources) => tracedInsert(store, data, token, sources, { 'messaging.destination.partition.id': String(partition) }),
           isTransient: isRetryable,
           commit: (p, offset, metadata) => commit(consumer, options.topic, p, offset, metadata),
           deadLetter: sendDeadLetters,
@@ -222,24 +219,6 @@ export function isMembershipError(err: unknown): boolean {
     if (MEMBERSHIP_ERRORS.has(e.type ?? '')) return true;
   }
   return false;
-}
-
-// One insert serves the records of many requests, so its span links to each of their traces.
-async function tracedInsert(store: LogStore, data: string, token: string, sources: readonly SourceMessage[], partition: number): Promise<void> {
-  const rows = sources.reduce((n, m) => n + m.rows, 0);
-  const span = tracer.startSpan('insert logs', {
-    kind: SpanKind.CONSUMER,
-    links: linksFrom(sources.map((m) => m.trace)),
-    attributes: { 'messaging.destination.partition.id': String(partition), 'db.system.name': 'clickhouse', 'instant_logs.rows': rows },
-  });
-  try {
-    await store.insert(data, { dedupToken: token });
-  } catch (err) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-    throw err;
-  } finally {
-    span.end();
-  }
 }
 
 function traceHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> | undefined {

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+// One entry on disk: [u32 payload length][u32 CRC32 of the length bytes and the payload][payload],
+// little-endian. The checksum covers the length too, so a torn or flipped length is caught before
+// it is trusted to find the next entry.
+export const ENTRY_HEADER_BYTES = 8;
+// Far above any request the collector takes (6 MB bodies); a larger length is corruption.
+export const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+
+const SEGMENT = /^(\d{20})\.seg$/;
+const CURSOR = 'cursor';
+
+/** Pure: the framed bytes of one entry. */
+export function frameEntry(payload: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(crc32(payload, crc32(frame.subarray(0, 4))), 4);
+  payload.copy(frame, ENTRY_HEADER_BYTES);
+  return frame;
+}
+
+/** One entry found in a segment: where it starts in the file and its payload. */
+export interface ParsedEntry {
+  offset: number;
+  payload: Buffer;
+}
+
+/**
+ * Pure: the whole entries in `bytes` (read from file offset `base`), stopping at the first one that
+ * is cut off (`torn`) or fails its checksum (`corrupt`); `validBytes` is where the good ones end.
+ */
+export function parseEntries(bytes: Buffer, base = 0): { entries: ParsedEntry[]; validBytes: number; problem?: 'torn' | 'corrupt' } {
+  const entries: ParsedEntry[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < ENTRY_HEADER_BYTES) return { entries, validBytes: at, problem: 'torn' };
+    const length = bytes.readUInt32LE(at);
+    if (length > MAX_ENTRY_BYTES) return { entries, validBytes: at, problem: 'corrupt' };
+    const end = at + ENTRY_HEADER_BYTES + length;
+    if (end > bytes.length) return { entries, validBytes: at, problem: 'torn' };
+    const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, end);
+    if (crc32(payload, crc32(bytes.subarray(at, at + 4))) !== bytes.readUInt32LE(at + 4)) return { entries, validBytes: at, problem: 'corrupt' };
+    entries.push({ offset: base + at, payload });
+    at = end;
+  }
+  return { entries, validBytes: at };
+}
+
+/** Pure: the file name of the segment whose first entry sits at log position `base`. */
+export function segmentName(base: bigint): string {
+  return `${base.toString().padStart(20, '0')}.seg`;
+}
+
+/** Pure: the base position a segment file name stands for, or undefined for other files. */
+export function segmentBase(name: string): bigint | undefined {
+  const m = SEGMENT.exec(name);
+  return m ? BigInt(m[1]!) : undefined;
+}
+
+/** What the reader has stored: entries before `position` are in the store; `metadata` is its note on the batch in progress. */
+export interface Cursor {
+  /** Names this log in deduplication tokens, so a log made afresh never repeats an old log's tokens. */
+  id: string;
+  position: bigint;
+  metadata: string | null;
+}
+
+/** The cursor's file, kept open: `write` replaces the cursor durably. */
+export interface CursorFile {
+  cursor: Cursor;
+  write(cursor: Cursor): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Two fixed slots written in turn, in place, each a checksummed entry with a sequence number: a torn
+// write spoils only the slot being written (the other still holds the previous cursor), and a commit
+// needs no new disk blocks, so it still works when appends fail for a full disk, and deleting the
+// stored segments behind it frees space again.
+const SLOT_BYTES = 4096;
+
+/** Opens the cursor file, creating it (fresh id, at `firstPosition`) when the log has none yet. */
+export async function openCursorFile(dir: string, firstPosition: bigint): Promise<CursorFile> {
+  const path = join(dir, CURSOR);
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    file = await open(path, 'w+');
+    const cursor = { id: randomUUID(), position: firstPosition, metadata: null };
+    await file.write(Buffer.concat([slot(cursor, 0), slot(cursor, 1)]), 0, 2 * SLOT_BYTES, 0);
+    await file.sync();
+    await syncDir(dir);
+    return cursorFile(file, cursor, 1);
+  }
+  const bytes = Buffer.alloc(2 * SLOT_BYTES);
+  await file.read(bytes, 0, bytes.length, 0);
+  const slots = [0, 1].flatMap((i) => {
+    const [entry] = parseEntries(bytes.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES)).entries;
+    return entry ? [JSON.parse(entry.payload.toString()) as { seq: number; id: string; position: string; metadata: string | null }] : [];
+  });
+  const newest = slots.sort((a, b) => b.seq - a.seq)[0];
+  if (!newest) {
+    await file.close();
+    throw new Error(`Cannot open the log: both slots of ${path} are damaged`);
+  }
+  return cursorFile(file, { id: newest.id, position: BigInt(newest.position), metadata: newest.metadata }, newest.seq);
+}
+
+function cursorFile(file: FileHandle, current: Cursor, lastSeq: number): CursorFile {
+  let seq = lastSeq;
+  return {
+    cursor: current,
+    async write(cursor) {
+      seq++;
+      await file.write(slot(cursor, seq), 0, SLOT_BYTES, (seq % 2) * SLOT_BYTES);
+      await file.datasync();
+    },
+    close: () => file.close(),
+  };
+}
+
+function slot(cursor: Cursor, seq: number): Buffer {
+  const json = JSON.stringify({ seq, id: cursor.id, position: cursor.position.toString(), metadata: cursor.metadata });
+  const frame = frameEntry(Buffer.from(json));
+  if (frame.length > SLOT_BYTES) throw new Error(`Cannot write the log cursor: ${frame.length} bytes do not fit a slot`);
+  return Buffer.concat([frame, Buffer.alloc(SLOT_BYTES - frame.length)]);
+}
+
+/** Makes the directory's entries (files created, renamed) durable; fsync of a file alone does not. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

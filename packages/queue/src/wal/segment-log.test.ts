@@ -1,0 +1,183 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSegmentLog, type SegmentLog } from './segment-log.ts';
+import { ENTRY_HEADER_BYTES, frameEntry, segmentName } from './segment-files.ts';
+
+const freshDir = () => mkdtempSync(join(tmpdir(), 'idl-wal-'));
+const text = (log: SegmentLog, from = log.committed().position) => log.read(from, 1 << 30).then((es) => es.map((e) => e.payload.toString()));
+const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+
+test('appended entries are read back in order at their positions, also after reopening', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  const positions = [await log.append(Buffer.from('one')), await log.append(Buffer.from('two'))];
+  assert.deepEqual(positions, [0n, BigInt(ENTRY_HEADER_BYTES + 3)]);
+  assert.equal(log.end(), BigInt(2 * (ENTRY_HEADER_BYTES + 3)));
+  assert.deepEqual(await text(log), ['one', 'two']);
+  assert.deepEqual(await text(log, positions[1]), ['two']);
+  const id = log.id;
+  await log.close();
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.equal(again.id, id);
+  assert.deepEqual(again.recovery, { segments: 1, entries: 2, truncated: [] });
+  assert.deepEqual(await text(again), ['one', 'two']);
+  assert.equal(await again.append(Buffer.from('three')), again.end() - BigInt(ENTRY_HEADER_BYTES + 5));
+  await again.close();
+});
+
+test('concurrent appends are group-committed: one write and one fdatasync for all that waited', async () => {
+  const log = await openSegmentLog({ dir: freshDir(), segmentBytes: 1 << 20 });
+  const positions = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(Buffer.from(`entry ${i}`))));
+  // The first append finds the log idle and goes alone; the other 99 queue behind its fsync.
+  assert.equal(log.groupCommits(), 2);
+  assert.deepEqual(positions, [...positions].sort((a, b) => (a < b ? -1 : 1)));
+  assert.equal((await text(log)).length, 100);
+  await log.close();
+});
+
+test('a torn last entry is cut off on open, the entries before it are kept, and appends go on from there', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  for (const t of ['a', 'b', 'c']) await log.append(Buffer.from(t));
+  const end = log.end();
+  await log.close();
+  // A crash in the middle of a write: a header and part of its payload reached the file.
+  appendFileSync(join(dir, segmentName(0n)), frameEntry(Buffer.from('never acknowledged')).subarray(0, 12));
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.deepEqual(again.recovery.truncated, [{ file: join(dir, segmentName(0n)), at: Number(end), droppedBytes: 12, problem: 'torn' }]);
+  assert.equal(statSync(join(dir, segmentName(0n))).size, Number(end));
+  assert.equal(await again.append(Buffer.from('d')), end);
+  assert.deepEqual(await text(again), ['a', 'b', 'c', 'd']);
+  await again.close();
+});
+
+test('an entry whose checksum does not match is cut off with everything after it', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  for (const t of ['keep-1', 'keep-2', 'flipped', 'after']) await log.append(Buffer.from(t));
+  await log.close();
+  const file = join(dir, segmentName(0n));
+  const bytes = readFileSync(file);
+  const flippedAt = 2 * (ENTRY_HEADER_BYTES + 6);
+  bytes[flippedAt + ENTRY_HEADER_BYTES + 1]! ^= 0x20;
+  writeFileSync(file, bytes);
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.equal(again.recovery.truncated[0]?.problem, 'corrupt');
+  assert.equal(again.recovery.truncated[0]?.at, flippedAt);
+  assert.deepEqual(await text(again), ['keep-1', 'keep-2']);
+  await again.close();
+});
+
+test('a full segment rolls over to a new file named by its base position, and reads cross segments', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 100 });
+  const entry = (i: number) => Buffer.from(`entry-${String(i).padStart(2, '0')}-${'x'.repeat(30)}`);
+  const positions: bigint[] = [];
+  for (let i = 0; i < 10; i++) positions.push(await log.append(entry(i)));
+  const frame = BigInt(ENTRY_HEADER_BYTES + entry(0).length);
+  // 48-byte entries: two fit in 100 bytes, the third starts a new segment.
+  assert.deepEqual(segments(dir), [0n, 2n, 4n, 6n, 8n].map((i) => segmentName(i * frame)));
+  assert.deepEqual(positions, positions.map((_, i) => BigInt(i) * frame));
+  assert.equal((await text(log)).length, 10);
+  // A read limit counts bytes from `from`; an entry that starts inside it is returned whole.
+  assert.deepEqual((await log.read(positions[1]!, Number(frame) * 2 + 1)).map((e) => e.position), [positions[1], positions[2], positions[3]]);
+  await log.close();
+});
+
+test('committing deletes segments that were stored in full, and positions are never reused afterwards', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 100 });
+  for (let i = 0; i < 6; i++) await log.append(Buffer.alloc(40, 'y'));
+  const end = log.end();
+  await log.commit(96n, 'note');
+  assert.deepEqual(segments(dir), [segmentName(96n), segmentName(192n)]);
+  assert.equal(log.unstoredBytes(), Number(end - 96n));
+  await log.commit(end, null);
+  // The active segment stays, empty of anything unstored, until the next append moves on from it.
+  assert.deepEqual(segments(dir), [segmentName(192n)]);
+  assert.equal(log.unstoredBytes(), 0);
+  assert.equal(await log.append(Buffer.from('next')), end);
+  assert.deepEqual(segments(dir), [segmentName(end)]);
+  await log.commit(log.end(), null);
+  await log.close();
+
+  const again = await openSegmentLog({ dir, segmentBytes: 100 });
+  const next = end + BigInt(ENTRY_HEADER_BYTES + 4);
+  assert.deepEqual(again.committed(), { id: log.id, position: next, metadata: null });
+  assert.deepEqual(await text(again), []);
+  assert.equal(await again.append(Buffer.from('after')), next);
+  await again.close();
+});
+
+test('a torn cursor write leaves the cursor before it', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  await log.append(Buffer.from('a'));
+  const b = await log.append(Buffer.from('b'));
+  await log.commit(b, null);
+  await log.commit(log.end(), null);
+  await log.close();
+  // The cursor file holds two slots written in turn; the newest (the third write) sits in slot 1.
+  const file = join(dir, 'cursor');
+  const bytes = readFileSync(file);
+  bytes[4096 + ENTRY_HEADER_BYTES + 3]! ^= 0x01;
+  writeFileSync(file, bytes);
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.equal(again.committed().position, b);
+  assert.deepEqual(await text(again), ['b']);
+  await again.close();
+});
+
+test('a reader waiting for more is woken by the next durable append', async () => {
+  const log = await openSegmentLog({ dir: freshDir(), segmentBytes: 1 << 20 });
+  const waited = log.waitForAppend(log.end(), 60_000);
+  const at = await log.append(Buffer.from('wake'));
+  await waited;
+  assert.deepEqual((await log.read(at, 100)).map((e) => e.payload.toString()), ['wake']);
+  await log.close();
+});
+
+// A real full disk: a 256 KiB tmpfs. Mounting needs root; elsewhere the test says why it skipped.
+test('a full disk fails the append with WAL_DISK_FULL and keeps every entry acknowledged before', async (t) => {
+  const dir = freshDir();
+  mkdirSync(join(dir, 'mnt'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', join(dir, 'mnt')], { stdio: 'ignore' });
+  } catch {
+    t.skip('cannot mount a small tmpfs here (needs root)');
+    return;
+  }
+  try {
+    const walDir = join(dir, 'mnt', 'wal');
+    const log = await openSegmentLog({ dir: walDir, segmentBytes: 64 * 1024 });
+    const acknowledged: bigint[] = [];
+    let refusal: unknown;
+    for (let i = 0; i < 100 && !refusal; i++) {
+      await log.append(Buffer.alloc(10_000, i)).then((p) => acknowledged.push(p), (err: unknown) => (refusal = err));
+    }
+    assert.equal((refusal as { code?: string }).code, 'WAL_DISK_FULL');
+    assert.match((refusal as Error).message, /no space left/);
+    assert.ok(acknowledged.length > 10);
+    // The failed write was cut back, so the files hold exactly the acknowledged entries.
+    const sizes = segments(walDir).reduce((n, f) => n + statSync(join(walDir, f)).size, 0);
+    assert.equal(sizes, Number(log.end()));
+    await log.close();
+    const again = await openSegmentLog({ dir: walDir, segmentBytes: 64 * 1024 });
+    assert.deepEqual(again.recovery.truncated, []);
+    assert.deepEqual((await again.read(0n, 1 << 30)).map((e) => e.position), acknowledged);
+    // Committing needs no new space, and deleting the stored segments makes room for appends again.
+    await again.commit(again.end(), null);
+    assert.equal(await again.append(Buffer.alloc(10_000, 1)), again.end() - 10_008n);
+    await again.close();
+  } finally {
+    execFileSync('umount', [join(dir, 'mnt')]);
+  }
+});

@@ -1,0 +1,290 @@
+import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ENTRY_HEADER_BYTES, frameEntry, MAX_ENTRY_BYTES, openCursorFile, parseEntries, segmentBase, segmentName, syncDir, type Cursor } from './segment-files.ts';
+
+export interface SegmentLogOptions {
+  dir: string;
+  /** A segment takes no new group once it holds this many bytes; a new one starts. */
+  segmentBytes: number;
+}
+
+/** One durable entry and its position: its segment's base plus its offset in that segment. */
+export interface LogEntry {
+  position: bigint;
+  /** The position right after it: where reading goes on. */
+  next: bigint;
+  payload: Buffer;
+}
+
+/** What opening found: entries kept, and every stretch cut off because it was torn or corrupt. */
+export interface Recovery {
+  segments: number;
+  entries: number;
+  truncated: { file: string; at: number; droppedBytes: number; problem: 'torn' | 'corrupt' }[];
+}
+
+/** An append failed; nothing of its group is in the log. `code` says why. */
+export class LogAppendError extends Error {
+  readonly code: 'WAL_DISK_FULL' | 'WAL_WRITE_FAILED' | 'WAL_CLOSED' | 'WAL_ENTRY_TOO_LARGE';
+  constructor(code: LogAppendError['code'], message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'LogAppendError';
+    this.code = code;
+  }
+}
+
+export interface SegmentLog {
+  /** Stable name of this log (see Cursor.id). */
+  readonly id: string;
+  readonly recovery: Recovery;
+  /** Resolves with the entry's position once it is fsync'd; concurrent appends share one write and one fdatasync. */
+  append(payload: Buffer): Promise<bigint>;
+  /** The position after the last durable entry. */
+  end(): bigint;
+  /** Durable entries starting at positions in [from, from + limitBytes), in order; at least one if any exists. */
+  read(from: bigint, limitBytes: number): Promise<LogEntry[]>;
+  /** Resolves once end() passes `position`, after `timeoutMs`, or on close. */
+  waitForAppend(position: bigint, timeoutMs: number): Promise<void>;
+  committed(): Readonly<Cursor>;
+  /** Durably records that entries before `position` are stored, then deletes segments wholly before it. */
+  commit(position: bigint, metadata: string | null): Promise<void>;
+  /** Bytes appended or being appended and not yet committed as stored. */
+  unstoredBytes(): number;
+  /** Group commits so far: each is one write and one fdatasync. */
+  groupCommits(): number;
+  close(): Promise<void>;
+}
+
+interface Segment {
+  base: bigint;
+  /** Bytes of whole, durable entries. */
+  size: number;
+}
+
+interface Pending {
+  frame: Buffer;
+  resolve: (position: bigint) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Opens (or creates) an append-only segment log in `dir`. Every segment is checked entry by entry;
+ * a torn or corrupt stretch is cut off and reported in `recovery`, everything before it is kept.
+ */
+export async function openSegmentLog(options: SegmentLogOptions): Promise<SegmentLog> {
+  const { dir } = options;
+  await mkdir(dir, { recursive: true });
+  const bases = (await readdir(dir)).map(segmentBase).filter((b): b is bigint => b !== undefined);
+  bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const cursorFile = await openCursorFile(dir, bases[0] ?? 0n);
+  const { cursor } = cursorFile;
+  const recovery: Recovery = { segments: 0, entries: 0, truncated: [] };
+  const segments: Segment[] = [];
+  for (const [i, base] of bases.entries()) {
+    const file = join(dir, segmentName(base));
+    // Stored already: what a crash between commit and delete left behind.
+    if (i < bases.length - 1 && bases[i + 1]! <= cursor.position) {
+      await unlink(file);
+      continue;
+    }
+    const bytes = await readFile(file);
+    const { entries, validBytes, problem } = parseEntries(bytes);
+    if (problem) {
+      // Durably, before anything is appended behind the cut.
+      const handle = await open(file, 'r+');
+      await handle.truncate(validBytes);
+      await handle.sync();
+      await handle.close();
+      recovery.truncated.push({ file, at: validBytes, droppedBytes: bytes.length - validBytes, problem });
+    }
+    segments.push({ base, size: validBytes });
+    recovery.entries += entries.length;
+  }
+  recovery.segments = segments.length;
+
+  const endOf = (s: Segment) => s.base + BigInt(s.size);
+  // Deletes the segments before the cursor; never the last one, which appends go to.
+  const releaseStored = async () => {
+    while (segments.length > 1 && segments[1]!.base <= cursor.position) {
+      const [done] = segments.splice(0, 1);
+      await unlink(join(dir, segmentName(done!.base)));
+    }
+  };
+  let active: { segment: Segment; file: FileHandle };
+  const startSegment = async (base: bigint) => {
+    const segment = { base, size: 0 };
+    const file = await open(join(dir, segmentName(base)), 'wx');
+    await syncDir(dir);
+    segments.push(segment);
+    return { segment, file };
+  };
+  const last = segments.at(-1);
+  if (last && endOf(last) >= cursor.position) active = { segment: last, file: await open(join(dir, segmentName(last.base)), 'r+') };
+  else active = await startSegment(cursor.position);
+
+  let pending: Pending[] = [];
+  let pendingBytes = 0;
+  let writing: Promise<void> | undefined;
+  let closed = false;
+  let groups = 0;
+  let broken: Error | undefined;
+  const waiters = new Set<() => void>();
+  const wakeWaiters = () => {
+    for (const wake of [...waiters]) wake();
+  };
+
+  const writeGroup = async (frames: Buffer[]): Promise<bigint> => {
+    const bytes = frames.reduce((n, f) => n + f.length, 0);
+    // A segment whose entries are all stored is left too, so the reader's commit can delete it:
+    // otherwise a log that filled its disk in one segment would never give the space back.
+    const stored = endOf(active.segment) <= cursor.position;
+    if (active.segment.size > 0 && (stored || active.segment.size + bytes > options.segmentBytes)) {
+      const next = await startSegment(endOf(active.segment)).catch((err: unknown) => {
+        throw appendError(err);
+      });
+      await active.file.close();
+      active = next;
+      // A file that cannot be deleted now is deleted at the next open: it lies before the cursor.
+      if (stored) await releaseStored().catch(() => undefined);
+    }
+    const at = active.segment.size;
+    const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
+    try {
+      for (let written = 0; written < bytes; ) {
+        written += (await active.file.write(data, written, bytes - written, at + written)).bytesWritten;
+      }
+      await active.file.datasync();
+    } catch (err) {
+      // Cut back to the last durable entry so a later group does not follow half an entry.
+      await active.file.truncate(at).catch((truncateErr: unknown) => {
+        broken = new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log: it could not be cut back after a failed write (${(truncateErr as Error).message}); restart to recover it`);
+      });
+      throw appendError(err);
+    }
+    active.segment.size += bytes;
+    groups++;
+    return active.segment.base + BigInt(at);
+  };
+
+  const appendError = (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new LogAppendError('WAL_DISK_FULL', `Cannot append to the log in ${dir}: no space left on the device`, { cause: err });
+    }
+    return new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log in ${dir}: ${(err as Error).message}`, { cause: err });
+  };
+
+  const drain = async () => {
+    while (pending.length > 0) {
+      const group = pending;
+      pending = [];
+      try {
+        if (broken) throw broken;
+        let position = await writeGroup(group.map((p) => p.frame));
+        for (const p of group) {
+          p.resolve(position);
+          position += BigInt(p.frame.length);
+        }
+        wakeWaiters();
+      } catch (err) {
+        for (const p of group) p.reject(err as Error);
+      } finally {
+        pendingBytes -= group.reduce((n, p) => n + p.frame.length, 0);
+      }
+    }
+    writing = undefined;
+  };
+
+  // Entries starting in [from, upTo) of one segment (offsets within it); the last may end past upTo.
+  const readSegment = async (segment: Segment, from: number, upTo: number): Promise<LogEntry[]> => {
+    const file = await open(join(dir, segmentName(segment.base)), 'r');
+    const readAt = async (offset: number, length: number) => {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await file.read(buffer, 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    };
+    try {
+      const first = parseEntries(await readAt(from, Math.min(segment.size, upTo) - from), from);
+      const entries = first.entries;
+      let problem = first.problem;
+      if (problem === 'torn') {
+        // Only the read was cut: fetch the rest of the entry that crosses upTo.
+        const at = from + first.validBytes;
+        const length = (await readAt(at, ENTRY_HEADER_BYTES)).readUInt32LE(0);
+        const rest = parseEntries(await readAt(at, Math.min(ENTRY_HEADER_BYTES + length, segment.size - at)), at);
+        entries.push(...rest.entries);
+        problem = rest.problem;
+      }
+      if (problem) throw new Error(`Cannot read the log: ${segmentName(segment.base)} is ${problem} at ${from + first.validBytes}`);
+      return entries.map((e) => {
+        const position = segment.base + BigInt(e.offset);
+        return { position, next: position + BigInt(ENTRY_HEADER_BYTES + e.payload.length), payload: e.payload };
+      });
+    } finally {
+      await file.close();
+    }
+  };
+
+  return {
+    id: cursor.id,
+    recovery,
+    append(payload) {
+      if (closed) return Promise.reject(new LogAppendError('WAL_CLOSED', 'Cannot append to the log: it is closed'));
+      if (payload.length > MAX_ENTRY_BYTES) return Promise.reject(new LogAppendError('WAL_ENTRY_TOO_LARGE', `Cannot append ${payload.length} bytes: an entry holds at most ${MAX_ENTRY_BYTES}`));
+      return new Promise((resolve, reject) => {
+        const frame = frameEntry(payload);
+        pending.push({ frame, resolve, reject });
+        pendingBytes += frame.length;
+        writing ??= drain();
+      });
+    },
+    end: () => endOf(active.segment),
+    async read(from, limitBytes) {
+      // The limit counts from the first entry found: a gap left by a corrupt segment does not use it up.
+      let upTo: bigint | undefined;
+      const entries: LogEntry[] = [];
+      // A copy: an append may delete stored segments from the list while this read waits for the disk.
+      for (const segment of [...segments]) {
+        const start = from > segment.base ? from : segment.base;
+        if (start >= endOf(segment)) continue;
+        upTo ??= start + BigInt(limitBytes);
+        if (start >= upTo) break;
+        const end = upTo < endOf(segment) ? upTo : endOf(segment);
+        entries.push(...(await readSegment(segment, Number(start - segment.base), Number(end - segment.base))));
+      }
+      return entries;
+    },
+    waitForAppend(position, timeoutMs) {
+      if (closed || endOf(active.segment) > position) return Promise.resolve();
+      return new Promise((resolve) => {
+        const wake = () => {
+          if (!closed && endOf(active.segment) <= position) return;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          resolve();
+        }, timeoutMs);
+        waiters.add(wake);
+      });
+    },
+    committed: () => cursor,
+    async commit(position, metadata) {
+      await cursorFile.write({ id: cursor.id, position, metadata });
+      cursor.position = position;
+      cursor.metadata = metadata;
+      await releaseStored();
+    },
+    unstoredBytes: () => Number(endOf(active.segment) - cursor.position) + pendingBytes,
+    groupCommits: () => groups,
+    async close() {
+      closed = true;
+      wakeWaiters();
+      await writing;
+      await active.file.close();
+      await cursorFile.close();
+    },
+  };
+}
