@@ -14,6 +14,12 @@ export function ratio(ours: number | undefined, victoria: number | undefined): s
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
+/** Pure: a directory's top-level entries of 1 MB or more, largest first. */
+function entries(e: Record<string, number>): string {
+  const big = Object.entries(e).filter(([, b]) => b >= 1e6).sort((a, b) => b[1] - a[1]);
+  return big.map(([name, b]) => `${name}/ ${mb(b)}`).join(', ') || 'nothing over 1 MB';
+}
+
 /** Pure: the median cores other people's work used during each system's windows. */
 function limits(y: Json): string {
   const at = (key: string) => y.summary.map((s: Json) => s[key].otherCores).join(' / ');
@@ -54,7 +60,7 @@ export function yardstickSection(y: Json): string {
     w.serverCores,
     w.clientCores,
     `${w.cpuUsPerRecordWindow} / ${w.cpuUsPerRecord}`,
-    `${w.settleS}${w.settled ? '' : ' (not quiet)'}`,
+    `${w.drainS ?? 0} + ${Math.round((w.settleS - (w.drainS ?? 0)) * 10) / 10}${w.settled ? '' : ' (not quiet)'}`,
     w.otherCores,
     w.load[0],
     w.cut || Object.keys(w.statuses).some((s) => !s.startsWith('2')) ? `**${JSON.stringify(w.statuses)}${w.cut ? ' cut' : ''}**` : JSON.stringify(w.statuses),
@@ -73,9 +79,9 @@ VictoriaLogs ${y.victoriaLogs.version} single-node (built with \`go install\` in
 
 **Data.** ${n(records)} distinct records (\`bench/lib/yard-records.ts\`, seeded): service (8), level, a message of varied words with a unique request id and other ids and numbers, an RFC 3339 timestamp spread over the hour before the run, six attributes; **${y.data.ndjsonBytesPerRecord} bytes/record as NDJSON**, ${c.recordsPerRequest} records per request, ${mb(ndjson)} in all. Every body is generated once before any server starts and every system gets exactly the same bodies, each once: no body is ever sent twice, so neither compression nor skip indexes meet copies, and both systems end up holding the same ${n(records)} records (checked: the counts below match the generator's). VictoriaLogs ingests them at \`${y.victoriaLogs.ingest}\` (\`application/x-ndjson\`).
 
-**Rounds.** A ${n(c.warmupRecords)}-record warm-up to each (not measured), then ${c.rounds} rounds; in each, for ${c.connections.join(' and ')} connections, a fresh slice of ${n(c.windowRecords)} records goes to one system and then the same slice to the other, who goes first swapping each round. A window is a closed loop (each connection posts its next body when the last one is answered) until the slice is sent; records/s = records ÷ window time; ack latency is request start → 2xx. **What an ack means differs:** ours answers 202 once the rows are written into chdb by a synchronous INSERT (no fsync); VictoriaLogs answers 200 once the rows are in its in-memory buffers, which it writes to disk within 5 s (\`-inmemoryDataFlushInterval\`) — a crash loses up to that much.
+**Rounds.** A ${n(c.warmupRecords)}-record warm-up to each (not measured), then ${c.rounds} rounds; in each, for ${c.connections.join(' and ')} connections, a fresh slice of ${n(c.windowRecords)} records goes to one system and then the same slice to the other, who goes first swapping each round. A window is a closed loop (each connection posts its next body when the last one is answered) until the slice is sent; records/s = records ÷ window time; ack latency is request start → 2xx. **What an ack means differs:** ours answers 202 once the records are fsync'd in its local log (DATA_DIR/wal), and inserts them into chdb in batches afterwards; VictoriaLogs answers 200 once the records are in its in-memory buffers, which it writes to disk within 5 s (\`-inmemoryDataFlushInterval\`) — a crash loses up to that much there, nothing acknowledged in ours.
 
-**CPU.** utime + stime of the server process from \`/proc/<pid>/stat\` (all threads), from the window's start until the server is **quiet again** — under ${c.quiet.idleCores} cores for ${c.quiet.quietMs / 1000} s, polled every 250 ms, at most ${c.quiet.maxMs / 1000} s — so the flushes and background merges its load caused are counted; divided by the window's records. The whole-run figure is each server's CPU from before the warm-up to the end of loading (every merge, whenever it ran) ÷ all records: **ours ${whole.ours} µs, VictoriaLogs ${whole.victoria} µs per record (${ratio(whole.ours, whole.victoria)})**.
+**CPU.** utime + stime of the server process from \`/proc/<pid>/stat\` (all threads), from the window's start until the server has put away everything it acknowledged (ours: \`instant_logs_wal_unstored_bytes\` 0 at /metrics; VictoriaLogs: no pending rows and no in-memory parts at /metrics) and is then **quiet again** — under ${c.quiet.idleCores} cores for ${c.quiet.quietMs / 1000} s, polled every 250 ms, at most ${c.quiet.maxMs / 1000} s — so the flushes and background merges its load caused are counted; divided by the window's records. The wait also counts the server's idle CPU, which was ${y.idleCores ? `ours ${y.idleCores.ours}, VictoriaLogs ${y.idleCores.victoria} cores` : 'not measured'} once loading was over (${y.idleCores?.seconds ?? '?'} s measured). The whole-run figure is each server's CPU from before the warm-up to the end of loading (every merge, whenever it ran) ÷ all records: **ours ${whole.ours} µs, VictoriaLogs ${whole.victoria} µs per record (${ratio(whole.ours, whole.victoria)})**.
 
 Every figure is given for both with ours ÷ VictoriaLogs beside it: below 1× means ours did less (records/s) or needed less (latency, CPU, disk, query time).
 
@@ -85,7 +91,7 @@ Records/s is what this shared machine gave each system, not what either can do a
 
 Each window (latency p50 / p99 in ms; CPU µs/record in the window / with settle; "others' cores" = the machine's busy cores minus both servers and this client, i.e. other people's work; load = 1-minute load average at the window's start):
 
-${table(['round', 'system', 'conn', 'records/s', 'ack p50 / p99', 'window s', 'server cores', 'client cores', 'CPU µs/rec', 'settle s', "others' cores", 'load', 'statuses'], windows)}
+${table(['round', 'system', 'conn', 'records/s', 'ack p50 / p99', 'window s', 'server cores', 'client cores', 'CPU µs/rec', 'drain + quiet s', "others' cores", 'load', 'statuses'], windows)}
 
 **Disk** (\`du -sb\` of each data directory, everything in it: for ours the chdb store, metadata and whatever else DATA_DIR holds — a local log in front of chdb would be counted here too; for VictoriaLogs its partitions and index). Bytes per record in parentheses; NDJSON sent: ${y.data.ndjsonBytesPerRecord} B/record.
 
@@ -95,10 +101,11 @@ ${table(
     diskRow('after loading, servers running and quiet', d.ours.running.bytes, d.victoria.running.bytes),
     diskRow('ours after a graceful stop, less merged-away parts; VictoriaLogs as above', d.ours.reopened.bytesWithoutOutdated, d.victoria.running.bytes),
     diskRow('after each one\'s final merge', d.ours.merged.bytesWithoutOutdated, d.victoria.merged.bytes),
+    diskRow('same, ours without its local log (wal/)', d.ours.merged.bytesWithoutOutdated - (d.ours.merged.entries.wal ?? 0), d.victoria.merged.bytes),
   ],
 )}
 
-Compression vs NDJSON after the final merge: ours ${(ndjson / d.ours.merged.bytesWithoutOutdated).toFixed(1)}×, VictoriaLogs ${(ndjson / d.victoria.merged.bytes).toFixed(1)}×. VictoriaLogs' running figure is taken once \`/internal/force_flush\` was called and its /metrics showed no pending rows and no in-memory parts (${d.victoria.running.onDiskWaitS} s later; it then held ${n(d.victoria.running.rows)} rows). ClickHouse keeps parts that a merge replaced for up to 8 minutes (\`old_parts_lifetime\`), and deletes what it can when it shuts down: the second row is ours after the server stopped, less the merged-away parts still on disk then (${mb(d.ours.reopened.outdatedPartsBytes)}, from \`system.parts\`); the first row's surplus over it is such parts. Final merge: VictoriaLogs \`/internal/force_merge\` of each day's partition, waited for until it logged the end (${d.victoria.merged.mergeS} s, ${d.victoria.merged.mergeCpuS} CPU s); ours: the server stopped, then \`OPTIMIZE TABLE … FINAL\` on its directory (${d.ours.merged.mergeS} s; ${d.ours.merged.activeParts} active parts, ${n(d.ours.merged.partsBytes)} bytes of them).
+After the final merge ours held ${entries(d.ours.merged.entries)}; VictoriaLogs ${entries(d.victoria.merged.entries)}. The local log deletes segments once their records are stored but keeps the one it appends to (up to WAL_SEGMENT_BYTES, 64 MiB by default), so its share per record shrinks as data grows. Compression vs NDJSON after the final merge: ours ${(ndjson / d.ours.merged.bytesWithoutOutdated).toFixed(1)}×, VictoriaLogs ${(ndjson / d.victoria.merged.bytes).toFixed(1)}×. VictoriaLogs' running figure is taken once \`/internal/force_flush\` was called and its /metrics showed no pending rows and no in-memory parts (${d.victoria.running.onDiskWaitS} s later; it then held ${n(d.victoria.running.rows)} rows). ClickHouse keeps parts that a merge replaced for up to 8 minutes (\`old_parts_lifetime\`), and deletes what it can when it shuts down: the second row is ours after the server stopped, less the merged-away parts still on disk then (${mb(d.ours.reopened.outdatedPartsBytes)}, from \`system.parts\`); the first row's surplus over it is such parts. Final merge: VictoriaLogs \`/internal/force_merge\` of each day's partition, waited for until it logged the end (${d.victoria.merged.mergeS} s, ${d.victoria.merged.mergeCpuS} CPU s); ours: the server stopped, then \`OPTIMIZE TABLE … FINAL\` on its directory (${d.ours.merged.mergeS} s; ${d.ours.merged.activeParts} active parts, ${n(d.ours.merged.partsBytes)} bytes of them).
 
 **Queries** on the loaded data, servers still running (before the final merge), over HTTP on one keep-alive connection, each in its own language over the data's whole time range: a first run, then ${c.queryRuns} runs alternating between the systems; the table shows the median of those. Both systems' own caches stay on, as their users get them. "Right" = the answer matches the generated data (rows returned, and counts per level).
 

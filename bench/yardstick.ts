@@ -7,7 +7,7 @@ import { keepAliveAgent, request } from './lib/http.ts';
 import { startServer, type ServerHandle } from './lib/server.ts';
 import { cpuSeconds, load, machineMeter, median, round, summarize } from './lib/stats.ts';
 import { startVictoriaLogs, victoriaLogsBinary, waitOnDisk, VICTORIA_LOGS_INGEST, VICTORIA_LOGS_VERSION } from './lib/victoria-logs.ts';
-import { diskUsage, sendSlice, waitQuiet, type QuietOptions } from './lib/yard-load.ts';
+import { diskUsage, sendSlice, waitQuiet, waitStored, type QuietOptions } from './lib/yard-load.ts';
 import { answerIsRight, yardQueries, type Answer } from './lib/yard-queries.ts';
 import { yardBodies } from './lib/yard-records.ts';
 import { finalMerge } from './lib/yard-merge.ts';
@@ -25,7 +25,8 @@ const WINDOW_CAP_MS = 120_000;
 // Quiet = under 0.05 cores for 1.5 s: flushes and merges after the load are over.
 const QUIET: QuietOptions = { idleCores: 0.05, quietMs: 1500, maxMs: 30_000 };
 
-type System = { key: 'ours' | 'victoria'; server: ServerHandle; ingestPath: string };
+/** `drain` waits until the server holds nothing acknowledged that is not yet where it keeps data. */
+type System = { key: 'ours' | 'victoria'; server: ServerHandle; ingestPath: string; drain: () => Promise<{ waitedS: number }> };
 
 const binary = await victoriaLogsBinary();
 const t0 = performance.now();
@@ -35,8 +36,11 @@ const generateS = round((performance.now() - t0) / 1000);
 const ndjsonBytes = bodies.reduce((n, b) => n + b.length, 0);
 console.log(`  ${facts.records.toLocaleString('en-US')} distinct records in ${bodies.length} bodies (${round(ndjsonBytes / facts.records)} bytes/record) generated in ${generateS} s`);
 
-const ours: System = { key: 'ours', server: await startServer(), ingestPath: '/api/v1/logs' };
-const victoria: System = { key: 'victoria', server: await startVictoriaLogs(binary.path), ingestPath: VICTORIA_LOGS_INGEST };
+const oursServer = await startServer();
+// Ours: the local log's records inserted into chdb. VictoriaLogs: its in-memory buffers and parts written to disk.
+const ours: System = { key: 'ours', server: oursServer, ingestPath: '/api/v1/logs', drain: () => waitStored(oursServer.port) };
+const victoriaServer = await startVictoriaLogs(binary.path);
+const victoria: System = { key: 'victoria', server: victoriaServer, ingestPath: VICTORIA_LOGS_INGEST, drain: () => waitOnDisk(victoriaServer.port) };
 const systems = [ours, victoria];
 const other = (s: System) => (s === ours ? victoria : ours);
 const stopped = new Set<System>();
@@ -46,6 +50,7 @@ try {
   for (const s of systems) {
     const w = await sendSlice(s.server.port, s.ingestPath, warm, 4, WINDOW_CAP_MS);
     if (w.acked !== warm.length) throw new Error(`${s.key} refused warm-up bodies: ${JSON.stringify(w.statuses)}`);
+    await s.drain();
     await waitQuiet(s.server.pid, QUIET);
   }
 
@@ -62,10 +67,11 @@ try {
     const serverWindowCpu = cpuSeconds(s.server.pid) - cpu0;
     const clientCpu = cpuSeconds('self') - self0;
     const busyElsewhere = cpuSeconds(other(s).server.pid) - otherCpu0 + clientCpu;
+    const drained = await s.drain();
     const settle = await waitQuiet(s.server.pid, QUIET);
     const records = res.acked * PER_BODY;
     const cpuWithSettle = cpuSeconds(s.server.pid) - cpu0;
-    console.log(`  round ${roundNo + 1} ${s.key} ×${connections}: ${Math.round(records / windowS).toLocaleString('en-US')} records/s, settled in ${round(settle.settleS)} s, load ${loadBefore.join(' ')}`);
+    console.log(`  round ${roundNo + 1} ${s.key} ×${connections}: ${Math.round(records / windowS).toLocaleString('en-US')} records/s, drained in ${drained.waitedS} s then quiet in ${round(settle.settleS)} s, load ${loadBefore.join(' ')}`);
     return {
       round: roundNo + 1,
       system: s.key,
@@ -82,7 +88,8 @@ try {
       clientCores: round(clientCpu / windowS, 2),
       // The rest of the machine: other people's work, not this bench's client or the idle yardstick.
       otherCores: round(machineCores - serverWindowCpu / windowS - busyElsewhere / windowS, 2),
-      settleS: round(settle.settleS),
+      drainS: drained.waitedS,
+      settleS: round(drained.waitedS + settle.settleS),
       settled: settle.quiet,
       cpuUsPerRecordWindow: round((serverWindowCpu / records) * 1e6),
       cpuUsPerRecord: round((cpuWithSettle / records) * 1e6),
@@ -106,8 +113,14 @@ try {
   // Everything acknowledged made searchable (VictoriaLogs buffers up to a second), then quiet.
   await fetch(`http://127.0.0.1:${victoria.server.port}/internal/force_flush`).then((r) => r.arrayBuffer());
   const victoriaOnDisk = await waitOnDisk(victoria.server.port);
+  await ours.drain();
   for (const s of systems) await waitQuiet(s.server.pid, QUIET);
   const ingestCpu = Object.fromEntries(systems.map((s) => [s.key, cpuSeconds(s.server.pid) - cpuAtStart.get(s)!]));
+  // What each costs doing nothing: part of every settle wait.
+  const IDLE_S = 3;
+  const idle0 = systems.map((s) => cpuSeconds(s.server.pid));
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const idleCores = { seconds: IDLE_S, ...Object.fromEntries(systems.map((s, i) => [s.key, round((cpuSeconds(s.server.pid) - idle0[i]!) / IDLE_S, 3)])) };
   const diskRunning = Object.fromEntries(systems.map((s) => [s.key, diskUsage(s.server.dataDir)]));
 
   // Queries: a first run of each, then QUERY_RUNS runs alternating between the systems.
@@ -174,6 +187,7 @@ try {
         data: { records: storedRecords, ndjsonBytes, ndjsonBytesPerRecord: round(ndjsonBytes / storedRecords), generateS, facts },
         windows: windows.map(({ latenciesMs: _, ...w }) => w),
         summary,
+        idleCores,
         cpuUsPerRecordWholeRun: Object.fromEntries(systems.map((s) => [s.key, round((ingestCpu[s.key]! / storedRecords) * 1e6)])),
         disk: {
           ours: { running: diskRunning['ours'], reopened: merged.ours.reopened, merged: merged.ours.merged },

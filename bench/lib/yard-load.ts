@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { keepAliveAgent, request } from './http.ts';
+import { scrape } from './metrics.ts';
 import { cpuSeconds } from './stats.ts';
 
 /** What one closed-loop window saw. */
@@ -78,4 +79,20 @@ export function diskUsage(dir: string): { bytes: number; entries: Record<string,
   const entries: Record<string, number> = {};
   for (const name of readdirSync(dir)) entries[name] = du(join(dir, name));
   return { bytes: du(dir), entries };
+}
+
+/** Polls the embedded server's /metrics until its local log holds nothing unstored; a server without the log is done at once. */
+export async function waitStored(port: number, deadlineMs = 120_000): Promise<{ waitedS: number }> {
+  const agent = keepAliveAgent(1);
+  const t0 = performance.now();
+  try {
+    for (;;) {
+      const unstored = (await scrape(agent, port)).get('instant_logs_wal_unstored_bytes') ?? 0;
+      if (unstored === 0) return { waitedS: Math.round((performance.now() - t0) / 100) / 10 };
+      if (performance.now() - t0 > deadlineMs) throw new Error(`The local log still held ${unstored} unstored bytes after ${deadlineMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    agent.destroy();
+  }
 }
