@@ -5,7 +5,9 @@ type Json = any;
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const table = (head: string[], rows: (string | number)[][]) =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 
 /** Pure: ours ÷ VictoriaLogs, as "2.31×"; "—" when either side is missing or zero. */
 export function ratio(ours: number | undefined, victoria: number | undefined): string {
@@ -16,7 +18,9 @@ export function ratio(ours: number | undefined, victoria: number | undefined): s
 
 /** Pure: a directory's top-level entries of 1 MB or more, largest first. */
 function entries(e: Record<string, number>): string {
-  const big = Object.entries(e).filter(([, b]) => b >= 1e6).sort((a, b) => b[1] - a[1]);
+  const big = Object.entries(e)
+    .filter(([, b]) => b >= 1e6)
+    .sort((a, b) => b[1] - a[1]);
   return big.map(([name, b]) => `${name}/ ${mb(b)}`).join(', ') || 'nothing over 1 MB';
 }
 
@@ -35,7 +39,12 @@ export function yardstickSection(y: Json): string {
     const o = s.ours;
     const v = s.victoria;
     const fmt = (x: number) => (x >= 1000 ? n(x) : String(x));
-    const row = (what: string, a: number, b: number, unit = '') => [`${s.connections} conn: ${what}`, `${fmt(a)}${unit}`, `${fmt(b)}${unit}`, ratio(a, b)];
+    const row = (what: string, a: number, b: number, unit = '') => [
+      `${s.connections} conn: ${what}`,
+      `${fmt(a)}${unit}`,
+      `${fmt(b)}${unit}`,
+      ratio(a, b),
+    ];
     return [
       row('records/s (median of rounds)', o.recordsPerS, v.recordsPerS),
       row('ack latency p50', o.ackMs.p50, v.ackMs.p50, ' ms'),
@@ -48,7 +57,12 @@ export function yardstickSection(y: Json): string {
   });
   const whole = y.cpuUsPerRecordWholeRun;
   const d = y.disk;
-  const diskRow = (what: string, ours: number, victoria: number) => [what, `${mb(ours)} (${perRecord(ours)} B)`, `${mb(victoria)} (${perRecord(victoria)} B)`, ratio(ours, victoria)];
+  const diskRow = (what: string, ours: number, victoria: number) => [
+    what,
+    `${mb(ours)} (${perRecord(ours)} B)`,
+    `${mb(victoria)} (${perRecord(victoria)} B)`,
+    ratio(ours, victoria),
+  ];
   const ndjson = y.data.ndjsonBytes;
   const windows = y.windows.map((w: Json) => [
     w.round,
@@ -63,7 +77,9 @@ export function yardstickSection(y: Json): string {
     `${w.drainS ?? 0} + ${Math.round((w.settleS - (w.drainS ?? 0)) * 10) / 10}${w.settled ? '' : ' (not quiet)'}`,
     w.otherCores,
     w.load[0],
-    w.cut || Object.keys(w.statuses).some((s) => !s.startsWith('2')) ? `**${JSON.stringify(w.statuses)}${w.cut ? ' cut' : ''}**` : JSON.stringify(w.statuses),
+    w.cut || Object.keys(w.statuses).some((s) => !s.startsWith('2'))
+      ? `**${JSON.stringify(w.statuses)}${w.cut ? ' cut' : ''}**`
+      : JSON.stringify(w.statuses),
   ]);
   const queries = y.queries.map((q: Json) => [
     q.name,
@@ -99,9 +115,17 @@ ${table(
   ['when', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'],
   [
     diskRow('after loading, servers running and quiet', d.ours.running.bytes, d.victoria.running.bytes),
-    diskRow('ours after a graceful stop, less merged-away parts; VictoriaLogs as above', d.ours.reopened.bytesWithoutOutdated, d.victoria.running.bytes),
-    diskRow('after each one\'s final merge', d.ours.merged.bytesWithoutOutdated, d.victoria.merged.bytes),
-    diskRow('same, ours without its local log (wal/)', d.ours.merged.bytesWithoutOutdated - (d.ours.merged.entries.wal ?? 0), d.victoria.merged.bytes),
+    diskRow(
+      'ours after a graceful stop, less merged-away parts; VictoriaLogs as above',
+      d.ours.reopened.bytesWithoutOutdated,
+      d.victoria.running.bytes,
+    ),
+    diskRow("after each one's final merge", d.ours.merged.bytesWithoutOutdated, d.victoria.merged.bytes),
+    diskRow(
+      'same, ours without its local log (wal/)',
+      d.ours.merged.bytesWithoutOutdated - (d.ours.merged.entries.wal ?? 0),
+      d.victoria.merged.bytes,
+    ),
   ],
 )}
 

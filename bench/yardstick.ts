@@ -6,7 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { keepAliveAgent, request } from './lib/http.ts';
 import { startServer, type ServerHandle } from './lib/server.ts';
 import { cpuSeconds, load, machineMeter, median, round, summarize } from './lib/stats.ts';
-import { startVictoriaLogs, victoriaLogsBinary, waitOnDisk, VICTORIA_LOGS_INGEST, VICTORIA_LOGS_VERSION } from './lib/victoria-logs.ts';
+import {
+  startVictoriaLogs,
+  victoriaLogsBinary,
+  waitOnDisk,
+  VICTORIA_LOGS_INGEST,
+  VICTORIA_LOGS_VERSION,
+} from './lib/victoria-logs.ts';
 import { diskUsage, sendSlice, waitQuiet, waitStored, type QuietOptions } from './lib/yard-load.ts';
 import { answerIsRight, yardQueries, type Answer } from './lib/yard-queries.ts';
 import { yardBodies } from './lib/yard-records.ts';
@@ -26,21 +32,45 @@ const WINDOW_CAP_MS = 120_000;
 const QUIET: QuietOptions = { idleCores: 0.05, quietMs: 1500, maxMs: 30_000 };
 
 /** `drain` waits until the server holds nothing acknowledged that is not yet where it keeps data. */
-type System = { key: 'ours' | 'victoria'; server: ServerHandle; ingestPath: string; drain: () => Promise<{ waitedS: number }> };
+type System = {
+  key: 'ours' | 'victoria';
+  server: ServerHandle;
+  ingestPath: string;
+  drain: () => Promise<{ waitedS: number }>;
+};
 
 const binary = await victoriaLogsBinary();
 const t0 = performance.now();
 const toMs = Date.now();
-const { bodies, facts } = yardBodies(WARMUP_BODIES + ROUNDS * CONNECTIONS.length * WINDOW_BODIES, PER_BODY, 10, toMs - SPAN_MS, toMs);
+const { bodies, facts } = yardBodies(
+  WARMUP_BODIES + ROUNDS * CONNECTIONS.length * WINDOW_BODIES,
+  PER_BODY,
+  10,
+  toMs - SPAN_MS,
+  toMs,
+);
 const generateS = round((performance.now() - t0) / 1000);
 const ndjsonBytes = bodies.reduce((n, b) => n + b.length, 0);
-console.log(`  ${facts.records.toLocaleString('en-US')} distinct records in ${bodies.length} bodies (${round(ndjsonBytes / facts.records)} bytes/record) generated in ${generateS} s`);
+console.log(
+  `  ${facts.records.toLocaleString('en-US')} distinct records in ${bodies.length} bodies ` +
+    `(${round(ndjsonBytes / facts.records)} bytes/record) generated in ${generateS} s`,
+);
 
 const oursServer = await startServer();
 // Ours: the local log's records inserted into chdb. VictoriaLogs: its in-memory buffers and parts written to disk.
-const ours: System = { key: 'ours', server: oursServer, ingestPath: '/api/v1/logs', drain: () => waitStored(oursServer.port) };
+const ours: System = {
+  key: 'ours',
+  server: oursServer,
+  ingestPath: '/api/v1/logs',
+  drain: () => waitStored(oursServer.port),
+};
 const victoriaServer = await startVictoriaLogs(binary.path);
-const victoria: System = { key: 'victoria', server: victoriaServer, ingestPath: VICTORIA_LOGS_INGEST, drain: () => waitOnDisk(victoriaServer.port) };
+const victoria: System = {
+  key: 'victoria',
+  server: victoriaServer,
+  ingestPath: VICTORIA_LOGS_INGEST,
+  drain: () => waitOnDisk(victoriaServer.port),
+};
 const systems = [ours, victoria];
 const other = (s: System) => (s === ours ? victoria : ours);
 const stopped = new Set<System>();
@@ -71,7 +101,10 @@ try {
     const settle = await waitQuiet(s.server.pid, QUIET);
     const records = res.acked * PER_BODY;
     const cpuWithSettle = cpuSeconds(s.server.pid) - cpu0;
-    console.log(`  round ${roundNo + 1} ${s.key} ×${connections}: ${Math.round(records / windowS).toLocaleString('en-US')} records/s, drained in ${drained.waitedS} s then quiet in ${round(settle.settleS)} s, load ${loadBefore.join(' ')}`);
+    console.log(
+      `  round ${roundNo + 1} ${s.key} ×${connections}: ${Math.round(records / windowS).toLocaleString('en-US')} records/s, ` +
+        `drained in ${drained.waitedS} s then quiet in ${round(settle.settleS)} s, load ${loadBefore.join(' ')}`,
+    );
     return {
       round: roundNo + 1,
       system: s.key,
@@ -120,7 +153,10 @@ try {
   const IDLE_S = 3;
   const idle0 = systems.map((s) => cpuSeconds(s.server.pid));
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-  const idleCores = { seconds: IDLE_S, ...Object.fromEntries(systems.map((s, i) => [s.key, round((cpuSeconds(s.server.pid) - idle0[i]!) / IDLE_S, 3)])) };
+  const idleCores = {
+    seconds: IDLE_S,
+    ...Object.fromEntries(systems.map((s, i) => [s.key, round((cpuSeconds(s.server.pid) - idle0[i]!) / IDLE_S, 3)])),
+  };
   const diskRunning = Object.fromEntries(systems.map((s) => [s.key, diskUsage(s.server.dataDir)]));
 
   // Queries: a first run of each, then QUERY_RUNS runs alternating between the systems.
@@ -143,10 +179,24 @@ try {
     const loadAtStart = load();
     const result = { ours: await one(ours), victoria: await one(victoria) };
     for (let i = 0; i < QUERY_RUNS; i++) {
-      for (const s of i % 2 === 0 ? systems : [victoria, ours]) result[s.key].warm.push((await ask(s, s === ours ? q.ours : q.victoria)).ms);
+      for (const s of i % 2 === 0 ? systems : [victoria, ours])
+        result[s.key].warm.push((await ask(s, s === ours ? q.ours : q.victoria)).ms);
     }
-    const side = (x: typeof result.ours) => ({ firstMs: x.firstMs, warmMs: summarize(x.warm), answer: x.answer, right: x.right });
-    queries.push({ name: q.name, ours: side(result.ours), victoria: side(result.victoria), expected: q.expected, oursQuery: shown(q.ours), victoriaQuery: shown(q.victoria), load: loadAtStart });
+    const side = (x: typeof result.ours) => ({
+      firstMs: x.firstMs,
+      warmMs: summarize(x.warm),
+      answer: x.answer,
+      right: x.right,
+    });
+    queries.push({
+      name: q.name,
+      ours: side(result.ours),
+      victoria: side(result.victoria),
+      expected: q.expected,
+      oursQuery: shown(q.ours),
+      victoriaQuery: shown(q.victoria),
+      load: loadAtStart,
+    });
   }
   agent.destroy();
 
@@ -183,15 +233,35 @@ try {
     JSON.stringify(
       {
         victoriaLogs: { version: VICTORIA_LOGS_VERSION, builtS: binary.builtS, ingest: VICTORIA_LOGS_INGEST },
-        config: { rounds: ROUNDS, connections: CONNECTIONS, recordsPerRequest: PER_BODY, windowRecords: WINDOW_BODIES * PER_BODY, warmupRecords: WARMUP_BODIES * PER_BODY, queryRuns: QUERY_RUNS, quiet: QUIET, spanMs: SPAN_MS },
-        data: { records: storedRecords, ndjsonBytes, ndjsonBytesPerRecord: round(ndjsonBytes / storedRecords), generateS, facts },
+        config: {
+          rounds: ROUNDS,
+          connections: CONNECTIONS,
+          recordsPerRequest: PER_BODY,
+          windowRecords: WINDOW_BODIES * PER_BODY,
+          warmupRecords: WARMUP_BODIES * PER_BODY,
+          queryRuns: QUERY_RUNS,
+          quiet: QUIET,
+          spanMs: SPAN_MS,
+        },
+        data: {
+          records: storedRecords,
+          ndjsonBytes,
+          ndjsonBytesPerRecord: round(ndjsonBytes / storedRecords),
+          generateS,
+          facts,
+        },
         windows: windows.map(({ latenciesMs: _, ...w }) => w),
         summary,
         idleCores,
-        cpuUsPerRecordWholeRun: Object.fromEntries(systems.map((s) => [s.key, round((ingestCpu[s.key]! / storedRecords) * 1e6)])),
+        cpuUsPerRecordWholeRun: Object.fromEntries(
+          systems.map((s) => [s.key, round((ingestCpu[s.key]! / storedRecords) * 1e6)]),
+        ),
         disk: {
           ours: { running: diskRunning['ours'], reopened: merged.ours.reopened, merged: merged.ours.merged },
-          victoria: { running: { ...diskRunning['victoria'], onDiskWaitS: victoriaOnDisk.waitedS, rows: victoriaOnDisk.rows }, merged: merged.victoria },
+          victoria: {
+            running: { ...diskRunning['victoria'], onDiskWaitS: victoriaOnDisk.waitedS, rows: victoriaOnDisk.rows },
+            merged: merged.victoria,
+          },
         },
         queries,
         load: load(),

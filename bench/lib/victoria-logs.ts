@@ -21,8 +21,14 @@ export async function victoriaLogsBinary(): Promise<{ path: string; builtS: numb
   const t0 = performance.now();
   console.log(`Building VictoriaLogs ${VICTORIA_LOGS_VERSION} into ${BIN_DIR} (first use; takes minutes)`);
   await new Promise<void>((resolve, reject) =>
-    execFile('go', ['install', `${MODULE}@${VICTORIA_LOGS_VERSION}`], { env: { ...process.env, GOBIN: BIN_DIR }, cwd: tmpdir(), timeout: BUILD_TIMEOUT_MS }, (err, _out, stderr) =>
-      err ? reject(new Error(`cannot build VictoriaLogs with go install: ${err.message}\n${stderr.slice(-2000)}`)) : resolve(),
+    execFile(
+      'go',
+      ['install', `${MODULE}@${VICTORIA_LOGS_VERSION}`],
+      { env: { ...process.env, GOBIN: BIN_DIR }, cwd: tmpdir(), timeout: BUILD_TIMEOUT_MS },
+      (err, _out, stderr) =>
+        err
+          ? reject(new Error(`cannot build VictoriaLogs with go install: ${err.message}\n${stderr.slice(-2000)}`))
+          : resolve(),
     ),
   );
   if (!existsSync(path)) throw new Error(`cannot build VictoriaLogs: go install left no binary in ${BIN_DIR}`);
@@ -36,7 +42,9 @@ export function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('cannot pick a free port'))));
+      s.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('cannot pick a free port')),
+      );
     });
   });
 }
@@ -45,7 +53,11 @@ export function freePort(): Promise<number> {
 export async function startVictoriaLogs(binary: string): Promise<ServerHandle> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idl-bench-vlogs-'));
   const port = await freePort();
-  const child = spawn(binary, [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=INFO'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    binary,
+    [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=INFO'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   const onData = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000));
   child.stdout.on('data', onData);
@@ -55,7 +67,10 @@ export async function startVictoriaLogs(binary: string): Promise<ServerHandle> {
   const deadline = performance.now() + 30_000;
   for (;;) {
     if (exitCode !== undefined) throw new Error(`VictoriaLogs exited with ${exitCode} before it was ready:\n${output}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
@@ -99,12 +114,17 @@ export async function waitOnDisk(port: number, deadlineMs = 60_000): Promise<{ w
   const t0 = performance.now();
   for (;;) {
     const s = seriesOf(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()));
-    const inMemory = [...s].filter(([k]) => k.startsWith('vl_pending_rows') || /^vl_(storage|indexdb)_parts\{type="[a-z]+\/inmemory"\}/.test(k));
+    const inMemory = [...s].filter(
+      ([k]) => k.startsWith('vl_pending_rows') || /^vl_(storage|indexdb)_parts\{type="[a-z]+\/inmemory"\}/.test(k),
+    );
     if (inMemory.length > 0 && inMemory.every(([, v]) => v === 0)) {
       const rows = [...s].filter(([k]) => k.startsWith('vl_storage_rows{')).reduce((n, [, v]) => n + v, 0);
       return { waitedS: Math.round((performance.now() - t0) / 100) / 10, rows };
     }
-    if (performance.now() - t0 > deadlineMs) throw new Error(`VictoriaLogs still held data in memory after ${deadlineMs / 1000} s: ${JSON.stringify(inMemory)}`);
+    if (performance.now() - t0 > deadlineMs)
+      throw new Error(
+        `VictoriaLogs still held data in memory after ${deadlineMs / 1000} s: ${JSON.stringify(inMemory)}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

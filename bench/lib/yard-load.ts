@@ -20,8 +20,14 @@ export interface SliceResult {
   cut: boolean;
 }
 
-/** Posts every body of `bodies` once over `connections` keep-alive connections, each waiting for its answer before the next. */
-export async function sendSlice(port: number, path: string, bodies: readonly Buffer[], connections: number, capMs: number): Promise<SliceResult> {
+/** Posts each body once over `connections` keep-alive connections, each waiting for its answer before the next. */
+export async function sendSlice(
+  port: number,
+  path: string,
+  bodies: readonly Buffer[],
+  connections: number,
+  capMs: number,
+): Promise<SliceResult> {
   const agent = keepAliveAgent(connections);
   const latenciesMs: number[] = [];
   const statuses: Record<string, number> = {};
@@ -57,7 +63,7 @@ export interface QuietOptions {
   maxMs: number;
 }
 
-/** Polls `pid`'s CPU every 250 ms until it stays under `idleCores` for `quietMs`; resolves with the time taken and whether it went quiet. */
+/** Polls `pid`'s CPU every 250 ms until it stays under `idleCores` for `quietMs`; says how long that took. */
 export async function waitQuiet(pid: number, o: QuietOptions): Promise<{ settleS: number; quiet: boolean }> {
   const t0 = performance.now();
   let last = { cpu: cpuSeconds(pid), at: t0 };
@@ -81,7 +87,7 @@ export function diskUsage(dir: string): { bytes: number; entries: Record<string,
   return { bytes: du(dir), entries };
 }
 
-/** Polls the embedded server's /metrics until its local log holds nothing unstored; a server without the log is done at once. */
+/** Polls the embedded server's /metrics until its local log holds nothing unstored (at once without a log). */
 export async function waitStored(port: number, deadlineMs = 120_000): Promise<{ waitedS: number }> {
   const agent = keepAliveAgent(1);
   const t0 = performance.now();
@@ -89,7 +95,8 @@ export async function waitStored(port: number, deadlineMs = 120_000): Promise<{ 
     for (;;) {
       const unstored = (await scrape(agent, port)).get('instant_logs_wal_unstored_bytes') ?? 0;
       if (unstored === 0) return { waitedS: Math.round((performance.now() - t0) / 100) / 10 };
-      if (performance.now() - t0 > deadlineMs) throw new Error(`The local log still held ${unstored} unstored bytes after ${deadlineMs / 1000} s`);
+      if (performance.now() - t0 > deadlineMs)
+        throw new Error(`The local log still held ${unstored} unstored bytes after ${deadlineMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

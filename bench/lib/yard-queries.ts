@@ -26,10 +26,12 @@ const victoriaRows = (body: string): Answer => ({ rows: lines(body).length });
 
 /** Pure: the five queries over the facts' whole time range. */
 export function yardQueries(f: YardFacts): YardQuery[] {
-  const ours = (q: string) => `/api/v1/logs?${new URLSearchParams({ q, from: String(f.fromMs), to: String(f.toMs), limit: String(LIMIT) })}`;
+  const ours = (q: string) =>
+    `/api/v1/logs?${new URLSearchParams({ q, from: String(f.fromMs), to: String(f.toMs), limit: String(LIMIT) })}`;
   // `end` is exclusive in VictoriaLogs; every record is before toMs.
   const range = { start: new Date(f.fromMs).toISOString(), end: new Date(f.toMs).toISOString() };
-  const victoria = (query: string, limit = true) => `/select/logsql/query?${new URLSearchParams({ query, ...range, ...(limit ? { limit: String(LIMIT) } : {}) })}`;
+  const victoria = (query: string, limit = true) =>
+    `/select/logsql/query?${new URLSearchParams({ query, ...range, ...(limit ? { limit: String(LIMIT) } : {}) })}`;
   const search = (name: string, q: string, logsql: string, matches: number): YardQuery => ({
     name,
     ours: ours(q),
@@ -39,12 +41,22 @@ export function yardQueries(f: YardFacts): YardQuery[] {
     parseVictoria: victoriaRows,
   });
   return [
-    search(`last 100 matching a rare word ("${RARE_WORD}", ${f.rareMatches.toLocaleString('en-US')} matches)`, RARE_WORD, RARE_WORD, f.rareMatches),
-    search(`last 100 matching a common word ("${COMMON_WORD}", ${f.commonMatches.toLocaleString('en-US')} matches)`, COMMON_WORD, COMMON_WORD, f.commonMatches),
+    search(
+      `last 100 matching a rare word ("${RARE_WORD}", ${f.rareMatches.toLocaleString('en-US')} matches)`,
+      RARE_WORD,
+      RARE_WORD,
+      f.rareMatches,
+    ),
+    search(
+      `last 100 matching a common word ("${COMMON_WORD}", ${f.commonMatches.toLocaleString('en-US')} matches)`,
+      COMMON_WORD,
+      COMMON_WORD,
+      f.commonMatches,
+    ),
     search(`one request id in ${f.records.toLocaleString('en-US')} records (needle)`, f.needle, f.needle, 1),
     {
       name: 'count by level over the whole range',
-      ours: `/api/v1/logs/histogram?${new URLSearchParams({ from: String(f.fromMs), to: String(f.toMs), buckets: '1' })}`,
+      ours: `/api/v1/logs/histogram?${new URLSearchParams({ from: `${f.fromMs}`, to: `${f.toMs}`, buckets: '1' })}`,
       victoria: victoria('* | stats by (level) count() n', false),
       expected: { rows: Object.keys(f.byLevel).length, byLevel: f.byLevel },
       parseOurs(body) {
@@ -55,12 +67,21 @@ export function yardQueries(f: YardFacts): YardQuery[] {
         return { rows: Object.keys(byLevel).length, byLevel };
       },
       parseVictoria(body) {
-        const byLevel = Object.fromEntries(lines(body).map((l) => JSON.parse(l) as { level: string; n: string }).map((x) => [x.level, Number(x.n)]));
+        const byLevel = Object.fromEntries(
+          lines(body)
+            .map((l) => JSON.parse(l) as { level: string; n: string })
+            .map((x) => [x.level, Number(x.n)]),
+        );
         return { rows: Object.keys(byLevel).length, byLevel };
       },
     },
     // A stream filter is how VictoriaLogs narrows by service (the stream field); level is a plain field.
-    search(`last 100 of service payments, level error (${f.paymentsErrors.toLocaleString('en-US')} matches)`, 'service:payments level:error', '{service="payments"} level:=error', f.paymentsErrors),
+    search(
+      `last 100 of service payments, level error (${f.paymentsErrors.toLocaleString('en-US')} matches)`,
+      'service:payments level:error',
+      '{service="payments"} level:=error',
+      f.paymentsErrors,
+    ),
   ];
 }
 

@@ -9,7 +9,9 @@ import { COMMON_WORD, RARE_WORD, yardBodies } from './yard-records.ts';
 const FROM = Date.UTC(2026, 11, 6, 16);
 const TO = FROM + 3_600_000;
 const { bodies, facts } = yardBodies(20, 1000, 3, FROM, TO);
-const records = bodies.flatMap((b) => b.toString().trimEnd().split('\n')).map((l) => JSON.parse(l) as Record<string, any>);
+const records = bodies
+  .flatMap((b) => b.toString().trimEnd().split('\n'))
+  .map((l) => JSON.parse(l) as Record<string, any>);
 
 test('every record and every body is distinct', () => {
   assert.equal(new Set(bodies.map((b) => b.toString())).size, bodies.length);
@@ -28,8 +30,15 @@ test('the facts match what the bodies hold', () => {
   assert.equal(count(has(facts.needle)), 1);
   assert.equal(count(has(RARE_WORD)), facts.rareMatches);
   assert.equal(count(has(COMMON_WORD)), facts.commonMatches);
-  assert.equal(count((r) => r['service'] === 'payments' && r['level'] === 'error'), facts.paymentsErrors);
-  for (const [level, n] of Object.entries(facts.byLevel)) assert.equal(count((r) => r['level'] === level), n);
+  assert.equal(
+    count((r) => r['service'] === 'payments' && r['level'] === 'error'),
+    facts.paymentsErrors,
+  );
+  for (const [level, n] of Object.entries(facts.byLevel))
+    assert.equal(
+      count((r) => r['level'] === level),
+      n,
+    );
 });
 
 test('timestamps rise within the range', () => {
@@ -42,13 +51,18 @@ test('the count query is right only with every level counted as generated', () =
   const counts = Object.fromEntries(Object.entries(facts.byLevel).map(([l, n]) => [l, n]));
   const ours = JSON.stringify({ buckets: [{ counts: { ...counts, fatal: 0 } }] });
   assert.ok(answerIsRight(q.expected, q.parseOurs(ours)));
-  const victoria = Object.entries(counts).map(([level, n]) => JSON.stringify({ level, n: String(n) })).join('\n');
+  const victoria = Object.entries(counts)
+    .map(([level, n]) => JSON.stringify({ level, n: String(n) }))
+    .join('\n');
   assert.ok(answerIsRight(q.expected, q.parseVictoria(victoria)));
   assert.ok(!answerIsRight(q.expected, q.parseOurs(JSON.stringify({ buckets: [{ counts: { ...counts, info: 1 } }] }))));
 });
 
 test('a range across midnight names both day partitions', () => {
-  assert.deepEqual(dayPartitions(Date.UTC(2026, 11, 6, 23, 30), Date.UTC(2026, 11, 7, 0, 30)), ['20261206', '20261207']);
+  assert.deepEqual(dayPartitions(Date.UTC(2026, 11, 6, 23, 30), Date.UTC(2026, 11, 7, 0, 30)), [
+    '20261206',
+    '20261207',
+  ]);
   assert.deepEqual(dayPartitions(FROM, TO), ['20261206']);
 });
 
