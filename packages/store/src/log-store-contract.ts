@@ -6,7 +6,8 @@ import { createLogStore, type LogFilter, type LogStore } from './log-store.ts';
 import { SCHEMA_VERSION } from './migrations.ts';
 import type { OpenedTransport } from './transport-contract.ts';
 
-const T0 = Date.parse('2026-11-23T10:00:00Z');
+// Hour-aligned and recent: a fixed date would age past the table's TTL, and merges would then drop the data mid-test.
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
 const ns = (ms: number, extra = 0) => BigInt(ms) * 1_000_000n + BigInt(extra);
 const iso = (ms: number, extraNs = 0) => `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1_000_000 + extraNs).padStart(9, '0')}Z`;
 

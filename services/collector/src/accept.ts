@@ -7,6 +7,10 @@ import type { DecodedItem } from './decode-body.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { throttledError, type TenantLimits } from './tenant-limits.ts';
 
+// About 5 ms of normalisation on this project's reference machine between two turns of the event loop.
+const SLICE_RECORDS = 2000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 // A response lists this many record errors at most; `rejected` still counts them all.
 const MAX_LISTED_ERRORS = 100;
 
@@ -38,11 +42,14 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
   const errors: RecordError[] = [];
   // Only callers that answer per item (Elasticsearch bulk) pay for remembering every outcome.
   const outcomes: ItemOutcome[] | undefined = each ? [] : undefined;
-  items.forEach((item, index) => {
+  for (let index = 0; index < items.length; index++) {
+    // A large request yields between slices, so health checks and other requests are not kept waiting behind it.
+    if (index > 0 && index % SLICE_RECORDS === 0) await nextTurn();
+    const item = items[index]!;
     if ('error' in item) {
       errors.push({ index, ...item.error });
       outcomes?.push({ error: errors.at(-1)! });
-      return;
+      continue;
     }
     const result = normalizeRecord(item.record, ctx);
     if (result.ok) {
@@ -52,7 +59,7 @@ export async function acceptRecords(items: DecodedItem[], tenant: string, deps: 
       errors.push({ index, ...result.error });
       outcomes?.push({ error: errors.at(-1)! });
     }
-  });
+  }
   for (const e of errors) deps.metrics.rejected.inc({ reason: reasonOf(e.field) });
 
   if (lines.length > 0) await publish(deps, { tenant, rows: lines.length, data: lines.join('\n'), trace: injectTraceHeaders() });

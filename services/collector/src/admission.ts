@@ -62,7 +62,8 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
     lastRefusalMs = clock();
     observer?.refused(limit);
     throw new CodedError(429, 'OVERLOADED', `${message}; retry after ${RETRY_AFTER_SECONDS} s`, {
-      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      // Closing spares the server reading and discarding a body it refused: a keep-alive would drain it first.
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' },
     });
   };
 

@@ -5,7 +5,8 @@ import { eventually, startTestPipeline } from './test-pipeline.ts';
 import type { EmbeddedPipeline } from './app.ts';
 
 let p: EmbeddedPipeline;
-const base = Date.parse('2026-11-23T10:00:00Z');
+// Hour-aligned and recent: a fixed date would age past the table's TTL (30 days) and merges would drop the data.
+const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
 const at = (minute: number) => new Date(base + minute * 60_000).toISOString();
 
 before(async () => {

@@ -1,0 +1,123 @@
+// `make bench-overload`: the embedded server under many connections posting ~5 MB NDJSON batches, as
+// the outside test did: how many requests are admitted or refused (429), how slow /healthz and
+// /readyz get, and how far the server's memory grows. Writes bench/results/overload.{json,md}.
+// Every loop is bounded in time; all traffic goes to 127.0.0.1.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { request } from 'node:http';
+import { ndjsonBodies } from './lib/records.ts';
+import { startServer } from './lib/server.ts';
+import { load, machine, round, summarize } from './lib/stats.ts';
+
+const RESULTS = resolve(import.meta.dirname, 'results');
+const CONNECTIONS = (process.env['OVERLOAD_CONNECTIONS'] ?? '32,96').split(',').map(Number);
+const SECONDS = Number(process.env['OVERLOAD_SECONDS'] ?? 20);
+// ~340-byte records: 15,000 of them make a ~5 MB body, just under the 5 MB request limit.
+const RECORDS_PER_BODY = 14_500;
+
+interface Answer {
+  status: number;
+  ms: number;
+}
+
+function post(port: number, body: Buffer): Promise<Answer> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/logs', headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } }, (res) => {
+      res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+    });
+    // A refusal may close the connection before the whole body was written: that is an answer too.
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+    req.end(body);
+  });
+}
+
+function probe(port: number, path: string): Promise<Answer> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 })));
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+    req.end();
+  });
+}
+
+/** Peak and current resident memory of a process, in MiB, from /proc. */
+function memory(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: round(kib('VmRSS') / 1024), peakMiB: round(kib('VmHWM') / 1024) };
+}
+
+async function run(connections: number, bodies: Buffer[]) {
+  const server = await startServer();
+  try {
+    const before = memory(server.pid);
+    const deadline = performance.now() + SECONDS * 1000;
+    const answers: Answer[] = [];
+    const health: Answer[] = [];
+    const ready: Answer[] = [];
+    let next = 0;
+    const client = async () => {
+      while (performance.now() < deadline) answers.push(await post(server.port, bodies[next++ % bodies.length]!));
+    };
+    const prober = async () => {
+      while (performance.now() < deadline) {
+        health.push(await probe(server.port, '/healthz'));
+        ready.push(await probe(server.port, '/readyz'));
+      }
+    };
+    const loadBefore = load();
+    await Promise.all([...Array.from({ length: connections }, client), prober()]);
+    const after = memory(server.pid);
+    const count = (s: number) => answers.filter((a) => a.status === s).length;
+    return {
+      connections,
+      seconds: SECONDS,
+      requests: answers.length,
+      accepted202: count(202),
+      refused429: count(429),
+      other: answers.length - count(202) - count(429),
+      recordsStored: count(202) * RECORDS_PER_BODY,
+      acceptedLatencyMs: summarize(answers.filter((a) => a.status === 202).map((a) => a.ms)),
+      refusedLatencyMs: summarize(answers.filter((a) => a.status === 429).map((a) => a.ms)),
+      healthzMs: summarize(health.map((a) => a.ms)),
+      healthzNot200: health.filter((a) => a.status !== 200).length,
+      readyzMs: summarize(ready.map((a) => a.ms)),
+      readyz503: ready.filter((a) => a.status === 503).length,
+      rssBeforeMiB: before.rssMiB,
+      rssPeakMiB: after.peakMiB,
+      load: { before: loadBefore, after: load() },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const bodies = ndjsonBodies(4, RECORDS_PER_BODY, 7);
+const bodyMiB = round(bodies[0]!.length / 2 ** 20, 2);
+const runs = [];
+for (const connections of CONNECTIONS) {
+  console.log(`[overload] ${connections} connections × ${bodyMiB} MiB bodies for ${SECONDS} s (load ${load().join(' ')})`);
+  runs.push(await run(connections, bodies));
+}
+const result = { date: new Date().toISOString(), machine: machine(), bodyMiB, recordsPerBody: RECORDS_PER_BODY, runs };
+writeFileSync(join(RESULTS, 'overload.json'), `${JSON.stringify(result, null, 2)}\n`);
+const rows = runs.map(
+  (r) =>
+    `| ${r.connections} | ${r.requests} | ${r.accepted202} | ${r.refused429} | ${r.other} | ${r.acceptedLatencyMs.p50} / ${r.acceptedLatencyMs.p99} | ${r.refusedLatencyMs.p50} / ${r.refusedLatencyMs.p99} | ${r.healthzMs.p50} / ${r.healthzMs.p99} / ${r.healthzMs.max} | ${r.readyzMs.p99} (${r.readyz503}× 503) | ${r.rssBeforeMiB} → ${r.rssPeakMiB} | ${r.load.before[0]} → ${r.load.after[0]} |`,
+);
+writeFileSync(
+  join(RESULTS, 'overload.md'),
+  `# Overload: many connections posting ${bodyMiB} MiB NDJSON batches
+
+Measured ${result.date} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}, by \`make bench-overload\`
+(\`bench/overload.ts\`): the embedded server with its default limits, each connection posting ${RECORDS_PER_BODY}-record
+bodies back to back for ${SECONDS} s while one prober alternates GET /healthz and GET /readyz. Latencies in ms;
+memory is the server's resident set (peak = VmHWM). Load is the 1-minute load average of the 2-core machine.
+
+| connections | requests | 202 | 429 | other | 202 p50 / p99 | 429 p50 / p99 | /healthz p50 / p99 / max | /readyz p99 | RSS MiB before → peak | load |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+`,
+);
+console.log(readFileSync(join(RESULTS, 'overload.md'), 'utf8'));
