@@ -16,6 +16,11 @@ export function ratio(ours: number | undefined, victoria: number | undefined): s
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
+/** Pure: ours' bytes once merged-away parts are deleted: of store/ only the active parts (older results: as recorded). */
+function kept(x: Json): number {
+  return x.partsBytes === undefined ? x.bytesWithoutOutdated : x.bytes - (x.entries.store ?? 0) + x.partsBytes;
+}
+
 /** Pure: a directory's top-level entries of 1 MB or more, largest first. */
 function entries(e: Record<string, number>): string {
   const big = Object.entries(e)
@@ -120,20 +125,20 @@ ${table(
   [
     diskRow('after loading, servers running and quiet', d.ours.running.bytes, d.victoria.running.bytes),
     diskRow(
-      'ours after a graceful stop, less merged-away parts; VictoriaLogs as above',
-      d.ours.reopened.bytesWithoutOutdated,
+      'ours stopped, merged-away parts not counted; VictoriaLogs as above',
+      kept(d.ours.reopened),
       d.victoria.running.bytes,
     ),
-    diskRow("after each one's final merge", d.ours.merged.bytesWithoutOutdated, d.victoria.merged.bytes),
+    diskRow("after each one's final merge", kept(d.ours.merged), d.victoria.merged.bytes),
     diskRow(
       'same, ours without its local log (wal/)',
-      d.ours.merged.bytesWithoutOutdated - (d.ours.merged.entries.wal ?? 0),
+      kept(d.ours.merged) - (d.ours.merged.entries.wal ?? 0),
       d.victoria.merged.bytes,
     ),
   ],
 )}
 
-After the final merge ours held ${entries({ ...d.ours.merged.entries, store: d.ours.merged.entries.store - d.ours.merged.outdatedPartsBytes })} (store/ less merged-away parts); VictoriaLogs ${entries(d.victoria.merged.entries)}. The local log deletes segments once their records are stored but keeps the one it appends to (up to WAL_SEGMENT_BYTES, 64 MiB by default), so its share per record shrinks as data grows. Compression vs NDJSON after the final merge: ours ${(ndjson / d.ours.merged.bytesWithoutOutdated).toFixed(1)}×, VictoriaLogs ${(ndjson / d.victoria.merged.bytes).toFixed(1)}×. VictoriaLogs' running figure is taken once \`/internal/force_flush\` was called and its /metrics showed no pending rows and no in-memory parts (${d.victoria.running.onDiskWaitS} s later; it then held ${n(d.victoria.running.rows)} rows). ClickHouse keeps parts that a merge replaced for up to 8 minutes (\`old_parts_lifetime\`), and deletes what it can when it shuts down: the second row is ours after the server stopped, less the merged-away parts still on disk then (${mb(d.ours.reopened.outdatedPartsBytes)}, from \`system.parts\`); the first row's surplus over it is such parts. Final merge: VictoriaLogs \`/internal/force_merge\` of each day's partition, waited for until it logged the end (${d.victoria.merged.mergeS} s, ${d.victoria.merged.mergeCpuS} CPU s); ours: the server stopped, then \`OPTIMIZE TABLE … FINAL\` on its directory (${d.ours.merged.mergeS} s; ${d.ours.merged.activeParts} active parts, ${n(d.ours.merged.partsBytes)} bytes of them).
+After the final merge ours held ${entries({ ...d.ours.merged.entries, store: d.ours.merged.partsBytes })} (of store/ its active parts); VictoriaLogs ${entries(d.victoria.merged.entries)}. The local log deletes segments once their records are stored but keeps the one it appends to (up to WAL_SEGMENT_BYTES, 64 MiB by default), so its share per record shrinks as data grows. Compression vs NDJSON after the final merge: ours ${(ndjson / kept(d.ours.merged)).toFixed(1)}×, VictoriaLogs ${(ndjson / d.victoria.merged.bytes).toFixed(1)}×. VictoriaLogs' running figure is taken once \`/internal/force_flush\` was called and its /metrics showed no pending rows and no in-memory parts (${d.victoria.running.onDiskWaitS} s later; it then held ${n(d.victoria.running.rows)} rows). ClickHouse keeps parts that a merge replaced on disk for up to 8 minutes (\`old_parts_lifetime\`): the second and later rows count, of ours' store/, only the active parts (\`system.parts\`, read after the server stopped: ${d.ours.reopened.activeParts} active parts then), and everything outside store/ as \`du\` saw it; the first row's surplus is parts already merged away (${mb(d.ours.running.bytes - kept(d.ours.reopened))}). Final merge: VictoriaLogs \`/internal/force_merge\` of each day's partition, waited for until it logged the end (${d.victoria.merged.mergeS} s, ${d.victoria.merged.mergeCpuS} CPU s); ours: the server stopped, then \`OPTIMIZE TABLE … FINAL\` on its directory (${d.ours.merged.mergeS} s; ${d.ours.merged.activeParts} active parts, ${n(d.ours.merged.partsBytes)} bytes of them).
 
 **Queries** on the loaded data, servers still running (before the final merge), over HTTP on one keep-alive connection, each in its own language over the data's whole time range: a first run, then ${c.queryRuns} runs alternating between the systems; the table shows the median of those. Both systems' own caches stay on, as their users get them. "Right" = the answer matches the generated data (rows returned, and counts per level).
 

@@ -45,7 +45,8 @@ export async function finalMerge(ours: ServerHandle, victoria: ServerHandle, fac
   const transport = createChdbTransport({ path: ours.dataDir });
   try {
     // Parts a merge replaced stay on disk for old_parts_lifetime (8 min) before ClickHouse deletes
-    // them; they are subtracted, as the disk holds them only that long.
+    // them, and not all of them are listed in system.parts after a restart: of store/ only the
+    // active parts count, with everything outside store/ (the local log, metadata) as du sees it.
     const parts = async () => {
       const [p] = await transport.query<{
         activeParts: string;
@@ -64,7 +65,7 @@ export async function finalMerge(ours: ServerHandle, victoria: ServerHandle, fac
         rows: Number(p!.activeRows),
         partsBytes: Number(p!.activeBytes),
         outdatedPartsBytes: Number(p!.outdatedBytes),
-        bytesWithoutOutdated: du.bytes - Number(p!.outdatedBytes),
+        bytesKept: du.bytes - (du.entries['store'] ?? 0) + Number(p!.activeBytes),
       };
     };
     const reopened = await parts();
