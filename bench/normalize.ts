@@ -47,8 +47,11 @@ function record(i: number): Record<string, unknown> {
 const records = Array.from({ length: RECORDS }, (_, i) => record(i));
 const body = records.map((r) => JSON.stringify(r)).join('\n');
 const receivedNs = schema.nowNs(startMs + RECORDS * 40);
-const ctx = { tenant: 'default', receivedNs, receivedText: schema.formatTimestamp(receivedNs), newId: randomUUID };
 const exported = schema as Record<string, unknown>;
+// The collector's own id maker where the measured code has one (UUIDv7 from the record-id change on).
+const newRecordId = exported.newRecordId as ((ms?: number) => string) | undefined;
+const newId = newRecordId ? () => newRecordId(startMs) : randomUUID;
+const ctx = { tenant: 'default', receivedNs, receivedText: schema.formatTimestamp(receivedNs), newId };
 type Normalize = typeof schema.normalizeRecord;
 // The zod reference exists from the lean hot path on; before it, normalizeRecord was the zod path.
 const reference = (exported.normalizeRecordReference ?? schema.normalizeRecord) as Normalize;

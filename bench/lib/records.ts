@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
+import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
 import { createTrafficGenerator, toNdjson, type SampleRecord } from '@instant-logs/sample-app';
 
 /** Sample-shop records stamped with the wall clock, as a live client would send them. */
@@ -33,7 +32,7 @@ export function* spreadRecords(n: number, chunk: number, seed: number, fromMs: n
 
 /** Pure apart from ids: the JSONEachRow lines the collector would store for `records` received at `receivedMs` (as accept.ts builds them). */
 export function storedLines(records: readonly object[], receivedMs = Date.now(), tenant = 'default'): string[] {
-  const ctx = { tenant, receivedNs: nowNs(receivedMs), newId: randomUUID };
+  const ctx = { tenant, receivedNs: nowNs(receivedMs), newId: () => newRecordId(receivedMs) };
   const lines: string[] = [];
   for (const raw of records) {
     const result = normalizeRecord(raw, ctx);

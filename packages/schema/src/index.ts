@@ -3,6 +3,7 @@ export { parseTimestamp, formatTimestamp, nowNs, parseTimeExpression } from './t
 export { flattenAttributes, type FlattenProblem } from './attributes.ts';
 export { LIMITS } from './limits.ts';
 export { queuedLine, queuedLineService } from './queued-line.ts';
+export { newRecordId } from './record-id.ts';
 export { LogRecord, LogRecordInput, normalizeRecord, normalizeRecordReference, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
 export { ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets } from './api.ts';
 export {

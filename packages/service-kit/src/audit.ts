@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
+import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
 
 /** The service every audit record is stored under, so a tenant finds its trail with `service:instant-logs-audit`. */
 export const AUDIT_SERVICE = 'instant-logs-audit';
@@ -78,7 +77,7 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
           message: `${event.action} by ${event.principal}: ${event.outcome}${event.detail ? ` (${event.detail})` : ''}`,
           attributes: { audit: 'true', action: event.action, principal: event.principal, outcome: event.outcome, detail: event.detail, ...where, params },
         },
-        { tenant: event.tenant, receivedNs: nowNs(clock()), newId: randomUUID },
+        { tenant: event.tenant, receivedNs: nowNs(clock()), newId: () => newRecordId(clock()) },
       );
       // The service log line above is the trail of last resort: a store outage must not fail the request.
       try {

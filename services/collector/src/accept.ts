@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { formatTimestamp, LIMITS, normalizeRecord, nowNs, queuedLine, type IngestResponse, type RecordError } from '@instant-logs/schema';
+import { formatTimestamp, LIMITS, newRecordId, normalizeRecord, nowNs, queuedLine, type IngestResponse, type RecordError } from '@instant-logs/schema';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
@@ -45,8 +44,9 @@ export async function acceptRecords(
     throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
   }
   const retentionDays = deps.tenants ? admit(items, tenant, deps.tenants, deps.metrics) : undefined;
-  const receivedNs = nowNs(deps.clock());
-  const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: randomUUID };
+  const receivedMs = deps.clock();
+  const receivedNs = nowNs(receivedMs);
+  const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: () => newRecordId(receivedMs) };
   const lines: string[] = [];
   const errors: RecordError[] = [];
   // Only callers that answer per item (Elasticsearch bulk) pay for remembering every outcome.
