@@ -4,7 +4,8 @@ import { LogPipeline, type LogPipelineStatus } from '@instant-logs/schema';
 import { desired, FIELD_MANAGER, PIPELINE_LABEL, componentNames, type DesiredContext } from './desired/index.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES, typeOf, type ResourceType } from './kube/resources.ts';
-import { invalidSpecStatus, statusFor, type Blocker, type LiveObjects } from './status.ts';
+import { recordEvent, type PipelineEvent } from './events.ts';
+import { describeFailures, invalidSpecStatus, statusFor, type ApplyFailure, type Blocker, type LiveObjects } from './status.ts';
 
 export interface ReconcileDeps {
   client: KubeClient;
@@ -19,6 +20,16 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
   /** Objects written (applied with a change, deleted, or status), for logs and tests. */
   changed: string[];
+}
+
+/** Some objects were refused; the rest were applied and the status says which and why. Retried with backoff. */
+export class ApplyFailedError extends Error {
+  readonly failures: readonly ApplyFailure[];
+  constructor(failures: readonly ApplyFailure[]) {
+    super(`Cannot apply ${describeFailures(failures)}`);
+    this.name = 'ApplyFailedError';
+    this.failures = failures;
+  }
 }
 
 // Kinds desired() can emit; the pruner lists exactly these by the pipeline label.
@@ -45,6 +56,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     const issue = parsed.error.issues[0]!;
     const status = invalidSpecStatus(raw.metadata.generation ?? 0, `${issue.path.join('.')}: ${issue.message}`, raw.status, deps.now());
     if (await writeStatus(client, raw, status)) changed.push('status');
+    await announceTransition(deps, raw, status, 'Warning');
     return { changed }; // terminal: retrying cannot fix a spec; an edit will wake us
   }
   const pipeline = parsed.data;
@@ -66,12 +78,20 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     live.set(kind.kind, new Map(existing.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o])));
   }
 
+  // One refused object (an admission policy, a quota) must not keep the others from converging.
+  const failures: ApplyFailure[] = [];
   for (const obj of objects) {
     const type = typeOf(obj)!;
     const before = live.get(type.kind)?.get(obj.metadata.name);
-    const after = await client.apply(type, obj, FIELD_MANAGER);
-    if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
-    live.get(type.kind)?.set(obj.metadata.name, after);
+    try {
+      const after = await client.apply(type, obj, FIELD_MANAGER);
+      if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
+      live.get(type.kind)?.set(obj.metadata.name, after);
+    } catch (err) {
+      const failure = { kind: type.kind, name: obj.metadata.name, message: err instanceof KubeApiError ? err.detail : String(err) };
+      failures.push(failure);
+      await recordEvent(client, raw, { type: 'Warning', reason: 'ApplyFailed', message: describeFailures([failure]) }, deps.now());
+    }
   }
   if (!blocker) {
     const wanted = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
@@ -85,10 +105,24 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     }
   }
 
-  const status = statusFor(pipeline, live as LiveObjects, names, blocker, raw.status, deps.now());
+  const status = statusFor(pipeline, live as LiveObjects, names, { blocker, failures }, raw.status, deps.now());
   if (await writeStatus(client, raw, status)) changed.push('status');
+  if (failures.length > 0) throw new ApplyFailedError(failures);
+  await announceTransition(deps, raw, status, blocker ? 'Warning' : 'Normal');
   const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   return ready ? { changed } : { changed, requeueAfterMs: WAITING_MS };
+}
+
+// An Event when Ready changes status or reason, so `kubectl describe` tells the story; none otherwise.
+async function announceTransition(deps: ReconcileDeps, raw: KubeObject & { status?: LogPipelineStatus }, status: LogPipelineStatus, notReadyType: PipelineEvent['type']): Promise<void> {
+  const readyOf = (s: LogPipelineStatus | undefined) => s?.conditions?.find((c) => c.type === 'Ready');
+  const [before, after] = [readyOf(raw.status), readyOf(status)];
+  if (!after || (before?.status === after.status && before.reason === after.reason)) return;
+  const wasReady = before?.status === 'True';
+  const event: PipelineEvent = after.status === 'True'
+    ? { type: 'Normal', reason: 'Ready', message: after.message }
+    : { type: wasReady ? 'Warning' : notReadyType, reason: after.reason, message: after.message };
+  await recordEvent(deps.client, raw, event, deps.now());
 }
 
 /** Things that make the pipeline unworkable though its spec is valid: reported, retried later. */

@@ -26,6 +26,7 @@ export const RESOURCES = {
   NetworkPolicy: r('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies'),
   Job: r('batch', 'v1', 'Job', 'jobs'),
   Lease: r('coordination.k8s.io', 'v1', 'Lease', 'leases'),
+  Event: r('', 'v1', 'Event', 'events'),
   KafkaTopic: r('kafka.strimzi.io', 'v1', 'KafkaTopic', 'kafkatopics'),
   ScaledObject: r('keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects'),
   ServiceMonitor: r('monitoring.coreos.com', 'v1', 'ServiceMonitor', 'servicemonitors'),
