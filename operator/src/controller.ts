@@ -1,7 +1,7 @@
 import { PIPELINE_LABEL } from './desired/index.ts';
 import type { KubeClient, KubeObject } from './kube/client.ts';
 import { keyOf, startInformer, type Informer } from './kube/informer.ts';
-import { RESOURCES, type ResourceType } from './kube/resources.ts';
+import { RESOURCES, servedType, type ResourceType } from './kube/resources.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { reconcile, type ReconcileDeps } from './reconcile.ts';
 import { createWorkQueue } from './work-queue.ts';
@@ -61,7 +61,10 @@ export async function startController(options: ControllerOptions): Promise<Contr
 
   // Discovery first: if it fails, no informer has been started to leak.
   const children = [...WATCHED_CHILDREN];
-  for (const type of OPTIONAL_CHILDREN) if (await client.serves(type)) children.push(type);
+  for (const type of OPTIONAL_CHILDREN) {
+    const served = await servedType(type, (t) => client.serves(t));
+    if (served) children.push(served);
+  }
   watch(RESOURCES.LogPipeline, (obj) => enqueue(keyOf(obj)));
   for (const type of children) {
     watch(type, (obj) => {

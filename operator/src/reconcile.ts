@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { LogPipeline, type LogPipelineStatus } from '@instant-logs/schema';
 import { desired, FIELD_MANAGER, PIPELINE_LABEL, componentNames, type DesiredContext } from './desired/index.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
-import { RESOURCES, typeOf, type ResourceType } from './kube/resources.ts';
+import { RESOURCES, servedType, typeOf, type ResourceType } from './kube/resources.ts';
 import { recordEvent, type PipelineEvent } from './events.ts';
 import { describeFailures, invalidSpecStatus, statusFor, type ApplyFailure, type Blocker, type LiveObjects } from './status.ts';
 
@@ -61,11 +61,17 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   }
   const pipeline = parsed.data;
 
-  const served = new Map<ResourceType, boolean>();
-  for (const kind of OPTIONAL_KINDS) served.set(kind, await client.serves(kind));
+  // Each optional kind at the version the cluster serves, or undefined when its CRD is absent.
+  const served = new Map<ResourceType, ResourceType | undefined>();
+  for (const kind of OPTIONAL_KINDS) served.set(kind, await servedType(kind, (t) => client.serves(t)));
+  const topicVersion = served.get(RESOURCES.KafkaTopic)?.version;
   const blocker = await preflight(client, pipeline, served);
   const ctx: DesiredContext = {
-    capabilities: { keda: served.get(RESOURCES.ScaledObject)!, prometheusOperator: served.get(RESOURCES.ServiceMonitor)! },
+    capabilities: {
+      keda: served.get(RESOURCES.ScaledObject) !== undefined,
+      prometheusOperator: served.get(RESOURCES.ServiceMonitor) !== undefined,
+      ...(topicVersion === 'v1' || topicVersion === 'v1beta2' ? { kafkaTopicVersion: topicVersion } : {}),
+    },
     ...(pipeline.spec.clickhouse.managed ? { clickhousePassword: await clickhousePassword(client, pipeline, deps.newPassword) } : {}),
   };
   const objects = blocker ? [] : desired(pipeline, ctx);
@@ -73,8 +79,9 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
 
   const live = new Map<string, Map<string, KubeObject>>();
   for (const kind of OWNED_KINDS) {
-    if (served.get(kind) === false) continue;
-    const existing = await client.list(kind, namespace, `${PIPELINE_LABEL}=${pipeline.metadata.name}`);
+    const type = OPTIONAL_KINDS.has(kind) ? served.get(kind) : kind;
+    if (!type) continue;
+    const existing = await client.list(type, namespace, `${PIPELINE_LABEL}=${pipeline.metadata.name}`);
     live.set(kind.kind, new Map(existing.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o])));
   }
 
@@ -126,10 +133,10 @@ async function announceTransition(deps: ReconcileDeps, raw: KubeObject & { statu
 }
 
 /** Things that make the pipeline unworkable though its spec is valid: reported, retried later. */
-async function preflight(client: KubeClient, p: LogPipeline, served: Map<ResourceType, boolean>): Promise<Blocker | undefined> {
+async function preflight(client: KubeClient, p: LogPipeline, served: Map<ResourceType, ResourceType | undefined>): Promise<Blocker | undefined> {
   const ns = p.metadata.namespace;
   if (p.spec.kafka.cluster && !served.get(RESOURCES.KafkaTopic)) {
-    return { reason: 'StrimziNotInstalled', message: 'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1); install Strimzi or use kafka.bootstrapServers' };
+    return { reason: 'StrimziNotInstalled', message: 'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1 or v1beta2); install Strimzi or use kafka.bootstrapServers' };
   }
   const secrets: [string, string, string][] = [];
   if (p.spec.collector.apiKeysSecretRef) secrets.push(['collector.apiKeysSecretRef', p.spec.collector.apiKeysSecretRef.name, p.spec.collector.apiKeysSecretRef.key]);

@@ -28,7 +28,7 @@ const KIND_ORDER = [
  */
 export function desired(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const objects = [
-    ...kafkaTopics(p),
+    ...kafkaTopics(p, ctx),
     pipelineConfigMap(p),
     ...tenantsConfigMap(p),
     ...collector(p),
