@@ -30,7 +30,7 @@ export interface Controller {
 }
 
 // Changes to these re-enqueue the LogPipeline named in their pipeline label.
-const WATCHED_CHILDREN: readonly ResourceType[] = [RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Job, RESOURCES.Service, RESOURCES.ConfigMap];
+const WATCHED_CHILDREN: readonly ResourceType[] = [RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Job, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret];
 const OPTIONAL_CHILDREN: readonly ResourceType[] = [RESOURCES.KafkaTopic, RESOURCES.ScaledObject];
 
 /**

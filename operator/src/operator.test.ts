@@ -78,6 +78,9 @@ test('two replicas: only the leader reconciles, it repairs drift, and the other 
     // Someone deletes an owned object: the watch brings the pipeline back to the queue.
     await client.delete(RESOURCES.Deployment, ns, 'shop-query');
     await until('the query Deployment to come back', () => exists(ns, 'Deployment', 'shop-query'));
+    // Owned Secrets are watched too: a deleted credentials Secret comes back well before the resync.
+    await client.delete(RESOURCES.Secret, ns, 'shop-clickhouse-credentials');
+    await until('the credentials Secret to come back', () => exists(ns, 'Secret', 'shop-clickhouse-credentials'));
 
     // The leader stops right after a change arrives, possibly mid-reconcile; the other converges.
     const lp = (await client.get<KubeObject & { spec: Record<string, unknown> }>(RESOURCES.LogPipeline, ns, 'shop'))!;

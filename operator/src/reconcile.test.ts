@@ -268,6 +268,27 @@ describe('reconcile on a real API server', () => {
     assert.equal(Buffer.from(secret.data['password']!, 'base64').toString(), 'generated-password-1');
   });
 
+  test('deleting the managed credentials Secret makes a new password and rolls ClickHouse, the processor and the query service onto it', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'rotate', minimal);
+    await reconcile(deps, ns, 'rotate');
+    type Workload = KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+    const readers = [[RESOURCES.StatefulSet, 'rotate-clickhouse'], [RESOURCES.Deployment, 'rotate-processor'], [RESOURCES.Deployment, 'rotate-query']] as const;
+    const hashes = async () => Promise.all(readers.map(async ([t, name]) => (await client.get<Workload>(t, ns, name))!.spec.template.metadata.annotations?.['logging.instantdev.io/credentials-hash']));
+    const before = await hashes();
+    assert.ok(before[0] && before.every((h) => h === before[0]), before.join());
+    const collector = (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'rotate-collector'))!.metadata.resourceVersion;
+
+    await client.delete(RESOURCES.Secret, ns, 'rotate-clickhouse-credentials');
+    await reconcile({ ...deps, newPassword: () => 'generated-password-2' }, ns, 'rotate');
+    const secret = (await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.Secret, ns, 'rotate-clickhouse-credentials'))!;
+    assert.equal(Buffer.from(secret.data['password']!, 'base64').toString(), 'generated-password-2');
+    const after = await hashes();
+    assert.ok(after[0] && after[0] !== before[0] && after.every((h) => h === after[0]), after.join());
+    assert.equal((await client.get<KubeObject>(RESOURCES.Deployment, ns, 'rotate-collector'))!.metadata.resourceVersion, collector, 'the collector never reads it');
+    assert.deepEqual((await reconcile({ ...deps, newPassword: () => 'never-used' }, ns, 'rotate')).changed, [], 'and then it stays');
+  });
+
   test('with KEDA installed the processor scales on lag with a ScaledObject and the CPU autoscaler goes', async () => {
     const ns = await newNamespace();
     await createPipeline(ns, 'scale', minimal);

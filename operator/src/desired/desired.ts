@@ -35,7 +35,7 @@ export function desired(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     ...processor(p, ctx),
     ...clickhouse(p, ctx),
     setup(p),
-    ...query(p),
+    ...query(p, ctx),
     ...dashboard(p),
     ...networkPolicies(p),
     ...monitoring(p, ctx),
