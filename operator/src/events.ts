@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { LogPipelineStatus } from '@instant-logs/schema';
 import { FIELD_MANAGER } from './desired/index.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES } from './kube/resources.ts';
@@ -42,6 +43,19 @@ export async function recordEvent(client: KubeClient, pipeline: KubeObject, even
     const existing = await client.get<CoreEvent>(RESOURCES.Event, namespace, `${name}.${id}`).catch(() => undefined);
     if (existing) await client.replace(RESOURCES.Event, { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: now }).catch(() => undefined);
   }
+}
+
+/**
+ * Pure: the Event for a change of the Ready condition's status or reason, so `kubectl describe` tells
+ * the story; undefined when it did not change. Losing Ready is a Warning; so is a not-ready reason
+ * the caller calls a problem (`notReadyType`), as opposed to parts still starting.
+ */
+export function readyTransition(before: LogPipelineStatus | undefined, after: LogPipelineStatus, notReadyType: PipelineEvent['type']): PipelineEvent | undefined {
+  const readyOf = (s: LogPipelineStatus | undefined) => s?.conditions?.find((c) => c.type === 'Ready');
+  const [was, is] = [readyOf(before), readyOf(after)];
+  if (!is || (was?.status === is.status && was.reason === is.reason)) return undefined;
+  if (is.status === 'True') return { type: 'Normal', reason: 'Ready', message: is.message };
+  return { type: was?.status === 'True' ? 'Warning' : notReadyType, reason: is.reason, message: is.message };
 }
 
 function truncate(message: string): string {

@@ -4,7 +4,7 @@ import { LogPipeline, type LogPipelineStatus } from '@instant-logs/schema';
 import { desired, FIELD_MANAGER, PIPELINE_LABEL, componentNames, type DesiredContext } from './desired/index.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES, servedType, typeOf, type ResourceType } from './kube/resources.ts';
-import { recordEvent, type PipelineEvent } from './events.ts';
+import { readyTransition, recordEvent, type PipelineEvent } from './events.ts';
 import { describeFailures, invalidSpecStatus, statusFor, type ApplyFailure, type Blocker, type LiveObjects } from './status.ts';
 
 export interface ReconcileDeps {
@@ -120,16 +120,9 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   return ready ? { changed } : { changed, requeueAfterMs: WAITING_MS };
 }
 
-// An Event when Ready changes status or reason, so `kubectl describe` tells the story; none otherwise.
 async function announceTransition(deps: ReconcileDeps, raw: KubeObject & { status?: LogPipelineStatus }, status: LogPipelineStatus, notReadyType: PipelineEvent['type']): Promise<void> {
-  const readyOf = (s: LogPipelineStatus | undefined) => s?.conditions?.find((c) => c.type === 'Ready');
-  const [before, after] = [readyOf(raw.status), readyOf(status)];
-  if (!after || (before?.status === after.status && before.reason === after.reason)) return;
-  const wasReady = before?.status === 'True';
-  const event: PipelineEvent = after.status === 'True'
-    ? { type: 'Normal', reason: 'Ready', message: after.message }
-    : { type: wasReady ? 'Warning' : notReadyType, reason: after.reason, message: after.message };
-  await recordEvent(deps.client, raw, event, deps.now());
+  const event = readyTransition(raw.status, status, notReadyType);
+  if (event) await recordEvent(deps.client, raw, event, deps.now());
 }
 
 /** Things that make the pipeline unworkable though its spec is valid: reported, retried later. */
