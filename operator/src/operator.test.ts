@@ -73,6 +73,10 @@ test('two replicas: only the leader reconciles, it repairs drift, and the other 
     // The counter moves just after the status write, so wait for it rather than read it once.
     await until('replica-a to count its reconcile', async () => (await reconciles(a.registry)) > 0);
     assert.equal(await reconciles(b.registry), 0, 'the follower does not reconcile');
+    // Under the generated RBAC alone it may record Events: the first Ready condition is one.
+    const events = await client.list<KubeObject & { involvedObject: { name: string }; reason: string }>(RESOURCES.Event, ns);
+    const readyReason = (await statusOf(ns, 'shop'))?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    assert.deepEqual(events.filter((e) => e.involvedObject.name === 'shop').map((e) => e.reason), [readyReason]);
     assert.equal(b.operator.isLeader(), false);
 
     // Someone deletes an owned object: the watch brings the pipeline back to the queue.
