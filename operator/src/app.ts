@@ -1,11 +1,25 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import { installNotFoundHandler, registerOpsRoutes, serverOptions } from '@instant-logs/service-kit';
+import { installNotFoundHandler, serverOptions } from '@instant-logs/service-kit';
 
-/** The operator's HTTP side: /healthz, /readyz (informers synced) and /metrics. Never listens itself. */
-export function buildApp(deps: { registry: Registry; ready: () => Promise<boolean>; logger?: FastifyServerOptions['logger'] }): FastifyInstance {
+export interface OperatorProbes {
+  /** Liveness: false gets the pod restarted (e.g. it leads but its controller is not working). */
+  live: () => boolean;
+  ready: () => boolean;
+}
+
+/** The operator's HTTP side: /healthz (live), /readyz and /metrics. Never listens itself. */
+export function buildApp(deps: { registry: Registry; probes: OperatorProbes; logger?: FastifyServerOptions['logger'] }): FastifyInstance {
   const app = Fastify(serverOptions(deps.logger));
   installNotFoundHandler(app, 'OPERATOR');
-  registerOpsRoutes(app, { registry: deps.registry, ready: deps.ready });
+  // Not service-kit's ops routes: their /healthz is a constant, and here liveness has a meaning.
+  const open = { config: { access: 'public' as const } };
+  const probe = (ok: () => boolean) => async (_request: unknown, reply: FastifyReply) => {
+    const up = ok();
+    return reply.status(up ? 200 : 503).send({ status: up ? 'ok' : 'failing' });
+  };
+  app.get('/healthz', open, probe(deps.probes.live));
+  app.get('/readyz', open, probe(deps.probes.ready));
+  app.get('/metrics', open, async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   return app;
 }

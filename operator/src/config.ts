@@ -9,6 +9,8 @@ export const OperatorConfig = z.object({
   LEADER_ELECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   POD_NAMESPACE: z.string().default('default'),
   POD_NAME: z.string().optional(),
+  /** The leader Lease's duration; a dead leader is replaced after about this long. */
+  LEASE_DURATION_SECONDS: z.coerce.number().int().min(1).default(15),
   WORKERS: z.coerce.number().int().min(1).max(32).default(2),
   RESYNC_SECONDS: z.coerce.number().int().min(10).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

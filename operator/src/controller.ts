@@ -1,7 +1,7 @@
 import { PIPELINE_LABEL } from './desired/index.ts';
 import type { KubeClient, KubeObject } from './kube/client.ts';
 import { keyOf, startInformer, type Informer } from './kube/informer.ts';
-import { RESOURCES, type ResourceType } from './kube/resources.ts';
+import { RESOURCES, servedType, type ResourceType } from './kube/resources.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { reconcile, type ReconcileDeps } from './reconcile.ts';
 import { createWorkQueue } from './work-queue.ts';
@@ -21,20 +21,22 @@ export interface ControllerOptions {
 }
 
 export interface Controller {
-  /** Starts reconciling (call when this replica becomes leader). */
-  startWorkers(): void;
-  /** Stops taking new work and waits for reconciles in progress. */
+  /** Stops taking new work, stops watching and waits for reconciles in progress. For good: start another. */
   stop(): Promise<void>;
+  /** Resolves once every informer has loaded its first list. */
   synced(): Promise<void>;
+  /** Whether its informers and workers all still run; false once stopped or after a fault. */
+  healthy(): boolean;
 }
 
 // Changes to these re-enqueue the LogPipeline named in their pipeline label.
-const WATCHED_CHILDREN: readonly ResourceType[] = [RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Job, RESOURCES.Service, RESOURCES.ConfigMap];
+const WATCHED_CHILDREN: readonly ResourceType[] = [RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Job, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret];
 const OPTIONAL_CHILDREN: readonly ResourceType[] = [RESOURCES.KafkaTopic, RESOURCES.ScaledObject];
 
 /**
  * Informers on LogPipelines and the objects they own feed a keyed work queue; workers reconcile
- * one pipeline at a time each, with per-key backoff on failure and a periodic resync.
+ * one pipeline at a time each, with per-key backoff on failure and a periodic resync. One
+ * controller serves one term of leadership: its first list queues every pipeline.
  */
 export async function startController(options: ControllerOptions): Promise<Controller> {
   const { client, metrics, log } = options;
@@ -57,9 +59,13 @@ export async function startController(options: ControllerOptions): Promise<Contr
       }),
     );
 
-  watch(RESOURCES.LogPipeline, (obj) => enqueue(keyOf(obj)));
+  // Discovery first: if it fails, no informer has been started to leak.
   const children = [...WATCHED_CHILDREN];
-  for (const type of OPTIONAL_CHILDREN) if (await client.serves(type)) children.push(type);
+  for (const type of OPTIONAL_CHILDREN) {
+    const served = await servedType(type, (t) => client.serves(t));
+    if (served) children.push(served);
+  }
+  watch(RESOURCES.LogPipeline, (obj) => enqueue(keyOf(obj)));
   for (const type of children) {
     watch(type, (obj) => {
       const owner = obj.metadata.labels?.[PIPELINE_LABEL];
@@ -70,8 +76,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
 
   const deps: ReconcileDeps = { client, now: options.now ?? (() => new Date().toISOString()), ...(options.newPassword ? { newPassword: options.newPassword } : {}) };
   const timers = new Set<NodeJS.Timeout>();
-  const running: Promise<void>[] = [];
-  let resync: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let workersAlive = 0;
 
   const worker = async () => {
     for (;;) {
@@ -100,16 +106,21 @@ export async function startController(options: ControllerOptions): Promise<Contr
     }
   };
 
+  const running = Array.from({ length: options.workers }, () => {
+    workersAlive++;
+    return worker()
+      .catch((err) => log.error({ err: String(err) }, 'A reconcile worker failed'))
+      .finally(() => workersAlive--);
+  });
+  const resync = setInterval(() => pipelines.keys().forEach(enqueue), options.resyncMs);
+
   return {
-    startWorkers() {
-      for (let i = 0; i < options.workers; i++) running.push(worker());
-      for (const key of pipelines.keys()) enqueue(key);
-      resync = setInterval(() => pipelines.keys().forEach(enqueue), options.resyncMs);
-    },
     synced: async () => {
       await Promise.all(informers.map((i) => i.synced()));
     },
+    healthy: () => !stopped && workersAlive === options.workers && informers.every((i) => i.running()),
     async stop() {
+      stopped = true;
       clearInterval(resync);
       for (const t of timers) clearTimeout(t);
       queue.shutdown();

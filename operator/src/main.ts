@@ -3,16 +3,17 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { buildApp } from './app.ts';
 import { OperatorConfig } from './config.ts';
-import { startOperator } from './operator.ts';
+import { startOperator, type Operator } from './operator.ts';
 
 const config = parseEnv(OperatorConfig, process.env);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault(); // in a pod: the ServiceAccount token; elsewhere: ~/.kube/config or KUBECONFIG
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
-let synced = false;
-const app = buildApp({ registry, ready: async () => synced, logger: { level: config.LOG_LEVEL } });
-const operator = await startOperator({
+let operator: Operator | undefined;
+const probes = { live: () => operator?.healthy() ?? true, ready: () => operator?.ready() ?? false };
+const app = buildApp({ registry, probes, logger: { level: config.LOG_LEVEL } });
+operator = await startOperator({
   kubeConfig,
   registry,
   ...(config.WATCH_NAMESPACE ? { namespace: config.WATCH_NAMESPACE } : {}),
@@ -20,12 +21,12 @@ const operator = await startOperator({
   ...(config.POD_NAME ? { identity: config.POD_NAME } : {}),
   workers: config.WORKERS,
   resyncMs: config.RESYNC_SECONDS * 1000,
+  leaseDurationSeconds: config.LEASE_DURATION_SECONDS,
   log: app.log,
 });
-void operator.synced().then(() => (synced = true));
 await app.listen({ host: config.HOST, port: config.PORT });
 
 stopOnSignals(app.log, 'Shutting down: finishing reconciles in progress and releasing the lease', async () => {
-  await operator.stop();
+  await operator?.stop();
   await app.close();
 });

@@ -25,6 +25,7 @@ const GRANTS: [ResourceType, string[], string?][] = [
   [RESOURCES.ScaledObject, MANAGE],
   [RESOURCES.ServiceMonitor, MANAGE],
   [RESOURCES.Lease, ['get', 'create', 'update']],
+  [RESOURCES.Event, ['get', 'create', 'update']],
 ];
 
 /** Pure: the least-privilege rules the operator needs, grouped by API group and verbs. */

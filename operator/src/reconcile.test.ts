@@ -4,7 +4,7 @@ import type { LogPipelineStatus } from '@instant-logs/schema';
 import type { ControlPlane } from '@instant-logs/testbed';
 import type { KubeClient, KubeObject } from './kube/client.ts';
 import { RESOURCES } from './kube/resources.ts';
-import { reconcile, type ReconcileDeps } from './reconcile.ts';
+import { ApplyFailedError, reconcile, type ReconcileDeps } from './reconcile.ts';
 import { installCrd, KEDA_SCALED_OBJECT_CRD, markEverythingReady, startTestCluster, until } from './test-cluster.ts';
 
 let plane: ControlPlane;
@@ -34,6 +34,46 @@ async function owned(ns: string, name: string): Promise<Map<string, string>> {
     for (const o of await client.list(t, ns, `${LABEL}=${name}`)) out.set(`${t.kind}/${o.metadata.name}`, o.metadata.resourceVersion!);
   }
   return out;
+}
+
+type Event = KubeObject & { type: string; reason: string; message: string; count: number; involvedObject: { kind: string; name: string; uid: string } };
+const eventsOf = async (ns: string, name: string) => (await client.list<Event>(RESOURCES.Event, ns)).filter((e) => e.involvedObject.kind === 'LogPipeline' && e.involvedObject.name === name);
+
+const admission = { group: 'admissionregistration.k8s.io', version: 'v1', namespaced: false };
+const POLICY = { ...admission, kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies' };
+const BINDING = { ...admission, kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings' };
+
+/** A ValidatingAdmissionPolicy refusing every StatefulSet in one namespace; resolves once it is in force. */
+async function refuseStatefulSets(ns: string): Promise<() => Promise<void>> {
+  const name = `no-statefulsets-${ns}`;
+  await client.create(POLICY, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['statefulsets'] }] },
+      validations: [{ expression: 'false', message: 'StatefulSets are not allowed in this namespace' }],
+    },
+  });
+  await client.create(BINDING, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name },
+    spec: { policyName: name, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
+  });
+  // The API server loads policies asynchronously: probe until a StatefulSet is really refused.
+  const probe = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'probe', namespace: ns }, spec: {
+    serviceName: 'probe', selector: { matchLabels: { app: 'probe' } }, template: { metadata: { labels: { app: 'probe' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+  } };
+  await until('the policy to refuse StatefulSets', () => client.create(RESOURCES.StatefulSet, probe).then(
+    () => client.delete(RESOURCES.StatefulSet, ns, 'probe').then(() => false),
+    (err: unknown) => /not allowed/.test(String(err)),
+  ));
+  return async () => {
+    await client.delete(BINDING, undefined, name);
+    await client.delete(POLICY, undefined, name);
+  };
 }
 
 const minimal = { kafka: { cluster: 'kafka', topic: { replicas: 1 } }, clickhouse: { managed: {} } };
@@ -176,6 +216,49 @@ describe('reconcile on a real API server', () => {
     assert.match(ready.message, /tls.secretName: .*web-tls has no key "ca.crt"/);
   });
 
+  test('an object an admission policy refuses is named in Ready and an Event, the others are applied, and without the policy the pipeline becomes Ready', async () => {
+    const ns = await newNamespace();
+    const allow = await refuseStatefulSets(ns);
+    await createPipeline(ns, 'guarded', minimal);
+    const refused = (err: unknown) => err instanceof ApplyFailedError && err.failures.map((f) => `${f.kind}/${f.name}`).join() === 'StatefulSet/guarded-clickhouse';
+    await assert.rejects(reconcile(deps, ns, 'guarded'), refused);
+
+    const ready = condition(await getPipeline(ns, 'guarded'), 'Ready')!;
+    assert.equal(ready.status, 'False');
+    assert.equal(ready.reason, 'ApplyFailed');
+    assert.match(ready.message, /^StatefulSet guarded-clickhouse: .*StatefulSets are not allowed in this namespace/);
+    const objects = await owned(ns, 'guarded');
+    assert.ok(!objects.has('StatefulSet/guarded-clickhouse'));
+    // Applied in desired() order both before and after the refused StatefulSet.
+    for (const name of ['Secret/guarded-clickhouse-credentials', 'Service/guarded-clickhouse-headless', 'Deployment/guarded-collector', 'Deployment/guarded-processor', 'Deployment/guarded-query', 'Deployment/guarded-dashboard', 'KafkaTopic/guarded-logs', 'NetworkPolicy/guarded-clickhouse']) {
+      assert.ok(objects.has(name), `${name} was applied despite the refusal`);
+    }
+    assert.ok([...objects.keys()].some((k) => k.startsWith('Job/guarded-setup-')));
+    let events = await eventsOf(ns, 'guarded');
+    const failed = events.filter((e) => e.reason === 'ApplyFailed');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.type, 'Warning');
+    assert.match(failed[0]!.message, /^StatefulSet guarded-clickhouse: .*not allowed/);
+
+    // Failing again counts on the same Event rather than adding one per retry.
+    await assert.rejects(reconcile(deps, ns, 'guarded'), refused);
+    events = await eventsOf(ns, 'guarded');
+    assert.deepEqual(events.filter((e) => e.reason === 'ApplyFailed').map((e) => e.count), [2]);
+
+    await allow();
+    await until('the StatefulSet to be applied once the policy is gone', () => reconcile(deps, ns, 'guarded').then(() => true, () => false));
+    assert.ok((await owned(ns, 'guarded')).has('StatefulSet/guarded-clickhouse'));
+    await markEverythingReady(client, ns, 'guarded');
+    await reconcile(deps, ns, 'guarded');
+    assert.equal(condition(await getPipeline(ns, 'guarded'), 'Ready')?.status, 'True');
+    const readyEvents = (await eventsOf(ns, 'guarded')).filter((e) => e.reason === 'Ready');
+    assert.deepEqual(readyEvents.map((e) => [e.type, e.count]), [['Normal', 1]]);
+    // Nothing changed, nothing announced: a second pass writes neither objects nor Events.
+    const before = await client.list(RESOURCES.Event, ns);
+    assert.deepEqual((await reconcile(deps, ns, 'guarded')).changed, []);
+    assert.deepEqual((await client.list(RESOURCES.Event, ns)).map((e) => e.metadata.resourceVersion), before.map((e) => e.metadata.resourceVersion));
+  });
+
   test('the managed ClickHouse password is generated once and kept', async () => {
     const ns = await newNamespace();
     await createPipeline(ns, 'pw', minimal);
@@ -183,6 +266,27 @@ describe('reconcile on a real API server', () => {
     await reconcile({ ...deps, newPassword: () => 'a-different-password' }, ns, 'pw');
     const secret = (await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.Secret, ns, 'pw-clickhouse-credentials'))!;
     assert.equal(Buffer.from(secret.data['password']!, 'base64').toString(), 'generated-password-1');
+  });
+
+  test('deleting the managed credentials Secret makes a new password and rolls ClickHouse, the processor and the query service onto it', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'rotate', minimal);
+    await reconcile(deps, ns, 'rotate');
+    type Workload = KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+    const readers = [[RESOURCES.StatefulSet, 'rotate-clickhouse'], [RESOURCES.Deployment, 'rotate-processor'], [RESOURCES.Deployment, 'rotate-query']] as const;
+    const hashes = async () => Promise.all(readers.map(async ([t, name]) => (await client.get<Workload>(t, ns, name))!.spec.template.metadata.annotations?.['logging.instantdev.io/credentials-hash']));
+    const before = await hashes();
+    assert.ok(before[0] && before.every((h) => h === before[0]), before.join());
+    const collector = (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'rotate-collector'))!.metadata.resourceVersion;
+
+    await client.delete(RESOURCES.Secret, ns, 'rotate-clickhouse-credentials');
+    await reconcile({ ...deps, newPassword: () => 'generated-password-2' }, ns, 'rotate');
+    const secret = (await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.Secret, ns, 'rotate-clickhouse-credentials'))!;
+    assert.equal(Buffer.from(secret.data['password']!, 'base64').toString(), 'generated-password-2');
+    const after = await hashes();
+    assert.ok(after[0] && after[0] !== before[0] && after.every((h) => h === after[0]), after.join());
+    assert.equal((await client.get<KubeObject>(RESOURCES.Deployment, ns, 'rotate-collector'))!.metadata.resourceVersion, collector, 'the collector never reads it');
+    assert.deepEqual((await reconcile({ ...deps, newPassword: () => 'never-used' }, ns, 'rotate')).changed, [], 'and then it stays');
   });
 
   test('with KEDA installed the processor scales on lag with a ScaledObject and the CPU autoscaler goes', async () => {

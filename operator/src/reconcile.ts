@@ -3,8 +3,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { LogPipeline, type LogPipelineStatus } from '@instant-logs/schema';
 import { desired, FIELD_MANAGER, PIPELINE_LABEL, componentNames, type DesiredContext } from './desired/index.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
-import { RESOURCES, typeOf, type ResourceType } from './kube/resources.ts';
-import { invalidSpecStatus, statusFor, type Blocker, type LiveObjects } from './status.ts';
+import { RESOURCES, servedType, typeOf, type ResourceType } from './kube/resources.ts';
+import { readyTransition, recordEvent, type PipelineEvent } from './events.ts';
+import { describeFailures, invalidSpecStatus, statusFor, type ApplyFailure, type Blocker, type LiveObjects } from './status.ts';
 
 export interface ReconcileDeps {
   client: KubeClient;
@@ -19,6 +20,16 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
   /** Objects written (applied with a change, deleted, or status), for logs and tests. */
   changed: string[];
+}
+
+/** Some objects were refused; the rest were applied and the status says which and why. Retried with backoff. */
+export class ApplyFailedError extends Error {
+  readonly failures: readonly ApplyFailure[];
+  constructor(failures: readonly ApplyFailure[]) {
+    super(`Cannot apply ${describeFailures(failures)}`);
+    this.name = 'ApplyFailedError';
+    this.failures = failures;
+  }
 }
 
 // Kinds desired() can emit; the pruner lists exactly these by the pipeline label.
@@ -45,15 +56,22 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     const issue = parsed.error.issues[0]!;
     const status = invalidSpecStatus(raw.metadata.generation ?? 0, `${issue.path.join('.')}: ${issue.message}`, raw.status, deps.now());
     if (await writeStatus(client, raw, status)) changed.push('status');
+    await announceTransition(deps, raw, status, 'Warning');
     return { changed }; // terminal: retrying cannot fix a spec; an edit will wake us
   }
   const pipeline = parsed.data;
 
-  const served = new Map<ResourceType, boolean>();
-  for (const kind of OPTIONAL_KINDS) served.set(kind, await client.serves(kind));
+  // Each optional kind at the version the cluster serves, or undefined when its CRD is absent.
+  const served = new Map<ResourceType, ResourceType | undefined>();
+  for (const kind of OPTIONAL_KINDS) served.set(kind, await servedType(kind, (t) => client.serves(t)));
+  const topicVersion = served.get(RESOURCES.KafkaTopic)?.version;
   const blocker = await preflight(client, pipeline, served);
   const ctx: DesiredContext = {
-    capabilities: { keda: served.get(RESOURCES.ScaledObject)!, prometheusOperator: served.get(RESOURCES.ServiceMonitor)! },
+    capabilities: {
+      keda: served.get(RESOURCES.ScaledObject) !== undefined,
+      prometheusOperator: served.get(RESOURCES.ServiceMonitor) !== undefined,
+      ...(topicVersion === 'v1' || topicVersion === 'v1beta2' ? { kafkaTopicVersion: topicVersion } : {}),
+    },
     ...(pipeline.spec.clickhouse.managed ? { clickhousePassword: await clickhousePassword(client, pipeline, deps.newPassword) } : {}),
   };
   const objects = blocker ? [] : desired(pipeline, ctx);
@@ -61,17 +79,26 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
 
   const live = new Map<string, Map<string, KubeObject>>();
   for (const kind of OWNED_KINDS) {
-    if (served.get(kind) === false) continue;
-    const existing = await client.list(kind, namespace, `${PIPELINE_LABEL}=${pipeline.metadata.name}`);
+    const type = OPTIONAL_KINDS.has(kind) ? served.get(kind) : kind;
+    if (!type) continue;
+    const existing = await client.list(type, namespace, `${PIPELINE_LABEL}=${pipeline.metadata.name}`);
     live.set(kind.kind, new Map(existing.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o])));
   }
 
+  // One refused object (an admission policy, a quota) must not keep the others from converging.
+  const failures: ApplyFailure[] = [];
   for (const obj of objects) {
     const type = typeOf(obj)!;
     const before = live.get(type.kind)?.get(obj.metadata.name);
-    const after = await client.apply(type, obj, FIELD_MANAGER);
-    if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
-    live.get(type.kind)?.set(obj.metadata.name, after);
+    try {
+      const after = await client.apply(type, obj, FIELD_MANAGER);
+      if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
+      live.get(type.kind)?.set(obj.metadata.name, after);
+    } catch (err) {
+      const failure = { kind: type.kind, name: obj.metadata.name, message: err instanceof KubeApiError ? err.detail : String(err) };
+      failures.push(failure);
+      await recordEvent(client, raw, { type: 'Warning', reason: 'ApplyFailed', message: describeFailures([failure]) }, deps.now());
+    }
   }
   if (!blocker) {
     const wanted = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
@@ -85,17 +112,24 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     }
   }
 
-  const status = statusFor(pipeline, live as LiveObjects, names, blocker, raw.status, deps.now());
+  const status = statusFor(pipeline, live as LiveObjects, names, { blocker, failures }, raw.status, deps.now());
   if (await writeStatus(client, raw, status)) changed.push('status');
+  if (failures.length > 0) throw new ApplyFailedError(failures);
+  await announceTransition(deps, raw, status, blocker ? 'Warning' : 'Normal');
   const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   return ready ? { changed } : { changed, requeueAfterMs: WAITING_MS };
 }
 
+async function announceTransition(deps: ReconcileDeps, raw: KubeObject & { status?: LogPipelineStatus }, status: LogPipelineStatus, notReadyType: PipelineEvent['type']): Promise<void> {
+  const event = readyTransition(raw.status, status, notReadyType);
+  if (event) await recordEvent(deps.client, raw, event, deps.now());
+}
+
 /** Things that make the pipeline unworkable though its spec is valid: reported, retried later. */
-async function preflight(client: KubeClient, p: LogPipeline, served: Map<ResourceType, boolean>): Promise<Blocker | undefined> {
+async function preflight(client: KubeClient, p: LogPipeline, served: Map<ResourceType, ResourceType | undefined>): Promise<Blocker | undefined> {
   const ns = p.metadata.namespace;
   if (p.spec.kafka.cluster && !served.get(RESOURCES.KafkaTopic)) {
-    return { reason: 'StrimziNotInstalled', message: 'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1); install Strimzi or use kafka.bootstrapServers' };
+    return { reason: 'StrimziNotInstalled', message: 'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1 or v1beta2); install Strimzi or use kafka.bootstrapServers' };
   }
   const secrets: [string, string, string][] = [];
   if (p.spec.collector.apiKeysSecretRef) secrets.push(['collector.apiKeysSecretRef', p.spec.collector.apiKeysSecretRef.name, p.spec.collector.apiKeysSecretRef.key]);

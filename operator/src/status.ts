@@ -18,6 +18,18 @@ export interface Blocker {
   message: string;
 }
 
+/** An object the API server refused to apply (an admission policy, a quota, a bad field). */
+export interface ApplyFailure {
+  kind: string;
+  name: string;
+  message: string;
+}
+
+/** Pure: how a Ready condition or an Event names the objects that failed to apply. */
+export function describeFailures(failures: readonly ApplyFailure[]): string {
+  return failures.map((f) => `${f.kind} ${f.name}: ${f.message}`).join('; ');
+}
+
 const ok = (reason: string, message: string): Verdict => ({ status: 'True', reason, message });
 const notYet = (reason: string, message: string): Verdict => ({ status: 'False', reason, message });
 
@@ -25,7 +37,15 @@ const notYet = (reason: string, message: string): Verdict => ({ status: 'False',
  * Pure: the status for what was observed. Conditions keep their lastTransitionTime while their
  * status stays the same, so an unchanged world yields an identical status (and no write).
  */
-export function statusFor(pipeline: LogPipeline, live: LiveObjects, names: ComponentNames, blocker: Blocker | undefined, previous: LogPipelineStatus | undefined, now: string): LogPipelineStatus {
+export function statusFor(
+  pipeline: LogPipeline,
+  live: LiveObjects,
+  names: ComponentNames,
+  problems: { blocker?: Blocker | undefined; failures: readonly ApplyFailure[] },
+  previous: LogPipelineStatus | undefined,
+  now: string,
+): LogPipelineStatus {
+  const { blocker, failures } = problems;
   const generation = pipeline.metadata.generation ?? 0;
   const verdicts: [string, Verdict][] = [
     [PipelineConditionType.KafkaTopicReady, kafkaVerdict(pipeline, live, names)],
@@ -37,7 +57,9 @@ export function statusFor(pipeline: LogPipeline, live: LiveObjects, names: Compo
   const firstBad = verdicts.find(([, v]) => v.status !== 'True');
   const ready: Verdict = blocker
     ? notYet(blocker.reason, blocker.message)
-    : firstBad
+    : failures.length > 0
+      ? notYet('ApplyFailed', describeFailures(failures))
+      : firstBad
       ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
       : ok('AllComponentsReady', 'every component is ready');
   const conditions = [[PipelineConditionType.Ready, ready] as [string, Verdict], ...verdicts].map(([type, v]) => condition(type, v, generation, previous, now));

@@ -1,14 +1,15 @@
 import { logPipelineCrd } from '@instant-logs/schema';
 import { startControlPlane, waitUntil, type ControlPlane } from '@instant-logs/testbed';
 import { createKubeClient, type KubeClient, type KubeObject } from './kube/client.ts';
-import { RESOURCES, type ResourceType } from './kube/resources.ts';
+import { RESOURCES, servedType, type ResourceType } from './kube/resources.ts';
 
 /** The test bed's condition poll, under the name the operator tests use. */
 export const until = waitUntil;
 
 // Stand-ins for the CRDs of Strimzi and KEDA: same group, version, kind and status subresource,
 // with open schemas. The operator only needs the API server to serve and store them.
-function openCrd(t: ResourceType, shortKind: string): KubeObject {
+// The first version is the storage version; all are served.
+function openCrd(t: ResourceType, shortKind: string, versions: readonly string[] = [t.version]): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -17,20 +18,20 @@ function openCrd(t: ResourceType, shortKind: string): KubeObject {
       group: t.group,
       scope: 'Namespaced',
       names: { plural: t.plural, singular: shortKind, kind: t.kind, listKind: `${t.kind}List` },
-      versions: [
-        {
-          name: t.version,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
-        },
-      ],
+      versions: versions.map((name, i) => ({
+        name,
+        served: true,
+        storage: i === 0,
+        subresources: { status: {} },
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+      })),
     },
   };
 }
 
 export const STRIMZI_TOPIC_CRD = openCrd(RESOURCES.KafkaTopic, 'kafkatopic');
+/** Strimzi's KafkaTopic CRD serving these versions (v1beta2 before Strimzi 0.49), the first stored. */
+export const strimziTopicCrd = (versions: readonly string[]) => openCrd(RESOURCES.KafkaTopic, 'kafkatopic', versions);
 export const KEDA_SCALED_OBJECT_CRD = openCrd(RESOURCES.ScaledObject, 'scaledobject');
 
 /** Installs a CRD and waits until the API server serves it. */
@@ -44,11 +45,11 @@ export async function installCrd(client: KubeClient, crd: KubeObject): Promise<v
 }
 
 /** A real control plane with the LogPipeline and Strimzi KafkaTopic CRDs installed. */
-export async function startTestCluster(): Promise<{ plane: ControlPlane; client: KubeClient; namespace(): Promise<string> }> {
+export async function startTestCluster(options: { kafkaTopicVersions?: readonly string[] } = {}): Promise<{ plane: ControlPlane; client: KubeClient; namespace(): Promise<string> }> {
   const plane = await startControlPlane();
   const client = createKubeClient(plane.kubeConfig);
   await installCrd(client, logPipelineCrd() as unknown as KubeObject);
-  await installCrd(client, STRIMZI_TOPIC_CRD);
+  await installCrd(client, options.kafkaTopicVersions ? strimziTopicCrd(options.kafkaTopicVersions) : STRIMZI_TOPIC_CRD);
   let n = 0;
   return {
     plane,
@@ -73,5 +74,6 @@ export async function markEverythingReady(client: KubeClient, namespace: string,
   }
   for (const s of await client.list(RESOURCES.StatefulSet, namespace, selector)) await setStatus(RESOURCES.StatefulSet, s, { replicas: 1, readyReplicas: 1 });
   for (const j of await client.list(RESOURCES.Job, namespace, selector)) await setStatus(RESOURCES.Job, j, { succeeded: 1, startTime: new Date().toISOString() });
-  for (const t of await client.list(RESOURCES.KafkaTopic, namespace, selector)) await setStatus(RESOURCES.KafkaTopic, t, { conditions: [{ type: 'Ready', status: 'True' }] });
+  const topics = await servedType(RESOURCES.KafkaTopic, (t) => client.serves(t));
+  for (const t of topics ? await client.list(topics, namespace, selector) : []) await setStatus(topics!, t, { conditions: [{ type: 'Ready', status: 'True' }] });
 }

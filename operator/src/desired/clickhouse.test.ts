@@ -87,3 +87,18 @@ test('external ClickHouse: no StatefulSet, Services, Secret or NetworkPolicy for
     assert.deepEqual(envVar(c, 'CLICKHOUSE_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'ch-creds', key: 'pass' } }, w.metadata.name);
   }
 });
+
+test('a new managed password rolls ClickHouse, the processor and the query service through a hash annotation, never the collector', () => {
+  const annotation = (objects: ReturnType<typeof desired>, kind: string, name: string) =>
+    templateOf(find(objects, kind, name)).metadata?.annotations?.['logging.instantdev.io/credentials-hash'];
+  const readers: [string, string][] = [['StatefulSet', 'demo-clickhouse'], ['Deployment', 'demo-processor'], ['Deployment', 'demo-query']];
+  const one = desired(pipeline(), context());
+  const other = desired(pipeline(), context({}, 'another-password'));
+  for (const [kind, name] of readers) {
+    assert.match(annotation(one, kind, name) ?? '', /^[0-9a-f]{8}$/, name);
+    assert.notEqual(annotation(one, kind, name), annotation(other, kind, name), name);
+  }
+  assert.equal(annotation(one, 'Deployment', 'demo-collector'), undefined);
+  const external = desired(pipeline({ clickhouse: EXTERNAL_CLICKHOUSE }), context({}, null));
+  assert.equal(annotation(external, 'Deployment', 'demo-processor'), undefined, 'an external ClickHouse’s password is not ours to hash');
+});

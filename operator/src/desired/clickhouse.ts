@@ -4,7 +4,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { CLICKHOUSE_DATA_DIR, PASSWORD_ENV, SERVER_CONFIG, usersConfig } from './clickhouse-config.ts';
 import { PORTS, type DesiredContext } from './context.ts';
 import { shortHash } from './hash.ts';
-import { CONFIG_HASH_ANNOTATION, PIPELINE_LABEL, selectorLabels } from './labels.ts';
+import { CONFIG_HASH_ANNOTATION, CREDENTIALS_HASH_ANNOTATION, PIPELINE_LABEL, selectorLabels } from './labels.ts';
 import { namesOf } from './names.ts';
 import { objectMeta } from './owner.ts';
 import { container, httpProbe, podSpec, podTemplate } from './pod.ts';
@@ -31,6 +31,14 @@ export function clickhouseCredentialsEnv(p: LogPipeline): V1EnvVar[] {
     { name: 'CLICKHOUSE_USER', valueFrom: { secretKeyRef: { name: ref.name, key: ref.usernameKey } } },
     { name: 'CLICKHOUSE_PASSWORD', valueFrom: { secretKeyRef: { name: ref.name, key: ref.passwordKey } } },
   ];
+}
+
+/**
+ * Pure: the pod annotation that rolls a reader of the managed password when it changes; none for an
+ * external ClickHouse. The password is 24 random bytes, so its hash gives nothing away.
+ */
+export function credentialsAnnotations(p: LogPipeline, ctx: DesiredContext): Record<string, string> {
+  return p.spec.clickhouse.managed && ctx.clickhousePassword !== undefined ? { [CREDENTIALS_HASH_ANNOTATION]: shortHash(ctx.clickhousePassword) } : {};
 }
 
 /**
@@ -100,7 +108,7 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     replicas: managed.replicas,
     selector: { matchLabels: selectorLabels(p, 'clickhouse') },
     // The server reads listen_host and ports only at start: a config change rolls the pod.
-    template: podTemplate(p, 'clickhouse', pod, { [CONFIG_HASH_ANNOTATION]: shortHash(configData) }),
+    template: podTemplate(p, 'clickhouse', pod, { [CONFIG_HASH_ANNOTATION]: shortHash(configData), ...credentialsAnnotations(p, ctx) }),
     volumeClaimTemplates: [{
       // The claim outlives the pipeline; its labels find it (kubectl get pvc -l logging.instantdev.io/pipeline=<name>).
       // Claim templates are immutable: only labels that never change.

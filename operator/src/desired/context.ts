@@ -9,6 +9,8 @@ export interface DesiredContext {
     keda: boolean;
     /** monitoring.coreos.com/v1 ServiceMonitor: let Prometheus Operator scrape the services. */
     prometheusOperator: boolean;
+    /** The KafkaTopic version Strimzi serves: v1 since Strimzi 0.49, v1beta2 before. Default v1. */
+    kafkaTopicVersion?: 'v1' | 'v1beta2';
   };
   /**
    * Password of the managed ClickHouse's user, generated once by the reconciler and kept in the

@@ -28,14 +28,14 @@ const KIND_ORDER = [
  */
 export function desired(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const objects = [
-    ...kafkaTopics(p),
+    ...kafkaTopics(p, ctx),
     pipelineConfigMap(p),
     ...tenantsConfigMap(p),
     ...collector(p),
     ...processor(p, ctx),
     ...clickhouse(p, ctx),
     setup(p),
-    ...query(p),
+    ...query(p, ctx),
     ...dashboard(p),
     ...networkPolicies(p),
     ...monitoring(p, ctx),

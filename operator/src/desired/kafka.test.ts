@@ -16,6 +16,12 @@ test('a Strimzi cluster gets a logs and a dead-letter KafkaTopic with derived to
   assert.deepEqual(deadLetter['spec'], { topicName: 'demo-dead-letter', partitions: 2, replicas: 2, config: { 'retention.ms': 240 * 3_600_000 } });
 });
 
+test('a cluster whose Strimzi serves only v1beta2 gets v1beta2 KafkaTopics with the same spec', () => {
+  const objects = desired(pipeline({ kafka: { cluster: 'main' } }), context({ kafkaTopicVersion: 'v1beta2' }));
+  for (const name of ['demo-logs', 'demo-dead-letter']) assert.equal(find(objects, 'KafkaTopic', name).apiVersion, 'kafka.strimzi.io/v1beta2');
+  assert.deepEqual(find(objects, 'KafkaTopic', 'demo-logs')['spec'], find(desired(pipeline({ kafka: { cluster: 'main' } }), context()), 'KafkaTopic', 'demo-logs')['spec']);
+});
+
 test('explicit topic names go into topicName and the services’ settings; the KafkaTopic object names stay derived', () => {
   const objects = desired(pipeline({ kafka: { cluster: 'main', topic: { name: 'Team_Logs' }, deadLetterTopic: { name: 'team.dlq' } } }), context());
   assert.equal(specOf(find(objects, 'KafkaTopic', 'demo-logs'))['topicName'], 'Team_Logs');

@@ -1,6 +1,7 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
+import type { DesiredContext } from './context.ts';
 import { namesOf } from './names.ts';
 import { objectMeta } from './owner.ts';
 
@@ -17,12 +18,12 @@ export function kafkaBootstrap(p: LogPipeline): string {
  * Pure: Strimzi KafkaTopics for the logs and dead-letter topics when the pipeline uses a Strimzi
  * cluster; none for a Kafka given by bootstrapServers (the setup Job creates the topics there).
  */
-export function kafkaTopics(p: LogPipeline): KubeObject[] {
+export function kafkaTopics(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const { cluster, topic, deadLetterTopic } = p.spec.kafka;
   if (!cluster) return [];
   const names = namesOf(p);
   const kafkaTopic = (objectName: string, spec: Record<string, unknown>): KubeObject => ({
-    apiVersion: 'kafka.strimzi.io/v1',
+    apiVersion: `kafka.strimzi.io/${ctx.capabilities.kafkaTopicVersion ?? 'v1'}`,
     kind: 'KafkaTopic',
     metadata: objectMeta(p, objectName, 'kafka', { 'strimzi.io/cluster': cluster }),
     spec,

@@ -9,6 +9,12 @@ export const CONFIG_HASH_ANNOTATION = 'logging.instantdev.io/config-hash';
 /** A collector pod-template annotation holding a hash of its tenants file: a change rolls the collectors. */
 export const TENANTS_HASH_ANNOTATION = 'logging.instantdev.io/tenants-hash';
 
+/**
+ * A pod-template annotation holding a hash of the managed ClickHouse password the pods read at start:
+ * a new password (its Secret deleted and made again) rolls the server and every client together.
+ */
+export const CREDENTIALS_HASH_ANNOTATION = 'logging.instantdev.io/credentials-hash';
+
 export type Component = 'pipeline' | 'kafka' | 'collector' | 'processor' | 'clickhouse' | 'setup' | 'query' | 'dashboard' | 'monitoring';
 
 /** Pure: the labels a component's selectors match; never change them, Deployment selectors are immutable. */

@@ -1,6 +1,6 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { KubeObject } from '../kube/client.ts';
-import { clickhouseCredentialsEnv } from './clickhouse.ts';
+import { clickhouseCredentialsEnv, credentialsAnnotations } from './clickhouse.ts';
 import { PORTS, type DesiredContext } from './context.ts';
 import { kafkaBootstrap } from './kafka.ts';
 import { namesOf } from './names.ts';
@@ -66,7 +66,7 @@ export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
         },
       };
   return [
-    deployment(p, names.processor, 'processor', podTemplate(p, 'processor', podSpec([main]), shared.annotations)),
+    deployment(p, names.processor, 'processor', podTemplate(p, 'processor', podSpec([main]), { ...shared.annotations, ...credentialsAnnotations(p, ctx) })),
     // Nothing calls the processor; the Service exists so that a ServiceMonitor can find its /metrics.
     service(p, names.processor, 'processor', [{ name: 'http', port: PORTS.processor, targetPort: PORTS.processor }]),
     autoscaler,

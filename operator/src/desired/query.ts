@@ -1,8 +1,8 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { KubeObject } from '../kube/client.ts';
 import { authAdditions } from './auth.ts';
-import { clickhouseCredentialsEnv } from './clickhouse.ts';
-import { PORTS } from './context.ts';
+import { clickhouseCredentialsEnv, credentialsAnnotations } from './clickhouse.ts';
+import { PORTS, type DesiredContext } from './context.ts';
 import { combine } from './mounts.ts';
 import { namesOf } from './names.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
@@ -12,7 +12,7 @@ import { deployment, service } from './workload.ts';
 import { telemetryEnv } from './telemetry.ts';
 
 /** Pure: the query service's Deployment and Service, or nothing when query.enabled is false. */
-export function query(p: LogPipeline): KubeObject[] {
+export function query(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const { enabled, replicas, resources, corsOrigins } = p.spec.query;
   if (!enabled) return [];
   const name = namesOf(p).query;
@@ -37,7 +37,7 @@ export function query(p: LogPipeline): KubeObject[] {
     volumeMounts: extra.volumeMounts,
   });
   return [
-    deployment(p, name, 'query', podTemplate(p, 'query', podSpec([main], { volumes: extra.volumes }), shared.annotations), replicas),
+    deployment(p, name, 'query', podTemplate(p, 'query', podSpec([main], { volumes: extra.volumes }), { ...shared.annotations, ...credentialsAnnotations(p, ctx) }), replicas),
     service(p, name, 'query', [{ name: schemeOf(p), port: PORTS.query, targetPort: PORTS.query }]),
   ];
 }

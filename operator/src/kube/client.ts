@@ -25,11 +25,14 @@ export interface KubeObject {
 export class KubeApiError extends Error {
   readonly status: number;
   readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
+  /** The API server's own words, without the request line: what a status or an Event shows. */
+  readonly detail: string;
+  constructor(status: number, reason: string, message: string, detail = message) {
     super(message);
     this.name = 'KubeApiError';
     this.status = status;
     this.reason = reason;
+    this.detail = detail;
   }
 }
 
@@ -93,7 +96,8 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     const res = await send(method, path, body, contentType);
     if (res.status >= 200 && res.status < 300) return res.json as T;
     const status = res.json as { reason?: string; message?: string } | undefined;
-    throw new KubeApiError(res.status, status?.reason ?? 'Unknown', `${method} ${path}: ${status?.message ?? `HTTP ${res.status}`}`);
+    const detail = status?.message ?? `HTTP ${res.status}`;
+    throw new KubeApiError(res.status, status?.reason ?? 'Unknown', `${method} ${path}: ${detail}`, detail);
   };
 
   const applyPath = (t: ResourceType, obj: KubeObject, fieldManager: string, sub?: string) =>

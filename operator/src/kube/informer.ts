@@ -8,6 +8,8 @@ export interface Informer {
   keys(): string[];
   /** Resolves after the first full list has been loaded. */
   synced(): Promise<void>;
+  /** False once it has stopped, by stop() or by a fault it could not recover from. */
+  running(): boolean;
   stop(): void;
 }
 
@@ -93,12 +95,16 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
       }
     }
   };
-  void run();
+  let ended = false;
+  void run()
+    .catch((err) => options.onError?.(err))
+    .finally(() => (ended = true));
 
   return {
     get: (key) => cache.get(key),
     keys: () => [...cache.keys()],
     synced: () => synced,
+    running: () => !ended,
     stop() {
       stop.abort();
       watch?.abort();

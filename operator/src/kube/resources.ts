@@ -26,6 +26,7 @@ export const RESOURCES = {
   NetworkPolicy: r('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies'),
   Job: r('batch', 'v1', 'Job', 'jobs'),
   Lease: r('coordination.k8s.io', 'v1', 'Lease', 'leases'),
+  Event: r('', 'v1', 'Event', 'events'),
   KafkaTopic: r('kafka.strimzi.io', 'v1', 'KafkaTopic', 'kafkatopics'),
   ScaledObject: r('keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects'),
   ServiceMonitor: r('monitoring.coreos.com', 'v1', 'ServiceMonitor', 'servicemonitors'),
@@ -33,6 +34,18 @@ export const RESOURCES = {
 } as const;
 
 export type Kind = keyof typeof RESOURCES;
+
+/** Older versions some clusters serve instead, newest first; the operator writes the newest served. */
+const OLDER_VERSIONS: Partial<Record<string, readonly string[]>> = { KafkaTopic: ['v1beta2'] };
+
+/** The type at the newest version the API server serves, or undefined when it serves none. */
+export async function servedType(t: ResourceType, serves: (t: ResourceType) => Promise<boolean>): Promise<ResourceType | undefined> {
+  for (const version of [t.version, ...(OLDER_VERSIONS[t.kind] ?? [])]) {
+    const candidate = { ...t, version };
+    if (await serves(candidate)) return candidate;
+  }
+  return undefined;
+}
 
 /** Pure: apiVersion as written in objects ("v1", "apps/v1"). */
 export function apiVersionOf(t: ResourceType): string {
@@ -49,5 +62,10 @@ export function pathOf(t: ResourceType, namespace?: string, name?: string, subre
 
 /** Pure: the resource type of an object by its apiVersion and kind, if the operator knows it. */
 export function typeOf(obj: { apiVersion?: string; kind?: string }): ResourceType | undefined {
-  return Object.values(RESOURCES).find((t) => apiVersionOf(t) === obj.apiVersion && t.kind === obj.kind);
+  for (const t of Object.values(RESOURCES)) {
+    if (t.kind !== obj.kind) continue;
+    const version = [t.version, ...(OLDER_VERSIONS[t.kind] ?? [])].find((v) => apiVersionOf({ ...t, version: v }) === obj.apiVersion);
+    if (version) return { ...t, version };
+  }
+  return undefined;
 }

@@ -28,6 +28,8 @@ export interface ControlPlane {
   startControllerManager(): Promise<void>;
   /** Credentials of a ServiceAccount (a TokenRequest token), to test what RBAC lets it do. */
   userKubeConfig(serviceAccount: string, namespace: string): Promise<KubeConfig>;
+  /** Stops kube-apiserver (SIGTERM) and starts it again on the same port, etcd and certificates; resolves at /readyz. */
+  restartApiServer(): Promise<void>;
   /** Stops every process and deletes the data and certificates. */
   stop(): Promise<void>;
 }
@@ -72,8 +74,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const [certs, etcdUrl] = await both(makeCerts(dir), startEtcd(binDir, dir, procs, deadline));
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
-    const apiserver = launch(procs, 'kube-apiserver', join(binDir, 'kube-apiserver'), apiserverArgs(dir, port, etcdUrl));
-    await waitFor('/readyz', apiserver, deadline, async () => (await httpGet(`${server}/readyz`, certs.admin)).status === 200);
+    const startApiServer = async (until: number) => {
+      const apiserver = launch(procs, 'kube-apiserver', join(binDir, 'kube-apiserver'), apiserverArgs(dir, port, etcdUrl));
+      await waitFor('/readyz', apiserver, until, async () => (await httpGet(`${server}/readyz`, certs.admin)).status === 200);
+    };
+    await startApiServer(deadline);
     const kubeConfig = kubeConfigFor(server, certs.admin.ca, { name: 'admin', certData: b64(certs.admin.cert), keyData: b64(certs.admin.key) });
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     await writeFile(kubeconfigPath, kubeConfig.exportConfig(), { mode: 0o600 });
@@ -89,6 +94,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         const res = await core.createNamespacedServiceAccountToken({ name: serviceAccount, namespace, body });
         if (!res.status?.token) throw new Error(`Cannot get a token for ServiceAccount ${namespace}/${serviceAccount}`);
         return kubeConfigFor(server, certs.admin.ca, { name: `${namespace}:${serviceAccount}`, token: res.status.token });
+      },
+      async restartApiServer() {
+        const old = procs.filter((p) => p.name === 'kube-apiserver');
+        for (const p of old) await terminate(p);
+        procs.splice(0, procs.length, ...procs.filter((p) => !old.includes(p)));
+        await startApiServer(Date.now() + (options.startTimeoutMs ?? 90_000));
       },
       stop: stopAll,
     };
