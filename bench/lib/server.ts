@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,11 +48,16 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`Server exited with ${code} before listening:\n${output}`)));
   });
+  return serverHandle(child, exited, port, dataDir, () => output);
+}
+
+/** The handle of a server child process that listens on `port` and keeps its data in `dataDir`. */
+export function serverHandle(child: ChildProcess, exited: Promise<void>, port: number, dataDir: string, output: () => string): ServerHandle {
   return {
     port,
     pid: child.pid!,
     dataDir,
-    output: () => output,
+    output,
     async stop({ keepData = false } = {}) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

@@ -1,11 +1,11 @@
 // VictoriaLogs single-node as the bench's yardstick: built with `go install` into the user cache on
 // first use (never a dependency of the product), run as a child process on 127.0.0.1 only.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerHandle } from './server.ts';
+import { serverHandle, type ServerHandle } from './server.ts';
 
 export const VICTORIA_LOGS_VERSION = 'v1.52.2';
 const MODULE = 'github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs';
@@ -78,19 +78,7 @@ export async function startVictoriaLogs(binary: string): Promise<ServerHandle> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    port,
-    pid: child.pid!,
-    dataDir,
-    output: () => output,
-    async stop({ keepData = false } = {}) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return serverHandle(child, exited, port, dataDir, () => output);
 }
 
 /** The ingest path for NDJSON records shaped like ours: message, timestamp, one stream per service. */
