@@ -1,0 +1,52 @@
+// "Last N" over a long range reads the newest slice first and stops once N records are found
+// (issue 10). Windows split the range on timestamp alone, so records with equal timestamps are
+// always in the same window and the (timestamp, id) order is the concatenation of the windows'.
+
+/** How a newest-first search splits its time range. */
+export interface WindowOptions {
+  /** Width of the newest window; by default 1/64 of the range, from 1 s to 1 h. */
+  firstNs?: bigint | undefined;
+  /** Each next window is this many times wider than the one before. */
+  growth: number;
+  /** The last window takes whatever is left of the range, so a miss costs at most this many queries. */
+  maxWindows: number;
+}
+
+export const DEFAULT_WINDOWS: WindowOptions = { growth: 4, maxWindows: 5 };
+
+/** An inclusive range of epoch nanoseconds. */
+export interface TimeWindow {
+  fromNs: bigint;
+  toNs: bigint;
+}
+
+const SECOND = 1_000_000_000n;
+const HOUR = 3600n * SECOND;
+
+/**
+ * Pure: windows over [fromNs, toNs], newest first, disjoint and covering every nanosecond once.
+ * A range reaching past `nowNs` gets everything after now in its first window, since records
+ * from the future are rare. Nothing is yielded for an empty range.
+ */
+export function* searchWindows(fromNs: bigint, toNs: bigint, nowNs: bigint, options: WindowOptions = DEFAULT_WINDOWS): Generator<TimeWindow> {
+  if (toNs < fromNs) return;
+  const span = toNs - fromNs + 1n;
+  let width = options.firstNs ?? clamp(span / 64n, SECOND, HOUR);
+  if (width < 1n) width = 1n;
+  let hi = toNs;
+  let end = nowNs < toNs ? nowNs : toNs;
+  for (let n = 1; ; n++) {
+    const lo = n >= options.maxWindows ? fromNs : end - width + 1n;
+    if (lo <= fromNs) {
+      yield { fromNs, toNs: hi };
+      return;
+    }
+    yield { fromNs: lo, toNs: hi };
+    hi = end = lo - 1n;
+    width *= BigInt(options.growth);
+  }
+}
+
+function clamp(x: bigint, min: bigint, max: bigint): bigint {
+  return x < min ? min : x > max ? max : x;
+}
