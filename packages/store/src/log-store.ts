@@ -125,13 +125,14 @@ export function createLogStore(transport: ClickHouseTransport, database: string,
       const toNs = cursor && BigInt(cursor.ns) < filter.toNs ? BigInt(cursor.ns) : filter.toNs;
       const rows: RecordRow[] = [];
       // One row past the page says whether there is a next one.
-      for (const window of searchWindows(filter.fromNs, toNs, now(), windows)) {
+      const plan = searchWindows(filter.fromNs, toNs, now(), page.limit + 1, windows);
+      for (let next = plan.next(); !next.done; next = plan.next(rows.length)) {
+        const window = next.value;
         const bag = new ParamBag();
         let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where({ ...filter, ...window }, bag)}`;
         if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
         sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(page.limit + 1 - rows.length, 'UInt32')}`;
         rows.push(...(await transport.query<RecordRow>(sql, bag.params)));
-        if (rows.length > page.limit) break;
       }
       const more = rows.length > page.limit;
       const records = rows.slice(0, page.limit).map(toRecord);
