@@ -109,6 +109,20 @@ export function createLogStore(transport: ClickHouseTransport, database: string,
     return parts.join(' AND ');
   };
 
+  // Top-K dynamic filtering (ClickHouse 26.x; not in 25.8) takes PREWHERE for itself on ORDER BY … LIMIT, so a
+  // text match is no longer read from the text index but by decompressing every body of every
+  // candidate granule. A window's read is already narrow, so turning it off is the better trade
+  // (bench/results/search-newest.md). Servers without the setting have no such filter: ask once.
+  let searchSettings: Promise<string> | undefined;
+  const settingsForSearch = () =>
+    (searchSettings ??= transport
+      .query<{ n: string }>(`SELECT count() AS n FROM system.settings WHERE name = 'use_top_k_dynamic_filtering'`)
+      .then((rows) => (Number(rows[0]?.n) > 0 ? ' SETTINGS use_top_k_dynamic_filtering = 0' : ''))
+      .catch((err: unknown) => {
+        searchSettings = undefined; // a failed probe is asked again by the next search
+        throw err;
+      }));
+
   return {
     database,
     migrate: () => migrate(transport, database),
@@ -131,7 +145,7 @@ export function createLogStore(transport: ClickHouseTransport, database: string,
         const bag = new ParamBag();
         let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where({ ...filter, ...window }, bag)}`;
         if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
-        sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(page.limit + 1 - rows.length, 'UInt32')}`;
+        sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(page.limit + 1 - rows.length, 'UInt32')}${await settingsForSearch()}`;
         rows.push(...(await transport.query<RecordRow>(sql, bag.params)));
       }
       const more = rows.length > page.limit;

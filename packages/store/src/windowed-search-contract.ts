@@ -6,6 +6,7 @@ import type { LogRecord } from '@instant-logs/schema';
 import { encodeCursor } from './cursor.ts';
 import { createLogStore, type LogFilter, type LogStore } from './log-store.ts';
 import type { OpenedTransport } from './transport-contract.ts';
+import type { ClickHouseTransport, SqlParams } from './transport.ts';
 
 // Recent and hour-aligned, as in log-store-contract.ts: the table's TTL must not drop the data mid-test.
 const T0 = BigInt(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000) * 1_000_000n;
@@ -77,6 +78,32 @@ export function describeWindowedSearchContract(name: string, open: () => Promise
       await reference.migrate();
     });
     after(() => opened.close());
+
+    test('search reads with top-K dynamic filtering off when the server has it, and without the setting when not', async () => {
+      const known = await opened.transport.query<{ n: string }>(`SELECT count() AS n FROM system.settings WHERE name = 'use_top_k_dynamic_filtering'`);
+      for (const hasSetting of [Number(known[0]?.n) > 0, false]) {
+        const sent: string[] = [];
+        const transport: ClickHouseTransport = {
+          ...opened.transport,
+          async query<T>(sql: string, params?: SqlParams) {
+            sent.push(sql);
+            // An older server: the probe finds no such setting.
+            if (!hasSetting && sql.includes('system.settings')) return [{ n: '0' }] as T[];
+            return opened.transport.query<T>(sql, params);
+          },
+        };
+        const store = createLogStore(transport, database);
+        const tenant = `settings-${hasSetting}`;
+        await store.insert(JSON.stringify(toRecord(tenant, { id: 'x', offset: 0n, service: 'api', level: 'info', body: 'alpha' })));
+        const filter: LogFilter = { tenant, fromNs: T0, toNs: T0 + 1000n * MS, services: [], levels: [], query: parseQuery('alpha') };
+        assert.deepEqual((await store.search(filter, { limit: 5 })).records.map((r) => r.id), ['x']);
+        await store.search(filter, { limit: 5 });
+        const reads = sent.filter((sql) => sql.includes('.logs'));
+        assert.ok(reads.length >= 2);
+        for (const sql of reads) assert.equal(sql.endsWith('SETTINGS use_top_k_dynamic_filtering = 0'), hasSetting, sql);
+        assert.equal(sent.filter((sql) => sql.includes('system.settings')).length, 1, 'the server is asked once per store');
+      }
+    });
 
     test('every page and next cursor of a windowed search equal those of a single query over the range', async () => {
       const seen = { records: 0, pagesWithNext: 0 };
