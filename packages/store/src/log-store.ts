@@ -91,7 +91,11 @@ export interface LogStoreOptions {
 }
 
 /** Builds the log store over a transport; `database` holds the logs table. */
-export function createLogStore(transport: ClickHouseTransport, database: string, options: LogStoreOptions = {}): LogStore {
+export function createLogStore(
+  transport: ClickHouseTransport,
+  database: string,
+  options: LogStoreOptions = {},
+): LogStore {
   assertIdentifier(database);
   const windows = options.windows ?? DEFAULT_WINDOWS;
   const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
@@ -145,7 +149,8 @@ export function createLogStore(transport: ClickHouseTransport, database: string,
         const bag = new ParamBag();
         let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where({ ...filter, ...window }, bag)}`;
         if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
-        sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(page.limit + 1 - rows.length, 'UInt32')}${await settingsForSearch()}`;
+        const limit = bag.add(page.limit + 1 - rows.length, 'UInt32');
+        sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${limit}${await settingsForSearch()}`;
         rows.push(...(await transport.query<RecordRow>(sql, bag.params)));
       }
       const more = rows.length > page.limit;

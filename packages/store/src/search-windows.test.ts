@@ -13,7 +13,9 @@ const NOW = 100n * DAY;
 function plan(from: bigint, to: bigint, now: bigint, wanted: number, found: number[] = []): [bigint, bigint][] {
   const windows = searchWindows(from, to, now, wanted);
   const out: [bigint, bigint][] = [];
-  for (let w = windows.next(), i = 0; !w.done; w = windows.next(found[i++] ?? 0)) out.push([w.value.fromNs, w.value.toNs]);
+  for (let w = windows.next(), i = 0; !w.done; w = windows.next(found[i++] ?? 0)) {
+    out.push([w.value.fromNs, w.value.toNs]);
+  }
   return out;
 }
 
@@ -66,7 +68,11 @@ test('windows are newest first, disjoint and cover the range until the wanted re
       fc.bigInt({ min: 0n, max: 10n ** 12n }),
       fc.bigInt({ min: 0n, max: 10n ** 12n }),
       fc.bigInt({ min: 0n, max: 2n * 10n ** 12n }),
-      fc.record({ firstNs: fc.option(fc.bigInt({ min: 1n, max: 10n ** 11n }), { nil: undefined }), growth: fc.integer({ min: 1, max: 8 }), maxWindows: fc.integer({ min: 1, max: 8 }) }),
+      fc.record({
+        firstNs: fc.option(fc.bigInt({ min: 1n, max: 10n ** 11n }), { nil: undefined }),
+        growth: fc.integer({ min: 1, max: 8 }),
+        maxWindows: fc.integer({ min: 1, max: 8 }),
+      }),
       fc.integer({ min: 1, max: 200 }),
       fc.array(fc.integer({ min: 0, max: 50 })),
       (from, len, now, options, wanted, finds) => {
