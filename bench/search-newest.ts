@@ -1,11 +1,13 @@
 // "Last N" searches (issue 10) on distinct generated records in chdb: one query over the range
-// against newest-first windows, without and with top-K dynamic filtering, warm medians (ms). The data is built once into <dir> and reused.
+// against newest-first windows, without and with top-K dynamic filtering, warm medians (ms). The
+// data is built once into <dir> and reused.
 // Usage: node bench/search-newest.ts <chdb dir> [records=2000000] [runs=9] [span hours=24]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseQuery } from '@instant-logs/query-language';
 import { formatTimestamp } from '@instant-logs/schema';
-import { createChdbTransport, createLogStore, type ClickHouseTransport, type LogFilter, type SqlParams } from '@instant-logs/store';
+import { createChdbTransport, createLogStore } from '@instant-logs/store';
+import type { ClickHouseTransport, LogFilter, SqlParams } from '@instant-logs/store';
 import { COMMON_WORD, RARE_WORD, yardBodies, type YardFacts } from './lib/yard-records.ts';
 import { median, round } from './lib/stats.ts';
 
@@ -16,16 +18,27 @@ const SPAN_MS = Number(hoursArg) * 3_600_000; // a day by default, as "last 100 
 
 const transport = createChdbTransport({ path: dir });
 // Warm runs must not be answered from the query condition cache (see query-latency.ts).
-const withSetting = (sql: string, setting: string) => (sql.includes(' SETTINGS ') ? `${sql}, ${setting}` : `${sql} SETTINGS ${setting}`);
+const withSetting = (sql: string, setting: string) =>
+  sql.includes(' SETTINGS ') ? `${sql}, ${setting}` : `${sql} SETTINGS ${setting}`;
 const noCache: ClickHouseTransport = {
   ...transport,
-  query: <T>(sql: string, params?: SqlParams) => transport.query<T>(withSetting(sql, 'use_query_condition_cache = 0'), params),
+  query: <T>(sql: string, params?: SqlParams) =>
+    transport.query<T>(withSetting(sql, 'use_query_condition_cache = 0'), params),
 };
 // As a server without top-K dynamic filtering answers the store's probe: the SQL main sent.
 const noProbe: ClickHouseTransport = {
   ...noCache,
-  query: async <T>(sql: string, params?: SqlParams) => (sql.includes('system.settings') ? ([{ n: '0' }] as T[]) : noCache.query<T>(sql, params)),
+  query: async <T>(sql: string, params?: SqlParams) =>
+    sql.includes('system.settings') ? ([{ n: '0' }] as T[]) : noCache.query<T>(sql, params),
 };
+interface IngestLine {
+  timestamp: string;
+  service: string;
+  level: string;
+  message: string;
+  attributes: Record<string, unknown>;
+}
+
 const factsFile = `${dir}/facts.json`;
 let facts: YardFacts;
 if (existsSync(factsFile)) {
@@ -39,14 +52,15 @@ if (existsSync(factsFile)) {
   for (const body of built.bodies) {
     // Ingest lines to stored records; the request id is also an attribute, for an attribute needle.
     const rows = body.toString('utf8').trim().split('\n').map((line) => {
-      const r = JSON.parse(line) as { timestamp: string; service: string; level: string; message: string; attributes: Record<string, unknown> };
+      const r = JSON.parse(line) as IngestLine;
       const attributes = Object.fromEntries(Object.entries(r.attributes).map(([k, v]) => [k, String(v)]));
       attributes['request_id'] = /request (req[0-9a-f]+)/.exec(r.message)![1]!;
       const ts = formatTimestamp(BigInt(Date.parse(r.timestamp)) * 1_000_000n);
       return JSON.stringify({
         id: `r${String(n++).padStart(9, '0')}`,
         tenant: 'default', timestamp: ts, observed_timestamp: ts, service: r.service, level: r.level,
-        severity_text: r.level.toUpperCase(), severity_number: 9, body: r.message, attributes, resource: {}, trace_id: '', span_id: '',
+        severity_text: r.level.toUpperCase(), severity_number: 9, body: r.message, attributes, resource: {},
+        trace_id: '', span_id: '',
       });
     });
     await store.insert(rows.join('\n'));
@@ -85,7 +99,8 @@ for (const [name, f, expected] of cases) {
       const t = performance.now();
       const page = await store.search(f, { limit: 100 });
       const dt = performance.now() - t;
-      if (page.records.length !== expected) throw new Error(`${name} (${kind}): ${page.records.length} records, expected ${expected}`);
+      const got = page.records.length;
+      if (got !== expected) throw new Error(`${name} (${kind}): ${got} records, expected ${expected}`);
       if (i >= 2) times.push(dt);
     }
     ms[kind] = round(median(times));
@@ -94,5 +109,6 @@ for (const [name, f, expected] of cases) {
   console.log(rows.at(-1));
 }
 console.log('| query | before | windows | after |');
-console.log(`${facts.records} records over ${hoursArg} h, ${runs} warm runs each, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`${facts.records} records over ${hoursArg} h, ${runs} warm runs each, load ${load}`);
 await transport.close();
