@@ -91,6 +91,7 @@ const stores = {
 };
 const runs = Number(runsArg);
 const rows: string[] = [];
+console.log('| query | before | windows | after |');
 for (const [name, f, expected] of cases) {
   const ms: Record<string, number> = {};
   for (const [kind, store] of Object.entries(stores)) {
@@ -108,7 +109,6 @@ for (const [name, f, expected] of cases) {
   rows.push(`| ${name} | ${Object.values(ms).join(' | ')} |`);
   console.log(rows.at(-1));
 }
-console.log('| query | before | windows | after |');
 const load = loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`${facts.records} records over ${hoursArg} h, ${runs} warm runs each, load ${load}`);
 await transport.close();
