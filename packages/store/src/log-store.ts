@@ -5,6 +5,7 @@ import { assertIdentifier, migrate } from './migrations.ts';
 import type { ClickHouseTransport, InsertOptions } from './transport.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { chooseInterval } from './interval.ts';
+import { DEFAULT_WINDOWS, searchWindows, type WindowOptions } from './search-windows.ts';
 
 /** What every read is narrowed by. Times are epoch nanoseconds, inclusive. */
 export interface LogFilter {
@@ -81,9 +82,23 @@ interface RecordRow {
   span_id: string;
 }
 
+/** Tuning a store's reads; the defaults suit production, tests narrow them. */
+export interface LogStoreOptions {
+  /** How search splits its range into newest-first windows. */
+  windows?: WindowOptions;
+  /** Epoch nanoseconds now; search starts its first window here when the range reaches past it. */
+  now?: () => bigint;
+}
+
 /** Builds the log store over a transport; `database` holds the logs table. */
-export function createLogStore(transport: ClickHouseTransport, database: string): LogStore {
+export function createLogStore(
+  transport: ClickHouseTransport,
+  database: string,
+  options: LogStoreOptions = {},
+): LogStore {
   assertIdentifier(database);
+  const windows = options.windows ?? DEFAULT_WINDOWS;
+  const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const table = `${database}.logs`;
 
   const where = (filter: LogFilter, bag: ParamBag): string => {
@@ -98,6 +113,20 @@ export function createLogStore(transport: ClickHouseTransport, database: string)
     return parts.join(' AND ');
   };
 
+  // Top-K dynamic filtering (ClickHouse 26.x; not in 25.8) takes PREWHERE for itself on ORDER BY … LIMIT, so a
+  // text match is no longer read from the text index but by decompressing every body of every
+  // candidate granule. A window's read is already narrow, so turning it off is the better trade
+  // (bench/results/search-newest.md). Servers without the setting have no such filter: ask once.
+  let searchSettings: Promise<string> | undefined;
+  const settingsForSearch = () =>
+    (searchSettings ??= transport
+      .query<{ n: string }>(`SELECT count() AS n FROM system.settings WHERE name = 'use_top_k_dynamic_filtering'`)
+      .then((rows) => (Number(rows[0]?.n) > 0 ? ' SETTINGS use_top_k_dynamic_filtering = 0' : ''))
+      .catch((err: unknown) => {
+        searchSettings = undefined; // a failed probe is asked again by the next search
+        throw err;
+      }));
+
   return {
     database,
     migrate: () => migrate(transport, database),
@@ -109,12 +138,21 @@ export function createLogStore(transport: ClickHouseTransport, database: string)
     insert: (rows, options) => transport.insertJsonEachRow(table, rows, options),
 
     async search(filter, page) {
-      const bag = new ParamBag();
-      let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where(filter, bag)}`;
       const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
-      if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
-      sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(page.limit + 1, 'UInt32')}`;
-      const rows = await transport.query<RecordRow>(sql, bag.params);
+      // A cursor bounds the range too: (timestamp, id) < cursor implies timestamp <= cursor's.
+      const toNs = cursor && BigInt(cursor.ns) < filter.toNs ? BigInt(cursor.ns) : filter.toNs;
+      const rows: RecordRow[] = [];
+      // One row past the page says whether there is a next one.
+      const plan = searchWindows(filter.fromNs, toNs, now(), page.limit + 1, windows);
+      for (let next = plan.next(); !next.done; next = plan.next(rows.length)) {
+        const window = next.value;
+        const bag = new ParamBag();
+        let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where({ ...filter, ...window }, bag)}`;
+        if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
+        const limit = bag.add(page.limit + 1 - rows.length, 'UInt32');
+        sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${limit}${await settingsForSearch()}`;
+        rows.push(...(await transport.query<RecordRow>(sql, bag.params)));
+      }
       const more = rows.length > page.limit;
       const records = rows.slice(0, page.limit).map(toRecord);
       const last = rows[page.limit - 1];
