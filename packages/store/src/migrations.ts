@@ -1,5 +1,8 @@
 import type { ClickHouseTransport } from './transport.ts';
 
+/** The per-minute counts of records by tenant, service and level (migration 2). */
+export const ROLLUP_TABLE = 'logs_per_minute';
+
 /** One step of the schema; `sql` receives the database name. Steps are append-only. */
 interface Migration {
   version: number;
@@ -45,6 +48,52 @@ const MIGRATIONS: readonly Migration[] = [
       SETTINGS non_replicated_deduplication_window = 10000`,
     ],
   },
+  {
+    // Issue 10 item 3: histograms over long ranges read records per minute instead of every record.
+    version: 2,
+    description: 'per-minute volume rollup',
+    statements: (db) => [
+      // retention_days is part of the key so each retention class expires on its own, a minute
+      // after its newest record could (the logs TTL is per record). `backfilled` keeps the rows
+      // counted from existing records apart from the view's, so a re-run can replace them.
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE} (
+        tenant LowCardinality(String),
+        minute DateTime('UTC'),
+        service LowCardinality(String),
+        level LowCardinality(String),
+        retention_days UInt16,
+        backfilled UInt8 DEFAULT 0,
+        records SimpleAggregateFunction(sum, UInt64)
+      )
+      ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(minute)
+      ORDER BY (tenant, minute, service, level, retention_days, backfilled)
+      TTL minute + INTERVAL 1 MINUTE + toIntervalDay(retention_days)`,
+      // Records ingested from the cutoff on are the view's to count, those before it the backfill's.
+      // The cutoff is taken once, just after the view exists, and kept, so a re-run uses the same one.
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_backfill (cutoff DateTime64(6, 'UTC')) ENGINE = MergeTree ORDER BY tuple()`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLE}_mv TO ${db}.${ROLLUP_TABLE} AS
+       SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, count() AS records
+       FROM ${db}.logs GROUP BY tenant, minute, service, level, retention_days`,
+      `INSERT INTO ${db}.${ROLLUP_TABLE}_backfill (cutoff)
+       SELECT now64(6) FROM system.one WHERE (SELECT count() FROM ${db}.${ROLLUP_TABLE}_backfill) = 0`,
+      // A run stopped after the backfill inserted (migrate records the version only after the last
+      // statement) first drops what it counted, then counts again.
+      `ALTER TABLE ${db}.${ROLLUP_TABLE} DELETE WHERE backfilled = 1 SETTINGS mutations_sync = 2`,
+      `INSERT INTO ${db}.${ROLLUP_TABLE} (tenant, minute, service, level, retention_days, backfilled, records)
+       SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, 1, count()
+       FROM ${db}.logs WHERE ingested_at < (SELECT min(cutoff) FROM ${db}.${ROLLUP_TABLE}_backfill)
+       GROUP BY tenant, minute, service, level, retention_days`,
+      // Minutes whose records were deleted: the rollup still counts them, so histograms over them read the logs.
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_stale (
+        tenant LowCardinality(String),
+        from_ns Int64,
+        to_ns Int64,
+        deleted_at DateTime DEFAULT now()
+      )
+      ENGINE = MergeTree ORDER BY tenant`,
+    ],
+  },
 ];
 
 /** The newest schema version this build knows. */
@@ -52,9 +101,10 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /**
  * Brings the database to SCHEMA_VERSION. Idempotent: applied versions are recorded and skipped,
- * and every statement is safe to repeat if a previous run stopped half way.
+ * and every statement is safe to repeat if a previous run stopped half way. `upTo` stops at an
+ * older version (to test upgrades).
  */
-export async function migrate(transport: ClickHouseTransport, db: string): Promise<{ applied: number[] }> {
+export async function migrate(transport: ClickHouseTransport, db: string, upTo = SCHEMA_VERSION): Promise<{ applied: number[] }> {
   assertIdentifier(db);
   await transport.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await transport.command(
@@ -65,7 +115,7 @@ export async function migrate(transport: ClickHouseTransport, db: string): Promi
   const applied = new Set(done.map((r) => Number(r.version)));
   const now: number[] = [];
   for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
+    if (applied.has(m.version) || m.version > upTo) continue;
     for (const sql of m.statements(db)) await transport.command(sql);
     await transport.command(`INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`, {
       v: m.version,
