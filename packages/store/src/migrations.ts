@@ -68,7 +68,8 @@ const MIGRATIONS: readonly Migration[] = [
       ENGINE = AggregatingMergeTree
       PARTITION BY toYYYYMM(minute)
       ORDER BY (tenant, minute, service, level, retention_days, backfilled)
-      TTL minute + INTERVAL 1 MINUTE + toIntervalDay(retention_days)`,
+      TTL minute + INTERVAL 1 MINUTE + toIntervalDay(retention_days)
+      SETTINGS non_replicated_deduplication_window = 10000`,
       // Records ingested from the cutoff on are the view's to count, those before it the backfill's.
       // The cutoff is taken once, just after the view exists, and kept, so a re-run uses the same one.
       `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_backfill (cutoff DateTime64(6, 'UTC')) ENGINE = MergeTree ORDER BY tuple()`,
@@ -83,7 +84,8 @@ const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO ${db}.${ROLLUP_TABLE} (tenant, minute, service, level, retention_days, backfilled, records)
        SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, 1, count()
        FROM ${db}.logs WHERE ingested_at < (SELECT min(cutoff) FROM ${db}.${ROLLUP_TABLE}_backfill)
-       GROUP BY tenant, minute, service, level, retention_days`,
+       GROUP BY tenant, minute, service, level, retention_days
+       SETTINGS insert_deduplicate = 0`,
       // Minutes whose records were deleted: the rollup still counts them, so histograms over them read the logs.
       `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_stale (
         tenant LowCardinality(String),
