@@ -81,10 +81,31 @@ for (const c of CASES) {
   const roll = await timed(() => store.histogram(c.filter, c.buckets));
   results.push({ name: c.name, intervalMs: fromLogs.interval_ms, logsMs: logs, rollupMs: roll, speedup: round(logs.p50 / roll.p50, 1), load: load() });
 }
+
+// What the view adds to each insert: the same distinct rows into a version 1 and a version 2
+// database, alternating so other load falls on both alike, merges stopped so only inserts are timed.
+await migrate(transport, 'ins1', 1);
+await migrate(transport, 'ins2');
+await transport.command('SYSTEM STOP MERGES');
+const insertCost = [];
+for (const [rows, reps] of [[1_000, 20], [10_000, 6]] as const) {
+  const ms: Record<'v1' | 'v2', number[]> = { v1: [], v2: [] };
+  const batches = spreadRecords(2 * reps * rows, rows, 7, toMs - 3_600_000, toMs);
+  for (let i = 0; i < 2 * reps; i++) {
+    const version = i % 2 === 0 ? 'v1' : 'v2';
+    const records = batches.next().value!;
+    const lines = storedLines(records, msOf(records.at(-1)!.timestamp) + 1000).join('\n');
+    const t = performance.now();
+    await createLogStore(transport, version === 'v1' ? 'ins1' : 'ins2').insert(lines);
+    ms[version].push(performance.now() - t);
+  }
+  const stats = (x: number[]) => ({ ...summarize(x), min: round(Math.min(...x)) });
+  insertCost.push({ rows, reps, v1Ms: stats(ms.v1), v2Ms: stats(ms.v2), load: load() });
+}
 await transport.close();
 rmSync(dir, { recursive: true, force: true });
 
-const report = { date: new Date().toISOString(), records: Number(records), rollupRows: Number(rollup!.rows), upgradeS: round(upgradeS, 2), warmRuns: WARM_RUNS, results, load: load() };
+const report = { date: new Date().toISOString(), records: Number(records), rollupRows: Number(rollup!.rows), upgradeS: round(upgradeS, 2), warmRuns: WARM_RUNS, results, insertCost, load: load() };
 writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
 const ms = (s: { p50: number }) => round(s.p50, 1);
 writeFileSync('bench/results/histogram-rollup.md', `# Histogram over 24 h: logs vs per-minute rollup
@@ -99,6 +120,12 @@ The range starts 123 ns after a whole millisecond, so both edge minutes are part
 | histogram | logs p50 ms | rollup p50 ms | logs / rollup | load (1/5/15 min) |
 |---|---:|---:|---:|---|
 ${results.map((r) => `| ${r.name} | ${ms(r.logsMs)} | ${ms(r.rollupMs)} | ${r.speedup}× | ${r.load.join(' / ')} |`).join('\n')}
+
+What the view adds to an insert of distinct rows (\`store.insert\`, merges stopped, version 1 and 2 alternating):
+
+| rows/insert | reps | version 1 p50 (min) ms | version 2 p50 (min) ms | load (1/5/15 min) |
+|---|---:|---:|---:|---|
+${insertCost.map((c) => `| ${c.rows.toLocaleString('en')} | ${c.reps} | ${ms(c.v1Ms)} (${c.v1Ms.min}) | ${ms(c.v2Ms)} (${c.v2Ms.min}) | ${c.load.join(' / ')} |`).join('\n')}
 
 On 2 shared cores with other work running: the load column is the machine's, not this process's.
 `);

@@ -139,10 +139,10 @@ export function createLogStore(transport: ClickHouseTransport, database: string)
       // Whole minutes from the rollup, the partly covered first and last minute from the logs.
       const span = options.source === 'logs' ? null : rollupSpan(filter, step);
       const rollup = span && !(await isRollupStale(transport, database, filter.tenant, span));
-      const sql = rollup
-        ? `SELECT bucket, level, sum(n) AS n FROM (${[rollupCountsSql(database, filter, span, stepParam, bag), ...edgeFilters(filter, span).map(logCounts)]
-            .join(' UNION ALL ')}) GROUP BY bucket, level ORDER BY bucket`
-        : `${logCounts(filter)} ORDER BY bucket`;
+      const counts = rollup ? [rollupCountsSql(database, filter, span, stepParam, bag), ...edgeFilters(filter, span).map(logCounts)] : [logCounts(filter)];
+      const sql = counts.length === 1
+        ? `${counts[0]} ORDER BY bucket`
+        : `SELECT bucket, level, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) GROUP BY bucket, level ORDER BY bucket`;
       const rows = await transport.query<{ bucket: string; level: string; n: string }>(sql, bag.params);
       const byBucket = new Map<number, Record<string, number>>();
       for (let t = Math.floor(fromMs / step) * step; t <= toMs; t += step) byBucket.set(t, Object.fromEntries(LEVELS.map((l) => [l, 0])));
