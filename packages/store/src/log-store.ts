@@ -2,10 +2,10 @@ import { formatTimestamp, LEVELS, type Histogram, type LogRecord } from '@instan
 import type { QueryNode } from '@instant-logs/query-language';
 import { compileSearch, ParamBag } from './filter-sql.ts';
 import { assertIdentifier, migrate } from './migrations.ts';
+import { edgeFilters, isRollupStale, markRollupStale, rollupCountsSql, rollupSpan } from './volume-rollup.ts';
 import type { ClickHouseTransport, InsertOptions } from './transport.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { chooseInterval } from './interval.ts';
-import { edgeFilters, isRollupStale, markRollupStale, rollupCountsSql, rollupSpan } from './volume-rollup.ts';
 
 /** What every read is narrowed by. Times are epoch nanoseconds, inclusive. */
 export interface LogFilter {
