@@ -3,11 +3,15 @@ import type { ClickHouseTransport } from './transport.ts';
 /** The per-minute counts of records by tenant, service and level (migration 2). */
 export const ROLLUP_TABLE = 'logs_per_minute';
 
-/** One step of the schema; `sql` receives the database name. Steps are append-only. */
+/**
+ * One step of the schema; `statements` receive the database name, then `backfill` (if any) fills
+ * what they created from the data already stored. Steps are append-only.
+ */
 interface Migration {
   version: number;
   description: string;
   statements: (db: string) => string[];
+  backfill?: (transport: ClickHouseTransport, db: string) => Promise<void>;
 }
 
 // Ordered for "service X in the last N minutes" within a tenant; partitions by day so retention
@@ -78,14 +82,7 @@ const MIGRATIONS: readonly Migration[] = [
        FROM ${db}.logs GROUP BY tenant, minute, service, level, retention_days`,
       `INSERT INTO ${db}.${ROLLUP_TABLE}_backfill (cutoff)
        SELECT now64(6) FROM system.one WHERE (SELECT count() FROM ${db}.${ROLLUP_TABLE}_backfill) = 0`,
-      // A run stopped after the backfill inserted (migrate records the version only after the last
-      // statement) first drops what it counted, then counts again.
-      `ALTER TABLE ${db}.${ROLLUP_TABLE} DELETE WHERE backfilled = 1 SETTINGS mutations_sync = 2`,
-      `INSERT INTO ${db}.${ROLLUP_TABLE} (tenant, minute, service, level, retention_days, backfilled, records)
-       SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, 1, count()
-       FROM ${db}.logs WHERE ingested_at < (SELECT min(cutoff) FROM ${db}.${ROLLUP_TABLE}_backfill)
-       GROUP BY tenant, minute, service, level, retention_days
-       SETTINGS insert_deduplicate = 0`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_backfilled_days (day Date) ENGINE = MergeTree ORDER BY day`,
       // Minutes whose records were deleted: the rollup still counts them, so histograms over them read the logs.
       `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_stale (
         tenant LowCardinality(String),
@@ -95,6 +92,7 @@ const MIGRATIONS: readonly Migration[] = [
       )
       ENGINE = MergeTree ORDER BY tenant`,
     ],
+    backfill: backfillRollup,
   },
 ];
 
@@ -119,6 +117,7 @@ export async function migrate(transport: ClickHouseTransport, db: string, upTo =
   for (const m of MIGRATIONS) {
     if (applied.has(m.version) || m.version > upTo) continue;
     for (const sql of m.statements(db)) await transport.command(sql);
+    await m.backfill?.(transport, db);
     await transport.command(`INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`, {
       v: m.version,
       d: m.description,
@@ -131,4 +130,33 @@ export async function migrate(transport: ClickHouseTransport, db: string, upTo =
 /** Throws unless `name` is a plain identifier; database names are the one thing spliced into SQL. */
 export function assertIdentifier(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid database name "${name}": use letters, digits and underscores`);
+}
+
+/**
+ * Counts the records ingested before the rollup's cutoff into the rollup, one day partition of the
+ * logs at a time (each insert stays well inside a request timeout), recording each day done. A day
+ * begun by a run that stopped is cleared of its backfilled rows and counted again, never twice.
+ */
+async function backfillRollup(transport: ClickHouseTransport, db: string): Promise<void> {
+  const rollup = `${db}.${ROLLUP_TABLE}`;
+  const days = await transport.query<{ day: string }>(
+    `SELECT DISTINCT partition AS day FROM system.parts WHERE database = {db:String} AND table = 'logs' AND active
+       AND toDate(partition) NOT IN (SELECT day FROM ${rollup}_backfilled_days) ORDER BY day`,
+    { db },
+  );
+  for (const { day } of days) {
+    const begun = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${rollup} WHERE backfilled = 1 AND toDate(minute) = {day:Date}`, { day });
+    if (Number(begun[0]?.n) > 0) {
+      await transport.command(`ALTER TABLE ${rollup} DELETE WHERE backfilled = 1 AND toDate(minute) = {day:Date} SETTINGS mutations_sync = 2`, { day });
+    }
+    await transport.command(
+      `INSERT INTO ${rollup} (tenant, minute, service, level, retention_days, backfilled, records)
+       SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, 1, count()
+       FROM ${db}.logs WHERE toDate(timestamp) = {day:Date} AND ingested_at < (SELECT min(cutoff) FROM ${rollup}_backfill)
+       GROUP BY tenant, minute, service, level, retention_days
+       SETTINGS insert_deduplicate = 0`,
+      { day },
+    );
+    await transport.command(`INSERT INTO ${rollup}_backfilled_days (day) SETTINGS insert_deduplicate = 0 VALUES ({day:Date})`, { day });
+  }
 }

@@ -186,6 +186,10 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
         written.push(...g.written);
         await store.insert(g.rows);
       }
+      // And a day of its own two days back, so the backfill spans several day partitions.
+      const older = Array.from({ length: 50 }, (_, i) => T0 - 2 * 86_400_000 + i * 61_000);
+      written.push(...older.map((ms) => ({ tenant: 'acme', ns: ns(ms), service: 'api', level: 'info' })));
+      await store.insert(older.map((ms, i) => JSON.stringify({ id: `older-${i}`, tenant: 'acme', timestamp: iso(ms), service: 'api', level: 'info' })).join('\n'));
     });
     after(async () => {
       await opened.transport.command(`DROP DATABASE IF EXISTS ${db}`);
@@ -218,8 +222,11 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
       assert.equal(Number(backfilled[0]?.n ?? 0), 0);
     });
 
-    test('a migration stopped before recording version 2 runs again without counting anything twice', async () => {
-      // The state a stop after the backfill leaves: every statement ran, the version is not recorded.
+    test('a backfill stopped after counting days it had not recorded as done runs again without counting twice', async () => {
+      const days = await opened.transport.query<{ day: string }>(`SELECT day FROM ${db}.${ROLLUP_TABLE}_backfilled_days`);
+      assert.ok(days.length >= 2);
+      // The state a stop inside the backfill leaves: days counted, neither they nor the version recorded.
+      await opened.transport.command(`ALTER TABLE ${db}.${ROLLUP_TABLE}_backfilled_days DELETE WHERE 1 SETTINGS mutations_sync = 2`);
       await opened.transport.command(`ALTER TABLE ${db}.schema_migrations DELETE WHERE version = 2 SETTINGS mutations_sync = 2`);
       assert.deepEqual((await store.migrate()).applied, [2]);
       assert.equal(await rollupTotal(), written.length);
