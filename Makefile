@@ -107,6 +107,11 @@ bench-normalize: deps
 bench-overload: deps
 	node bench/overload.ts
 
+# Histogram over 24 h from the logs vs the per-minute rollup, and what its view adds to inserts.
+.PHONY: bench-histogram-rollup
+bench-histogram-rollup: deps
+	node bench/histogram-rollup.ts
+
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps
 	node bench/kafka/run.ts

@@ -8,3 +8,5 @@ export { type WindowOptions } from './search-windows.ts';
 export { InvalidCursorError } from './cursor.ts';
 export { chooseInterval } from './interval.ts';
 export { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';
+export { ROLLUP_TABLE } from './migrations.ts';
+export type { HistogramOptions } from './log-store.ts';

@@ -2,6 +2,7 @@ import { formatTimestamp, LEVELS, type Histogram, type LogRecord } from '@instan
 import type { QueryNode } from '@instant-logs/query-language';
 import { compileSearch, ParamBag } from './filter-sql.ts';
 import { assertIdentifier, migrate } from './migrations.ts';
+import { edgeFilters, isRollupStale, markRollupStale, rollupCountsSql, rollupSpan } from './volume-rollup.ts';
 import type { ClickHouseTransport, InsertOptions } from './transport.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { chooseInterval } from './interval.ts';
@@ -37,7 +38,8 @@ export interface LogStore {
   /** Writes LogRecords given as JSONEachRow lines; a retry with the same token is a no-op. */
   insert(jsonEachRow: string, options?: InsertOptions): Promise<void>;
   search(filter: LogFilter, page: { limit: number; cursor?: string | undefined }): Promise<{ records: LogRecord[]; nextCursor: string | null }>;
-  histogram(filter: LogFilter, buckets: number): Promise<Histogram>;
+  /** Counts per bucket and level; whole minutes come from the per-minute rollup when it can answer. */
+  histogram(filter: LogFilter, buckets: number, options?: HistogramOptions): Promise<Histogram>;
   facet(filter: LogFilter, field: { kind: 'service' | 'level' } | { kind: 'attribute'; key: string }, size: number): Promise<FacetCount[]>;
   /** A tail position just before now, by the store's clock. */
   tailStart(): Promise<string>;
@@ -49,6 +51,11 @@ export interface LogStore {
   /** Per service of a tenant: records, bytes of text (see ServiceUsage) and the time span held. */
   usage(tenant: string): Promise<ServiceUsage[]>;
   ping(): Promise<void>;
+}
+
+/** `source: 'logs'` counts every record even where the rollup could answer (for comparison). */
+export interface HistogramOptions {
+  source?: 'auto' | 'logs';
 }
 
 /**
@@ -159,17 +166,22 @@ export function createLogStore(
       return { records, nextCursor: more && last ? encodeCursor({ ns: last.ts_ns, id: last.id }) : null };
     },
 
-    async histogram(filter, buckets) {
+    async histogram(filter, buckets, options = {}) {
       const fromMs = Number(filter.fromNs / 1_000_000n);
       const toMs = Number(filter.toNs / 1_000_000n);
       const step = chooseInterval(toMs - fromMs, buckets);
       const bag = new ParamBag();
       const stepParam = bag.add(step, 'UInt64');
-      const rows = await transport.query<{ bucket: string; level: string; n: string }>(
-        `SELECT intDiv(toUnixTimestamp64Milli(timestamp), ${stepParam}) * ${stepParam} AS bucket, level, count() AS n
-         FROM ${table} WHERE ${where(filter, bag)} GROUP BY bucket, level ORDER BY bucket`,
-        bag.params,
-      );
+      const logCounts = (f: LogFilter) => `SELECT intDiv(toUnixTimestamp64Milli(timestamp), ${stepParam}) * ${stepParam} AS bucket, level, count() AS n
+         FROM ${table} WHERE ${where(f, bag)} GROUP BY bucket, level`;
+      // Whole minutes from the rollup, the partly covered first and last minute from the logs.
+      const span = options.source === 'logs' ? null : rollupSpan(filter, step);
+      const rollup = span && !(await isRollupStale(transport, database, filter.tenant, span));
+      const counts = rollup ? [rollupCountsSql(database, filter, span, stepParam, bag), ...edgeFilters(filter, span).map(logCounts)] : [logCounts(filter)];
+      const sql = counts.length === 1
+        ? `${counts[0]} ORDER BY bucket`
+        : `SELECT bucket, level, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) GROUP BY bucket, level ORDER BY bucket`;
+      const rows = await transport.query<{ bucket: string; level: string; n: string }>(sql, bag.params);
       const byBucket = new Map<number, Record<string, number>>();
       for (let t = Math.floor(fromMs / step) * step; t <= toMs; t += step) byBucket.set(t, Object.fromEntries(LEVELS.map((l) => [l, 0])));
       for (const row of rows) {
@@ -229,6 +241,7 @@ export function createLogStore(
       const rows = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE ${condition}`, bag.params);
       const deleted = Number(rows[0]?.n ?? 0);
       if (deleted === 0) return { deleted };
+      await markRollupStale(transport, database, filter);
       // Lightweight delete hides the rows at once and drops them at the next merge; sync = 2 waits
       // for every replica, so a search right after the answer no longer sees them.
       await transport.command(`DELETE FROM ${table} WHERE ${condition} SETTINGS lightweight_deletes_sync = 2`, bag.params);

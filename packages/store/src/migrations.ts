@@ -1,10 +1,17 @@
 import type { ClickHouseTransport } from './transport.ts';
 
-/** One step of the schema; `sql` receives the database name. Steps are append-only. */
+/** The per-minute counts of records by tenant, service and level (migration 2). */
+export const ROLLUP_TABLE = 'logs_per_minute';
+
+/**
+ * One step of the schema; `statements` receive the database name, then `backfill` (if any) fills
+ * what they created from the data already stored. Steps are append-only.
+ */
 interface Migration {
   version: number;
   description: string;
   statements: (db: string) => string[];
+  backfill?: (transport: ClickHouseTransport, db: string) => Promise<void>;
 }
 
 // Ordered for "service X in the last N minutes" within a tenant; partitions by day so retention
@@ -45,6 +52,48 @@ const MIGRATIONS: readonly Migration[] = [
       SETTINGS non_replicated_deduplication_window = 10000`,
     ],
   },
+  {
+    // Issue 10 item 3: histograms over long ranges read records per minute instead of every record.
+    version: 2,
+    description: 'per-minute volume rollup',
+    statements: (db) => [
+      // retention_days is part of the key so each retention class expires on its own, a minute
+      // after its newest record could (the logs TTL is per record). `backfilled` keeps the rows
+      // counted from existing records apart from the view's, so a re-run can replace them.
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE} (
+        tenant LowCardinality(String),
+        minute DateTime('UTC'),
+        service LowCardinality(String),
+        level LowCardinality(String),
+        retention_days UInt16,
+        backfilled UInt8 DEFAULT 0,
+        records SimpleAggregateFunction(sum, UInt64)
+      )
+      ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(minute)
+      ORDER BY (tenant, minute, service, level, retention_days, backfilled)
+      TTL minute + INTERVAL 1 MINUTE + toIntervalDay(retention_days)
+      SETTINGS non_replicated_deduplication_window = 10000`,
+      // Records ingested from the cutoff on are the view's to count, those before it the backfill's.
+      // The cutoff is taken once, just after the view exists, and kept, so a re-run uses the same one.
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_backfill (cutoff DateTime64(6, 'UTC')) ENGINE = MergeTree ORDER BY tuple()`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${ROLLUP_TABLE}_mv TO ${db}.${ROLLUP_TABLE} AS
+       SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, count() AS records
+       FROM ${db}.logs GROUP BY tenant, minute, service, level, retention_days`,
+      `INSERT INTO ${db}.${ROLLUP_TABLE}_backfill (cutoff)
+       SELECT now64(6) FROM system.one WHERE (SELECT count() FROM ${db}.${ROLLUP_TABLE}_backfill) = 0`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_backfilled_days (day Date) ENGINE = MergeTree ORDER BY day`,
+      // Minutes whose records were deleted: the rollup still counts them, so histograms over them read the logs.
+      `CREATE TABLE IF NOT EXISTS ${db}.${ROLLUP_TABLE}_stale (
+        tenant LowCardinality(String),
+        from_ns Int64,
+        to_ns Int64,
+        deleted_at DateTime DEFAULT now()
+      )
+      ENGINE = MergeTree ORDER BY tenant`,
+    ],
+    backfill: backfillRollup,
+  },
 ];
 
 /** The newest schema version this build knows. */
@@ -52,9 +101,10 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /**
  * Brings the database to SCHEMA_VERSION. Idempotent: applied versions are recorded and skipped,
- * and every statement is safe to repeat if a previous run stopped half way.
+ * and every statement is safe to repeat if a previous run stopped half way. `upTo` stops at an
+ * older version (to test upgrades).
  */
-export async function migrate(transport: ClickHouseTransport, db: string): Promise<{ applied: number[] }> {
+export async function migrate(transport: ClickHouseTransport, db: string, upTo = SCHEMA_VERSION): Promise<{ applied: number[] }> {
   assertIdentifier(db);
   await transport.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await transport.command(
@@ -65,8 +115,9 @@ export async function migrate(transport: ClickHouseTransport, db: string): Promi
   const applied = new Set(done.map((r) => Number(r.version)));
   const now: number[] = [];
   for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
+    if (applied.has(m.version) || m.version > upTo) continue;
     for (const sql of m.statements(db)) await transport.command(sql);
+    await m.backfill?.(transport, db);
     await transport.command(`INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`, {
       v: m.version,
       d: m.description,
@@ -79,4 +130,33 @@ export async function migrate(transport: ClickHouseTransport, db: string): Promi
 /** Throws unless `name` is a plain identifier; database names are the one thing spliced into SQL. */
 export function assertIdentifier(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid database name "${name}": use letters, digits and underscores`);
+}
+
+/**
+ * Counts the records ingested before the rollup's cutoff into the rollup, one day partition of the
+ * logs at a time (each insert stays well inside a request timeout), recording each day done. A day
+ * begun by a run that stopped is cleared of its backfilled rows and counted again, never twice.
+ */
+async function backfillRollup(transport: ClickHouseTransport, db: string): Promise<void> {
+  const rollup = `${db}.${ROLLUP_TABLE}`;
+  const days = await transport.query<{ day: string }>(
+    `SELECT DISTINCT partition AS day FROM system.parts WHERE database = {db:String} AND table = 'logs' AND active
+       AND toDate(partition) NOT IN (SELECT day FROM ${rollup}_backfilled_days) ORDER BY day`,
+    { db },
+  );
+  for (const { day } of days) {
+    const begun = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${rollup} WHERE backfilled = 1 AND toDate(minute) = {day:Date}`, { day });
+    if (Number(begun[0]?.n) > 0) {
+      await transport.command(`ALTER TABLE ${rollup} DELETE WHERE backfilled = 1 AND toDate(minute) = {day:Date} SETTINGS mutations_sync = 2`, { day });
+    }
+    await transport.command(
+      `INSERT INTO ${rollup} (tenant, minute, service, level, retention_days, backfilled, records)
+       SELECT tenant, toStartOfMinute(timestamp) AS minute, service, level, retention_days, 1, count()
+       FROM ${db}.logs WHERE toDate(timestamp) = {day:Date} AND ingested_at < (SELECT min(cutoff) FROM ${rollup}_backfill)
+       GROUP BY tenant, minute, service, level, retention_days
+       SETTINGS insert_deduplicate = 0`,
+      { day },
+    );
+    await transport.command(`INSERT INTO ${rollup}_backfilled_days (day) SETTINGS insert_deduplicate = 0 VALUES ({day:Date})`, { day });
+  }
 }
