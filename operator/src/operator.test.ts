@@ -112,8 +112,8 @@ test('after each of two kube-apiserver restarts the leader wins its lease back a
     await until('the first pipeline to get its status', async () => (await statusOf(ns, 'before'))?.observedGeneration === 1);
 
     for (const round of [1, 2]) {
-      await plane.restartApiServer();
-      // The restart outlasts the renew deadline: the lease is lost, then won again by the same replica.
+      // The API server stays down until the lease is lost, then the same replica wins it again.
+      await plane.restartApiServer(() => until('the lease to be lost', async () => messages.filter((m) => m.startsWith('Lost the leader lease')).length === round, 60_000));
       await until('the lease to be won again', async () => messages.filter((m) => m.startsWith('Became the leader')).length === round + 1 && a.operator.isLeader(), 60_000);
       assert.equal(messages.filter((m) => m.startsWith('Lost the leader lease')).length, round);
 

@@ -28,8 +28,11 @@ export interface ControlPlane {
   startControllerManager(): Promise<void>;
   /** Credentials of a ServiceAccount (a TokenRequest token), to test what RBAC lets it do. */
   userKubeConfig(serviceAccount: string, namespace: string): Promise<KubeConfig>;
-  /** Stops kube-apiserver (SIGTERM) and starts it again on the same port, etcd and certificates; resolves at /readyz. */
-  restartApiServer(): Promise<void>;
+  /**
+   * Stops kube-apiserver (SIGTERM), waits for `whileDown` (an outage as long as a test needs, ended by a
+   * condition, not a clock), then starts it again on the same port, etcd and certificates; resolves at /readyz.
+   */
+  restartApiServer(whileDown?: () => Promise<unknown>): Promise<void>;
   /** Stops every process and deletes the data and certificates. */
   stop(): Promise<void>;
 }
@@ -95,10 +98,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         if (!res.status?.token) throw new Error(`Cannot get a token for ServiceAccount ${namespace}/${serviceAccount}`);
         return kubeConfigFor(server, certs.admin.ca, { name: `${namespace}:${serviceAccount}`, token: res.status.token });
       },
-      async restartApiServer() {
+      async restartApiServer(whileDown) {
         const old = procs.filter((p) => p.name === 'kube-apiserver');
         for (const p of old) await terminate(p);
         procs.splice(0, procs.length, ...procs.filter((p) => !old.includes(p)));
+        await whileDown?.();
         await startApiServer(Date.now() + (options.startTimeoutMs ?? 90_000));
       },
       stop: stopAll,
