@@ -113,7 +113,7 @@ if (sink === 0) throw new Error('Nothing was measured');
 const commit = process.argv[3] ?? execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const run = {
   label, at: new Date().toISOString(), commit, records: RECORDS, rounds: ROUNDS,
-  inputBytes: round(body.length / RECORDS), lineBytes: round(lineBytes), machine: machine(), stages,
+  inputBytes: round(Buffer.byteLength(body) / RECORDS), lineBytes: round(lineBytes), machine: machine(), stages,
 };
 const runs: (typeof run)[] = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : [];
 writeFileSync(RESULTS, `${JSON.stringify([...runs.filter((r) => r.label !== label), run], null, 2)}\n`);

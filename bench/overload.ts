@@ -4,7 +4,8 @@
 // Every loop is bounded in time; all traffic goes to 127.0.0.1.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { request } from 'node:http';
+import { Agent } from 'node:http';
+import { keepAliveAgent, request } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
 import { startServer } from './lib/server.ts';
 import { load, machine, round, summarize } from './lib/stats.ts';
@@ -20,25 +21,11 @@ interface Answer {
   ms: number;
 }
 
-function post(port: number, body: Buffer): Promise<Answer> {
+/** One request's status and time; a refusal that closed the connection early counts as status 0. */
+async function timed(send: () => Promise<{ status: number }>): Promise<Answer> {
   const t0 = performance.now();
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/logs', headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } }, (res) => {
-      res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-    });
-    // A refusal may close the connection before the whole body was written: that is an answer too.
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
-    req.end(body);
-  });
-}
-
-function probe(port: number, path: string): Promise<Answer> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 })));
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
-    req.end();
-  });
+  const status = await send().then((r) => r.status, () => 0);
+  return { status, ms: performance.now() - t0 };
 }
 
 /** Peak and current resident memory of a process, in MiB, from /proc. */
@@ -57,18 +44,23 @@ async function run(connections: number, bodies: Buffer[]) {
     const health: Answer[] = [];
     const ready: Answer[] = [];
     let next = 0;
+    const clients = keepAliveAgent(connections);
+    // A new connection for every probe, as kubelet's HTTP probes make: it waits in the accept queue too.
+    const probes = new Agent({ keepAlive: false });
     const client = async () => {
-      while (performance.now() < deadline) answers.push(await post(server.port, bodies[next++ % bodies.length]!));
+      while (performance.now() < deadline) answers.push(await timed(() => request(clients, server.port, 'POST', '/api/v1/logs', bodies[next++ % bodies.length]!)));
     };
     const prober = async () => {
       while (performance.now() < deadline) {
-        health.push(await probe(server.port, '/healthz'));
-        ready.push(await probe(server.port, '/readyz'));
+        health.push(await timed(() => request(probes, server.port, 'GET', '/healthz')));
+        ready.push(await timed(() => request(probes, server.port, 'GET', '/readyz')));
       }
     };
     const loadBefore = load();
     await Promise.all([...Array.from({ length: connections }, client), prober()]);
     const after = memory(server.pid);
+    clients.destroy();
+    probes.destroy();
     const count = (s: number) => answers.filter((a) => a.status === s).length;
     return {
       connections,
