@@ -1,14 +1,13 @@
 export { CodedError, installErrorHandler, installNotFoundHandler } from './errors.ts';
 export { verifiedCommonName } from './auth.ts';
-export { parseApiKeys, installApiKeyAuth, presentedKeys, assertSafeToListen, DEFAULT_TENANT, ALL_SCOPES, type ApiKeyring, type Principal, type Scope, type AuthOptions } from './auth.ts';
+export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, ALL_SCOPES, type ApiKeyring, type Principal, type Scope, type AuthOptions } from './auth.ts';
 export { issueKey, writeKeysFile, type KeyEntry } from './keys/keys-file.ts';
 export { createFileKeyring, combineKeyrings, keyringFromEnv, type FileKeyring, type FileKeyringOptions, type KeyringEnv } from './keys/file-keyring.ts';
 export { tlsServerOptions, tlsFromEnv, watchCertificates, type ClientAuth, type TlsOptions, type TlsFiles, type TlsEnv, type HttpsServerOptions, type SecureContextTarget } from './tls.ts';
 export { SecurityEnv, listenerSecurity, type ListenerSecurity } from './security-env.ts';
 export { registerOpsRoutes, type OpsOptions } from './ops-routes.ts';
-export { declaredRoutes, requireDeclaredAccess, ROUTE_ACCESS, type RouteAccess, type DeclaredRoute } from './route-access.ts';
-export { createTailTickets, TICKET_PREFIX, type TailTickets, type TailTicketOptions } from './tail-tickets.ts';
-export { guardBrowserRequest, isLoopbackHost, hostName, type BrowserGuardOptions } from './browser-guard.ts';
+export { declaredRoutes, type RouteAccess, type DeclaredRoute } from './route-access.ts';
+export { createTailTickets, type TailTickets, type TailTicketOptions } from './tail-tickets.ts';
 export { boundedProbe } from './readiness.ts';
 export { parseEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';

@@ -5,7 +5,7 @@ import { AUDIT_SERVICE, CodedError, type AuditLog } from '@instant-logs/service-
 import type { LogStore } from '@instant-logs/store';
 import { asClientError, toLogFilter } from '../filters.ts';
 
-export const ADMIN_PREFIX = '/api/v1/admin/';
+const ADMIN_PREFIX = '/api/v1/admin/';
 
 export interface AdminDeps {
   store: LogStore;
