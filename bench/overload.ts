@@ -13,6 +13,8 @@ import { load, machine, round, summarize } from './lib/stats.ts';
 const RESULTS = resolve(import.meta.dirname, 'results');
 const CONNECTIONS = (process.env['OVERLOAD_CONNECTIONS'] ?? '32,96').split(',').map(Number);
 const SECONDS = Number(process.env['OVERLOAD_SECONDS'] ?? 20);
+// INGEST_THREADS settings compared in the same run: 0 decodes on the event loop, 1 is the default on two cores.
+const THREADS = (process.env['OVERLOAD_INGEST_THREADS'] ?? '0,1').split(',').map(Number);
 // ~340-byte records: 15,000 of them make a ~5 MB body, just under the 5 MB request limit.
 const RECORDS_PER_BODY = 14_500;
 
@@ -35,8 +37,8 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: round(kib('VmRSS') / 1024), peakMiB: round(kib('VmHWM') / 1024) };
 }
 
-async function run(connections: number, bodies: Buffer[]) {
-  const server = await startServer();
+async function run(connections: number, threads: number, bodies: Buffer[]) {
+  const server = await startServer({ env: { INGEST_THREADS: String(threads) } });
   try {
     const before = memory(server.pid);
     const deadline = performance.now() + SECONDS * 1000;
@@ -64,6 +66,7 @@ async function run(connections: number, bodies: Buffer[]) {
     const count = (s: number) => answers.filter((a) => a.status === s).length;
     return {
       connections,
+      threads,
       seconds: SECONDS,
       requests: answers.length,
       accepted202: count(202),
@@ -89,14 +92,16 @@ const bodies = ndjsonBodies(4, RECORDS_PER_BODY, 7);
 const bodyMiB = round(bodies[0]!.length / 2 ** 20, 2);
 const runs = [];
 for (const connections of CONNECTIONS) {
-  console.log(`[overload] ${connections} connections × ${bodyMiB} MiB bodies for ${SECONDS} s (load ${load().join(' ')})`);
-  runs.push(await run(connections, bodies));
+  for (const threads of THREADS) {
+    console.log(`[overload] ${connections} connections × ${bodyMiB} MiB bodies for ${SECONDS} s, ${threads} ingest threads (load ${load().join(' ')})`);
+    runs.push(await run(connections, threads, bodies));
+  }
 }
 const result = { date: new Date().toISOString(), machine: machine(), bodyMiB, recordsPerBody: RECORDS_PER_BODY, runs };
 writeFileSync(join(RESULTS, 'overload.json'), `${JSON.stringify(result, null, 2)}\n`);
 const rows = runs.map(
   (r) =>
-    `| ${r.connections} | ${r.requests} | ${r.accepted202} | ${r.refused429} | ${r.other} | ${r.acceptedLatencyMs.p50} / ${r.acceptedLatencyMs.p99} | ${r.refusedLatencyMs.p50} / ${r.refusedLatencyMs.p99} | ${r.healthzMs.p50} / ${r.healthzMs.p99} / ${r.healthzMs.max} | ${r.readyzMs.p99} (${r.readyz503}× 503) | ${r.rssBeforeMiB} → ${r.rssPeakMiB} | ${r.load.before[0]} → ${r.load.after[0]} |`,
+    `| ${r.connections} | ${r.threads} | ${r.requests} | ${r.accepted202} | ${r.refused429} | ${r.other} | ${r.acceptedLatencyMs.p50} / ${r.acceptedLatencyMs.p99} | ${r.refusedLatencyMs.p50} / ${r.refusedLatencyMs.p99} | ${r.healthzMs.p50} / ${r.healthzMs.p99} / ${r.healthzMs.max} | ${r.readyzMs.p99} (${r.readyz503}× 503) | ${r.rssBeforeMiB} → ${r.rssPeakMiB} | ${r.load.before[0]} → ${r.load.after[0]} |`,
 );
 writeFileSync(
   join(RESULTS, 'overload.md'),
@@ -104,11 +109,12 @@ writeFileSync(
 
 Measured ${result.date} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}, by \`make bench-overload\`
 (\`bench/overload.ts\`): the embedded server with its default limits, each connection posting ${RECORDS_PER_BODY}-record
-bodies back to back for ${SECONDS} s while one prober alternates GET /healthz and GET /readyz. Latencies in ms;
+bodies back to back for ${SECONDS} s, with the body decoding on the event loop (0 ingest threads) or on
+an ingest thread (INGEST_THREADS), while one prober alternates GET /healthz and GET /readyz. Latencies in ms;
 memory is the server's resident set (peak = VmHWM). Load is the 1-minute load average of the 2-core machine.
 
-| connections | requests | 202 | 429 | other | 202 p50 / p99 | 429 p50 / p99 | /healthz p50 / p99 / max | /readyz p99 | RSS MiB before → peak | load |
-|---|---|---|---|---|---|---|---|---|---|---|
+| connections | ingest threads | requests | 202 | 429 | other | 202 p50 / p99 | 429 p50 / p99 | /healthz p50 / p99 / max | /readyz p99 | RSS MiB before → peak | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `,
 );

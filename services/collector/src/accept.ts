@@ -1,18 +1,18 @@
-import { formatTimestamp, LIMITS, newRecordId, normalizeRecord, nowNs, queuedLine, type IngestResponse, type RecordError } from '@instant-logs/schema';
+import { LIMITS, type IngestResponse } from '@instant-logs/schema';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
 import type { IdempotencyClaim, IdempotencyLedger } from './idempotency.ts';
 import type { CollectorMetrics } from './metrics.ts';
+import type { IngestThreads } from './ingest-threads.ts';
+import { decodedBytes, normaliseInto, rejectionReasons, startBatch, type ItemOutcome } from './normalise-batch.ts';
+import { MAX_LISTED_ERRORS, tooManyRecords, type BodyJob } from './prepare-body.ts';
 import { throttledError, type TenantLimits } from './tenant-limits.ts';
 
 // About 5 ms of normalisation on this project's reference machine between two turns of the event loop.
 const SLICE_RECORDS = 2000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-// A response lists this many record errors at most; `rejected` still counts them all.
-const MAX_LISTED_ERRORS = 100;
 
 export interface AcceptDeps {
   queue: LogQueue;
@@ -22,17 +22,15 @@ export interface AcceptDeps {
   tenants?: TenantLimits;
   /** Answers remembered per Idempotency-Key; absent = the header is ignored. */
   idempotency?: IdempotencyLedger;
+  /** Threads that decode and normalise whole bodies off the event loop; absent = in slices on it. */
+  ingestThreads?: IngestThreads;
 }
-
-/** What became of one item: the id it is stored under, or why it was refused. Reported once the batch is durable. */
-export type ItemOutcome = { id: string } | { error: RecordError };
 
 /**
  * Normalises decoded records, publishes the good ones and waits for the queue to make them durable.
  * Bad records are reported by index and never hold back their neighbours; nothing is published when none is good.
  * `each`, when given, hears every item's outcome after the publish succeeded.
  */
-
 export async function acceptRecords(
   items: DecodedItem[],
   tenant: string,
@@ -40,69 +38,69 @@ export async function acceptRecords(
   each?: (index: number, outcome: ItemOutcome) => void,
   idempotency?: IdempotencyClaim,
 ): Promise<IngestResponse> {
-  if (items.length > LIMITS.maxRecordsPerRequest) {
-    throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
-  }
-  const retentionDays = deps.tenants ? admit(items, tenant, deps.tenants, deps.metrics) : undefined;
-  const receivedMs = deps.clock();
-  const receivedNs = nowNs(receivedMs);
-  const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: () => newRecordId(receivedMs) };
-  const lines: string[] = [];
-  const errors: RecordError[] = [];
-  // Only callers that answer per item (Elasticsearch bulk) pay for remembering every outcome.
-  const outcomes: ItemOutcome[] | undefined = each ? [] : undefined;
-  for (let index = 0; index < items.length; index++) {
+  if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
+  // Charged before normalising, so a refused request costs no validation work.
+  const retentionDays = deps.tenants ? charge(tenant, items.length, () => decodedBytes(items), deps.tenants, deps.metrics) : undefined;
+  const batch = startBatch(tenant, deps.clock(), retentionDays, each !== undefined);
+  for (let start = 0; start < items.length; start += SLICE_RECORDS) {
     // A large request yields between slices, so health checks and other requests are not kept waiting behind it.
-    if (index > 0 && index % SLICE_RECORDS === 0) await nextTurn();
-    const item = items[index]!;
-    if ('error' in item) {
-      errors.push({ index, ...item.error });
-      outcomes?.push({ error: errors.at(-1)! });
-      continue;
-    }
-    const result = normalizeRecord(item.record, ctx);
-    if (result.ok) {
-      lines.push(queuedLine(result.record, retentionDays));
-      outcomes?.push({ id: result.record.id });
-    } else {
-      errors.push({ index, ...result.error });
-      outcomes?.push({ error: errors.at(-1)! });
-    }
+    if (start > 0) await nextTurn();
+    normaliseInto(batch, items, start, Math.min(items.length, start + SLICE_RECORDS));
   }
-  for (const e of errors) deps.metrics.rejected.inc({ reason: reasonOf(e.field) });
-
-  const response = { accepted: lines.length, rejected: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS) };
-  if (lines.length > 0) {
-    const chunk = { tenant, rows: lines.length, data: lines.join('\n'), trace: injectTraceHeaders() };
-    await publish(deps, idempotency ? { ...chunk, idempotency: { ...idempotency, response } } : chunk);
-  }
-  deps.metrics.accepted.inc(lines.length);
-  outcomes?.forEach((outcome, index) => each!(index, outcome));
+  const response = await publishAccepted(
+    tenant,
+    batch.lines.length,
+    () => batch.lines.join('\n'),
+    { accepted: batch.lines.length, rejected: batch.errors.length, errors: batch.errors.slice(0, MAX_LISTED_ERRORS) },
+    rejectionReasons(batch.errors),
+    deps,
+    idempotency,
+  );
+  batch.outcomes?.forEach((outcome, index) => each!(index, outcome));
   return response;
 }
 
 /**
- * Charges the whole decoded request against the tenant's limits before normalising, so a refused
- * request costs no validation work and a tenant sending invalid records is throttled like any
- * other; nothing is refunded for records validation then rejects. Returns the tenant's retention.
+ * A POST /api/v1/logs body, decoded and normalised on an ingest thread, then charged, published and
+ * answered here. Unlike acceptRecords, a tenant over its rate is refused after the thread's work (its
+ * record count is only known then), which costs that thread, never the event loop.
  */
-function admit(items: DecodedItem[], tenant: string, limits: TenantLimits, metrics: CollectorMetrics): number | undefined {
+export async function acceptBody(job: Omit<BodyJob, 'retentionDays' | 'measureBytes'>, threads: IngestThreads, deps: AcceptDeps, idempotency?: IdempotencyClaim): Promise<IngestResponse> {
+  const policy = deps.tenants?.policy(job.tenant);
+  const prepared = await threads.prepare({ ...job, retentionDays: policy?.retentionDays, measureBytes: policy?.bytesPerSecond !== undefined });
+  if (deps.tenants) charge(job.tenant, prepared.items, () => prepared.decodedBytes, deps.tenants, deps.metrics);
+  const response = { accepted: prepared.rows, rejected: prepared.rejected, errors: prepared.errors };
+  return publishAccepted(job.tenant, prepared.rows, () => prepared.data, response, prepared.reasons, deps, idempotency);
+}
+
+async function publishAccepted(
+  tenant: string,
+  rows: number,
+  data: () => string,
+  response: IngestResponse,
+  reasons: Record<string, number>,
+  deps: AcceptDeps,
+  idempotency: IdempotencyClaim | undefined,
+): Promise<IngestResponse> {
+  for (const [reason, count] of Object.entries(reasons)) deps.metrics.rejected.inc({ reason }, count);
+  if (rows > 0) {
+    const chunk = { tenant, rows, data: data(), trace: injectTraceHeaders() };
+    await publish(deps, idempotency ? { ...chunk, idempotency: { ...idempotency, response } } : chunk);
+  }
+  deps.metrics.accepted.inc(rows);
+  return response;
+}
+
+/** Charges a request against the tenant's limits, throwing the throttling error; nothing is refunded for records validation rejects. Returns the tenant's retention. */
+function charge(tenant: string, items: number, bytes: () => number, limits: TenantLimits, metrics: CollectorMetrics): number | undefined {
   const policy = limits.policy(tenant);
-  // The decoded records' JSON size is the same measure for every protocol (NDJSON, OTLP protobuf,
-  // Loki, syslog); it is computed only for tenants that have a bytes limit.
-  const bytes = policy.bytesPerSecond === undefined ? 0 : decodedBytes(items);
-  const refusal = limits.take(tenant, items.length, bytes);
+  // Measured only for tenants that have a bytes limit.
+  const refusal = limits.take(tenant, items, policy.bytesPerSecond === undefined ? 0 : bytes());
   if (refusal) {
     metrics.throttled.inc({ tenant: limits.label(tenant), limit: refusal.limit });
     throw throttledError(refusal);
   }
   return policy.retentionDays;
-}
-
-function decodedBytes(items: DecodedItem[]): number {
-  let total = 0;
-  for (const item of items) if ('record' in item) total += Buffer.byteLength(JSON.stringify(item.record) ?? '');
-  return total;
 }
 
 async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
@@ -118,13 +116,4 @@ async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
     if (err instanceof QueueRejectedError) throw new CodedError(500, 'STORE_REJECTED', `records were not stored: ${err.message}`);
     throw err;
   }
-}
-
-const REASONS = new Set(['timestamp', 'time', 'observed_timestamp', 'service', 'level', 'severity', 'severity_text', 'severity_number', 'message', 'attributes', 'resource', 'trace_id', 'span_id', '(record)']);
-
-/** Pure: a bounded metric label for a rejected field (attribute paths would be unbounded). */
-function reasonOf(field: string): string {
-  const root = field.split('.')[0] ?? field;
-  if (root === '(record)') return 'record';
-  return REASONS.has(root) ? root : 'other';
 }

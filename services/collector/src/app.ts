@@ -13,6 +13,7 @@ import {
 import type { LogQueue } from '@instant-logs/queue';
 import { admissionObserver, createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
+import type { IngestThreads } from './ingest-threads.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import { createAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from './admission.ts';
 
@@ -35,6 +36,8 @@ export interface CollectorAppDeps {
   admission?: Partial<AdmissionLimits>;
   /** Header, body and keep-alive timeouts (HTTP_*_TIMEOUT_MS); defaults when absent. */
   timeouts?: Partial<HttpTimeouts>;
+  /** Threads that decode and normalise ingest bodies off the event loop (INGEST_THREADS); the caller closes them. */
+  ingestThreads?: IngestThreads;
 }
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
@@ -49,6 +52,7 @@ export function buildApp(deps: CollectorAppDeps): FastifyInstance {
     metrics,
     admission,
     ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.ingestThreads ? { ingestThreads: deps.ingestThreads } : {}),
     ...(deps.tenants ? { tenants: deps.tenants } : {}),
     ...(deps.clientCertificates ? { clientCertificates: true } : {}),
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),

@@ -9,3 +9,4 @@ export { createCollectorMetrics, admissionObserver, type CollectorMetrics } from
 export { startSyslogServer, type SyslogServer, type SyslogServerOptions } from './syslog/server.ts';
 export { createSyslogMetrics } from './syslog/metrics.ts';
 export { SyslogEnv, startSyslogFromEnv } from './syslog/config.ts';
+export { startIngestThreads, defaultIngestThreads, type IngestThreads } from './ingest-threads.ts';

@@ -11,6 +11,7 @@ import { acceptDeps } from './plugin.ts';
 import { startSyslogFromEnv } from './syslog/config.ts';
 import { createTenantLimits } from './tenant-limits.ts';
 import { admissionLimitsFromEnv } from './admission.ts';
+import { defaultIngestThreads, startIngestThreads } from './ingest-threads.ts';
 
 const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
@@ -26,6 +27,7 @@ const queue = createKafkaQueue({
   maxInFlightBytes: config.KAFKA_MAX_IN_FLIGHT_BYTES,
   sendTimeoutMs: config.KAFKA_SEND_TIMEOUT_MS,
 });
+const ingestThreads = startIngestThreads(config.INGEST_THREADS ?? defaultIngestThreads());
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 const metrics = createCollectorMetrics(registry);
@@ -51,6 +53,7 @@ const app = buildApp({
     },
   },
   timeouts: httpTimeoutsFromEnv(config),
+  ...(ingestThreads.size > 0 ? { ingestThreads } : {}),
 });
 if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 const connections = trackConnections(app.server);
@@ -70,6 +73,7 @@ stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () =
   // Closing the listeners first lets every request in flight finish its acknowledgement.
   await app.close();
   await syslog?.close();
+  await ingestThreads.close();
   await queue.close();
   security.close();
   await tracing.shutdown();

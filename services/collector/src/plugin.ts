@@ -6,6 +6,7 @@ import type { CollectorMetrics } from './metrics.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import type { AcceptDeps } from './accept.ts';
 import type { IdempotencyLedger } from './idempotency.ts';
+import type { IngestThreads } from './ingest-threads.ts';
 import { installAdmission, type Admission } from './admission.ts';
 import { registerIngestRoute } from './routes/ingest.ts';
 import { registerOtlpRoute } from './routes/otlp.ts';
@@ -32,16 +33,19 @@ export interface CollectorDeps {
   admission?: Admission;
   /** Answers remembered per Idempotency-Key (the embedded process keeps them with its local log); absent = header ignored. */
   idempotency?: IdempotencyLedger;
+  /** Threads that decode and normalise POST /api/v1/logs bodies off the event loop; absent = on it. */
+  ingestThreads?: IngestThreads;
 }
 
 /** Pure: what every ingest path (HTTP routes and syslog) hands to acceptRecords, so they share limits and metrics. */
-export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants' | 'idempotency'>): AcceptDeps {
+export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants' | 'idempotency' | 'ingestThreads'>): AcceptDeps {
   return {
     queue: deps.queue,
     metrics: deps.metrics,
     clock: deps.clock ?? Date.now,
     ...(deps.tenants ? { tenants: deps.tenants } : {}),
     ...(deps.idempotency ? { idempotency: deps.idempotency } : {}),
+    ...(deps.ingestThreads ? { ingestThreads: deps.ingestThreads } : {}),
   };
 }
 

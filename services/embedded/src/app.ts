@@ -12,6 +12,7 @@ import {
   type Admission,
   type AdmissionLimits,
   type IdempotencyLedger,
+  type IngestThreads,
 } from '@instant-logs/collector';
 import {
   createProcessor,
@@ -73,6 +74,8 @@ export interface EmbeddedDeps {
   timeouts?: Partial<HttpTimeouts>;
   /** Process-wide metrics (CPU, memory, event loop); off in tests that build many apps. */
   defaultMetrics?: boolean;
+  /** Threads that decode and normalise ingest bodies off the event loop (INGEST_THREADS); the caller closes them. */
+  ingestThreads?: IngestThreads;
 }
 
 export interface EmbeddedPipeline {
@@ -130,6 +133,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     ...tenants,
     ...browser,
     ...(deps.idempotency ? { idempotency: deps.idempotency } : {}),
+    ...(deps.ingestThreads ? { ingestThreads: deps.ingestThreads } : {}),
     clientCertificates: deps.clientCertificates ?? false,
   };
   app.register(collectorPlugin, collector);

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { admissionLimitsFromEnv, startSyslogFromEnv } from '@instant-logs/collector';
+import { admissionLimitsFromEnv, defaultIngestThreads, startIngestThreads, startSyslogFromEnv } from '@instant-logs/collector';
 import { tailLimitsFromEnv } from '@instant-logs/query';
 import { openSegmentLog } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
@@ -26,6 +26,7 @@ const { applied } = await store.migrate();
 const walDir = resolve(config.WAL_DIR ?? join(dataDir, 'wal'));
 const wal = await openSegmentLog({ dir: walDir, segmentBytes: config.WAL_SEGMENT_BYTES });
 const idempotency = await openIdempotencyLedger(wal, walDir, config.IDEMPOTENCY_WINDOW_S * 1000);
+const ingestThreads = startIngestThreads(config.INGEST_THREADS ?? defaultIngestThreads());
 const pipeline = buildEmbeddedPipeline({
   store,
   keyring,
@@ -35,6 +36,7 @@ const pipeline = buildEmbeddedPipeline({
   timeouts: httpTimeoutsFromEnv(config),
   tailLimits: tailLimitsFromEnv(config),
   idempotency,
+  ...(ingestThreads.size > 0 ? { ingestThreads } : {}),
   wal: {
     log: wal,
     maxUnstoredBytes: config.WAL_MAX_UNSTORED_BYTES,
@@ -115,6 +117,7 @@ stopOnSignals(log, 'Shutting down: storing acknowledged records', async () => {
   await trafficDone;
   await syslog?.close();
   await pipeline.close();
+  await ingestThreads.close();
   await wal.close();
   security.close();
   await transport.close();

@@ -1,12 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startIngestThreads, type IngestThreads } from '@instant-logs/collector';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
 import { buildEmbeddedPipeline, type EmbeddedDeps, type EmbeddedPipeline } from './app.ts';
 import { waitUntil } from '@instant-logs/testbed';
 
 let transport: ClickHouseTransport | undefined;
+// As in production on a machine with two cores: request bodies are decoded on an ingest thread.
+// The threads do not keep a test process alive, so they are shared and never closed.
+let ingestThreads: IngestThreads | undefined;
 let counter = 0;
 
 /**
@@ -21,7 +25,8 @@ export async function startTestPipeline(
   const store = createLogStore(transport, database);
   await store.migrate();
   const { wrapStore, ...deps } = options;
-  const pipeline = buildEmbeddedPipeline({ store: wrapStore ? wrapStore(store) : store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ...deps });
+  ingestThreads ??= startIngestThreads(1);
+  const pipeline = buildEmbeddedPipeline({ store: wrapStore ? wrapStore(store) : store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ingestThreads, ...deps });
   await pipeline.app.ready();
   return Object.assign(pipeline, { database, store });
 }

@@ -1,6 +1,7 @@
 import type { RecordError } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
-import { acceptRecords, type AcceptDeps, type ItemOutcome } from '../accept.ts';
+import { acceptRecords, type AcceptDeps } from '../accept.ts';
+import type { ItemOutcome } from '../normalise-batch.ts';
 import type { DecodedItem } from '../decode-body.ts';
 import { parseBulkBody, type BulkEntry, type EsError } from './bulk-body.ts';
 import { bulkResponse, type BulkResponse, type EntryOutcome } from './bulk-response.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IngestResponse } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
-import { acceptRecords, type AcceptDeps } from '../accept.ts';
+import { acceptBody, acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
 import { idempotencyClaim } from '../idempotency.ts';
 import { inIngestSpan } from '../tracing.ts';
@@ -22,12 +22,17 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
     if (outcome?.kind === 'replay') return reply.status(202).header('idempotent-replayed', 'true').send(outcome.response);
     let result: IngestResponse | undefined;
     try {
-      const raw = await decompress(body, request.headers['content-encoding']);
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      const text = raw.toString('utf8');
-      const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
-      if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
-      result = await acceptRecords(items, request.tenant, deps, undefined, claim);
+      const contentEncoding = request.headers['content-encoding'];
+      if (deps.ingestThreads) {
+        const job = { body, contentEncoding, ndjson: NDJSON_TYPES.has(type), tenant: request.tenant, receivedMs: deps.clock() };
+        result = await acceptBody(job, deps.ingestThreads, deps, claim);
+      } else {
+        const text = (await decompress(body, contentEncoding)).toString('utf8');
+        const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
+        if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
+        result = await acceptRecords(items, request.tenant, deps, undefined, claim);
+      }
     } finally {
       // Only a stored answer is remembered: after a failure the same key may try again.
       if (outcome?.kind === 'new') outcome.settle(result !== undefined && result.accepted > 0 ? result : undefined);

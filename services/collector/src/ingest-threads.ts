@@ -1,0 +1,97 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CodedError } from '@instant-logs/service-kit';
+import type { BodyJob, PreparedBody } from './prepare-body.ts';
+import type { ThreadRefusal } from './ingest-thread.ts';
+
+/** Threads that turn whole request bodies into queued lines, so the event loop only moves bytes. */
+export interface IngestThreads {
+  readonly size: number;
+  prepare(job: BodyJob): Promise<PreparedBody>;
+  /** Ends the threads; jobs still running fail. Call after the server has drained. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (prepared: PreparedBody) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Default thread count: one on a machine with two or more cores, none on one core, where a thread
+ * would only compete with the event loop. More than one pays off only with cores to spare beside the
+ * event loop and the store's own threads.
+ */
+export function defaultIngestThreads(cores: number = availableParallelism()): number {
+  return cores >= 2 ? 1 : 0;
+}
+
+export interface IngestThreadOptions {
+  /** Each thread's V8 heap ceiling; a body that needs more fails alone (503) instead of growing the process. */
+  maxHeapMb?: number;
+}
+
+/** Starts `size` ingest threads; a thread that dies fails its jobs (503) and is replaced. */
+export function startIngestThreads(size: number, options: IngestThreadOptions = {}): IngestThreads {
+  let nextId = 0;
+  let closing = false;
+  const slots: Slot[] = [];
+
+  const spawn = (at: number) => {
+    const resourceLimits = options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {};
+    const worker = new Worker(new URL('./ingest-thread.ts', import.meta.url), resourceLimits);
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (message: { id: number; prepared?: PreparedBody; refusal?: ThreadRefusal; failure?: string }) => {
+      const job = slot.pending.get(message.id);
+      if (!job) return;
+      slot.pending.delete(message.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (message.prepared) job.resolve(message.prepared);
+      else if (message.refusal) job.reject(fromRefusal(message.refusal));
+      else job.reject(new Error(`Ingest thread failed: ${message.failure}`));
+    });
+    const fail = (why: string) => {
+      for (const job of slot.pending.values()) job.reject(threadLost(why));
+      slot.pending.clear();
+      if (!closing && slots[at] === slot) spawn(at);
+    };
+    worker.on('error', (err) => fail(err.message));
+    worker.on('exit', (code) => fail(`exited with code ${code}`));
+    // A thread keeps the process alive only while it has jobs (set after the listeners, which ref it).
+    worker.unref();
+    slots[at] = slot;
+  };
+  for (let at = 0; at < size; at++) spawn(at);
+
+  return {
+    size,
+    prepare(job) {
+      if (closing) return Promise.reject(threadLost('shutting down'));
+      // The thread with the fewest jobs waiting takes the next one.
+      const slot = slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
+      const id = nextId++;
+      return new Promise<PreparedBody>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        if (slot.pending.size === 1) slot.worker.ref();
+        slot.worker.postMessage({ id, job });
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}
+
+function fromRefusal(r: ThreadRefusal): CodedError {
+  return new CodedError(r.statusCode, r.code, r.message, { ...(r.field !== undefined ? { field: r.field } : {}), headers: r.headers });
+}
+
+function threadLost(why: string): CodedError {
+  return new CodedError(503, 'INGEST_THREAD_LOST', `records were not stored: the ingest thread ${why}; retry`, { headers: { 'retry-after': '1' } });
+}

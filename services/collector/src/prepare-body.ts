@@ -1,0 +1,59 @@
+import { LIMITS, type RecordError } from '@instant-logs/schema';
+import { CodedError } from '@instant-logs/service-kit';
+import { decodeJson, decodeNdjson, decompress } from './decode-body.ts';
+import { decodedBytes, normaliseInto, rejectionReasons, startBatch } from './normalise-batch.ts';
+
+// A response lists this many record errors at most; `rejected` still counts them all.
+export const MAX_LISTED_ERRORS = 100;
+
+/** One POST /api/v1/logs body, as handed to an ingest thread: everything needed to turn it into queued lines. */
+export interface BodyJob {
+  body: Uint8Array;
+  contentEncoding: string | undefined;
+  ndjson: boolean;
+  tenant: string;
+  receivedMs: number;
+  retentionDays: number | undefined;
+  /** The tenant has a bytes-per-second limit, so the decoded records' JSON size is needed. */
+  measureBytes: boolean;
+}
+
+/** A body turned into queued lines; small enough in fields to cross between threads cheaply (one string of lines). */
+export interface PreparedBody {
+  /** Records the body held, good or bad: what rate limits and the per-request cap count. */
+  items: number;
+  decodedBytes: number;
+  rows: number;
+  data: string;
+  rejected: number;
+  errors: RecordError[];
+  reasons: Record<string, number>;
+}
+
+export function tooManyRecords(): CodedError {
+  return new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
+}
+
+/**
+ * Pure apart from zlib and id generation: decompress, decode and normalise a whole body in one go.
+ * Runs on an ingest thread, where holding the thread for a 5 MB body keeps nobody else waiting.
+ * Throws CodedError for a body that is refused as a whole.
+ */
+export async function prepareBody(job: BodyJob): Promise<PreparedBody> {
+  const raw = await decompress(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding);
+  const text = raw.toString('utf8');
+  const items = job.ndjson ? decodeNdjson(text) : decodeJson(text);
+  if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
+  if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
+  const batch = startBatch(job.tenant, job.receivedMs, job.retentionDays, false);
+  normaliseInto(batch, items, 0, items.length);
+  return {
+    items: items.length,
+    decodedBytes: job.measureBytes ? decodedBytes(items) : 0,
+    rows: batch.lines.length,
+    data: batch.lines.join('\n'),
+    rejected: batch.errors.length,
+    errors: batch.errors.slice(0, MAX_LISTED_ERRORS),
+    reasons: rejectionReasons(batch.errors),
+  };
+}
