@@ -42,7 +42,7 @@ if (split > 1 || Object.keys(extraSettings).length > 0) {
     async insert(rows, options) {
       const token = options?.dedupToken ?? randomUUID();
       await Promise.all(
-        splitLines(rows, split).map((piece, j) =>
+        splitLines(rows.toString(), split).map((piece, j) =>
           sessions[j]!.insert({
             table: 'instant_logs.logs',
             values: Buffer.from(piece),

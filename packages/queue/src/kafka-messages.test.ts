@@ -6,9 +6,9 @@ const line = (service: string, body: string) => JSON.stringify({ id: 'x', tenant
 
 test('records are grouped into messages keyed by tenant and service, in their original order', () => {
   const data = [line('api', '1'), line('db', '2'), line('api', '3')].join('\n');
-  const messages = toLogMessages({ tenant: 't', rows: 3, data });
+  const messages = toLogMessages({ tenant: 't', rows: 3, data: Buffer.from(data) });
   assert.deepEqual(
-    messages.map((m) => [m.key, m.rows, m.value.split('\n').map((l) => JSON.parse(l).body)]),
+    messages.map((m) => [m.key, m.rows, m.value.toString().split('\n').map((l) => JSON.parse(l).body)]),
     [
       ['t/api', 2, ['1', '3']],
       ['t/db', 1, ['2']],
@@ -19,7 +19,7 @@ test('records are grouped into messages keyed by tenant and service, in their or
 test('a large group is split so that no message exceeds the size limit and no line is lost', () => {
   const big = 'x'.repeat(100_000);
   const data = Array.from({ length: 25 }, (_, i) => line('api', `${i}${big}`)).join('\n');
-  const messages = toLogMessages({ tenant: 't', rows: 25, data });
+  const messages = toLogMessages({ tenant: 't', rows: 25, data: Buffer.from(data) });
   assert.ok(messages.length >= 3);
   assert.ok(messages.every((m) => Buffer.byteLength(m.value) <= MAX_MESSAGE_BYTES));
   assert.equal(messages.reduce((n, m) => n + m.rows, 0), 25);
@@ -27,25 +27,33 @@ test('a large group is split so that no message exceeds the size limit and no li
 });
 
 test('the key carries the service as a JSON parser reads it, however the line escapes it', () => {
-  const messages = toLogMessages({ tenant: 't', rows: 1, data: line('we"ird\\name', 'b') });
+  const messages = toLogMessages({ tenant: 't', rows: 1, data: Buffer.from(line('we"ird\\name', 'b')) });
   assert.equal(messages[0]?.key, 't/we"ird\\name');
 });
 
 test('the key comes from the top-level service, wherever it stands, not from an attribute of that name', () => {
   const data = JSON.stringify({ attributes: { service: 'decoy' }, body: '"service":"decoy"', service: 'api' });
-  assert.equal(toLogMessages({ tenant: 't', rows: 1, data })[0]?.key, 't/api');
+  assert.equal(toLogMessages({ tenant: 't', rows: 1, data: Buffer.from(data) })[0]?.key, 't/api');
 });
 
 test('the size limit counts UTF-8 bytes: CJK and emoji text is split under it and packed up to it', () => {
   // 100,000 CJK characters are 100,000 UTF-16 units but 300,000 bytes; an emoji is 2 units and 4 bytes.
   const bodies = ['日志'.repeat(50_000), '🪵'.repeat(50_000), 'é'.repeat(100_000)];
   const lines = Array.from({ length: 24 }, (_, i) => line('api', `${i}${bodies[i % bodies.length]}`));
-  const messages = toLogMessages({ tenant: 't', rows: lines.length, data: lines.join('\n') });
+  const messages = toLogMessages({ tenant: 't', rows: lines.length, data: Buffer.from(lines.join('\n')) });
   assert.ok(messages.every((m) => Buffer.byteLength(m.value) <= MAX_MESSAGE_BYTES), `sizes ${messages.map((m) => Buffer.byteLength(m.value))}`);
   assert.equal(messages.map((m) => m.value).join('\n'), lines.join('\n'));
   // Each message but the last would have gone over the limit with the next line.
   messages.slice(0, -1).forEach((m, i) => {
-    const next = messages[i + 1]!.value.split('\n')[0]!;
+    const next = messages[i + 1]!.value.toString().split('\n')[0]!;
     assert.ok(Buffer.byteLength(m.value) + 1 + Buffer.byteLength(next) > MAX_MESSAGE_BYTES);
   });
+});
+
+test('a long line is keyed right when its service stands after the first bytes or is cut by them, in any script', () => {
+  const late = JSON.stringify({ attributes: { note: 'n'.repeat(2_000) }, service: 'late-api', body: 'b' });
+  // The service value straddles byte 512, in the middle of a three-byte character.
+  const cut = JSON.stringify({ id: 'x'.repeat(481), service: '支付服务-payments', body: 'b'.repeat(1_000) });
+  const data = Buffer.from([late, cut].join('\n'));
+  assert.deepEqual(toLogMessages({ tenant: 't', rows: 2, data }).map((m) => m.key), ['t/late-api', 't/支付服务-payments']);
 });

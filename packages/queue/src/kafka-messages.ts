@@ -4,42 +4,69 @@ import type { RecordChunk } from './queue.ts';
 /** One Kafka message: NDJSON of stored records of one tenant and service, keyed to keep their order. */
 export interface LogMessage {
   key: string;
-  value: string;
+  value: Buffer;
   rows: number;
 }
 
 // Kafka refuses messages over max.message.bytes (1 MiB by default); stay well under it.
 export const MAX_MESSAGE_BYTES = 900 * 1024;
 
+// A queued line names its service within its first few hundred bytes (after id, tenant and the timestamps).
+const HEAD_BYTES = 512;
+const NEWLINE = 10;
+
 /**
- * Pure: splits a chunk into messages keyed by tenant/service, each at most MAX_MESSAGE_BYTES of UTF-8
- * (a lone larger line goes alone), so one service's records land on one partition in order. Lines
- * are taken as they are (no re-serialising).
+ * Pure: splits a chunk into messages keyed by tenant/service, each at most MAX_MESSAGE_BYTES (a lone
+ * larger line goes alone), so one service's records land on one partition in order. Lines are
+ * sliced from the chunk's bytes as they are: neither decoded nor re-serialised.
  */
 export function toLogMessages(chunk: RecordChunk): LogMessage[] {
-  const byKey = new Map<string, string[]>();
-  for (const line of chunk.data.split('\n')) {
-    const key = `${chunk.tenant}/${queuedLineService(line) ?? ''}`;
+  const byKey = new Map<string, Buffer[]>();
+  const data = chunk.data;
+  for (let start = 0; start <= data.length; ) {
+    let end = data.indexOf(NEWLINE, start);
+    if (end < 0) end = data.length;
+    const key = `${chunk.tenant}/${lineService(data, start, end) ?? ''}`;
     let lines = byKey.get(key);
     if (!lines) byKey.set(key, (lines = []));
-    lines.push(line);
+    lines.push(data.subarray(start, end));
+    start = end + 1;
   }
   const messages: LogMessage[] = [];
+  const message = (key: string, lines: Buffer[]) => ({ key, value: joinWithNewlines(lines), rows: lines.length });
   for (const [key, lines] of byKey) {
-    let current: string[] = [];
+    let current: Buffer[] = [];
     let bytes = 0;
     for (const line of lines) {
-      // Kafka's limit is in bytes: a CJK character is one UTF-16 unit but three bytes.
-      const lineBytes = Buffer.byteLength(line) + 1;
+      const lineBytes = line.length + 1;
       if (current.length > 0 && bytes + lineBytes > MAX_MESSAGE_BYTES) {
-        messages.push({ key, value: current.join('\n'), rows: current.length });
+        messages.push(message(key, current));
         current = [];
         bytes = 0;
       }
       current.push(line);
       bytes += lineBytes;
     }
-    if (current.length > 0) messages.push({ key, value: current.join('\n'), rows: current.length });
+    if (current.length > 0) messages.push(message(key, current));
   }
   return messages;
+}
+
+// Only the line's head is decoded; a service cut off by the head (or named late) falls back to the whole line.
+function lineService(data: Buffer, start: number, end: number): string | undefined {
+  if (end - start > HEAD_BYTES) {
+    const service = queuedLineService(data.toString('utf8', start, start + HEAD_BYTES));
+    if (service !== undefined) return service;
+  }
+  return queuedLineService(data.toString('utf8', start, end));
+}
+
+function joinWithNewlines(lines: Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(lines.reduce((n, line) => n + line.length + 1, -1));
+  let at = 0;
+  for (const line of lines) {
+    if (at > 0) out[at++] = NEWLINE;
+    at += line.copy(out, at);
+  }
+  return out;
 }

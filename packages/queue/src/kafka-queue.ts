@@ -64,7 +64,7 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
       connected = true;
     },
     async publish(chunk) {
-      const bytes = Buffer.byteLength(chunk.data);
+      const bytes = chunk.data.length;
       if (inFlight > 0 && inFlight + bytes > options.maxInFlightBytes) {
         throw new QueueFullError(`Cannot accept ${chunk.rows} records: ${inFlight} bytes are waiting for the broker`);
       }

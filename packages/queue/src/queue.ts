@@ -2,7 +2,8 @@
 export interface RecordChunk {
   tenant: string;
   rows: number;
-  data: string;
+  /** The lines as UTF-8 bytes: they travel to the log, the broker and the store without being decoded again. */
+  data: Buffer;
   /** W3C trace context of the request that brought the records (traceparent, tracestate). */
   trace?: Record<string, string>;
   /**

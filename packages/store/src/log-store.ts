@@ -36,7 +36,7 @@ export interface LogStore {
   /** Sets how many days new records are kept (the TTL reads each row's retention_days). */
   setDefaultRetention(days: number): Promise<void>;
   /** Writes LogRecords given as JSONEachRow lines; a retry with the same token is a no-op. */
-  insert(jsonEachRow: string, options?: InsertOptions): Promise<void>;
+  insert(jsonEachRow: string | Buffer, options?: InsertOptions): Promise<void>;
   search(filter: LogFilter, page: { limit: number; cursor?: string | undefined }): Promise<{ records: LogRecord[]; nextCursor: string | null }>;
   /** Counts per bucket and level; whole minutes come from the per-minute rollup when it can answer. */
   histogram(filter: LogFilter, buckets: number, options?: HistogramOptions): Promise<Histogram>;

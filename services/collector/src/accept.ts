@@ -50,7 +50,7 @@ export async function acceptRecords(
   const response = await publishAccepted(
     tenant,
     batch.lines.length,
-    () => batch.lines.join('\n'),
+    () => Buffer.from(batch.lines.join('\n')),
     { accepted: batch.lines.length, rejected: batch.errors.length, errors: batch.errors.slice(0, MAX_LISTED_ERRORS) },
     rejectionReasons(batch.errors),
     deps,
@@ -76,7 +76,7 @@ export async function acceptBody(job: Omit<BodyJob, 'retentionDays' | 'measureBy
 async function publishAccepted(
   tenant: string,
   rows: number,
-  data: () => string,
+  data: () => Buffer,
   response: IngestResponse,
   reasons: Record<string, number>,
   deps: AcceptDeps,

@@ -98,7 +98,7 @@ test('every good line of a mixed NDJSON body is accepted and published, and ever
       const answer = res.json() as { accepted: number; rejected: number };
       assert.deepEqual({ accepted: answer.accepted, rejected: answer.rejected }, { accepted: good, rejected: lines.length - good });
       const fresh = chunks.slice(before);
-      const published = fresh.flatMap((c) => c.data.split('\n').map((row) => ({ tenant: c.tenant, record: LogRecord.parse(JSON.parse(row)) })));
+      const published = fresh.flatMap((c) => c.data.toString().split('\n').map((row) => ({ tenant: c.tenant, record: LogRecord.parse(JSON.parse(row)) })));
       assert.equal(published.length, good);
       assert.ok(published.every(({ tenant, record }) => record.tenant === tenant && record.service === 'fuzz'));
     }),

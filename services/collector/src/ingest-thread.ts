@@ -14,7 +14,11 @@ export interface ThreadRefusal {
 // Jobs are answered as they finish; a decompressing body may let a later one overtake it.
 parentPort?.on('message', async ({ id, job }: { id: number; job: BodyJob }) => {
   try {
-    parentPort!.postMessage({ id, prepared: await prepareBody(job) });
+    const prepared = await prepareBody(job);
+    const { data } = prepared;
+    // Moved, not copied, when the lines own their memory; small ones share Node's buffer pool, which must stay here.
+    const ownsMemory = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    parentPort!.postMessage({ id, prepared }, ownsMemory ? [data.buffer as ArrayBuffer] : []);
   } catch (err) {
     if (err instanceof CodedError) {
       const refusal: ThreadRefusal = { statusCode: err.statusCode, code: err.code, message: err.message, field: err.field, headers: err.headers };

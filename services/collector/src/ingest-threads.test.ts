@@ -32,7 +32,7 @@ function keepingQueue() {
 }
 const depsFor = (queue: LogQueue) => ({ queue, metrics: createCollectorMetrics(new Registry()), clock: () => receivedMs });
 // Ids are random per record; everything else in a queued line must match.
-const withoutIds = (data: string | undefined) => (data ?? '').split('\n').filter(Boolean).map((line) => ({ ...JSON.parse(line), id: '(id)' }));
+const withoutIds = (data: Buffer | undefined) => (data?.toString() ?? '').split('\n').filter(Boolean).map((line) => ({ ...JSON.parse(line), id: '(id)' }));
 
 // Lines that mix the common shape, aliases, odd values and broken JSON.
 const field = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constantFrom(null, true, 'warning', 'ERROR', 50, '2026-12-06T11:59:00.5Z', 1_795_000_000_000));

@@ -51,7 +51,8 @@ export function startIngestThreads(size: number, options: IngestThreadOptions = 
       if (!job) return;
       slot.pending.delete(message.id);
       if (slot.pending.size === 0) worker.unref();
-      if (message.prepared) job.resolve(message.prepared);
+      // A Buffer arrives as a plain Uint8Array.
+      if (message.prepared) job.resolve({ ...message.prepared, data: asBuffer(message.prepared.data) });
       else if (message.refusal) job.reject(fromRefusal(message.refusal));
       else job.reject(new Error(`Ingest thread failed: ${message.failure}`));
     });
@@ -87,6 +88,8 @@ export function startIngestThreads(size: number, options: IngestThreadOptions = 
     },
   };
 }
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function fromRefusal(r: ThreadRefusal): CodedError {
   return new CodedError(r.statusCode, r.code, r.message, { ...(r.field !== undefined ? { field: r.field } : {}), headers: r.headers });

@@ -68,7 +68,7 @@ test('a key whose answer is only in the log, not yet in the journal, is remember
   const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
   // A process without a ledger wrote it: the entry carries the key, the journal knows nothing.
   const response = { accepted: 1, rejected: 0, errors: [] };
-  await log.append(encodeChunk({ tenant: 'default', rows: 1, data: '{}', idempotency: { key: 'only-in-log', digest: 'd1', response } }));
+  await log.append(encodeChunk({ tenant: 'default', rows: 1, data: Buffer.from('{}'), idempotency: { key: 'only-in-log', digest: 'd1', response } }));
   const ledger = await openIdempotencyLedger(log, dir, 600_000);
   assert.deepEqual(ledger.claim('default', { key: 'only-in-log', digest: 'd1' }), { kind: 'replay', response });
   await ledger.close();

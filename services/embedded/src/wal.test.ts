@@ -32,7 +32,7 @@ test('a 202 means the records are in the log on disk; the log processor then sto
     const entries = await log.read(0n, 1 << 30);
     const chunk = decodeChunk(entries.at(-1)!.payload);
     assert.equal(chunk.rows, 30);
-    assert.equal(chunk.data.split('\n').length, 30);
+    assert.equal(chunk.data.toString().split('\n').length, 30);
     const page = await eventually(async () => {
       const got = LogPage.parse((await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=wal&limit=100' })).json());
       return got.records.length === 30 ? got : undefined;

@@ -5,7 +5,7 @@ import { createBatcher, type BatcherOptions } from './batcher.ts';
 
 class Transient extends Error {}
 
-const chunk = (rows: number, tag = 'r') => ({ tenant: 't', rows, data: Array.from({ length: rows }, (_, i) => `{"${tag}":${i}}`).join('\n') });
+const chunk = (rows: number, tag = 'r') => ({ tenant: 't', rows, data: Buffer.from(Array.from({ length: rows }, (_, i) => `{"${tag}":${i}}`).join('\n')) });
 
 function options(overrides: Partial<BatcherOptions>): BatcherOptions {
   return {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type RecordChunk } from '@instant-logs/queue';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { joinLines } from './kafka/writer.ts';
 
 export interface BatcherOptions {
   /** Stores one batch; `dedupToken` is the same on every retry of that batch. */
-  insert: (data: string, rows: number, dedupToken: string) => Promise<void>;
+  insert: (data: Buffer, rows: number, dedupToken: string) => Promise<void>;
   /** Whether an insert error may clear by itself (then the batch is retried). */
   isTransient: (err: unknown) => boolean;
   maxRows: number;
@@ -106,7 +107,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
   };
 
   const writeWithRetry = async (batch: Waiter[]): Promise<void> => {
-    const data = batch.map((w) => w.chunk.data).join('\n');
+    const data = joinLines(batch.map((w) => w.chunk.data));
     const rows = batch.reduce((n, w) => n + w.chunk.rows, 0);
     const token = randomUUID();
     const started = Date.now();
@@ -149,7 +150,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
         return Promise.reject(new QueueFullError(`Cannot accept ${chunk.rows} records: ${queuedRows + inFlightRows} are waiting to be stored`));
       }
       return new Promise<void>((resolve, reject) => {
-        const bytes = Buffer.byteLength(chunk.data);
+        const bytes = chunk.data.length;
         queue.push({ chunk, bytes, at: Date.now(), resolve, reject });
         queuedRows += chunk.rows;
         queuedBytes += bytes;

@@ -14,13 +14,13 @@ export function encodeChunk(chunk: RecordChunk): Buffer {
     ...(chunk.trace ? { trace: chunk.trace } : {}),
     ...(chunk.idempotency ? { idempotency: chunk.idempotency } : {}),
   });
-  return Buffer.from(`${meta}\n${chunk.data}`);
+  return Buffer.concat([Buffer.from(`${meta}\n`), chunk.data]);
 }
 
-/** Pure: the chunk an entry made by encodeChunk holds. */
+/** Pure: the chunk an entry made by encodeChunk holds; its data is a view of the payload, not a copy. */
 export function decodeChunk(payload: Buffer): RecordChunk {
   const newline = payload.indexOf(10);
-  return { ...chunkMeta(payload), data: payload.toString('utf8', newline + 1) };
+  return { ...chunkMeta(payload), data: payload.subarray(newline + 1) };
 }
 
 /** Pure: an entry's metadata alone, without decoding its records. */

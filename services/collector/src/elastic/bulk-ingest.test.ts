@@ -9,7 +9,7 @@ import { ingestBulk } from './bulk-ingest.ts';
 
 function collector(consume?: (chunk: RecordChunk) => Promise<void>) {
   const stored: LogRecord[] = [];
-  const queue = createInProcessQueue(consume ?? (async (chunk) => void stored.push(...chunk.data.split('\n').map((l) => JSON.parse(l) as LogRecord))));
+  const queue = createInProcessQueue(consume ?? (async (chunk) => void stored.push(...chunk.data.toString().split('\n').map((l) => JSON.parse(l) as LogRecord))));
   return { stored, deps: { queue, metrics: createCollectorMetrics(new Registry()), clock: Date.now } };
 }
 

@@ -13,7 +13,7 @@ const app = buildApp({
   keyring: parseApiKeys(''),
   queue: createInProcessQueue(async (chunk) => {
     if (unavailable) throw new QueueUnavailableError('broker down', { retryAfterSeconds: 3 });
-    stored.push(...chunk.data.split('\n').map((l) => JSON.parse(l) as LogRecord));
+    stored.push(...chunk.data.toString().split('\n').map((l) => JSON.parse(l) as LogRecord));
   }),
 });
 after(() => app.close());

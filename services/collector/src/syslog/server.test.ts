@@ -33,7 +33,7 @@ async function start(consume: (chunk: RecordChunk) => Promise<void>, extra: Part
 function store() {
   const records: LogRecord[] = [];
   const consume = async (chunk: RecordChunk) => {
-    for (const line of chunk.data.split('\n')) records.push(JSON.parse(line) as LogRecord);
+    for (const line of chunk.data.toString().split('\n')) records.push(JSON.parse(line) as LogRecord);
   };
   return { records, consume };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cutBatches, type SourceMessage } from './batches.ts';
 
-const msg = (offset: number, rows = 1, bytes = 10): SourceMessage => ({ offset: BigInt(offset), value: 'x'.repeat(bytes), rows, tenant: 't' });
+const msg = (offset: number, rows = 1, bytes = 10): SourceMessage => ({ offset: BigInt(offset), value: Buffer.from('x'.repeat(bytes)), rows, tenant: 't' });
 const msgs = (...offsets: number[]) => offsets.map((o) => msg(o));
 const offsetsOf = (batches: SourceMessage[][]) => batches.map((b) => b.map((m) => Number(m.offset)));
 const roomy = { maxRows: 1000, maxBytes: 1 << 20 };
@@ -21,7 +21,7 @@ test('a batch ends before the message that would pass a limit', () => {
     { name: 'rows exactly at the limit', messages: [msg(0, 2), msg(1, 2), msg(2, 2), msg(3, 2)], limits: { maxRows: 4, maxBytes: 1 << 20 }, want: [[0, 1], [2, 3]] },
     { name: 'bytes', messages: [msg(0, 1, 40), msg(1, 1, 40), msg(2, 1, 40)], limits: { maxRows: 1000, maxBytes: 100 }, want: [[0, 1], [2]] },
     // 30 CJK characters are 90 UTF-8 bytes: two of them pass a 100-byte limit that 60 code units would not.
-    { name: 'bytes in UTF-8, not UTF-16 units', messages: [0, 1].map((o) => ({ ...msg(o), value: '日'.repeat(30) })), limits: { maxRows: 1000, maxBytes: 100 }, want: [[0], [1]] },
+    { name: 'bytes in UTF-8, not UTF-16 units', messages: [0, 1].map((o) => ({ ...msg(o), value: Buffer.from('日'.repeat(30)) })), limits: { maxRows: 1000, maxBytes: 100 }, want: [[0], [1]] },
     { name: 'a message over the limit on its own', messages: [msg(0, 1, 10), msg(1, 500, 10), msg(2, 1, 10)], limits: { maxRows: 100, maxBytes: 1 << 20 }, want: [[0], [1], [2]] },
   ];
   for (const c of cases) assert.deepEqual(offsetsOf(cutBatches(c.messages, c.limits).batches), c.want, c.name);

@@ -3,7 +3,8 @@ import type { Intent } from './intent.ts';
 /** What the writer needs of a Kafka message. */
 export interface SourceMessage {
   offset: bigint;
-  value: string;
+  /** UTF-8 JSONEachRow lines. */
+  value: Buffer;
   rows: number;
   tenant: string;
   /** W3C trace context of the request that produced it, from the message headers. */
@@ -33,7 +34,7 @@ export function cutBatches(messages: readonly SourceMessage[], limits: BatchLimi
   let rows = 0;
   let bytes = 0;
   for (const m of rest) {
-    const size = Buffer.byteLength(m.value);
+    const size = m.value.length;
     if (current.length > 0 && (rows + m.rows > limits.maxRows || bytes + size > limits.maxBytes)) {
       batches.push(current);
       current = [];

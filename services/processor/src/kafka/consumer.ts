@@ -100,7 +100,7 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
     const partition = batch.partition;
     const messages: SourceMessage[] = batch.messages.map((m) => ({
       offset: BigInt(m.offset),
-      value: m.value?.toString('utf8') ?? '',
+      value: m.value ?? Buffer.alloc(0),
       rows: Number(m.headers?.['rows']?.toString() ?? '1'),
       tenant: m.headers?.['tenant']?.toString() ?? '',
       trace: traceHeaders(m.headers),

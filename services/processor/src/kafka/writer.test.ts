@@ -28,7 +28,8 @@ function fake(overrides: Partial<WriterDeps> & { failInsert?: (token: string, ca
     rows: () => [...store.values()].flatMap((d) => d.split('\n')),
     deps: {
       topic: 'logs',
-      async insert(data, token) {
+      async insert(bytes, token) {
+        const data = bytes.toString();
         f.events.push(`insert ${token}`);
         const err = failInsert?.(token, f.events.filter((e) => e === `insert ${token}`).length);
         if (err) throw err;
@@ -56,7 +57,7 @@ function fake(overrides: Partial<WriterDeps> & { failInsert?: (token: string, ca
   return f;
 }
 
-const message = (offset: number, ...lines: string[]): SourceMessage => ({ offset: BigInt(offset), value: lines.join('\n'), rows: lines.length, tenant: 'acme' });
+const message = (offset: number, ...lines: string[]): SourceMessage => ({ offset: BigInt(offset), value: Buffer.from(lines.join('\n')), rows: lines.length, tenant: 'acme' });
 const batch = [message(10, 'a0', 'a1'), message(11, 'b0'), message(12, 'c0', 'c1', 'c2')];
 
 test('a batch commits its intent, inserts under the batch token, then commits past it', async () => {

@@ -18,7 +18,7 @@ export interface DeadLetter {
 export interface WriterDeps {
   topic: string;
   /** `sources` are the messages the rows came from (for tracing). */
-  insert(data: string, dedupToken: string, sources: readonly SourceMessage[]): Promise<void>;
+  insert(data: Buffer, dedupToken: string, sources: readonly SourceMessage[]): Promise<void>;
   isTransient(err: unknown): boolean;
   /** Commits `offset` for the partition with optional metadata; rejects with GroupMembershipLost if the partition moved. */
   commit(partition: number, offset: bigint, metadata: string | null): Promise<void>;
@@ -67,7 +67,7 @@ export async function writeBatch(deps: WriterDeps, partition: number, batch: rea
 }
 
 async function insertIsolating(deps: WriterDeps, partition: number, messages: readonly SourceMessage[], token: string): Promise<void> {
-  const data = messages.map((m) => m.value).join('\n');
+  const data = joinLines(messages.map((m) => m.value));
   const rows = messages.reduce((n, m) => n + m.rows, 0);
   const failure = await insertOnce(deps, partition, data, rows, token, messages);
   if (!failure) return;
@@ -75,7 +75,8 @@ async function insertIsolating(deps: WriterDeps, partition: number, messages: re
     for (const m of messages) await insertIsolating(deps, partition, [m], `${token}/o${m.offset}`);
     return;
   }
-  await isolateLines(deps, partition, messages[0]!, messages[0]!.value.split('\n'), 0, token, failure);
+  // Only a refused message is decoded, to find its bad lines.
+  await isolateLines(deps, partition, messages[0]!, messages[0]!.value.toString('utf8').split('\n'), 0, token, failure);
 }
 
 // Halves the lines of one message until the refused ones stand alone; each half has its own
@@ -90,13 +91,13 @@ async function isolateLines(deps: WriterDeps, partition: number, m: SourceMessag
   const mid = Math.ceil(lines.length / 2);
   for (const [part, at] of [[lines.slice(0, mid), from], [lines.slice(mid), from + mid]] as const) {
     const partToken = `${token}/L${at}-${at + part.length - 1}`;
-    const partFailure = await insertOnce(deps, partition, part.join('\n'), part.length, partToken, [m]);
+    const partFailure = await insertOnce(deps, partition, Buffer.from(part.join('\n')), part.length, partToken, [m]);
     if (partFailure) await isolateLines(deps, partition, m, part, at, partToken, partFailure);
   }
 }
 
 /** Inserts, retrying transient failures; resolves with the error if ClickHouse refused the data for good. */
-async function insertOnce(deps: WriterDeps, partition: number, data: string, rows: number, token: string, sources: readonly SourceMessage[]): Promise<unknown> {
+async function insertOnce(deps: WriterDeps, partition: number, data: Buffer, rows: number, token: string, sources: readonly SourceMessage[]): Promise<unknown> {
   let permanent: unknown;
   await untilDone(
     deps,
@@ -114,6 +115,14 @@ async function insertOnce(deps: WriterDeps, partition: number, data: string, row
     deps.isTransient,
   );
   return permanent;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Pure: JSONEachRow bytes joined with newlines, as one insert body. */
+export function joinLines(parts: readonly Buffer[]): Buffer {
+  if (parts.length === 1) return parts[0]!;
+  return Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [NEWLINE, part])));
 }
 
 /** Runs `step` until it succeeds, backing off after transient errors while heartbeating; stops on revocation. */

@@ -84,6 +84,6 @@ export function selects(options: Pick<ReplayOptions, 'matchError' | 'tenant'>, l
  */
 export function toReplayMessage(from: string, letter: DeadLetterRecord): { key: string; value: Buffer; headers: Record<string, string> } {
   const tenant = headerText(letter.headers, 'tenant');
-  const [first] = toLogMessages({ tenant, rows: 1, data: letter.value.toString('utf8') });
+  const [first] = toLogMessages({ tenant, rows: 1, data: letter.value });
   return { key: first?.key ?? `${tenant}/`, value: letter.value, headers: { tenant, rows: '1', 'replay.source': `${from}/${letter.partition}/${letter.offset}` } };
 }

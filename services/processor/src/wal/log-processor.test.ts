@@ -34,7 +34,7 @@ async function setup(segmentBytes = 1 << 20): Promise<{ store: LogStore; db: str
 
 const line = (id: string, over: Record<string, unknown> = {}) =>
   JSON.stringify({ id, tenant: 'acme', timestamp: '2026-12-01T10:00:00.000000000Z', observed_timestamp: '2026-12-01T10:00:00.000000000Z', service: 'api', level: 'info', body: `record ${id}`, ...over });
-const chunk = (ids: string[]) => encodeChunk({ tenant: 'acme', rows: ids.length, data: ids.map((id) => line(id)).join('\n') });
+const chunk = (ids: string[]) => encodeChunk({ tenant: 'acme', rows: ids.length, data: Buffer.from(ids.map((id) => line(id)).join('\n')) });
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 function recorder() {
@@ -98,7 +98,7 @@ test('a record the store refuses for good goes to the dead-letter file; the rest
   const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 50 }), observe, (err) => assert.fail(err));
   try {
     const bad = line('poison', { severity_number: 'not a number' });
-    await log.append(encodeChunk({ tenant: 'acme', rows: 3, data: [line('ok-1'), bad, line('ok-2')].join('\n') }));
+    await log.append(encodeChunk({ tenant: 'acme', rows: 3, data: Buffer.from([line('ok-1'), bad, line('ok-2')].join('\n')) }));
     await log.append(chunk(['ok-3']));
     await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
     assert.equal(await store.count('acme'), 3);
@@ -148,7 +148,7 @@ test("a batch's insert span links to the trace of every request whose records it
   spans.reset();
   const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 200 }), recorder().observe, (err) => assert.fail(err));
   try {
-    await Promise.all(spanIds.map((spanId, i) => log.append(encodeChunk({ tenant: 'acme', rows: 1, data: line(`traced-${i}`), trace: { traceparent: `00-${traceId}-${spanId}-01` } }))));
+    await Promise.all(spanIds.map((spanId, i) => log.append(encodeChunk({ tenant: 'acme', rows: 1, data: Buffer.from(line(`traced-${i}`)), trace: { traceparent: `00-${traceId}-${spanId}-01` } }))));
     await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
     const inserts = spans.getFinishedSpans().filter((s) => s.name === 'insert logs');
     assert.equal(inserts.length, 1);

@@ -44,7 +44,7 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
   const deps = {
     // The log's id keeps tokens apart from an earlier log whose positions started at 0 too.
     topic: `wal-${log.id}`,
-    insert: (data: string, token: string, sources: readonly SourceMessage[]) => tracedInsert(store, data, token, sources),
+    insert: (data: Buffer, token: string, sources: readonly SourceMessage[]) => tracedInsert(store, data, token, sources),
     isTransient: isRetryable,
     commit: (_partition: number, offset: bigint, metadata: string | null) => log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata),
     deadLetter: (letters: DeadLetter[]) => appendDeadLetters(options.deadLetterFile, letters),
