@@ -1,4 +1,5 @@
-export { CodedError, installErrorHandler, installNotFoundHandler } from './errors.ts';
+export { CodedError, KIT_ERRORS, defineErrors, errorBody, installErrorHandler, installNotFoundHandler } from './errors.ts';
+export type { ErrorCatalog, ErrorExtra, ErrorSpec } from './errors.ts';
 export { verifiedCommonName } from './auth.ts';
 export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, ALL_SCOPES, type ApiKeyring, type Principal, type Scope, type AuthOptions } from './auth.ts';
 export { issueKey, writeKeysFile, type KeyEntry } from './keys/keys-file.ts';

@@ -1,11 +1,11 @@
 import { formatTimestamp, LIMITS, newRecordId, normalizeRecord, nowNs, queuedLine, type IngestResponse, type RecordError } from '@instant-logs/schema';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
-import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
 import type { IdempotencyClaim, IdempotencyLedger } from './idempotency.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { throttledError, type TenantLimits } from './tenant-limits.ts';
+import { COLLECTOR_ERRORS } from './errors.ts';
 
 // About 5 ms of normalisation on this project's reference machine between two turns of the event loop.
 const SLICE_RECORDS = 2000;
@@ -41,7 +41,7 @@ export async function acceptRecords(
   idempotency?: IdempotencyClaim,
 ): Promise<IngestResponse> {
   if (items.length > LIMITS.maxRecordsPerRequest) {
-    throw new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
+    throw COLLECTOR_ERRORS.TOO_MANY_RECORDS({ max: LIMITS.maxRecordsPerRequest });
   }
   const retentionDays = deps.tenants ? admit(items, tenant, deps.tenants, deps.metrics) : undefined;
   const receivedMs = deps.clock();
@@ -110,12 +110,12 @@ async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
     await deps.queue.publish(chunk);
   } catch (err) {
     if (err instanceof QueueFullError) {
-      throw new CodedError(429, 'QUEUE_FULL', `${err.message}; retry later`, { headers: { 'retry-after': String(err.retryAfterSeconds) } });
+      throw COLLECTOR_ERRORS.QUEUE_FULL({ reason: err.message, headers: { 'retry-after': String(err.retryAfterSeconds) } });
     }
     if (err instanceof QueueUnavailableError) {
-      throw new CodedError(503, 'QUEUE_UNAVAILABLE', `records were not stored: ${err.message}`, { headers: { 'retry-after': String(err.retryAfterSeconds) } });
+      throw COLLECTOR_ERRORS.QUEUE_UNAVAILABLE({ reason: err.message, headers: { 'retry-after': String(err.retryAfterSeconds) } });
     }
-    if (err instanceof QueueRejectedError) throw new CodedError(500, 'STORE_REJECTED', `records were not stored: ${err.message}`);
+    if (err instanceof QueueRejectedError) throw COLLECTOR_ERRORS.STORE_REJECTED({ reason: err.message });
     throw err;
   }
 }
