@@ -10,7 +10,7 @@ export { registerOpsRoutes, type OpsOptions } from './ops-routes.ts';
 export { declaredRoutes, type RouteAccess, type DeclaredRoute } from './route-access.ts';
 export { createTailTickets, type TailTickets, type TailTicketOptions } from './tail-tickets.ts';
 export { boundedProbe } from './readiness.ts';
-export { parseEnv } from './env.ts';
+export { parseEnv, TracingEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';
 export { timeoutServerOptions, httpTimeoutsFromEnv, HttpTimeoutEnv, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts.ts';
 export { stopOnSignals, trackConnections, ShutdownEnv, DEFAULT_SHUTDOWN_DRAIN_MS } from './shutdown.ts';
