@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { CodedError, defineErrors, errorBody, installErrorHandler, installNotFoundHandler, KIT_ERRORS } from './errors.ts';
 
@@ -92,4 +95,17 @@ test('the catalog lists its own codes and the shared ones, each with one status'
   const err = KIT_ERRORS.UNAUTHORIZED({ reason: 'missing API key' });
   assert.ok(err instanceof CodedError);
   assert.deepEqual(errorBody(err, 'QUERY'), { code: 'QUERY_UNAUTHORIZED', message: 'missing API key' });
+});
+
+test('no module outside this file makes a CodedError by hand: every code comes from a catalog', () => {
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const own = join(root, 'packages/service-kit/src/errors.ts');
+  const sources = ['packages', 'services', 'operator'].flatMap((dir) =>
+    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.split('/').includes('node_modules'))
+      .map((f) => join(root, dir, f)),
+  );
+  assert.ok(sources.length > 100, `found ${sources.length} source files`);
+  const byHand = sources.filter((f) => f !== own && readFileSync(f, 'utf8').includes('new CodedError('));
+  assert.deepEqual(byHand, []);
 });
