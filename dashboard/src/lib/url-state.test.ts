@@ -32,3 +32,7 @@ test('unknown levels, unreadable times and duplicate services are dropped when r
   const state = decodeState('level=error&level=loud&from=yesterday&to=now-1h&service=a&service=a&service=&live=yes');
   assert.deepEqual(state, { ...DEFAULT_STATE, levels: ['error'], to: 'now-1h', services: ['a'], live: false });
 });
+
+test('a link may spell levels as the API takes them: aliases and any case', () => {
+  assert.deepEqual(decodeState('level=WARNING&level=err').levels, ['warn', 'error']);
+});

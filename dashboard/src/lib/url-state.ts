@@ -1,4 +1,4 @@
-import { LEVELS, type Level } from '@instant-logs/schema';
+import { LEVELS, levelFromText, type Level } from '@instant-logs/schema';
 import { DEFAULT_RANGE, isTimeExpression } from './time-range.ts';
 
 /** Everything a shared link restores: the search, the range, the filters and whether tail is on. */
@@ -40,7 +40,8 @@ export function decodeState(search: string): ExplorerState {
     const v = params.get(key);
     return v && isTimeExpression(v) ? v : DEFAULT_STATE[key];
   };
-  const levels = params.getAll('level').filter((l): l is Level => (LEVELS as readonly string[]).includes(l));
+  // A hand-written link may spell a level as the API takes it (level=warning).
+  const levels = params.getAll('level').map(levelFromText).filter((l): l is Level => l !== undefined);
   return {
     q: params.get('q') ?? '',
     from: time('from'),

@@ -1,4 +1,5 @@
-import { CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { CompressionTypes, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { createKafkaClient } from './kafka-client.ts';
 import { QueueFullError, QueueUnavailableError, type LogQueue } from './queue.ts';
 import { toLogMessages } from './kafka-messages.ts';
 
@@ -29,7 +30,7 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   // goes on retrying in the background, can land after the 503, and the client's retry then
   // stores the records twice. A 10 s deadline gives 100 ms → 2 s (about 6–7 s to give up).
   const retry = { retries: 5, initialRetryTime: Math.max(10, Math.round(options.sendTimeoutMs / 100)), maxRetryTime: Math.max(50, Math.round(options.sendTimeoutMs / 5)) };
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,

@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { createKafkaClient } from './kafka-client.ts';
 
 /** The topics a pipeline needs and how they are kept. */
 export interface TopicPlan {
@@ -18,7 +19,7 @@ export interface TopicPlan {
  * For local use and tests; in Kubernetes the operator declares them as Strimzi KafkaTopics instead.
  */
 export async function ensureTopics(brokers: string[], plan: TopicPlan): Promise<{ created: string[] }> {
-  const admin = new Kafka({ clientId: 'instant-logs-topics', brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafkaClient({ clientId: 'instant-logs-topics', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

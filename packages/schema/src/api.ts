@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LEVELS } from './severity.ts';
+import { LEVELS, levelFromText, type Level } from './severity.ts';
 import { LogRecord } from './log-record.ts';
 
 /** Every error the HTTP services answer with: a stable code, a message for people, the field at fault. */
@@ -21,7 +21,14 @@ export const IngestResponse = z.object({
 });
 export type IngestResponse = z.infer<typeof IngestResponse>;
 
-const levelList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(LEVELS)));
+// The same spellings as `level:` in a query (aliases such as "warning" included), normalised to the six levels.
+const levelName = z.string().transform((text, ctx): Level => {
+  const level = levelFromText(text);
+  if (level) return level;
+  ctx.addIssue({ code: 'custom', message: `"${text.slice(0, 64)}" is not a level; use ${LEVELS.join(', ')} or an alias such as warning` });
+  return z.NEVER;
+});
+const levelList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(levelName));
 const serviceList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)));
 
 /** Filters shared by the search, histogram, facets and tail endpoints (query-string form). */

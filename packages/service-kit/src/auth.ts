@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TENANT_NAME } from '@instant-logs/schema';
 import { guardBrowserRequest } from './browser-guard.ts';
-import { CodedError } from './errors.ts';
+import { KIT_ERRORS, type CodedError } from './errors.ts';
 import type { TailTickets } from './tail-tickets.ts';
 import './route-access.ts';
 
@@ -117,12 +117,12 @@ export function installApiKeyAuth(app: FastifyInstance, keyring: ApiKeyring, opt
     const { access, ticket } = request.routeOptions.config;
     if (access === 'public') return setPrincipal(request, PUBLIC_PRINCIPAL);
     // A route outside createServer's declared-access check must still fail closed.
-    if (access === undefined) throw new CodedError(403, 'FORBIDDEN', 'this route declares no access');
+    if (access === undefined) throw KIT_ERRORS.FORBIDDEN({ reason: 'this route declares no access' });
     const principal = (ticket ? ticketPrincipal(request, options.tickets) : undefined) ?? authenticate(request, keyring, options.clientCertificates === true);
     // Named before the scope check, so a refused attempt is attributed to the key's own tenant.
     setPrincipal(request, principal);
     if (!principal.scopes.has(access)) {
-      throw new CodedError(403, 'FORBIDDEN', `${principal.id} lacks the "${access}" scope this endpoint needs`, { details: { scope: access } });
+      throw KIT_ERRORS.FORBIDDEN({ reason: `${principal.id} lacks the "${access}" scope this endpoint needs`, details: { scope: access } });
     }
   });
 }
@@ -164,7 +164,7 @@ function ticketPrincipal(request: FastifyRequest, tickets: TailTickets | undefin
 }
 
 function unauthorized(message: string): CodedError {
-  return new CodedError(401, 'UNAUTHORIZED', message, { headers: { 'www-authenticate': 'Bearer' } });
+  return KIT_ERRORS.UNAUTHORIZED({ reason: message, headers: { 'www-authenticate': 'Bearer' } });
 }
 
 /** The keys a request carries in its headers, in the forms log shippers send them; an ApiKey header may yield two readings. */

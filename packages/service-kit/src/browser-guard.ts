@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { CodedError } from './errors.ts';
+import { KIT_ERRORS } from './errors.ts';
 
 export interface BrowserGuardOptions {
   /** No keys: any web page the developer visits could otherwise reach the server through their browser. */
@@ -20,7 +20,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function guardBrowserRequest(request: FastifyRequest, options: BrowserGuardOptions): void {
   const host = request.headers.host?.trim().toLowerCase();
   if (options.authOff && host !== undefined && !hostAllowed(hostName(host), options.allowedHosts)) {
-    throw new CodedError(403, 'HOST_NOT_ALLOWED', `host ${hostName(host).slice(0, 100)} is not served with authentication off: use a loopback address, set ALLOWED_HOSTS, or configure API keys`, { field: 'host' });
+    throw KIT_ERRORS.HOST_NOT_ALLOWED({ host: hostName(host).slice(0, 100), field: 'host' });
   }
   const origin = request.headers.origin;
   if (typeof origin !== 'string') return;
@@ -28,7 +28,7 @@ export function guardBrowserRequest(request: FastifyRequest, options: BrowserGua
   const changes = !SAFE_METHODS.has(request.method);
   if (!upgrade && !(options.authOff && changes)) return;
   if (sameOrigin(origin, host) || options.origins.some((o) => normalizeOrigin(o) === normalizeOrigin(origin))) return;
-  throw new CodedError(403, 'ORIGIN_NOT_ALLOWED', `origin ${origin.slice(0, 100)} may not call this server from a browser: add it to CORS_ORIGINS`, { field: 'origin' });
+  throw KIT_ERRORS.ORIGIN_NOT_ALLOWED({ origin: origin.slice(0, 100), field: 'origin' });
 }
 
 /** Pure: the name part of a Host header value, without the port ("[::1]:8080" → "[::1]"). */

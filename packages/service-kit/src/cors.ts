@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeOrigin } from './browser-guard.ts';
-import { CodedError } from './errors.ts';
+import { KIT_ERRORS } from './errors.ts';
 
 export interface CorsOptions {
   /** Exact origins (scheme://host[:port]) that may call this service from a browser; empty = CORS off. */
@@ -29,7 +29,7 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
     if (app.hasRoute({ method: 'OPTIONS', url: route.url })) return;
     // routePath: this scope adds its own prefix again.
     app.options(route.routePath, { config: { access: 'public' } }, async () => {
-      throw new CodedError(400, 'BAD_REQUEST', 'OPTIONS is only answered as a CORS preflight (with Origin and Access-Control-Request-Method)');
+      throw KIT_ERRORS.BAD_REQUEST({ reason: 'OPTIONS is only answered as a CORS preflight (with Origin and Access-Control-Request-Method)' });
     });
   });
 
@@ -41,7 +41,7 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
     const ok = allowed.has(normalizeOrigin(origin));
     const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
     if (!ok) {
-      if (preflight) throw new CodedError(403, 'CORS_ORIGIN_DENIED', 'this origin may not call the API from a browser: add it to CORS_ORIGINS', { field: 'origin' });
+      if (preflight) throw KIT_ERRORS.CORS_ORIGIN_DENIED({ field: 'origin' });
       return;
     }
     reply.header('access-control-allow-origin', origin);

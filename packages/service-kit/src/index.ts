@@ -1,4 +1,5 @@
-export { CodedError, installErrorHandler, installNotFoundHandler } from './errors.ts';
+export { CodedError, KIT_ERRORS, defineErrors, errorBody, installErrorHandler, installNotFoundHandler, plainCodedError, reviveCodedError } from './errors.ts';
+export type { ErrorCatalog, ErrorExtra, ErrorSpec, PlainCodedError } from './errors.ts';
 export { verifiedCommonName } from './auth.ts';
 export { parseApiKeys, installApiKeyAuth, assertSafeToListen, DEFAULT_TENANT, ALL_SCOPES, type ApiKeyring, type Principal, type Scope, type AuthOptions } from './auth.ts';
 export { issueKey, writeKeysFile, type KeyEntry } from './keys/keys-file.ts';
@@ -9,7 +10,7 @@ export { registerOpsRoutes, type OpsOptions } from './ops-routes.ts';
 export { declaredRoutes, type RouteAccess, type DeclaredRoute } from './route-access.ts';
 export { createTailTickets, type TailTickets, type TailTicketOptions } from './tail-tickets.ts';
 export { boundedProbe } from './readiness.ts';
-export { parseEnv } from './env.ts';
+export { parseEnv, TracingEnv } from './env.ts';
 export { serverOptions, createServer } from './server-options.ts';
 export { timeoutServerOptions, httpTimeoutsFromEnv, HttpTimeoutEnv, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts.ts';
 export { stopOnSignals, trackConnections, ShutdownEnv, DEFAULT_SHUTDOWN_DRAIN_MS } from './shutdown.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { contentSecurityPolicy, installSecurityHeaders } from './security-headers.ts';
-import { CodedError, installErrorHandler } from './errors.ts';
+import { KIT_ERRORS, installErrorHandler } from './errors.ts';
 
 async function appWith(hsts: boolean) {
   const app = Fastify();
@@ -11,7 +11,7 @@ async function appWith(hsts: boolean) {
     installSecurityHeaders(scope, { hsts });
     scope.get('/', async (_req, reply) => reply.type('text/html').send('<p>hi</p>'));
     scope.get('/fails', async () => {
-      throw new CodedError(400, 'BAD_REQUEST', 'q: bad', { field: 'q' });
+      throw KIT_ERRORS.BAD_REQUEST({ reason: 'q: bad', field: 'q' });
     });
   });
   return app;

@@ -21,9 +21,28 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv, proces
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   const processors = processor ? [processor] : endpoint && env['OTEL_SDK_DISABLED'] !== 'true' ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : [];
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName }),
+    resource: resourceFromAttributes({ ...resourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']), 'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName }),
     spanProcessors: processors,
   });
   trace.setGlobalTracerProvider(provider);
   return { shutdown: () => provider.shutdown() };
+}
+
+/**
+ * Pure: OTEL_RESOURCE_ATTRIBUTES (`key=value,key2=value2`, values percent-encoded) as attributes; a malformed
+ * pair is skipped, as the OpenTelemetry spec asks. The operator sets it to name each pod's namespace and pipeline.
+ */
+export function resourceAttributes(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, Math.max(eq, 0)).trim();
+    if (!key) continue;
+    try {
+      out[key] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      // A bad percent-escape: skip the pair.
+    }
+  }
+  return out;
 }

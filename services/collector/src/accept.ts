@@ -1,6 +1,5 @@
 import { LIMITS, type IngestResponse } from '@instant-logs/schema';
 import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
-import { CodedError } from '@instant-logs/service-kit';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
 import type { IdempotencyClaim, IdempotencyLedger } from './idempotency.ts';
@@ -9,6 +8,7 @@ import type { IngestThreads } from './ingest-threads.ts';
 import { decodedBytes, normaliseInto, rejectionReasons, startBatch, type ItemOutcome } from './normalise-batch.ts';
 import { MAX_LISTED_ERRORS, tooManyRecords, type BodyJob } from './prepare-body.ts';
 import { throttledError, type TenantLimits } from './tenant-limits.ts';
+import { COLLECTOR_ERRORS } from './errors.ts';
 
 // About 5 ms of normalisation on this project's reference machine between two turns of the event loop.
 const SLICE_RECORDS = 2000;
@@ -108,12 +108,12 @@ async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
     await deps.queue.publish(chunk);
   } catch (err) {
     if (err instanceof QueueFullError) {
-      throw new CodedError(429, 'QUEUE_FULL', `${err.message}; retry later`, { headers: { 'retry-after': String(err.retryAfterSeconds) } });
+      throw COLLECTOR_ERRORS.QUEUE_FULL({ reason: err.message, headers: { 'retry-after': String(err.retryAfterSeconds) } });
     }
     if (err instanceof QueueUnavailableError) {
-      throw new CodedError(503, 'QUEUE_UNAVAILABLE', `records were not stored: ${err.message}`, { headers: { 'retry-after': String(err.retryAfterSeconds) } });
+      throw COLLECTOR_ERRORS.QUEUE_UNAVAILABLE({ reason: err.message, headers: { 'retry-after': String(err.retryAfterSeconds) } });
     }
-    if (err instanceof QueueRejectedError) throw new CodedError(500, 'STORE_REJECTED', `records were not stored: ${err.message}`);
+    if (err instanceof QueueRejectedError) throw COLLECTOR_ERRORS.STORE_REJECTED({ reason: err.message });
     throw err;
   }
 }

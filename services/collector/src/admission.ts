@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from './errors.ts';
 
 export interface AdmissionLimits {
   /** Bytes of request bodies read or being processed at once in this process (INGEST_MAX_IN_FLIGHT_BYTES). */
@@ -61,7 +61,9 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
   const refuse = (limit: OverloadLimit, message: string): never => {
     lastRefusalMs = clock();
     observer?.refused(limit);
-    throw new CodedError(429, 'OVERLOADED', `${message}; retry after ${RETRY_AFTER_SECONDS} s`, {
+    throw COLLECTOR_ERRORS.OVERLOADED({
+      reason: message,
+      seconds: RETRY_AFTER_SECONDS,
       // No "Connection: close": closing on a body still arriving resets the connection, and the client
       // may lose this answer with it. Node reads and discards the refused body instead (CPU, not memory).
       headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },

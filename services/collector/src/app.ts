@@ -10,6 +10,7 @@ import {
   registerOpsRoutes,
   timeoutServerOptions,
 } from '@instant-logs/service-kit';
+import { LIMITS } from '@instant-logs/schema';
 import type { LogQueue } from '@instant-logs/queue';
 import { admissionObserver, createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
@@ -42,7 +43,7 @@ export interface CollectorAppDeps {
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: CollectorAppDeps): FastifyInstance {
-  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
+  const app = createServer(deps.logger, { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const registry = deps.registry ?? new Registry();
   const metrics = deps.metrics ?? createCollectorMetrics(registry);
   const admission = createAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...deps.admission }, Date.now, admissionObserver(metrics));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { SyslogEnv } from './syslog/config.ts';
 import { AdmissionEnv } from './admission-env.ts';
 
@@ -24,5 +24,6 @@ export const CollectorConfig = z.object({
   ...SyslogEnv,
   ...AdmissionEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...TracingEnv,
 });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;

@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { LIMITS } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { KIT_ERRORS, type CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from './errors.ts';
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -18,9 +19,9 @@ export async function decompress(body: Buffer, encoding: string | undefined): Pr
     if (enc === 'deflate') return await inflate(body, opts);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw tooLarge();
-    throw new CodedError(400, 'BAD_ENCODING', `body is not valid ${enc} data: ${(err as Error).message}`, { field: 'Content-Encoding' });
+    throw COLLECTOR_ERRORS.BAD_ENCODING({ encoding: enc, reason: (err as Error).message, field: 'Content-Encoding' });
   }
-  throw new CodedError(415, 'UNSUPPORTED_ENCODING', `Content-Encoding "${enc}" is not supported; use gzip, zstd, deflate or none`, { field: 'Content-Encoding' });
+  throw COLLECTOR_ERRORS.UNSUPPORTED_ENCODING({ encoding: enc, field: 'Content-Encoding' });
 }
 
 function checkSize(body: Buffer): Buffer {
@@ -29,7 +30,7 @@ function checkSize(body: Buffer): Buffer {
 }
 
 function tooLarge(): CodedError {
-  return new CodedError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${LIMITS.maxRequestBytes} bytes uncompressed`);
+  return KIT_ERRORS.PAYLOAD_TOO_LARGE({ what: 'request body uncompressed', limit: LIMITS.maxRequestBytes });
 }
 
 /** A record as decoded, or the reason its line could not be decoded. */
@@ -66,7 +67,7 @@ export function decodeJson(text: string): DecodedItem[] {
   try {
     value = JSON.parse(withoutBom(text));
   } catch (err) {
-    throw new CodedError(400, 'INVALID_JSON', `body is not valid JSON (${(err as Error).message}); send one record per line as application/x-ndjson`);
+    throw KIT_ERRORS.INVALID_JSON({ reason: `${(err as Error).message}; send one record per line as application/x-ndjson` });
   }
   const records = Array.isArray(value) ? value : [value];
   // Only a body over the per-record limit can hold a record over it, so small bodies skip the measuring.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IngestResponse } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from './errors.ts';
 
 /** What a request's Idempotency-Key stands for: the key and a digest of the body it came with. */
 export interface IdempotencyClaim {
@@ -47,7 +47,7 @@ export function idempotencyClaim(header: string | string[] | undefined, body: Bu
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || !KEY_PATTERN.test(key.trim())) {
-    throw new CodedError(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 visible ASCII characters', { field: 'idempotency-key' });
+    throw COLLECTOR_ERRORS.BAD_IDEMPOTENCY_KEY({ field: 'idempotency-key' });
   }
   return { key: key.trim(), digest: createHash('sha256').update(body).digest('base64url') };
 }
@@ -100,11 +100,11 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
       forgetOld();
       const known = entries.get(id(tenant, claim.key));
       if (known && known.digest !== claim.digest) {
-        throw new CodedError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different body: use a new key for a new request', { field: 'idempotency-key' });
+        throw COLLECTOR_ERRORS.IDEMPOTENCY_KEY_REUSED({ field: 'idempotency-key' });
       }
       if (known?.response) return { kind: 'replay', response: known.response };
       if (known) {
-        throw new CodedError(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still being answered; retry after it', {
+        throw COLLECTOR_ERRORS.IDEMPOTENCY_KEY_IN_FLIGHT({
           field: 'idempotency-key',
           headers: { 'retry-after': '1' },
         });

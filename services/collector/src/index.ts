@@ -1,4 +1,5 @@
 export { buildApp, type CollectorAppDeps } from './app.ts';
+export { CollectorConfig } from './config.ts';
 export { collectorPlugin, acceptDeps, type CollectorDeps } from './plugin.ts';
 export { acceptRecords, type AcceptDeps } from './accept.ts';
 export { createIdempotencyLedger, idempotencyClaim, type IdempotencyLedger, type IdempotencyClaim, type IdempotencyOptions } from './idempotency.ts';

@@ -1,15 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { CodedError } from '@instant-logs/service-kit';
+import { CodedError, plainCodedError } from '@instant-logs/service-kit';
 import { prepareBody, type BodyJob } from './prepare-body.ts';
-
-/** A refusal as it crosses back to the event loop, where it becomes the same CodedError again. */
-export interface ThreadRefusal {
-  statusCode: number;
-  code: string;
-  message: string;
-  field: string | undefined;
-  headers: Record<string, string>;
-}
 
 // Jobs are answered as they finish; a decompressing body may let a later one overtake it.
 parentPort?.on('message', async ({ id, job }: { id: number; job: BodyJob }) => {
@@ -20,11 +11,7 @@ parentPort?.on('message', async ({ id, job }: { id: number; job: BodyJob }) => {
     const ownsMemory = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
     parentPort!.postMessage({ id, prepared }, ownsMemory ? [data.buffer as ArrayBuffer] : []);
   } catch (err) {
-    if (err instanceof CodedError) {
-      const refusal: ThreadRefusal = { statusCode: err.statusCode, code: err.code, message: err.message, field: err.field, headers: err.headers };
-      parentPort!.postMessage({ id, refusal });
-    } else {
-      parentPort!.postMessage({ id, failure: err instanceof Error ? err.message : String(err) });
-    }
+    if (err instanceof CodedError) parentPort!.postMessage({ id, refusal: plainCodedError(err) });
+    else parentPort!.postMessage({ id, failure: err instanceof Error ? err.message : String(err) });
   }
 });

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CodedError } from '@instant-logs/service-kit';
+import { reviveCodedError, type PlainCodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from './errors.ts';
 import type { BodyJob, PreparedBody } from './prepare-body.ts';
-import type { ThreadRefusal } from './ingest-thread.ts';
 
 /** Threads that turn whole request bodies into queued lines, so the event loop only moves bytes. */
 export interface IngestThreads {
@@ -46,14 +46,14 @@ export function startIngestThreads(size: number, options: IngestThreadOptions = 
     const resourceLimits = options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {};
     const worker = new Worker(new URL('./ingest-thread.ts', import.meta.url), resourceLimits);
     const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (message: { id: number; prepared?: PreparedBody; refusal?: ThreadRefusal; failure?: string }) => {
+    worker.on('message', (message: { id: number; prepared?: PreparedBody; refusal?: PlainCodedError; failure?: string }) => {
       const job = slot.pending.get(message.id);
       if (!job) return;
       slot.pending.delete(message.id);
       if (slot.pending.size === 0) worker.unref();
       // A Buffer arrives as a plain Uint8Array.
       if (message.prepared) job.resolve({ ...message.prepared, data: asBuffer(message.prepared.data) });
-      else if (message.refusal) job.reject(fromRefusal(message.refusal));
+      else if (message.refusal) job.reject(reviveCodedError(message.refusal));
       else job.reject(new Error(`Ingest thread failed: ${message.failure}`));
     });
     const fail = (why: string) => {
@@ -91,10 +91,4 @@ export function startIngestThreads(size: number, options: IngestThreadOptions = 
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function fromRefusal(r: ThreadRefusal): CodedError {
-  return new CodedError(r.statusCode, r.code, r.message, { ...(r.field !== undefined ? { field: r.field } : {}), headers: r.headers });
-}
-
-function threadLost(why: string): CodedError {
-  return new CodedError(503, 'INGEST_THREAD_LOST', `records were not stored: the ingest thread ${why}; retry`, { headers: { 'retry-after': '1' } });
-}
+const threadLost = (why: string) => COLLECTOR_ERRORS.INGEST_THREAD_LOST({ reason: why, headers: { 'retry-after': '1' } });

@@ -56,7 +56,7 @@ const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jso
 
 /** The collector's routes, encapsulated so its parsers, auth and error codes stay its own. */
 export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
-  installErrorHandler(app, 'COLLECTOR');
+  installErrorHandler(app, 'COLLECTOR', { mediaTypes: BODY_TYPES });
   installSecurityHeaders(app, { hsts: deps.hsts ?? false });
   // Before auth: a preflight carries no key and must be answered without one.
   installCors(app, { origins: deps.corsOrigins ?? [] });

@@ -1,5 +1,5 @@
 import { LIMITS, type RecordError } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from './errors.ts';
 import { decodeJson, decodeNdjson, decompress } from './decode-body.ts';
 import { decodedBytes, normaliseInto, rejectionReasons, startBatch } from './normalise-batch.ts';
 
@@ -31,20 +31,18 @@ export interface PreparedBody {
   reasons: Record<string, number>;
 }
 
-export function tooManyRecords(): CodedError {
-  return new CodedError(413, 'TOO_MANY_RECORDS', `a request may hold at most ${LIMITS.maxRecordsPerRequest} records; split it`);
-}
+export const tooManyRecords = () => COLLECTOR_ERRORS.TOO_MANY_RECORDS({ max: LIMITS.maxRecordsPerRequest });
 
 /**
  * Pure apart from zlib and id generation: decompress, decode and normalise a whole body in one go.
  * Runs on an ingest thread, where holding the thread for a 5 MB body keeps nobody else waiting.
- * Throws CodedError for a body that is refused as a whole.
+ * Throws a coded error for a body that is refused as a whole.
  */
 export async function prepareBody(job: BodyJob): Promise<PreparedBody> {
   const raw = await decompress(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding);
   const text = raw.toString('utf8');
   const items = job.ndjson ? decodeNdjson(text) : decodeJson(text);
-  if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
+  if (items.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request holds no records' });
   if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
   const batch = startBatch(job.tenant, job.receivedMs, job.retentionDays, false);
   normaliseInto(batch, items, 0, items.length);

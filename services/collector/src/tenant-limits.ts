@@ -1,5 +1,6 @@
 import { policyFor, type TenantPolicies, type TenantPolicy } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import type { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from './errors.ts';
 
 export type LimitName = 'records_per_second' | 'bytes_per_second';
 
@@ -78,12 +79,13 @@ export function createTenantLimits(policies: TenantPolicies, clock: () => number
 /** Pure: the 429 a refused request answers with, Retry-After included. */
 export function throttledError(refusal: Refusal): CodedError {
   const what = refusal.limit === 'records_per_second' ? 'records per second' : 'bytes per second';
-  return new CodedError(
-    429,
-    'TENANT_RATE_LIMITED',
-    `tenant "${refusal.tenant}" is over its limit of ${refusal.rate} ${what} (per collector replica); retry after ${refusal.retryAfterSeconds} s`,
-    { headers: { 'retry-after': String(refusal.retryAfterSeconds) } },
-  );
+  return COLLECTOR_ERRORS.TENANT_RATE_LIMITED({
+    tenant: refusal.tenant,
+    rate: refusal.rate,
+    unit: what,
+    seconds: refusal.retryAfterSeconds,
+    headers: { 'retry-after': String(refusal.retryAfterSeconds) },
+  });
 }
 
 function newBucket(limit: LimitName, rate: number, burstSeconds: number, now: number): Bucket {

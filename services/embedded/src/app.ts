@@ -37,7 +37,7 @@ import {
   registerOpsRoutes,
   timeoutServerOptions,
 } from '@instant-logs/service-kit';
-import type { TenantPolicies } from '@instant-logs/schema';
+import { LIMITS, type TenantPolicies } from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
 
 export interface EmbeddedDeps {
@@ -110,7 +110,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const registry = new Registry();
   if (deps.defaultMetrics) collectDefaultMetrics({ register: registry });
   const clock = deps.clock ? { clock: deps.clock } : {};
-  const app = createServer(deps.logger, { bodyLimit: 6 * 1024 * 1024, ...timeoutServerOptions(deps.timeouts) }, deps.https);
+  const app = createServer(deps.logger, { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) }, deps.https);
   const side = deps.wal ? behindLog(deps, deps.wal, registry, app) : behindInsert(deps, registry);
   const { queue } = side;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
 import { TailEnv } from '@instant-logs/query';
 
@@ -30,5 +30,6 @@ export const EmbeddedConfig = z.object({
   ...TailEnv,
   SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...TracingEnv,
 });
 export type EmbeddedConfig = z.infer<typeof EmbeddedConfig>;

@@ -146,7 +146,7 @@ describe('query parameters that cannot be answered are 400s naming the parameter
     for (const [q, position] of abuse) {
       const { status, body } = await get(`/api/v1/logs?q=${encodeURIComponent(q)}`);
       assert.equal(status, 400, q.slice(0, 40));
-      assert.deepEqual([body.error?.code, body.error?.field, body.error?.position], ['QUERY_QUERY_SYNTAX', 'q', position], q.slice(0, 40));
+      assert.deepEqual([body.error?.code, body.error?.field, body.error?.position], ['QUERY_SYNTAX', 'q', position], q.slice(0, 40));
     }
   });
 

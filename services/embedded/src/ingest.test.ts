@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { IngestResponse, LogPage } from '@instant-logs/schema';
+import { IngestResponse, LIMITS, LogPage } from '@instant-logs/schema';
 import { startTestPipeline } from './test-pipeline.ts';
 import type { EmbeddedPipeline } from './app.ts';
 
@@ -73,6 +73,16 @@ describe('POST /api/v1/logs', () => {
       assert.equal(res.statusCode, status, code);
       assert.equal((res.json() as { error: { code: string } }).error.code, code);
     }
+  });
+
+  test('a 415 lists the accepted types (text/plain is not one) and a 413 states the documented 5 MiB limit', async () => {
+    const plain = await post('{"service":"a","message":"b"}', { 'content-type': 'text/plain' });
+    assert.equal(plain.statusCode, 415);
+    assert.equal(plain.json().error.field, 'Content-Type');
+    assert.match(plain.json().error.message, /"text\/plain" is not accepted here; send one of: application\/json, application\/x-ndjson/);
+    const large = await post(Buffer.alloc(LIMITS.maxRequestBytes + 1, 0x20));
+    assert.equal(large.statusCode, 413);
+    assert.deepEqual(large.json(), { error: { code: 'COLLECTOR_PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 5242880 bytes' } });
   });
 
   test('a rejected-only request still lists every record error', async () => {

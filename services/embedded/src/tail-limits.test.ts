@@ -35,7 +35,7 @@ after(() => p.close());
 
 interface Tail {
   ws: WebSocket;
-  messages: { type: string; error?: { code: string; message: string }; records?: { body: string }[] }[];
+  messages: { type: string; error?: { code: string; message: string; field?: string; position?: number }; records?: { body: string }[] }[];
   closeCode?: number;
 }
 
@@ -96,6 +96,15 @@ test('a filter with more clauses than a tail may run is refused with close code 
   const allowed = await openTail('b', 'a OR b OR c OR d OR e');
   assert.ok(allowed.messages.some((m) => m.type === 'ready'));
   await closeAll([allowed]);
+});
+
+test('a tail with a bad query is told why, then closed with 4400 (a client error), not 1011', async () => {
+  const refused = await openTail('c', 'service:(oops');
+  await eventually(async () => (refused.closeCode !== undefined ? true : undefined), 5_000, 'refused tail closed');
+  assert.equal(refused.closeCode, 4400);
+  const error = refused.messages[0]?.error;
+  assert.deepEqual([error?.code, error?.field, error?.position], ['QUERY_SYNTAX', 'q', 8]);
+  assert.match(error?.message ?? '', /^missing value after "service:"/);
 });
 
 test('tails share the poll slots: never more polls on the store at once than allowed, and every tail still gets its records', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TracingEnv } from '@instant-logs/service-kit';
 
 const brokers = z
   .string()
@@ -27,5 +28,6 @@ export const ProcessorConfig = z.object({
   // 30 s it used to be added ~20 s to lag recovery after a 60 s outage).
   RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...TracingEnv,
 });
 export type ProcessorConfig = z.infer<typeof ProcessorConfig>;

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { parseEnv } from '@instant-logs/service-kit';
+import { parseEnv, stopOnSignals } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { buildApp } from './app.ts';
 import { ProcessorConfig } from './config.ts';
@@ -36,17 +36,10 @@ await app.listen({ host: config.HOST, port: config.PORT });
 await processor.start();
 app.log.info({ topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID }, 'Joined the consumer group');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'Shutting down: finishing the batches in progress');
-    void processor
-      .stop()
-      .then(() => app.close())
-      .then(() => transport.close())
-      .then(() => tracing.shutdown())
-      .then(() => process.exit(0));
-  });
-}
+// No drain bound: finishing the batches in progress (and committing their offsets) takes what it takes.
+stopOnSignals(app.log, 'Shutting down: finishing the batches in progress', async () => {
+  await processor.stop();
+  await app.close();
+  await transport.close();
+  await tracing.shutdown();
+});

@@ -42,7 +42,7 @@ test('arbitrary query parameters on the search, histogram and facets routes neve
       if (res.statusCode >= 400) {
         const error = (res.json() as { error?: { code?: unknown; position?: unknown } }).error;
         assert.equal(typeof error?.code, 'string', res.body);
-        if (error?.code === 'QUERY_QUERY_SYNTAX') assert.equal(typeof error.position, 'number', res.body);
+        if (error?.code === 'QUERY_SYNTAX') assert.equal(typeof error.position, 'number', res.body);
       }
     }),
     { numRuns: 300 },

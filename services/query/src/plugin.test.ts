@@ -64,3 +64,51 @@ test('with CORS origins the listed origin\'s preflights are answered on every AP
   assert.equal(stranger.statusCode, 403);
   assert.deepEqual(corsHeaders(stranger.headers), []);
 });
+
+test('a query syntax error answers QUERY_SYNTAX with the position as a field, not in the message', async () => {
+  const res = await plain.inject({ url: `/api/v1/logs?q=${encodeURIComponent('service:(oops')}` });
+  assert.equal(res.statusCode, 400);
+  const { error } = res.json();
+  assert.equal(error.code, 'QUERY_SYNTAX');
+  assert.equal(error.field, 'q');
+  assert.equal(error.position, 8);
+  assert.doesNotMatch(error.message, / at \d+$/);
+});
+
+test('level= takes the aliases level: takes, and an unknown level is a coded error naming the field', async () => {
+  const ok = await plain.inject({ url: '/api/v1/logs?level=warning&level=ERR' });
+  assert.equal(ok.statusCode, 200, ok.body);
+  const viaQuery = await plain.inject({ url: `/api/v1/logs?q=${encodeURIComponent('level:warning')}` });
+  assert.equal(viaQuery.statusCode, 200, viaQuery.body);
+  const bad = await plain.inject({ url: '/api/v1/logs?level=info&level=loud' });
+  assert.equal(bad.statusCode, 400);
+  assert.deepEqual(bad.json(), {
+    error: {
+      code: 'QUERY_BAD_REQUEST',
+      message: 'level: "loud" is not a level; use trace, debug, info, warn, error, fatal or an alias such as warning',
+      field: 'level',
+    },
+  });
+});
+
+test('another method on a known path is 405 with Allow', async () => {
+  const res = await plain.inject({ method: 'DELETE', url: '/api/v1/logs' });
+  assert.equal(res.statusCode, 405);
+  assert.equal(res.headers['allow'], 'GET, HEAD');
+  assert.equal(res.json().error.code, 'QUERY_METHOD_NOT_ALLOWED');
+});
+
+test('a plain GET of the live tail is 426 with a coded body', async () => {
+  const res = await plain.inject({ url: '/api/v1/tail' });
+  assert.equal(res.statusCode, 426);
+  assert.equal(res.headers['upgrade'], 'websocket');
+  assert.equal(res.json().error.code, 'QUERY_UPGRADE_REQUIRED');
+  assert.match(res.json().error.message, /WebSocket endpoint/);
+});
+
+test('a body that is not JSON is a 415 listing application/json, text/plain included', async () => {
+  const res = await plain.inject({ method: 'POST', url: '/api/v1/admin/delete', payload: '{"from":"0"}', headers: { 'content-type': 'text/plain' } });
+  assert.equal(res.statusCode, 415);
+  assert.equal(res.json().error.code, 'QUERY_UNSUPPORTED_MEDIA_TYPE');
+  assert.match(res.json().error.message, /send one of: application\/json$/);
+});

@@ -12,6 +12,7 @@ import {
   type TailTickets,
 } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
+import { QUERY_MEDIA_TYPES, toQueryError } from './errors.ts';
 import type { QueryMetrics } from './metrics.ts';
 import type { TailLimits } from './tail-limits.ts';
 import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
@@ -44,7 +45,9 @@ export interface QueryDeps {
 
 /** The query API and the dashboard page, encapsulated so its auth and error codes stay its own. */
 export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promise<void> {
-  installErrorHandler(app, 'QUERY');
+  installErrorHandler(app, 'QUERY', { mediaTypes: QUERY_MEDIA_TYPES, mapError: toQueryError });
+  // Only JSON bodies: text/plain is a type a web page may POST without a CORS preflight.
+  app.removeContentTypeParser('text/plain');
   installSecurityHeaders(app, { hsts: deps.hsts ?? false });
   // Before auth: a preflight carries no key and must be answered without one.
   installCors(app, { origins: deps.corsOrigins ?? [] });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { QueryNode } from '@instant-logs/query-language';
-import { CodedError } from '@instant-logs/service-kit';
+import { QUERY_ERRORS } from './errors.ts';
 
 /** What live tails may cost: each open tail polls the store on its own, forever. */
 export interface TailLimits {
@@ -54,15 +54,14 @@ export function createTailGate(limits: TailLimits, refused: (reason: TailRefusal
   let freeSlots = limits.pollConcurrency;
   const waiting: (() => void)[] = [];
 
-  const tooMany = (message: string) => new CodedError(429, 'TOO_MANY_TAILS', `${message}; close one or retry later`);
+  const tooMany = (reason: string) => QUERY_ERRORS.TOO_MANY_TAILS({ reason });
 
   return {
     checkFilter(filter) {
       const clauses = countClauses(filter.query) + (filter.services?.length ?? 0) + (filter.levels?.length ?? 0);
       if (clauses > limits.maxClauses) {
         refused('filter_too_complex');
-        const message = `a live tail's filter may have at most ${limits.maxClauses} clauses (TAIL_MAX_CLAUSES); this one has ${clauses}`;
-        throw new CodedError(400, 'TAIL_FILTER_TOO_COMPLEX', message, { field: 'q' });
+        throw QUERY_ERRORS.TAIL_FILTER_TOO_COMPLEX({ max: limits.maxClauses, clauses, field: 'q' });
       }
     },
     take(tenant) {

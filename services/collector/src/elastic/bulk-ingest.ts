@@ -1,5 +1,5 @@
 import type { RecordError } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import type { ItemOutcome } from '../normalise-batch.ts';
 import type { DecodedItem } from '../decode-body.ts';
@@ -14,7 +14,7 @@ import { documentFieldOf, mapEcsDocument } from './ecs-mapping.ts';
 export async function ingestBulk(text: string, defaultIndex: string | undefined, tenant: string, deps: AcceptDeps): Promise<BulkResponse> {
   const started = performance.now();
   const entries = parseBulkBody(text, defaultIndex);
-  if (entries.length === 0) throw new CodedError(400, 'EMPTY', 'the bulk request holds no operations; send an action line and a document line per operation');
+  if (entries.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the bulk request holds no operations; send an action line and a document line per operation' });
   const stored: ItemOutcome[] = [];
   await acceptRecords(entries.map(toItem), tenant, deps, (index, outcome) => (stored[index] = outcome));
   const outcomes = entries.map((entry, i): EntryOutcome => {

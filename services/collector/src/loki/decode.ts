@@ -1,5 +1,6 @@
 import { LIMITS } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { KIT_ERRORS } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import { decompress } from '../decode-body.ts';
 import { decodePushJson } from './json.ts';
 import { decodePushProto } from './proto.ts';
@@ -18,7 +19,7 @@ export async function decodePush(body: Buffer, contentType: string | undefined, 
     return decodePushProto(unsnappy(raw));
   }
   if (type === 'application/json' || type === '') return decodePushJson((await decompress(body, encoding)).toString('utf8'));
-  throw new CodedError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type "${type}" is not a Loki push; use application/x-protobuf (snappy) or application/json`, { field: 'Content-Type' });
+  throw KIT_ERRORS.UNSUPPORTED_MEDIA_TYPE({ type, accepted: 'application/x-protobuf (snappy), application/json', field: 'Content-Type' });
 }
 
 function unsnappy(raw: Buffer): Buffer {
@@ -26,7 +27,7 @@ function unsnappy(raw: Buffer): Buffer {
     return decodeSnappyBlock(raw, LIMITS.maxRequestBytes);
   } catch (err) {
     if (!(err instanceof SnappyError)) throw err;
-    if (err.tooLarge) throw new CodedError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${LIMITS.maxRequestBytes} bytes uncompressed: ${err.message}`);
-    throw new CodedError(400, 'BAD_SNAPPY', `protobuf body is not a valid snappy block: ${err.message}`, { field: 'body' });
+    if (err.tooLarge) throw KIT_ERRORS.PAYLOAD_TOO_LARGE({ what: `request body uncompressed (${err.message})`, limit: LIMITS.maxRequestBytes });
+    throw COLLECTOR_ERRORS.BAD_SNAPPY({ reason: err.message, field: 'body' });
   }
 }

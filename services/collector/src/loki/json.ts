@@ -1,4 +1,5 @@
-import { CodedError } from '@instant-logs/service-kit';
+import { KIT_ERRORS } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import type { PushEntry, PushRequest, PushStream } from './push-request.ts';
 import { isLabelName } from './selector.ts';
 
@@ -11,10 +12,10 @@ export function decodePushJson(text: string): PushRequest {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new CodedError(400, 'INVALID_JSON', `body is not valid JSON: ${(err as Error).message}`);
+    throw KIT_ERRORS.INVALID_JSON({ reason: (err as Error).message });
   }
   if (!isObject(value) || !Array.isArray(value.streams)) {
-    throw new CodedError(400, 'INVALID_PUSH', 'body must be a Loki push request: {"streams":[{"stream":{…},"values":[…]}]}', { field: 'streams' });
+    throw COLLECTOR_ERRORS.INVALID_PUSH({ field: 'streams' });
   }
   return { entriesKey: 'values', streams: value.streams.map(decodeStream) };
 }

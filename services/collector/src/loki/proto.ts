@@ -1,4 +1,4 @@
-import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import { OtlpDecodeError } from '../otlp/error.ts';
 import { WireReader } from '../otlp/wire.ts';
 import type { PushEntry, PushRequest, PushStream } from './push-request.ts';
@@ -19,7 +19,7 @@ export function decodePushProto(bytes: Uint8Array): PushRequest {
     }
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
-      throw new CodedError(400, 'INVALID_PROTOBUF', `body is not a Loki PushRequest: ${err.message}`, { field: err.field, position: err.position });
+      throw COLLECTOR_ERRORS.INVALID_PROTOBUF({ reason: err.message, field: err.field, position: err.position });
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import type { AcceptDeps } from '../accept.ts';
 import { decompress } from '../decode-body.ts';
 import { ingestBulk } from '../elastic/bulk-ingest.ts';
@@ -37,7 +38,7 @@ export function registerElasticRoutes(app: FastifyInstance, deps: AcceptDeps): v
 async function bulk(request: FastifyRequest, reply: FastifyReply, deps: AcceptDeps) {
   const started = performance.now();
   try {
-    if (!Buffer.isBuffer(request.body)) throw new CodedError(400, 'EMPTY', 'request body is required');
+    if (!Buffer.isBuffer(request.body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'request body is required' });
     const text = (await decompress(request.body, request.headers['content-encoding'])).toString('utf8');
     const index = (request.params as { index?: string }).index;
     const answer = await ingestBulk(text, index, request.tenant, deps);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { IngestResponse } from '@instant-logs/schema';
-import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import { acceptBody, acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
 import { idempotencyClaim } from '../idempotency.ts';
@@ -16,7 +16,7 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
   app.post('/api/v1/logs', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest logs', request, async () => {
     const started = performance.now();
     const body = request.body;
-    if (!Buffer.isBuffer(body)) throw new CodedError(400, 'EMPTY', 'the request has no body');
+    if (!Buffer.isBuffer(body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
     const claim = deps.idempotency ? idempotencyClaim(request.headers['idempotency-key'], body) : undefined;
     const outcome = claim ? deps.idempotency!.claim(request.tenant, claim) : undefined;
     if (outcome?.kind === 'replay') return reply.status(202).header('idempotent-replayed', 'true').send(outcome.response);
@@ -30,7 +30,7 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
       } else {
         const text = (await decompress(body, contentEncoding)).toString('utf8');
         const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
-        if (items.length === 0) throw new CodedError(400, 'EMPTY', 'the request holds no records');
+        if (items.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request holds no records' });
         result = await acceptRecords(items, request.tenant, deps, undefined, claim);
       }
     } finally {
@@ -39,7 +39,9 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
     }
     if (result.accepted === 0) {
       const first = result.errors[0]!;
-      throw new CodedError(400, 'INVALID_RECORDS', `every record was rejected; first: record ${first.index}, ${first.field} ${first.message}`, {
+      throw COLLECTOR_ERRORS.INVALID_RECORDS({
+        index: first.index,
+        reason: first.message,
         field: first.field,
         details: result,
       });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CodedError } from '@instant-logs/service-kit';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodePush } from '../loki/decode.ts';
 import { describeRejections, mapPush } from '../loki/map.ts';
@@ -13,7 +14,7 @@ export function registerLokiRoute(app: FastifyInstance, deps: AcceptDeps): void 
   app.post('/loki/api/v1/push', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest loki push', request, async () => {
     const started = performance.now();
     try {
-      if (!Buffer.isBuffer(request.body)) throw new CodedError(400, 'EMPTY', 'the request has no body');
+      if (!Buffer.isBuffer(request.body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
       const push = await decodePush(request.body, request.headers['content-type'], request.headers['content-encoding']);
       const { items, where } = mapPush(push);
       const result = await acceptRecords(items, request.tenant, deps);

@@ -11,6 +11,7 @@ import { createBatcher, type Batcher } from './batcher.ts';
 import { createFrameSplitter, type FrameSplitter } from './framing.ts';
 import { createSyslogMetrics, type SyslogMetrics } from './metrics.ts';
 import { parseSyslogLine } from './parse.ts';
+import { COLLECTOR_ERRORS } from '../errors.ts';
 
 /** The pino-compatible logger the listeners report to. */
 export interface SyslogLog {
@@ -232,7 +233,7 @@ async function bindUdp(socket: dgram.Socket, host: string, port: number): Promis
 }
 
 function validate(options: SyslogServerOptions) {
-  const bad = (field: string, message: string) => new CodedError(400, 'INVALID_SYSLOG_OPTION', `syslog option ${field} ${message}`, { field });
+  const bad = (field: string, reason: string) => COLLECTOR_ERRORS.INVALID_SYSLOG_OPTION({ field, reason });
   const port = (field: string, value: number | undefined) => {
     if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 65535)) throw bad(field, 'must be a port number from 0 to 65535');
     return value;

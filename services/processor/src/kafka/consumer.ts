@@ -1,10 +1,11 @@
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, Partitioners } from 'kafkajs';
+import { logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, Partitioners } from 'kafkajs';
 import { isRetryable, type LogStore } from '@instant-logs/store';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { tracedInsert } from '../traced-insert.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
 import { decodeIntent, type Intent } from './intent.ts';
 import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterObserver } from './writer.ts';
+import { createKafkaClient } from '@instant-logs/queue';
 
 export interface KafkaProcessorOptions {
   brokers: string[];
@@ -36,7 +37,7 @@ const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION'
  * store exactly once (see intent.ts) and dead-letters what the store refuses for good.
  */
 export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOptions, observe: WriterObserver & { lag(partition: number, lag: number): void }): KafkaProcessor {
-  const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
+  const kafka = createKafkaClient({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     minBytes: options.fetchMinBytes,

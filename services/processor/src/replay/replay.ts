@@ -1,5 +1,6 @@
-import { Kafka, logLevel, Partitioners, type Admin, type EachBatchPayload } from 'kafkajs';
+import { logLevel, Partitioners, type Admin, type EachBatchPayload, type Kafka } from 'kafkajs';
 import { selects, toReplayMessage, type DeadLetterRecord, type ReplayOptions } from './select.ts';
+import { createKafkaClient } from '@instant-logs/queue';
 
 export interface ReplayCounts {
   /** Republished and acknowledged (or, in a dry run, that would be). */
@@ -16,7 +17,7 @@ export interface ReplayCounts {
  * broker acknowledged its republished records, so a crash replays at most that batch again.
  */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayCounts> {
-  const kafka = new Kafka({ clientId: 'instant-logs-replay', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
+  const kafka = createKafkaClient({ clientId: 'instant-logs-replay', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
   const admin = kafka.admin();
   await admin.connect();
   try {

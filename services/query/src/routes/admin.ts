@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { QueryNode } from '@instant-logs/query-language';
 import { AUDIT_SERVICE, CodedError, type AuditLog } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
-import { asClientError, toLogFilter } from '../filters.ts';
+import { QUERY_ERRORS, toQueryError } from '../errors.ts';
+import { parseParams, toLogFilter } from '../filters.ts';
 
 const ADMIN_PREFIX = '/api/v1/admin/';
 
@@ -37,7 +38,7 @@ function note(request: FastifyRequest, fields: { params?: Record<string, unknown
 /** GET /api/v1/admin/usage and POST /api/v1/admin/delete, scoped to the caller's tenant; each call is audited by auditAdminRequests. */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.get(`${ADMIN_PREFIX}usage`, { config: { access: 'admin', audit: 'admin.usage' } }, async (request) => {
-    const services = await deps.store.usage(request.tenant).catch((err) => Promise.reject(asClientError(err)));
+    const services = await deps.store.usage(request.tenant);
     note(request, { detail: `${services.length} services` });
     return { services };
   });
@@ -45,20 +46,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.post(`${ADMIN_PREFIX}delete`, { config: { access: 'admin', audit: 'admin.delete' } }, async (request) => {
     const raw = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
     note(request, { params: { q: raw['q'], from: raw['from'], to: raw['to'] } });
-    const parsed = DeleteRequest.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.map(String).join('.') || '(body)';
-      throw new CodedError(400, 'BAD_REQUEST', `${field}: ${issue.message}`, { field });
-    }
-    const { q = '', from, to } = parsed.data;
+    const { q = '', from, to } = parseParams(DeleteRequest, request.body ?? {}, '(body)');
     // A typo must not wipe a tenant: deleting everything takes an explicit from: "0".
     if (!q.trim() && from === undefined && to === undefined) {
-      throw new CodedError(400, 'DELETE_UNBOUNDED', 'from: a delete needs a time range (from, to) or a query (q); send from: "0" to mean all time', { field: 'from' });
+      throw QUERY_ERRORS.DELETE_UNBOUNDED({ field: 'from' });
     }
     const filter = toLogFilter({ q, from: from ?? '0', to: to ?? 'now', service: [], level: [] }, request.tenant, deps.clock());
     const query: QueryNode = filter.query ? { kind: 'and', children: [filter.query, NOT_AUDIT] } : NOT_AUDIT;
-    const { deleted } = await deps.store.deleteLogs({ ...filter, query }).catch((err) => Promise.reject(asClientError(err)));
+    const { deleted } = await deps.store.deleteLogs({ ...filter, query });
     note(request, { detail: `deleted ${deleted} records` });
     return { deleted };
   });
@@ -93,8 +88,9 @@ export function auditAdminRequests(app: FastifyInstance, audit: AuditLog): void 
   });
 }
 
-function describeError(err: FastifyError | Error): string {
+function describeError(raw: FastifyError | Error): string {
+  const err = toQueryError(raw);
   if (err instanceof CodedError) return `${err.code}: ${err.message}`;
-  const status = (err as FastifyError).statusCode;
-  return status !== undefined && status < 500 ? `${(err as FastifyError).code ?? 'BAD_REQUEST'}: ${err.message}` : 'internal error';
+  const status = (raw as FastifyError).statusCode;
+  return status !== undefined && status < 500 ? `${(raw as FastifyError).code ?? 'BAD_REQUEST'}: ${raw.message}` : 'internal error';
 }

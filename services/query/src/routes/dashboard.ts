@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { CodedError } from '@instant-logs/service-kit';
+import { KIT_ERRORS } from '@instant-logs/service-kit';
 
 /** Where the dashboard's `vite build` writes the page, relative to this file in the repository. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../../dashboard/dist/', import.meta.url));
@@ -39,7 +39,7 @@ export function registerDashboardRoutes(app: FastifyInstance, options: { dir: st
     const file = resolve(assets, name);
     const type = CONTENT_TYPES[extname(file)];
     const body = file.startsWith(assets + sep) && type ? await readFile(file).catch(() => undefined) : undefined;
-    if (!body || !type) throw new CodedError(404, 'NOT_FOUND', `no dashboard asset ${name.slice(0, 100)}`);
+    if (!body || !type) throw KIT_ERRORS.NOT_FOUND({ reason: `no dashboard asset ${name.slice(0, 100)}` });
     return reply.type(type).header('cache-control', 'public, max-age=31536000, immutable').send(body);
   });
 }

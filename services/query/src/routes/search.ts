@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { FacetsQuery, HistogramQuery, LogSearchQuery, type Facets } from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
-import { asClientError, parseParams, toLogFilter } from '../filters.ts';
+import { parseParams, toLogFilter } from '../filters.ts';
 
 const QUERY = { config: { access: 'query' as const } };
 
@@ -10,13 +10,13 @@ export function registerSearchRoutes(app: FastifyInstance, store: LogStore, cloc
   app.get('/api/v1/logs', QUERY, async (request) => {
     const params = parseParams(LogSearchQuery, request.query);
     const filter = toLogFilter(params, request.tenant, clock());
-    const page = await store.search(filter, { limit: params.limit, cursor: params.cursor }).catch((err) => Promise.reject(asClientError(err)));
+    const page = await store.search(filter, { limit: params.limit, cursor: params.cursor });
     return { records: page.records, next_cursor: page.nextCursor };
   });
 
   app.get('/api/v1/logs/histogram', QUERY, async (request) => {
     const params = parseParams(HistogramQuery, request.query);
-    return store.histogram(toLogFilter(params, request.tenant, clock()), params.buckets).catch((err) => Promise.reject(asClientError(err)));
+    return store.histogram(toLogFilter(params, request.tenant, clock()), params.buckets);
   });
 
   app.get('/api/v1/facets', QUERY, async (request): Promise<Facets> => {
@@ -27,9 +27,7 @@ export function registerSearchRoutes(app: FastifyInstance, store: LogStore, cloc
       { name: 'level', field: { kind: 'level' as const } },
       ...params.attribute.map((key) => ({ name: key, field: { kind: 'attribute' as const, key } })),
     ];
-    const facets = await Promise.all(fields.map(async (f) => ({ field: f.name, values: await store.facet(filter, f.field, params.size) }))).catch(
-      (err) => Promise.reject(asClientError(err)),
-    );
+    const facets = await Promise.all(fields.map(async (f) => ({ field: f.name, values: await store.facet(filter, f.field, params.size) })));
     return { facets };
   });
 }

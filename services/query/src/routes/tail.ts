@@ -1,10 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { LogFilterQuery } from '@instant-logs/schema';
-import { CodedError, type TailTickets } from '@instant-logs/service-kit';
+import { CodedError, errorBody, type TailTickets } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
 import { z } from 'zod';
-import { asClientError, parseParams, parseSearch } from '../filters.ts';
+import { parseQuery } from '@instant-logs/query-language';
+import { KIT_ERRORS, toQueryError } from '../errors.ts';
+import { parseParams } from '../filters.ts';
 import type { QueryMetrics } from '../metrics.ts';
 import { createTailGate, DEFAULT_TAIL_LIMITS, type TailLimits, type TailSeat } from '../tail-limits.ts';
 
@@ -40,50 +42,64 @@ export function registerTailTicketRoute(app: FastifyInstance, tickets: TailTicke
  */
 export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
   const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits }, (reason) => metrics.tailsRefused.inc({ reason }));
-  app.get('/api/v1/tail', { websocket: true, config: { access: 'query', ticket: true } }, async (socket, request) => {
-    const stop = new AbortController();
-    let seat: TailSeat | undefined;
-    // The seat is free once the socket is, not only when a poll in progress has come back.
-    socket.on('close', () => {
-      stop.abort();
-      seat?.release();
-    });
-    metrics.tailClients.inc();
-    try {
-      const params = parseParams(TailQuery, request.query);
-      const filter = { tenant: request.tenant, ...ALL_TIME, services: params.service, levels: params.level, query: parseSearch(params.q) };
-      gate.checkFilter(filter);
-      seat = gate.take(request.tenant);
-      let position = params.since ?? (await gate.poll(() => store.tailStart(), stop.signal));
-      socket.send(JSON.stringify({ type: 'ready', position }));
-      while (!stop.signal.aborted) {
-        const page = await gate.poll(() => store.tail(filter, position, PAGE), stop.signal);
-        position = page.position;
-        if (page.records.length > 0) socket.send(JSON.stringify({ type: 'records', records: page.records.map((r) => r.record), position }));
-        if (page.records.length < PAGE) await delay(options.pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
+  const url = '/api/v1/tail';
+  // A plain GET (no Upgrade) gets 426 in the API's coded shape, not @fastify/websocket's empty 404.
+  const handler = async () => {
+    throw KIT_ERRORS.UPGRADE_REQUIRED({ path: url, headers: { upgrade: 'websocket', connection: 'Upgrade' } });
+  };
+  app.route({
+    method: 'GET',
+    url,
+    config: { access: 'query', ticket: true },
+    handler,
+    wsHandler: async (socket, request) => {
+      const stop = new AbortController();
+      let seat: TailSeat | undefined;
+      // The seat is free once the socket is, not only when a poll in progress has come back.
+      socket.on('close', () => {
+        stop.abort();
+        seat?.release();
+      });
+      metrics.tailClients.inc();
+      try {
+        const params = parseParams(TailQuery, request.query);
+        const filter = { tenant: request.tenant, ...ALL_TIME, services: params.service, levels: params.level, query: parseQuery(params.q) };
+        gate.checkFilter(filter);
+        seat = gate.take(request.tenant);
+        let position = params.since ?? (await gate.poll(() => store.tailStart(), stop.signal));
+        socket.send(JSON.stringify({ type: 'ready', position }));
+        while (!stop.signal.aborted) {
+          const page = await gate.poll(() => store.tail(filter, position, PAGE), stop.signal);
+          position = page.position;
+          if (page.records.length > 0) socket.send(JSON.stringify({ type: 'records', records: page.records.map((r) => r.record), position }));
+          if (page.records.length < PAGE) await delay(options.pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
+        }
+      } catch (err) {
+        if (!stop.signal.aborted) {
+          const clientError = toQueryError(err);
+          socket.send(JSON.stringify({ type: 'error', error: tailError(clientError) }));
+          if (!(clientError instanceof CodedError)) request.log.error({ err }, 'Live tail failed');
+          socket.close(...closeFor(clientError));
+        }
+      } finally {
+        seat?.release();
+        metrics.tailClients.dec();
       }
-    } catch (err) {
-      if (!stop.signal.aborted) {
-        const clientError = asClientError(err);
-        socket.send(JSON.stringify({ type: 'error', error: tailError(clientError) }));
-        if (!(clientError instanceof CodedError)) request.log.error({ err }, 'Live tail failed');
-        socket.close(...closeFor(clientError));
-      }
-    } finally {
-      seat?.release();
-      metrics.tailClients.dec();
-    }
+    },
   });
 }
 
-// RFC 6455 close codes: 1013 "try again later" for a full house, 1008 "policy violation" for a filter over the limit.
+// RFC 6455 close codes: 1013 "try again later" for a full house, 1008 "policy violation" for a filter over the
+// limit; any other request the client must change closes with 4000 + its HTTP status (4400 for a bad query), so a
+// client tells "fix the request" from 1011, a server fault worth retrying.
 function closeFor(err: unknown): [number, string] {
-  if (err instanceof CodedError && err.code === 'TOO_MANY_TAILS') return [1013, 'too many live tails'];
-  if (err instanceof CodedError && err.code === 'TAIL_FILTER_TOO_COMPLEX') return [1008, 'filter too complex'];
+  if (!(err instanceof CodedError)) return [1011, 'tail failed'];
+  if (err.code === 'TOO_MANY_TAILS') return [1013, 'too many live tails'];
+  if (err.code === 'TAIL_FILTER_TOO_COMPLEX') return [1008, 'filter too complex'];
+  if (err.statusCode >= 400 && err.statusCode < 500) return [4000 + err.statusCode, 'bad request'];
   return [1011, 'tail failed'];
 }
 
-function tailError(err: unknown): { code: string; message: string; field?: string } {
-  if (err instanceof CodedError) return { code: `QUERY_${err.code}`, message: err.message, ...(err.field ? { field: err.field } : {}) };
-  return { code: 'QUERY_INTERNAL', message: 'live tail failed; see the service log' };
+function tailError(err: unknown): ReturnType<typeof errorBody> {
+  return errorBody(err instanceof CodedError ? err : KIT_ERRORS.INTERNAL(), 'QUERY');
 }
