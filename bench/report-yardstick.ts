@@ -35,6 +35,19 @@ function limits(y: Json): string {
   return `ours ${at('ours')}, VictoriaLogs ${at('victoria')} at ${y.config.connections.join(' / ')} connections`;
 }
 
+/** Pure: where ours' CPU per record went, thread by thread (runs before it was measured have none). */
+function roles(y: Json): string {
+  const measured = y.summary.filter((s: Json) => s.ours.cpuUsPerRecordByRole);
+  if (measured.length === 0) return '';
+  const names = [...new Set(measured.flatMap((s: Json) => Object.keys(s.ours.cpuUsPerRecordByRole)))] as string[];
+  const rows = names.map((role) => [role, ...measured.map((s: Json) => s.ours.cpuUsPerRecordByRole[role] ?? 0)]);
+  return `Where ours' CPU goes, in µs per record (window + settle, median of rounds), by thread: the event loop (HTTP, the log's appends, answers), the ingest threads (decode, normalise, serialise), V8's helpers (garbage collection, compiling), libuv's pool (fsync, zlib) and the ClickHouse engine's threads (inserts, merges); "ended threads" is CPU of threads that had exited by the reading (ClickHouse's per-query threads).
+
+${table(['thread', ...measured.map((s: Json) => `${s.connections} conn`)], rows)}
+
+`;
+}
+
 /** Pure: the section; `y` is what bench/yardstick.ts wrote. */
 export function yardstickSection(y: Json): string {
   const c = y.config;
@@ -112,7 +125,7 @@ Every figure is given for both with ours ÷ VictoriaLogs beside it: below 1× me
 
 ${table(['figure', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'], summaryRows)}
 
-Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median cores taken during the windows: ${limits(y)}) compete. Server CPU per record is the steadier comparison.
+${roles(y)}Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median cores taken during the windows: ${limits(y)}) compete. Server CPU per record is the steadier comparison.
 
 Each window (latency p50 / p99 in ms; CPU µs/record in the window / with settle; "others' cores" = the machine's busy cores minus both servers and this client, i.e. other people's work; load = 1-minute load average at the window's start):
 

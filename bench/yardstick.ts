@@ -1,11 +1,11 @@
 // Phase 8: the embedded server side by side with VictoriaLogs single-node (issue 10), both as child
 // processes on 127.0.0.1, fed the same pre-generated distinct bodies in interleaved rounds, then
 // the same questions in each one's query language. Usage: node bench/yardstick.ts <out.json>
-// Sizes come from YARD_ROUNDS, YARD_WINDOW_RECORDS, YARD_WARMUP_RECORDS, YARD_QUERY_RUNS.
+// Sizes come from YARD_ROUNDS, YARD_WINDOW_RECORDS, YARD_WARMUP_RECORDS, YARD_QUERY_RUNS; YARD_NODE_ARGS adds Node flags to ours.
 import { writeFileSync } from 'node:fs';
 import { keepAliveAgent, request } from './lib/http.ts';
 import { startServer, type ServerHandle } from './lib/server.ts';
-import { cpuSeconds, load, machineMeter, median, round, summarize } from './lib/stats.ts';
+import { cpuSeconds, load, machineMeter, median, roleCpu, round, summarize, usPerRecordByRole } from './lib/stats.ts';
 import {
   startVictoriaLogs,
   victoriaLogsBinary,
@@ -39,6 +39,13 @@ type System = {
   drain: () => Promise<{ waitedS: number }>;
 };
 
+/** Pure: each role's median over the windows (a role missing from a window counts as 0 there). */
+function medianByRole(windows: Record<string, number>[]): Record<string, number> {
+  const roles = new Set(windows.flatMap((w) => Object.keys(w)));
+  const medians = [...roles].map((role) => [role, median(windows.map((w) => w[role] ?? 0))] as const);
+  return Object.fromEntries(medians.sort((a, b) => b[1] - a[1]));
+}
+
 const binary = await victoriaLogsBinary();
 const t0 = performance.now();
 const toMs = Date.now();
@@ -56,7 +63,8 @@ console.log(
     `(${round(ndjsonBytes / facts.records)} bytes/record) generated in ${generateS} s`,
 );
 
-const oursServer = await startServer();
+// Node flags for our server, to compare runtime settings in the same phase (e.g. YARD_NODE_ARGS=--single-threaded-gc).
+const oursServer = await startServer({ nodeArgs: (process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
 // Ours: the local log's records inserted into chdb. VictoriaLogs: its in-memory buffers and parts written to disk.
 const ours: System = {
   key: 'ours',
@@ -88,6 +96,7 @@ try {
   const window = async (s: System, roundNo: number, connections: number, slice: Buffer[]) => {
     const loadBefore = load();
     const cpu0 = cpuSeconds(s.server.pid);
+    const roles0 = s === ours ? roleCpu(s.server.pid) : undefined;
     const otherCpu0 = cpuSeconds(other(s).server.pid);
     const self0 = cpuSeconds('self');
     const machine = machineMeter();
@@ -101,6 +110,8 @@ try {
     const settle = await waitQuiet(s.server.pid, QUIET);
     const records = res.acked * PER_BODY;
     const cpuWithSettle = cpuSeconds(s.server.pid) - cpu0;
+    // Where our CPU goes, thread by thread, merges after the window included.
+    const cpuUsPerRecordByRole = roles0 ? usPerRecordByRole(roles0, roleCpu(s.server.pid), records) : undefined;
     console.log(
       `  round ${roundNo + 1} ${s.key} ×${connections}: ${Math.round(records / windowS).toLocaleString('en-US')} records/s, ` +
         `drained in ${drained.waitedS} s then quiet in ${round(settle.settleS)} s, load ${loadBefore.join(' ')}`,
@@ -126,6 +137,7 @@ try {
       settled: settle.quiet,
       cpuUsPerRecordWindow: round((serverWindowCpu / records) * 1e6),
       cpuUsPerRecord: round((cpuWithSettle / records) * 1e6),
+      ...(cpuUsPerRecordByRole ? { cpuUsPerRecordByRole } : {}),
       load: loadBefore,
     };
   };
@@ -222,6 +234,7 @@ try {
             clientCores: median(ws.map((w) => w.clientCores)),
             otherCores: median(ws.map((w) => w.otherCores)),
             settleS: median(ws.map((w) => w.settleS)),
+            ...(s === ours ? { cpuUsPerRecordByRole: medianByRole(ws.map((w) => w.cpuUsPerRecordByRole ?? {})) } : {}),
           },
         ];
       }),
@@ -235,6 +248,7 @@ try {
         victoriaLogs: { version: VICTORIA_LOGS_VERSION, builtS: binary.builtS, ingest: VICTORIA_LOGS_INGEST },
         config: {
           rounds: ROUNDS,
+          oursNodeArgs: process.env['YARD_NODE_ARGS'] ?? '',
           connections: CONNECTIONS,
           recordsPerRequest: PER_BODY,
           windowRecords: WINDOW_BODIES * PER_BODY,

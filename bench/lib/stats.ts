@@ -83,6 +83,42 @@ export function threadCpu(pid: number): Map<string, number> {
   return byName;
 }
 
+/** What a thread of a Node process running chdb does, from its name; the event loop is the thread whose id is the pid. */
+function roleOf(pid: number, tid: string, name: string): string {
+  if (tid === String(pid)) return 'event loop';
+  if (name === 'WorkerThread') return 'ingest threads';
+  if (name === 'V8Worker') return 'V8 helpers (GC, compiler)';
+  if (name.startsWith('libuv-worker')) return 'libuv pool (fsync, zlib)';
+  return 'ClickHouse engine (chdb)';
+}
+
+/**
+ * CPU seconds so far of `pid` by role (roleOf), plus 'ended threads': the process total that no live
+ * thread accounts for any more (ClickHouse starts and ends query threads).
+ */
+export function roleCpu(pid: number): Map<string, number> {
+  const byRole = new Map<string, number>();
+  let live = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const { name, seconds } = statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      const role = roleOf(pid, tid, name);
+      byRole.set(role, (byRole.get(role) ?? 0) + seconds);
+      live += seconds;
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  byRole.set('ended threads', cpuSeconds(pid) - live);
+  return byRole;
+}
+
+/** Pure: µs of CPU per record of each role between two roleCpu readings, largest first. */
+export function usPerRecordByRole(before: Map<string, number>, after: Map<string, number>, records: number): Record<string, number> {
+  const roles = [...after].map(([role, s]) => [role, round(((s - (before.get(role) ?? 0)) / records) * 1e6)] as const);
+  return Object.fromEntries(roles.filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]));
+}
+
 /** Measures cores used per thread group of `pid` from now until the returned function is called; top groups first. */
 export function threadMeter(pid: number): () => { thread: string; cores: number }[] {
   const before = threadCpu(pid);
