@@ -38,13 +38,17 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
 }
 
 async function run(connections: number, threads: number, bodies: Buffer[]) {
-  const server = await startServer({ env: { INGEST_THREADS: String(threads) } });
+  const server = await startServer({ env: { INGEST_THREADS: String(threads), PROBE_PORT: '0' } });
+  const probePort = Number(/Probes\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(server.output())?.[1]);
+  if (!probePort) throw new Error(`The server printed no probe port:\n${server.output()}`);
   try {
     const before = memory(server.pid);
     const deadline = performance.now() + SECONDS * 1000;
     const answers: Answer[] = [];
     const health: Answer[] = [];
     const ready: Answer[] = [];
+    const threadHealth: Answer[] = [];
+    const threadReady: Answer[] = [];
     let next = 0;
     const clients = keepAliveAgent(connections);
     // A new connection for every probe, as kubelet's HTTP probes make: it waits in the accept queue too.
@@ -56,6 +60,8 @@ async function run(connections: number, threads: number, bodies: Buffer[]) {
       while (performance.now() < deadline) {
         health.push(await timed(() => request(probes, server.port, 'GET', '/healthz')));
         ready.push(await timed(() => request(probes, server.port, 'GET', '/readyz')));
+        threadHealth.push(await timed(() => request(probes, probePort, 'GET', '/healthz')));
+        threadReady.push(await timed(() => request(probes, probePort, 'GET', '/readyz')));
       }
     };
     const loadBefore = load();
@@ -79,6 +85,11 @@ async function run(connections: number, threads: number, bodies: Buffer[]) {
       healthzNot200: health.filter((a) => a.status !== 200).length,
       readyzMs: summarize(ready.map((a) => a.ms)),
       readyz503: ready.filter((a) => a.status === 503).length,
+      // The same probes on PROBE_PORT, answered by the probe thread.
+      probeHealthzMs: summarize(threadHealth.map((a) => a.ms)),
+      probeHealthzNot200: threadHealth.filter((a) => a.status !== 200).length,
+      probeReadyzMs: summarize(threadReady.map((a) => a.ms)),
+      probeReadyz503: threadReady.filter((a) => a.status === 503).length,
       rssBeforeMiB: before.rssMiB,
       rssPeakMiB: after.peakMiB,
       load: { before: loadBefore, after: load() },
@@ -101,7 +112,7 @@ const result = { date: new Date().toISOString(), machine: machine(), bodyMiB, re
 writeFileSync(join(RESULTS, 'overload.json'), `${JSON.stringify(result, null, 2)}\n`);
 const rows = runs.map(
   (r) =>
-    `| ${r.connections} | ${r.threads} | ${r.requests} | ${r.accepted202} | ${r.refused429} | ${r.other} | ${r.acceptedLatencyMs.p50} / ${r.acceptedLatencyMs.p99} | ${r.refusedLatencyMs.p50} / ${r.refusedLatencyMs.p99} | ${r.healthzMs.p50} / ${r.healthzMs.p99} / ${r.healthzMs.max} | ${r.readyzMs.p99} (${r.readyz503}× 503) | ${r.rssBeforeMiB} → ${r.rssPeakMiB} | ${r.load.before[0]} → ${r.load.after[0]} |`,
+    `| ${r.connections} | ${r.threads} | ${r.requests} | ${r.accepted202} | ${r.refused429} | ${r.other} | ${r.acceptedLatencyMs.p50} / ${r.acceptedLatencyMs.p99} | ${r.refusedLatencyMs.p50} / ${r.refusedLatencyMs.p99} | ${r.healthzMs.p50} / ${r.healthzMs.p99} / ${r.healthzMs.max} | ${r.readyzMs.p99} (${r.readyz503}× 503) | ${r.probeHealthzMs.p50} / ${r.probeHealthzMs.p99} / ${r.probeHealthzMs.max} (${r.probeHealthzNot200}× not 200) | ${r.probeReadyzMs.p99} (${r.probeReadyz503}× 503) | ${r.rssBeforeMiB} → ${r.rssPeakMiB} | ${r.load.before[0]} → ${r.load.after[0]} |`,
 );
 writeFileSync(
   join(RESULTS, 'overload.md'),
@@ -110,11 +121,12 @@ writeFileSync(
 Measured ${result.date} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}, by \`make bench-overload\`
 (\`bench/overload.ts\`): the embedded server with its default limits, each connection posting ${RECORDS_PER_BODY}-record
 bodies back to back for ${SECONDS} s, with the body decoding on the event loop (0 ingest threads) or on
-an ingest thread (INGEST_THREADS), while one prober alternates GET /healthz and GET /readyz. Latencies in ms;
+an ingest thread (INGEST_THREADS), while one prober cycles through GET /healthz and GET /readyz on the API port, then the same two on PROBE_PORT,
+where a thread of their own answers them. Latencies in ms;
 memory is the server's resident set (peak = VmHWM). Load is the 1-minute load average of the 2-core machine.
 
-| connections | ingest threads | requests | 202 | 429 | other | 202 p50 / p99 | 429 p50 / p99 | /healthz p50 / p99 / max | /readyz p99 | RSS MiB before → peak | load |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| connections | ingest threads | requests | 202 | 429 | other | 202 p50 / p99 | 429 p50 / p99 | /healthz p50 / p99 / max | /readyz p99 | probe port /healthz p50 / p99 / max | probe port /readyz p99 | RSS MiB before → peak | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `,
 );

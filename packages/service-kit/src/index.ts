@@ -20,3 +20,4 @@ export { installCors, type CorsOptions } from './cors.ts';
 export { installSecurityHeaders, contentSecurityPolicy, type SecurityHeaderOptions } from './security-headers.ts';
 export { maskSecretsInUrl, redactingLogger } from './server-options.ts';
 export { createAuditLog, scrubParams, AUDIT_SERVICE, type AuditLog, type AuditEvent, type AuditLogger, type AuditStore } from './audit.ts';
+export { startProbeThread, startProbesFromEnv, ProbeEnv, type ProbeThread, type ProbeThreadOptions } from './probe-thread.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { SyslogEnv } from './syslog/config.ts';
 import { AdmissionEnv } from './admission-env.ts';
 
@@ -10,6 +10,7 @@ export const CollectorConfig = z.object({
   ...SecurityEnv,
   ...HttpTimeoutEnv,
   ...ShutdownEnv,
+  ...ProbeEnv,
   KAFKA_BROKERS: z
     .string()
     .min(1)

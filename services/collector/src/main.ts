@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, startProbesFromEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { startTracing } from '@instant-logs/telemetry';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
@@ -60,6 +60,7 @@ const connections = trackConnections(app.server);
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
+const probes = await startProbesFromEnv(config, app);
 
 const syslog = await startSyslogFromEnv(config, {
   accept: acceptDeps({ queue, metrics, ...(tenants ? { tenants } : {}) }),
@@ -76,5 +77,6 @@ stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () =
   await ingestThreads.close();
   await queue.close();
   security.close();
+  await probes?.close();
   await tracing.shutdown();
 }, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
 import { TailEnv } from '@instant-logs/query';
 
@@ -23,6 +23,7 @@ export const EmbeddedConfig = z.object({
   ...SecurityEnv,
   ...HttpTimeoutEnv,
   ...ShutdownEnv,
+  ...ProbeEnv,
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),
   ...SyslogEnv,

@@ -4,7 +4,7 @@ import { admissionLimitsFromEnv, defaultIngestThreads, startIngestThreads, start
 import { tailLimitsFromEnv } from '@instant-logs/query';
 import { openSegmentLog } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
+import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, startProbesFromEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
@@ -64,6 +64,7 @@ if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_F
 const connections = trackConnections(pipeline.app.server);
 await pipeline.app.listen({ host: config.HOST, port: config.PORT });
 security.watch(pipeline.app.server, log);
+const probes = await startProbesFromEnv(config, pipeline.app);
 const address = pipeline.app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
@@ -107,7 +108,7 @@ Instant Dev Logs is running (embedded: chdb data in ${dataDir}, log in ${walDir}
   Histogram   curl '${base}/api/v1/logs/histogram?from=now-1h'${auth}
   Facets      curl '${base}/api/v1/facets?from=now-1h&attribute=http.status_code'${auth}
   Live tail   ${base.replace(/^http/, 'ws')}/api/v1/tail?q=level:error
-  Metrics     ${base}/metrics
+  Metrics     ${base}/metrics${probes ? `\n  Probes      http://${host}:${probes.port}/healthz · /readyz (a thread of their own)` : ''}
   Shippers    OTLP/HTTP ${base}/v1/logs · Elasticsearch ${base}/_bulk · Loki ${base}/loki/api/v1/push${syslog ? `\n  Syslog      ${[syslog.tcpPort !== undefined ? `tcp://${host}:${syslog.tcpPort}` : '', syslog.udpPort !== undefined ? `udp://${host}:${syslog.udpPort}` : ''].filter(Boolean).join(' ')} (tenant ${config.SYSLOG_TENANT})` : ''}
 ${sampleTraffic ? `\n  Sample traffic: ${config.SAMPLE_TRAFFIC_RATE} records/s from a simulated shop (SAMPLE_TRAFFIC_RATE=0 turns it off).\n` : ''}`);
 
@@ -120,6 +121,7 @@ stopOnSignals(log, 'Shutting down: storing acknowledged records', async () => {
   await ingestThreads.close();
   await wal.close();
   security.close();
+  await probes?.close();
   await transport.close();
   await tracing.shutdown();
 }, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });

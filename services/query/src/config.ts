@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
+import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { TailEnv } from './tail-limits.ts';
 
 /** The query service's environment, as the Helm chart sets it. */
@@ -15,6 +15,7 @@ export const QueryConfig = z.object({
   TAIL_TICKET_SECRET: z.string().min(32).optional(),
   ...HttpTimeoutEnv,
   ...ShutdownEnv,
+  ...ProbeEnv,
   TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
   ...TailEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

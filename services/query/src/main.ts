@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createTailTickets, httpTimeoutsFromEnv, listenerSecurity, parseEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
+import { createTailTickets, httpTimeoutsFromEnv, listenerSecurity, parseEnv, startProbesFromEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -36,10 +36,12 @@ if (!security.keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS 
 const connections = trackConnections(app.server);
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
+const probes = await startProbesFromEnv(config, app);
 
 stopOnSignals(app.log, 'Shutting down: finishing open requests', async () => {
   await app.close();
   await transport.close();
   security.close();
+  await probes?.close();
   await tracing.shutdown();
 }, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });
