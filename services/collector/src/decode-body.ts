@@ -41,6 +41,8 @@ export type DecodedItem = { record: unknown } | { error: { field: string; messag
 // A byte-order mark some Windows tools write would otherwise make the first record invalid JSON.
 const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
+const MAX_UNMEASURED_CHARS = Math.floor(LIMITS.maxRecordBytes / 3);
+
 /** Pure: splits NDJSON into records; a bad line becomes that record's error and the rest still count. */
 export function decodeNdjson(text: string): DecodedItem[] {
   const items: DecodedItem[] = [];
@@ -48,7 +50,8 @@ export function decodeNdjson(text: string): DecodedItem[] {
   for (const line of withoutBom(text).split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
-    if (Buffer.byteLength(trimmed) > LIMITS.maxRecordBytes) {
+    // A UTF-16 unit is at most 3 bytes of UTF-8, so only long lines need measuring.
+    if (trimmed.length > MAX_UNMEASURED_CHARS && Buffer.byteLength(trimmed) > LIMITS.maxRecordBytes) {
       items.push({ error: { field: '(record)', message: `record exceeds ${LIMITS.maxRecordBytes} bytes` } });
       continue;
     }
