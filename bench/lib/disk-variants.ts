@@ -85,6 +85,7 @@ const variant = (name: string, description: string, change: Change): Variant => 
 /** `base` is the real migration; the others each change one thing against it (or combine winners). */
 export const VARIANTS: Variant[] = [
   { name: 'base', description: 'the migrations as shipped (store.migrate)', ddl: () => '' },
+  variant('schema2', 'the logs table of schema versions 1 and 2 (main before migration 3)', all()),
   variant('id-uuid', 'id as UUID (16 bytes) instead of its 36-character text', columns({ id: 'UUID CODEC(ZSTD(1))' })),
   variant('zstd3', 'ZSTD(3) on id, body, attributes, resource', zstd(3)),
   variant('zstd6', 'ZSTD(6) on id, body, attributes, resource', zstd(6)),
