@@ -97,7 +97,9 @@ for (const variant of chosen) {
   }
   const store = createLogStore(transport, db);
   // Merges off while inserting, so insert CPU is the insert's alone; the final merge is timed apart.
-  await transport.command(`SYSTEM STOP MERGES ${db}.logs`);
+  // SETTLED=1 instead leaves merges to run as they would in a server and waits until none is left.
+  const settled = Boolean(process.env['SETTLED']);
+  if (!settled) await transport.command(`SYSTEM STOP MERGES ${db}.logs`);
   let cpu0 = cpuSeconds('self');
   let t0 = performance.now();
   for (const batch of batches) await store.insert(batch);
@@ -106,7 +108,11 @@ for (const variant of chosen) {
   cpu0 = cpuSeconds('self');
   t0 = performance.now();
   // UNMERGED=1 leaves the inserted parts as they are, for queries over many parts.
-  if (!process.env['UNMERGED']) {
+  if (settled) {
+    const merging = async () =>
+      Number((await transport.query<{ n: string }>(`SELECT count() AS n FROM system.merges WHERE database = {db:String}`, { db }))[0]?.n);
+    while ((await merging()) > 0) await new Promise((r) => setTimeout(r, 200));
+  } else if (!process.env['UNMERGED']) {
     await transport.command(`SYSTEM START MERGES ${db}.logs`);
     await transport.command(`OPTIMIZE TABLE ${db}.logs FINAL`);
   }
