@@ -1,7 +1,8 @@
-// The insert CPU of building skip indexes on insert (schema version 3): 200k of the yardstick's
-// records, queued as the collector queues them, inserted in 40k-row batches into three fresh
-// tables with merges stopped — no index built on insert (INSERT_SETTINGS), every index, and only
-// the words index — round-robin 4 times so other load falls on each alike; process CPU µs/record.
+// The insert CPU of schema version 3 against 2, and of building skip indexes on insert: 200k of the
+// yardstick's records, queued as the collector queues them, inserted in 40k-row batches into fresh
+// tables with merges stopped — schema 2 as main inserts (no index on insert), schema 3 with no
+// index, every index, and only the words index built on insert — round-robin 4 times so other load
+// falls on each alike; process CPU µs/record.
 // Usage: node bench/insert-index-cost.ts <empty chdb dir>
 import { createRequire } from 'node:module';
 import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
@@ -12,7 +13,8 @@ import { cpuSeconds, load, median, round } from './lib/stats.ts';
 const [dir] = process.argv.slice(2);
 if (!dir) throw new Error('Usage: node bench/insert-index-cost.ts <empty chdb dir>');
 const RECORDS = 200_000;
-const CASES: { db: string; settings: Record<string, string | number> }[] = [
+const CASES: { db: string; version?: number; settings: Record<string, string | number> }[] = [
+  { db: 'schema2', version: 2, settings: { materialize_skip_indexes_on_insert: 0 } },
   { db: 'none', settings: { materialize_skip_indexes_on_insert: 0 } },
   { db: 'every', settings: { materialize_skip_indexes_on_insert: 1 } },
   {
@@ -26,7 +28,7 @@ const CASES: { db: string; settings: Record<string, string | number> }[] = [
 ];
 
 const transport = createChdbTransport({ path: dir });
-for (const c of CASES) await migrate(transport, c.db);
+for (const c of CASES) await migrate(transport, c.db, c.version);
 await transport.close();
 
 const toMs = Date.now();

@@ -11,13 +11,15 @@ export const MESSAGE_WORDS = `replaceRegexpAll(lower(body), '[0-9a-z\\\\x{80}-\\
 export const ROLLUP_TABLE = 'logs_per_minute';
 
 /**
- * One step of the schema; `statements` receive the database name, then `backfill` (if any) fills
- * what they created from the data already stored. Steps are append-only.
+ * One step of the schema; `statements` receive the database name, then `logsSettings` are set on
+ * the logs table where the server knows them (older servers keep their defaults), then `backfill`
+ * (if any) fills what they created from the data already stored. Steps are append-only.
  */
 interface Migration {
   version: number;
   description: string;
   statements: (db: string) => string[];
+  logsSettings?: Readonly<Record<string, string>>;
   backfill?: (transport: ClickHouseTransport, db: string) => Promise<void>;
 }
 
@@ -122,6 +124,9 @@ const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${db}.logs MATERIALIZE INDEX idx_words`,
       `ALTER TABLE ${db}.logs MATERIALIZE INDEX idx_body_tokens`,
     ],
+    // A string's length beside its bytes instead of in a stream of its own: attributes 11.0 → 9.4 B a
+    // record, the message 29.0 → 28.6 (ClickHouse 25.11+ writes a separate stream by default).
+    logsSettings: { string_serialization_version: 'single_stream' },
   },
 ];
 
@@ -146,6 +151,11 @@ export async function migrate(transport: ClickHouseTransport, db: string, upTo =
   for (const m of MIGRATIONS) {
     if (applied.has(m.version) || m.version > upTo) continue;
     for (const sql of m.statements(db)) await transport.command(sql);
+    for (const [name, value] of Object.entries(m.logsSettings ?? {})) {
+      const known = await transport.query<{ n: string }>(`SELECT count() AS n FROM system.merge_tree_settings WHERE name = {name:String}`, { name });
+      // Names and values are this file's constants, never input.
+      if (Number(known[0]?.n) > 0) await transport.command(`ALTER TABLE ${db}.logs MODIFY SETTING ${name} = '${value}'`);
+    }
     await m.backfill?.(transport, db);
     await transport.command(`INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`, {
       v: m.version,
