@@ -134,10 +134,11 @@ export function createLogStore(
         throw err;
       }));
 
-  // The words index is cheap to build (+0.3 µs a record) and answers word searches in fresh parts
-  // too, which would otherwise run its regular expression over every message read; the other
-  // indexes wait for merges (INSERT_SETTINGS). Servers before 25.10 cannot exclude single indexes:
-  // there all of them wait. Asked once, and again after a migration, which may change the indexes.
+  // The words index is cheap to build (+0.1–0.9 µs a record, bench/results/disk-per-record.md) and
+  // answers word searches in fresh parts too, which would otherwise run its regular expression over
+  // every message read; the other indexes wait for merges (INSERT_SETTINGS). Servers before 25.10
+  // cannot exclude single indexes: there all of them wait. Asked once, and again after a migration,
+  // which may change the indexes.
   let insertSettings: Promise<Record<string, string | number>> | undefined;
   const settingsForInsert = () =>
     (insertSettings ??= transport
