@@ -46,7 +46,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       return parseJsonEachRow<T>(result.text());
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
-      const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
+      const settings: Record<string, string | number> = { ...INSERT_SETTINGS, ...insertOptions?.settings };
       if (insertOptions?.dedupToken) settings['insert_deduplication_token'] = insertOptions.dedupToken;
       await run('insert', () => writer.insert({ table, values: typeof rows === 'string' ? Buffer.from(rows) : rows, format: 'JSONEachRow', settings }));
     },

@@ -1,5 +1,6 @@
 import type { CompareOp, LeafNode, PhraseNode, QueryNode, TermNode } from '@instant-logs/query-language';
 import { LEVELS, levelFromText } from '@instant-logs/schema';
+import { MESSAGE_WORDS } from './migrations.ts';
 import type { SqlParams } from './transport.ts';
 
 // Semantics of every clause: packages/query-language/README.md ("What a query matches").
@@ -90,19 +91,31 @@ function compileLeaf(node: LeafNode, params: ParamBag): string {
 // ---- message text ------------------------------------------------------------------------------
 
 const WORD = /^[0-9A-Za-z]+$/;
+const DIGIT = /[0-9]/;
 // Runs of what the splitByNonAlpha tokenizer keeps together: ASCII letters and digits, and every
 // non-ASCII character (its UTF-8 bytes are never separators).
 const TOKEN_RUN = /[0-9A-Za-z\u{80}-\u{10FFFF}]+/gu;
 const BOUNDARY = '(?:^|[^0-9A-Za-z\\x{80}-\\x{10FFFF}])';
-// The text index answers `LIKE '%run%'` by scanning its dictionary only for runs this long
-// (setting text_index_like_min_pattern_length, default 4); shorter hints would only cost time.
-const MIN_LIKE_HINT = 4;
 
 function compileBody(node: TermNode | PhraseNode, params: ParamBag): string {
   if (node.kind === 'term' && node.prefix) return wordPrefix(node.text, params);
-  // A plain word is one token of the text index on lower(body): hasToken reads only the index.
-  if (node.kind === 'term' && WORD.test(node.text)) return `hasToken(lower(body), ${params.add(node.text.toLowerCase(), 'String')})`;
+  if (node.kind === 'term' && WORD.test(node.text)) return wholeTokens([node.text.toLowerCase()], params).join(' AND ');
   return substring(node.text, params);
+}
+
+/**
+ * Conditions that the message holds each of `tokens` (lower case) as a whole token. A token without
+ * a digit is looked up in the words index (migration 3), which answers without reading the message;
+ * one with a digit is checked on the message, whose bloom filter per granule skips most of it.
+ */
+function wholeTokens(tokens: readonly string[], params: ParamBag): string[] {
+  const words = tokens.filter((t) => !DIGIT.test(t));
+  const others = tokens.filter((t) => DIGIT.test(t));
+  const found =
+    words.length === 1 ? [`hasToken(${MESSAGE_WORDS}, ${params.add(words[0]!, 'String')})`]
+    : words.length > 1 ? [`hasAllTokens(${MESSAGE_WORDS}, ${params.add(words, 'Array(String)')})`]
+    : [];
+  return [...found, ...others.map((t) => `hasToken(lower(body), ${params.add(t, 'String')})`)];
 }
 
 /** Case-insensitive substring: exact check plus index-friendly conditions every match satisfies. */
@@ -124,23 +137,20 @@ function wordPrefix(text: string, params: ParamBag): string {
 }
 
 /**
- * Conditions on the text index implied by `text` occurring in the message. A run of letters and
- * digits inside `text` with separators on both sides is a whole token of the message; a run at an
- * edge may be part of a longer token, so only `LIKE '%run%'` (a dictionary scan) is implied.
+ * Conditions on the indexes implied by `text` occurring in the message: a run of letters and digits
+ * inside `text` with separators on both sides is a whole token of the message. A run at an edge may
+ * be part of a longer token; no index answers that (the text index over every token did, by scanning
+ * its dictionary, until migration 3), so the exact check alone decides.
  * Runs with non-ASCII characters are skipped: lower() leaves their case alone.
  */
 function tokenHints(text: string, startsAtBoundary: boolean, params: ParamBag): string[] {
   const whole = new Set<string>();
-  const partial: string[] = [];
   for (const m of text.matchAll(TOKEN_RUN)) {
     const run = m[0].toLowerCase();
     if (!WORD.test(run)) continue;
-    const end = m.index + run.length;
-    if ((m.index > 0 || startsAtBoundary) && end < text.length) whole.add(run);
-    else if (run.length >= MIN_LIKE_HINT) partial.push(run);
+    if ((m.index > 0 || startsAtBoundary) && m.index + run.length < text.length) whole.add(run);
   }
-  const hints = whole.size > 0 ? [`hasAllTokens(lower(body), ${params.add([...whole], 'Array(String)')})`] : [];
-  return [...hints, ...partial.map((run) => `lower(body) LIKE ${params.add(`%${run}%`, 'String')}`)];
+  return wholeTokens([...whole], params);
 }
 
 function escapeLike(text: string): string {

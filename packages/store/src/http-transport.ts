@@ -88,7 +88,7 @@ export function createHttpTransport(options: HttpTransportOptions): ClickHouseTr
       if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(table)) {
         throw new StoreError(`Cannot run insert: invalid table name ${JSON.stringify(table)}`, { transient: false });
       }
-      const settings: ClickHouseSettings = { ...INSERT_SETTINGS };
+      const settings: ClickHouseSettings = { ...INSERT_SETTINGS, ...insertOptions?.settings };
       if (insertOptions?.dedupToken) settings.insert_deduplication_token = insertOptions.dedupToken;
       // The rows are JSONEachRow text already: send the bytes as they are.
       const values = Readable.from([typeof rows === 'string' ? Buffer.from(rows) : rows], { objectMode: false });

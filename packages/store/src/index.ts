@@ -2,7 +2,7 @@ export { StoreError, isRetryable, type ClickHouseTransport, type InsertOptions, 
 export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport.ts';
 export { createHttpTransport } from './http-transport.ts';
 export { isTransientClickHouseCode } from './errors.ts';
-export { migrate, SCHEMA_VERSION } from './migrations.ts';
+export { migrate, SCHEMA_VERSION, MESSAGE_WORDS } from './migrations.ts';
 export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord, type ServiceUsage, type LogStoreOptions } from './log-store.ts';
 export { type WindowOptions } from './search-windows.ts';
 export { InvalidCursorError } from './cursor.ts';

@@ -4,6 +4,8 @@ export type SqlParams = Record<string, string | number | bigint | boolean | read
 export interface InsertOptions {
   /** Makes a retried insert of the same rows a no-op (ClickHouse insert_deduplication_token). */
   dedupToken?: string;
+  /** Settings for this insert besides INSERT_SETTINGS, which they override. */
+  settings?: Readonly<Record<string, string | number>>;
 }
 
 /**

@@ -1,0 +1,74 @@
+// The insert CPU of schema version 3 against 2, and of building skip indexes on insert: 200k of the
+// yardstick's records, queued as the collector queues them, inserted in 40k-row batches into fresh
+// tables with merges stopped — schema 2 as main inserts (no index on insert), schema 3 with no
+// index, every index, and only the words index built on insert — round-robin 4 times so other load
+// falls on each alike; process CPU µs/record.
+// Usage: node bench/insert-index-cost.ts <empty chdb dir>
+import { createRequire } from 'node:module';
+import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
+import { createChdbTransport, migrate } from '@instant-logs/store';
+import { yardBodies } from './lib/yard-records.ts';
+import { cpuSeconds, load, median, round } from './lib/stats.ts';
+
+const [dir] = process.argv.slice(2);
+if (!dir) throw new Error('Usage: node bench/insert-index-cost.ts <empty chdb dir>');
+const RECORDS = 200_000;
+const CASES: { db: string; version?: number; settings: Record<string, string | number> }[] = [
+  { db: 'schema2', version: 2, settings: { materialize_skip_indexes_on_insert: 0 } },
+  { db: 'none', settings: { materialize_skip_indexes_on_insert: 0 } },
+  { db: 'every', settings: { materialize_skip_indexes_on_insert: 1 } },
+  {
+    db: 'words',
+    settings: {
+      materialize_skip_indexes_on_insert: 1,
+      exclude_materialize_skip_indexes_on_insert:
+        'idx_body_tokens,idx_attribute_keys,idx_attribute_values,idx_resource_keys,idx_resource_values,idx_trace_id',
+    },
+  },
+];
+
+const transport = createChdbTransport({ path: dir });
+for (const c of CASES) await migrate(transport, c.db, c.version);
+await transport.close();
+
+const toMs = Date.now();
+const { bodies } = yardBodies(RECORDS / 1000, 1000, 10, toMs - 3_600_000, toMs);
+const batches: Buffer[] = [];
+let lines: string[] = [];
+for (const [k, body] of bodies.entries()) {
+  const receivedMs = toMs + Math.floor(k * 6.5);
+  const ctx = { tenant: 'default', receivedNs: nowNs(receivedMs), newId: () => newRecordId(receivedMs) };
+  for (const line of body.toString('utf8').split('\n')) {
+    if (!line) continue;
+    const result = normalizeRecord(JSON.parse(line), ctx);
+    if (result.ok) lines.push(queuedLine(result.record));
+  }
+  if (lines.length >= 40_000) {
+    batches.push(Buffer.from(lines.join('\n')));
+    lines = [];
+  }
+}
+
+// The bare Session, so each case sets exactly the insert settings it names.
+const { Session } = createRequire(import.meta.url)('chdb') as typeof import('chdb');
+const session = new Session(dir, { connectionArgs: ['--async_insert=0'] });
+for (const c of CASES) session.query(`SYSTEM STOP MERGES ${c.db}.logs`);
+const cpu = new Map(CASES.map((c) => [c.db, [] as number[]]));
+const loadBefore = load();
+for (let rep = 0; rep < 4; rep++) {
+  for (const c of CASES) {
+    const cpu0 = cpuSeconds('self');
+    for (const values of batches) {
+      await session.insert({
+        table: `${c.db}.logs`,
+        values,
+        format: 'JSONEachRow',
+        settings: { date_time_input_format: 'best_effort', insert_deduplicate: 0, ...c.settings },
+      });
+    }
+    cpu.get(c.db)!.push(((cpuSeconds('self') - cpu0) * 1e6) / RECORDS);
+  }
+}
+session.close();
+for (const [db, us] of cpu) console.log(`${db}: median ${median(us)} µs/record (${us.map((x) => round(x, 2)).join(', ')})`);
+console.log(`load ${loadBefore.join(' ')} before, ${load().join(' ')} after`);
