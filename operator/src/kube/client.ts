@@ -53,25 +53,41 @@ export interface KubeClient {
   delete(t: ResourceType, namespace: string | undefined, name: string): Promise<void>;
   /** Whether the API server serves this resource type (e.g. a CRD that may not be installed). */
   serves(t: ResourceType): Promise<boolean>;
-  /** Watches a collection from a resourceVersion; `done` is called when the watch ends for any reason. */
-  watch(t: ResourceType, namespace: string | undefined, resourceVersion: string | undefined, onEvent: (type: string, obj: KubeObject) => void, done: (err?: unknown) => void): Promise<AbortController>;
+  /**
+   * Watches a collection from a resourceVersion, with the label selector of the list it follows;
+   * `done` is called when the watch ends for any reason.
+   */
+  watch(t: ResourceType, namespace: string | undefined, resourceVersion: string | undefined, onEvent: (type: string, obj: KubeObject) => void, done: (err?: unknown) => void, labelSelector?: string): Promise<AbortController>;
   /** The resourceVersion a list was served at, to start a watch from. */
   listVersion(t: ResourceType, namespace?: string, labelSelector?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
 }
 
+/** One HTTP request to the API server, as the client is about to send it. */
+export interface KubeRequest {
+  method: string;
+  /** Path and query, e.g. `/api/v1/namespaces/logs/secrets?labelSelector=…`. */
+  path: string;
+}
+
+export interface KubeClientOptions {
+  /** Told about every request (watches included), e.g. to count what a reconcile costs. */
+  onRequest?: (req: KubeRequest) => void;
+}
+
 /** A client over the API server named by the kubeconfig; no retries here, callers decide. */
-export function createKubeClient(kc: KubeConfig): KubeClient {
+export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig names no current cluster');
   const base = new URL(cluster.server);
 
   const send = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown }> => {
-    const options: RequestOptions = { method, hostname: base.hostname, port: base.port || 443, path, headers: { accept: 'application/json' } };
-    await kc.applyToHTTPSOptions(options);
+    const req: RequestOptions = { method, hostname: base.hostname, port: base.port || 443, path, headers: { accept: 'application/json' } };
+    await kc.applyToHTTPSOptions(req);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    if (payload) Object.assign(options.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
+    if (payload) Object.assign(req.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
+    options.onRequest?.({ method, path });
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(options, (res) => {
+      const request = httpsRequest(req, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -86,9 +102,9 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
-      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-      req.end(payload);
+      request.on('error', reject);
+      request.setTimeout(30_000, () => request.destroy(new Error(`${method} ${path} timed out`)));
+      request.end(payload);
     });
   };
 
@@ -143,9 +159,13 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
         throw err;
       }
     },
-    watch(t, namespace, resourceVersion, onEvent, done) {
+    watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
       const params: Record<string, string | boolean> = { allowWatchBookmarks: true };
       if (resourceVersion) params['resourceVersion'] = resourceVersion;
+      // Without it the API server streams every object of the kind in the cluster, whatever the list asked.
+      if (labelSelector) params['labelSelector'] = labelSelector;
+      const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+      options.onRequest?.({ method: 'GET', path: `${pathOf(t, namespace)}?watch=true&${query}` });
       return new Watch(kc).watch(pathOf(t, namespace), params, (type, obj: KubeObject) => onEvent(type, type === 'BOOKMARK' ? obj : { ...obj, apiVersion: apiVersionOf(t), kind: t.kind }), done);
     },
   };

@@ -78,7 +78,7 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
               if (event === 'DELETED') cache.delete(key);
               else cache.set(key, obj);
               options.onChange(obj, event as 'ADDED' | 'MODIFIED' | 'DELETED');
-            }, resolve)
+            }, resolve, options.labelSelector)
             .then((controller) => {
               watch = controller;
               if (stop.signal.aborted) controller.abort();
