@@ -164,7 +164,7 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
       if (resourceVersion) params['resourceVersion'] = resourceVersion;
       // Without it the API server streams every object of the kind in the cluster, whatever the list asked.
       if (labelSelector) params['labelSelector'] = labelSelector;
-      const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+      const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
       options.onRequest?.({ method: 'GET', path: `${pathOf(t, namespace)}?watch=true&${query}` });
       return new Watch(kc).watch(pathOf(t, namespace), params, (type, obj: KubeObject) => onEvent(type, type === 'BOOKMARK' ? obj : { ...obj, apiVersion: apiVersionOf(t), kind: t.kind }), done);
     },

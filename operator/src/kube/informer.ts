@@ -6,6 +6,10 @@ export interface Informer {
   /** The last known state of each object, by namespace/name. */
   get(key: string): KubeObject | undefined;
   keys(): string[];
+  /** Every cached object. */
+  list(): KubeObject[];
+  /** Whether the first full list has been loaded. */
+  hasSynced(): boolean;
   /** Resolves after the first full list has been loaded. */
   synced(): Promise<void>;
   /** False once it has stopped, by stop() or by a fault it could not recover from. */
@@ -37,8 +41,9 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
   const cache = new Map<string, KubeObject>();
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
   const stop = new AbortController();
+  let isSynced = false;
   let markSynced!: () => void;
-  const synced = new Promise<void>((resolve) => (markSynced = resolve));
+  const synced = new Promise<void>((resolve) => (markSynced = () => ((isSynced = true), resolve())));
   let watch: AbortController | undefined;
 
   const relist = async (): Promise<string> => {
@@ -103,6 +108,8 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
   return {
     get: (key) => cache.get(key),
     keys: () => [...cache.keys()],
+    list: () => [...cache.values()],
+    hasSynced: () => isSynced,
     synced: () => synced,
     running: () => !ended,
     stop() {
