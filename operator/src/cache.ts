@@ -90,7 +90,7 @@ export async function startCache(client: KubeClient, options: CacheOptions): Pro
   watch(RESOURCES.LogPipeline, undefined, (obj) => options.onChange(keyOf(obj)));
   for (const kind of OWNED_KINDS) if (!OPTIONAL_KINDS.has(kind)) watch(kind, PIPELINE_LABEL, onOwned);
 
-  // A kind whose informer has not loaded yet (just installed) is read from the API server meanwhile.
+  // Owned objects of a kind whose informer has not loaded yet (just installed) are listed from the API server meanwhile.
   const synced = (type: ResourceType) => {
     const entry = informers.get(type.kind);
     return entry?.type.version === type.version && entry.informer.hasSynced() ? entry.informer : undefined;
@@ -98,8 +98,10 @@ export async function startCache(client: KubeClient, options: CacheOptions): Pro
   const live = liveReader(client);
   return {
     async pipeline<T extends KubeObject>(namespace: string, name: string) {
+      // Never read live: the operator may not get LogPipelines one by one. A retry comes after the list.
       const informer = synced(RESOURCES.LogPipeline);
-      return informer ? (informer.get(`${namespace}/${name}`) as T | undefined) : live.pipeline<T>(namespace, name);
+      if (!informer) throw new Error(`Cannot read LogPipeline ${namespace}/${name}: the LogPipelines have not been listed yet`);
+      return informer.get(`${namespace}/${name}`) as T | undefined;
     },
     async labelled(type, namespace, pipeline) {
       const informer = synced(type);

@@ -3,6 +3,7 @@ import type { V1EnvVar, V1StatefulSetSpec } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
 import { CLICKHOUSE_DATA_DIR, PASSWORD_ENV, SERVER_CONFIG, usersConfig } from './clickhouse-config.ts';
 import { PORTS, type DesiredContext } from './context.ts';
+import { disruptionBudget } from './disruption.ts';
 import { shortHash } from './hash.ts';
 import { CONFIG_HASH_ANNOTATION, CREDENTIALS_HASH_ANNOTATION, PIPELINE_LABEL, selectorLabels } from './labels.ts';
 import { namesOf } from './names.ts';
@@ -121,5 +122,5 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     }],
   };
   const statefulSet: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: objectMeta(p, names.clickhouse, 'clickhouse'), spec };
-  return [secret, configMap, headless, clusterIp, statefulSet];
+  return [secret, configMap, headless, clusterIp, statefulSet, ...disruptionBudget(p, names.clickhouse, 'clickhouse', managed.replicas)];
 }

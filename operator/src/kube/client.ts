@@ -62,17 +62,21 @@ export interface KubeClient {
   listVersion(t: ResourceType, namespace?: string, labelSelector?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
 }
 
-/** One HTTP request to the API server, as the client is about to send it. */
+/** One HTTP request to the API server. */
 export interface KubeRequest {
   method: string;
   /** Path and query, e.g. `/api/v1/namespaces/logs/secrets?labelSelector=…`. */
   path: string;
+  /** The answer's HTTP status; undefined for a watch (reported as it starts) and a request that failed outright. */
+  status?: number;
 }
 
 export interface KubeClientOptions {
-  /** Told about every request (watches included), e.g. to count what a reconcile costs. */
+  /** Told about every request (watches included) once it is answered, e.g. to count what a reconcile costs. */
   onRequest?: (req: KubeRequest) => void;
 }
+
+const WATCH_SECONDS = 25;
 
 /** A client over the API server named by the kubeconfig; no retries here, callers decide. */
 export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
@@ -85,9 +89,9 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
     await kc.applyToHTTPSOptions(req);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) Object.assign(req.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
-    options.onRequest?.({ method, path });
     return new Promise((resolve, reject) => {
       const request = httpsRequest(req, (res) => {
+        options.onRequest?.({ method, path, status: res.statusCode });
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -102,7 +106,10 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
         });
         res.on('error', reject);
       });
-      request.on('error', reject);
+      request.on('error', (err) => {
+        options.onRequest?.({ method, path });
+        reject(err);
+      });
       request.setTimeout(30_000, () => request.destroy(new Error(`${method} ${path} timed out`)));
       request.end(payload);
     });
@@ -160,7 +167,9 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
       }
     },
     watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
-      const params: Record<string, string | boolean> = { allowWatchBookmarks: true };
+      // The server ends each watch before client-node's 30 s inactivity limit would call a quiet one
+      // (a selector on the operator's own objects sees few events) a failure; the informer resumes it.
+      const params: Record<string, string | boolean | number> = { allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS };
       if (resourceVersion) params['resourceVersion'] = resourceVersion;
       // Without it the API server streams every object of the kind in the cluster, whatever the list asked.
       if (labelSelector) params['labelSelector'] = labelSelector;

@@ -91,3 +91,37 @@ test('an informer with a label selector caches only matching objects, from its w
     informer.stop();
   }
 });
+
+test('a watch the server ends on time is resumed from the last version seen, without listing again', async () => {
+  const ns = await newNamespace();
+  let lists = 0;
+  let watches = 0;
+  let endFirstWatch!: () => void;
+  const counting: KubeClient = {
+    ...client,
+    listVersion: (...args) => (lists++, client.listVersion(...args)),
+    async watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
+      if (++watches > 1) return client.watch(t, namespace, resourceVersion, onEvent, done, labelSelector);
+      const controller = await client.watch(t, namespace, resourceVersion, onEvent, () => undefined, labelSelector);
+      endFirstWatch = () => (controller.abort(), done());
+      return controller;
+    },
+  };
+  const events: string[] = [];
+  const errors: unknown[] = [];
+  const informer = startInformer(counting, RESOURCES.ConfigMap, { namespace: ns, onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`), onError: (err) => errors.push(err) });
+  try {
+    await informer.synced();
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'first'));
+    await until('the first event', async () => events.includes('ADDED first'));
+    endFirstWatch();
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'second'));
+    await until('the second event, on the resumed watch', async () => events.includes('ADDED second'));
+    assert.deepEqual(events, ['ADDED first', 'ADDED second'], 'nothing missed, nothing reported twice');
+    assert.equal(lists, 1);
+    assert.equal(watches, 2);
+    assert.deepEqual(errors, []);
+  } finally {
+    informer.stop();
+  }
+});
