@@ -256,6 +256,14 @@ describe('pipeline chart', () => {
     assert.deepEqual(spec.query.corsOrigins, ['https://grafana.example.com']);
   });
 
+  test('quantities set as numbers on the command line (--set cpu=2) reach the LogPipeline as numbers; a negative one is refused', async () => {
+    const set = ['--set', 'kafka.cluster=k', '--set', 'collector.resources.requests.cpu=2', '--set', 'processor.resources.limits.memory=1073741824'];
+    const spec = pipelineOf(await render(PIPELINE, ...set))['spec'];
+    assert.equal(spec.collector.resources.requests.cpu, 2);
+    assert.equal(spec.processor.resources.limits.memory, 1073741824);
+    assert.match(await renderError(PIPELINE, '--set', 'kafka.cluster=k', '--set', 'collector.resources.requests.cpu=-2'), /collector\/resources\/requests\/cpu': minimum: got -2, want 0/);
+  });
+
   test('values.schema.json (from the CRD) rejects bad values with their path and reason', async () => {
     const cases: [string, RegExp][] = [
       ['collector.replicas=0', /at '\/collector\/replicas': minimum: got 0, want 1/],

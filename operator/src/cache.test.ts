@@ -17,8 +17,8 @@ after(() => plane.stop());
 
 const LABEL = 'logging.instantdev.io/pipeline';
 const minimal = { kafka: { cluster: 'kafka', topic: { replicas: 1 } }, clickhouse: { managed: {} } };
-const createPipeline = (namespace: string, name: string) =>
-  admin.create(RESOURCES.LogPipeline, { apiVersion: 'logging.instantdev.io/v1alpha1', kind: 'LogPipeline', metadata: { name, namespace }, spec: minimal });
+const createPipeline = (namespace: string, name: string, spec: object = minimal) =>
+  admin.create(RESOURCES.LogPipeline, { apiVersion: 'logging.instantdev.io/v1alpha1', kind: 'LogPipeline', metadata: { name, namespace }, spec });
 
 /** A client whose every HTTP request is recorded, and a cache of one namespace read through it. */
 async function counted(namespace: string): Promise<{ requests: KubeRequest[]; client: KubeClient; cache: Cache }> {
@@ -106,6 +106,25 @@ test('with the caches, an owned field someone edited is applied back and a value
     assert.ok(await tenantsHash());
     await edit({ tenants: [] });
     assert.equal(await tenantsHash(), undefined);
+  } finally {
+    cache.stop();
+  }
+});
+
+test('quantities written as whole numbers reach the pods as quantity strings, and a settled pipeline with them sends no request', async () => {
+  const ns = await newNamespace();
+  const resources = { requests: { cpu: 1, memory: 268435456 }, limits: { cpu: 2, memory: 1073741824 } };
+  await createPipeline(ns, 'numbers', { ...minimal, collector: { resources }, clickhouse: { managed: { storage: { size: 10737418240 } } } });
+  const { requests, client, cache } = await counted(ns);
+  try {
+    const deps: ReconcileDeps = { client, reader: cache, now: () => new Date().toISOString(), newPassword: () => 'generated-password-1' };
+    await reconcile(deps, ns, 'numbers');
+    type Pod = { containers: { resources: unknown }[] };
+    const collector = (await admin.get<KubeObject & { spec: { template: { spec: Pod } } }>(RESOURCES.Deployment, ns, 'numbers-collector'))!;
+    assert.deepEqual(collector.spec.template.spec.containers[0]!.resources, { requests: { cpu: '1', memory: '268435456' }, limits: { cpu: '2', memory: '1073741824' } });
+    const clickhouse = (await admin.get<KubeObject & { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } }>(RESOURCES.StatefulSet, ns, 'numbers-clickhouse'))!;
+    assert.equal(clickhouse.spec.volumeClaimTemplates[0]!.spec.resources.requests.storage, '10737418240');
+    assert.deepEqual(await settle(deps, requests, cache, ns, 'numbers'), []);
   } finally {
     cache.stop();
   }

@@ -117,7 +117,7 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       spec: {
         accessModes: ['ReadWriteOnce'],
         ...(managed.storage.storageClassName ? { storageClassName: managed.storage.storageClassName } : {}),
-        resources: { requests: { storage: managed.storage.size } },
+        resources: { requests: { storage: String(managed.storage.size) } },
       },
     }],
   };

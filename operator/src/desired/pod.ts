@@ -5,10 +5,10 @@ import { labelsFor, type Component } from './labels.ts';
 /** The uid and gid the project's images run as. */
 export const APP_UID = 10001;
 
-/** Requests and limits as the LogPipeline spec holds them. */
+/** Requests and limits as the LogPipeline spec holds them: quantity strings, or whole numbers. */
 export interface Resources {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
+  requests: { cpu: string | number; memory: string | number };
+  limits: { cpu: string | number; memory: string | number };
 }
 
 export interface ContainerOptions {
@@ -57,11 +57,11 @@ export function httpProbe(path: string, kind: 'http' | 'https' | 'tcp' = 'http')
   return { httpGet: { path, port: 'http', ...(kind === 'https' ? { scheme: 'HTTPS' } : {}) } };
 }
 
-/** Pure: a copy of the spec's requests and limits. */
+/** Pure: the spec's requests and limits, as strings: the form the API server stores and gives back. */
 export function resourcesOf(r: Resources): V1ResourceRequirements {
   return {
-    requests: { cpu: r.requests.cpu, memory: r.requests.memory },
-    limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+    requests: { cpu: String(r.requests.cpu), memory: String(r.requests.memory) },
+    limits: { cpu: String(r.limits.cpu), memory: String(r.limits.memory) },
   };
 }
 

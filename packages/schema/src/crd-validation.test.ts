@@ -77,6 +77,9 @@ const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
   ['a dashboard without the query service', withValue(minimal, 'query.enabled', false), 'p', 'spec.dashboard.enabled', /dashboard.enabled needs query.enabled/],
   ['a CPU request above its limit', withValue(minimal, 'query.resources.requests.cpu', '1500m'), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
   ['a memory request above a defaulted limit', withValue(minimal, 'clickhouse.managed.resources.requests.memory', '8Gi'), 'p', 'spec.clickhouse.managed.resources.requests.memory', /requests.memory must not exceed limits.memory/],
+  ['a whole-number CPU request above its string limit', withValue(minimal, 'query.resources.requests.cpu', 4), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
+  ['a negative number as a quantity', withValue(minimal, 'collector.resources.limits.memory', -1), 'p', 'spec.collector.resources.limits.memory', /should be greater than or equal to 0/],
+  ['a fraction as a number (write "0.5" or 500m)', withValue(minimal, 'collector.resources.limits.cpu', 0.5), 'p', 'spec.collector.resources.limits.cpu', /must be of type integer|must be an integer/],
   ['one name for the logs and dead-letter topics', withValue(withValue(minimal, 'kafka.topic.name', 'logs'), 'kafka.deadLetterTopic.name', 'logs'), 'p', 'spec.kafka.deadLetterTopic.name', /deadLetterTopic.name must differ from topic.name/],
   ['a name too long to derive object names from', minimal, 'p'.repeat(41), 'metadata.name', /metadata.name must be a DNS label of at most 40 characters/],
   ['a name with a dot', minimal, 'web.logs', 'metadata.name', /metadata.name must be a DNS label/],
@@ -124,6 +127,18 @@ describe('LogPipeline CRD on a real API server', () => {
   it('accepts a full LogPipeline and stores what the zod parse makes of it', async () => {
     const created = await create(full);
     assert.deepEqual(created.spec, LogPipelineSpec.parse(full));
+  });
+
+  it('accepts quantities written as whole numbers, stores them as written and compares them with strings', async () => {
+    const spec = withValue(withValue(withValue(minimal, 'processor.resources.requests.cpu', 2), 'processor.resources.limits.cpu', '2500m'),
+      'clickhouse.managed', { resources: { requests: { memory: 1073741824 }, limits: { memory: '2Gi' } }, storage: { size: 10737418240 } });
+    const created = (await create(spec)) as { spec: { processor: { resources: { requests: { cpu: unknown } } } } };
+    assert.equal(created.spec.processor.resources.requests.cpu, 2);
+    assert.deepEqual(created.spec, LogPipelineSpec.parse(spec));
+    // 2 ≤ 2500m passed; 3 > 2500m does not, on either side.
+    const over = withValue(spec, 'processor.resources.requests.cpu', 3);
+    await assert.rejects(create(over), (e: unknown) => e instanceof ApiException && /requests.cpu must not exceed limits.cpu/.test(e.body as string));
+    assert.equal(LogPipelineSpec.safeParse(over).success, false);
   });
 
   for (const [what, spec, name, field, message] of invalid) {

@@ -65,7 +65,15 @@ export function quantityValue(quantity: string): number {
   return Number(m[1]) * (scale ?? NaN);
 }
 
-const Quantity = z.string().max(64).regex(QUANTITY, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi');
+// A whole number is a quantity too, as in a Pod (`cpu: 2`), and Helm's --set turns "2" into one: it is
+// x-kubernetes-int-or-string in the CRD. No transform to one type here: zod would then drop the defaults
+// from the CRD (they are strings, the output type); readers take String() of it.
+const Quantity = z.union([
+  z.number().int().min(0),
+  z.string().max(64).regex(QUANTITY, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi'),
+]);
+/** A Kubernetes quantity as the LogPipeline spec holds it: a string, or a whole number. */
+export type Quantity = z.output<typeof Quantity>;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ObjectName = z.string().max(253).regex(DNS_SUBDOMAIN, 'must be a DNS subdomain name');
@@ -74,22 +82,23 @@ const TopicName = z.string().max(249).regex(/^[a-zA-Z0-9._-]+$/, 'must be a Kafk
 const Image = z.string().min(1).max(512).regex(/^\S+$/, 'must be an image reference without spaces');
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-function quantityRule(kind: 'cpu' | 'memory'): CrossFieldRule<{ requests: Record<typeof kind, string>; limits: Record<typeof kind, string> }> {
-  const [req, lim] = [`self.requests.${kind}`, `self.limits.${kind}`];
+function quantityRule(kind: 'cpu' | 'memory'): CrossFieldRule<{ requests: Record<typeof kind, Quantity>; limits: Record<typeof kind, Quantity> }> {
+  // string(): the value may be an integer (int-or-string), and quantity() takes only strings.
+  const [req, lim] = [`string(self.requests.${kind})`, `string(self.limits.${kind})`];
   return {
     // isQuantity guards keep a malformed value to its one pattern error instead of a second CEL error.
     rule: `!isQuantity(${req}) || !isQuantity(${lim}) || quantity(${req}).compareTo(quantity(${lim})) <= 0`,
     message: `requests.${kind} must not exceed limits.${kind}`,
     field: ['requests', kind],
-    holds: (v) => !(quantityValue(v.requests[kind]) > quantityValue(v.limits[kind])),
+    holds: (v) => !(quantityValue(String(v.requests[kind])) > quantityValue(String(v.limits[kind]))),
   };
 }
 
 /** Requests and limits of one component's containers, each with its own defaults. */
 function resources(component: string, requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) {
   const pair = (what: string, d: { cpu: string; memory: string }) => z.object({
-    cpu: Quantity.default(d.cpu).describe(`CPU ${what} (Kubernetes quantity, e.g. 500m or 2).`),
-    memory: Quantity.default(d.memory).describe(`Memory ${what} (Kubernetes quantity, e.g. 512Mi or 4Gi).`),
+    cpu: Quantity.default(d.cpu).describe(`CPU ${what} (Kubernetes quantity, e.g. 500m, "2" or 2).`),
+    memory: Quantity.default(d.memory).describe(`Memory ${what} (Kubernetes quantity, e.g. 512Mi or 4Gi; a number is bytes).`),
   });
   const schema = z.object({
     requests: pair('request', requests).prefault({}).describe('Resources the scheduler reserves for each container.'),
