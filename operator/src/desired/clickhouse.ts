@@ -107,6 +107,7 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const spec: V1StatefulSetSpec = {
     serviceName: names.clickhouseHeadless,
     replicas: managed.replicas,
+    persistentVolumeClaimRetentionPolicy: { ...managed.persistentVolumeClaimRetentionPolicy },
     selector: { matchLabels: selectorLabels(p, 'clickhouse') },
     // The server reads listen_host and ports only at start: a config change rolls the pod.
     template: podTemplate(p, 'clickhouse', pod, { [CONFIG_HASH_ANNOTATION]: shortHash(configData), ...credentialsAnnotations(p, ctx) }),

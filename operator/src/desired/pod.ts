@@ -1,6 +1,7 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { labelsFor, type Component } from './labels.ts';
+import { placement, podSettingsOf } from './placement.ts';
 
 /** The uid and gid the project's images run as. */
 export const APP_UID = 10001;
@@ -93,10 +94,16 @@ export function podSpec(containers: V1Container[], o: PodOptions = {}): V1PodSpe
   };
 }
 
-/** Pure: a pod template labelled for its component, with optional annotations (e.g. a config hash that rolls the pods). */
+/**
+ * Pure: a pod template labelled for its component, placed by its pod settings (nodeSelector,
+ * tolerations, affinity, spread, priority, pull secrets), with the settings' extra labels and
+ * annotations under the operator's own (e.g. a config hash that rolls the pods), which win on a clash.
+ */
 export function podTemplate(p: LogPipeline, component: Component, spec: V1PodSpec, annotations: Record<string, string> = {}): V1PodTemplateSpec {
+  const settings = podSettingsOf(p, component);
+  const allAnnotations = { ...settings.annotations, ...annotations };
   return {
-    metadata: { labels: labelsFor(p, component), ...(Object.keys(annotations).length ? { annotations } : {}) },
-    spec,
+    metadata: { labels: { ...settings.labels, ...labelsFor(p, component) }, ...(Object.keys(allAnnotations).length ? { annotations: allAnnotations } : {}) },
+    spec: { ...spec, ...placement(p, component) },
   };
 }

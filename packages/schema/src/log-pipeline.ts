@@ -109,6 +109,52 @@ function resources(component: string, requests: { cpu: string; memory: string },
     .describe(`Compute resources of each ${component} container. Requests must not exceed limits.`);
 }
 
+// Label keys and values as Kubernetes checks them (a DNS-subdomain prefix, a 63-character name).
+const LabelKey = z.string().max(317).regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a label key');
+const StringMap = (what: string) => z.record(z.string().max(317), z.string().max(65536)).describe(what);
+// Kubernetes' own schemas for these are hundreds of lines: the CRD keeps them open, and the API server
+// checks them when the operator applies the pod (a mistake shows up as ApplyFailed in Ready).
+const OpenObject = (what: string) => z.record(z.string(), z.unknown()).describe(what);
+
+const Toleration = z.object({
+  key: z.string().max(317).optional().describe('Taint key; empty with operator Exists tolerates every taint.'),
+  operator: z.enum(['Exists', 'Equal']).optional().describe('Exists or Equal (default Equal).'),
+  value: z.string().max(63).optional().describe('Taint value, with operator Equal.'),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect to tolerate; empty: all.'),
+  tolerationSeconds: z.number().int().optional().describe('With NoExecute: how long the pod stays after the taint appears.'),
+}).describe('A core/v1 Toleration.');
+
+const TopologySpreadConstraint = z.object({
+  maxSkew: int(1, 1000).describe('Most the pod count may differ between two topology domains.'),
+  topologyKey: LabelKey.describe('Node label whose values are the domains, e.g. topology.kubernetes.io/zone.'),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']).describe('What the scheduler does when the skew cannot be kept.'),
+  labelSelector: OpenObject('Pods counted (a metav1.LabelSelector). Unset: this component\'s pods.').optional(),
+  minDomains: int(1, 1000).optional().describe('Fewest domains to spread over (with DoNotSchedule).'),
+  matchLabelKeys: z.array(LabelKey.describe('A pod label key.')).max(20).optional().describe('Pod label keys whose values narrow the pods counted, e.g. pod-template-hash.'),
+  nodeAffinityPolicy: z.enum(['Honor', 'Ignore']).optional().describe('Whether nodeAffinity/nodeSelector limit the domains.'),
+  nodeTaintsPolicy: z.enum(['Honor', 'Ignore']).optional().describe('Whether node taints limit the domains.'),
+}).describe('A core/v1 TopologySpreadConstraint.');
+
+/** Where and how a component's pods run, beside what the operator sets itself. */
+const PodSettings = z.object({
+  nodeSelector: StringMap('Node labels the pods must run on.').optional(),
+  tolerations: z.array(Toleration).max(50).optional().describe('Taints the pods tolerate.'),
+  affinity: z.object({
+    nodeAffinity: OpenObject('A core/v1 NodeAffinity.').optional(),
+    podAffinity: OpenObject('A core/v1 PodAffinity.').optional(),
+    podAntiAffinity: OpenObject('A core/v1 PodAntiAffinity.').optional(),
+  }).optional().describe('A core/v1 Affinity: node affinity and pod (anti-)affinity.'),
+  topologySpreadConstraints: z.array(TopologySpreadConstraint).max(20).optional()
+    .describe('How the pods spread over zones or nodes. A constraint without labelSelector counts this component\'s pods.'),
+  priorityClassName: ObjectName.optional().describe('PriorityClass of the pods.'),
+  annotations: StringMap('Extra pod annotations. The operator\'s own (config hashes) win on a clash.').optional(),
+  labels: StringMap('Extra pod labels. The operator\'s own (app.kubernetes.io/*, the pipeline label) win on a clash.').optional(),
+}).describe('Pod placement and metadata: nodeSelector, tolerations, affinity, topology spread, priority class, extra annotations and labels.');
+
+/** Settings of a component's Service(s). */
+const serviceAnnotations = () => StringMap('Extra annotations of the Service(s), e.g. for a cloud load balancer.').optional();
+const ServiceSettings = z.object({ annotations: serviceAnnotations() }).describe('The component\'s Service(s).');
+
 const KafkaTopicSettings = z.object({
   name: TopicName.optional().describe('Name of the logs topic. Default: derived from the LogPipeline name by the operator; the name in use is shown in status.topics.logs.'),
   partitions: int(1, 1000).default(6).describe('Partitions of the logs topic: the most processor replicas that can share the load.'),
@@ -161,7 +207,9 @@ const Collector = withRules(z.object({
   service: z.object({
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP').describe('Kubernetes Service type of the collector.'),
     port: int(1, 65535).default(8081).describe('Port the collector Service listens on.'),
+    annotations: serviceAnnotations(),
   }).prefault({}).describe('How clients reach the collector.'),
+  pod: PodSettings.optional(),
   syslog: z.object({
     enabled: z.boolean().default(false).describe('Whether the collector takes syslog messages (RFC 5424 and RFC 3164) over TCP and UDP.'),
     // Unprivileged ports: the containers run as non-root without NET_BIND_SERVICE.
@@ -221,6 +269,8 @@ const Processor = withRules(z.object({
     maxWaitMs: int(1, 60_000).default(200).describe('Longest a row waits for its batch to fill, in milliseconds.'),
   }).prefault({}).describe('How the processor batches inserts into ClickHouse.'),
   resources: resources('processor', { cpu: '250m', memory: '256Mi' }, { cpu: '2', memory: '1Gi' }),
+  pod: PodSettings.optional().describe('Pod placement and metadata of the processors, and of the setup Job (which runs the processor image).'),
+  service: ServiceSettings.optional(),
 }), [{
   rule: 'self.minReplicas <= self.maxReplicas',
   message: 'minReplicas must not exceed maxReplicas',
@@ -237,6 +287,12 @@ const ClickHouseManaged = z.object({
     .describe('The persistent volume that holds the data. Immutable once created.'),
   image: Image.default('clickhouse/clickhouse-server:25.8').describe('ClickHouse server image.'),
   resources: resources('ClickHouse', { cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
+  persistentVolumeClaimRetentionPolicy: z.object({
+    whenDeleted: z.enum(['Retain', 'Delete']).default('Retain').describe('Whether the data volume claims go when the LogPipeline (and so the StatefulSet) is deleted.'),
+    whenScaled: z.enum(['Retain', 'Delete']).default('Retain').describe('Whether the claims of pods removed by a scale-down go.'),
+  }).prefault({}).describe('The StatefulSet\'s persistentVolumeClaimRetentionPolicy. Default: keep the data volumes, as Kubernetes does.'),
+  pod: PodSettings.optional(),
+  service: ServiceSettings.optional(),
 }).describe('A ClickHouse the operator runs as a StatefulSet in this namespace.');
 
 const ClickHouseExternal = z.object({
@@ -284,11 +340,15 @@ export const LogPipelineSpec = withRules(z.object({
     resources: resources('query', { cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
     corsOrigins: z.array(Origin).max(100).default([])
       .describe('Browser origins allowed to call the query API from other sites (CORS), e.g. https://grafana.example.com. Empty: CORS off.'),
+    pod: PodSettings.optional(),
+    service: ServiceSettings.optional(),
   }).prefault({}).describe('The HTTP/WebSocket query API over ClickHouse.'),
   dashboard: z.object({
     enabled: z.boolean().default(true).describe('Whether to run the dashboard; needs query.enabled.'),
     replicas: int(1, 100).default(1).describe('Dashboard replicas.'),
     resources: resources('dashboard', { cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
+    pod: PodSettings.optional(),
+    service: ServiceSettings.optional(),
   }).prefault({}).describe('The web UI for searching logs.'),
   telemetry: z.object({
     otlpEndpoint: z.string().max(2048).regex(/^https?:\/\/[^\s/?#]+\S*$/, 'must be an http:// or https:// URL').optional()
@@ -300,6 +360,8 @@ export const LogPipelineSpec = withRules(z.object({
     query: image('query'),
     dashboard: image('dashboard'),
     pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
+    pullSecrets: z.array(z.object({ name: ObjectName.describe('Name of a docker-registry Secret in this namespace.') }).describe('A Secret to pull images with.')).max(20).optional()
+      .describe('imagePullSecrets of every pod, ClickHouse and the setup Job included, for a private registry.'),
   }).prefault({}).describe('Image overrides, e.g. for a private registry or mirror.'),
 }), [
   {
