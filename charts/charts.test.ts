@@ -359,6 +359,7 @@ describe('charts on the test API server', () => {
       [OPERATOR, []], [OPERATOR, ['-f', join(OPERATOR, 'ci/ha-values.yaml')]], [OPERATOR, ['-f', join(OPERATOR, 'ci/monitoring-values.yaml'), ...MONITORING]],
       [OPERATOR, ['-f', join(OPERATOR, 'ci/watch-namespace-values.yaml')]],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/external-clickhouse-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/access-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/keda-values.yaml'), '--api-versions', 'keda.sh/v1alpha1']],
+      [PIPELINE, ['-f', join(PIPELINE, 'ci/placement-values.yaml')]],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1']],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1beta2']],
       // The installed release holds the kind node ports already: the API server refuses them twice.
