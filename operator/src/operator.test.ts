@@ -167,6 +167,30 @@ test('a leader whose controller cannot list LogPipelines fails liveness after it
   }
 });
 
+test('the running operator’s resyncs of a settled pipeline send no request beyond discovery, watches and the Lease', async () => {
+  const requests: KubeRequest[] = [];
+  const a = await start('replica-quiet', { resyncMs: 300, leaseNamespace: await newNamespace(), onRequest: (r) => requests.push(r) });
+  try {
+    const ns = await newNamespace();
+    await pipeline(ns, 'quiet');
+    await until('the first status', async () => (await statusOf(ns, 'quiet'))?.observedGeneration === 1);
+    await markEverythingReady(client, ns, 'quiet');
+    await until('Ready', async () => (await statusOf(ns, 'quiet'))?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+    const reconciled = async (more: number) => {
+      const target = (await reconciles(a.registry)) + more;
+      await until(`${more} more reconciles`, async () => (await reconciles(a.registry)) >= target);
+    };
+    await reconciled(2);
+    requests.length = 0;
+    await reconciled(3);
+    // Discovery (/apis/<group>/<version>) runs once per resync, whatever the number of pipelines.
+    const perReconcile = requests.filter((r) => verbsOf(r).length > 0 && !/[?&]watch=true/.test(r.path) && !r.path.includes('/leases/'));
+    assert.deepEqual(perReconcile.map((r) => `${r.method} ${r.path}`), []);
+  } finally {
+    await a.operator.stop();
+  }
+});
+
 test('owned PodDisruptionBudgets, autoscalers, NetworkPolicies and Secrets that are deleted or edited are put back at once, not on the resync', async () => {
   const a = await start('replica-watch', { resyncMs: 3_600_000, leaseNamespace: await newNamespace() });
   try {
@@ -244,6 +268,8 @@ test('the generated RBAC grants the verbs the operator uses, and no others', asy
     await installCrd(client, SERVICE_MONITOR_CRD);
     await until('a ScaledObject instead of the HPA, and a ServiceMonitor', async () =>
       (await exists(ns, 'ScaledObject', 'verbs-processor')) && !(await exists(ns, 'HorizontalPodAutoscaler', 'verbs-processor')) && exists(ns, 'ServiceMonitor', 'verbs'));
+    // Until their informers have listed, the new kinds are read by LIST; then they are watched too.
+    await until('watches on the newly served kinds', async () => used.has('keda.sh|scaledobjects|watch') && used.has('monitoring.coreos.com|servicemonitors|watch'));
 
     const granted = new Set(operatorRules().flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`)))));
     assert.deepEqual([...used].filter((v) => !granted.has(v)), [], 'every request was one the rules allow');
