@@ -315,8 +315,8 @@ describe('charts on the test API server', () => {
     const sa = 'op-instant-logs-operator';
     for (const [verb, resource, ns, want] of [
       ['patch', 'deployments.apps', 'logs', 'yes'], ['patch', 'servicemonitors.monitoring.coreos.com', 'logs', 'yes'], ['patch', 'logpipelines.logging.instantdev.io/status', 'logs', 'yes'],
-      // Server-side apply only: nothing the operator makes is created or updated outright.
-      ['create', 'deployments.apps', 'logs', 'no'], ['update', 'secrets', 'logs', 'no'],
+      // Server-side apply (patch, and create for an apply that makes the object), read from watches: never update or get.
+      ['create', 'deployments.apps', 'logs', 'yes'], ['update', 'deployments.apps', 'logs', 'no'], ['get', 'deployments.apps', 'logs', 'no'], ['update', 'secrets', 'logs', 'no'],
       ['update', 'leases.coordination.k8s.io', 'ops', 'yes'], ['update', 'leases.coordination.k8s.io', 'kube-system', 'no'],
       ['update', 'logpipelines.logging.instantdev.io', 'logs', 'no'], ['create', 'pods', 'logs', 'no'], ['create', 'clusterroles.rbac.authorization.k8s.io', '', 'no'],
     ]) assert.equal(await canI(sa, verb!, resource!, ns!), want, `${verb} ${resource} in ${ns || 'the cluster'}`);
