@@ -256,6 +256,14 @@ describe('pipeline chart', () => {
     assert.deepEqual(spec.query.corsOrigins, ['https://grafana.example.com']);
   });
 
+  test('quantities set as numbers on the command line (--set cpu=2) reach the LogPipeline as numbers; a negative one is refused', async () => {
+    const set = ['--set', 'kafka.cluster=k', '--set', 'collector.resources.requests.cpu=2', '--set', 'processor.resources.limits.memory=1073741824'];
+    const spec = pipelineOf(await render(PIPELINE, ...set))['spec'];
+    assert.equal(spec.collector.resources.requests.cpu, 2);
+    assert.equal(spec.processor.resources.limits.memory, 1073741824);
+    assert.match(await renderError(PIPELINE, '--set', 'kafka.cluster=k', '--set', 'collector.resources.requests.cpu=-2'), /collector\/resources\/requests\/cpu': minimum: got -2, want 0/);
+  });
+
   test('values.schema.json (from the CRD) rejects bad values with their path and reason', async () => {
     const cases: [string, RegExp][] = [
       ['collector.replicas=0', /at '\/collector\/replicas': minimum: got 0, want 1/],
@@ -306,7 +314,9 @@ describe('charts on the test API server', () => {
   test("the operator's ServiceAccount may touch its kinds anywhere and Leases only in its namespace", async () => {
     const sa = 'op-instant-logs-operator';
     for (const [verb, resource, ns, want] of [
-      ['patch', 'deployments.apps', 'logs', 'yes'], ['create', 'servicemonitors.monitoring.coreos.com', 'logs', 'yes'], ['update', 'logpipelines.logging.instantdev.io/status', 'logs', 'yes'],
+      ['patch', 'deployments.apps', 'logs', 'yes'], ['patch', 'servicemonitors.monitoring.coreos.com', 'logs', 'yes'], ['patch', 'logpipelines.logging.instantdev.io/status', 'logs', 'yes'],
+      // Server-side apply (patch, and create for an apply that makes the object), read from watches: never update or get.
+      ['create', 'deployments.apps', 'logs', 'yes'], ['update', 'deployments.apps', 'logs', 'no'], ['get', 'deployments.apps', 'logs', 'no'], ['update', 'secrets', 'logs', 'no'],
       ['update', 'leases.coordination.k8s.io', 'ops', 'yes'], ['update', 'leases.coordination.k8s.io', 'kube-system', 'no'],
       ['update', 'logpipelines.logging.instantdev.io', 'logs', 'no'], ['create', 'pods', 'logs', 'no'], ['create', 'clusterroles.rbac.authorization.k8s.io', '', 'no'],
     ]) assert.equal(await canI(sa, verb!, resource!, ns!), want, `${verb} ${resource} in ${ns || 'the cluster'}`);
@@ -349,6 +359,7 @@ describe('charts on the test API server', () => {
       [OPERATOR, []], [OPERATOR, ['-f', join(OPERATOR, 'ci/ha-values.yaml')]], [OPERATOR, ['-f', join(OPERATOR, 'ci/monitoring-values.yaml'), ...MONITORING]],
       [OPERATOR, ['-f', join(OPERATOR, 'ci/watch-namespace-values.yaml')]],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/external-clickhouse-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/access-values.yaml')]], [PIPELINE, ['-f', join(PIPELINE, 'ci/keda-values.yaml'), '--api-versions', 'keda.sh/v1alpha1']],
+      [PIPELINE, ['-f', join(PIPELINE, 'ci/placement-values.yaml')]],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1']],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1beta2']],
       // The installed release holds the kind node ports already: the API server refuses them twice.

@@ -42,13 +42,16 @@ export function renderRbacRules(rules: PolicyRule[] = operatorRules()): string {
 
 /**
  * Pure: an OpenAPI v3 schema of a CRD as a strict JSON Schema for Helm values: Kubernetes
- * extensions dropped (CEL rules stay with the API server), and unknown keys rejected at install
+ * extensions dropped (CEL rules stay with the API server) except int-or-string, which becomes
+ * `type: [integer, string]`, and unknown keys rejected at install
  * rather than pruned silently by the API server.
  */
 export function toValuesSchema(openApi: unknown): unknown {
   if (Array.isArray(openApi)) return openApi.map(toValuesSchema);
   if (openApi === null || typeof openApi !== 'object') return openApi;
   const out: Schema = {};
+  // Helm's --set makes a number of "2": a quantity must take both, as the CRD does.
+  if ((openApi as Schema)['x-kubernetes-int-or-string'] === true) out['type'] = ['integer', 'string'];
   for (const [key, value] of Object.entries(openApi)) {
     if (key.startsWith('x-kubernetes-')) continue;
     // Under `properties` the keys are field names, not keywords: keep them all.

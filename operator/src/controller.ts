@@ -1,7 +1,5 @@
-import { PIPELINE_LABEL } from './desired/index.ts';
-import type { KubeClient, KubeObject } from './kube/client.ts';
-import { keyOf, startInformer, type Informer } from './kube/informer.ts';
-import { RESOURCES, servedType, type ResourceType } from './kube/resources.ts';
+import { startCache } from './cache.ts';
+import type { KubeClient } from './kube/client.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { reconcile, type ReconcileDeps } from './reconcile.ts';
 import { createWorkQueue } from './work-queue.ts';
@@ -29,10 +27,6 @@ export interface Controller {
   healthy(): boolean;
 }
 
-// Changes to these re-enqueue the LogPipeline named in their pipeline label.
-const WATCHED_CHILDREN: readonly ResourceType[] = [RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Job, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret];
-const OPTIONAL_CHILDREN: readonly ResourceType[] = [RESOURCES.KafkaTopic, RESOURCES.ScaledObject];
-
 /**
  * Informers on LogPipelines and the objects they own feed a keyed work queue; workers reconcile
  * one pipeline at a time each, with per-key backoff on failure and a periodic resync. One
@@ -45,36 +39,18 @@ export async function startController(options: ControllerOptions): Promise<Contr
     queue.add(key);
     metrics.queueDepth.set(queue.depth());
   };
-  const informers: Informer[] = [];
-  const watch = (type: ResourceType, onChange: (obj: KubeObject) => void, labelSelector?: string) =>
-    informers.push(
-      startInformer(client, type, {
-        ...(options.namespace ? { namespace: options.namespace } : {}),
-        ...(labelSelector ? { labelSelector } : {}),
-        onChange,
-        onError: (err) => {
-          metrics.watchRestarts.inc({ kind: type.kind });
-          log.error({ err: String(err), kind: type.kind }, 'Restarting a watch after an error');
-        },
-      }),
-    );
+  // Every owned kind is watched, so a deleted or edited PDB, NetworkPolicy or Secret is put back
+  // at once rather than on the next resync.
+  const cache = await startCache(client, {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    onChange: enqueue,
+    onError: (kind, err) => {
+      metrics.watchRestarts.inc({ kind });
+      log.error({ err: String(err), kind }, 'Restarting a watch after an error');
+    },
+  });
 
-  // Discovery first: if it fails, no informer has been started to leak.
-  const children = [...WATCHED_CHILDREN];
-  for (const type of OPTIONAL_CHILDREN) {
-    const served = await servedType(type, (t) => client.serves(t));
-    if (served) children.push(served);
-  }
-  watch(RESOURCES.LogPipeline, (obj) => enqueue(keyOf(obj)));
-  for (const type of children) {
-    watch(type, (obj) => {
-      const owner = obj.metadata.labels?.[PIPELINE_LABEL];
-      if (owner && obj.metadata.namespace) enqueue(`${obj.metadata.namespace}/${owner}`);
-    }, PIPELINE_LABEL);
-  }
-  const pipelines = informers[0]!;
-
-  const deps: ReconcileDeps = { client, now: options.now ?? (() => new Date().toISOString()), ...(options.newPassword ? { newPassword: options.newPassword } : {}) };
+  const deps: ReconcileDeps = { client, reader: cache, now: options.now ?? (() => new Date().toISOString()), ...(options.newPassword ? { newPassword: options.newPassword } : {}) };
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   let workersAlive = 0;
@@ -112,19 +88,21 @@ export async function startController(options: ControllerOptions): Promise<Contr
       .catch((err) => log.error({ err: String(err) }, 'A reconcile worker failed'))
       .finally(() => workersAlive--);
   });
-  const resync = setInterval(() => pipelines.keys().forEach(enqueue), options.resyncMs);
+  // A CRD installed since the last look (KEDA, Strimzi) is found on the resync, which then reconciles everything.
+  const resync = setInterval(() => {
+    cache.rediscover().catch((err) => log.error({ err: String(err) }, 'Failed to discover the optional kinds; keeping the last answer'))
+      .finally(() => cache.pipelineKeys().forEach(enqueue));
+  }, options.resyncMs);
 
   return {
-    synced: async () => {
-      await Promise.all(informers.map((i) => i.synced()));
-    },
-    healthy: () => !stopped && workersAlive === options.workers && informers.every((i) => i.running()),
+    synced: () => cache.synced(),
+    healthy: () => !stopped && workersAlive === options.workers && cache.healthy(),
     async stop() {
       stopped = true;
       clearInterval(resync);
       for (const t of timers) clearTimeout(t);
       queue.shutdown();
-      for (const i of informers) i.stop();
+      cache.stop();
       await Promise.all(running);
     },
   };

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import type { ControlPlane } from '@instant-logs/testbed';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeClient, KubeObject } from './kube/client.ts';
+import type { KubeClient, KubeObject, KubeRequest } from './kube/client.ts';
 import { RESOURCES } from './kube/resources.ts';
 import { startOperator, type Operator, type OperatorOptions } from './operator.ts';
 import { operatorRules } from './rbac.ts';
-import { startTestCluster, until } from './test-cluster.ts';
+import { installCrd, KEDA_SCALED_OBJECT_CRD, markEverythingReady, SERVICE_MONITOR_CRD, startTestCluster, until } from './test-cluster.ts';
 
 let plane: ControlPlane;
 let client: KubeClient;
@@ -164,5 +164,119 @@ test('a leader whose controller cannot list LogPipelines fails liveness after it
     await until('liveness to recover once the informers sync', async () => operator.healthy() && operator.ready(), 60_000);
   } finally {
     await operator.stop();
+  }
+});
+
+test('the running operator’s resyncs of a settled pipeline send no request beyond discovery, watches and the Lease', async () => {
+  const requests: KubeRequest[] = [];
+  const a = await start('replica-quiet', { resyncMs: 300, leaseNamespace: await newNamespace(), onRequest: (r) => requests.push(r) });
+  try {
+    const ns = await newNamespace();
+    await pipeline(ns, 'quiet');
+    await until('the first status', async () => (await statusOf(ns, 'quiet'))?.observedGeneration === 1);
+    await markEverythingReady(client, ns, 'quiet');
+    await until('Ready', async () => (await statusOf(ns, 'quiet'))?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+    const reconciled = async (more: number) => {
+      const target = (await reconciles(a.registry)) + more;
+      await until(`${more} more reconciles`, async () => (await reconciles(a.registry)) >= target);
+    };
+    await reconciled(2);
+    requests.length = 0;
+    await reconciled(3);
+    // Discovery (/apis/<group>/<version>) runs once per resync, whatever the number of pipelines.
+    const perReconcile = requests.filter((r) => verbsOf(r).length > 0 && !/[?&]watch=true/.test(r.path) && !r.path.includes('/leases/'));
+    assert.deepEqual(perReconcile.map((r) => `${r.method} ${r.path}`), []);
+  } finally {
+    await a.operator.stop();
+  }
+});
+
+test('owned PodDisruptionBudgets, autoscalers, NetworkPolicies and Secrets that are deleted or edited are put back at once, not on the resync', async () => {
+  const a = await start('replica-watch', { resyncMs: 3_600_000, leaseNamespace: await newNamespace() });
+  try {
+    const ns = await newNamespace();
+    await pipeline(ns, 'watched');
+    const names = [['PodDisruptionBudget', 'watched-collector'], ['HorizontalPodAutoscaler', 'watched-processor'], ['NetworkPolicy', 'watched-query'], ['Secret', 'watched-clickhouse-credentials']] as const;
+    await until('the objects to be made', async () => (await Promise.all(names.map(([kind, name]) => exists(ns, kind, name)))).every(Boolean));
+
+    await client.delete(RESOURCES.PodDisruptionBudget, ns, 'watched-collector');
+    await client.delete(RESOURCES.HorizontalPodAutoscaler, ns, 'watched-processor');
+    type Policy = KubeObject & { spec: { ingress: { ports: { port: number }[] }[] } };
+    const policy = (await client.get<Policy>(RESOURCES.NetworkPolicy, ns, 'watched-query'))!;
+    await client.replace(RESOURCES.NetworkPolicy, { ...policy, spec: { ...policy.spec, ingress: [{ ports: [{ port: 1 }] }] } });
+    type Secret = KubeObject & { data: Record<string, string> };
+    const secret = (await client.get<Secret>(RESOURCES.Secret, ns, 'watched-clickhouse-credentials'))!;
+    await client.replace(RESOURCES.Secret, { ...secret, data: { ...secret.data, username: Buffer.from('intruder').toString('base64') } });
+
+    await until('the PodDisruptionBudget and autoscaler to come back', async () => (await exists(ns, 'PodDisruptionBudget', 'watched-collector')) && exists(ns, 'HorizontalPodAutoscaler', 'watched-processor'));
+    await until('the NetworkPolicy port to be restored', async () => (await client.get<Policy>(RESOURCES.NetworkPolicy, ns, 'watched-query'))!.spec.ingress[0]!.ports[0]!.port === 8082);
+    await until('the Secret’s user name to be restored', async () => (await client.get<Secret>(RESOURCES.Secret, ns, 'watched-clickhouse-credentials'))!.data['username'] === secret.data['username']);
+  } finally {
+    await a.operator.stop();
+  }
+});
+
+/** Pure: the RBAC verbs, as "apps|deployments|patch", a request was authorized as; none for discovery. */
+function verbsOf(r: KubeRequest): string[] {
+  const [path = '', query = ''] = r.path.split('?');
+  const parts = path.split('/').filter(Boolean);
+  const [group, rest] = parts[0] === 'api' ? ['', parts.slice(2)] : [parts[1]!, parts.slice(3)];
+  const [resource, name, sub] = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  if (!resource) return [];
+  const verbs: Record<string, string> = { GET: name ? 'get' : /(^|&)watch=true/.test(query) ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+  const kind = `${group}|${sub ? `${resource}/${sub}` : resource}`;
+  // An apply that made the object (201) was authorized as a create as well as a patch.
+  return r.method === 'PATCH' && r.status === 201 ? [`${kind}|patch`, `${kind}|create`] : [`${kind}|${verbs[r.method]}`];
+}
+
+// Last in this file: it installs the KEDA and Prometheus Operator CRDs, which change what every pipeline gets.
+test('the generated RBAC grants the verbs the operator uses, and no others', async () => {
+  const used = new Set<string>();
+  const a = await start('replica-verbs', { resyncMs: 1000, leaseNamespace: await newNamespace(), onRequest: (r) => verbsOf(r).forEach((v) => used.add(v)) });
+  try {
+    const ns = await newNamespace();
+    await client.create(RESOURCES.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ext-ch', namespace: ns }, data: { username: 'dQ==', password: 'cA==' } });
+    await pipeline(ns, 'verbs');
+    const ready = async () => (await statusOf(ns, 'verbs'))?.conditions?.find((c) => c.type === 'Ready')?.status;
+    // Status is written after every object is applied: only then is there everything to mark ready.
+    await until('the first status', async () => (await statusOf(ns, 'verbs'))?.observedGeneration === 1);
+
+    // The same Ready transition twice bumps the count of one Event (get, update).
+    await markEverythingReady(client, ns, 'verbs');
+    await until('Ready', async () => (await ready()) === 'True');
+    await client.delete(RESOURCES.Deployment, ns, 'verbs-query');
+    await until('not Ready while the new query Deployment has no status', async () => (await ready()) === 'False');
+    await markEverythingReady(client, ns, 'verbs');
+    const readyEvents = async () => (await client.list<KubeObject & { reason: string; count: number }>(RESOURCES.Event, ns)).filter((e) => e.reason === 'Ready');
+    await until('one Ready Event counted twice', async () => (await readyEvents()).map((e) => e.count).join() === '2');
+
+    // A pipeline that needs fewer objects: each kind the pruner can reach is deleted.
+    const lp = (await client.get<KubeObject & { spec: Record<string, unknown> }>(RESOURCES.LogPipeline, ns, 'verbs'))!;
+    await client.replace(RESOURCES.LogPipeline, { ...lp, spec: {
+      ...lp.spec,
+      kafka: { bootstrapServers: 'kafka:9092', topic: { replicas: 1 } },
+      clickhouse: { external: { url: 'http://ch:8123', credentialsSecretRef: { name: 'ext-ch' } } },
+      dashboard: { enabled: false },
+      collector: { replicas: 1 },
+    } });
+    await until('the managed ClickHouse, the topics, the dashboard and the collector’s budget to be pruned', async () =>
+      (await statusOf(ns, 'verbs'))?.observedGeneration === 2 && !(await exists(ns, 'StatefulSet', 'verbs-clickhouse')) && !(await exists(ns, 'KafkaTopic', 'verbs-logs'))
+      && !(await exists(ns, 'Deployment', 'verbs-dashboard')) && !(await exists(ns, 'PodDisruptionBudget', 'verbs-collector')));
+
+    // CRDs installed while it runs are found on the next resync: the CPU autoscaler gives way to KEDA's.
+    await installCrd(client, KEDA_SCALED_OBJECT_CRD);
+    await installCrd(client, SERVICE_MONITOR_CRD);
+    await until('a ScaledObject instead of the HPA, and a ServiceMonitor', async () =>
+      (await exists(ns, 'ScaledObject', 'verbs-processor')) && !(await exists(ns, 'HorizontalPodAutoscaler', 'verbs-processor')) && exists(ns, 'ServiceMonitor', 'verbs'));
+    // Until their informers have listed, the new kinds are read by LIST; then they are watched too.
+    await until('watches on the newly served kinds', async () => used.has('keda.sh|scaledobjects|watch') && used.has('monitoring.coreos.com|servicemonitors|watch'));
+
+    const granted = new Set(operatorRules().flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`)))));
+    assert.deepEqual([...used].filter((v) => !granted.has(v)), [], 'every request was one the rules allow');
+    // desired() always has an autoscaler for the processor and, once the Prometheus Operator is served, a
+    // ServiceMonitor: the pruner may delete them (left over from another version) but no spec change makes it.
+    assert.deepEqual([...granted].filter((v) => !used.has(v)).sort(), ['keda.sh|scaledobjects|delete', 'monitoring.coreos.com|servicemonitors|delete']);
+  } finally {
+    await a.operator.stop();
   }
 });

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { startController, type Controller, type ControllerOptions } from './controller.ts';
-import { createKubeClient } from './kube/client.ts';
+import { createKubeClient, type KubeRequest } from './kube/client.ts';
 import { runLeaderElection } from './leader.ts';
 import { createOperatorMetrics } from './metrics.ts';
 
@@ -24,6 +24,8 @@ export interface OperatorOptions {
   startGraceMs?: number;
   backoff?: { baseMs: number; maxMs: number };
   newPassword?: () => string;
+  /** Told about every request to the API server, e.g. to see which verbs the operator uses. */
+  onRequest?: (req: KubeRequest) => void;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -51,7 +53,7 @@ interface Term {
  * controller; losing the Lease stops that controller at once, and winning again starts another.
  */
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
-  const client = createKubeClient(o.kubeConfig);
+  const client = createKubeClient(o.kubeConfig, o.onRequest ? { onRequest: o.onRequest } : {});
   const metrics = createOperatorMetrics(o.registry);
   const identity = o.identity ?? randomUUID();
   const leaseSeconds = o.leaseDurationSeconds ?? 15;

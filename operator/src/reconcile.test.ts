@@ -303,6 +303,60 @@ describe('reconcile on a real API server', () => {
     assert.ok(!(await owned(ns, 'scale')).has('HorizontalPodAutoscaler/scale-processor'), 'never two autoscalers for one Deployment');
   });
 
+  test('pod placement, pull secrets, Service annotations and the volume claim policy go through the CRD onto objects the API server accepts, and stay put', async () => {
+    const ns = await newNamespace();
+    const pod = {
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'logs', effect: 'NoSchedule' }],
+      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { tier: 'logs' } } } }] } },
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      priorityClassName: 'system-cluster-critical',
+      annotations: { 'example.com/team': 'logs' },
+      labels: { tier: 'logs' },
+    };
+    await createPipeline(ns, 'placed', {
+      ...minimal,
+      images: { pullSecrets: [{ name: 'registry' }] },
+      collector: { pod, service: { annotations: { 'example.com/lb': 'internal' } } },
+      processor: { pod },
+      query: { pod },
+      dashboard: { pod },
+      clickhouse: { managed: { pod, service: { annotations: { 'example.com/ch': 'yes' } }, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } },
+    });
+    // It throws ApplyFailedError if the API server refuses any object (a malformed toleration or affinity).
+    await reconcile(deps, ns, 'placed');
+
+    type Template = { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: Record<string, unknown> };
+    const templates = [
+      ...(await client.list<KubeObject & { spec: { template: Template } }>(RESOURCES.Deployment, ns, `${LABEL}=placed`)),
+      ...(await client.list<KubeObject & { spec: { template: Template } }>(RESOURCES.StatefulSet, ns, `${LABEL}=placed`)),
+      ...(await client.list<KubeObject & { spec: { template: Template } }>(RESOURCES.Job, ns, `${LABEL}=placed`)),
+    ];
+    assert.equal(templates.length, 6);
+    for (const w of templates) {
+      const { metadata, spec } = w.spec.template;
+      assert.deepEqual(spec['nodeSelector'], pod.nodeSelector, w.metadata.name);
+      assert.deepEqual(spec['tolerations'], pod.tolerations, w.metadata.name);
+      assert.deepEqual(spec['affinity'], pod.affinity, w.metadata.name);
+      assert.equal(spec['priorityClassName'], 'system-cluster-critical', w.metadata.name);
+      assert.deepEqual(spec['imagePullSecrets'], [{ name: 'registry' }], w.metadata.name);
+      assert.equal((spec['topologySpreadConstraints'] as { labelSelector: { matchLabels: Record<string, string> } }[])[0]!.labelSelector.matchLabels['app.kubernetes.io/component'], metadata.labels['app.kubernetes.io/component']);
+      assert.equal(metadata.labels['tier'], 'logs');
+      assert.equal(metadata.annotations['example.com/team'], 'logs');
+    }
+    const annotationsOf = async (name: string) => (await client.get<KubeObject>(RESOURCES.Service, ns, name))!.metadata.annotations;
+    assert.equal((await annotationsOf('placed-collector'))?.['example.com/lb'], 'internal');
+    assert.equal((await annotationsOf('placed-clickhouse-headless'))?.['example.com/ch'], 'yes');
+    const sts = (await client.get<KubeObject & { spec: { persistentVolumeClaimRetentionPolicy: unknown } }>(RESOURCES.StatefulSet, ns, 'placed-clickhouse'))!;
+    assert.deepEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Delete', whenScaled: 'Retain' });
+
+    await markEverythingReady(client, ns, 'placed');
+    await reconcile(deps, ns, 'placed');
+    const before = await owned(ns, 'placed');
+    assert.deepEqual((await reconcile(deps, ns, 'placed')).changed, []);
+    assert.deepEqual(await owned(ns, 'placed'), before);
+  });
+
   test('deleting the pipeline lets the garbage collector remove everything it owned', async () => {
     await plane.startControllerManager();
     const ns = await newNamespace();

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { LogPipeline, type LogPipelineStatus } from '@instant-logs/schema';
-import { desired, FIELD_MANAGER, PIPELINE_LABEL, componentNames, type DesiredContext } from './desired/index.ts';
+import { stamped, upToDate } from './applied.ts';
+import { liveReader, OPTIONAL_KINDS, OWNED_KINDS, type Reader } from './cache.ts';
+import { desired, FIELD_MANAGER, componentNames, namesOf, type DesiredContext } from './desired/index.ts';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
-import { RESOURCES, servedType, typeOf, type ResourceType } from './kube/resources.ts';
+import { RESOURCES, typeOf, type ResourceType } from './kube/resources.ts';
 import { readyTransition, recordEvent, type PipelineEvent } from './events.ts';
 import { describeFailures, invalidSpecStatus, statusFor, type ApplyFailure, type Blocker, type LiveObjects } from './status.ts';
 
 export interface ReconcileDeps {
+  /** Writes, and the reads a cache cannot answer (objects the operator does not label). */
   client: KubeClient;
+  /** Where the pipeline and its objects are read: the informer caches in the controller. Default: the API server. */
+  reader?: Reader;
   /** ISO time for condition transitions. */
   now: () => string;
   /** A new random password; called only when a managed ClickHouse has none yet. */
@@ -32,12 +37,6 @@ export class ApplyFailedError extends Error {
   }
 }
 
-// Kinds desired() can emit; the pruner lists exactly these by the pipeline label.
-const OWNED_KINDS: readonly ResourceType[] = [
-  RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret, RESOURCES.PodDisruptionBudget,
-  RESOURCES.HorizontalPodAutoscaler, RESOURCES.NetworkPolicy, RESOURCES.Job, RESOURCES.KafkaTopic, RESOURCES.ScaledObject, RESOURCES.ServiceMonitor,
-];
-const OPTIONAL_KINDS = new Set<ResourceType>([RESOURCES.KafkaTopic, RESOURCES.ScaledObject, RESOURCES.ServiceMonitor]);
 const WAITING_MS = 30_000;
 
 /**
@@ -46,8 +45,9 @@ const WAITING_MS = 30_000;
  */
 export async function reconcile(deps: ReconcileDeps, namespace: string, name: string): Promise<ReconcileResult> {
   const { client } = deps;
+  const reader = deps.reader ?? liveReader(client);
   const changed: string[] = [];
-  const raw = await client.get<KubeObject & { status?: LogPipelineStatus }>(RESOURCES.LogPipeline, namespace, name);
+  const raw = await reader.pipeline<KubeObject & { status?: LogPipelineStatus }>(namespace, name);
   // Gone or going: ownerReferences let the garbage collector remove the rest.
   if (!raw || raw.metadata.deletionTimestamp) return { changed };
 
@@ -63,33 +63,35 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
 
   // Each optional kind at the version the cluster serves, or undefined when its CRD is absent.
   const served = new Map<ResourceType, ResourceType | undefined>();
-  for (const kind of OPTIONAL_KINDS) served.set(kind, await servedType(kind, (t) => client.serves(t)));
+  for (const kind of OPTIONAL_KINDS) served.set(kind, await reader.served(kind));
   const topicVersion = served.get(RESOURCES.KafkaTopic)?.version;
   const blocker = await preflight(client, pipeline, served);
+
+  const labelled = new Map<string, KubeObject[]>();
+  for (const kind of OWNED_KINDS) {
+    const type = OPTIONAL_KINDS.has(kind) ? served.get(kind) : kind;
+    if (type) labelled.set(kind.kind, await reader.labelled(type, namespace, pipeline.metadata.name));
+  }
+  const live = new Map([...labelled].map(([kind, objs]) => [kind, new Map(objs.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o]))]));
+
   const ctx: DesiredContext = {
     capabilities: {
       keda: served.get(RESOURCES.ScaledObject) !== undefined,
       prometheusOperator: served.get(RESOURCES.ServiceMonitor) !== undefined,
       ...(topicVersion === 'v1' || topicVersion === 'v1beta2' ? { kafkaTopicVersion: topicVersion } : {}),
     },
-    ...(pipeline.spec.clickhouse.managed ? { clickhousePassword: await clickhousePassword(client, pipeline, deps.newPassword) } : {}),
+    ...(pipeline.spec.clickhouse.managed ? { clickhousePassword: await clickhousePassword(client, pipeline, labelled.get('Secret') ?? [], deps.newPassword) } : {}),
   };
   const objects = blocker ? [] : desired(pipeline, ctx);
   const names = componentNames(pipeline, objects);
 
-  const live = new Map<string, Map<string, KubeObject>>();
-  for (const kind of OWNED_KINDS) {
-    const type = OPTIONAL_KINDS.has(kind) ? served.get(kind) : kind;
-    if (!type) continue;
-    const existing = await client.list(type, namespace, `${PIPELINE_LABEL}=${pipeline.metadata.name}`);
-    live.set(kind.kind, new Map(existing.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o])));
-  }
-
   // One refused object (an admission policy, a quota) must not keep the others from converging.
   const failures: ApplyFailure[] = [];
-  for (const obj of objects) {
+  for (const obj of objects.map(stamped)) {
     const type = typeOf(obj)!;
     const before = live.get(type.kind)?.get(obj.metadata.name);
+    // An apply that would change nothing is still a request: skip it, so a settled pipeline costs none.
+    if (upToDate(obj, before)) continue;
     try {
       const after = await client.apply(type, obj, FIELD_MANAGER);
       if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
@@ -152,9 +154,13 @@ async function preflight(client: KubeClient, p: LogPipeline, served: Map<Resourc
   return undefined;
 }
 
-// The password is made once and then read back from its Secret, so desired() stays pure.
-async function clickhousePassword(client: KubeClient, p: LogPipeline, newPassword = () => randomBytes(24).toString('base64url')): Promise<string> {
-  const secret = await client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.Secret, p.metadata.namespace, `${p.metadata.name}-clickhouse-credentials`);
+// The password is made once and then read back from its Secret, so desired() stays pure. A Secret
+// missing from the cache is looked up on the API server before a new password is made: the cache may
+// not have seen the one the last reconcile created yet, and a second password would roll every pod.
+async function clickhousePassword(client: KubeClient, p: LogPipeline, labelled: readonly KubeObject[], newPassword = () => randomBytes(24).toString('base64url')): Promise<string> {
+  const name = namesOf(p).clickhouseCredentials;
+  type Secret = KubeObject & { data?: Record<string, string> };
+  const secret = (labelled.find((s) => s.metadata.name === name) as Secret | undefined) ?? (await client.get<Secret>(RESOURCES.Secret, p.metadata.namespace, name));
   const existing = secret?.data?.['password'];
   return existing ? Buffer.from(existing, 'base64').toString('utf8') : newPassword();
 }

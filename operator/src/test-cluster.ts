@@ -33,6 +33,7 @@ export const STRIMZI_TOPIC_CRD = openCrd(RESOURCES.KafkaTopic, 'kafkatopic');
 /** Strimzi's KafkaTopic CRD serving these versions (v1beta2 before Strimzi 0.49), the first stored. */
 export const strimziTopicCrd = (versions: readonly string[]) => openCrd(RESOURCES.KafkaTopic, 'kafkatopic', versions);
 export const KEDA_SCALED_OBJECT_CRD = openCrd(RESOURCES.ScaledObject, 'scaledobject');
+export const SERVICE_MONITOR_CRD = openCrd(RESOURCES.ServiceMonitor, 'servicemonitor');
 
 /** Installs a CRD and waits until the API server serves it. */
 export async function installCrd(client: KubeClient, crd: KubeObject): Promise<void> {
@@ -73,7 +74,10 @@ export async function markEverythingReady(client: KubeClient, namespace: string,
     await setStatus(RESOURCES.Deployment, d, { replicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }] });
   }
   for (const s of await client.list(RESOURCES.StatefulSet, namespace, selector)) await setStatus(RESOURCES.StatefulSet, s, { replicas: 1, readyReplicas: 1 });
-  for (const j of await client.list(RESOURCES.Job, namespace, selector)) await setStatus(RESOURCES.Job, j, { succeeded: 1, startTime: new Date().toISOString() });
+  // A Job's startTime cannot change once set: a second call keeps it.
+  for (const j of await client.list<KubeObject & { status?: { startTime?: string } }>(RESOURCES.Job, namespace, selector)) {
+    await setStatus(RESOURCES.Job, j, { succeeded: 1, startTime: j.status?.startTime ?? new Date().toISOString() });
+  }
   const topics = await servedType(RESOURCES.KafkaTopic, (t) => client.serves(t));
   for (const t of topics ? await client.list(topics, namespace, selector) : []) await setStatus(topics!, t, { conditions: [{ type: 'Ready', status: 'True' }] });
 }

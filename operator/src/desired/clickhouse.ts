@@ -3,6 +3,7 @@ import type { V1EnvVar, V1StatefulSetSpec } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
 import { CLICKHOUSE_DATA_DIR, PASSWORD_ENV, SERVER_CONFIG, usersConfig } from './clickhouse-config.ts';
 import { PORTS, type DesiredContext } from './context.ts';
+import { disruptionBudget } from './disruption.ts';
 import { shortHash } from './hash.ts';
 import { CONFIG_HASH_ANNOTATION, CREDENTIALS_HASH_ANNOTATION, PIPELINE_LABEL, selectorLabels } from './labels.ts';
 import { namesOf } from './names.ts';
@@ -106,6 +107,7 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const spec: V1StatefulSetSpec = {
     serviceName: names.clickhouseHeadless,
     replicas: managed.replicas,
+    persistentVolumeClaimRetentionPolicy: { ...managed.persistentVolumeClaimRetentionPolicy },
     selector: { matchLabels: selectorLabels(p, 'clickhouse') },
     // The server reads listen_host and ports only at start: a config change rolls the pod.
     template: podTemplate(p, 'clickhouse', pod, { [CONFIG_HASH_ANNOTATION]: shortHash(configData), ...credentialsAnnotations(p, ctx) }),
@@ -116,10 +118,10 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       spec: {
         accessModes: ['ReadWriteOnce'],
         ...(managed.storage.storageClassName ? { storageClassName: managed.storage.storageClassName } : {}),
-        resources: { requests: { storage: managed.storage.size } },
+        resources: { requests: { storage: String(managed.storage.size) } },
       },
     }],
   };
   const statefulSet: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: objectMeta(p, names.clickhouse, 'clickhouse'), spec };
-  return [secret, configMap, headless, clusterIp, statefulSet];
+  return [secret, configMap, headless, clusterIp, statefulSet, ...disruptionBudget(p, names.clickhouse, 'clickhouse', managed.replicas)];
 }

@@ -41,6 +41,19 @@ test('a PodDisruptionBudget lets one collector pod go at a time', () => {
   assert.deepEqual(specOf(pdb)['selector'], { matchLabels: { 'app.kubernetes.io/name': 'instant-logs', 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/component': 'collector' } });
 });
 
+test('every component that may run more than one pod has a PodDisruptionBudget, and one of a single pod has none', () => {
+  const budgets = (spec = {}) => desired(pipeline(spec), context()).filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name).sort();
+  assert.deepEqual(budgets(), ['demo-collector', 'demo-processor', 'demo-query']);
+  assert.deepEqual(budgets({ dashboard: { replicas: 2 } }), ['demo-collector', 'demo-dashboard', 'demo-processor', 'demo-query']);
+  // The processor's count is the autoscaler's to choose: its ceiling decides.
+  assert.deepEqual(budgets({ collector: { replicas: 1 }, query: { replicas: 1 }, processor: { minReplicas: 1, maxReplicas: 1 } }), []);
+  // Each selects its own component's pods.
+  for (const pdb of desired(pipeline({ dashboard: { replicas: 3 } }), context()).filter((o) => o.kind === 'PodDisruptionBudget')) {
+    const { selector } = specOf<{ selector: { matchLabels: Record<string, string> } }>(pdb);
+    assert.equal(selector.matchLabels['app.kubernetes.io/component'], pdb.metadata.name.slice('demo-'.length));
+  }
+});
+
 test('changing a shared setting changes the pods’ config hash, so the Deployments roll', () => {
   const hash = (topic: string) =>
     find(desired(pipeline({ kafka: { cluster: 'kafka', topic: { name: topic } } }), context()), 'Deployment', 'demo-collector')['spec'] as { template: { metadata: { annotations: Record<string, string> } } };

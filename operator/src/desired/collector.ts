@@ -3,10 +3,9 @@ import type { V1ContainerPort, V1EnvVar, V1ServicePort } from '@kubernetes/clien
 import type { KubeObject } from '../kube/client.ts';
 import { authAdditions } from './auth.ts';
 import { PORTS } from './context.ts';
-import { selectorLabels } from './labels.ts';
+import { disruptionBudget } from './disruption.ts';
 import { combine } from './mounts.ts';
 import { namesOf } from './names.ts';
-import { objectMeta } from './owner.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
 import { tenantsAdditions } from './tenants.ts';
@@ -32,7 +31,7 @@ export function syslogPorts(p: LogPipeline): { env: V1EnvVar[]; containerPorts: 
   };
 }
 
-/** Pure: the collector's Deployment, Service and PodDisruptionBudget. */
+/** Pure: the collector's Deployment, Service and (with more than one replica) PodDisruptionBudget. */
 export function collector(p: LogPipeline): KubeObject[] {
   const { replicas, resources, service: svc } = p.spec.collector;
   const name = namesOf(p).collector;
@@ -50,14 +49,8 @@ export function collector(p: LogPipeline): KubeObject[] {
     env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.collector) }, ...extra.env, ...syslog.env, ...telemetryEnv(p, 'collector')],
     volumeMounts: extra.volumeMounts,
   });
-  const pdb: KubeObject = {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: objectMeta(p, name, 'collector'),
-    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(p, 'collector') } },
-  };
   const template = podTemplate(p, 'collector', podSpec([main], { volumes: extra.volumes }), { ...shared.annotations, ...extra.annotations });
   // The port is named for its scheme so a ServiceMonitor endpoint can pick HTTPS for it.
   const ports = [{ name: schemeOf(p), port: svc.port, targetPort: PORTS.collector }, ...syslog.servicePorts];
-  return [deployment(p, name, 'collector', template, replicas), service(p, name, 'collector', ports, { type: svc.type }), pdb];
+  return [deployment(p, name, 'collector', template, replicas), service(p, name, 'collector', ports, { type: svc.type }), ...disruptionBudget(p, name, 'collector', replicas)];
 }

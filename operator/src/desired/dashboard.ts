@@ -1,6 +1,7 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { KubeObject } from '../kube/client.ts';
 import { PORTS } from './context.ts';
+import { disruptionBudget } from './disruption.ts';
 import { namesOf } from './names.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
 import { probeKind, schemeOf, tlsAdditions } from './tls.ts';
@@ -31,5 +32,6 @@ export function dashboard(p: LogPipeline): KubeObject[] {
   return [
     deployment(p, names.dashboard, 'dashboard', podTemplate(p, 'dashboard', podSpec([main], { volumes: tls.volumes })), replicas),
     service(p, names.dashboard, 'dashboard', [{ name: schemeOf(p), port: PORTS.dashboard, targetPort: PORTS.dashboard }]),
+    ...disruptionBudget(p, names.dashboard, 'dashboard', replicas),
   ];
 }

@@ -48,7 +48,7 @@ test('a default pipeline gives these objects, ordered by kind (apply order) then
     'StatefulSet/demo-clickhouse',
     'Deployment/demo-collector', 'Deployment/demo-dashboard', 'Deployment/demo-processor', 'Deployment/demo-query',
     `Job/${setupJob}`,
-    'PodDisruptionBudget/demo-collector',
+    'PodDisruptionBudget/demo-collector', 'PodDisruptionBudget/demo-processor', 'PodDisruptionBudget/demo-query',
     'ScaledObject/demo-processor',
     'ServiceMonitor/demo',
   ]);

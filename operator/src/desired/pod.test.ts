@@ -62,3 +62,12 @@ test('images and pull policy come from spec.images', () => {
   assert.equal(mainContainer(objects.find((o) => o.kind === 'Job')!).image, images.processor);
   for (const w of objects) assert.equal(mainContainer(w).imagePullPolicy, 'Always', w.metadata.name);
 });
+
+test('quantities written as whole numbers become quantity strings in every container and the data volume claim', () => {
+  const objects = all({ processor: { resources: { requests: { cpu: 1, memory: 536870912 }, limits: { cpu: 4, memory: '2Gi' } } }, clickhouse: { managed: { storage: { size: 53687091200 } } } });
+  const expected = { requests: { cpu: '1', memory: '536870912' }, limits: { cpu: '4', memory: '2Gi' } };
+  assert.deepEqual(mainContainer(find(objects, 'Deployment', 'demo-processor')).resources, expected);
+  assert.deepEqual(mainContainer(objects.find((o) => o.kind === 'Job')!).resources, expected);
+  const claim = (find(objects, 'StatefulSet', 'demo-clickhouse')['spec'] as { volumeClaimTemplates: { spec: { resources: { requests: { storage: unknown } } } }[] }).volumeClaimTemplates[0]!;
+  assert.equal(claim.spec.resources.requests.storage, '53687091200');
+});

@@ -1,14 +1,15 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { labelsFor, type Component } from './labels.ts';
+import { placement, podSettingsOf } from './placement.ts';
 
 /** The uid and gid the project's images run as. */
 export const APP_UID = 10001;
 
-/** Requests and limits as the LogPipeline spec holds them. */
+/** Requests and limits as the LogPipeline spec holds them: quantity strings, or whole numbers. */
 export interface Resources {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
+  requests: { cpu: string | number; memory: string | number };
+  limits: { cpu: string | number; memory: string | number };
 }
 
 export interface ContainerOptions {
@@ -57,11 +58,11 @@ export function httpProbe(path: string, kind: 'http' | 'https' | 'tcp' = 'http')
   return { httpGet: { path, port: 'http', ...(kind === 'https' ? { scheme: 'HTTPS' } : {}) } };
 }
 
-/** Pure: a copy of the spec's requests and limits. */
+/** Pure: the spec's requests and limits, as strings: the form the API server stores and gives back. */
 export function resourcesOf(r: Resources): V1ResourceRequirements {
   return {
-    requests: { cpu: r.requests.cpu, memory: r.requests.memory },
-    limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+    requests: { cpu: String(r.requests.cpu), memory: String(r.requests.memory) },
+    limits: { cpu: String(r.limits.cpu), memory: String(r.limits.memory) },
   };
 }
 
@@ -93,10 +94,16 @@ export function podSpec(containers: V1Container[], o: PodOptions = {}): V1PodSpe
   };
 }
 
-/** Pure: a pod template labelled for its component, with optional annotations (e.g. a config hash that rolls the pods). */
+/**
+ * Pure: a pod template labelled for its component, placed by its pod settings (nodeSelector,
+ * tolerations, affinity, spread, priority, pull secrets), with the settings' extra labels and
+ * annotations under the operator's own (e.g. a config hash that rolls the pods), which win on a clash.
+ */
 export function podTemplate(p: LogPipeline, component: Component, spec: V1PodSpec, annotations: Record<string, string> = {}): V1PodTemplateSpec {
+  const settings = podSettingsOf(p, component);
+  const allAnnotations = { ...settings.annotations, ...annotations };
   return {
-    metadata: { labels: labelsFor(p, component), ...(Object.keys(annotations).length ? { annotations } : {}) },
-    spec,
+    metadata: { labels: { ...settings.labels, ...labelsFor(p, component) }, ...(Object.keys(allAnnotations).length ? { annotations: allAnnotations } : {}) },
+    spec: { ...spec, ...placement(p, component) },
   };
 }

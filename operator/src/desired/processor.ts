@@ -2,6 +2,7 @@ import type { LogPipeline } from '@instant-logs/schema';
 import type { KubeObject } from '../kube/client.ts';
 import { clickhouseCredentialsEnv, credentialsAnnotations } from './clickhouse.ts';
 import { PORTS, type DesiredContext } from './context.ts';
+import { disruptionBudget } from './disruption.ts';
 import { kafkaBootstrap } from './kafka.ts';
 import { namesOf } from './names.ts';
 import { objectMeta } from './owner.ts';
@@ -70,5 +71,6 @@ export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     // Nothing calls the processor; the Service exists so that a ServiceMonitor can find its /metrics.
     service(p, names.processor, 'processor', [{ name: 'http', port: PORTS.processor, targetPort: PORTS.processor }]),
     autoscaler,
+    ...disruptionBudget(p, names.processor, 'processor', maxReplicas),
   ];
 }

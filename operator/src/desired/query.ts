@@ -3,6 +3,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { authAdditions } from './auth.ts';
 import { clickhouseCredentialsEnv, credentialsAnnotations } from './clickhouse.ts';
 import { PORTS, type DesiredContext } from './context.ts';
+import { disruptionBudget } from './disruption.ts';
 import { combine } from './mounts.ts';
 import { namesOf } from './names.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
@@ -39,5 +40,6 @@ export function query(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   return [
     deployment(p, name, 'query', podTemplate(p, 'query', podSpec([main], { volumes: extra.volumes }), { ...shared.annotations, ...credentialsAnnotations(p, ctx) }), replicas),
     service(p, name, 'query', [{ name: schemeOf(p), port: PORTS.query, targetPort: PORTS.query }]),
+    ...disruptionBudget(p, name, 'query', replicas),
   ];
 }

@@ -3,6 +3,7 @@ import type { V1DeploymentSpec, V1PodTemplateSpec, V1ServicePort, V1ServiceSpec 
 import type { KubeObject } from '../kube/client.ts';
 import { selectorLabels, type Component } from './labels.ts';
 import { objectMeta } from './owner.ts';
+import { serviceAnnotationsOf } from './placement.ts';
 
 /**
  * Pure: a Deployment of one component. Without `replicas` the field is left out entirely, for an
@@ -17,8 +18,9 @@ export function deployment(p: LogPipeline, name: string, component: Component, t
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: objectMeta(p, name, component), spec };
 }
 
-/** Pure: a Service selecting one component's pods. */
+/** Pure: a Service selecting one component's pods, with the component's extra Service annotations. */
 export function service(p: LogPipeline, name: string, component: Component, ports: V1ServicePort[], extra: Omit<V1ServiceSpec, 'ports' | 'selector'> = {}): KubeObject {
   const spec: V1ServiceSpec = { ...extra, selector: selectorLabels(p, component), ports };
-  return { apiVersion: 'v1', kind: 'Service', metadata: objectMeta(p, name, component), spec };
+  const annotations = serviceAnnotationsOf(p, component);
+  return { apiVersion: 'v1', kind: 'Service', metadata: { ...objectMeta(p, name, component), ...(annotations ? { annotations } : {}) }, spec };
 }

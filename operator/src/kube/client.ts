@@ -53,25 +53,45 @@ export interface KubeClient {
   delete(t: ResourceType, namespace: string | undefined, name: string): Promise<void>;
   /** Whether the API server serves this resource type (e.g. a CRD that may not be installed). */
   serves(t: ResourceType): Promise<boolean>;
-  /** Watches a collection from a resourceVersion; `done` is called when the watch ends for any reason. */
-  watch(t: ResourceType, namespace: string | undefined, resourceVersion: string | undefined, onEvent: (type: string, obj: KubeObject) => void, done: (err?: unknown) => void): Promise<AbortController>;
+  /**
+   * Watches a collection from a resourceVersion, with the label selector of the list it follows;
+   * `done` is called when the watch ends for any reason.
+   */
+  watch(t: ResourceType, namespace: string | undefined, resourceVersion: string | undefined, onEvent: (type: string, obj: KubeObject) => void, done: (err?: unknown) => void, labelSelector?: string): Promise<AbortController>;
   /** The resourceVersion a list was served at, to start a watch from. */
   listVersion(t: ResourceType, namespace?: string, labelSelector?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
 }
 
+/** One HTTP request to the API server. */
+export interface KubeRequest {
+  method: string;
+  /** Path and query, e.g. `/api/v1/namespaces/logs/secrets?labelSelector=…`. */
+  path: string;
+  /** The answer's HTTP status; undefined for a watch (reported as it starts) and a request that failed outright. */
+  status?: number;
+}
+
+export interface KubeClientOptions {
+  /** Told about every request (watches included) once it is answered, e.g. to count what a reconcile costs. */
+  onRequest?: (req: KubeRequest) => void;
+}
+
+const WATCH_SECONDS = 25;
+
 /** A client over the API server named by the kubeconfig; no retries here, callers decide. */
-export function createKubeClient(kc: KubeConfig): KubeClient {
+export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig names no current cluster');
   const base = new URL(cluster.server);
 
   const send = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown }> => {
-    const options: RequestOptions = { method, hostname: base.hostname, port: base.port || 443, path, headers: { accept: 'application/json' } };
-    await kc.applyToHTTPSOptions(options);
+    const req: RequestOptions = { method, hostname: base.hostname, port: base.port || 443, path, headers: { accept: 'application/json' } };
+    await kc.applyToHTTPSOptions(req);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    if (payload) Object.assign(options.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
+    if (payload) Object.assign(req.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(options, (res) => {
+      const request = httpsRequest(req, (res) => {
+        options.onRequest?.({ method, path, status: res.statusCode });
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -86,9 +106,12 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
-      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-      req.end(payload);
+      request.on('error', (err) => {
+        options.onRequest?.({ method, path });
+        reject(err);
+      });
+      request.setTimeout(30_000, () => request.destroy(new Error(`${method} ${path} timed out`)));
+      request.end(payload);
     });
   };
 
@@ -143,9 +166,15 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
         throw err;
       }
     },
-    watch(t, namespace, resourceVersion, onEvent, done) {
-      const params: Record<string, string | boolean> = { allowWatchBookmarks: true };
+    watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
+      // The server ends each watch before client-node's 30 s inactivity limit would call a quiet one
+      // (a selector on the operator's own objects sees few events) a failure; the informer resumes it.
+      const params: Record<string, string | boolean | number> = { allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS };
       if (resourceVersion) params['resourceVersion'] = resourceVersion;
+      // Without it the API server streams every object of the kind in the cluster, whatever the list asked.
+      if (labelSelector) params['labelSelector'] = labelSelector;
+      const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
+      options.onRequest?.({ method: 'GET', path: `${pathOf(t, namespace)}?watch=true&${query}` });
       return new Watch(kc).watch(pathOf(t, namespace), params, (type, obj: KubeObject) => onEvent(type, type === 'BOOKMARK' ? obj : { ...obj, apiVersion: apiVersionOf(t), kind: t.kind }), done);
     },
   };

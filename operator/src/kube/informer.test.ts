@@ -28,9 +28,9 @@ test('after its watch breaks the informer lists again, reporting what changed wh
   let watches = 0;
   const flaky: KubeClient = {
     ...client,
-    async watch(t, namespace, resourceVersion, onEvent, done) {
-      if (++watches > 1) return client.watch(t, namespace, resourceVersion, onEvent, done);
-      const controller = await client.watch(t, namespace, resourceVersion, (type, obj) => stalled || onEvent(type, obj), () => undefined);
+    async watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
+      if (++watches > 1) return client.watch(t, namespace, resourceVersion, onEvent, done, labelSelector);
+      const controller = await client.watch(t, namespace, resourceVersion, (type, obj) => stalled || onEvent(type, obj), () => undefined, labelSelector);
       void broken.then(() => {
         controller.abort();
         done(new Error('connection reset by peer'));
@@ -67,6 +67,60 @@ test('after its watch breaks the informer lists again, reporting what changed wh
     await client.create(RESOURCES.ConfigMap, configMap(ns, 'after'));
     await until('an event on the new watch', async () => events.includes('ADDED after'));
     assert.equal(watches, 2);
+  } finally {
+    informer.stop();
+  }
+});
+
+test('an informer with a label selector caches only matching objects, from its watch as from its list', async () => {
+  const ns = await newNamespace();
+  const labelled = (name: string): KubeObject => ({ ...configMap(ns, name), metadata: { name, namespace: ns, labels: { mine: 'yes' } } });
+  await client.create(RESOURCES.ConfigMap, labelled('listed'));
+  await client.create(RESOURCES.ConfigMap, configMap(ns, 'other-listed'));
+  const events: string[] = [];
+  const informer = startInformer(client, RESOURCES.ConfigMap, { namespace: ns, labelSelector: 'mine', onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`) });
+  try {
+    await informer.synced();
+    // The unlabelled one goes first: had the watch no selector, its event would arrive before the labelled one's.
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'other-watched'));
+    await client.create(RESOURCES.ConfigMap, labelled('watched'));
+    await until('the labelled ConfigMap from the watch', async () => events.includes('ADDED watched'));
+    assert.deepEqual(events, ['ADDED listed', 'ADDED watched']);
+    assert.deepEqual(informer.keys().sort(), [`${ns}/listed`, `${ns}/watched`]);
+  } finally {
+    informer.stop();
+  }
+});
+
+test('a watch the server ends on time is resumed from the last version seen, without listing again', async () => {
+  const ns = await newNamespace();
+  let lists = 0;
+  let watches = 0;
+  let endFirstWatch!: () => void;
+  const counting: KubeClient = {
+    ...client,
+    listVersion: (...args) => (lists++, client.listVersion(...args)),
+    async watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
+      if (++watches > 1) return client.watch(t, namespace, resourceVersion, onEvent, done, labelSelector);
+      const controller = await client.watch(t, namespace, resourceVersion, onEvent, () => undefined, labelSelector);
+      endFirstWatch = () => (controller.abort(), done());
+      return controller;
+    },
+  };
+  const events: string[] = [];
+  const errors: unknown[] = [];
+  const informer = startInformer(counting, RESOURCES.ConfigMap, { namespace: ns, onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`), onError: (err) => errors.push(err) });
+  try {
+    await informer.synced();
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'first'));
+    await until('the first event', async () => events.includes('ADDED first'));
+    endFirstWatch();
+    await client.create(RESOURCES.ConfigMap, configMap(ns, 'second'));
+    await until('the second event, on the resumed watch', async () => events.includes('ADDED second'));
+    assert.deepEqual(events, ['ADDED first', 'ADDED second'], 'nothing missed, nothing reported twice');
+    assert.equal(lists, 1);
+    assert.equal(watches, 2);
+    assert.deepEqual(errors, []);
   } finally {
     informer.stop();
   }

@@ -6,6 +6,10 @@ export interface Informer {
   /** The last known state of each object, by namespace/name. */
   get(key: string): KubeObject | undefined;
   keys(): string[];
+  /** Every cached object. */
+  list(): KubeObject[];
+  /** Whether the first full list has been loaded. */
+  hasSynced(): boolean;
   /** Resolves after the first full list has been loaded. */
   synced(): Promise<void>;
   /** False once it has stopped, by stop() or by a fault it could not recover from. */
@@ -29,16 +33,18 @@ export function keyOf(obj: { metadata: { name: string; namespace?: string } }): 
 }
 
 /**
- * List, then watch from the list's resourceVersion; when the watch ends or fails (a 410 Gone, a
- * dropped connection, an API server restart) list again after a backoff and carry on. Objects that
- * vanished while it was away are reported as deleted.
+ * List, then watch from the list's resourceVersion. A watch the server ends on time is resumed from
+ * the last version seen; when it fails (a 410 Gone, a dropped connection, an API server restart) the
+ * informer lists again after a backoff and carries on. Objects that vanished while it was away are
+ * reported as deleted.
  */
 export function startInformer(client: KubeClient, type: ResourceType, options: InformerOptions): Informer {
   const cache = new Map<string, KubeObject>();
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 30_000 };
   const stop = new AbortController();
+  let isSynced = false;
   let markSynced!: () => void;
-  const synced = new Promise<void>((resolve) => (markSynced = resolve));
+  const synced = new Promise<void>((resolve) => (markSynced = () => ((isSynced = true), resolve())));
   let watch: AbortController | undefined;
 
   const relist = async (): Promise<string> => {
@@ -56,36 +62,45 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
       cache.delete(key);
       options.onChange(obj, 'DELETED');
     }
+    // Before anyone woken by onChange runs: a cache read for what it was told about must find it here.
+    markSynced();
     return resourceVersion;
   };
 
   const run = async () => {
+    // Undefined: list first. A watch the server ended on time resumes from the last version seen;
+    // after a failure or a 410 Gone (that version is too old) the informer lists again.
+    let resourceVersion: string | undefined;
     for (let failures = 0; !stop.signal.aborted; ) {
       try {
-        let resourceVersion = await relist();
-        markSynced();
+        resourceVersion ??= await relist();
         failures = 0;
-        // Each watch lasts until the server or the network ends it; then list again.
+        let expired = false;
         const ended = new Promise<unknown>((resolve) => {
           void client
             .watch(type, options.namespace, resourceVersion, (event, obj) => {
-              if (event === 'BOOKMARK') {
-                resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
+              if (event === 'ERROR') {
+                expired = true;
                 return;
               }
-              if (event === 'ERROR') return;
+              resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
+              if (event === 'BOOKMARK') return;
               const key = keyOf(obj);
               if (event === 'DELETED') cache.delete(key);
               else cache.set(key, obj);
               options.onChange(obj, event as 'ADDED' | 'MODIFIED' | 'DELETED');
-            }, resolve)
+            }, resolve, options.labelSelector)
             .then((controller) => {
               watch = controller;
               if (stop.signal.aborted) controller.abort();
             }, resolve);
         });
         const err = await ended;
-        if (err && !stop.signal.aborted) throw err;
+        if (expired) resourceVersion = undefined;
+        if (err && !stop.signal.aborted) {
+          resourceVersion = undefined;
+          throw err;
+        }
       } catch (err) {
         if (stop.signal.aborted) return;
         options.onError?.(err);
@@ -103,6 +118,8 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
   return {
     get: (key) => cache.get(key),
     keys: () => [...cache.keys()],
+    list: () => [...cache.values()],
+    hasSynced: () => isSynced,
     synced: () => synced,
     running: () => !ended,
     stop() {

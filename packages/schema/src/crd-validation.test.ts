@@ -34,6 +34,15 @@ const full: LogPipelineSpecInput = {
     apiKeysSecretRef: { name: 'collector-keys', key: 'keys' },
     service: { type: 'LoadBalancer', port: 443 },
     syslog: { enabled: true, tcpPort: 6514, tenant: 'network' },
+    pod: {
+      nodeSelector: { 'node.example.com/pool': 'ingest' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ingest', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['pod-template-hash'] }],
+      priorityClassName: 'logs-critical',
+      annotations: { 'example.com/scrape': 'true' },
+      labels: { team: 'platform' },
+    },
   },
   auth: { keysSecretRef: { name: 'hashed-keys' } },
   tls: { secretName: 'web-tls', clientAuth: 'optional' },
@@ -42,9 +51,9 @@ const full: LogPipelineSpecInput = {
   processor: { minReplicas: 2, maxReplicas: 12, lagThreshold: 5000, batch: { maxRows: 100000, maxWaitMs: 500 } },
   clickhouse: { external: { url: 'https://clickhouse.example.com:8443', database: 'logs', credentialsSecretRef: { name: 'clickhouse', usernameKey: 'user', passwordKey: 'pass' } } },
   retentionDays: 90,
-  query: { enabled: true, replicas: 3, corsOrigins: ['https://grafana.example.com'] },
+  query: { enabled: true, replicas: 3, corsOrigins: ['https://grafana.example.com'], service: { annotations: { 'example.com/internal': 'true' } } },
   dashboard: { enabled: false },
-  images: { collector: 'registry.example.com/instant-logs-collector:0.1.0', pullPolicy: 'Always' },
+  images: { collector: 'registry.example.com/instant-logs-collector:0.1.0', pullPolicy: 'Always', pullSecrets: [{ name: 'registry' }] },
 };
 
 /** A deep copy of `base` with `value` at the dotted `path`. */
@@ -77,6 +86,12 @@ const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
   ['a dashboard without the query service', withValue(minimal, 'query.enabled', false), 'p', 'spec.dashboard.enabled', /dashboard.enabled needs query.enabled/],
   ['a CPU request above its limit', withValue(minimal, 'query.resources.requests.cpu', '1500m'), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
   ['a memory request above a defaulted limit', withValue(minimal, 'clickhouse.managed.resources.requests.memory', '8Gi'), 'p', 'spec.clickhouse.managed.resources.requests.memory', /requests.memory must not exceed limits.memory/],
+  ['a whole-number CPU request above its string limit', withValue(minimal, 'query.resources.requests.cpu', 4), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
+  ['a negative number as a quantity', withValue(minimal, 'collector.resources.limits.memory', -1), 'p', 'spec.collector.resources.limits.memory', /should be greater than or equal to 0/],
+  ['a fraction as a number (write "0.5" or 500m)', withValue(minimal, 'collector.resources.limits.cpu', 0.5), 'p', 'spec.collector.resources.limits.cpu', /must be of type integer|must be an integer/],
+  ['an unknown toleration operator', withValue(minimal, 'collector.pod', { tolerations: [{ operator: 'Maybe' }] }), 'p', 'spec.collector.pod.tolerations[0].operator', /Unsupported value: "Maybe"/],
+  ['a spread constraint without a topology key', withValue(minimal, 'query.pod', { topologySpreadConstraints: [{ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' }] }), 'p', 'spec.query.pod.topologySpreadConstraints[0].topologyKey', /Required value/],
+  ['a volume claim policy other than Retain or Delete', withValue(minimal, 'clickhouse.managed', { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Archive' } }), 'p', 'spec.clickhouse.managed.persistentVolumeClaimRetentionPolicy.whenDeleted', /Unsupported value: "Archive"/],
   ['one name for the logs and dead-letter topics', withValue(withValue(minimal, 'kafka.topic.name', 'logs'), 'kafka.deadLetterTopic.name', 'logs'), 'p', 'spec.kafka.deadLetterTopic.name', /deadLetterTopic.name must differ from topic.name/],
   ['a name too long to derive object names from', minimal, 'p'.repeat(41), 'metadata.name', /metadata.name must be a DNS label of at most 40 characters/],
   ['a name with a dot', minimal, 'web.logs', 'metadata.name', /metadata.name must be a DNS label/],
@@ -124,6 +139,18 @@ describe('LogPipeline CRD on a real API server', () => {
   it('accepts a full LogPipeline and stores what the zod parse makes of it', async () => {
     const created = await create(full);
     assert.deepEqual(created.spec, LogPipelineSpec.parse(full));
+  });
+
+  it('accepts quantities written as whole numbers, stores them as written and compares them with strings', async () => {
+    const spec = withValue(withValue(withValue(minimal, 'processor.resources.requests.cpu', 2), 'processor.resources.limits.cpu', '2500m'),
+      'clickhouse.managed', { resources: { requests: { memory: 1073741824 }, limits: { memory: '2Gi' } }, storage: { size: 10737418240 } });
+    const created = (await create(spec)) as { spec: { processor: { resources: { requests: { cpu: unknown } } } } };
+    assert.equal(created.spec.processor.resources.requests.cpu, 2);
+    assert.deepEqual(created.spec, LogPipelineSpec.parse(spec));
+    // 2 ≤ 2500m passed; 3 > 2500m does not, on either side.
+    const over = withValue(spec, 'processor.resources.requests.cpu', 3);
+    await assert.rejects(create(over), (e: unknown) => e instanceof ApiException && /requests.cpu must not exceed limits.cpu/.test(e.body as string));
+    assert.equal(LogPipelineSpec.safeParse(over).success, false);
   });
 
   for (const [what, spec, name, field, message] of invalid) {

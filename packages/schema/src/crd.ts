@@ -49,11 +49,7 @@ export function structuralSchema(node: JsonSchemaProps, path = ''): JsonSchemaPr
   }
   // zod adds its own RFC 3339 pattern; the API server checks format: date-time itself.
   if (out.format === 'date-time') delete out.pattern;
-  // zod bounds every int by JavaScript's safe-integer range; Kubernetes' int64 needs no such bound.
-  if (out.type === 'integer') {
-    if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
-    if (out.maximum === Number.MAX_SAFE_INTEGER) delete out.maximum;
-  }
+  out = withoutSafeIntegerBounds(out);
   if (isObject(out.properties)) {
     out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, structuralSchema(v as JsonSchemaProps, `${path}.${k}`)]));
   }
@@ -85,10 +81,19 @@ function foldUnion(node: JsonSchemaProps, path: string): JsonSchemaProps {
   const types = new Set(nonNull.map((b) => b.type));
   if (nonNull.length === 1) return { ...rest, ...nonNull[0], ...(nullable ? { nullable: true } : {}) };
   if (nonNull.length === 2 && types.has('integer') && types.has('string')) {
-    const props = Object.assign({}, ...nonNull.map(({ type: _, ...p }) => p)) as JsonSchemaProps;
+    const props = Object.assign({}, ...nonNull.map(withoutSafeIntegerBounds).map(({ type: _, ...p }) => p)) as JsonSchemaProps;
     return { ...rest, ...props, 'x-kubernetes-int-or-string': true, ...(nullable ? { nullable: true } : {}) };
   }
   throw unsupported(path, `a union of ${[...types].join(', ')}; use optional fields and an x-kubernetes-validations rule`);
+}
+
+// zod bounds every int by JavaScript's safe-integer range; Kubernetes' int64 needs no such bound.
+function withoutSafeIntegerBounds(node: JsonSchemaProps): JsonSchemaProps {
+  if (node.type !== 'integer') return node;
+  const out = { ...node };
+  if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
+  if (out.maximum === Number.MAX_SAFE_INTEGER) delete out.maximum;
+  return out;
 }
 
 function ordered(node: JsonSchemaProps): JsonSchemaProps {

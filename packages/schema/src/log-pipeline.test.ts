@@ -34,6 +34,7 @@ describe('LogPipelineSpec', () => {
       storage: { size: '50Gi' },
       image: 'clickhouse/clickhouse-server:25.8',
       resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     });
     assert.equal(spec.retentionDays, 30);
     assert.deepEqual([spec.query.enabled, spec.query.replicas, spec.dashboard.enabled, spec.dashboard.replicas], [true, 2, true, 1]);

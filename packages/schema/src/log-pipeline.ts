@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { int, ObjectName } from './kube-fields.ts';
+import { PodSettings, ServiceSettings, serviceAnnotations } from './pod-settings.ts';
 import { TENANT_NAME } from './tenants.ts';
 
 /** Where the LogPipeline custom resource lives in the Kubernetes API. */
@@ -65,31 +67,37 @@ export function quantityValue(quantity: string): number {
   return Number(m[1]) * (scale ?? NaN);
 }
 
-const Quantity = z.string().max(64).regex(QUANTITY, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi');
+// A whole number is a quantity too, as in a Pod (`cpu: 2`), and Helm's --set turns "2" into one: it is
+// x-kubernetes-int-or-string in the CRD. No transform to one type here: zod would then drop the defaults
+// from the CRD (they are strings, the output type); readers take String() of it.
+const Quantity = z.union([
+  z.number().int().min(0),
+  z.string().max(64).regex(QUANTITY, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi'),
+]);
+/** A Kubernetes quantity as the LogPipeline spec holds it: a string, or a whole number. */
+export type Quantity = z.output<typeof Quantity>;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const ObjectName = z.string().max(253).regex(DNS_SUBDOMAIN, 'must be a DNS subdomain name');
 const SecretKey = z.string().max(253).regex(/^[-._a-zA-Z0-9]+$/, 'must consist of alphanumerics, "-", "_" or "."');
 const TopicName = z.string().max(249).regex(/^[a-zA-Z0-9._-]+$/, 'must be a Kafka topic name');
 const Image = z.string().min(1).max(512).regex(/^\S+$/, 'must be an image reference without spaces');
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-function quantityRule(kind: 'cpu' | 'memory'): CrossFieldRule<{ requests: Record<typeof kind, string>; limits: Record<typeof kind, string> }> {
-  const [req, lim] = [`self.requests.${kind}`, `self.limits.${kind}`];
+function quantityRule(kind: 'cpu' | 'memory'): CrossFieldRule<{ requests: Record<typeof kind, Quantity>; limits: Record<typeof kind, Quantity> }> {
+  // string(): the value may be an integer (int-or-string), and quantity() takes only strings.
+  const [req, lim] = [`string(self.requests.${kind})`, `string(self.limits.${kind})`];
   return {
     // isQuantity guards keep a malformed value to its one pattern error instead of a second CEL error.
     rule: `!isQuantity(${req}) || !isQuantity(${lim}) || quantity(${req}).compareTo(quantity(${lim})) <= 0`,
     message: `requests.${kind} must not exceed limits.${kind}`,
     field: ['requests', kind],
-    holds: (v) => !(quantityValue(v.requests[kind]) > quantityValue(v.limits[kind])),
+    holds: (v) => !(quantityValue(String(v.requests[kind])) > quantityValue(String(v.limits[kind]))),
   };
 }
 
 /** Requests and limits of one component's containers, each with its own defaults. */
 function resources(component: string, requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) {
   const pair = (what: string, d: { cpu: string; memory: string }) => z.object({
-    cpu: Quantity.default(d.cpu).describe(`CPU ${what} (Kubernetes quantity, e.g. 500m or 2).`),
-    memory: Quantity.default(d.memory).describe(`Memory ${what} (Kubernetes quantity, e.g. 512Mi or 4Gi).`),
+    cpu: Quantity.default(d.cpu).describe(`CPU ${what} (Kubernetes quantity, e.g. 500m, "2" or 2).`),
+    memory: Quantity.default(d.memory).describe(`Memory ${what} (Kubernetes quantity, e.g. 512Mi or 4Gi; a number is bytes).`),
   });
   const schema = z.object({
     requests: pair('request', requests).prefault({}).describe('Resources the scheduler reserves for each container.'),
@@ -152,7 +160,9 @@ const Collector = withRules(z.object({
   service: z.object({
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP').describe('Kubernetes Service type of the collector.'),
     port: int(1, 65535).default(8081).describe('Port the collector Service listens on.'),
+    annotations: serviceAnnotations(),
   }).prefault({}).describe('How clients reach the collector.'),
+  pod: PodSettings.optional(),
   syslog: z.object({
     enabled: z.boolean().default(false).describe('Whether the collector takes syslog messages (RFC 5424 and RFC 3164) over TCP and UDP.'),
     // Unprivileged ports: the containers run as non-root without NET_BIND_SERVICE.
@@ -212,6 +222,8 @@ const Processor = withRules(z.object({
     maxWaitMs: int(1, 60_000).default(200).describe('Longest a row waits for its batch to fill, in milliseconds.'),
   }).prefault({}).describe('How the processor batches inserts into ClickHouse.'),
   resources: resources('processor', { cpu: '250m', memory: '256Mi' }, { cpu: '2', memory: '1Gi' }),
+  pod: PodSettings.optional().describe('Pod placement and metadata of the processors, and of the setup Job (which runs the processor image).'),
+  service: ServiceSettings.optional(),
 }), [{
   rule: 'self.minReplicas <= self.maxReplicas',
   message: 'minReplicas must not exceed maxReplicas',
@@ -228,6 +240,12 @@ const ClickHouseManaged = z.object({
     .describe('The persistent volume that holds the data. Immutable once created.'),
   image: Image.default('clickhouse/clickhouse-server:25.8').describe('ClickHouse server image.'),
   resources: resources('ClickHouse', { cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
+  persistentVolumeClaimRetentionPolicy: z.object({
+    whenDeleted: z.enum(['Retain', 'Delete']).default('Retain').describe('Whether the data volume claims go when the LogPipeline (and so the StatefulSet) is deleted.'),
+    whenScaled: z.enum(['Retain', 'Delete']).default('Retain').describe('Whether the claims of pods removed by a scale-down go.'),
+  }).prefault({}).describe('The StatefulSet\'s persistentVolumeClaimRetentionPolicy. Default: keep the data volumes, as Kubernetes does.'),
+  pod: PodSettings.optional(),
+  service: ServiceSettings.optional(),
 }).describe('A ClickHouse the operator runs as a StatefulSet in this namespace.');
 
 const ClickHouseExternal = z.object({
@@ -275,11 +293,15 @@ export const LogPipelineSpec = withRules(z.object({
     resources: resources('query', { cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
     corsOrigins: z.array(Origin).max(100).default([])
       .describe('Browser origins allowed to call the query API from other sites (CORS), e.g. https://grafana.example.com. Empty: CORS off.'),
+    pod: PodSettings.optional(),
+    service: ServiceSettings.optional(),
   }).prefault({}).describe('The HTTP/WebSocket query API over ClickHouse.'),
   dashboard: z.object({
     enabled: z.boolean().default(true).describe('Whether to run the dashboard; needs query.enabled.'),
     replicas: int(1, 100).default(1).describe('Dashboard replicas.'),
     resources: resources('dashboard', { cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
+    pod: PodSettings.optional(),
+    service: ServiceSettings.optional(),
   }).prefault({}).describe('The web UI for searching logs.'),
   telemetry: z.object({
     otlpEndpoint: z.string().max(2048).regex(/^https?:\/\/[^\s/?#]+\S*$/, 'must be an http:// or https:// URL').optional()
@@ -291,6 +313,8 @@ export const LogPipelineSpec = withRules(z.object({
     query: image('query'),
     dashboard: image('dashboard'),
     pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent').describe('imagePullPolicy of every container.'),
+    pullSecrets: z.array(z.object({ name: ObjectName.describe('Name of a docker-registry Secret in this namespace.') }).describe('A Secret to pull images with.')).max(20).optional()
+      .describe('imagePullSecrets of every pod, ClickHouse and the setup Job included, for a private registry.'),
   }).prefault({}).describe('Image overrides, e.g. for a private registry or mirror.'),
 }), [
   {
