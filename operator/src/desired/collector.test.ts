@@ -74,10 +74,10 @@ test('without an API keys Secret the collector is told explicitly that it runs o
   assert.equal(envVar(c, 'API_KEYS'), undefined);
 });
 
-test('syslog off: the collector has only its http port, and no SYSLOG_ env', () => {
+test('syslog off: the collector has only its http and probe ports, and no SYSLOG_ env', () => {
   const objects = desired(pipeline(), context());
   const c = mainContainer(find(objects, 'Deployment', 'demo-collector'));
-  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8081 }]);
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8081 }, { name: 'probe', containerPort: 8090 }]);
   assert.equal(c.env?.some((e) => e.name.startsWith('SYSLOG_')), false);
 });
 
@@ -87,6 +87,7 @@ test('syslog on: TCP and UDP listeners on the pods and the Service, with their p
   assert.deepEqual(['SYSLOG_TCP_PORT', 'SYSLOG_UDP_PORT', 'SYSLOG_TENANT'].map((n) => envVar(c, n)?.value), ['6514', '5514', 'network']);
   assert.deepEqual(c.ports, [
     { name: 'http', containerPort: 8081 },
+    { name: 'probe', containerPort: 8090 },
     { name: 'syslog-tcp', containerPort: 6514, protocol: 'TCP' },
     { name: 'syslog-udp', containerPort: 5514, protocol: 'UDP' },
   ]);

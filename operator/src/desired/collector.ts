@@ -9,7 +9,7 @@ import { namesOf } from './names.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
 import { tenantsAdditions } from './tenants.ts';
-import { probeKind, schemeOf, tlsAdditions } from './tls.ts';
+import { schemeOf, tlsAdditions } from './tls.ts';
 import { deployment, service } from './workload.ts';
 import { telemetryEnv } from './telemetry.ts';
 
@@ -43,7 +43,7 @@ export function collector(p: LogPipeline): KubeObject[] {
     image: p.spec.images.collector,
     resources,
     port: PORTS.collector,
-    probe: probeKind(p, 'collector'),
+    probePort: PORTS.probe,
     extraPorts: syslog.containerPorts,
     envFrom: shared.envFrom,
     env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.collector) }, ...extra.env, ...syslog.env, ...telemetryEnv(p, 'collector')],

@@ -27,6 +27,8 @@ export const PORTS = Object.freeze({
   dashboard: 8080,
   clickhouseHttp: 8123,
   clickhouseNative: 9000,
+  /** PROBE_PORT of the collector and query service: /healthz and /readyz from a thread of their own. */
+  probe: 8090,
 });
 
 /** The field manager of every server-side apply by the operator. */

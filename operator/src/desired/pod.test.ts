@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { desired } from './index.ts';
-import { context, find, mainContainer, pipeline, templateOf, workloads } from './test-pipeline.ts';
+import { context, envVar, find, mainContainer, pipeline, templateOf, workloads } from './test-pipeline.ts';
 
 const all = (spec = {}) => workloads(desired(pipeline(spec), context({ keda: true })));
 
@@ -29,11 +29,16 @@ test('the project’s images run as 10001, ClickHouse as its image’s user 101'
   }
 });
 
-test('services are probed at /healthz and /readyz on their http port', () => {
-  for (const name of ['demo-collector', 'demo-processor', 'demo-query', 'demo-dashboard']) {
+test('services are probed at /healthz and /readyz: collector and query on their probe thread\'s port, the others on their http port', () => {
+  for (const [name, port] of [['demo-collector', 'probe'], ['demo-processor', 'http'], ['demo-query', 'probe'], ['demo-dashboard', 'http']]) {
+    const c = mainContainer(find(all(), 'Deployment', name!));
+    assert.deepEqual(c.livenessProbe, { httpGet: { path: '/healthz', port } }, name);
+    assert.deepEqual(c.readinessProbe, { httpGet: { path: '/readyz', port } }, name);
+  }
+  for (const name of ['demo-collector', 'demo-query']) {
     const c = mainContainer(find(all(), 'Deployment', name));
-    assert.deepEqual(c.livenessProbe, { httpGet: { path: '/healthz', port: 'http' } }, name);
-    assert.deepEqual(c.readinessProbe, { httpGet: { path: '/readyz', port: 'http' } }, name);
+    assert.equal(envVar(c, 'PROBE_PORT')?.value, '8090', name);
+    assert.ok(c.ports?.some((p) => p.name === 'probe' && p.containerPort === 8090), name);
   }
 });
 

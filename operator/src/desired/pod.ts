@@ -20,6 +20,11 @@ export interface ContainerOptions {
   port?: number;
   /** How the kubelet probes `port`: HTTP (default), HTTPS, or a bare TCP connect. */
   probe?: 'http' | 'https' | 'tcp';
+  /**
+   * Probe on this port instead (named `probe`, set as PROBE_PORT): plain HTTP answered by the
+   * service's probe thread, so a flood never delays a probe and TLS or client certificates never get in its way.
+   */
+  probePort?: number;
   /** Ports besides `http`, e.g. the collector's syslog listeners. */
   extraPorts?: V1ContainerPort[];
   command?: string[];
@@ -31,17 +36,20 @@ export interface ContainerOptions {
 
 /** Pure: a hardened container (non-root, read-only root filesystem, no capabilities) with a writable /tmp. */
 export function container(p: LogPipeline, o: ContainerOptions): V1Container {
+  const probePorts = o.probePort !== undefined ? [{ name: 'probe', containerPort: o.probePort }] : [];
+  const env = [...(o.env ?? []), ...(o.probePort !== undefined ? [{ name: 'PROBE_PORT', value: String(o.probePort) }] : [])];
+  const probeOn = (path: string): V1Probe => (o.probePort !== undefined ? { httpGet: { path, port: 'probe' } } : httpProbe(path, o.probe));
   return {
     name: o.name,
     image: o.image,
     imagePullPolicy: p.spec.images.pullPolicy,
     ...(o.command ? { command: o.command } : {}),
     ...(o.args ? { args: o.args } : {}),
-    ...(o.port !== undefined ? { ports: [{ name: 'http', containerPort: o.port }, ...(o.extraPorts ?? [])] } : {}),
+    ...(o.port !== undefined ? { ports: [{ name: 'http', containerPort: o.port }, ...probePorts, ...(o.extraPorts ?? [])] } : {}),
     ...(o.envFrom?.length ? { envFrom: o.envFrom } : {}),
-    ...(o.env?.length ? { env: o.env } : {}),
+    ...(env.length ? { env } : {}),
     resources: resourcesOf(o.resources),
-    ...(o.port !== undefined ? { livenessProbe: httpProbe('/healthz', o.probe), readinessProbe: httpProbe('/readyz', o.probe) } : {}),
+    ...(o.port !== undefined ? { livenessProbe: probeOn('/healthz'), readinessProbe: probeOn('/readyz') } : {}),
     securityContext: {
       runAsNonRoot: true,
       allowPrivilegeEscalation: false,

@@ -8,7 +8,7 @@ import { combine } from './mounts.ts';
 import { namesOf } from './names.ts';
 import { sharedSettingsEnv } from './pipeline-config.ts';
 import { container, podSpec, podTemplate } from './pod.ts';
-import { probeKind, schemeOf, tlsAdditions } from './tls.ts';
+import { schemeOf, tlsAdditions } from './tls.ts';
 import { deployment, service } from './workload.ts';
 import { telemetryEnv } from './telemetry.ts';
 
@@ -25,7 +25,7 @@ export function query(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     image: p.spec.images.query,
     resources,
     port: PORTS.query,
-    probe: probeKind(p, 'query'),
+    probePort: PORTS.probe,
     envFrom: shared.envFrom,
     env: [
       { name: 'HOST', value: '0.0.0.0' },
