@@ -182,7 +182,7 @@ describe('reconcile on a real API server', () => {
     assert.equal(envOf(collector)['TLS_CLIENT_AUTH'], 'require');
     assert.equal(envOf(collector)['TENANTS_FILE'], '/etc/instant-logs/tenants/tenants.json');
     assert.equal(envOf(collector)['SYSLOG_TCP_PORT'], '5514');
-    assert.deepEqual(collector.spec.containers[0]!.ports.map((p) => `${p.name}/${p.protocol}`), ['http/TCP', 'syslog-tcp/TCP', 'syslog-udp/UDP']);
+    assert.deepEqual(collector.spec.containers[0]!.ports.map((p) => `${p.name}/${p.protocol}`), ['http/TCP', 'probe/TCP', 'syslog-tcp/TCP', 'syslog-udp/UDP']);
     const query = await template('sec-query');
     assert.deepEqual(query.spec.volumes.map((v) => v.name).sort(), ['api-keys', 'tls', 'tmp']);
     assert.equal(envOf(query)['TLS_CLIENT_AUTH'], undefined);
