@@ -5,7 +5,7 @@ export { isTransientClickHouseCode } from './errors.ts';
 export { migrate, SCHEMA_VERSION } from './migrations.ts';
 export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord, type ServiceUsage, type LogStoreOptions } from './log-store.ts';
 export { type WindowOptions } from './search-windows.ts';
-export { InvalidCursorError } from './cursor.ts';
+export { InvalidCursorError, comparePositions } from './cursor.ts';
 export { chooseInterval } from './interval.ts';
 export { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';
 export { ROLLUP_TABLE } from './migrations.ts';

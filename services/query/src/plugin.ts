@@ -18,7 +18,7 @@ import type { TailLimits } from './tail-limits.ts';
 import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerSearchRoutes } from './routes/search.ts';
-import { registerTailRoute, registerTailTicketRoute } from './routes/tail.ts';
+import { registerTailRoute, registerTailTicketRoute, type TailBuffer } from './routes/tail.ts';
 
 export interface QueryDeps {
   store: LogStore;
@@ -41,6 +41,8 @@ export interface QueryDeps {
   audit?: AuditLog;
   /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
   tailLimits?: Partial<TailLimits>;
+  /** A tail's outbox: records held for a backed-up reader before it is dropped, and the socket's high-water mark. */
+  tailBuffer?: TailBuffer;
 }
 
 /** The query API and the dashboard page, encapsulated so its auth and error codes stay its own. */
@@ -64,6 +66,10 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   registerSearchRoutes(app, deps.store, clock);
   registerAdminRoutes(app, { store: deps.store, audit, clock });
   registerTailTicketRoute(app, tickets);
-  registerTailRoute(app, deps.store, deps.metrics, { pollMs: deps.tailPollMs ?? 250, ...(deps.tailLimits ? { limits: deps.tailLimits } : {}) });
+  registerTailRoute(app, deps.store, deps.metrics, {
+    pollMs: deps.tailPollMs ?? 250,
+    ...(deps.tailLimits ? { limits: deps.tailLimits } : {}),
+    ...deps.tailBuffer,
+  });
   registerDashboardRoutes(app, { dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
 }
