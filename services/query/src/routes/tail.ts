@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { LogFilterQuery } from '@instant-logs/schema';
+import { apiRoute, responseSchemas, TailQuery } from '@instant-logs/schema';
 import { CodedError, errorBody, type TailTickets } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
-import { z } from 'zod';
 import { parseQuery } from '@instant-logs/query-language';
 import { KIT_ERRORS, QUERY_ERRORS, toQueryError } from '../errors.ts';
 import { parseParams } from '../filters.ts';
@@ -10,11 +9,6 @@ import type { QueryMetrics } from '../metrics.ts';
 import { createTailClient } from '../tail-client.ts';
 import { createTailHub, type TailSubscription } from '../tail-hub.ts';
 import { createTailGate, DEFAULT_TAIL_LIMITS, type TailLimits, type TailSeat } from '../tail-limits.ts';
-
-const TailQuery = LogFilterQuery.pick({ service: true, level: true, q: true }).extend({
-  /** Resume after this position (from an earlier message) instead of from now. */
-  since: z.string().max(200).optional(),
-});
 
 // Live tail follows ingestion order, whatever time a record claims, so every time is in range.
 const ALL_TIME = { fromNs: 0n, toNs: 9_223_372_036_854_775_807n };
@@ -38,7 +32,8 @@ export interface TailOptions extends TailBuffer {
  * which cannot set headers on a WebSocket upgrade, never puts its key in a URL.
  */
 export function registerTailTicketRoute(app: FastifyInstance, tickets: TailTickets): void {
-  app.post('/api/v1/tail/ticket', { config: { access: 'query' } }, async (request) => {
+  const schema = { response: responseSchemas(apiRoute('POST', '/api/v1/tail/ticket')) };
+  app.post('/api/v1/tail/ticket', { config: { access: 'query' }, schema }, async (request) => {
     const { ticket, expiresAt } = tickets.issue(request.principal);
     return { ticket, expires_at: new Date(expiresAt).toISOString() };
   });
