@@ -14,7 +14,7 @@ export function createQueryMetrics(registry: Registry) {
     tailClients: new Gauge({ name: 'instant_logs_query_tail_clients', help: 'Open live-tail connections.', registers: [registry] }),
     tailPollers: new Gauge({
       name: 'instant_logs_query_tail_pollers',
-      help: 'Live-tail pollers: one per distinct tenant and filter, shared by its open tails.',
+      help: 'Live-tail pollers: one per tenant with open tails, shared by all its tails and filters.',
       registers: [registry],
     }),
     tailsDropped: new Counter({
