@@ -41,8 +41,8 @@ export function registerTailTicketRoute(app: FastifyInstance, tickets: TailTicke
 
 /**
  * WebSocket /api/v1/tail: sends `{type:"ready", position}` then `{type:"records", records, position}`
- * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps. Tails with
- * the same tenant and filter share one poller (tail-hub.ts).
+ * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps. A tenant's
+ * tails share one poller (tail-hub.ts).
  */
 export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
   const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits }, (reason) => metrics.tailsRefused.inc({ reason }));
