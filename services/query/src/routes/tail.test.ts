@@ -208,6 +208,25 @@ test('a made-up since is refused before the tail is ready, with 4400 and QUERY_I
   assert.deepEqual(tail.messages.map((m) => [m.type, m.error?.code]), [['error', 'QUERY_INVALID_CURSOR']]);
 });
 
+test("a filter the store cannot run is refused with 4400 on its own tail, and the tenant's other tails keep going", async () => {
+  const live = await openTail('b', 'service:unharmed');
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?q=${encodeURIComponent('level:loud')}`, { headers: { authorization: `Bearer ${KEYS.b}` } });
+    const refused: Tail = { ws, messages: [] };
+    ws.addEventListener('message', (e) => refused.messages.push(JSON.parse(String(e.data))));
+    ws.addEventListener('close', (e) => (refused.closeCode = e.code));
+    await waitUntil('refused tail closed', () => refused.closeCode !== undefined, 10_000, 5);
+    assert.equal(refused.closeCode, 4400);
+    assert.deepEqual(refused.messages.map((m) => [m.type, m.error?.code]), [['error', 'QUERY_INVALID_CLAUSE']]);
+    const after = record('b', 'unharmed', 'info', 'still here', 0);
+    await store([after]);
+    await waitUntil('the record on the other tail', () => ids(live).length === 1, 10_000, 5);
+    assert.deepEqual([ids(live), live.closeCode], [[after.id], undefined]);
+  } finally {
+    await closeAll([live]);
+  }
+});
+
 /** A WebSocket client that stops reading after the handshake, as a stalled browser tab does. */
 async function stalledTail(q: string): Promise<{ socket: Socket; read(): Promise<Buffer> }> {
   const socket = connect(port, '127.0.0.1');

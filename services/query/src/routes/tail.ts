@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { apiRoute, responseSchemas, TailQuery } from '@instant-logs/schema';
 import { CodedError, errorBody, type TailTickets } from '@instant-logs/service-kit';
-import type { LogStore } from '@instant-logs/store';
+import { compileSearch, ParamBag, type LogStore } from '@instant-logs/store';
 import { parseQuery } from '@instant-logs/query-language';
 import { KIT_ERRORS, QUERY_ERRORS, toQueryError } from '../errors.ts';
 import { parseParams } from '../filters.ts';
@@ -87,6 +87,9 @@ export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics
         const params = parseParams(TailQuery, request.query);
         const filter = { tenant: request.tenant, ...ALL_TIME, services: params.service, levels: params.level, query: parseQuery(params.q) };
         gate.checkFilter(filter);
+        // Compiled once here so that a clause the store cannot run (level:loud) refuses this tail alone,
+        // before it joins the read it would share with the tenant's other tails.
+        compileSearch(filter.query, new ParamBag());
         seat = gate.take(request.tenant);
         const joined = await hub.subscribe(filter, params.since, { deliver: (records) => client.push(records), fail: (err) => failed.reject(err) });
         if (closed) joined.unsubscribe();
