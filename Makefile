@@ -9,7 +9,7 @@ NODE_PLATFORM ?= $(NODE_OS)-$(NODE_ARCH)
 NODE_BIN      := $(NODE_HOME)/node_modules/node-$(NODE_PLATFORM)/bin
 export PATH   := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps system-deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps system-deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -58,7 +58,7 @@ typecheck: deps
 system-deps:
 	@sh scripts/system-deps.sh
 
-test: deps typecheck crds-check charts-check system-deps dashboard/dist/index.html
+test: deps typecheck crds-check openapi-check charts-check system-deps dashboard/dist/index.html
 	npm test
 
 # The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.
@@ -98,6 +98,13 @@ crds: deps
 crds-check: deps
 	node scripts/generate-crds.ts --check
 
+# The OpenAPI document of the HTTP API, generated from the same zod schemas the services use.
+openapi: deps
+	node scripts/generate-openapi.ts
+
+openapi-check: deps
+	node scripts/generate-openapi.ts --check
+
 bench: deps
 	node bench/embedded.ts
 
@@ -119,6 +126,11 @@ bench-overload: deps
 .PHONY: bench-histogram-rollup
 bench-histogram-rollup: deps
 	node bench/histogram-rollup.ts
+
+# Live tail: 0 to 1,000 WebSocket tails on the query service over chdb; store queries/s, delivery latency, server CPU.
+.PHONY: bench-tail
+bench-tail: deps
+	node bench/tail.ts $(or $(LABEL),run)
 
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps

@@ -112,6 +112,18 @@ test('a query error from the server stops the tail instead of retrying', () => {
   assert.equal(h.timers.length, 0);
 });
 
+test('a tail dropped for reading too slowly reconnects from the last position it was sent', () => {
+  const h = harness();
+  h.connection.start();
+  h.last().send({ type: 'ready', position: 'p1' });
+  h.last().send({ type: 'records', records: [record('kept')], position: 'p2' });
+  h.last().send({ type: 'error', error: { code: 'QUERY_TAIL_TOO_SLOW', message: 'fell behind' }, position: 'p2' });
+  h.last().onclose?.({ code: 4008, reason: 'client too slow' });
+  assert.equal(h.timers.length, 1);
+  h.timers[0]!.fn();
+  assert.equal(h.last().url, 'ws://h/api/v1/tail?since=p2');
+});
+
 test('stop cancels a pending reconnect, and events of an old socket are ignored', () => {
   const h = harness();
   h.connection.start();

@@ -53,8 +53,10 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
-// Errors the same request would meet again (a bad query, a bad position): retrying cannot help.
-const isTerminal = (code: string) => code !== 'QUERY_INTERNAL' && code !== 'QUERY_UNAVAILABLE';
+// Errors the same request would meet again (a bad query, a bad position): retrying cannot help. A tail dropped
+// for falling behind (a hidden tab, a slow link) resumes from its last position like any dropped connection.
+const RETRYABLE = new Set(['QUERY_INTERNAL', 'QUERY_UNAVAILABLE', 'QUERY_TAIL_TOO_SLOW']);
+const isTerminal = (code: string) => !RETRYABLE.has(code);
 
 /**
  * One live tail: connects, hands on records, and after a dropped connection reconnects with

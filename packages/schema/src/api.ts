@@ -33,17 +33,17 @@ const serviceList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v)
 
 /** Filters shared by the search, histogram, facets and tail endpoints (query-string form). */
 export const LogFilterQuery = z.object({
-  from: z.string().default('now-15m'),
-  to: z.string().default('now'),
-  service: serviceList,
-  level: levelList,
-  q: z.string().max(4096).default(''),
+  from: z.string().default('now-15m').describe('RFC 3339, epoch milliseconds, or now-15m / now-2h / now-7d'),
+  to: z.string().default('now').describe('as from'),
+  service: serviceList.describe('repeatable: records of any of these services'),
+  level: levelList.describe(`repeatable: ${LEVELS.join(', ')} or an alias such as warning`),
+  q: z.string().max(4096).default('').describe('search syntax: words, "phrases", prefix*, field:value, field:>=N, -exclusion, OR, ( )'),
 });
 export type LogFilterQuery = z.infer<typeof LogFilterQuery>;
 
 export const LogSearchQuery = LogFilterQuery.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().optional(),
+  cursor: z.string().optional().describe('next_cursor of the previous page'),
 });
 export type LogSearchQuery = z.infer<typeof LogSearchQuery>;
 
@@ -77,3 +77,44 @@ export const Facets = z.object({
   facets: z.array(z.object({ field: z.string(), values: z.array(z.object({ value: z.string(), count: z.number().int() })) })),
 });
 export type Facets = z.infer<typeof Facets>;
+
+/** The live tail's query string: the filters without a time range, and where to resume. */
+export const TailQuery = LogFilterQuery.pick({ service: true, level: true, q: true }).extend({
+  /** Resume after this position (from an earlier message) instead of from now. */
+  since: z.string().max(200).optional(),
+});
+export type TailQuery = z.infer<typeof TailQuery>;
+
+/** What the live tail's WebSocket sends: ready, then batches of records, or one error before it closes. */
+export const TailMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), position: z.string() }),
+  z.object({ type: z.literal('records'), records: z.array(LogRecord), position: z.string().describe('resume after the last record sent') }),
+  z.object({ type: z.literal('error'), error: ApiError.shape.error, position: z.string().optional() }),
+]);
+export type TailMessage = z.infer<typeof TailMessage>;
+
+/** A single-use stand-in for the API key in the live tail's URL. */
+export const TailTicket = z.object({ ticket: z.string(), expires_at: z.string() });
+export type TailTicket = z.infer<typeof TailTicket>;
+
+/** What one service of a tenant holds; `bytes` is the uncompressed text (body, attribute keys and values). */
+export const ServiceUsage = z.object({
+  service: z.string(),
+  records: z.number().int(),
+  bytes: z.number().int(),
+  oldest: z.string(),
+  newest: z.string(),
+});
+export const Usage = z.object({ services: z.array(ServiceUsage) });
+export type Usage = z.infer<typeof Usage>;
+
+/** Deletes the caller's records matching `q` in [from, to]; an empty request is refused (send from: "0" for all time). */
+export const DeleteRequest = z.strictObject({
+  q: z.string().max(4096).optional(),
+  from: z.string().max(64).optional(),
+  to: z.string().max(64).optional(),
+});
+export type DeleteRequest = z.infer<typeof DeleteRequest>;
+
+export const DeleteResult = z.object({ deleted: z.number().int() });
+export type DeleteResult = z.infer<typeof DeleteResult>;

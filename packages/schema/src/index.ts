@@ -5,10 +5,15 @@ export { LIMITS } from './limits.ts';
 export { queuedLine, queuedLineService } from './queued-line.ts';
 export { newRecordId } from './record-id.ts';
 export { LogRecord, LogRecordInput, normalizeRecord, normalizeRecordReference, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
-export { ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets } from './api.ts';
+export {
+  ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets, TailQuery, TailMessage, TailTicket,
+  ServiceUsage, Usage, DeleteRequest, DeleteResult,
+} from './api.ts';
 export {
   LOG_PIPELINE_RESOURCE, PipelineConditionType, PipelineCondition, LogPipelineSpec, LogPipelineStatus, LogPipeline, quantityValue,
   type LogPipelineSpecInput, type LogPipelineInput,
 } from './log-pipeline.ts';
 export { logPipelineCrd, structuralSchema, type CustomResourceDefinition, type JsonSchemaProps } from './crd.ts';
 export { TenantPolicies, type TenantPolicy, policyFor, parseTenantPolicies, TENANT_NAME } from './tenants.ts';
+export { API_ROUTES, apiRoute, type ApiRoute, type ApiAccess } from './api-routes.ts';
+export { openApiDocument, renderOpenApi, responseSchemas } from './openapi.ts';

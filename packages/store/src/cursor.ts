@@ -29,3 +29,13 @@ export function decodeCursor(token: string): Cursor {
   }
   throw new InvalidCursorError();
 }
+
+/** Pure: orders two positions issued by this store (tail positions or cursors); throws InvalidCursorError for others. */
+export function comparePositions(a: string, b: string): number {
+  const x = decodeCursor(a);
+  const y = decodeCursor(b);
+  const byTime = BigInt(x.ns) - BigInt(y.ns);
+  if (byTime !== 0n) return byTime < 0n ? -1 : 1;
+  // ClickHouse compares ids as bytes, which is not JS string order outside ASCII.
+  return Buffer.compare(Buffer.from(x.id), Buffer.from(y.id));
+}

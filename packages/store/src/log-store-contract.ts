@@ -156,5 +156,27 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       assert.deepEqual(first.records.map((r) => r.record.id), ['tail-1']);
       assert.deepEqual((await store.tail(tailFilter, first.position, 100)).records, []);
     });
+
+    test('tailAny reads a tenant once for many filters and says which filters each record matches', async () => {
+      const start = await store.tailStart();
+      const tailOf = (q: string, over: Partial<LogFilter> = {}) =>
+        filter({ tenant: 'ignored', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, query: q ? parseQuery(q) : null, ...over });
+      const filters = [tailOf('fresh'), tailOf('', { services: ['worker'] }), tailOf('http.status_code:>=500 OR "never said"')];
+      await store.insert(lines([
+        record(300, { id: 'any-1', tenant: 'any', body: 'fresh record', service: 'api', attributes: { 'http.status_code': '503' } }),
+        record(301, { id: 'any-2', tenant: 'any', body: 'stale record', service: 'worker', attributes: {} }),
+        record(302, { id: 'any-3', tenant: 'any', body: 'stale record', service: 'api', attributes: {} }),
+        record(303, { id: 'any-4', tenant: 'other', body: 'fresh record', service: 'worker', attributes: {} }),
+      ]));
+      const read = await store.tailAny('any', filters, start, 100);
+      assert.deepEqual(read.records.map((r) => [r.record.id, r.matches]), [['any-1', [0, 2]], ['any-2', [1]]]);
+      // Each filter's share is exactly what tail gives for it alone.
+      for (const [i, f] of filters.entries()) {
+        const alone = await store.tail({ ...f, tenant: 'any' }, start, 100);
+        assert.deepEqual(read.records.filter((r) => r.matches.includes(i)).map((r) => r.position), alone.records.map((r) => r.position));
+      }
+      assert.deepEqual((await store.tailAny('any', filters, read.position, 100)).records, []);
+      assert.deepEqual(await store.tailAny('any', [], start, 100), { records: [], position: start });
+    });
   });
 }

@@ -29,6 +29,11 @@ export interface TailRecord {
   position: string;
 }
 
+/** A record seen by a shared live-tail read: which of the read's filters it matches. */
+export interface MatchedTailRecord extends TailRecord {
+  matches: number[];
+}
+
 /** The log store: one schema and the SQL for writing and reading it, over any transport. */
 export interface LogStore {
   readonly database: string;
@@ -45,6 +50,11 @@ export interface LogStore {
   tailStart(): Promise<string>;
   /** Records stored after position `after`, oldest first, with the position to continue from. */
   tail(filter: LogFilter, after: string, limit: number): Promise<{ records: TailRecord[]; position: string }>;
+  /**
+   * Records of `tenant` stored after `after` that match any of `filters` (their tenants are ignored), oldest first,
+   * each with the indices of the filters it matches: one read for many live tails, matched by the same SQL as `tail`.
+   */
+  tailAny(tenant: string, filters: readonly LogFilter[], after: string, limit: number): Promise<{ records: MatchedTailRecord[]; position: string }>;
   count(tenant: string): Promise<number>;
   /** Deletes the records matching the filter (its tenant only) and waits until they are gone. */
   deleteLogs(filter: LogFilter): Promise<{ deleted: number }>;
@@ -108,9 +118,10 @@ export function createLogStore(
   const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const table = `${database}.logs`;
 
-  const where = (filter: LogFilter, bag: ParamBag): string => {
+  const where = (filter: LogFilter, bag: ParamBag): string => `tenant = ${bag.add(filter.tenant, 'String')} AND ${matching(filter, bag)}`;
+  // Everything a filter asks but its tenant.
+  const matching = (filter: LogFilter, bag: ParamBag): string => {
     const parts = [
-      `tenant = ${bag.add(filter.tenant, 'String')}`,
       `timestamp >= fromUnixTimestamp64Nano(${bag.add(filter.fromNs, 'Int64')}, 'UTC')`,
       `timestamp <= fromUnixTimestamp64Nano(${bag.add(filter.toNs, 'Int64')}, 'UTC')`,
     ];
@@ -254,6 +265,28 @@ export function createLogStore(
         bag.params,
       );
       const records = rows.map((r) => ({ record: toRecord(r), position: encodeCursor({ ns: r.ingested_us, id: r.id }) }));
+      return { records, position: records.at(-1)?.position ?? after };
+    },
+
+    async tailAny(tenant, filters, after, limit) {
+      if (filters.length === 0) return { records: [], position: after };
+      const bag = new ParamBag();
+      const position = decodeCursor(after);
+      const conditions = filters.map((f) => `(${matching(f, bag)})`);
+      // The same expressions in the array and in WHERE: ClickHouse evaluates each once.
+      const rows = await transport.query<RecordRow & { ingested_us: string; matches: number[] }>(
+        `SELECT ${RECORD_COLUMNS}, toString(toUnixTimestamp64Micro(ingested_at)) AS ingested_us, [${conditions.join(', ')}] AS matches
+         FROM ${table}
+         WHERE tenant = ${bag.add(tenant, 'String')} AND (${conditions.join(' OR ')})
+           AND (ingested_at, id) > (fromUnixTimestamp64Micro(${bag.add(BigInt(position.ns), 'Int64')}, 'UTC'), ${bag.add(position.id, 'String')})
+         ORDER BY ingested_at, id LIMIT ${bag.add(limit, 'UInt32')}`,
+        bag.params,
+      );
+      const records = rows.map((r) => ({
+        record: toRecord(r),
+        position: encodeCursor({ ns: r.ingested_us, id: r.id }),
+        matches: r.matches.flatMap((m, i) => (Number(m) ? [i] : [])),
+      }));
       return { records, position: records.at(-1)?.position ?? after };
     },
 

@@ -8,6 +8,7 @@ import { buildApp as buildCollectorApp } from '@instant-logs/collector';
 import { createProcessor } from '@instant-logs/processor';
 import { buildApp as buildQueryApp } from '@instant-logs/query';
 import { createInProcessQueue } from '@instant-logs/queue';
+import { openApiDocument } from '@instant-logs/schema';
 import { declaredRoutes, parseApiKeys, type RouteAccess } from '@instant-logs/service-kit';
 import { startTestPipeline } from './test-pipeline.ts';
 import type { LogStore } from '@instant-logs/store';
@@ -137,12 +138,25 @@ describe('routes declare their access', () => {
       assert.ok(routes.length > 5, `${name} listed no routes`);
       for (const route of routes) {
         if (route.url.startsWith('/api/v1/admin/')) assert.equal(route.access, 'admin', `${name} ${route.method} ${route.url}`);
+        // The API's description is public; the API is not.
+        else if (route.url === '/api/v1/openapi.json') assert.equal(route.access, 'public', `${name} ${route.method} ${route.url}`);
         else if (route.url.startsWith('/api/') && route.method !== 'OPTIONS') assert.notEqual(route.access, 'public', `${name} ${route.method} ${route.url}`);
       }
     }
     const embedded = declaredRoutes(targets[0]!.app).map((r) => `${r.method} ${r.url} ${r.access}`);
     for (const expected of ['POST /api/v1/logs ingest', 'GET /api/v1/logs query', 'GET /api/v1/admin/usage admin', 'POST /api/v1/admin/delete admin', 'GET /healthz public']) {
       assert.ok(embedded.includes(expected), `missing ${expected}`);
+    }
+  });
+
+  test('every /api route of every server is in the OpenAPI document, with the access it declares', () => {
+    const paths = openApiDocument()['paths'] as Record<string, Record<string, { 'x-access': string }>>;
+    for (const { name, app } of targets) {
+      for (const route of declaredRoutes(app).filter((r) => r.url.startsWith('/api/') && !['HEAD', 'OPTIONS'].includes(r.method))) {
+        const operation = paths[route.url.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+        assert.ok(operation, `${name}: ${route.method} ${route.url} is missing from packages/schema/src/api-routes.ts`);
+        assert.equal(operation['x-access'], route.access, `${name} ${route.method} ${route.url}`);
+      }
     }
   });
 

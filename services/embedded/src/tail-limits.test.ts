@@ -13,15 +13,18 @@ let running = 0;
 let mostAtOnce = 0;
 
 function countingTails(store: LogStore): LogStore {
+  const counted = async <T>(call: () => Promise<T>): Promise<T> => {
+    mostAtOnce = Math.max(mostAtOnce, ++running);
+    try {
+      return await call();
+    } finally {
+      running--;
+    }
+  };
+  // A tenant's shared read (tailAny) and a catching-up tail's own (tail) take the same slots.
   return Object.assign(Object.create(store) as LogStore, {
-    async tail(...args: Parameters<LogStore['tail']>) {
-      mostAtOnce = Math.max(mostAtOnce, ++running);
-      try {
-        return await store.tail(...args);
-      } finally {
-        running--;
-      }
-    },
+    tail: (...args: Parameters<LogStore['tail']>) => counted(() => store.tail(...args)),
+    tailAny: (...args: Parameters<LogStore['tailAny']>) => counted(() => store.tailAny(...args)),
   });
 }
 

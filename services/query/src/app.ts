@@ -15,6 +15,7 @@ import {
 import type { LogStore } from '@instant-logs/store';
 import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
+import type { TailBuffer } from './routes/tail.ts';
 import type { TailLimits } from './tail-limits.ts';
 
 export interface QueryAppDeps {
@@ -38,6 +39,8 @@ export interface QueryAppDeps {
   timeouts?: Partial<HttpTimeouts>;
   /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
   tailLimits?: Partial<TailLimits>;
+  /** A tail's outbox bounds; defaults when absent. */
+  tailBuffer?: TailBuffer;
 }
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
@@ -58,6 +61,7 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
     ...(deps.https ? { hsts: true } : {}),
     ...(audit ? { audit } : {}),
     ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
+    ...(deps.tailBuffer ? { tailBuffer: deps.tailBuffer } : {}),
   });
   installNotFoundHandler(app, 'QUERY');
   // Bounded: a store busy with heavy queries must not make the kubelet's probe time out.

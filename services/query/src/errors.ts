@@ -22,6 +22,11 @@ export const QUERY_ERRORS = defineErrors({
     message: "a live tail's filter may have at most {max} clauses (TAIL_MAX_CLAUSES); this one has {clauses}",
   },
   TOO_MANY_TAILS: { status: 429, message: '{reason}; close one or retry later' },
+  // Not an HTTP answer: a tail closed with 4008 because its reader fell behind; the status names the kind of fault.
+  TAIL_TOO_SLOW: {
+    status: 429,
+    message: 'this live tail fell more than {max} records behind its reader and was closed; reconnect with since=<position>',
+  },
 });
 
 /** The only body type the query API parses; a 415 lists it. */

@@ -12,6 +12,16 @@ export function createQueryMetrics(registry: Registry) {
       registers: [registry],
     }),
     tailClients: new Gauge({ name: 'instant_logs_query_tail_clients', help: 'Open live-tail connections.', registers: [registry] }),
+    tailPollers: new Gauge({
+      name: 'instant_logs_query_tail_pollers',
+      help: 'Live-tail pollers: one per tenant with open tails, shared by all its tails and filters.',
+      registers: [registry],
+    }),
+    tailsDropped: new Counter({
+      name: 'instant_logs_query_tails_dropped_total',
+      help: 'Live tails closed (4008) because the reader fell more records behind than a tail may buffer.',
+      registers: [registry],
+    }),
     tailsRefused: new Counter({
       name: 'instant_logs_query_tails_refused_total',
       help: 'Live tails refused: a tenant or the service at its open-tail limit, or a filter over TAIL_MAX_CLAUSES.',

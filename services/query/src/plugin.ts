@@ -17,8 +17,9 @@ import type { QueryMetrics } from './metrics.ts';
 import type { TailLimits } from './tail-limits.ts';
 import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerSearchRoutes } from './routes/search.ts';
-import { registerTailRoute, registerTailTicketRoute } from './routes/tail.ts';
+import { registerTailRoute, registerTailTicketRoute, type TailBuffer } from './routes/tail.ts';
 
 export interface QueryDeps {
   store: LogStore;
@@ -41,6 +42,8 @@ export interface QueryDeps {
   audit?: AuditLog;
   /** Caps on live tails (TAIL_MAX_*, TAIL_POLL_CONCURRENCY); defaults when absent. */
   tailLimits?: Partial<TailLimits>;
+  /** A tail's outbox: records held for a backed-up reader before it is dropped, and the socket's high-water mark. */
+  tailBuffer?: TailBuffer;
 }
 
 /** The query API and the dashboard page, encapsulated so its auth and error codes stay its own. */
@@ -62,8 +65,13 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   const audit = deps.audit ?? createAuditLog({ log: app.log, store: deps.store, clock });
   auditAdminRequests(app, audit);
   registerSearchRoutes(app, deps.store, clock);
+  registerOpenApiRoute(app);
   registerAdminRoutes(app, { store: deps.store, audit, clock });
   registerTailTicketRoute(app, tickets);
-  registerTailRoute(app, deps.store, deps.metrics, { pollMs: deps.tailPollMs ?? 250, ...(deps.tailLimits ? { limits: deps.tailLimits } : {}) });
+  registerTailRoute(app, deps.store, deps.metrics, {
+    pollMs: deps.tailPollMs ?? 250,
+    ...(deps.tailLimits ? { limits: deps.tailLimits } : {}),
+    ...deps.tailBuffer,
+  });
   registerDashboardRoutes(app, { dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { QueryNode } from '@instant-logs/query-language';
 import { QUERY_ERRORS } from './errors.ts';
 
-/** What live tails may cost: each open tail polls the store on its own, forever. */
+/** What live tails may cost: open sockets, filter size, and store reads at once (a tenant's tails share one read a poll). */
 export interface TailLimits {
   /** Open tails per tenant (TAIL_MAX_PER_TENANT). */
   maxPerTenant: number;

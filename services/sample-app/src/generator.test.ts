@@ -116,3 +116,15 @@ test('incidents raise the error share and the volume, then traffic recovers', ()
   assert.ok(after.records > 10_000);
   assert.ok(after.errors / after.records < 3 * normalShare, `after incidents: ${after.errors / after.records} vs normal ${normalShare}`);
 });
+
+test('payments errors come within the first second at the default rate, and keep coming outside incidents', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const generator = createTrafficGenerator({ seed });
+    // 50 records is the first second at SAMPLE_TRAFFIC_RATE's default: what the README's third example finds.
+    assert.ok(generator.batch(50).some((r) => r.service === 'payments' && isError(r)), `seed ${seed}: no payments error first`);
+    const later = generator.batch(60_000);
+    const during = (r: SampleRecord) => generator.incidents().some((w) => timeMs(r) >= w.startMs && timeMs(r) <= w.endMs + 10_000);
+    const routine = later.filter((r) => r.service === 'payments' && isError(r) && !during(r));
+    assert.ok(routine.length >= 3, `seed ${seed}: ${routine.length} payments errors outside incidents in 60k records`);
+  }
+});

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { apiRoute, DeleteRequest, responseSchemas } from '@instant-logs/schema';
 import type { QueryNode } from '@instant-logs/query-language';
 import { AUDIT_SERVICE, CodedError, type AuditLog } from '@instant-logs/service-kit';
 import type { LogStore } from '@instant-logs/store';
@@ -13,12 +13,6 @@ export interface AdminDeps {
   audit: AuditLog;
   clock: () => number;
 }
-
-const DeleteRequest = z.strictObject({
-  q: z.string().max(4096).optional(),
-  from: z.string().max(64).optional(),
-  to: z.string().max(64).optional(),
-});
 
 // The delete API never erases the audit trail that records it; retention still ages it out.
 const NOT_AUDIT: QueryNode = { kind: 'not', child: { kind: 'phrase', field: 'service', text: AUDIT_SERVICE } };
@@ -37,13 +31,14 @@ function note(request: FastifyRequest, fields: { params?: Record<string, unknown
 
 /** GET /api/v1/admin/usage and POST /api/v1/admin/delete, scoped to the caller's tenant; each call is audited by auditAdminRequests. */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  app.get(`${ADMIN_PREFIX}usage`, { config: { access: 'admin', audit: 'admin.usage' } }, async (request) => {
+  const schema = (method: 'GET' | 'POST', path: string) => ({ response: responseSchemas(apiRoute(method, path)) });
+  app.get(`${ADMIN_PREFIX}usage`, { config: { access: 'admin', audit: 'admin.usage' }, schema: schema('GET', `${ADMIN_PREFIX}usage`) }, async (request) => {
     const services = await deps.store.usage(request.tenant);
     note(request, { detail: `${services.length} services` });
     return { services };
   });
 
-  app.post(`${ADMIN_PREFIX}delete`, { config: { access: 'admin', audit: 'admin.delete' } }, async (request) => {
+  app.post(`${ADMIN_PREFIX}delete`, { config: { access: 'admin', audit: 'admin.delete' }, schema: schema('POST', `${ADMIN_PREFIX}delete`) }, async (request) => {
     const raw = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
     note(request, { params: { q: raw['q'], from: raw['from'], to: raw['to'] } });
     const { q = '', from, to } = parseParams(DeleteRequest, request.body ?? {}, '(body)');

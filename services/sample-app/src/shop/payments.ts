@@ -26,7 +26,14 @@ export function charge(req: Request, at: number, order: string, amount: string):
     t += 200;
   }
   t += rng.latency(380, 0.4);
-  if (rng.chance(0.06)) {
+  // One draw decides the answer (so a seed's traffic is the same as before failures were added): outside any
+  // outage a provider still fails a charge now and then, one or two errors a minute at the default rate.
+  const answer = rng.float();
+  if (answer < 0.015) {
+    req.log(S, at + t, 'error', `Charge failed for ${order}: ${provider} returned 500 internal_error, charge state unknown, not retried`, attrs);
+    return { ms: t, outcome: 'failed' };
+  }
+  if (answer < 0.06) {
     req.log(S, at + t, 'warn', `Payment declined by ${provider} for ${order}: ${rng.pick(DECLINE_CODES)}`, attrs);
     return { ms: t, outcome: 'declined' };
   }
@@ -43,6 +50,14 @@ function failAfterRetries(req: Request, at: number, order: string, provider: str
   }
   req.log(S, at + t, 'error', `Charge failed for ${order}: ${provider} unavailable after 3 attempts`, attrs);
   return { ms: t, outcome: 'failed' };
+}
+
+/** Logs the service's start: its health check finds the backup provider unreachable and routes around it. */
+export function started(req: Request): void {
+  req.log(S, 0, 'info', 'Payments service started: providers stripe, paypal', { providers: 'stripe,paypal' });
+  req.log(S, 2, 'error', 'Provider health check failed for paypal: TLS handshake timed out after 2000ms; routing charges to stripe', {
+    payment: { provider: 'paypal' },
+  });
 }
 
 /** Logs a refund issued by the back office: an untraced background event. */
