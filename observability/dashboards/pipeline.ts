@@ -201,6 +201,18 @@ export function pipelineDashboard() {
             unit: 'reqps',
             queries: [{ expr: `sum by (reason) (${rate('instant_logs_query_tails_refused_total')})`, legend: '{{reason}}' }],
           }),
+          timeseries({
+            title: 'Live-tail store readers',
+            description: 'Pollers reading the store for live tails: one per tenant with open tails, however many tails it serves.',
+            unit: 'short',
+            queries: [{ expr: `sum(instant_logs_query_tail_pollers{${S}})`, legend: 'pollers' }],
+          }),
+          timeseries({
+            title: 'Live tails dropped as too slow',
+            description: 'Tails closed (4008, QUERY_TAIL_TOO_SLOW) because their reader fell more than the buffer behind; the dashboard resumes them from their last position.',
+            unit: 'reqps',
+            queries: [{ expr: `sum(${rate('instant_logs_query_tails_dropped_total')})`, legend: 'dropped' }],
+          }),
         ],
       },
       {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-
 const COUNTER_SPAN = 2 ** 48;
+// Web Crypto: the same in Node and in the browser, which bundles this package for the dashboard's types.
+const webRandom = (bytes: number) => globalThis.crypto.getRandomValues(new Uint8Array(bytes));
 const VARIANT = ['8', '9', 'a', 'b'];
 
 /**
@@ -8,12 +8,12 @@ const VARIANT = ['8', '9', 'a', 'b'];
  * once per source (RFC 9562 §6.2 leaves the rest of the 74 bits to the implementation), then a
  * 48-bit counter that starts at a random value and counts up. `random` is for tests.
  */
-export function createRecordIds(random: (bytes: number) => Buffer = randomBytes): (nowMs?: number) => string {
+export function createRecordIds(random: (bytes: number) => Uint8Array = webRandom): (nowMs?: number) => string {
   const seed = random(10);
-  const hex = seed.subarray(0, 3).toString('hex');
+  const hex = Array.from(seed.subarray(0, 3), (b) => b.toString(16).padStart(2, '0')).join('');
   // The variant's two high bits are 10, so that digit is 8–b; its two low bits are random too.
   const node = `${hex.slice(0, 3)}-${VARIANT[seed[3]! & 0x3]}${hex.slice(3, 6)}-`;
-  let counter = seed.readUIntBE(4, 6);
+  let counter = seed.subarray(4, 10).reduce((n, b) => n * 256 + b, 0);
   // A request's records share their millisecond: its part of the id is formatted once.
   let prefixMs = -1;
   let prefix = '';
