@@ -121,6 +121,8 @@ export interface IngestOptions {
   maxRetryDelayMs?: number;
   /** Adds to an existing log, so several streams are checked together. */
   log?: IngestLog;
+  /** Ends the stream (a failed test's teardown): otherwise it retries a stopped collector for ever and holds the test file open. */
+  signal?: AbortSignal;
 }
 
 /** Sends `total` records with unique markers as NDJSON (8 services, so every partition gets some), retrying each batch until it gets a 202. */
@@ -129,10 +131,11 @@ export function startIngest(options: IngestOptions): { log: IngestLog; done: Pro
   const count = (key: number | string) => log.statuses.set(key, (log.statuses.get(key) ?? 0) + 1);
   let next = 0;
   const worker = async () => {
-    while (next < options.total) {
+    while (next < options.total && !options.signal?.aborted) {
       const markers = Array.from({ length: Math.min(options.batchSize, options.total - next) }, () => `${options.prefix}-${next++}`);
       const body = markers.map((marker, i) => JSON.stringify({ service: `svc-${i % 8}`, level: 'info', message: `handled ${marker}`, attributes: { marker } })).join('\n');
       for (;;) {
+        if (options.signal?.aborted) return;
         const res = await fetch(`${options.url}/api/v1/logs`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${options.apiKey}` },
