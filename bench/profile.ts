@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarizeProfile, type CpuProfile } from './lib/cpuprofile.ts';
 import { prepareLoad } from './lib/load.ts';
-import { startServer } from './lib/server.ts';
+import { EMBEDDED_NODE_ARGS, startServer } from './lib/server.ts';
 import { coreMeter, round } from './lib/stats.ts';
 
 const [out = '/tmp/profile.json', connections = '8'] = process.argv.slice(2);
 const WINDOW_MS = 12_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'idl-bench-prof-'));
-const server = await startServer({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+const server = await startServer({ nodeArgs: [...EMBEDDED_NODE_ARGS, '--cpu-prof', '--cpu-prof-dir', dir] });
 const loadRun = await prepareLoad({ port: server.port, connections: Number(connections), perBody: 1000, bodies: 64, seed: 11, warmupMs: 3000, durationMs: WINDOW_MS });
 const cores = coreMeter(server.pid);
 const result = await loadRun.run();

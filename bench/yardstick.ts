@@ -4,7 +4,7 @@
 // Sizes come from YARD_ROUNDS, YARD_WINDOW_RECORDS, YARD_WARMUP_RECORDS, YARD_QUERY_RUNS; YARD_NODE_ARGS adds Node flags to ours.
 import { writeFileSync } from 'node:fs';
 import { keepAliveAgent, request } from './lib/http.ts';
-import { startServer, type ServerHandle } from './lib/server.ts';
+import { EMBEDDED_NODE_ARGS, startServer, type ServerHandle } from './lib/server.ts';
 import { cpuSeconds, load, machineMeter, median, roleCpu, round, summarize, usPerRecordByRole } from './lib/stats.ts';
 import {
   startVictoriaLogs,
@@ -63,8 +63,8 @@ console.log(
     `(${round(ndjsonBytes / facts.records)} bytes/record) generated in ${generateS} s`,
 );
 
-// Node flags for our server, to compare runtime settings in the same phase (e.g. YARD_NODE_ARGS=--single-threaded-gc).
-const oursServer = await startServer({ nodeArgs: (process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
+// Node flags added to `make dev`'s, to compare runtime settings (YARD_NODE_ARGS=--no-single-threaded-gc: V8's default GC).
+const oursServer = await startServer({ nodeArgs: [...EMBEDDED_NODE_ARGS, ...(process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean)] });
 // Ours: the local log's records inserted into chdb. VictoriaLogs: its in-memory buffers and parts written to disk.
 const ours: System = {
   key: 'ours',
@@ -248,7 +248,7 @@ try {
         victoriaLogs: { version: VICTORIA_LOGS_VERSION, builtS: binary.builtS, ingest: VICTORIA_LOGS_INGEST },
         config: {
           rounds: ROUNDS,
-          oursNodeArgs: process.env['YARD_NODE_ARGS'] ?? '',
+          oursNodeArgs: [...EMBEDDED_NODE_ARGS, ...(process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean)].join(' '),
           connections: CONNECTIONS,
           recordsPerRequest: PER_BODY,
           windowRecords: WINDOW_BODIES * PER_BODY,

@@ -24,10 +24,14 @@ export interface ServerOptions {
   env?: Record<string, string>;
 }
 
+/** The Node flags `make dev` runs the embedded server with, so the benches measure what users run. */
+export const EMBEDDED_NODE_ARGS = ['--single-threaded-gc'];
+
 /** Starts the embedded server on a free port with a fresh data directory and no demo traffic. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idl-bench-server-'));
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? 'services/embedded/src/main.ts'], {
+  const nodeArgs = options.nodeArgs ?? (options.script === undefined ? EMBEDDED_NODE_ARGS : []);
+  const child = spawn(process.execPath, [...nodeArgs, options.script ?? 'services/embedded/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, SAMPLE_TRAFFIC_RATE: '0', LOG_LEVEL: 'warn', API_KEYS: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
