@@ -390,8 +390,10 @@ describe('images, kind and skaffold', () => {
       assert.match(last('HEALTHCHECK') ?? '', /\/healthz/, target);
       assert.equal(last('ENV'), `PORT=${PORTS[target as keyof typeof PORTS] ?? 8080}`, target);
       const cmd = JSON.parse(last('CMD')!) as string[];
+      // node, its flags, then the entry point.
       assert.equal(cmd[0], 'node');
-      assert.ok(existsSync(join(ROOT, cmd[1]!)), `${target}: ${cmd[1]} exists`);
+      assert.ok(cmd.slice(1, -1).every((arg) => arg.startsWith('--')), `${target}: ${cmd.join(' ')}`);
+      assert.ok(existsSync(join(ROOT, cmd.at(-1)!)), `${target}: ${cmd.at(-1)} exists`);
       const froms = stage.filter((i) => i.op === 'COPY' && i.args.startsWith('--from=')).map((i) => i.args.split(/\s+/)[0]!.slice('--from='.length));
       for (const from of froms) {
         if (from === 'dashboard-build') continue; // only its built dist/, checked below
@@ -399,7 +401,7 @@ describe('images, kind and skaffold', () => {
         assert.deepEqual(stages.get(from)!.filter((i) => i.op === 'RUN').map((i) => i.args), [`--mount=type=cache,target=/root/.npm install-workspace ${workspace}`]);
       }
       assert.ok(existsSync(join(ROOT, workspace, 'package.json')));
-      assert.ok(stage.some((i) => i.op === 'RUN' && i.args.startsWith(`check-entrypoint ${cmd[1]}`)), `${target} checks its entry point loads`);
+      assert.ok(stage.some((i) => i.op === 'RUN' && i.args.startsWith(`check-entrypoint ${cmd.at(-1)}`)), `${target} checks its entry point loads`);
     }
     assert.ok(stages.get('processor')!.some((i) => i.op === 'RUN' && i.args.includes(`check-entrypoint ${SETUP_COMMAND[1]}`)), 'the setup Job entry point is in the processor image');
     assert.ok(stages.get('query')!.some((i) => i.op === 'COPY' && i.args === '--from=dashboard-build /app/dashboard/dist/ dashboard/dist/'));
