@@ -74,7 +74,7 @@ describe('LogPipelineSpec', () => {
     ['minReplicas above maxReplicas', withValue(minimal, 'processor', { minReplicas: 5, maxReplicas: 4 }), 'processor.minReplicas', /minReplicas must not exceed maxReplicas/],
     ['maxReplicas above partitions', withValue(minimal, 'processor.maxReplicas', 7), 'processor.maxReplicas', /must not exceed kafka.topic.partitions/],
     ['a dashboard without the query service', withValue(minimal, 'query.enabled', false), 'dashboard.enabled', /dashboard.enabled needs query.enabled/],
-    ['a request above its limit', withValue(minimal, 'collector.resources.requests.memory', '1Gi'), 'collector.resources.requests.memory', /requests.memory must not exceed limits.memory/],
+    ['a request above its limit', withValue(minimal, 'collector.resources.requests.memory', '2Gi'), 'collector.resources.requests.memory', /requests.memory must not exceed limits.memory/],
     ['one topic for logs and dead letters', withValue(withValue(minimal, 'kafka.topic.name', 't'), 'kafka.deadLetterTopic.name', 't'), 'kafka.deadLetterTopic.name', /must differ/],
     ['a malformed quantity', withValue(minimal, 'collector.resources.requests.cpu', 'lots'), 'collector.resources.requests.cpu', /Kubernetes quantity/],
     ['two managed ClickHouse replicas', withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.replicas', /<=1/],

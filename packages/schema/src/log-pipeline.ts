@@ -152,7 +152,7 @@ const Origin = z.string().max(2048).regex(/^(\*|https?:\/\/[^\s/,]+)$/, 'must be
 
 const Collector = withRules(z.object({
   replicas: int(1, 100).default(2).describe('Collector replicas (HTTP ingest).'),
-  resources: resources('collector', { cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
+  resources: resources('collector', { cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '1Gi' }),
   apiKeysSecretRef: z.object({
     name: ObjectName.describe('Name of a Secret in this namespace.'),
     key: SecretKey.default('api-keys').describe('Key in the Secret that holds the API keys.'),
