@@ -89,3 +89,11 @@ function sizeProblem(record: unknown): string | undefined {
     return `record nests deeper than ${LIMITS.maxDepth} levels`;
   }
 }
+
+/** Undoes Content-Encoding and splits the body into records (NDJSON or JSON); a body with none is refused (400). */
+export async function decodeBody(body: Uint8Array, contentEncoding: string | undefined, ndjson: boolean): Promise<DecodedItem[]> {
+  const text = (await decompress(Buffer.from(body.buffer, body.byteOffset, body.byteLength), contentEncoding)).toString('utf8');
+  const items = ndjson ? decodeNdjson(text) : decodeJson(text);
+  if (items.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request holds no records' });
+  return items;
+}

@@ -1,6 +1,6 @@
 import { LIMITS, type RecordError } from '@instant-logs/schema';
 import { COLLECTOR_ERRORS } from './errors.ts';
-import { decodeJson, decodeNdjson, decompress } from './decode-body.ts';
+import { decodeBody } from './decode-body.ts';
 import { decodedBytes, normaliseInto, rejectionReasons, startBatch } from './normalise-batch.ts';
 
 // A response lists this many record errors at most; `rejected` still counts them all.
@@ -39,10 +39,7 @@ export const tooManyRecords = () => COLLECTOR_ERRORS.TOO_MANY_RECORDS({ max: LIM
  * Throws a coded error for a body that is refused as a whole.
  */
 export async function prepareBody(job: BodyJob): Promise<PreparedBody> {
-  const raw = await decompress(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding);
-  const text = raw.toString('utf8');
-  const items = job.ndjson ? decodeNdjson(text) : decodeJson(text);
-  if (items.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request holds no records' });
+  const items = await decodeBody(job.body, job.contentEncoding, job.ndjson);
   if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
   const batch = startBatch(job.tenant, job.receivedMs, job.retentionDays, false);
   normaliseInto(batch, items, 0, items.length);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IngestResponse } from '@instant-logs/schema';
 import { COLLECTOR_ERRORS } from '../errors.ts';
 import { acceptBody, acceptRecords, type AcceptDeps } from '../accept.ts';
-import { decodeJson, decodeNdjson, decompress } from '../decode-body.ts';
+import { decodeBody } from '../decode-body.ts';
 import { idempotencyClaim } from '../idempotency.ts';
 import { inIngestSpan } from '../tracing.ts';
 
@@ -28,9 +28,7 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
         const job = { body, contentEncoding, ndjson: NDJSON_TYPES.has(type), tenant: request.tenant, receivedMs: deps.clock() };
         result = await acceptBody(job, deps.ingestThreads, deps, claim);
       } else {
-        const text = (await decompress(body, contentEncoding)).toString('utf8');
-        const items = NDJSON_TYPES.has(type) ? decodeNdjson(text) : decodeJson(text);
-        if (items.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request holds no records' });
+        const items = await decodeBody(body, contentEncoding, NDJSON_TYPES.has(type));
         result = await acceptRecords(items, request.tenant, deps, undefined, claim);
       }
     } finally {
