@@ -1,7 +1,7 @@
 export { QueueFullError, QueueUnavailableError, QueueRejectedError, type LogQueue, type RecordChunk } from './queue.ts';
 export { createInProcessQueue } from './in-process-queue.ts';
 export { createKafkaQueue, type KafkaQueue, type KafkaQueueOptions } from './kafka-queue.ts';
-export { toLogMessages, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';
+export { toLogMessages, joinLines, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';
 export { ensureTopics, type TopicPlan } from './kafka-topics.ts';
 export { createKafkaClient } from './kafka-client.ts';
 export { openSegmentLog, LogAppendError, type SegmentLog, type SegmentLogOptions, type LogEntry, type Recovery } from './wal/segment-log.ts';

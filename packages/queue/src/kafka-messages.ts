@@ -33,7 +33,7 @@ export function toLogMessages(chunk: RecordChunk): LogMessage[] {
     start = end + 1;
   }
   const messages: LogMessage[] = [];
-  const message = (key: string, lines: Buffer[]) => ({ key, value: joinWithNewlines(lines), rows: lines.length });
+  const message = (key: string, lines: Buffer[]) => ({ key, value: joinLines(lines), rows: lines.length });
   for (const [key, lines] of byKey) {
     let current: Buffer[] = [];
     let bytes = 0;
@@ -61,7 +61,9 @@ function lineService(data: Buffer, start: number, end: number): string | undefin
   return queuedLineService(data.toString('utf8', start, end));
 }
 
-function joinWithNewlines(lines: Buffer[]): Buffer {
+/** Pure: JSONEachRow bytes joined with newlines into one buffer (a lone part is returned as it is, not copied). */
+export function joinLines(lines: readonly Buffer[]): Buffer {
+  if (lines.length === 1) return lines[0]!;
   const out = Buffer.allocUnsafe(lines.reduce((n, line) => n + line.length + 1, -1));
   let at = 0;
   for (const line of lines) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { QueueFullError, QueueRejectedError, QueueUnavailableError, type RecordChunk } from '@instant-logs/queue';
+import { joinLines, QueueFullError, QueueRejectedError, QueueUnavailableError, type RecordChunk } from '@instant-logs/queue';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
-import { joinLines } from './kafka/writer.ts';
 
 export interface BatcherOptions {
   /** Stores one batch; `dedupToken` is the same on every retry of that batch. */

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { joinLines } from '@instant-logs/queue';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { dedupToken, encodeIntent } from './intent.ts';
 import type { SourceMessage } from './batches.ts';
@@ -115,14 +116,6 @@ async function insertOnce(deps: WriterDeps, partition: number, data: Buffer, row
     deps.isTransient,
   );
   return permanent;
-}
-
-const NEWLINE = Buffer.from('\n');
-
-/** Pure: JSONEachRow bytes joined with newlines, as one insert body. */
-export function joinLines(parts: readonly Buffer[]): Buffer {
-  if (parts.length === 1) return parts[0]!;
-  return Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [NEWLINE, part])));
 }
 
 /** Runs `step` until it succeeds, backing off after transient errors while heartbeating; stops on revocation. */
