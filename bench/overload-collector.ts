@@ -9,9 +9,9 @@ import { Agent } from 'node:http';
 import { join, resolve } from 'node:path';
 import { startKafkaBroker } from '@instant-logs/testbed';
 import { SERVICE_MAINS, startService } from '../services/processor/src/kafka/test-processes.ts';
-import { keepAliveAgent, request } from './lib/http.ts';
+import { keepAliveAgent, request, timed, type Answer } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
-import { load, machine, round, summarize } from './lib/stats.ts';
+import { load, machine, memory, summarize } from './lib/stats.ts';
 
 const RESULTS = resolve(import.meta.dirname, 'results');
 const CONNECTIONS = (process.env['OVERLOAD_CONNECTIONS'] ?? '32,96').split(',').map(Number);
@@ -26,18 +26,6 @@ const freePort = () =>
       s.close(() => done(port));
     });
   });
-
-const memory = (pid: number) => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mib = (field: string) => round(Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 1024);
-  return { rssMiB: mib('VmRSS'), peakMiB: mib('VmHWM') };
-};
-
-async function timed(send: () => Promise<{ status: number }>) {
-  const t0 = performance.now();
-  const status = await send().then((r) => r.status, () => 0);
-  return { status, ms: performance.now() - t0 };
-}
 
 const broker = await startKafkaBroker();
 await broker.createTopic(TOPIC, { partitions: 6 });
@@ -59,8 +47,8 @@ try {
     console.log(`[overload-collector] ${connections} connections for ${SECONDS} s (load ${load().join(' ')})`);
     const before = memory(collector.pid);
     const deadline = performance.now() + SECONDS * 1000;
-    const answers: { status: number; ms: number }[] = [];
-    const probes = { api: [] as { status: number; ms: number }[], thread: [] as { status: number; ms: number }[] };
+    const answers: Answer[] = [];
+    const probes = { api: [] as Answer[], thread: [] as Answer[] };
     const clients = keepAliveAgent(connections);
     const fresh = new Agent({ keepAlive: false });
     let next = 0;

@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent } from 'node:http';
-import { keepAliveAgent, request } from './lib/http.ts';
+import { keepAliveAgent, request, timed, type Answer } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
 import { startServer } from './lib/server.ts';
-import { load, machine, round, summarize } from './lib/stats.ts';
+import { load, machine, memory, round, summarize } from './lib/stats.ts';
 
 const RESULTS = resolve(import.meta.dirname, 'results');
 const CONNECTIONS = (process.env['OVERLOAD_CONNECTIONS'] ?? '32,96').split(',').map(Number);
@@ -17,25 +17,6 @@ const SECONDS = Number(process.env['OVERLOAD_SECONDS'] ?? 20);
 const THREADS = (process.env['OVERLOAD_INGEST_THREADS'] ?? '0,1').split(',').map(Number);
 // ~340-byte records: 15,000 of them make a ~5 MB body, just under the 5 MB request limit.
 const RECORDS_PER_BODY = 14_500;
-
-interface Answer {
-  status: number;
-  ms: number;
-}
-
-/** One request's status and time; a refusal that closed the connection early counts as status 0. */
-async function timed(send: () => Promise<{ status: number }>): Promise<Answer> {
-  const t0 = performance.now();
-  const status = await send().then((r) => r.status, () => 0);
-  return { status, ms: performance.now() - t0 };
-}
-
-/** Peak and current resident memory of a process, in MiB, from /proc. */
-function memory(pid: number): { rssMiB: number; peakMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: round(kib('VmRSS') / 1024), peakMiB: round(kib('VmHWM') / 1024) };
-}
 
 async function run(connections: number, threads: number, bodies: Buffer[]) {
   const server = await startServer({ env: { INGEST_THREADS: String(threads), PROBE_PORT: '0' } });

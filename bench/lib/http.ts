@@ -1,5 +1,17 @@
 import http from 'node:http';
 
+export interface Answer {
+  status: number;
+  ms: number;
+}
+
+/** One request's status and time; a refusal that closed the connection early counts as status 0. */
+export async function timed(send: () => Promise<{ status: number }>): Promise<Answer> {
+  const t0 = performance.now();
+  const status = await send().then((r) => r.status, () => 0);
+  return { status, ms: performance.now() - t0 };
+}
+
 /** A keep-alive agent for `sockets` parallel connections to one local server. */
 export function keepAliveAgent(sockets: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: sockets });

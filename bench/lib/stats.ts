@@ -83,6 +83,13 @@ export function threadCpu(pid: number): Map<string, number> {
   return byName;
 }
 
+/** Peak and current resident memory of a process, in MiB, from /proc. */
+export function memory(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: round(kib('VmRSS') / 1024), peakMiB: round(kib('VmHWM') / 1024) };
+}
+
 /** What a thread of a Node process running chdb does, from its name; the event loop is the thread whose id is the pid. */
 function roleOf(pid: number, tid: string, name: string): string {
   if (tid === String(pid)) return 'event loop';
