@@ -22,7 +22,10 @@ const RUNS = 60;
 const ROUNDS = 2;
 const QUERIES = [
   { name: 'search "timeout", 100 newest', path: '/api/v1/logs?from=now-2h&q=timeout&limit=100' },
-  { name: 'search level:error service:checkout', path: '/api/v1/logs?from=now-2h&q=level:error%20service:checkout&limit=100' },
+  {
+    name: 'search level:error service:checkout',
+    path: '/api/v1/logs?from=now-2h&q=level:error%20service:checkout&limit=100',
+  },
   { name: 'histogram, 2 h', path: '/api/v1/logs/histogram?from=now-2h' },
   { name: 'facets, 2 h', path: '/api/v1/facets?from=now-2h' },
 ];
@@ -49,18 +52,24 @@ async function ingest(server: ServerHandle, token: string | undefined, seed: num
   const latencies: number[] = [];
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const started = performance.now();
-      const res = await request(agent, server.port, 'POST', '/api/v1/logs', body, headers);
-      if (res.status !== 202) throw new Error(`ingest: HTTP ${res.status} ${res.text.slice(0, 200)}`);
-      latencies.push(performance.now() - started);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const started = performance.now();
+        const res = await request(agent, server.port, 'POST', '/api/v1/logs', body, headers);
+        if (res.status !== 202) throw new Error(`ingest: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { records: RECORDS_PER_TENANT, recordsPerS: Math.round(RECORDS_PER_TENANT / seconds), ackMs: summarize(latencies) };
+  return {
+    records: RECORDS_PER_TENANT,
+    recordsPerS: Math.round(RECORDS_PER_TENANT / seconds),
+    ackMs: summarize(latencies),
+  };
 }
 
 async function queryLatencies(server: ServerHandle, token: string | undefined) {
@@ -99,7 +108,13 @@ async function lookupCost(path: string, token: string) {
 
 const dir = mkdtempSync(join(tmpdir(), 'idl-bench-auth-'));
 const keys = await keysFile(dir);
-const report: Record<string, unknown> = { tenants: TENANTS, keysInFile: KEYS, recordsPerTenant: RECORDS_PER_TENANT, runsPerQuery: RUNS, rounds: ROUNDS };
+const report: Record<string, unknown> = {
+  tenants: TENANTS,
+  keysInFile: KEYS,
+  recordsPerTenant: RECORDS_PER_TENANT,
+  runsPerQuery: RUNS,
+  rounds: ROUNDS,
+};
 report['lookupCpuUs'] = await lookupCost(keys.path, keys.tokens[0]!);
 
 // Auth off and on alternate on fresh servers, the first to run swapping each round, so drift in
@@ -108,7 +123,11 @@ async function measureCase(keyed: boolean, last: boolean) {
   const server = keyed ? await startServer({ env: { API_KEYS_FILE: keys.path } }) : await startServer();
   const token = keyed ? keys.tokens[0] : undefined;
   try {
-    const result = { ingest: await ingest(server, token, 1), queries: await queryLatencies(server, token), load: load() };
+    const result = {
+      ingest: await ingest(server, token, 1),
+      queries: await queryLatencies(server, token),
+      load: load(),
+    };
     if (keyed && last) {
       for (let t = 1; t < TENANTS; t++) await ingest(server, keys.tokens[t], 1 + t);
       report['authOnTenTenants'] = { queries: await queryLatencies(server, token), load: load() };

@@ -43,7 +43,9 @@ for (const [k, body] of bodies.entries()) {
 }
 if (lines.length > 0) batches.push(lines.join('\n'));
 const storedBytes = batches.reduce((n, b) => n + Buffer.byteLength(b), 0);
-console.log(`${facts.records} records, ${round(ndjsonBytes / facts.records)} B NDJSON, ${round(storedBytes / facts.records)} B queued each`);
+console.log(
+  `${facts.records} records, ${round(ndjsonBytes / facts.records)} B NDJSON, ${round(storedBytes / facts.records)} B queued each`,
+);
 
 const transport = createChdbTransport({ path: dir });
 
@@ -86,7 +88,8 @@ async function sizes(db: string): Promise<Sizes> {
   };
 }
 
-const chosen = only === 'all' ? VARIANTS : VARIANTS.filter((v) => v.name === 'base' || only.split(',').includes(v.name));
+const chosen =
+  only === 'all' ? VARIANTS : VARIANTS.filter((v) => v.name === 'base' || only.split(',').includes(v.name));
 const results = [];
 for (const variant of chosen) {
   const db = `v_${variant.name.replace(/[^a-z0-9]/gi, '_')}`;
@@ -110,7 +113,13 @@ for (const variant of chosen) {
   // UNMERGED=1 leaves the inserted parts as they are, for queries over many parts.
   if (settled) {
     const merging = async () =>
-      Number((await transport.query<{ n: string }>(`SELECT count() AS n FROM system.merges WHERE database = {db:String}`, { db }))[0]?.n);
+      Number(
+        (
+          await transport.query<{ n: string }>(`SELECT count() AS n FROM system.merges WHERE database = {db:String}`, {
+            db,
+          })
+        )[0]?.n,
+      );
     while ((await merging()) > 0) await new Promise((r) => setTimeout(r, 200));
   } else if (!process.env['UNMERGED']) {
     await transport.command(`SYSTEM START MERGES ${db}.logs`);
@@ -138,11 +147,26 @@ for (const variant of chosen) {
     `${variant.name}: ${result.bytesPerRecord} B/record (columns ${perRecord(s.columnData)}, indexes ${perRecord(s.skipIndexes)}, ` +
       `marks ${perRecord(s.marks)}), insert ${result.insertCpuUsPerRecord} µs CPU/record, merge ${result.mergeCpuUsPerRecord}, load ${result.load.join(' ')}`,
   );
-  console.log(`  columns ${JSON.stringify(result.columnsPerRecord)}\n  indexes ${JSON.stringify(result.indexesPerRecord)}`);
+  console.log(
+    `  columns ${JSON.stringify(result.columnsPerRecord)}\n  indexes ${JSON.stringify(result.indexesPerRecord)}`,
+  );
   if (variant.name !== 'base' && !process.env['KEEP']) await transport.command(`DROP DATABASE ${db} SYNC`);
 }
 await transport.close();
 writeFileSync(
   out,
-  JSON.stringify({ records: facts.records, facts, ndjsonBytes, storedBytes, batchRows: BATCH_ROWS, loadAtStart, loadAtEnd: load(), variants: results }, null, 2),
+  JSON.stringify(
+    {
+      records: facts.records,
+      facts,
+      ndjsonBytes,
+      storedBytes,
+      batchRows: BATCH_ROWS,
+      loadAtStart,
+      loadAtEnd: load(),
+      variants: results,
+    },
+    null,
+    2,
+  ),
 );

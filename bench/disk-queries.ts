@@ -4,19 +4,32 @@
 // Usage: node bench/disk-queries.ts <chdb dir> <facts.json> <db,db,…> [runs=11]
 import { readFileSync } from 'node:fs';
 import { parseQuery } from '@instant-logs/query-language';
-import { createChdbTransport, createLogStore, MESSAGE_WORDS, type ClickHouseTransport, type LogFilter, type SqlParams } from '@instant-logs/store';
+import {
+  createChdbTransport,
+  createLogStore,
+  MESSAGE_WORDS,
+  type ClickHouseTransport,
+  type LogFilter,
+  type SqlParams,
+} from '@instant-logs/store';
 import { COMMON_WORD, RARE_WORD, type YardFacts } from './lib/yard-records.ts';
 import { load, median, round } from './lib/stats.ts';
 
 const [dir, factsFile, dbsArg, runsArg = '11'] = process.argv.slice(2);
-if (!dir || !factsFile || !dbsArg) throw new Error('Usage: node bench/disk-queries.ts <chdb dir> <facts.json> <db,db,…> [runs]');
+if (!dir || !factsFile || !dbsArg)
+  throw new Error('Usage: node bench/disk-queries.ts <chdb dir> <facts.json> <db,db,…> [runs]');
 const facts = (JSON.parse(readFileSync(factsFile, 'utf8')) as { facts: YardFacts }).facts;
 const transport = createChdbTransport({ path: dir });
 // A warm run must read the indexes again, not the cache of granules an earlier run ruled out.
 const noCache: ClickHouseTransport = {
   ...transport,
   query: <T>(sql: string, params?: SqlParams) =>
-    transport.query<T>(sql.includes(' SETTINGS ') ? `${sql}, use_query_condition_cache = 0` : `${sql} SETTINGS use_query_condition_cache = 0`, params),
+    transport.query<T>(
+      sql.includes(' SETTINGS ')
+        ? `${sql}, use_query_condition_cache = 0`
+        : `${sql} SETTINGS use_query_condition_cache = 0`,
+      params,
+    ),
 };
 // A database still on schema 2 has no words index: it is asked what main asked, a word as a token of lower(body).
 const asBefore: ClickHouseTransport = {
@@ -24,7 +37,11 @@ const asBefore: ClickHouseTransport = {
   query: <T>(sql: string, params?: SqlParams) => noCache.query<T>(sql.replaceAll(MESSAGE_WORDS, 'lower(body)'), params),
 };
 const words = new Set(
-  (await transport.query<{ database: string }>(`SELECT database FROM system.data_skipping_indices WHERE name = 'idx_words'`)).map((r) => r.database),
+  (
+    await transport.query<{ database: string }>(
+      `SELECT database FROM system.data_skipping_indices WHERE name = 'idx_words'`,
+    )
+  ).map((r) => r.database),
 );
 const via = (db: string) => (words.has(db) ? noCache : asBefore);
 const [first] = await transport.query<{ lo: string; hi: string }>(
@@ -33,7 +50,11 @@ const [first] = await transport.query<{ lo: string; hi: string }>(
 const range = { fromNs: BigInt(first!.lo), toNs: BigInt(first!.hi) };
 const now = () => range.toNs;
 const filter = (q: string, services: string[] = [], levels: string[] = []): LogFilter => ({
-  tenant: 'default', ...range, services, levels, query: q ? parseQuery(q) : null,
+  tenant: 'default',
+  ...range,
+  services,
+  levels,
+  query: q ? parseQuery(q) : null,
 });
 type Case = { name: string; run: (db: string) => Promise<number>; expected: number };
 const search = (name: string, f: LogFilter, expected: number): Case => ({
@@ -42,7 +63,11 @@ const search = (name: string, f: LogFilter, expected: number): Case => ({
   run: async (db) => (await createLogStore(via(db), db, { now }).search(f, { limit: 100 })).records.length,
 });
 const cases: Case[] = [
-  search(`last 100 matching a rare word ("${RARE_WORD}", ${facts.rareMatches} matches)`, filter(RARE_WORD), Math.min(100, facts.rareMatches)),
+  search(
+    `last 100 matching a rare word ("${RARE_WORD}", ${facts.rareMatches} matches)`,
+    filter(RARE_WORD),
+    Math.min(100, facts.rareMatches),
+  ),
   search(`last 100 matching a common word ("${COMMON_WORD}")`, filter(COMMON_WORD), 100),
   search(`one request id in ${facts.records} records (needle)`, filter(facts.needle), 1),
   {
@@ -53,7 +78,11 @@ const cases: Case[] = [
       return h.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0);
     },
   },
-  search('last 100 of service payments, level error', filter('', ['payments'], ['error']), Math.min(100, facts.paymentsErrors)),
+  search(
+    'last 100 of service payments, level error',
+    filter('', ['payments'], ['error']),
+    Math.min(100, facts.paymentsErrors),
+  ),
 ];
 const dbs = dbsArg.split(',');
 const runs = Number(runsArg);
@@ -72,5 +101,7 @@ for (const c of cases) {
   }
   console.log(`| ${c.name} | ${dbs.map((db) => round(median(times.get(db)!))).join(' | ')} |`);
 }
-console.log(`${facts.records} records, median of ${runs} warm runs, load ${loadBefore.join(' ')} before, ${load().join(' ')} after`);
+console.log(
+  `${facts.records} records, median of ${runs} warm runs, load ${loadBefore.join(' ')} before, ${load().join(' ')} after`,
+);
 await transport.close();

@@ -32,7 +32,11 @@ async function phase(name: string, deadlineS: number, args: string[], env: Recor
   const t0 = performance.now();
   const limit = Math.min(deadlineS, leftS);
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${name} (deadline ${limit} s, load ${load().join(' ')})`);
-  const child = spawn(process.execPath, [`bench/${name}.ts`, ...args, file(name)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [`bench/${name}.ts`, ...args, file(name)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), limit * 1000);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   clearTimeout(timer);
@@ -46,7 +50,9 @@ async function phase(name: string, deadlineS: number, args: string[], env: Recor
 }
 
 // `--only a,b` re-runs those phases and keeps the other results of the last full run.
-const only = process.argv.includes('--only') ? new Set(process.argv[process.argv.indexOf('--only') + 1]!.split(',')) : undefined;
+const only = process.argv.includes('--only')
+  ? new Set(process.argv[process.argv.indexOf('--only') + 1]!.split(','))
+  : undefined;
 const previous = only ? JSON.parse(readFileSync(join(RESULTS, 'embedded.json'), 'utf8')) : undefined;
 const runs = (name: string) => !only || only.has(name);
 
@@ -60,7 +66,9 @@ try {
   if (data !== undefined) results['queryData'] = data;
   if (data) {
     results['queryLatency'] = await phase('query-latency', 60, [chdbDir, file('query-data')]);
-    results['compressionVariants'] = await phase('compression', 120, [chdbDir], { NDJSON_BYTES: String(data.compression.ndjsonBytes) });
+    results['compressionVariants'] = await phase('compression', 120, [chdbDir], {
+      NDJSON_BYTES: String(data.compression.ndjsonBytes),
+    });
   }
   if (runs('protocols')) results['protocols'] = await phase('protocols', 150, []);
   if (runs('auth-overhead')) results['authOverhead'] = await phase('auth-overhead', 300, []);
@@ -78,7 +86,10 @@ try {
     durationS: round((performance.now() - started) / 1000),
     phaseSeconds: { ...kept.phaseSeconds, ...phaseSeconds },
     // A partial run keeps the other phases' results: each phase says when it last ran.
-    phaseRunAt: { ...(kept.phaseRunAt ?? Object.fromEntries(Object.keys(kept.phaseSeconds ?? {}).map((k) => [k, kept.date]))), ...phaseRunAt },
+    phaseRunAt: {
+      ...(kept.phaseRunAt ?? Object.fromEntries(Object.keys(kept.phaseSeconds ?? {}).map((k) => [k, kept.date]))),
+      ...phaseRunAt,
+    },
     failures,
     machine: { ...machineAtStart, loadavgAtEnd: load(), cpuPressureAtEnd: cpuPressure() },
     ...results,
@@ -86,7 +97,9 @@ try {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'embedded.json'), `${JSON.stringify({ ...full, targets: targets(full) }, null, 2)}\n`);
   writeFileSync(join(RESULTS, 'embedded.md'), renderReport(full));
-  console.log(`Wrote bench/results/embedded.json and embedded.md in ${full.durationS} s${Object.keys(failures).length ? `; incomplete: ${Object.keys(failures).join(', ')}` : ''}`);
+  console.log(
+    `Wrote bench/results/embedded.json and embedded.md in ${full.durationS} s${Object.keys(failures).length ? `; incomplete: ${Object.keys(failures).join(', ')}` : ''}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

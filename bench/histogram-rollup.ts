@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createChdbTransport, createLogStore, migrate, ROLLUP_TABLE, type ClickHouseTransport, type LogFilter, type SqlParams } from '@instant-logs/store';
+import {
+  createChdbTransport,
+  createLogStore,
+  migrate,
+  ROLLUP_TABLE,
+  type ClickHouseTransport,
+  type LogFilter,
+  type SqlParams,
+} from '@instant-logs/store';
 import { spreadRecords, storedLines } from './lib/records.ts';
 import { load, round, summarize } from './lib/stats.ts';
 
@@ -46,20 +54,37 @@ const t0 = performance.now();
 const { applied } = await migrate(transport, 'hist');
 const upgradeS = (performance.now() - t0) / 1000;
 assert.deepEqual(applied, [2]);
-const [rollup] = await transport.query<{ rows: string; n: string }>(`SELECT count() AS rows, sum(records) AS n FROM hist.${ROLLUP_TABLE}`);
+const [rollup] = await transport.query<{ rows: string; n: string }>(
+  `SELECT count() AS rows, sum(records) AS n FROM hist.${ROLLUP_TABLE}`,
+);
 assert.equal(rollup!.n, records);
 
 // Warm runs must not be answered from the query condition cache (as in query-latency.ts).
-const uncached: ClickHouseTransport = { ...transport, query: <T>(sql: string, p?: SqlParams) => transport.query<T>(`${sql} SETTINGS use_query_condition_cache = 0`, p) };
+const uncached: ClickHouseTransport = {
+  ...transport,
+  query: <T>(sql: string, p?: SqlParams) => transport.query<T>(`${sql} SETTINGS use_query_condition_cache = 0`, p),
+};
 const store = createLogStore(uncached, 'hist');
 const filter = (over: Partial<LogFilter> = {}): LogFilter => ({
-  tenant: 'default', fromNs: BigInt(fromMs) * 1_000_000n + 123n, toNs: BigInt(toMs) * 1_000_000n, services: [], levels: [], query: null, ...over,
+  tenant: 'default',
+  fromNs: BigInt(fromMs) * 1_000_000n + 123n,
+  toNs: BigInt(toMs) * 1_000_000n,
+  services: [],
+  levels: [],
+  query: null,
+  ...over,
 });
-const [{ service: someService } = { service: '' }] = await transport.query<{ service: string }>('SELECT service FROM hist.logs LIMIT 1');
+const [{ service: someService } = { service: '' }] = await transport.query<{ service: string }>(
+  'SELECT service FROM hist.logs LIMIT 1',
+);
 const CASES = [
   { name: '24 h, 60 buckets (30 min)', filter: filter(), buckets: 60 },
   { name: '24 h, 1440 buckets (1 min)', filter: filter(), buckets: 1440 },
-  { name: `24 h, 60 buckets, service ${someService}, levels warn+error`, filter: filter({ services: [someService], levels: ['warn', 'error'] }), buckets: 60 },
+  {
+    name: `24 h, 60 buckets, service ${someService}, levels warn+error`,
+    filter: filter({ services: [someService], levels: ['warn', 'error'] }),
+    buckets: 60,
+  },
 ];
 
 const timed = async (run: () => Promise<unknown>) => {
@@ -79,7 +104,14 @@ for (const c of CASES) {
   assert.deepEqual(await store.histogram(c.filter, c.buckets), fromLogs);
   const logs = await timed(() => store.histogram(c.filter, c.buckets, { source: 'logs' }));
   const roll = await timed(() => store.histogram(c.filter, c.buckets));
-  results.push({ name: c.name, intervalMs: fromLogs.interval_ms, logsMs: logs, rollupMs: roll, speedup: round(logs.p50 / roll.p50, 1), load: load() });
+  results.push({
+    name: c.name,
+    intervalMs: fromLogs.interval_ms,
+    logsMs: logs,
+    rollupMs: roll,
+    speedup: round(logs.p50 / roll.p50, 1),
+    load: load(),
+  });
 }
 
 // What the view adds to each insert: the same distinct rows into a version 1 and a version 2
@@ -88,7 +120,10 @@ await migrate(transport, 'ins1', 1);
 await migrate(transport, 'ins2');
 await transport.command('SYSTEM STOP MERGES');
 const insertCost = [];
-for (const [rows, reps] of [[1_000, 20], [10_000, 6]] as const) {
+for (const [rows, reps] of [
+  [1_000, 20],
+  [10_000, 6],
+] as const) {
   const ms: Record<'v1' | 'v2', number[]> = { v1: [], v2: [] };
   const batches = spreadRecords(2 * reps * rows, rows, 7, toMs - 3_600_000, toMs);
   for (let i = 0; i < 2 * reps; i++) {
@@ -105,10 +140,21 @@ for (const [rows, reps] of [[1_000, 20], [10_000, 6]] as const) {
 await transport.close();
 rmSync(dir, { recursive: true, force: true });
 
-const report = { date: new Date().toISOString(), records: Number(records), rollupRows: Number(rollup!.rows), upgradeS: round(upgradeS, 2), warmRuns: WARM_RUNS, results, insertCost, load: load() };
+const report = {
+  date: new Date().toISOString(),
+  records: Number(records),
+  rollupRows: Number(rollup!.rows),
+  upgradeS: round(upgradeS, 2),
+  warmRuns: WARM_RUNS,
+  results,
+  insertCost,
+  load: load(),
+};
 writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
 const ms = (s: { p50: number }) => round(s.p50, 1);
-writeFileSync('bench/results/histogram-rollup.md', `# Histogram over 24 h: logs vs per-minute rollup
+writeFileSync(
+  'bench/results/histogram-rollup.md',
+  `# Histogram over 24 h: logs vs per-minute rollup
 
 \`node bench/histogram-rollup.ts\` at ${report.date}, chdb in-process, ${report.records.toLocaleString('en')} distinct generated records
 over 24 h in one tenant (300k from the sample shop's generator, each copied ${COPIES - 1} times inside ClickHouse with a fresh id
@@ -128,5 +174,6 @@ What the view adds to an insert of distinct rows (\`store.insert\`, merges stopp
 ${insertCost.map((c) => `| ${c.rows.toLocaleString('en')} | ${c.reps} | ${ms(c.v1Ms)} (${c.v1Ms.min}) | ${ms(c.v2Ms)} (${c.v2Ms.min}) | ${c.load.join(' / ')} |`).join('\n')}
 
 On 2 shared cores with other work running: the load column is the machine's, not this process's.
-`);
+`,
+);
 console.log(JSON.stringify(report, null, 2));

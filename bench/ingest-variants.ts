@@ -18,10 +18,18 @@ const CLOSED: Variant[] = [
   { name: 'each batch as 2 parallel inserts (2 sessions)', script: VARIANT, env: { BENCH_SPLIT: '2' } },
   { name: 'no text index (idx_body dropped)', script: VARIANT, env: { BENCH_DROP_INDEXES: 'idx_body' } },
   // Merges rebuild every skip index anyway; only the newest, unmerged parts are read without them.
-  { name: 'skip indexes built by merges only (materialize_skip_indexes_on_insert=0)', script: VARIANT, env: { BENCH_INSERT_SETTINGS: 'materialize_skip_indexes_on_insert=0' } },
+  {
+    name: 'skip indexes built by merges only (materialize_skip_indexes_on_insert=0)',
+    script: VARIANT,
+    env: { BENCH_INSERT_SETTINGS: 'materialize_skip_indexes_on_insert=0' },
+  },
 ];
 // Open loop at a fixed rate: what a longer group-commit wait buys (bigger inserts, fewer merges) and costs (latency).
-const PACED: Variant[] = [REAL, { name: 'maxWaitMs 50', script: VARIANT, env: { BENCH_MAX_WAIT_MS: '50' } }, { name: 'maxWaitMs 200', script: VARIANT, env: { BENCH_MAX_WAIT_MS: '200' } }];
+const PACED: Variant[] = [
+  REAL,
+  { name: 'maxWaitMs 50', script: VARIANT, env: { BENCH_MAX_WAIT_MS: '50' } },
+  { name: 'maxWaitMs 200', script: VARIANT, env: { BENCH_MAX_WAIT_MS: '200' } },
+];
 const PACED_RATE = 15; // requests/s of 1000 records
 
 async function runAll(variants: Variant[], rounds: number, shape: LoadShape) {
@@ -38,7 +46,8 @@ async function runAll(variants: Variant[], rounds: number, shape: LoadShape) {
   }
   return variants.map((v, i) => {
     const rs = runs[i]!;
-    const merges = (x: (typeof rs)[number]) => x.cores.serverThreads.find((t) => t.thread === 'MergeMutate')?.cores ?? 0;
+    const merges = (x: (typeof rs)[number]) =>
+      x.cores.serverThreads.find((t) => t.thread === 'MergeMutate')?.cores ?? 0;
     return {
       name: v.name,
       env: v.env ?? {},
@@ -56,6 +65,29 @@ async function runAll(variants: Variant[], rounds: number, shape: LoadShape) {
   });
 }
 
-const closed = await runAll(CLOSED, 2, { connections: CONNECTIONS, perBody: 1000, bodies: 32, warmupMs: 2000, durationMs: 6000 });
-const paced = await runAll(PACED, 1, { connections: 32, perBody: 1000, bodies: 32, warmupMs: 2000, durationMs: 8000, ratePerSecond: PACED_RATE });
-writeFileSync(out, JSON.stringify({ closed: { connections: CONNECTIONS, rounds: 2, windowS: 6, variants: closed }, paced: { ratePerSecond: PACED_RATE, perBody: 1000, connections: 32, windowS: 8, variants: paced } }, null, 2));
+const closed = await runAll(CLOSED, 2, {
+  connections: CONNECTIONS,
+  perBody: 1000,
+  bodies: 32,
+  warmupMs: 2000,
+  durationMs: 6000,
+});
+const paced = await runAll(PACED, 1, {
+  connections: 32,
+  perBody: 1000,
+  bodies: 32,
+  warmupMs: 2000,
+  durationMs: 8000,
+  ratePerSecond: PACED_RATE,
+});
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      closed: { connections: CONNECTIONS, rounds: 2, windowS: 6, variants: closed },
+      paced: { ratePerSecond: PACED_RATE, perBody: 1000, connections: 32, windowS: 8, variants: paced },
+    },
+    null,
+    2,
+  ),
+);

@@ -22,7 +22,9 @@ async function queryable(server: ServerHandle, bg: LoadShape, markers: number) {
   let extraPolls = 0;
   for (let i = 0; i < markers; i++) {
     const marker = `mk${randomBytes(8).toString('hex')}`;
-    const body = Buffer.from(JSON.stringify({ service: 'bench-probe', level: 'info', message: `queryable probe ${marker}` }));
+    const body = Buffer.from(
+      JSON.stringify({ service: 'bench-probe', level: 'info', message: `queryable probe ${marker}` }),
+    );
     const t0 = performance.now();
     const posted = await request(agent, server.port, 'POST', '/api/v1/logs', body);
     if (posted.status !== 202) throw new Error(`Marker refused: HTTP ${posted.status} ${posted.text}`);
@@ -60,7 +62,13 @@ async function measure(server: ServerHandle, shape: LoadShape) {
 const server = await startServer(script ? { script } : {});
 try {
   const light = await measure(server, { connections: 1, perBody: 100, bodies: 50, warmupMs: 2000, durationMs: 10_000 });
-  const sustained = await measure(server, { connections: CONNECTIONS, perBody: 1000, bodies: 64, warmupMs: 5000, durationMs: 20_000 });
+  const sustained = await measure(server, {
+    connections: CONNECTIONS,
+    perBody: 1000,
+    bodies: 64,
+    warmupMs: 5000,
+    durationMs: 20_000,
+  });
   // Background at about a third of what this machine sustains (paced), then saturating (closed loop).
   const long = { perBody: 1000, bodies: 32, warmupMs: 2000, durationMs: 120_000 };
   const moderate = await queryable(server, { ...long, connections: 8, ratePerSecond: 10 }, 60);

@@ -70,5 +70,6 @@ for (let rep = 0; rep < 4; rep++) {
   }
 }
 session.close();
-for (const [db, us] of cpu) console.log(`${db}: median ${median(us)} µs/record (${us.map((x) => round(x, 2)).join(', ')})`);
+for (const [db, us] of cpu)
+  console.log(`${db}: median ${median(us)} µs/record (${us.map((x) => round(x, 2)).join(', ')})`);
 console.log(`load ${loadBefore.join(' ')} before, ${load().join(' ')} after`);

@@ -41,7 +41,9 @@ async function run(): Promise<LoadResult> {
         if (stopped || performance.now() >= deadline) break;
       }
       const started = performance.now();
-      const { status } = await request(agent, o.port, 'POST', path, body, o.request?.headers).catch(() => ({ status: 0 }));
+      const { status } = await request(agent, o.port, 'POST', path, body, o.request?.headers).catch(() => ({
+        status: 0,
+      }));
       const done = performance.now();
       // Only requests wholly inside the window count: warm-up ones are JIT and cache fill.
       if (started < windowStart || done > deadline) continue;

@@ -17,7 +17,7 @@ const REPORT = new URL('./results/normalize.md', import.meta.url);
 
 // A seeded generator so every run measures the same records.
 let seed = 0x2545f491;
-const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const WORDS = (
   'payment declined cache miss order shipped user login timeout retrying upstream connection reset inventory reserved ' +
@@ -84,20 +84,29 @@ function cpuPerRecord(run: () => unknown): number {
 let sink = 0;
 const stages: { stage: string; how: string; usPerRecord: number; load: number[] }[] = [];
 const measure = (stage: string, how: string, run: () => number) => {
-  const usPerRecord = round(cpuPerRecord(() => (sink += run())), 2);
+  const usPerRecord = round(
+    cpuPerRecord(() => (sink += run())),
+    2,
+  );
   stages.push({ stage, how, usPerRecord, load: load() });
   console.log(`${stage}: ${usPerRecord} µs/record (load ${load().join(' / ')})`);
 };
 
 measure('decode', 'decodeNdjson (split, byte check, JSON.parse per line)', () => decodeNdjson(body).length);
-const okCount = (normalize: Normalize) => () => parsed.reduce<number>((n, raw) => n + (normalize(raw, ctx).ok ? 1 : 0), 0);
+const okCount = (normalize: Normalize) => () =>
+  parsed.reduce<number>((n, raw) => n + (normalize(raw, ctx).ok ? 1 : 0), 0);
 // Before queuedLine, the collector spliced retention_days into JSON.stringify's text.
-const withRetention = (r: schema.LogRecord) => (queuedLine ? queuedLine(r, 30) : `${JSON.stringify(r).slice(0, -1)},"retention_days":30}`);
+const withRetention = (r: schema.LogRecord) =>
+  queuedLine ? queuedLine(r, 30) : `${JSON.stringify(r).slice(0, -1)},"retention_days":30}`;
 measure('normalise', 'normalizeRecord', okCount(schema.normalizeRecord));
-if (reference !== schema.normalizeRecord) measure('normalise (zod reference)', 'normalizeRecordReference', okCount(reference));
-measure('serialise', queuedLine ? 'queuedLine' : 'JSON.stringify(record)', () => normalised.reduce((n, r) => n + serialise(r).length, 0));
+if (reference !== schema.normalizeRecord)
+  measure('normalise (zod reference)', 'normalizeRecordReference', okCount(reference));
+measure('serialise', queuedLine ? 'queuedLine' : 'JSON.stringify(record)', () =>
+  normalised.reduce((n, r) => n + serialise(r).length, 0),
+);
 measure('serialise with retention', queuedLine ? 'queuedLine(record, 30)' : 'JSON.stringify + splice', () =>
-  normalised.reduce((n, r) => n + withRetention(r).length, 0));
+  normalised.reduce((n, r) => n + withRetention(r).length, 0),
+);
 const serialiser = queuedLine ? 'queuedLine' : 'JSON.stringify';
 measure('normalise + serialise', `normalizeRecord, then ${serialiser}, lines kept as acceptRecords keeps them`, () => {
   const lines: string[] = [];
@@ -112,8 +121,15 @@ if (sink === 0) throw new Error('Nothing was measured');
 // The code measured: HEAD, or what the caller names when it checked out other sources (e.g. the before state).
 const commit = process.argv[3] ?? execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const run = {
-  label, at: new Date().toISOString(), commit, records: RECORDS, rounds: ROUNDS,
-  inputBytes: round(Buffer.byteLength(body) / RECORDS), lineBytes: round(lineBytes), machine: machine(), stages,
+  label,
+  at: new Date().toISOString(),
+  commit,
+  records: RECORDS,
+  rounds: ROUNDS,
+  inputBytes: round(Buffer.byteLength(body) / RECORDS),
+  lineBytes: round(lineBytes),
+  machine: machine(),
+  stages,
 };
 const runs: (typeof run)[] = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : [];
 writeFileSync(RESULTS, `${JSON.stringify([...runs.filter((r) => r.label !== label), run], null, 2)}\n`);
@@ -122,7 +138,7 @@ writeFileSync(REPORT, render(JSON.parse(readFileSync(RESULTS, 'utf8'))));
 function render(all: (typeof run)[]): string {
   const fullest = [...all].sort((a, b) => b.stages.length - a.stages.length)[0]!;
   const names = [...new Set([fullest, ...all].flatMap((r) => r.stages.map((s) => s.stage)))];
-  const cell = (r: (typeof run), name: string) => {
+  const cell = (r: typeof run, name: string) => {
     const s = r.stages.find((x) => x.stage === name);
     return s ? `**${s.usPerRecord}** (load ${s.load[0]})` : '–';
   };

@@ -34,15 +34,20 @@ const runs = [];
 try {
   for (const connections of CONNECTIONS) {
     const probePort = await freePort();
-    const collector = await startService('collector', SERVICE_MAINS.collector, {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      PROBE_PORT: String(probePort),
-      KAFKA_BROKERS: broker.bootstrap,
-      KAFKA_TOPIC: TOPIC,
-      // e.g. --max-old-space-size=192: the heap V8 would size itself to inside a 512 MiB container, on a machine without that limit.
-      ...(process.env['OVERLOAD_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['OVERLOAD_NODE_OPTIONS'] } : {}),
-    }, { timeoutMs: 120_000 });
+    const collector = await startService(
+      'collector',
+      SERVICE_MAINS.collector,
+      {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        PROBE_PORT: String(probePort),
+        KAFKA_BROKERS: broker.bootstrap,
+        KAFKA_TOPIC: TOPIC,
+        // e.g. --max-old-space-size=192: the heap V8 would size itself to inside a 512 MiB container, on a machine without that limit.
+        ...(process.env['OVERLOAD_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['OVERLOAD_NODE_OPTIONS'] } : {}),
+      },
+      { timeoutMs: 120_000 },
+    );
     const port = Number(new URL(collector.url).port);
     console.log(`[overload-collector] ${connections} connections for ${SECONDS} s (load ${load().join(' ')})`);
     const before = memory(collector.pid);
@@ -53,7 +58,10 @@ try {
     const fresh = new Agent({ keepAlive: false });
     let next = 0;
     const client = async () => {
-      while (performance.now() < deadline) answers.push(await timed(() => request(clients, port, 'POST', '/api/v1/logs', bodies[next++ % bodies.length]!)));
+      while (performance.now() < deadline)
+        answers.push(
+          await timed(() => request(clients, port, 'POST', '/api/v1/logs', bodies[next++ % bodies.length]!)),
+        );
     };
     const prober = async () => {
       while (performance.now() < deadline) {
@@ -85,7 +93,14 @@ try {
 } finally {
   await broker.stop();
 }
-const result = { date: new Date().toISOString(), machine: machine(), seconds: SECONDS, recordsPerBody: RECORDS_PER_BODY, nodeOptions: process.env['OVERLOAD_NODE_OPTIONS'] ?? '', runs };
+const result = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  seconds: SECONDS,
+  recordsPerBody: RECORDS_PER_BODY,
+  nodeOptions: process.env['OVERLOAD_NODE_OPTIONS'] ?? '',
+  runs,
+};
 writeFileSync(join(RESULTS, 'overload-collector.json'), `${JSON.stringify(result, null, 2)}\n`);
 const rows = runs.map(
   (r) =>

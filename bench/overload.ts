@@ -35,7 +35,10 @@ async function run(connections: number, threads: number, bodies: Buffer[]) {
     // A new connection for every probe, as kubelet's HTTP probes make: it waits in the accept queue too.
     const probes = new Agent({ keepAlive: false });
     const client = async () => {
-      while (performance.now() < deadline) answers.push(await timed(() => request(clients, server.port, 'POST', '/api/v1/logs', bodies[next++ % bodies.length]!)));
+      while (performance.now() < deadline)
+        answers.push(
+          await timed(() => request(clients, server.port, 'POST', '/api/v1/logs', bodies[next++ % bodies.length]!)),
+        );
     };
     const prober = async () => {
       while (performance.now() < deadline) {
@@ -85,7 +88,9 @@ const bodyMiB = round(bodies[0]!.length / 2 ** 20, 2);
 const runs = [];
 for (const connections of CONNECTIONS) {
   for (const threads of THREADS) {
-    console.log(`[overload] ${connections} connections × ${bodyMiB} MiB bodies for ${SECONDS} s, ${threads} ingest threads (load ${load().join(' ')})`);
+    console.log(
+      `[overload] ${connections} connections × ${bodyMiB} MiB bodies for ${SECONDS} s, ${threads} ingest threads (load ${load().join(' ')})`,
+    );
     runs.push(await run(connections, threads, bodies));
   }
 }

@@ -13,7 +13,15 @@ const WINDOW_MS = 12_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'idl-bench-prof-'));
 const server = await startServer({ nodeArgs: [...EMBEDDED_NODE_ARGS, '--cpu-prof', '--cpu-prof-dir', dir] });
-const loadRun = await prepareLoad({ port: server.port, connections: Number(connections), perBody: 1000, bodies: 64, seed: 11, warmupMs: 3000, durationMs: WINDOW_MS });
+const loadRun = await prepareLoad({
+  port: server.port,
+  connections: Number(connections),
+  perBody: 1000,
+  bodies: 64,
+  seed: 11,
+  warmupMs: 3000,
+  durationMs: WINDOW_MS,
+});
 const cores = coreMeter(server.pid);
 const result = await loadRun.run();
 const serverCores = cores();
@@ -26,4 +34,16 @@ if (!file) throw new Error(`No .cpuprofile written in ${dir}`);
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
 rmSync(dir, { recursive: true, force: true });
 const summary = summarizeProfile(profile, WINDOW_MS, stopMs);
-writeFileSync(out, JSON.stringify({ recordsPerS: Math.round(result.records / (result.windowMs / 1000)), serverCores: round(serverCores, 2), windowS: WINDOW_MS / 1000, ...summary }, null, 2));
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      recordsPerS: Math.round(result.records / (result.windowMs / 1000)),
+      serverCores: round(serverCores, 2),
+      windowS: WINDOW_MS / 1000,
+      ...summary,
+    },
+    null,
+    2,
+  ),
+);

@@ -18,7 +18,8 @@ const SYSLOG_RECORDS = 200_000;
 
 const server = await startServer({ env: { SYSLOG_TCP_PORT: '0' } });
 const agent = keepAliveAgent(1);
-const inserted = async () => (await scrape(agent, server.port)).get('instant_logs_processor_records_inserted_total') ?? 0;
+const inserted = async () =>
+  (await scrape(agent, server.port)).get('instant_logs_processor_records_inserted_total') ?? 0;
 try {
   const results: unknown[] = [];
   for (const proto of protocolRequests(24, PER_BODY, 11)) {
@@ -28,16 +29,34 @@ try {
       results.push({ protocol: proto.protocol, error: `HTTP ${probe.status}: ${probe.text.slice(0, 300)}` });
       continue;
     }
-    const shape = { connections: CONNECTIONS, perBody: PER_BODY, bodies: proto.bodies.length, warmupMs: 3000, durationMs: 10_000 };
+    const shape = {
+      connections: CONNECTIONS,
+      perBody: PER_BODY,
+      bodies: proto.bodies.length,
+      warmupMs: 3000,
+      durationMs: 10_000,
+    };
     const run = await prepareLoad({ ...shape, port: server.port, seed: 1, request: proto });
     const cpu = coreMeter(server.pid);
     const result = await run.run();
-    const bytesPerRecord = Math.round(proto.bodies.reduce((n, b) => n + b.length, 0) / (proto.bodies.length * PER_BODY));
-    results.push({ protocol: proto.protocol, path: proto.path, bytesPerRecord, ...rates(result, shape), serverCores: round(cpu(), 2), load: load() });
+    const bytesPerRecord = Math.round(
+      proto.bodies.reduce((n, b) => n + b.length, 0) / (proto.bodies.length * PER_BODY),
+    );
+    results.push({
+      protocol: proto.protocol,
+      path: proto.path,
+      bytesPerRecord,
+      ...rates(result, shape),
+      serverCores: round(cpu(), 2),
+      load: load(),
+    });
     console.log(`${proto.protocol}: ${(results.at(-1) as { recordsPerS: number }).recordsPerS} records/s`);
   }
   results.push(await syslogRun());
-  writeFileSync(out, JSON.stringify({ recordsPerRequest: PER_BODY, connections: CONNECTIONS, protocols: results }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify({ recordsPerRequest: PER_BODY, connections: CONNECTIONS, protocols: results }, null, 2),
+  );
 } finally {
   agent.destroy();
   await server.stop();
@@ -51,15 +70,21 @@ async function syslogRun() {
   const frames = Array.from({ length: CONNECTIONS }, (_, i) => syslogFrames(SYSLOG_RECORDS / CONNECTIONS, 100 + i));
   const cpu = coreMeter(server.pid);
   const t0 = performance.now();
-  await Promise.all(frames.map((data) => new Promise<void>((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.end(data));
-    socket.on('error', reject);
-    socket.on('close', () => resolve());
-  })));
+  await Promise.all(
+    frames.map(
+      (data) =>
+        new Promise<void>((resolve, reject) => {
+          const socket = net.connect(Number(port), '127.0.0.1', () => socket.end(data));
+          socket.on('error', reject);
+          socket.on('close', () => resolve());
+        }),
+    ),
+  );
   const sentMs = performance.now() - t0;
   const deadline = t0 + 300_000;
   while ((await inserted()) - before < SYSLOG_RECORDS) {
-    if (performance.now() > deadline) throw new Error(`syslog: only ${(await inserted()) - before} of ${SYSLOG_RECORDS} stored after 300 s`);
+    if (performance.now() > deadline)
+      throw new Error(`syslog: only ${(await inserted()) - before} of ${SYSLOG_RECORDS} stored after 300 s`);
     await new Promise((r) => setTimeout(r, 20));
   }
   const storedMs = performance.now() - t0;

@@ -75,7 +75,11 @@ const compression = {
   ratioStoredToDisk: round(storedBytes / onDisk, 2),
   ratioNdjsonToColumnData: round(ndjsonBytes / Number(parts!.compressed), 2),
   bytesPerRecordOnDisk: round(onDisk / REAL),
-  columns: columns.map((c) => ({ name: c.name, compressed: Number(c.compressed), ratio: round(Number(c.uncompressed) / Math.max(1, Number(c.compressed)), 1) })),
+  columns: columns.map((c) => ({
+    name: c.name,
+    compressed: Number(c.compressed),
+    ratio: round(Number(c.uncompressed) / Math.max(1, Number(c.compressed)), 1),
+  })),
   indexes: indexes.map((i) => ({ name: i.name, compressed: Number(i.compressed) })),
 };
 
@@ -115,9 +119,22 @@ writeFileSync(
     {
       fromMs,
       toMs,
-      load1m: { records: REAL, generateNormalizeS: round(jsMs / 1000), insertS: round(insertMs / 1000), insertRowsPerS: Math.round(REAL / (insertMs / 1000)), batchRows: 50_000, optimizeFinalS: round(optimizeMs / 1000) },
+      load1m: {
+        records: REAL,
+        generateNormalizeS: round(jsMs / 1000),
+        insertS: round(insertMs / 1000),
+        insertRowsPerS: Math.round(REAL / (insertMs / 1000)),
+        batchRows: 50_000,
+        optimizeFinalS: round(optimizeMs / 1000),
+      },
       compression,
-      big: { rows: Number(bigCount!.n), copies: COPIES, multiplyS: round(multiplyMs / 1000), mergeWaitS: round((performance.now() - t2) / 1000), activeParts: bigParts },
+      big: {
+        rows: Number(bigCount!.n),
+        copies: COPIES,
+        multiplyS: round(multiplyMs / 1000),
+        mergeWaitS: round((performance.now() - t2) / 1000),
+        activeParts: bigParts,
+      },
       load: load(),
     },
     null,

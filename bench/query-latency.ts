@@ -3,7 +3,14 @@
 // cache stays warm). Usage: node bench/query-latency.ts <chdb dir> <query-data.json> <out.json>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseQuery } from '@instant-logs/query-language';
-import { chooseInterval, createChdbTransport, createLogStore, type ClickHouseTransport, type LogFilter, type SqlParams } from '@instant-logs/store';
+import {
+  chooseInterval,
+  createChdbTransport,
+  createLogStore,
+  type ClickHouseTransport,
+  type LogFilter,
+  type SqlParams,
+} from '@instant-logs/store';
 import { load, round, summarize } from './lib/stats.ts';
 
 const [dir, dataFile, out = '/tmp/query-latency.json'] = process.argv.slice(2);
@@ -40,7 +47,10 @@ const QUERIES: { name: string; run: (s: Store) => Promise<unknown> }[] = [
   { name: `last 100 matching a common term ("${COMMON}"), 24 h`, run: (s) => s.search(filter(COMMON), { limit: 100 }) },
   { name: 'volume by level, 24 h in 60 buckets', run: (s) => s.histogram(filter(null), 60) },
   { name: `last 100 matching "${RARE}", last 15 min`, run: (s) => s.search(filter(RARE, 15 * 60_000), { limit: 100 }) },
-  { name: 'last 100 of service:payments level:error, 24 h', run: (s) => s.search(filter('service:payments level:error'), { limit: 100 }) },
+  {
+    name: 'last 100 of service:payments level:error, 24 h',
+    run: (s) => s.search(filter('service:payments level:error'), { limit: 100 }),
+  },
 ];
 
 const timed = async (fn: () => Promise<unknown>) => {
@@ -58,7 +68,12 @@ for (const [i, q] of QUERIES.entries()) {
   for (let r = 0; r < WARM_RUNS; r++) warm.push(await timed(() => q.run(stores.noCache)));
   const cached: number[] = [];
   for (let r = 0; r < WARM_RUNS; r++) cached.push(await timed(() => q.run(stores.cacheOn)));
-  results.push({ name: q.name, coldMs: cold[i]!, warmMs: summarize(warm), warmWithConditionCacheMs: summarize(cached).p50 });
+  results.push({
+    name: q.name,
+    coldMs: cold[i]!,
+    warmMs: summarize(warm),
+    warmWithConditionCacheMs: summarize(cached).p50,
+  });
 }
 
 // Variant: the same histogram from a per-minute rollup, the table a materialized view would keep
@@ -68,7 +83,9 @@ await transport.command(
   `CREATE TABLE big10m.volume_by_minute (tenant LowCardinality(String), minute DateTime('UTC'), service LowCardinality(String), level LowCardinality(String), n UInt64)
    ENGINE = SummingMergeTree ORDER BY (tenant, minute, service, level)`,
 );
-await transport.command(`INSERT INTO big10m.volume_by_minute SELECT tenant, toStartOfMinute(timestamp), service, level, count() FROM big10m.logs GROUP BY ALL`);
+await transport.command(
+  `INSERT INTO big10m.volume_by_minute SELECT tenant, toStartOfMinute(timestamp), service, level, count() FROM big10m.logs GROUP BY ALL`,
+);
 const populateS = round((performance.now() - t0) / 1000);
 const step = chooseInterval(toMs - fromMs, 60);
 const rollup = () =>
@@ -82,7 +99,12 @@ const rollupCold = await timed(rollup);
 const rollupWarm: number[] = [];
 for (let r = 0; r < WARM_RUNS; r++) rollupWarm.push(await timed(rollup));
 const [rollupRows] = await transport.query<{ n: string }>(`SELECT count() AS n FROM big10m.volume_by_minute`);
-const histogramFromRollup = { coldMs: round(rollupCold), warmMs: summarize(rollupWarm), rollupRows: Number(rollupRows!.n), populateS };
+const histogramFromRollup = {
+  coldMs: round(rollupCold),
+  warmMs: summarize(rollupWarm),
+  rollupRows: Number(rollupRows!.n),
+  populateS,
+};
 
 const count = async (where: string, params: SqlParams) =>
   Number((await transport.query<{ n: string }>(`SELECT count() AS n FROM big10m.logs WHERE ${where}`, params))[0]!.n);
@@ -92,4 +114,11 @@ const matches = {
   common: await count('hasToken(lower(body), {t:String})', { t: COMMON.toLowerCase() }),
 };
 await transport.close();
-writeFileSync(out, JSON.stringify({ queries: results, histogramFromRollup, matches, windowHours: (toMs - fromMs) / 3_600_000, load: load() }, null, 2));
+writeFileSync(
+  out,
+  JSON.stringify(
+    { queries: results, histogramFromRollup, matches, windowHours: (toMs - fromMs) / 3_600_000, load: load() },
+    null,
+    2,
+  ),
+);

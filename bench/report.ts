@@ -15,7 +15,9 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const lat = (s: Json) => `p50 ${s.p50} / p90 ${s.p90} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
 const table = (head: string[], rows: (string | number)[][]) =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 
 /** Pure: each target with the number it is judged on; a phase that did not finish leaves its targets unmeasured. */
 export function targets(r: Json): Target[] {
@@ -23,9 +25,21 @@ export function targets(r: Json): Target[] {
   const i = r.ingest;
   if (i) {
     out.push(
-      { target: 'ingest ≥ 500k logs/s', measured: `${n(i.sustained.recordsPerS)} logs/s (${i.sustained.connections} connections × 1000 records)`, reached: i.sustained.recordsPerS >= 500_000 },
-      { target: 'durable-ack p99 < 50 ms, light load', measured: `${ms(i.light.ackMs.p99)} (1 connection × 100 records)`, reached: i.light.ackMs.p99 < 50 },
-      { target: 'durable-ack p99 < 50 ms, sustained load', measured: ms(i.sustained.ackMs.p99), reached: i.sustained.ackMs.p99 < 50 },
+      {
+        target: 'ingest ≥ 500k logs/s',
+        measured: `${n(i.sustained.recordsPerS)} logs/s (${i.sustained.connections} connections × 1000 records)`,
+        reached: i.sustained.recordsPerS >= 500_000,
+      },
+      {
+        target: 'durable-ack p99 < 50 ms, light load',
+        measured: `${ms(i.light.ackMs.p99)} (1 connection × 100 records)`,
+        reached: i.light.ackMs.p99 < 50,
+      },
+      {
+        target: 'durable-ack p99 < 50 ms, sustained load',
+        measured: ms(i.sustained.ackMs.p99),
+        reached: i.sustained.ackMs.p99 < 50,
+      },
       ...[i.queryable, i.queryableSaturated].map((x: Json) => ({
         target: `queryable p99 < 250 ms, background ${n(x.background.recordsPerS)} records/s${x.background.ratePerSecond ? ' (paced)' : ' (saturating)'}`,
         measured: `${ms(x.queryableMs.p99)} (${x.markers} markers)`,
@@ -34,10 +48,19 @@ export function targets(r: Json): Target[] {
     );
   }
   for (const q of r.queryLatency?.queries.slice(0, 3) ?? []) {
-    out.push({ target: `${q.name} < 150 ms`, measured: `warm median ${ms(q.warmMs.p50)}, cold ${ms(q.coldMs)}`, reached: q.warmMs.p50 < 150 && q.coldMs < 150 });
+    out.push({
+      target: `${q.name} < 150 ms`,
+      measured: `warm median ${ms(q.warmMs.p50)}, cold ${ms(q.coldMs)}`,
+      reached: q.warmMs.p50 < 150 && q.coldMs < 150,
+    });
   }
   const c = r.queryData?.compression;
-  if (c) out.push({ target: '≥ 10× compression vs NDJSON', measured: `${c.ratioNdjsonToDisk}×`, reached: c.ratioNdjsonToDisk >= 10 });
+  if (c)
+    out.push({
+      target: '≥ 10× compression vs NDJSON',
+      measured: `${c.ratioNdjsonToDisk}×`,
+      reached: c.ratioNdjsonToDisk >= 10,
+    });
   return out;
 }
 
@@ -46,7 +69,11 @@ export function capacity(s: Json, cores: number) {
   const perRecordUs = (s.cores.server / s.recordsPerS) * 1e6;
   const main = s.cores.serverThreads.find((t: Json) => t.thread === 'MainThread')?.cores ?? s.cores.server;
   const mainUs = (main / s.recordsPerS) * 1e6;
-  return { perRecordUs: Math.round(perRecordUs * 10) / 10, mainUs: Math.round(mainUs * 10) / 10, projected: Math.round(Math.min(cores / perRecordUs, 1 / mainUs) * 1e6) };
+  return {
+    perRecordUs: Math.round(perRecordUs * 10) / 10,
+    mainUs: Math.round(mainUs * 10) / 10,
+    projected: Math.round(Math.min(cores / perRecordUs, 1 / mainUs) * 1e6),
+  };
 }
 
 /** Pure: cores the ClickHouse merge threads used. */
@@ -57,7 +84,9 @@ function mergeCores(threads: Json[]): number {
 /** Pure: one ingest→queryable run as a paragraph. */
 function queryableText(x: Json): string {
   const bg = x.background;
-  const shape = bg.ratePerSecond ? `paced at ${bg.ratePerSecond} requests/s × 1000 records over ${bg.connections} connections` : `${bg.connections} connections × 1000 records, closed loop`;
+  const shape = bg.ratePerSecond
+    ? `paced at ${bg.ratePerSecond} requests/s × 1000 records over ${bg.connections} connections`
+    : `${bg.connections} connections × 1000 records, closed loop`;
   return `Background ${shape}: ${n(bg.recordsPerS)} records/s, ack ${lat(bg.ackMs)}.
 
 - marker ack: ${lat(x.ackMs)}
@@ -70,7 +99,10 @@ export function renderReport(r: Json): string {
   const failed = Object.entries(r.failures ?? {}).map(([phase, why]) => `- **${phase}** did not finish: ${why}`);
   return [
     header(r),
-    `## Targets\n\n${table(['target', 'measured', 'reached'], targets(r).map((t) => [t.target, t.measured, t.reached ? 'yes' : '**no**']))}\n`,
+    `## Targets\n\n${table(
+      ['target', 'measured', 'reached'],
+      targets(r).map((t) => [t.target, t.measured, t.reached ? 'yes' : '**no**']),
+    )}\n`,
     failed.length > 0 ? `## Phases that did not finish\n\n${failed.join('\n')}\n` : '',
     r.ingest ? ingestSection(r.ingest, r.machine) + queryableSection(r.ingest) : '',
     r.queryLatency ? querySection(r.queryData, r.queryLatency) : '',
@@ -92,9 +124,13 @@ function header(r: Json): string {
   const m = r.machine;
   return `# Embedded mode benchmark
 
-${r.date} · \`${r.command}\` · ${r.durationS} s in all (${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${v} s`).join(', ')})
+${r.date} · \`${r.command}\` · ${r.durationS} s in all (${Object.entries(r.phaseSeconds)
+    .map(([k, v]) => `${k} ${v} s`)
+    .join(', ')})
 
-Each phase last ran at: ${Object.entries(r.phaseRunAt ?? {}).map(([k, v]) => `${k} ${String(v).slice(0, 16).replace('T', ' ')}`).join(', ')} (UTC); \`node bench/embedded.ts --only a,b\` re-runs some phases and keeps the others.
+Each phase last ran at: ${Object.entries(r.phaseRunAt ?? {})
+    .map(([k, v]) => `${k} ${String(v).slice(0, 16).replace('T', ' ')}`)
+    .join(', ')} (UTC); \`node bench/embedded.ts --only a,b\` re-runs some phases and keeps the others.
 
 **Machine:** ${m.cpus} × ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.platform}. Load average at start ${m.loadavg.join(' / ')}, at end ${m.loadavgAtEnd.join(' / ')}; CPU pressure (share of time a task waited for a CPU) avg60 ${m.cpuPressure?.avg60 ?? '?'}% at start, ${m.cpuPressureAtEnd?.avg60 ?? '?'}% at end.
 The machine is shared: other builds and tests ran during the benchmark, so wall-clock numbers are lower and noisier than on an idle machine ("other processes' cores" shows how much of the ${m.cpus} cores they took during a window). CPU time per record is the steadier figure.
@@ -109,7 +145,18 @@ function ingestSection(i: Json, m: Json): string {
 The real server (\`services/embedded/src/main.ts\`) as a child process with a fresh temporary DATA_DIR and no demo traffic. Clients run in a worker thread of another process, over keep-alive HTTP to 127.0.0.1, each connection posting NDJSON and waiting for the 202 before the next request (closed loop). Request bodies come from a pool built before the clock starts (sample-shop records stamped with the current time, ~318 bytes each as JSON). Only requests that start after the warm-up and end inside the window count; latency is request start → 202 (the rows are fsync'd in the local log, DATA_DIR/wal; the log processor inserts them in batches of up to a second).
 
 ${table(
-  ['load', 'records/s', 'MB/s (NDJSON)', 'ack latency', 'rows/insert', 'insert ms', 'writer busy', 'server cores (merges)', 'server CPU µs/record', "other processes' cores"],
+  [
+    'load',
+    'records/s',
+    'MB/s (NDJSON)',
+    'ack latency',
+    'rows/insert',
+    'insert ms',
+    'writer busy',
+    'server cores (merges)',
+    'server CPU µs/record',
+    "other processes' cores",
+  ],
   [i.light, s].map((x: Json) => [
     `${x.connections} × ${x.recordsPerRequest} rec, ${x.windowS} s${x === s ? ' (**sustained**)' : x === i.light ? ' (light)' : ''}`,
     n(x.recordsPerS),
@@ -150,7 +197,14 @@ ${n(qd.load1m.records)} sample-shop records spread evenly over the last 24 h, no
 
 ${table(
   ['query', 'cold', 'warm p50', 'warm p90', 'warm max', 'warm, condition cache on'],
-  ql.queries.map((q: Json) => [q.name, ms(q.coldMs), ms(q.warmMs.p50), ms(q.warmMs.p90), ms(q.warmMs.max), ms(q.warmWithConditionCacheMs)]),
+  ql.queries.map((q: Json) => [
+    q.name,
+    ms(q.coldMs),
+    ms(q.warmMs.p50),
+    ms(q.warmMs.p90),
+    ms(q.warmMs.max),
+    ms(q.warmWithConditionCacheMs),
+  ]),
 )}
 
 Variant (bench-only SQL): the histogram from a per-minute rollup table (${n(ql.histogramFromRollup.rollupRows)} rows; what a materialized view would maintain): cold ${ms(ql.histogramFromRollup.coldMs)}, warm ${lat(ql.histogramFromRollup.warmMs)}.
@@ -166,7 +220,10 @@ After \`OPTIMIZE TABLE … FINAL\` (${load1m.optimizeFinalS} s; ${c.parts} activ
 - on disk: ${mb(c.bytesOnDisk)} (${c.bytesPerRecordOnDisk} bytes/record): column data ${mb(c.columnDataCompressedBytes)} (from ${mb(c.columnDataUncompressedBytes)} uncompressed), skip indexes ${mb(c.skipIndexBytes)}, marks ${mb(c.marksBytes)}
 - **ratio ${c.ratioNdjsonToDisk}× vs NDJSON**, ${c.ratioStoredToDisk}× vs the stored JSONEachRow, ${c.ratioNdjsonToColumnData}× vs column data only
 
-${table(['column', 'compressed', 'ratio'], c.columns.slice(0, 8).map((x: Json) => [x.name, mb(x.compressed), `${x.ratio}×`]))}
+${table(
+  ['column', 'compressed', 'ratio'],
+  c.columns.slice(0, 8).map((x: Json) => [x.name, mb(x.compressed), `${x.ratio}×`]),
+)}
 
 Skip indexes: ${c.indexes.map((x: Json) => `${x.name} ${mb(x.compressed)}`).join(', ')}.
 `;
@@ -177,7 +234,16 @@ function compressionVariantsSection(cv: Json): string {
 
 ${table(
   ['variant', 'bytes/record', 'ratio vs NDJSON', 'id', 'trace_id', 'span_id', 'body', 'attributes'],
-  cv.variants.map((v: Json) => [v.name, v.bytesPerRecord, `${v.ratioNdjsonToDisk}×`, mb(v.columns.id), mb(v.columns.trace_id), mb(v.columns.span_id), mb(v.columns.body), mb(v.columns.attributes)]),
+  cv.variants.map((v: Json) => [
+    v.name,
+    v.bytesPerRecord,
+    `${v.ratioNdjsonToDisk}×`,
+    mb(v.columns.id),
+    mb(v.columns.trace_id),
+    mb(v.columns.span_id),
+    mb(v.columns.body),
+    mb(v.columns.attributes),
+  ]),
 )}
 `;
 }
@@ -186,9 +252,15 @@ function profileSection(p: Json): string {
   return `### Server JS profile
 \`node --cpu-prof\` on the real server under ${p.windowS} s of load (8 connections × 1000 records, ${n(p.recordsPerS)} records/s, ${p.serverCores} server cores); self time over the steady-state window (${n(p.sampledMs)} ms sampled) of the JS thread. "(idle)" is the thread waiting (for inserts or requests).
 
-${table(['function (self time)', 'share', 'ms'], p.functions.map((f: Json) => [`\`${f.name}\``, `${f.pct}%`, f.ms]))}
+${table(
+  ['function (self time)', 'share', 'ms'],
+  p.functions.map((f: Json) => [`\`${f.name}\``, `${f.pct}%`, f.ms]),
+)}
 
-By package: ${p.packages.slice(0, 10).map((p: Json) => `${p.name} ${p.pct}%`).join(', ')}.
+By package: ${p.packages
+    .slice(0, 10)
+    .map((p: Json) => `${p.name} ${p.pct}%`)
+    .join(', ')}.
 `;
 }
 
@@ -202,12 +274,22 @@ function insertCostSection(ic: Json): string {
   return `### chdb insert cost
 \`store.insert\` of distinct normalised rows into the current schema, merges stopped (\`SYSTEM STOP MERGES\`) so only the insert is timed; wall time median and minimum, process CPU per row (all threads).
 
-${table(['rows/insert', 'reps', 'median', 'min', 'rows/s (median)', 'CPU µs/row'], ic.storeInsert.map((t: Json) => [n(t.rows), t.reps, ms(t.medianMs), ms(t.minMs), n(t.rowsPerS), t.cpuUsPerRow]))}
+${table(
+  ['rows/insert', 'reps', 'median', 'min', 'rows/s (median)', 'CPU µs/row'],
+  ic.storeInsert.map((t: Json) => [n(t.rows), t.reps, ms(t.medianMs), ms(t.minMs), n(t.rowsPerS), t.cpuUsPerRow]),
+)}
 
 Variants, each a fresh table (the real migration, then ALTERs) or the same table with changed insert settings, through \`Session.insert\` with the transport's settings; all cases timed round-robin so other load falls on each alike. Differences under ~20% are within this machine's noise.
 
 ${table(
-  ['variant', '1k median (min)', '10k median (min)', '50k median (min)', 'CPU µs/row 1k / 10k / 50k', 'bytes/row on disk'],
+  [
+    'variant',
+    '1k median (min)',
+    '10k median (min)',
+    '50k median (min)',
+    'CPU µs/row 1k / 10k / 50k',
+    'bytes/row on disk',
+  ],
   ic.variants.map((v: Json) => [
     v.name,
     `${v.at1k.medianMs} (${v.at1k.minMs})`,
@@ -218,7 +300,10 @@ ${table(
   ]),
 )}
 
-${table(['50k-row batch as', 'median', 'min', 'rows/s (median)', 'CPU µs/row'], ic.parallel.map((t: Json) => [t.name, ms(t.medianMs), ms(t.minMs), n(t.rowsPerS), t.cpuUsPerRow]))}
+${table(
+  ['50k-row batch as', 'median', 'min', 'rows/s (median)', 'CPU µs/row'],
+  ic.parallel.map((t: Json) => [t.name, ms(t.medianMs), ms(t.minMs), n(t.rowsPerS), t.cpuUsPerRow]),
+)}
 `;
 }
 
@@ -238,8 +323,28 @@ ${variantTable(iv.paced.variants)}
 
 function variantTable(variants: Json[]): string {
   return table(
-    ['variant', 'records/s', 'per round', 'ack latency', 'rows/insert', 'insert ms', 'server cores (merges)', 'server CPU µs/record', "others' cores"],
-    variants.map((v) => [v.name, n(v.recordsPerS), v.recordsPerSByRound.map(n).join(' / '), lat(v.ackMs), n(v.meanRowsPerInsert), v.meanInsertMs, `${v.serverCores} (${v.mergeCores})`, v.serverCpuUsPerRecord, v.otherCores]),
+    [
+      'variant',
+      'records/s',
+      'per round',
+      'ack latency',
+      'rows/insert',
+      'insert ms',
+      'server cores (merges)',
+      'server CPU µs/record',
+      "others' cores",
+    ],
+    variants.map((v) => [
+      v.name,
+      n(v.recordsPerS),
+      v.recordsPerSByRound.map(n).join(' / '),
+      lat(v.ackMs),
+      n(v.meanRowsPerInsert),
+      v.meanInsertMs,
+      `${v.serverCores} (${v.mergeCores})`,
+      v.serverCpuUsPerRecord,
+      v.otherCores,
+    ]),
   );
 }
 
@@ -249,7 +354,14 @@ function protocolsSection(p: Json): string {
       ? [x.protocol, '—', '—', '—', '—', `not measured: ${x.error}`]
       : x.ackMs
         ? [x.protocol, n(x.recordsPerS), x.bytesPerRecord, lat(x.ackMs), x.serverCores, JSON.stringify(x.statuses)]
-        : [x.protocol, n(x.recordsPerS), '—', `${n(x.records)} records sent in ${x.sentS} s, all stored after ${x.storedS} s`, x.serverCores, '—'],
+        : [
+            x.protocol,
+            n(x.recordsPerS),
+            '—',
+            `${n(x.records)} records sent in ${x.sentS} s, all stored after ${x.storedS} s`,
+            x.serverCores,
+            '—',
+          ],
   );
   return `## 6. Ingest throughput per protocol
 
@@ -260,8 +372,14 @@ ${table(['protocol', 'records/s', 'bytes/record sent', 'ack latency', 'server co
 }
 
 function authSection(a: Json): string {
-  const p50s = (side: 'authOff' | 'authOn', i: number) => a.rounds.map((r: Json) => r[side].queries[i].ms.p50).join(' / ');
-  const rows = a.rounds[0].authOff.queries.map((q: Json, i: number) => [q.query, p50s('authOff', i), p50s('authOn', i), a.authOnTenTenants.queries[i].ms.p50]);
+  const p50s = (side: 'authOff' | 'authOn', i: number) =>
+    a.rounds.map((r: Json) => r[side].queries[i].ms.p50).join(' / ');
+  const rows = a.rounds[0].authOff.queries.map((q: Json, i: number) => [
+    q.query,
+    p50s('authOff', i),
+    p50s('authOn', i),
+    a.authOnTenTenants.queries[i].ms.p50,
+  ]);
   const ingest = (side: 'authOff' | 'authOn') => a.rounds.map((r: Json) => n(r[side].ingest.recordsPerS)).join(' / ');
   return `## 7. Cost of API keys and tenancy
 

@@ -51,18 +51,31 @@ if (existsSync(factsFile)) {
   let n = 0;
   for (const body of built.bodies) {
     // Ingest lines to stored records; the request id is also an attribute, for an attribute needle.
-    const rows = body.toString('utf8').trim().split('\n').map((line) => {
-      const r = JSON.parse(line) as IngestLine;
-      const attributes = Object.fromEntries(Object.entries(r.attributes).map(([k, v]) => [k, String(v)]));
-      attributes['request_id'] = /request (req[0-9a-f]+)/.exec(r.message)![1]!;
-      const ts = formatTimestamp(BigInt(Date.parse(r.timestamp)) * 1_000_000n);
-      return JSON.stringify({
-        id: `r${String(n++).padStart(9, '0')}`,
-        tenant: 'default', timestamp: ts, observed_timestamp: ts, service: r.service, level: r.level,
-        severity_text: r.level.toUpperCase(), severity_number: 9, body: r.message, attributes, resource: {},
-        trace_id: '', span_id: '',
+    const rows = body
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const r = JSON.parse(line) as IngestLine;
+        const attributes = Object.fromEntries(Object.entries(r.attributes).map(([k, v]) => [k, String(v)]));
+        attributes['request_id'] = /request (req[0-9a-f]+)/.exec(r.message)![1]!;
+        const ts = formatTimestamp(BigInt(Date.parse(r.timestamp)) * 1_000_000n);
+        return JSON.stringify({
+          id: `r${String(n++).padStart(9, '0')}`,
+          tenant: 'default',
+          timestamp: ts,
+          observed_timestamp: ts,
+          service: r.service,
+          level: r.level,
+          severity_text: r.level.toUpperCase(),
+          severity_number: 9,
+          body: r.message,
+          attributes,
+          resource: {},
+          trace_id: '',
+          span_id: '',
+        });
       });
-    });
     await store.insert(rows.join('\n'));
   }
   await transport.command('OPTIMIZE TABLE newest.logs FINAL');
@@ -71,8 +84,12 @@ if (existsSync(factsFile)) {
 }
 
 const filter = (q: string, services: string[] = [], levels: string[] = []): LogFilter => ({
-  tenant: 'default', fromNs: BigInt(facts.fromMs) * 1_000_000n, toNs: BigInt(facts.toMs) * 1_000_000n,
-  services, levels, query: parseQuery(q),
+  tenant: 'default',
+  fromNs: BigInt(facts.fromMs) * 1_000_000n,
+  toNs: BigInt(facts.toMs) * 1_000_000n,
+  services,
+  levels,
+  query: parseQuery(q),
 });
 const cases: [string, LogFilter, number][] = [
   [`common word "${COMMON_WORD}"`, filter(COMMON_WORD), Math.min(100, facts.commonMatches)],
@@ -109,6 +126,8 @@ for (const [name, f, expected] of cases) {
   rows.push(`| ${name} | ${Object.values(ms).join(' | ')} |`);
   console.log(rows.at(-1));
 }
-const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 console.log(`${facts.records} records over ${hoursArg} h, ${runs} warm runs each, load ${load}`);
 await transport.close();

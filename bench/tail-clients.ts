@@ -24,7 +24,10 @@ function open(url: string, index: number, filters: number): Promise<WebSocket> {
   seen[index] = new Set();
   return new Promise((resolve, reject) => {
     ws.addEventListener('message', (e) => {
-      const m = JSON.parse(String(e.data)) as { type: string; records?: { id: string; attributes: { sent_ms?: string } }[] };
+      const m = JSON.parse(String(e.data)) as {
+        type: string;
+        records?: { id: string; attributes: { sent_ms?: string } }[];
+      };
       if (m.type === 'ready') resolve(ws);
       if (m.type === 'error') reject(new Error(String(e.data)));
       const now = Date.now();

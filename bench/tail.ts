@@ -45,10 +45,18 @@ async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tail-'));
   const transport = createChdbTransport({ path: dir });
   let queries = 0;
-  const counted: ClickHouseTransport = { ...transport, query: (sql, params) => (queries++, transport.query(sql, params)) };
+  const counted: ClickHouseTransport = {
+    ...transport,
+    query: (sql, params) => (queries++, transport.query(sql, params)),
+  };
   const store = createLogStore(counted, 'bench_tail');
   await store.migrate();
-  const app = buildApp({ store, keyring: parseApiKeys(''), logger: false, tailLimits: { maxPerTenant: 2000, maxTotal: 2000 } });
+  const app = buildApp({
+    store,
+    keyring: parseApiKeys(''),
+    logger: false,
+    tailLimits: { maxPerTenant: 2000, maxTotal: 2000 },
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/tail`;
@@ -77,8 +85,19 @@ async function run(): Promise<void> {
     const at = new Date(now).toISOString();
     return Array.from({ length: filters }, (_, i) =>
       JSON.stringify({
-        id: `b${String(++seq).padStart(9, '0')}`, tenant: 'default', timestamp: at, observed_timestamp: at, service: `svc-${i}`, level: 'info',
-        severity_text: 'INFO', severity_number: 9, body: `bench record ${seq}`, attributes: { sent_ms: String(now) }, resource: {}, trace_id: '', span_id: '',
+        id: `b${String(++seq).padStart(9, '0')}`,
+        tenant: 'default',
+        timestamp: at,
+        observed_timestamp: at,
+        service: `svc-${i}`,
+        level: 'info',
+        severity_text: 'INFO',
+        severity_number: 9,
+        body: `bench record ${seq}`,
+        attributes: { sent_ms: String(now) },
+        resource: {},
+        trace_id: '',
+        span_id: '',
       }),
     ).join('\n');
   }
@@ -90,7 +109,10 @@ async function run(): Promise<void> {
       await ask({ cmd: 'close' }, 'closed');
       open = 0;
     }
-    if (phase.tails > open) open = (await ask<{ open: number }>({ cmd: 'open', url, count: phase.tails - open, filters: phase.filters }, 'opened')).open;
+    if (phase.tails > open)
+      open = (
+        await ask<{ open: number }>({ cmd: 'open', url, count: phase.tails - open, filters: phase.filters }, 'opened')
+      ).open;
     await ask({ cmd: 'reset', fromMs: Date.now() }, 'reset');
     const [q0, cpu0, t0] = [queries, cpuSeconds('self'), performance.now()];
     let inserts = 0;
@@ -105,7 +127,7 @@ async function run(): Promise<void> {
     // Every tail gets one record per insert; wait (bounded) for the last ones before reading the latencies.
     const expected = inserts * phase.tails;
     let report = await ask<{ delivered: number; duplicates: number; latency: Summary }>({ cmd: 'report' }, 'report');
-    for (const deadline = Date.now() + 60_000; report.delivered < expected && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 60_000; report.delivered < expected && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 200));
       report = await ask({ cmd: 'report' }, 'report');
     }
@@ -132,16 +154,31 @@ async function run(): Promise<void> {
   // A "before" run checks out an older services/query/src over this commit: the diff says so.
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const changed = execFileSync('git', ['status', '--porcelain', 'services/query/src'], { encoding: 'utf8' }).trim();
-  writeFileSync(`bench/results/tail-${label}.json`, JSON.stringify({ label, at: new Date().toISOString(), commit, changed, machine: machine(), results }, null, 2) + '\n');
+  writeFileSync(
+    `bench/results/tail-${label}.json`,
+    JSON.stringify({ label, at: new Date().toISOString(), commit, changed, machine: machine(), results }, null, 2) +
+      '\n',
+  );
 }
 
 // The summary table of every labelled run kept in bench/results.
 function writeSummary(): void {
-  const runs = readdirSync('bench/results').filter((f) => /^tail-.+\.json$/.test(f)).sort()
-    .map((f) => JSON.parse(readFileSync(join('bench/results', f), 'utf8')) as { label: string; at: string; results: Result[] });
-  const rows = runs.flatMap((run) => run.results.map((r) =>
-    `| ${run.label} | ${r.tails} | ${r.filters} | ${r.queriesPerS} | ${r.cpuPct} | ${r.latency.n ? r.latency.p50 : '–'} | ${r.latency.n ? r.latency.p99 : '–'} | ${r.delivered}/${r.expected} | ${r.load.join(' / ')} |`));
-  writeFileSync('bench/results/tail.md', `# Live tail: 0 to 1,000 tails
+  const runs = readdirSync('bench/results')
+    .filter((f) => /^tail-.+\.json$/.test(f))
+    .sort()
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(join('bench/results', f), 'utf8')) as { label: string; at: string; results: Result[] },
+    );
+  const rows = runs.flatMap((run) =>
+    run.results.map(
+      (r) =>
+        `| ${run.label} | ${r.tails} | ${r.filters} | ${r.queriesPerS} | ${r.cpuPct} | ${r.latency.n ? r.latency.p50 : '–'} | ${r.latency.n ? r.latency.p99 : '–'} | ${r.delivered}/${r.expected} | ${r.load.join(' / ')} |`,
+    ),
+  );
+  writeFileSync(
+    'bench/results/tail.md',
+    `# Live tail: 0 to 1,000 tails
 
 \`make bench-tail\` (\`node bench/tail.ts <label>\`): the query service and chdb in one process, tails from another process
 (auth off, one tenant), each \`service:svc-<i % filters>\`; for ${WINDOW_MS / 1000} s per phase one record per filter is stored
@@ -154,5 +191,6 @@ services/query/src (a poll per tail) over this commit's store and bench.
 | run | tails | filters | store queries/s | server CPU % | latency p50 ms | p99 ms | delivered/expected | load (1/5/15 min) |
 |---|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
-`);
+`,
+  );
 }

@@ -15,7 +15,8 @@ const dataDir = env['DATA_DIR']!;
 const transport = createChdbTransport({ path: dataDir });
 const base = createLogStore(transport, 'instant_logs');
 await base.migrate();
-for (const index of (env['BENCH_DROP_INDEXES'] ?? '').split(',').filter(Boolean)) await transport.command(`ALTER TABLE instant_logs.logs DROP INDEX ${index}`);
+for (const index of (env['BENCH_DROP_INDEXES'] ?? '').split(',').filter(Boolean))
+  await transport.command(`ALTER TABLE instant_logs.logs DROP INDEX ${index}`);
 
 /** Splits JSONEachRow text into `k` pieces at line ends. */
 function splitLines(text: string, k: number): string[] {
@@ -32,11 +33,19 @@ function splitLines(text: string, k: number): string[] {
 }
 
 const split = Number(env['BENCH_SPLIT'] ?? 1);
-const extraSettings = Object.fromEntries((env['BENCH_INSERT_SETTINGS'] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+const extraSettings = Object.fromEntries(
+  (env['BENCH_INSERT_SETTINGS'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=') as [string, string]),
+);
 let store: LogStore = base;
 if (split > 1 || Object.keys(extraSettings).length > 0) {
   // Same connection arguments and insert settings as the chdb transport; one session per piece.
-  const sessions = Array.from({ length: split }, () => new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=1', '--async_insert=0'] }));
+  const sessions = Array.from(
+    { length: split },
+    () => new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=1', '--async_insert=0'] }),
+  );
   store = {
     ...base,
     async insert(rows, options) {
@@ -47,7 +56,12 @@ if (split > 1 || Object.keys(extraSettings).length > 0) {
             table: 'instant_logs.logs',
             values: Buffer.from(piece),
             format: 'JSONEachRow',
-            settings: { async_insert: 0, date_time_input_format: 'best_effort', ...extraSettings, insert_deduplication_token: `${token}-${j}` },
+            settings: {
+              async_insert: 0,
+              date_time_input_format: 'best_effort',
+              ...extraSettings,
+              insert_deduplication_token: `${token}-${j}`,
+            },
           }),
         ),
       );

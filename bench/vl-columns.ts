@@ -14,20 +14,34 @@ const vl = await startVictoriaLogs(binary.path);
 try {
   const base = `http://127.0.0.1:${vl.port}`;
   for (const body of bodies) {
-    const res = await fetch(`${base}${VICTORIA_LOGS_INGEST}`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
+    const res = await fetch(`${base}${VICTORIA_LOGS_INGEST}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     if (!res.ok) throw new Error(`VictoriaLogs answered ${res.status}`);
     await res.arrayBuffer();
   }
   await fetch(`${base}/internal/force_flush`).then((r) => r.arrayBuffer());
   await waitOnDisk(vl.port);
-  for (const day of dayPartitions(facts.fromMs, facts.toMs + 1)) await fetch(`${base}/internal/force_merge?partition_prefix=${day}`).then((r) => r.arrayBuffer());
+  for (const day of dayPartitions(facts.fromMs, facts.toMs + 1))
+    await fetch(`${base}/internal/force_merge?partition_prefix=${day}`).then((r) => r.arrayBuffer());
   const deadline = Date.now() + 120_000;
-  while (!dayPartitions(facts.fromMs, facts.toMs + 1).every((d) => vl.output().includes(`forced merge for partition_prefix="${d}" has been successfully finished`))) {
+  while (
+    !dayPartitions(facts.fromMs, facts.toMs + 1).every((d) =>
+      vl.output().includes(`forced merge for partition_prefix="${d}" has been successfully finished`),
+    )
+  ) {
     if (Date.now() > deadline) throw new Error('VictoriaLogs forced merge did not finish');
     await new Promise((r) => setTimeout(r, 200));
   }
-  const query = '* | block_stats | stats by (field) sum(values_bytes) values, sum(bloom_bytes) bloom, sum(dict_bytes) dict | sort by (values desc)';
-  const params = new URLSearchParams({ query, start: new Date(facts.fromMs).toISOString(), end: new Date(facts.toMs + 1).toISOString() });
+  const query =
+    '* | block_stats | stats by (field) sum(values_bytes) values, sum(bloom_bytes) bloom, sum(dict_bytes) dict | sort by (values desc)';
+  const params = new URLSearchParams({
+    query,
+    start: new Date(facts.fromMs).toISOString(),
+    end: new Date(facts.toMs + 1).toISOString(),
+  });
   const text = await (await fetch(`${base}/select/logsql/query?${params}`)).text();
   console.log('| field | values B/record | bloom B/record | dict B/record |\n|---|---:|---:|---:|');
   for (const line of text.split('\n').filter(Boolean)) {

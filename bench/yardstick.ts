@@ -64,7 +64,9 @@ console.log(
 );
 
 // Node flags added to `make dev`'s, to compare runtime settings (YARD_NODE_ARGS=--no-single-threaded-gc: V8's default GC).
-const oursServer = await startServer({ nodeArgs: [...EMBEDDED_NODE_ARGS, ...(process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean)] });
+const oursServer = await startServer({
+  nodeArgs: [...EMBEDDED_NODE_ARGS, ...(process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean)],
+});
 // Ours: the local log's records inserted into chdb. VictoriaLogs: its in-memory buffers and parts written to disk.
 const ours: System = {
   key: 'ours',
@@ -248,7 +250,10 @@ try {
         victoriaLogs: { version: VICTORIA_LOGS_VERSION, builtS: binary.builtS, ingest: VICTORIA_LOGS_INGEST },
         config: {
           rounds: ROUNDS,
-          oursNodeArgs: [...EMBEDDED_NODE_ARGS, ...(process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean)].join(' '),
+          oursNodeArgs: [
+            ...EMBEDDED_NODE_ARGS,
+            ...(process.env['YARD_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+          ].join(' '),
           connections: CONNECTIONS,
           recordsPerRequest: PER_BODY,
           windowRecords: WINDOW_BODIES * PER_BODY,

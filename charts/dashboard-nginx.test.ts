@@ -22,7 +22,11 @@ const KEY = 'nginx-check-key-0123456789';
 const PAGE = '<!doctype html><title>dashboard under test</title>';
 const run = promisify(execFile);
 
-interface Response { status: number; headers: IncomingHttpHeaders; body: string }
+interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** The bodies of the dashboard stage's `COPY <<'EOF' <target>` heredocs, by target path. */
 async function dashboardHeredocs(): Promise<Map<string, string>> {
@@ -43,8 +47,13 @@ async function prepare(dir: string): Promise<{ script: string }> {
   await chmod(dir, 0o755);
   await mkdir(join(dir, 'html'));
   await writeFile(join(dir, 'html/index.html'), PAGE);
-  await writeFile(join(dir, 'dashboard.conf.template'), local(template).replaceAll('/usr/share/nginx/html', join(dir, 'html')));
-  return { script: local(script).replaceAll('/etc/nginx/dashboard.conf.template', join(dir, 'dashboard.conf.template')) };
+  await writeFile(
+    join(dir, 'dashboard.conf.template'),
+    local(template).replaceAll('/usr/share/nginx/html', join(dir, 'html')),
+  );
+  return {
+    script: local(script).replaceAll('/etc/nginx/dashboard.conf.template', join(dir, 'dashboard.conf.template')),
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -72,13 +81,23 @@ function get(url: string, ca?: string, headers: Record<string, string> = {}, met
 }
 
 /** Opens a WebSocket by hand (fetch's WebSocket cannot trust a private CA) and returns the status and first text frame. */
-function firstWebSocketMessage(url: string, ca?: string, extra: Record<string, string> = {}): Promise<{ status: number; message: string }> {
+function firstWebSocketMessage(
+  url: string,
+  ca?: string,
+  extra: Record<string, string> = {},
+): Promise<{ status: number; message: string }> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, {
       agent: false,
       ...(ca ? { ca } : {}),
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'aW5zdGFudC1kZXYtbG9ncw==', ...extra },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'aW5zdGFudC1kZXYtbG9ncw==',
+        ...extra,
+      },
     });
     req.on('response', (res) => reject(new Error(`no upgrade: HTTP ${res.statusCode}`)));
     req.on('upgrade', (res, socket: Socket, head: Buffer) => {
@@ -92,7 +111,10 @@ function firstWebSocketMessage(url: string, ca?: string, extra: Record<string, s
         socket.destroy();
         resolve({ status: res.statusCode ?? 0, message: data.subarray(start, start + length).toString('utf8') });
       };
-      socket.on('data', (chunk: Buffer) => { data = Buffer.concat([data, chunk]); frame(); });
+      socket.on('data', (chunk: Buffer) => {
+        data = Buffer.concat([data, chunk]);
+        frame();
+      });
       socket.on('error', reject);
       frame();
     });
@@ -101,7 +123,11 @@ function firstWebSocketMessage(url: string, ca?: string, extra: Record<string, s
   });
 }
 
-interface Mode { name: string; scheme: 'http' | 'https'; tls: boolean }
+interface Mode {
+  name: string;
+  scheme: 'http' | 'https';
+  tls: boolean;
+}
 const MODES: Mode[] = [
   { name: 'without TLS_CERT_FILE', scheme: 'http', tls: false },
   { name: 'with TLS_CERT_FILE and TLS_KEY_FILE', scheme: 'https', tls: true },
@@ -117,45 +143,59 @@ for (const mode of MODES) {
     let close: (() => Promise<void>) | undefined;
     let base: string;
 
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'dashboard-nginx-'));
-      if (mode.tls) {
-        certs = await createTestCertificates(join(dir, 'certs'));
-        ca = await readFile(certs.caFile, 'utf8');
-      }
-      // The query service behind nginx: https too when the pipeline has TLS, as the operator deploys it.
-      const https = certs ? tlsServerOptions({ certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientAuth: 'none' }) : undefined;
-      const upstream = await startTestPipeline({ apiKeys: `${KEY}:tenant`, ...(https ? { https } : {}) });
-      close = () => upstream.close();
-      await upstream.app.listen({ port: 0, host: '127.0.0.1' });
-      const ingested = await upstream.app.inject({
-        method: 'POST',
-        url: '/api/v1/logs',
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-        payload: [{ service: 'nginx-check', message: `proxied ${mode.scheme}` }],
-      });
-      assert.equal(ingested.statusCode, 202, ingested.body);
+    before(
+      async () => {
+        dir = await mkdtemp(join(tmpdir(), 'dashboard-nginx-'));
+        if (mode.tls) {
+          certs = await createTestCertificates(join(dir, 'certs'));
+          ca = await readFile(certs.caFile, 'utf8');
+        }
+        // The query service behind nginx: https too when the pipeline has TLS, as the operator deploys it.
+        const https = certs
+          ? tlsServerOptions({ certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientAuth: 'none' })
+          : undefined;
+        const upstream = await startTestPipeline({ apiKeys: `${KEY}:tenant`, ...(https ? { https } : {}) });
+        close = () => upstream.close();
+        await upstream.app.listen({ port: 0, host: '127.0.0.1' });
+        const ingested = await upstream.app.inject({
+          method: 'POST',
+          url: '/api/v1/logs',
+          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+          payload: [{ service: 'nginx-check', message: `proxied ${mode.scheme}` }],
+        });
+        assert.equal(ingested.statusCode, 202, ingested.body);
 
-      const { script } = await prepare(dir);
-      const port = await freePort();
-      base = `${mode.scheme}://localhost:${port}`;
-      // Its own process group: the certificate-reload loop outlives the shell that exec's nginx.
-      nginx = spawn('sh', ['-c', script], {
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: {
-          PATH: '/usr/sbin:/usr/bin:/bin',
-          PORT: String(port),
-          QUERY_URL: `${mode.scheme}://localhost:${(upstream.app.server.address() as AddressInfo).port}`,
-          ...(certs ? { TLS_CERT_FILE: certs.server.certFile, TLS_KEY_FILE: certs.server.keyFile, TLS_RELOAD_SECONDS: '1' } : {}),
-        },
-      });
-      nginx.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      await waitUntil(`nginx to answer ${base}/healthz`, async () => {
-        if (nginx!.exitCode !== null) throw new Error(`nginx exited with ${nginx!.exitCode}: ${stderr}`);
-        return get(`${base}/healthz`, ca).then((r) => r.status === 200, () => false);
-      }, 15_000);
-    }, { timeout: 120_000 });
+        const { script } = await prepare(dir);
+        const port = await freePort();
+        base = `${mode.scheme}://localhost:${port}`;
+        // Its own process group: the certificate-reload loop outlives the shell that exec's nginx.
+        nginx = spawn('sh', ['-c', script], {
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: {
+            PATH: '/usr/sbin:/usr/bin:/bin',
+            PORT: String(port),
+            QUERY_URL: `${mode.scheme}://localhost:${(upstream.app.server.address() as AddressInfo).port}`,
+            ...(certs
+              ? { TLS_CERT_FILE: certs.server.certFile, TLS_KEY_FILE: certs.server.keyFile, TLS_RELOAD_SECONDS: '1' }
+              : {}),
+          },
+        });
+        nginx.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+        await waitUntil(
+          `nginx to answer ${base}/healthz`,
+          async () => {
+            if (nginx!.exitCode !== null) throw new Error(`nginx exited with ${nginx!.exitCode}: ${stderr}`);
+            return get(`${base}/healthz`, ca).then(
+              (r) => r.status === 200,
+              () => false,
+            );
+          },
+          15_000,
+        );
+      },
+      { timeout: 120_000 },
+    );
 
     after(async () => {
       if (nginx && nginx.exitCode === null && nginx.signalCode === null) {
@@ -191,7 +231,10 @@ for (const mode of MODES) {
       });
       assert.match(String(res.headers['content-type']), /^application\/json/);
       const { records } = JSON.parse(res.body) as { records: { service: string; body: string }[] };
-      assert.deepEqual(records.map((r) => [r.service, r.body]), [['nginx-check', `proxied ${mode.scheme}`]]);
+      assert.deepEqual(
+        records.map((r) => [r.service, r.body]),
+        [['nginx-check', `proxied ${mode.scheme}`]],
+      );
     });
 
     test(`the live-tail WebSocket upgrade over ${mode.scheme} reaches the query service with a ticket, from the page's own origin`, async () => {
@@ -199,7 +242,9 @@ for (const mode of MODES) {
       assert.equal(issued.status, 200, issued.body);
       const { ticket } = JSON.parse(issued.body) as { ticket: string };
       // nginx passes the browser's Host with its port, so the query service sees the page's origin as its own.
-      const { status, message } = await firstWebSocketMessage(`${base}/api/v1/tail?ticket=${ticket}`, ca, { Origin: base });
+      const { status, message } = await firstWebSocketMessage(`${base}/api/v1/tail?ticket=${ticket}`, ca, {
+        Origin: base,
+      });
       assert.equal(status, 101);
       assert.equal((JSON.parse(message) as { type: string }).type, 'ready');
     });
@@ -215,7 +260,11 @@ for (const mode of MODES) {
         const fingerprint = () => servedFingerprint(new URL(base).port, ca);
         const before = await fingerprint();
         await certs!.reissueServer();
-        await waitUntil('nginx to serve the renewed certificate', async () => ((await fingerprint()) !== before ? true : undefined), 20_000);
+        await waitUntil(
+          'nginx to serve the renewed certificate',
+          async () => ((await fingerprint()) !== before ? true : undefined),
+          20_000,
+        );
         assert.equal((await get(`${base}/`, ca)).status, 200);
       });
 
@@ -229,14 +278,21 @@ for (const mode of MODES) {
 // [missing setting, env, what the error names]
 const misconfigured: [string, Record<string, string>, RegExp][] = [
   ['QUERY_URL', { PORT: '8080' }, /QUERY_URL/],
-  ['TLS_KEY_FILE beside TLS_CERT_FILE', { PORT: '8080', QUERY_URL: 'http://q:8082', TLS_CERT_FILE: '/x/tls.crt' }, /TLS_KEY_FILE/],
+  [
+    'TLS_KEY_FILE beside TLS_CERT_FILE',
+    { PORT: '8080', QUERY_URL: 'http://q:8082', TLS_CERT_FILE: '/x/tls.crt' },
+    /TLS_KEY_FILE/,
+  ],
 ];
 for (const [missing, env, names] of misconfigured) {
   test(`the entry point stops before nginx and names ${missing} when it is unset`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dashboard-nginx-'));
     try {
       const { script } = await prepare(dir);
-      const err = await run('sh', ['-c', script], { env: { PATH: '/usr/sbin:/usr/bin:/bin', ...env } }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+      const err = await run('sh', ['-c', script], { env: { PATH: '/usr/sbin:/usr/bin:/bin', ...env } }).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
       assert.ok(err && err.code !== 0, 'the entry point failed');
       assert.match(err.stderr, names);
     } finally {

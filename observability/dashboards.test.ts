@@ -21,7 +21,11 @@ test('the committed dashboards are what observability/dashboards generates', () 
   const rendered = renderDashboards();
   assert.deepEqual([...dashboards.keys()], [...rendered.keys()].sort(), `files in ${DASHBOARDS_DIR}`);
   for (const [file, text] of rendered) {
-    assert.equal(readFileSync(join(CHART_FILES, 'dashboards', file), 'utf8'), text, `${file} is stale: run node observability/generate-dashboards.ts`);
+    assert.equal(
+      readFileSync(join(CHART_FILES, 'dashboards', file), 'utf8'),
+      text,
+      `${file} is stale: run node observability/generate-dashboards.ts`,
+    );
   }
 });
 
@@ -40,9 +44,16 @@ for (const [file, d] of dashboards) {
     assert.equal(new Set(ids).size, ids.length, 'duplicate panel ids');
     all.forEach((p, i) => {
       const g = p.gridPos;
-      assert.ok([g.x, g.y, g.w, g.h].every(Number.isInteger) && g.w > 0 && g.h > 0 && g.x >= 0 && g.x + g.w <= 24, `panel ${p.id} gridPos`);
+      assert.ok(
+        [g.x, g.y, g.w, g.h].every(Number.isInteger) && g.w > 0 && g.h > 0 && g.x >= 0 && g.x + g.w <= 24,
+        `panel ${p.id} gridPos`,
+      );
       for (const q of all.slice(0, i)) {
-        const overlap = g.x < q.gridPos.x + q.gridPos.w && q.gridPos.x < g.x + g.w && g.y < q.gridPos.y + q.gridPos.h && q.gridPos.y < g.y + g.h;
+        const overlap =
+          g.x < q.gridPos.x + q.gridPos.w &&
+          q.gridPos.x < g.x + g.w &&
+          g.y < q.gridPos.y + q.gridPos.h &&
+          q.gridPos.y < g.y + g.h;
         assert.ok(!overlap, `panels ${q.id} and ${p.id} overlap`);
       }
     });
@@ -51,14 +62,16 @@ for (const [file, d] of dashboards) {
       const targets = p.targets ?? [];
       assert.ok(targets.length > 0, `panel ${p.id} has no targets`);
       assert.equal(new Set(targets.map((t) => t.refId)).size, targets.length, `panel ${p.id} refIds`);
-      for (const t of targets) assert.ok(t.expr.trim() && t.datasource?.uid === '${datasource}', `panel ${p.id} target ${t.refId}`);
+      for (const t of targets)
+        assert.ok(t.expr.trim() && t.datasource?.uid === '${datasource}', `panel ${p.id} target ${t.refId}`);
     }
   });
 
   test(`${file}: queries use only variables the dashboard defines`, () => {
     const defined = new Set([...d.templating.list.map((v) => v.name), ...BUILT_IN]);
     for (const q of dashboardQueries(file, d)) {
-      for (const m of q.expr.matchAll(/\$\{?(\w+)/g)) if (!/^\d+$/.test(m[1]!)) assert.ok(defined.has(m[1]!), `${q.where}: $${m[1]} is not defined`);
+      for (const m of q.expr.matchAll(/\$\{?(\w+)/g))
+        if (!/^\d+$/.test(m[1]!)) assert.ok(defined.has(m[1]!), `${q.where}: $${m[1]} is not defined`);
     }
   });
 }
@@ -66,8 +79,18 @@ for (const [file, d] of dashboards) {
 test('promtool parses every dashboard query, once Grafana has substituted its variables', () => {
   const queries = [...dashboards].flatMap(([file, d]) => dashboardQueries(file, d));
   const substitute = (expr: string) =>
-    expr.replace(/\$\{?(__rate_interval|__interval)\}?/g, '5m').replace(/\$\{?__range\}?/g, '1h').replace(/\$\{?(?!\d)(\w+)(:\w+)?\}?/g, '.*');
-  const rules = { groups: [{ name: 'dashboards', rules: queries.map((q, i) => ({ record: `dashboard_query_${i}`, expr: substitute(q.expr) })) }] };
+    expr
+      .replace(/\$\{?(__rate_interval|__interval)\}?/g, '5m')
+      .replace(/\$\{?__range\}?/g, '1h')
+      .replace(/\$\{?(?!\d)(\w+)(:\w+)?\}?/g, '.*');
+  const rules = {
+    groups: [
+      {
+        name: 'dashboards',
+        rules: queries.map((q, i) => ({ record: `dashboard_query_${i}`, expr: substitute(q.expr) })),
+      },
+    ],
+  };
   const dir = mkdtempSync(join(tmpdir(), 'idl-dashboards-'));
   try {
     writeFileSync(join(dir, 'queries.yaml'), dump(rules));

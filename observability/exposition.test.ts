@@ -23,7 +23,10 @@ test('families keep their type, help and samples, histogram suffixes included', 
   assert.equal(req.type, 'counter');
   assert.equal(req.help, 'Requests, by "status".\nSecond line \\ done.');
   assert.deepEqual(req.samples[1], { name: 'req_total', labels: { route: '/b"c\\d\n', status: '500' }, value: 1 });
-  assert.deepEqual(families.get('lat_seconds')!.samples.map((s) => s.name), ['lat_seconds_bucket', 'lat_seconds_bucket', 'lat_seconds_sum', 'lat_seconds_count']);
+  assert.deepEqual(
+    families.get('lat_seconds')!.samples.map((s) => s.name),
+    ['lat_seconds_bucket', 'lat_seconds_bucket', 'lat_seconds_sum', 'lat_seconds_count'],
+  );
   assert.equal(families.get('lat_seconds')!.samples[1]!.labels.le, '+Inf');
   assert.equal(families.get('temp')!.samples[0]!.value, -Infinity);
   assert.equal(families.get('empty_total')!.samples.length, 0);
@@ -33,7 +36,14 @@ test('families keep their type, help and samples, histogram suffixes included', 
 
 test('sampleLabels lists only names with samples, each with its label names', () => {
   const names = sampleLabels(parseExposition(text).values());
-  assert.deepEqual([...names.keys()].sort(), ['lat_seconds_bucket', 'lat_seconds_count', 'lat_seconds_sum', 'req_total', 'temp', 'up']);
+  assert.deepEqual([...names.keys()].sort(), [
+    'lat_seconds_bucket',
+    'lat_seconds_count',
+    'lat_seconds_sum',
+    'req_total',
+    'temp',
+    'up',
+  ]);
   assert.deepEqual([...names.get('req_total')!].sort(), ['route', 'status']);
   assert.deepEqual([...names.get('lat_seconds_bucket')!], ['le']);
 });
@@ -53,6 +63,9 @@ const malformed: [string, RegExp][] = [
 ];
 for (const [input, error] of malformed) {
   test(`a malformed exposition is refused with the line at fault: ${JSON.stringify(input)}`, () => {
-    assert.throws(() => parseExposition(input), (err: Error) => error.test(err.message) && /cannot parse line \d+/.test(err.message));
+    assert.throws(
+      () => parseExposition(input),
+      (err: Error) => error.test(err.message) && /cannot parse line \d+/.test(err.message),
+    );
   });
 }

@@ -60,8 +60,10 @@ export function parseExposition(text: string): Map<string, Family> {
       return;
     }
     const sample = parseSample(line, fail);
-    const owner = current && SUFFIXES[current.type].some((s) => sample.name === current!.name + s) ? current : family(sample.name);
-    if (owner.type === 'histogram' && sample.name.endsWith('_bucket') && !('le' in sample.labels)) fail('histogram bucket without "le"');
+    const owner =
+      current && SUFFIXES[current.type].some((s) => sample.name === current!.name + s) ? current : family(sample.name);
+    if (owner.type === 'histogram' && sample.name.endsWith('_bucket') && !('le' in sample.labels))
+      fail('histogram bucket without "le"');
     owner.samples.push(sample);
     current = owner;
   });

@@ -22,7 +22,10 @@ before(async () => {
   promtool = findPromtool();
   // Collector, in-process processor and query service on real chdb, with the process metrics main.ts adds.
   // A tight limit on the default tenant, so a second request is refused and the throttle counter has a sample.
-  pipeline = await startTestPipeline({ defaultMetrics: true, tenants: { defaults: {}, tenants: { default: { recordsPerSecond: 1, burstSeconds: 2 } } } });
+  pipeline = await startTestPipeline({
+    defaultMetrics: true,
+    tenants: { defaults: {}, tenants: { default: { recordsPerSecond: 1, burstSeconds: 2 } } },
+  });
   const ingest = await pipeline.app.inject({
     method: 'POST',
     url: '/api/v1/logs',
@@ -30,7 +33,12 @@ before(async () => {
     payload: [{ service: 'contract', message: 'stored' }, { message: 'no service: rejected' }],
   });
   assert.equal(ingest.statusCode, 202, ingest.body);
-  const throttled = await pipeline.app.inject({ method: 'POST', url: '/api/v1/logs', headers: { 'content-type': 'application/json' }, payload: { service: 'contract', message: 'over the limit' } });
+  const throttled = await pipeline.app.inject({
+    method: 'POST',
+    url: '/api/v1/logs',
+    headers: { 'content-type': 'application/json' },
+    payload: { service: 'contract', message: 'over the limit' },
+  });
   assert.equal(throttled.statusCode, 429, throttled.body);
   const search = await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=contract' });
   assert.equal(search.statusCode, 200, search.body);
@@ -94,9 +102,20 @@ test('every metric and label the dashboards and alerts read is exposed by a serv
 
 test('every instant_logs_ metric a service exposes is on a dashboard', () => {
   const families: Family[] = [...parsed().values()].flatMap((f) => [...f.values()]);
-  const read = new Set([...readDashboards()].flatMap(([file, d]) => dashboardQueries(file, d)).map((q) => q.expr).join('\n').match(/instant_logs_\w+/g));
-  const names = (f: Family) => [f.name, ...(f.type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => f.name + s) : [])];
-  const missing = families.filter((f) => f.name.startsWith('instant_logs_') && !names(f).some((n) => read.has(n))).map((f) => f.name);
+  const read = new Set(
+    [...readDashboards()]
+      .flatMap(([file, d]) => dashboardQueries(file, d))
+      .map((q) => q.expr)
+      .join('\n')
+      .match(/instant_logs_\w+/g),
+  );
+  const names = (f: Family) => [
+    f.name,
+    ...(f.type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => f.name + s) : []),
+  ];
+  const missing = families
+    .filter((f) => f.name.startsWith('instant_logs_') && !names(f).some((n) => read.has(n)))
+    .map((f) => f.name);
   assert.deepEqual([...new Set(missing)], []);
 });
 
@@ -105,10 +124,19 @@ test('a renamed metric or label breaks the contract', () => {
   const problems = contractProblems(
     [
       { where: 'renamed metric', expr: 'sum(rate(instant_logs_collector_records_accepted[5m]))' },
-      { where: 'renamed label', expr: 'sum by (reason) (rate(instant_logs_collector_records_rejected_total{field="service"}[5m]))' },
-      { where: 'renamed grouping', expr: 'sum by (le, handler) (rate(instant_logs_query_duration_seconds_bucket[5m]))' },
+      {
+        where: 'renamed label',
+        expr: 'sum by (reason) (rate(instant_logs_collector_records_rejected_total{field="service"}[5m]))',
+      },
+      {
+        where: 'renamed grouping',
+        expr: 'sum by (le, handler) (rate(instant_logs_query_duration_seconds_bucket[5m]))',
+      },
       { where: 'histogram without suffix', expr: 'rate(instant_logs_processor_insert_seconds[5m])' },
-      { where: 'fine', expr: 'histogram_quantile(0.99, sum by (le, endpoint) (rate(instant_logs_query_duration_seconds_bucket{job="q", pod="p"}[5m])))' },
+      {
+        where: 'fine',
+        expr: 'histogram_quantile(0.99, sum by (le, endpoint) (rate(instant_logs_query_duration_seconds_bucket{job="q", pod="p"}[5m])))',
+      },
     ],
     scraped,
   );

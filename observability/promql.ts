@@ -7,7 +7,22 @@ export interface PromqlReferences {
 type Token = { kind: 'ident' | 'matchers' | 'open' | 'close' | 'other'; text: string };
 
 // https://prometheus.io/docs/prometheus/latest/querying/operators/#aggregation-operators
-const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio']);
+const AGGREGATIONS = new Set([
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+  'limitk',
+  'limit_ratio',
+]);
 const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 const KEYWORDS = new Set(['bool', 'and', 'or', 'unless', 'offset', 'atan2', 'inf', 'nan']);
 
@@ -27,7 +42,8 @@ export function promqlReferences(expr: string): PromqlReferences {
     const word = t.text.toLowerCase();
     if (GROUPING.has(word)) {
       if (next?.kind !== 'open') continue;
-      for (i += 2; i < tokens.length && tokens[i]!.kind !== 'close'; i++) if (tokens[i]!.kind === 'ident') out.grouping.push(tokens[i]!.text);
+      for (i += 2; i < tokens.length && tokens[i]!.kind !== 'close'; i++)
+        if (tokens[i]!.kind === 'ident') out.grouping.push(tokens[i]!.text);
     } else if (KEYWORDS.has(word) || AGGREGATIONS.has(word) || next?.kind === 'open') {
       continue; // A keyword, an aggregation, or a function call.
     } else if (next?.kind === 'matchers') {

@@ -10,7 +10,11 @@ export interface PromtoolResult {
 
 /** A promtool runner; fetches promtool with install-promtool.sh first when none is found, and throws rather than let a test skip. */
 export function findPromtool(): { path: string; version: string; run(args: string[], stdin?: string): PromtoolResult } {
-  const path = execFileSync('sh', [INSTALL], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 }).trim();
+  const path = execFileSync('sh', [INSTALL], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  }).trim();
   const run = (args: string[], stdin?: string): PromtoolResult => {
     const r = spawnSync(path, args, { encoding: 'utf8', input: stdin ?? '', timeout: 60_000 });
     if (r.error) throw new Error(`cannot run ${path} ${args.join(' ')}: ${r.error.message}`);

@@ -18,7 +18,9 @@ before(() => {
 
 const ruleFiles = readRuleFiles();
 const alerts = [...ruleFiles.values()].flatMap((f) => f.groups.flatMap((g) => g.rules)).filter((r) => r.alert);
-const unitTestFiles = readdirSync(UNIT_TESTS).filter((f) => f.endsWith('.test.yaml')).sort();
+const unitTestFiles = readdirSync(UNIT_TESTS)
+  .filter((f) => f.endsWith('.test.yaml'))
+  .sort();
 
 test('promtool check rules accepts every rule file', () => {
   const files = [...ruleFiles.keys()].map((f) => join(RULES, f));
@@ -36,14 +38,29 @@ test('promtool test rules passes every unit test file', () => {
 });
 
 test('every alert has unit tests that see it fire and see it stay silent', () => {
-  type UnitTests = { rule_files: string[]; tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[] };
-  const cases = unitTestFiles.flatMap((f) => (load(readFileSync(join(UNIT_TESTS, f), 'utf8')) as UnitTests).tests.flatMap((t) => t.alert_rule_test ?? []));
+  type UnitTests = {
+    rule_files: string[];
+    tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+  };
+  const cases = unitTestFiles.flatMap((f) =>
+    (load(readFileSync(join(UNIT_TESTS, f), 'utf8')) as UnitTests).tests.flatMap((t) => t.alert_rule_test ?? []),
+  );
   for (const { alert } of alerts) {
-    assert.ok(cases.some((c) => c.alertname === alert && (c.exp_alerts?.length ?? 0) > 0), `no unit test expects ${alert} to fire`);
-    assert.ok(cases.some((c) => c.alertname === alert && (c.exp_alerts?.length ?? 0) === 0), `no unit test expects ${alert} to stay silent`);
+    assert.ok(
+      cases.some((c) => c.alertname === alert && (c.exp_alerts?.length ?? 0) > 0),
+      `no unit test expects ${alert} to fire`,
+    );
+    assert.ok(
+      cases.some((c) => c.alertname === alert && (c.exp_alerts?.length ?? 0) === 0),
+      `no unit test expects ${alert} to stay silent`,
+    );
   }
   const tested = new Set(cases.map((c) => c.alertname));
-  assert.deepEqual([...tested].filter((a) => !alerts.some((r) => r.alert === a)), [], 'unit tests name alerts that do not exist');
+  assert.deepEqual(
+    [...tested].filter((a) => !alerts.some((r) => r.alert === a)),
+    [],
+    'unit tests name alerts that do not exist',
+  );
 });
 
 test('every alert has a severity, a summary, a description and a runbook section that exists', () => {

@@ -57,7 +57,8 @@ export function toValuesSchema(openApi: unknown): unknown {
     // Under `properties` the keys are field names, not keywords: keep them all.
     out[key] = key === 'properties' ? mapValues(value as Schema, toValuesSchema) : toValuesSchema(value);
   }
-  if (out['type'] === 'object' && out['properties'] && out['additionalProperties'] === undefined) out['additionalProperties'] = false;
+  if (out['type'] === 'object' && out['properties'] && out['additionalProperties'] === undefined)
+    out['additionalProperties'] = false;
   return out;
 }
 
@@ -72,11 +73,23 @@ const STRIMZI_SCHEMA: Schema = {
   additionalProperties: false,
   properties: {
     create: { type: 'boolean', description: 'Create the Kafka cluster; kafka.cluster then defaults to it.' },
-    name: { type: 'string', description: 'Name of the Kafka resource. Default: <pipeline name>-kafka.', maxLength: 40, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$' },
-    apiVersion: { type: 'string', enum: ['', 'kafka.strimzi.io/v1', 'kafka.strimzi.io/v1beta2'], description: 'Empty: kafka.strimzi.io/v1 when the cluster serves it, else v1beta2.' },
+    name: {
+      type: 'string',
+      description: 'Name of the Kafka resource. Default: <pipeline name>-kafka.',
+      maxLength: 40,
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
+    },
+    apiVersion: {
+      type: 'string',
+      enum: ['', 'kafka.strimzi.io/v1', 'kafka.strimzi.io/v1beta2'],
+      description: 'Empty: kafka.strimzi.io/v1 when the cluster serves it, else v1beta2.',
+    },
     replicas: { type: 'integer', minimum: 1, maximum: 100, description: 'Dual-role (controller + broker) nodes.' },
     version: { type: 'string', description: "Kafka version; empty takes the Strimzi operator's default." },
-    metadataVersion: { type: 'string', description: 'KRaft metadata version; empty takes the default of the Kafka version.' },
+    metadataVersion: {
+      type: 'string',
+      description: 'KRaft metadata version; empty takes the default of the Kafka version.',
+    },
     storage: {
       type: 'object',
       additionalProperties: false,
@@ -102,11 +115,13 @@ const CHART_ONLY_SCHEMA: Schema = {
   },
   requireKeda: {
     type: 'boolean',
-    description: 'Fail the install unless KEDA (keda.sh/v1alpha1) is served, instead of letting the operator fall back to a CPU autoscaler.',
+    description:
+      'Fail the install unless KEDA (keda.sh/v1alpha1) is served, instead of letting the operator fall back to a CPU autoscaler.',
   },
   nodePorts: {
     type: 'object',
-    description: 'Extra NodePort Services with fixed ports for the collector and dashboard, e.g. for kind port mappings.',
+    description:
+      'Extra NodePort Services with fixed ports for the collector and dashboard, e.g. for kind port mappings.',
     additionalProperties: false,
     properties: {
       enabled: { type: 'boolean' },
@@ -117,7 +132,9 @@ const CHART_ONLY_SCHEMA: Schema = {
 };
 
 /** Pure: the pipeline chart's values.schema.json from the LogPipeline CRD. */
-export function renderPipelineValuesSchema(crd: { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } }): string {
+export function renderPipelineValuesSchema(crd: {
+  spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
+}): string {
   const version = crd.spec.versions.at(-1)!;
   const spec = toValuesSchema((version.schema.openAPIV3Schema['properties'] as Schema)['spec']) as Schema;
   const properties = { ...(spec['properties'] as Schema) };
@@ -148,7 +165,10 @@ export async function renderChartFiles(): Promise<ChartFile[]> {
   }
   if (!pipelineCrd) throw new Error('Cannot find the LogPipeline CRD in crds/: run make crds');
   files.push({ path: `${OPERATOR_CHART}/generated/rbac-rules.yaml`, text: renderRbacRules() });
-  files.push({ path: `${PIPELINE_CHART}/values.schema.json`, text: renderPipelineValuesSchema(pipelineCrd as Parameters<typeof renderPipelineValuesSchema>[0]) });
+  files.push({
+    path: `${PIPELINE_CHART}/values.schema.json`,
+    text: renderPipelineValuesSchema(pipelineCrd as Parameters<typeof renderPipelineValuesSchema>[0]),
+  });
   return files;
 }
 
@@ -164,7 +184,8 @@ export async function driftedChartFiles(): Promise<string[]> {
 async function main(check: boolean): Promise<number> {
   if (check) {
     const drifted = await driftedChartFiles();
-    for (const path of drifted) console.error(`${path} is out of date with its source: run make charts and commit the result`);
+    for (const path of drifted)
+      console.error(`${path} is out of date with its source: run make charts and commit the result`);
     return drifted.length === 0 ? 0 : 1;
   }
   for (const { path, text } of await renderChartFiles()) {

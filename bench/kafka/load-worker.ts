@@ -45,7 +45,9 @@ async function run(): Promise<Sent[]> {
         if (stopped) break;
       }
       const started = epoch();
-      const { status } = await request(agent, o.port, 'POST', '/api/v1/logs', bodies[slot % bodies.length]).catch(() => ({ status: 0 }));
+      const { status } = await request(agent, o.port, 'POST', '/api/v1/logs', bodies[slot % bodies.length]).catch(
+        () => ({ status: 0 }),
+      );
       sent.push([started, epoch() - started, status]);
     }
   };

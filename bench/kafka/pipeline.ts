@@ -1,9 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { startClickHouseServer, startKafkaBroker, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
+import {
+  startClickHouseServer,
+  startKafkaBroker,
+  type ClickHouseServer,
+  type KafkaBroker,
+} from '@instant-logs/testbed';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
-import { SERVICE_MAINS, scrape, startService, type ServiceProcess } from '../../services/processor/src/kafka/test-processes.ts';
+import {
+  SERVICE_MAINS,
+  scrape,
+  startService,
+  type ServiceProcess,
+} from '../../services/processor/src/kafka/test-processes.ts';
 import { cpuSeconds } from '../lib/stats.ts';
 import type { KafkaLoadOptions, Sent } from './load-worker.ts';
 
@@ -33,7 +43,10 @@ export interface Pipeline {
 
 /** Starts broker and ClickHouse in `dir`, creates the topics and schema, then the three services; `nodeOptions` go to collector and processor. */
 export async function startPipeline(dir: string, nodeOptions: string): Promise<Pipeline> {
-  let [broker, clickhouse] = await Promise.all([startKafkaBroker({ dataDir: join(dir, 'kafka') }), startClickHouseServer({ dataDir: join(dir, 'clickhouse') })]);
+  let [broker, clickhouse] = await Promise.all([
+    startKafkaBroker({ dataDir: join(dir, 'kafka') }),
+    startClickHouseServer({ dataDir: join(dir, 'clickhouse') }),
+  ]);
   await broker.createTopic(TOPIC, { partitions: 6 });
   await broker.createTopic(`${TOPIC}-dead-letter`, { partitions: 1 });
   const transport = createHttpTransport({ url: clickhouse.url });
@@ -44,8 +57,18 @@ export async function startPipeline(dir: string, nodeOptions: string): Promise<P
   const profiled: Record<string, string> = nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
   const [collector, processor, query] = await Promise.all([
     startService('collector', SERVICE_MAINS.collector, { ...kafka, ...profiled }, { timeoutMs: 120_000 }),
-    startService('processor', SERVICE_MAINS.processor, { ...kafka, ...store, ...profiled, KAFKA_DEAD_LETTER_TOPIC: `${TOPIC}-dead-letter` }, { readyLine: /Joined the consumer group/, timeoutMs: 120_000 }),
-    startService('query', SERVICE_MAINS.query, { ...store, HOST: '127.0.0.1', PORT: '0', API_KEYS: '' }, { timeoutMs: 120_000 }),
+    startService(
+      'processor',
+      SERVICE_MAINS.processor,
+      { ...kafka, ...store, ...profiled, KAFKA_DEAD_LETTER_TOPIC: `${TOPIC}-dead-letter` },
+      { readyLine: /Joined the consumer group/, timeoutMs: 120_000 },
+    ),
+    startService(
+      'query',
+      SERVICE_MAINS.query,
+      { ...store, HOST: '127.0.0.1', PORT: '0', API_KEYS: '' },
+      { timeoutMs: 120_000 },
+    ),
   ]);
   const brokerPid = findPid(join(dir, 'kafka'));
   return {
@@ -58,7 +81,9 @@ export async function startPipeline(dir: string, nodeOptions: string): Promise<P
     query,
     brokerPid,
     async sql(q) {
-      const res = await fetch(`${clickhouse.url}/?query=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${clickhouse.url}/?query=${encodeURIComponent(q)}`, {
+        signal: AbortSignal.timeout(10_000),
+      });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`ClickHouse answered ${res.status}: ${text}`);
       return text.trim();
@@ -71,10 +96,19 @@ export async function startPipeline(dir: string, nodeOptions: string): Promise<P
       clickhouse = await startClickHouseServer({ dataDir: clickhouse.dataDir, port: clickhouse.port });
     },
     async lag() {
-      return [...(await scrape(processor.url, 'instant_logs_processor_consumer_lag')).values()].reduce((a, b) => a + b, 0);
+      return [...(await scrape(processor.url, 'instant_logs_processor_consumer_lag')).values()].reduce(
+        (a, b) => a + b,
+        0,
+      );
     },
     cpu() {
-      const pids = { collector: collector.pid, processor: processor.pid, brokerJvm: brokerPid, clickhouse: clickhouse.pid, query: query.pid };
+      const pids = {
+        collector: collector.pid,
+        processor: processor.pid,
+        brokerJvm: brokerPid,
+        clickhouse: clickhouse.pid,
+        query: query.pid,
+      };
       return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, safeCpu(pid)]));
     },
     async stop() {
@@ -110,7 +144,11 @@ function findPid(marker: string): number {
 export async function prepareKafkaLoad(options: KafkaLoadOptions) {
   const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: options });
   const failed = new Promise<never>((_, reject) => worker.once('error', reject));
-  const message = <T>(kind: string) => Promise.race([failed, new Promise<T>((resolve) => worker.on('message', (m: { kind: string } & T) => m.kind === kind && resolve(m)))]);
+  const message = <T>(kind: string) =>
+    Promise.race([
+      failed,
+      new Promise<T>((resolve) => worker.on('message', (m: { kind: string } & T) => m.kind === kind && resolve(m))),
+    ]);
   await message('ready');
   return {
     async run(): Promise<Sent[]> {
@@ -124,7 +162,11 @@ export async function prepareKafkaLoad(options: KafkaLoadOptions) {
 }
 
 /** Polls `check` every `everyMs` until it returns a value or `timeoutMs` passes (then undefined). */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T | undefined> {
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check().catch(() => undefined);

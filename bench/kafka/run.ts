@@ -21,7 +21,8 @@ const started = Date.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s} (load ${load().join(' ')})`);
 const acked = (sent: Sent[], perBody: number) => sent.filter((s) => s[2] === 202).length * perBody;
-const statuses = (sent: Sent[]) => sent.reduce<Record<string, number>>((m, s) => ((m[s[2]] = (m[s[2]] ?? 0) + 1), m), {});
+const statuses = (sent: Sent[]) =>
+  sent.reduce<Record<string, number>>((m, s) => ((m[s[2]] = (m[s[2]] ?? 0) + 1), m), {});
 const results: Record<string, unknown> = { machine: machine() };
 let expected = 0; // every record acknowledged (202) so far
 
@@ -31,7 +32,12 @@ const count = async () => Number(await p.sql(`SELECT count() FROM ${DATABASE}.lo
 const drain = async (timeoutMs: number) => {
   const t0 = Date.now();
   const ok = await pollUntil(async () => ((await count()) >= expected ? true : undefined), timeoutMs, 100);
-  return { drainedS: round((Date.now() - t0) / 1000), stored: await count().catch(() => NaN), expected, complete: ok === true };
+  return {
+    drainedS: round((Date.now() - t0) / 1000),
+    stored: await count().catch(() => NaN),
+    expected,
+    complete: ok === true,
+  };
 };
 let phase1End = 0;
 try {
@@ -39,7 +45,14 @@ try {
   log('Phase 1: sustained throughput');
   const WARM = 5000;
   const WINDOW = 20_000;
-  const load1 = await prepareKafkaLoad({ port: Number(new URL(p.collector.url).port), connections: 8, perBody: 1000, bodies: 64, seed: 42, durationMs: WARM + WINDOW });
+  const load1 = await prepareKafkaLoad({
+    port: Number(new URL(p.collector.url).port),
+    connections: 8,
+    perBody: 1000,
+    bodies: 64,
+    seed: 42,
+    durationMs: WARM + WINDOW,
+  });
   const t0 = Date.now();
   const running = load1.run();
   await sleep(WARM);
@@ -47,7 +60,14 @@ try {
   const c0 = await count();
   const machineCores = machineMeter();
   const storedSeries: [number, number][] = [];
-  const sampler = setInterval(() => void count().then((c) => storedSeries.push([round((Date.now() - t0) / 1000), c]), () => {}), 1000);
+  const sampler = setInterval(
+    () =>
+      void count().then(
+        (c) => storedSeries.push([round((Date.now() - t0) / 1000), c]),
+        () => {},
+      ),
+    1000,
+  );
   await sleep(WINDOW);
   const ws = t0 + WARM;
   const we = Date.now();
@@ -62,7 +82,9 @@ try {
   const stored1 = c1 - c0;
   const drain1 = await drain(60_000);
   const windowS = (we - ws) / 1000;
-  const cpuPerRecordUs = Object.fromEntries(Object.keys(cpu0).map((k) => [k, round(((cpu1[k]! - cpu0[k]!) / Math.max(1, stored1)) * 1e6, 2)]));
+  const cpuPerRecordUs = Object.fromEntries(
+    Object.keys(cpu0).map((k) => [k, round(((cpu1[k]! - cpu0[k]!) / Math.max(1, stored1)) * 1e6, 2)]),
+  );
   const coresBy = Object.fromEntries(Object.keys(cpu0).map((k) => [k, round((cpu1[k]! - cpu0[k]!) / windowS, 2)]));
   const sustained = {
     connections: 8,
@@ -81,13 +103,23 @@ try {
     cpuPressure: cpuPressure(),
   };
   results['sustained'] = sustained;
-  log(`Phase 1: accepted ${sustained.acceptedPerS}/s stored ${sustained.storedPerS}/s ack p50 ${sustained.ackMs.p50} p99 ${sustained.ackMs.p99} ms; cores ${JSON.stringify(coresBy)}`);
+  log(
+    `Phase 1: accepted ${sustained.acceptedPerS}/s stored ${sustained.storedPerS}/s ack p50 ${sustained.ackMs.p50} p99 ${sustained.ackMs.p99} ms; cores ${JSON.stringify(coresBy)}`,
+  );
   const maxPerS = Math.max(10_000, Math.min(sustained.acceptedPerS, sustained.storedPerS));
 
   // 2. Ingest→queryable: single-record markers through collector → Kafka → processor → ClickHouse → query, under paced background at ~1/3 of max.
   log('Phase 2: ingest→queryable');
   const bgRate = Math.max(5, Math.round(maxPerS / 3 / 1000));
-  const bg = await prepareKafkaLoad({ port: Number(new URL(p.collector.url).port), connections: 4, perBody: 1000, bodies: 32, seed: 7, durationMs: 90_000, ratePerSecond: bgRate });
+  const bg = await prepareKafkaLoad({
+    port: Number(new URL(p.collector.url).port),
+    connections: 4,
+    perBody: 1000,
+    bodies: 32,
+    seed: 7,
+    durationMs: 90_000,
+    ratePerSecond: bgRate,
+  });
   const bgRun = bg.run();
   await sleep(2000);
   const ackMs: number[] = [];
@@ -96,7 +128,11 @@ try {
   for (let i = 0; i < 40; i++) {
     const marker = `mk${randomBytes(8).toString('hex')}`;
     const t = performance.now();
-    const res = await fetch(`${p.collector.url}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'bench-probe', level: 'info', message: `queryable probe ${marker}` }) });
+    const res = await fetch(`${p.collector.url}/api/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'bench-probe', level: 'info', message: `queryable probe ${marker}` }),
+    });
     await res.body?.cancel();
     if (res.status !== 202) throw new Error(`Marker refused: HTTP ${res.status}`);
     expected += 1;
@@ -131,7 +167,15 @@ try {
   // 3. Lag recovery: paced ingest at ~half of max plus a marker stream; ClickHouse SIGKILLed for OUTAGE_MS, restarted on the same dir and port.
   log('Phase 3: ClickHouse outage');
   const steadyRate = Math.max(5, Math.round(maxPerS / 2 / 1000));
-  const steady = await prepareKafkaLoad({ port: Number(new URL(p.collector.url).port), connections: 8, perBody: 1000, bodies: 64, seed: 9, durationMs: 400_000, ratePerSecond: steadyRate });
+  const steady = await prepareKafkaLoad({
+    port: Number(new URL(p.collector.url).port),
+    connections: 8,
+    perBody: 1000,
+    bodies: 64,
+    seed: 9,
+    durationMs: 400_000,
+    ratePerSecond: steadyRate,
+  });
   const steadyRun = steady.run();
   const markersAcked = new Set<string>();
   const markerAcks: number[] = []; // epoch ms of each 202 for a 50-marker request
@@ -141,8 +185,22 @@ try {
   const markerLoop = (async () => {
     while (markersOn) {
       const ids = Array.from({ length: 50 }, () => `lag-${nextMarker++}`);
-      const body = ids.map((m, i) => JSON.stringify({ service: `svc-${i % 8}`, level: 'info', message: `handled ${m}`, attributes: { marker: m } })).join('\n');
-      const res = await fetch(`${p.collector.url}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body, signal: AbortSignal.timeout(20_000) }).catch(() => null);
+      const body = ids
+        .map((m, i) =>
+          JSON.stringify({
+            service: `svc-${i % 8}`,
+            level: 'info',
+            message: `handled ${m}`,
+            attributes: { marker: m },
+          }),
+        )
+        .join('\n');
+      const res = await fetch(`${p.collector.url}/api/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+        signal: AbortSignal.timeout(20_000),
+      }).catch(() => null);
       await res?.body?.cancel();
       markerStatuses[res?.status ?? 0] = (markerStatuses[res?.status ?? 0] ?? 0) + 1;
       if (res?.status === 202) {
@@ -186,15 +244,25 @@ try {
   sampling = false;
   await sampler3;
   // Ground truth in records: acknowledged by time t (202 received) minus stored at t.
-  const ackTimes = [...steadySent.filter((x) => x[2] === 202).map((x) => [x[0] + x[1], 1000]), ...markerAcks.map((t) => [t, 50])].sort((a, b) => a[0]! - b[0]!);
+  const ackTimes = [
+    ...steadySent.filter((x) => x[2] === 202).map((x) => [x[0] + x[1], 1000]),
+    ...markerAcks.map((t) => [t, 50]),
+  ].sort((a, b) => a[0]! - b[0]!);
   const ackedBy = (t: number) => ackTimes.reduce((n, [at, k]) => (at! <= t ? n + k! : n), 0);
-  const backlog = series.map(([s, lag, stored, at]) => [s, lag, Number.isFinite(stored) ? base + ackedBy(at) - stored : NaN] as [number, number, number]);
+  const backlog = series.map(
+    ([s, lag, stored, at]) =>
+      [s, lag, Number.isFinite(stored) ? base + ackedBy(at) - stored : NaN] as [number, number, number],
+  );
   const before = backlog.filter((b) => b[0] * 1000 + t3 < tKill && Number.isFinite(b[2])).map((b) => b[2]);
   const backlogThreshold = Math.max(20_000, 2 * Math.max(...before));
   // Recovered: from this sample on, 4 consecutive samples (2 s) at or below the threshold, while ingest still runs.
   const recoveredAt = (col: 1 | 2, limit: number) => {
     const after = backlog.filter((b) => b[0] * 1000 + t3 >= tBack && b[0] * 1000 + t3 <= tStop);
-    const i = after.findIndex((_, j) => after.slice(j, j + 4).length === 4 && after.slice(j, j + 4).every((b) => Number.isFinite(b[col]) && b[col] <= limit));
+    const i = after.findIndex(
+      (_, j) =>
+        after.slice(j, j + 4).length === 4 &&
+        after.slice(j, j + 4).every((b) => Number.isFinite(b[col]) && b[col] <= limit),
+    );
     return i < 0 ? null : round(after[i]![0] - (tBack - t3) / 1000);
   };
   const series3 = backlog;
@@ -202,21 +270,39 @@ try {
   const recoveredGauge = recoveredAt(1, threshold);
   // After the restart: how long until the backlog peaks (nothing or little stored: the processor's retry backoff), then the catch-up store rate.
   const backS = (tBack - t3) / 1000;
-  const after = series.map((x, i) => [x, backlog[i]![2]] as const).filter(([x, b]) => x[0] >= backS && Number.isFinite(b));
+  const after = series
+    .map((x, i) => [x, backlog[i]![2]] as const)
+    .filter(([x, b]) => x[0] >= backS && Number.isFinite(b));
   const peakAfter = after.reduce((m, a) => (a[1] > m[1] ? a : m), after[0]!);
   const recSample = recovered === null ? after.at(-1)! : after.find(([x]) => x[0] >= backS + recovered!)!;
   const catchUp = {
     stallAfterRestartS: round(peakAfter[0][0] - backS),
-    storedPerSDuringCatchUp: Math.round((recSample[0][2] - peakAfter[0][2]) / ((recSample[0][3] - peakAfter[0][3]) / 1000)),
+    storedPerSDuringCatchUp: Math.round(
+      (recSample[0][2] - peakAfter[0][2]) / ((recSample[0][3] - peakAfter[0][3]) / 1000),
+    ),
     gaugeZeroWhileBehindSamples: backlog.filter((b) => b[1] === 0 && b[2] > 20_000).length,
   };
   const peak = series3.reduce((m, s) => (s[1] > m[1] ? s : m), [0, 0, 0]);
   const peakBacklog = Math.max(...series3.map((s) => s[2]).filter(Number.isFinite));
   const outageSecs = (tBack - tKill) / 1000;
 
-  const [total, distinctIds] = (await p.sql(`SELECT count(), uniqExact(id) FROM ${DATABASE}.logs`)).split('\t').map(Number);
-  const [markerRows, markerDistinct] = (await p.sql(`SELECT count(), uniqExact(attributes['marker']) FROM ${DATABASE}.logs WHERE startsWith(attributes['marker'], 'lag-')`)).split('\t').map(Number);
-  const storedMarkers = new Set((await p.sql(`SELECT DISTINCT attributes['marker'] FROM ${DATABASE}.logs WHERE startsWith(attributes['marker'], 'lag-')`)).split('\n'));
+  const [total, distinctIds] = (await p.sql(`SELECT count(), uniqExact(id) FROM ${DATABASE}.logs`))
+    .split('\t')
+    .map(Number);
+  const [markerRows, markerDistinct] = (
+    await p.sql(
+      `SELECT count(), uniqExact(attributes['marker']) FROM ${DATABASE}.logs WHERE startsWith(attributes['marker'], 'lag-')`,
+    )
+  )
+    .split('\t')
+    .map(Number);
+  const storedMarkers = new Set(
+    (
+      await p.sql(
+        `SELECT DISTINCT attributes['marker'] FROM ${DATABASE}.logs WHERE startsWith(attributes['marker'], 'lag-')`,
+      )
+    ).split('\n'),
+  );
   const missingMarkers = [...markersAcked].filter((m) => !storedMarkers.has(m)).length;
   results['lagRecovery'] = {
     ingestRecordsPerS: steadyRate * 1000,
@@ -236,7 +322,9 @@ try {
     catchUp,
     steadyStatuses: statuses(steadySent),
     steadyAckMsBeforeOutage: summarize(steadySent.filter((x) => x[2] === 202 && x[0] < tKill).map((x) => x[1])),
-    steadyAckMsDuringOutage: summarize(steadySent.filter((x) => x[2] === 202 && x[0] >= tKill && x[0] < tBack).map((x) => x[1])),
+    steadyAckMsDuringOutage: summarize(
+      steadySent.filter((x) => x[2] === 202 && x[0] >= tKill && x[0] < tBack).map((x) => x[1]),
+    ),
     markerStatuses,
     series: series3,
     drain: drain3,
@@ -250,12 +338,23 @@ try {
       markerRows,
       markerDistinct,
       markersMissing: missingMarkers,
-      nonAckedRequests: [sent1, bgSent, steadySent].flat().filter((s) => s[2] !== 202).length + Object.entries(markerStatuses).filter(([k]) => k !== '202').reduce((n, [, v]) => n + v, 0),
+      nonAckedRequests:
+        [sent1, bgSent, steadySent].flat().filter((s) => s[2] !== 202).length +
+        Object.entries(markerStatuses)
+          .filter(([k]) => k !== '202')
+          .reduce((n, [, v]) => n + v, 0),
     },
     load: load(),
   };
-  log(`Phase 3: peak lag ${peak[1]} at ${peak[0]} s, backlog peak ${peakBacklog} records, recovery ${recovered} s (gauge ${recoveredGauge} s); stored ${total} distinct ${distinctIds} expected ${expected}`);
-  results['processorLog'] = p.processor.output().split('\n').filter((l) => /crash|rebalanc|error|paus|resum|retry/i.test(l)).slice(-40).map((l) => l.slice(0, 400));
+  log(
+    `Phase 3: peak lag ${peak[1]} at ${peak[0]} s, backlog peak ${peakBacklog} records, recovery ${recovered} s (gauge ${recoveredGauge} s); stored ${total} distinct ${distinctIds} expected ${expected}`,
+  );
+  results['processorLog'] = p.processor
+    .output()
+    .split('\n')
+    .filter((l) => /crash|rebalanc|error|paus|resum|retry/i.test(l))
+    .slice(-40)
+    .map((l) => l.slice(0, 400));
 } catch (err) {
   results['error'] = String((err as Error).stack ?? err);
   console.error(err);
@@ -277,7 +376,14 @@ try {
     profiles['error'] = String(err);
   }
   results['profiles'] = profiles;
-  const full = { date: new Date(started).toISOString(), command: 'node bench/kafka/run.ts', durationS: round((Date.now() - started) / 1000), ...results, loadAtEnd: load(), cpuPressureAtEnd: cpuPressure() };
+  const full = {
+    date: new Date(started).toISOString(),
+    command: 'node bench/kafka/run.ts',
+    durationS: round((Date.now() - started) / 1000),
+    ...results,
+    loadAtEnd: load(),
+    cpuPressureAtEnd: cpuPressure(),
+  };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/kafka.json'), `${JSON.stringify(full, null, 2)}\n`);
   writeFileSync(join(ROOT, 'bench/results/kafka.md'), renderKafkaReport(full));

@@ -33,7 +33,9 @@ export function summarizeProfile(profile: CpuProfile, windowMs: number, endSkipM
     if (t < from || t > to) return;
     const f = frames.get(id)!;
     const file = shortUrl(f.url);
-    const name = file ? `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}` : f.functionName || '(native code)';
+    const name = file
+      ? `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`
+      : f.functionName || '(native code)';
     byFunction.set(name, (byFunction.get(name) ?? 0) + dt);
     byPackage.set(packageOf(f.functionName, file), (byPackage.get(packageOf(f.functionName, file)) ?? 0) + dt);
     total += dt;
@@ -52,7 +54,8 @@ function shortUrl(url: string): string {
 
 /** Pure: who owns a frame: a workspace package, an npm package, Node itself, or V8's buckets. */
 function packageOf(functionName: string, file: string): string {
-  if (!file) return functionName.startsWith('(') ? functionName : functionName ? `(native) ${functionName}` : '(native code)';
+  if (!file)
+    return functionName.startsWith('(') ? functionName : functionName ? `(native) ${functionName}` : '(native code)';
   if (file.startsWith('node:')) return 'node: core';
   const npm = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (npm) return npm[1]!;

@@ -49,15 +49,28 @@ function ddl(db: string, c: Choices): string {
 }
 
 type Change = (c: Choices) => Choices;
-const columns = (changes: Record<string, string>): Change => (c) => ({ ...c, columns: { ...c.columns, ...changes } });
-const dropIndexes = (...names: string[]): Change => (c) => ({
-  ...c,
-  indexes: Object.fromEntries(Object.entries(c.indexes).filter(([n]) => !names.includes(n))),
-});
-const indexes = (changes: Record<string, string>): Change => (c) => ({ ...c, indexes: { ...c.indexes, ...changes } });
-const orderBy = (key: string): Change => (c) => ({ ...c, orderBy: key });
-const settings = (...s: string[]): Change => (c) => ({ ...c, settings: [...c.settings, ...s] });
-const all = (...changes: Change[]): Change => (c) => changes.reduce((acc, f) => f(acc), c);
+const columns =
+  (changes: Record<string, string>): Change =>
+  (c) => ({ ...c, columns: { ...c.columns, ...changes } });
+const dropIndexes =
+  (...names: string[]): Change =>
+  (c) => ({
+    ...c,
+    indexes: Object.fromEntries(Object.entries(c.indexes).filter(([n]) => !names.includes(n))),
+  });
+const indexes =
+  (changes: Record<string, string>): Change =>
+  (c) => ({ ...c, indexes: { ...c.indexes, ...changes } });
+const orderBy =
+  (key: string): Change =>
+  (c) => ({ ...c, orderBy: key });
+const settings =
+  (...s: string[]): Change =>
+  (c) => ({ ...c, settings: [...c.settings, ...s] });
+const all =
+  (...changes: Change[]): Change =>
+  (c) =>
+    changes.reduce((acc, f) => f(acc), c);
 
 const zstd = (level: number) =>
   columns({
@@ -90,7 +103,17 @@ export const VARIANTS: Variant[] = [
   variant('zstd3', 'ZSTD(3) on id, body, attributes, resource', zstd(3)),
   variant('zstd6', 'ZSTD(6) on id, body, attributes, resource', zstd(6)),
   variant('no-text-index', 'without idx_body', dropIndexes('idx_body')),
-  variant('no-blooms', 'without the five bloom filters', dropIndexes('idx_attribute_keys', 'idx_attribute_values', 'idx_resource_keys', 'idx_resource_values', 'idx_trace_id')),
+  variant(
+    'no-blooms',
+    'without the five bloom filters',
+    dropIndexes(
+      'idx_attribute_keys',
+      'idx_attribute_values',
+      'idx_resource_keys',
+      'idx_resource_values',
+      'idx_trace_id',
+    ),
+  ),
   variant(
     'times-dd',
     'observed_timestamp and ingested_at DoubleDelta + ZSTD(1), timestamp DoubleDelta',
@@ -102,7 +125,11 @@ export const VARIANTS: Variant[] = [
   ),
   variant('order-level', 'ORDER BY (tenant, service, level, timestamp)', orderBy('tenant, service, level, timestamp')),
   variant('granule-32k', 'index_granularity 32768', settings('index_granularity = 32768')),
-  variant('compact', 'compact parts only (min_bytes_for_wide_part 1 GiB)', settings('min_bytes_for_wide_part = 1073741824')),
+  variant(
+    'compact',
+    'compact parts only (min_bytes_for_wide_part 1 GiB)',
+    settings('min_bytes_for_wide_part = 1073741824'),
+  ),
   variant(
     'text-index-g64',
     'idx_body GRANULARITY 64',
@@ -113,7 +140,11 @@ export const VARIANTS: Variant[] = [
     'idx_body as a token bloom filter per granule, tokenbf_v1(32768, 3, 0), instead of the text index',
     indexes({ idx_body: 'lower(body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1' }),
   ),
-  variant('attrs-zstd6', 'attributes ZSTD(6)', columns({ attributes: 'Map(LowCardinality(String), String) CODEC(ZSTD(6))' })),
+  variant(
+    'attrs-zstd6',
+    'attributes ZSTD(6)',
+    columns({ attributes: 'Map(LowCardinality(String), String) CODEC(ZSTD(6))' }),
+  ),
   variant(
     'small-ints',
     'level, severity_text, severity_number, retention_days ZSTD(1)',
@@ -124,17 +155,27 @@ export const VARIANTS: Variant[] = [
       retention_days: 'UInt16 DEFAULT 30 CODEC(ZSTD(1))',
     }),
   ),
-  variant('attrs-zstd3', 'attributes ZSTD(3)', columns({ attributes: 'Map(LowCardinality(String), String) CODEC(ZSTD(3))' })),
+  variant(
+    'attrs-zstd3',
+    'attributes ZSTD(3)',
+    columns({ attributes: 'Map(LowCardinality(String), String) CODEC(ZSTD(3))' }),
+  ),
   variant(
     'split-text-index',
     'idx_body as tokenbf_v1(32768, 3, 0), and a text index on the words without digits (idx_words)',
-    indexes({ idx_body: 'lower(body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1', idx_words: `${WORDS} TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1` }),
+    indexes({
+      idx_body: 'lower(body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1',
+      idx_words: `${WORDS} TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1`,
+    }),
   ),
   variant(
     'v3',
     'split-text-index + attrs-zstd3 + small-ints',
     all(
-      indexes({ idx_body: 'lower(body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1', idx_words: `${WORDS} TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1` }),
+      indexes({
+        idx_body: 'lower(body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1',
+        idx_words: `${WORDS} TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1`,
+      }),
       columns({ attributes: 'Map(LowCardinality(String), String) CODEC(ZSTD(3))' }),
       columns({
         level: 'LowCardinality(String) CODEC(ZSTD(1))',

@@ -8,7 +8,10 @@ export interface Answer {
 /** One request's status and time; a refusal that closed the connection early counts as status 0. */
 export async function timed(send: () => Promise<{ status: number }>): Promise<Answer> {
   const t0 = performance.now();
-  const status = await send().then((r) => r.status, () => 0);
+  const status = await send().then(
+    (r) => r.status,
+    () => 0,
+  );
   return { status, ms: performance.now() - t0 };
 }
 
@@ -27,7 +30,10 @@ export function request(
   extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const headers = { ...(body ? { 'content-type': 'application/x-ndjson', 'content-length': body.length } : {}), ...extraHeaders };
+    const headers = {
+      ...(body ? { 'content-type': 'application/x-ndjson', 'content-length': body.length } : {}),
+      ...extraHeaders,
+    };
     const req = http.request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

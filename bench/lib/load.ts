@@ -40,7 +40,10 @@ export async function prepareLoad(options: LoadOptions): Promise<Load> {
   const worker = new Worker(new URL('../load-worker.ts', import.meta.url), { workerData: options });
   const failed = new Promise<never>((_, reject) => worker.once('error', reject));
   const message = <T>(kind: string) =>
-    Promise.race([failed, new Promise<T>((resolve) => worker.on('message', (m: { kind: string } & T) => m.kind === kind && resolve(m)))]);
+    Promise.race([
+      failed,
+      new Promise<T>((resolve) => worker.on('message', (m: { kind: string } & T) => m.kind === kind && resolve(m))),
+    ]);
   const { poolBytes } = await message<{ poolBytes: number }>('ready');
   return {
     poolBytes,

@@ -31,14 +31,31 @@ export async function measureLoad(server: ServerHandle, shape: LoadShape, seed =
   const window = (async () => {
     await sleep(shape.warmupMs);
     const before = await scrape(agent, server.port);
-    const meters = { server: coreMeter(server.pid), client: coreMeter('self'), machine: machineMeter(), threads: threadMeter(server.pid) };
+    const meters = {
+      server: coreMeter(server.pid),
+      client: coreMeter('self'),
+      machine: machineMeter(),
+      threads: threadMeter(server.pid),
+    };
     await sleep(shape.durationMs);
     // "machine" counts every process: the rest of it is other people's builds and tests.
-    const cores = { server: meters.server(), client: meters.client(), machine: meters.machine(), serverThreads: meters.threads().slice(0, 8) };
+    const cores = {
+      server: meters.server(),
+      client: meters.client(),
+      machine: meters.machine(),
+      serverThreads: meters.threads().slice(0, 8),
+    };
     return { cores, processor: insertActivity(before, await scrape(agent, server.port), shape.durationMs) };
   })();
   const result = await loadRun.run();
   const { cores, processor } = await window;
   agent.destroy();
-  return { ...rates(result, shape), cores, processor, load: load(), cpuPressure: cpuPressure(), latenciesMs: result.latenciesMs };
+  return {
+    ...rates(result, shape),
+    cores,
+    processor,
+    load: load(),
+    cpuPressure: cpuPressure(),
+    latenciesMs: result.latenciesMs,
+  };
 }

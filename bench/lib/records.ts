@@ -17,7 +17,13 @@ export function ndjsonBodies(bodies: number, perBody: number, seed: number): Buf
  * shop re-stamped so one day holds them all (at its own rate it would cover ~1.5 h). Each record
  * keeps its service's timestamp format (epoch ms or RFC 3339).
  */
-export function* spreadRecords(n: number, chunk: number, seed: number, fromMs: number, toMs: number): Generator<SampleRecord[]> {
+export function* spreadRecords(
+  n: number,
+  chunk: number,
+  seed: number,
+  fromMs: number,
+  toMs: number,
+): Generator<SampleRecord[]> {
   const generator = createTrafficGenerator({ seed, startMs: fromMs });
   const step = (toMs - fromMs) / n;
   for (let done = 0; done < n; done += chunk) {

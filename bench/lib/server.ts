@@ -33,7 +33,16 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const nodeArgs = options.nodeArgs ?? (options.script === undefined ? EMBEDDED_NODE_ARGS : []);
   const child = spawn(process.execPath, [...nodeArgs, options.script ?? 'services/embedded/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, SAMPLE_TRAFFIC_RATE: '0', LOG_LEVEL: 'warn', API_KEYS: '', ...options.env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      SAMPLE_TRAFFIC_RATE: '0',
+      LOG_LEVEL: 'warn',
+      API_KEYS: '',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -56,7 +65,13 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
 }
 
 /** The handle of a server child process that listens on `port` and keeps its data in `dataDir`. */
-export function serverHandle(child: ChildProcess, exited: Promise<void>, port: number, dataDir: string, output: () => string): ServerHandle {
+export function serverHandle(
+  child: ChildProcess,
+  exited: Promise<void>,
+  port: number,
+  dataDir: string,
+  output: () => string,
+): ServerHandle {
   return {
     port,
     pid: child.pid!,

@@ -16,7 +16,14 @@ export function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
   const mean = sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1);
-  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(at(1)), mean: round(mean) };
+  return {
+    n: sorted.length,
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    p99: round(at(0.99)),
+    max: round(at(1)),
+    mean: round(mean),
+  };
 }
 
 /** Pure: the median of `values`. */
@@ -65,7 +72,10 @@ export function cpuSeconds(pid: number | 'self'): number {
 function statCpu(stat: string): { name: string; seconds: number } {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+  };
 }
 
 /** CPU seconds so far of each thread group of `pid`, by thread name with digits dropped (ClickHouse and libuv number their pools). */
@@ -121,7 +131,11 @@ export function roleCpu(pid: number): Map<string, number> {
 }
 
 /** Pure: µs of CPU per record of each role between two roleCpu readings, largest first. */
-export function usPerRecordByRole(before: Map<string, number>, after: Map<string, number>, records: number): Record<string, number> {
+export function usPerRecordByRole(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  records: number,
+): Record<string, number> {
   const roles = [...after].map(([role, s]) => [role, round(((s - (before.get(role) ?? 0)) / records) * 1e6)] as const);
   return Object.fromEntries(roles.filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]));
 }

@@ -7,7 +7,12 @@ export const COMMON_WORD = 'completed'; // about 2 records in 5
 const RARE_P = 1 / 5000;
 
 const SERVICES = 'api-gateway checkout payments inventory search auth notifications shipping'.split(' ');
-const LEVELS = [['info', 0.7], ['debug', 0.15], ['warn', 0.1], ['error', 0.05]] as const;
+const LEVELS = [
+  ['info', 0.7],
+  ['debug', 0.15],
+  ['warn', 0.1],
+  ['error', 0.05],
+] as const;
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 const RESOURCES = 'orders carts items users sessions invoices products shipments refunds coupons'.split(' ');
 const VERBS = 'created updated reserved released indexed synced queued retried expired archived'.split(' ');
@@ -54,8 +59,7 @@ export function yardBodies(
   const r = rng(seed);
   const int = (min: number, max: number) => min + Math.floor(r() * (max - min + 1));
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const hex = (n: number) =>
-    Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
+  const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
   const level = () => {
     let x = r();
     for (const [name, p] of LEVELS) if ((x -= p) < 0) return name;

@@ -18,7 +18,11 @@ const TRACE = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 async function ingest(records: object[]): Promise<void> {
-  const res = await fetch(`${base}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records) });
+  const res = await fetch(`${base}/api/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(records),
+  });
   assert.equal(res.status, 202, await res.text());
 }
 
@@ -32,11 +36,42 @@ before(async () => {
   const minute = 60_000;
   await ingest([
     // An early cluster the histogram brush test zooms into.
-    ...Array.from({ length: 20 }, (_, i) => ({ timestamp: ago(13 * minute + i * 1000), service: 'archive', level: 'info', message: `archived batch ${i}` })),
-    { timestamp: ago(5 * minute), service: 'checkout', level: 'info', message: 'order placed A-1001', trace_id: TRACE, attributes: { order_id: 'A-1001' } },
-    { timestamp: ago(5 * minute - 200), service: 'payments', level: 'error', message: 'payment failed: card declined', trace_id: TRACE, attributes: { provider: 'big bank', http: { status_code: 402 } } },
-    { timestamp: ago(5 * minute - 400), service: 'checkout', level: 'warn', message: 'card declined for order A-1001', trace_id: TRACE },
-    { timestamp: ago(4 * minute), service: 'payments', level: 'info', message: 'payment captured', attributes: { provider: 'stripe' } },
+    ...Array.from({ length: 20 }, (_, i) => ({
+      timestamp: ago(13 * minute + i * 1000),
+      service: 'archive',
+      level: 'info',
+      message: `archived batch ${i}`,
+    })),
+    {
+      timestamp: ago(5 * minute),
+      service: 'checkout',
+      level: 'info',
+      message: 'order placed A-1001',
+      trace_id: TRACE,
+      attributes: { order_id: 'A-1001' },
+    },
+    {
+      timestamp: ago(5 * minute - 200),
+      service: 'payments',
+      level: 'error',
+      message: 'payment failed: card declined',
+      trace_id: TRACE,
+      attributes: { provider: 'big bank', http: { status_code: 402 } },
+    },
+    {
+      timestamp: ago(5 * minute - 400),
+      service: 'checkout',
+      level: 'warn',
+      message: 'card declined for order A-1001',
+      trace_id: TRACE,
+    },
+    {
+      timestamp: ago(4 * minute),
+      service: 'payments',
+      level: 'info',
+      message: 'payment captured',
+      attributes: { provider: 'stripe' },
+    },
     { timestamp: ago(3 * minute), service: 'inventory', level: 'debug', message: 'stock check for sku-7' },
     // Enough rows that only a virtualised table stays fast, and that paging by cursor is needed.
     ...Array.from({ length: 3000 }, (_, i) => ({
@@ -85,8 +120,13 @@ describe('the log explorer', () => {
     await page.keyboard.press('/');
     await page.keyboard.type('declined');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '2');
-    assert.deepEqual((await rowTexts(page, 'row-message')).sort(), ['card declined for order A-1001', 'payment failed: card declined']);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '2',
+    );
+    assert.deepEqual((await rowTexts(page, 'row-message')).sort(), [
+      'card declined for order A-1001',
+      'payment failed: card declined',
+    ]);
     assert.equal(urlParams(page).get('q'), 'declined');
     await page.close();
   });
@@ -97,7 +137,7 @@ describe('the log explorer', () => {
     await page.getByTestId('search-input').fill('timeout service:');
     const error = page.getByTestId('syntax-error');
     await error.waitFor();
-    assert.match(await error.textContent() ?? '', /missing value after "service:" at column 17/);
+    assert.match((await error.textContent()) ?? '', /missing value after "service:" at column 17/);
     assert.equal(await page.getByTestId('search-run').isDisabled(), true);
     await page.keyboard.press('Enter');
     assert.equal(urlParams(page).get('q'), null);
@@ -122,19 +162,33 @@ describe('the log explorer', () => {
     const from = Date.parse(urlParams(page).get('from')!);
     const to = Date.parse(urlParams(page).get('to')!);
     assert.ok(to - from > 60_000 && to - from < 4 * 60_000, `zoomed to ${to - from} ms`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '20');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '20',
+    );
     const messages = await rowTexts(page, 'row-message');
-    assert.ok(messages.every((m) => m.startsWith('archived batch')), messages.join('\n'));
-    assert.match(await page.getByTestId('range-button').textContent() ?? '', /→/);
+    assert.ok(
+      messages.every((m) => m.startsWith('archived batch')),
+      messages.join('\n'),
+    );
+    assert.match((await page.getByTestId('range-button').textContent()) ?? '', /→/);
     await page.close();
   });
 
   test('clicking a facet value adds it to the query and filters the rows', async () => {
     const page = await open();
-    await page.getByTestId('facet-service').getByRole('button', { name: /payments/ }).first().click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '2');
+    await page
+      .getByTestId('facet-service')
+      .getByRole('button', { name: /payments/ })
+      .first()
+      .click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '2',
+    );
     assert.equal(urlParams(page).get('q'), 'service:payments');
-    assert.deepEqual(await page.getByTestId('log-row').locator('.cell-service').allTextContents(), ['payments', 'payments']);
+    assert.deepEqual(await page.getByTestId('log-row').locator('.cell-service').allTextContents(), [
+      'payments',
+      'payments',
+    ]);
     await page.close();
   });
 
@@ -149,13 +203,21 @@ describe('the log explorer', () => {
     await shot(page, 'row-detail-dark');
 
     await detail.locator('tr[data-field="provider"]').getByTestId('filter-value').click();
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('q')?.includes('attributes.provider:"big bank"'));
+    await page.waitForFunction(() =>
+      new URL(location.href).searchParams.get('q')?.includes('attributes.provider:"big bank"'),
+    );
 
     await page.getByTestId('log-row').first().click();
     await page.getByTestId('trace-link').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '3');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '3',
+    );
     assert.equal(urlParams(page).get('q'), `trace_id:${TRACE}`);
-    assert.deepEqual((await page.getByTestId('log-row').locator('.cell-service').allTextContents()).sort(), ['checkout', 'checkout', 'payments']);
+    assert.deepEqual((await page.getByTestId('log-row').locator('.cell-service').allTextContents()).sort(), [
+      'checkout',
+      'checkout',
+      'payments',
+    ]);
     await page.close();
   });
 
@@ -165,7 +227,9 @@ describe('the log explorer', () => {
     await page.getByTestId('log-row').first().waitFor();
     assert.equal(await results.getAttribute('data-count'), '200');
     await results.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-    await page.waitForFunction(() => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '400');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=results]')?.getAttribute('data-count') === '400',
+    );
     await page.close();
   });
 
@@ -221,7 +285,9 @@ describe('the log explorer', () => {
     await page.getByRole('button', { name: 'Last 1 hour' }).click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('from') === 'now-1h');
     await page.getByTestId('level-chip-info').click();
-    await page.waitForFunction(() => new URL(location.href).searchParams.getAll('level').join() === 'trace,debug,warn,error,fatal');
+    await page.waitForFunction(
+      () => new URL(location.href).searchParams.getAll('level').join() === 'trace,debug,warn,error,fatal',
+    );
     await page.getByTestId('log-row').first().waitFor();
     await shot(page, 'explorer-dark');
     await page.close();

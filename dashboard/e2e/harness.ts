@@ -17,7 +17,13 @@ function newestSource(path: string): number {
 /** Builds dashboard/dist when it is missing or older than its sources, so the tests see the current code. */
 export async function ensureDashboardBuilt(): Promise<void> {
   const index = join(DIST_DIR, 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts', '../packages/schema/src', '../packages/query-language/src'].map((p) => join(DASHBOARD_DIR, p));
+  const sources = [
+    'src',
+    'index.html',
+    'vite.config.ts',
+    '../packages/schema/src',
+    '../packages/query-language/src',
+  ].map((p) => join(DASHBOARD_DIR, p));
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestSource))) return;
   await build({ root: DASHBOARD_DIR, configFile: join(DASHBOARD_DIR, 'vite.config.ts'), logLevel: 'warn' });
 }
@@ -25,10 +31,19 @@ export async function ensureDashboardBuilt(): Promise<void> {
 /** Debian's Chromium, headless; playwright never downloads a browser of its own here. */
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) throw new Error(`No Chromium at ${executablePath}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(executablePath))
+    throw new Error(`No Chromium at ${executablePath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
 }

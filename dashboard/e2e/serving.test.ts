@@ -14,7 +14,10 @@ let notBuilt: EmbeddedPipeline;
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'idl-dashboard-'));
   mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Instant Dev Logs</title><script type="module" src="./assets/index-abc123.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><title>Instant Dev Logs</title><script type="module" src="./assets/index-abc123.js"></script>',
+  );
   writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("dashboard")');
   writeFileSync(join(dir, 'secret.txt'), 'not an asset');
   built = await startTestPipeline({ dashboardDir: dir, apiKeys: `${KEY}:acme` });
@@ -46,7 +49,12 @@ describe('serving the dashboard build', () => {
   });
 
   test('unknown assets and paths outside the assets folder are a coded 404', async () => {
-    for (const url of ['/assets/nope.js', '/assets/..%2fsecret.txt', '/assets/%2e%2e/index.html', '/assets/../secret.txt']) {
+    for (const url of [
+      '/assets/nope.js',
+      '/assets/..%2fsecret.txt',
+      '/assets/%2e%2e/index.html',
+      '/assets/../secret.txt',
+    ]) {
       const res = await built.app.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 404, url);
       assert.match(res.json().error.code, /_NOT_FOUND$/, url);
@@ -57,7 +65,11 @@ describe('serving the dashboard build', () => {
     assert.equal((await built.app.inject({ method: 'GET', url: '/', headers: page })).statusCode, 200);
     assert.equal((await built.app.inject({ method: 'GET', url: '/assets/index-abc123.js' })).statusCode, 200);
     assert.equal((await built.app.inject({ method: 'GET', url: '/api/v1/logs' })).statusCode, 401);
-    const authorised = await built.app.inject({ method: 'GET', url: '/api/v1/logs', headers: { authorization: `Bearer ${KEY}` } });
+    const authorised = await built.app.inject({
+      method: 'GET',
+      url: '/api/v1/logs',
+      headers: { authorization: `Bearer ${KEY}` },
+    });
     assert.equal(authorised.statusCode, 200);
   });
 

@@ -53,7 +53,15 @@ export function timeseries(o: PanelOptions): Panel {
         min: 0,
         ...(o.max !== undefined ? { max: o.max } : {}),
         color: { mode: 'palette-classic' },
-        custom: { drawStyle: 'line', lineInterpolation: 'linear', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false, stacking: { mode: 'none', group: 'A' } },
+        custom: {
+          drawStyle: 'line',
+          lineInterpolation: 'linear',
+          lineWidth: 1,
+          fillOpacity: 10,
+          showPoints: 'never',
+          spanNulls: false,
+          stacking: { mode: 'none', group: 'A' },
+        },
       },
       overrides: [],
     },
@@ -97,7 +105,20 @@ export function stat(o: PanelOptions): Panel {
 
 /** The data source picker every query refers to. Pure. */
 export function datasourceVariable() {
-  return { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, includeAll: false, multi: false, options: [], refresh: 1, regex: '', skipUrlSync: false };
+  return {
+    name: 'datasource',
+    label: 'Data source',
+    type: 'datasource',
+    query: 'prometheus',
+    current: {},
+    hide: 0,
+    includeAll: false,
+    multi: false,
+    options: [],
+    refresh: 1,
+    regex: '',
+    skipUrlSync: false,
+  };
 }
 
 /** A variable filled from `label_values(...)`, with "All" (matching any value, or none) as default. Pure. */
@@ -151,14 +172,37 @@ export function dashboard(o: DashboardOptions) {
   }
   return {
     annotations: {
-      list: [{ builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true, iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts', type: 'dashboard' }],
+      list: [
+        {
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        },
+      ],
     },
     description: o.description,
     editable: true,
     fiscalYearStartMonth: 0,
     graphTooltip: 1,
     id: null,
-    links: [{ title: 'Instant Logs', type: 'dashboards', tags: [TAG], asDropdown: false, includeVars: true, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' }],
+    links: [
+      {
+        title: 'Instant Logs',
+        type: 'dashboards',
+        tags: [TAG],
+        asDropdown: false,
+        includeVars: true,
+        keepTime: true,
+        icon: 'external link',
+        targetBlank: false,
+        tooltip: '',
+        url: '',
+      },
+    ],
     panels: panels.map((p, i) => ({ id: i + 1, ...p })),
     refresh: '30s',
     schemaVersion: SCHEMA_VERSION,

@@ -4,7 +4,8 @@ import { dashboard, datasourceVariable, labelVariable, stat, timeseries } from '
 // ServiceMonitor names each target's job after its Service; "All" matches any job (the embedded mode).
 const S = 'namespace=~"$namespace", job=~"$pipeline(-collector|-processor|-query|-dashboard)?"';
 const rate = (metric: string, matchers = '') => `rate(${metric}{${S}${matchers}}[$__rate_interval])`;
-const quantile = (q: number, histogram: string, by = '') => `histogram_quantile(${q}, sum by (le${by}) (${rate(`${histogram}_bucket`)}))`;
+const quantile = (q: number, histogram: string, by = '') =>
+  `histogram_quantile(${q}, sum by (le${by}) (${rate(`${histogram}_bucket`)}))`;
 const queryQuantile = (q: number) =>
   `histogram_quantile(${q}, sum by (le, route) (${rate('instant_logs_query_duration_seconds_bucket')}))`;
 const perPartition = (metric: string) => `max by (namespace, job, partition) (${metric}{${S}})`;
@@ -18,23 +19,58 @@ export function pipelineDashboard() {
     variables: [
       datasourceVariable(),
       labelVariable('namespace', 'Namespace', 'label_values(instant_logs_collector_records_accepted_total, namespace)'),
-      labelVariable('pipeline', 'Pipeline', 'label_values(instant_logs_collector_records_accepted_total{namespace=~"$namespace"}, job)', '/^(.+)-collector$/'),
+      labelVariable(
+        'pipeline',
+        'Pipeline',
+        'label_values(instant_logs_collector_records_accepted_total{namespace=~"$namespace"}, job)',
+        '/^(.+)-collector$/',
+      ),
     ],
     rows: [
       {
         title: 'Overview',
         panels: [
-          stat({ title: 'Accepted records/s', description: 'Records made durable and acknowledged.', unit: 'cps', queries: [{ expr: `sum(${rate('instant_logs_collector_records_accepted_total')})` }] }),
-          stat({ title: 'Rejected records/s', description: 'Records refused for a field at fault.', unit: 'cps', thresholds: [{ value: 1, color: 'orange' }], queries: [{ expr: `sum(${rate('instant_logs_collector_records_rejected_total')})` }] }),
+          stat({
+            title: 'Accepted records/s',
+            description: 'Records made durable and acknowledged.',
+            unit: 'cps',
+            queries: [{ expr: `sum(${rate('instant_logs_collector_records_accepted_total')})` }],
+          }),
+          stat({
+            title: 'Rejected records/s',
+            description: 'Records refused for a field at fault.',
+            unit: 'cps',
+            thresholds: [{ value: 1, color: 'orange' }],
+            queries: [{ expr: `sum(${rate('instant_logs_collector_records_rejected_total')})` }],
+          }),
           stat({
             title: 'Ingest 5xx',
             description: 'Share of ingest requests answered with a 5xx status (alert above 5%).',
             unit: 'percentunit',
-            thresholds: [{ value: 0.01, color: 'orange' }, { value: 0.05, color: 'red' }],
-            queries: [{ expr: `(sum(${rate('instant_logs_collector_requests_total', ', status=~"5.."')}) or vector(0)) / sum(${rate('instant_logs_collector_requests_total')})` }],
+            thresholds: [
+              { value: 0.01, color: 'orange' },
+              { value: 0.05, color: 'red' },
+            ],
+            queries: [
+              {
+                expr: `(sum(${rate('instant_logs_collector_requests_total', ', status=~"5.."')}) or vector(0)) / sum(${rate('instant_logs_collector_requests_total')})`,
+              },
+            ],
           }),
-          stat({ title: 'Consumer lag', description: 'Messages not yet stored, all partitions.', unit: 'short', thresholds: [{ value: 10000, color: 'orange' }], queries: [{ expr: `sum(${perPartition('instant_logs_processor_consumer_lag')})` }] }),
-          stat({ title: 'Paused partitions', description: 'Partitions waiting for ClickHouse to recover.', unit: 'short', thresholds: [{ value: 1, color: 'red' }], queries: [{ expr: `sum(${perPartition('instant_logs_processor_partition_paused')})` }] }),
+          stat({
+            title: 'Consumer lag',
+            description: 'Messages not yet stored, all partitions.',
+            unit: 'short',
+            thresholds: [{ value: 10000, color: 'orange' }],
+            queries: [{ expr: `sum(${perPartition('instant_logs_processor_consumer_lag')})` }],
+          }),
+          stat({
+            title: 'Paused partitions',
+            description: 'Partitions waiting for ClickHouse to recover.',
+            unit: 'short',
+            thresholds: [{ value: 1, color: 'red' }],
+            queries: [{ expr: `sum(${perPartition('instant_logs_processor_partition_paused')})` }],
+          }),
           stat({
             title: 'Dead-lettered',
             description: 'Records sent to the dead-letter topic over the time range.',
@@ -53,18 +89,27 @@ export function pipelineDashboard() {
             unit: 'cps',
             queries: [
               { expr: `sum(${rate('instant_logs_collector_records_accepted_total')})`, legend: 'accepted' },
-              { expr: `sum by (reason) (${rate('instant_logs_collector_records_rejected_total')})`, legend: 'rejected: {{reason}}' },
+              {
+                expr: `sum by (reason) (${rate('instant_logs_collector_records_rejected_total')})`,
+                legend: 'rejected: {{reason}}',
+              },
             ],
           }),
           timeseries({
             title: 'Requests by status',
             description: 'Ingest requests per second by route and HTTP status.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (route, status) (${rate('instant_logs_collector_requests_total')})`, legend: '{{status}} {{route}}' }],
+            queries: [
+              {
+                expr: `sum by (route, status) (${rate('instant_logs_collector_requests_total')})`,
+                legend: '{{status}} {{route}}',
+              },
+            ],
           }),
           timeseries({
             title: 'Acknowledgement latency',
-            description: 'From request received to acknowledgement; behind Kafka this includes the produce round trip with acks=all.',
+            description:
+              'From request received to acknowledgement; behind Kafka this includes the produce round trip with acks=all.',
             unit: 's',
             queries: [
               { expr: quantile(0.5, 'instant_logs_collector_ack_seconds', ', route'), legend: 'p50 {{route}}' },
@@ -73,31 +118,49 @@ export function pipelineDashboard() {
           }),
           timeseries({
             title: 'Requests refused by tenant limits',
-            description: 'Requests answered 429 because a tenant was over its records/s or bytes/s limit (per collector replica); tenants not named in TENANTS_FILE show as "other".',
+            description:
+              'Requests answered 429 because a tenant was over its records/s or bytes/s limit (per collector replica); tenants not named in TENANTS_FILE show as "other".',
             unit: 'reqps',
-            queries: [{ expr: `sum by (tenant, limit) (${rate('instant_logs_collector_throttled_total')})`, legend: '{{tenant}} {{limit}}' }],
+            queries: [
+              {
+                expr: `sum by (tenant, limit) (${rate('instant_logs_collector_throttled_total')})`,
+                legend: '{{tenant}} {{limit}}',
+              },
+            ],
           }),
           timeseries({
             title: 'Requests refused for overload',
             description:
               'Requests answered 429 before their body was read: the request bytes in flight (INGEST_MAX_IN_FLIGHT_BYTES, per tenant INGEST_MAX_TENANT_IN_FLIGHT_BYTES) or the queue backlog left no room. Readiness is off meanwhile.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (limit) (${rate('instant_logs_collector_overloaded_total')})`, legend: '{{limit}}' }],
+            queries: [
+              { expr: `sum by (limit) (${rate('instant_logs_collector_overloaded_total')})`, legend: '{{limit}}' },
+            ],
           }),
           timeseries({
             title: 'Request bytes in flight',
-            description: 'Bytes of ingest requests being read or processed, per collector; requests are refused beyond INGEST_MAX_IN_FLIGHT_BYTES.',
+            description:
+              'Bytes of ingest requests being read or processed, per collector; requests are refused beyond INGEST_MAX_IN_FLIGHT_BYTES.',
             unit: 'bytes',
-            queries: [{ expr: `max by (instance) (instant_logs_collector_in_flight_bytes{${S}})`, legend: '{{instance}}' }],
+            queries: [
+              { expr: `max by (instance) (instant_logs_collector_in_flight_bytes{${S}})`, legend: '{{instance}}' },
+            ],
           }),
           timeseries({
             title: 'Syslog messages',
-            description: 'Syslog messages received by transport and grammar, and those not stored (UDP refused by a full queue) or cut at the frame limit.',
+            description:
+              'Syslog messages received by transport and grammar, and those not stored (UDP refused by a full queue) or cut at the frame limit.',
             unit: 'cps',
             queries: [
-              { expr: `sum by (transport, format) (${rate('instant_logs_syslog_messages_total')})`, legend: '{{transport}} {{format}}' },
+              {
+                expr: `sum by (transport, format) (${rate('instant_logs_syslog_messages_total')})`,
+                legend: '{{transport}} {{format}}',
+              },
               { expr: `sum by (reason) (${rate('instant_logs_syslog_dropped_total')})`, legend: 'dropped: {{reason}}' },
-              { expr: `sum by (problem) (${rate('instant_logs_syslog_framing_problems_total')})`, legend: 'framing: {{problem}}' },
+              {
+                expr: `sum by (problem) (${rate('instant_logs_syslog_framing_problems_total')})`,
+                legend: 'framing: {{problem}}',
+              },
             ],
           }),
         ],
@@ -116,7 +179,10 @@ export function pipelineDashboard() {
             description: 'Batch size in rows: average, median and p99.',
             unit: 'short',
             queries: [
-              { expr: `sum(${rate('instant_logs_processor_batch_rows_sum')}) / sum(${rate('instant_logs_processor_batch_rows_count')})`, legend: 'average' },
+              {
+                expr: `sum(${rate('instant_logs_processor_batch_rows_sum')}) / sum(${rate('instant_logs_processor_batch_rows_count')})`,
+                legend: 'average',
+              },
               { expr: quantile(0.5, 'instant_logs_processor_batch_rows'), legend: 'p50' },
               { expr: quantile(0.99, 'instant_logs_processor_batch_rows'), legend: 'p99' },
             ],
@@ -126,7 +192,10 @@ export function pipelineDashboard() {
             description: 'Batch size in bytes of JSON: average and p99.',
             unit: 'bytes',
             queries: [
-              { expr: `sum(${rate('instant_logs_processor_batch_bytes_sum')}) / sum(${rate('instant_logs_processor_batch_bytes_count')})`, legend: 'average' },
+              {
+                expr: `sum(${rate('instant_logs_processor_batch_bytes_sum')}) / sum(${rate('instant_logs_processor_batch_bytes_count')})`,
+                legend: 'average',
+              },
               { expr: quantile(0.99, 'instant_logs_processor_batch_bytes'), legend: 'p99' },
             ],
           }),
@@ -159,7 +228,9 @@ export function pipelineDashboard() {
             description: 'Messages behind the end of each partition (alert: above 10 000 and growing for 10 minutes).',
             unit: 'short',
             w: 12,
-            queries: [{ expr: perPartition('instant_logs_processor_consumer_lag'), legend: '{{job}} partition {{partition}}' }],
+            queries: [
+              { expr: perPartition('instant_logs_processor_consumer_lag'), legend: '{{job}} partition {{partition}}' },
+            ],
           }),
           timeseries({
             title: 'Paused partitions',
@@ -167,7 +238,12 @@ export function pipelineDashboard() {
             unit: 'short',
             w: 12,
             max: 1,
-            queries: [{ expr: perPartition('instant_logs_processor_partition_paused'), legend: '{{job}} partition {{partition}}' }],
+            queries: [
+              {
+                expr: perPartition('instant_logs_processor_partition_paused'),
+                legend: '{{job}} partition {{partition}}',
+              },
+            ],
           }),
         ],
       },
@@ -187,7 +263,12 @@ export function pipelineDashboard() {
             title: 'Queries by route and status',
             description: 'Answered queries per second.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (route, status) (${rate('instant_logs_query_duration_seconds_count')})`, legend: '{{status}} {{route}}' }],
+            queries: [
+              {
+                expr: `sum by (route, status) (${rate('instant_logs_query_duration_seconds_count')})`,
+                legend: '{{status}} {{route}}',
+              },
+            ],
           }),
           timeseries({
             title: 'Live-tail clients',
@@ -197,19 +278,24 @@ export function pipelineDashboard() {
           }),
           timeseries({
             title: 'Live tails refused',
-            description: 'Tails refused because a tenant (TAIL_MAX_PER_TENANT) or the service (TAIL_MAX_TOTAL) had its limit open, or the filter had more than TAIL_MAX_CLAUSES clauses.',
+            description:
+              'Tails refused because a tenant (TAIL_MAX_PER_TENANT) or the service (TAIL_MAX_TOTAL) had its limit open, or the filter had more than TAIL_MAX_CLAUSES clauses.',
             unit: 'reqps',
-            queries: [{ expr: `sum by (reason) (${rate('instant_logs_query_tails_refused_total')})`, legend: '{{reason}}' }],
+            queries: [
+              { expr: `sum by (reason) (${rate('instant_logs_query_tails_refused_total')})`, legend: '{{reason}}' },
+            ],
           }),
           timeseries({
             title: 'Live-tail store readers',
-            description: 'Pollers reading the store for live tails: one per tenant with open tails, however many tails it serves.',
+            description:
+              'Pollers reading the store for live tails: one per tenant with open tails, however many tails it serves.',
             unit: 'short',
             queries: [{ expr: `sum(instant_logs_query_tail_pollers{${S}})`, legend: 'pollers' }],
           }),
           timeseries({
             title: 'Live tails dropped as too slow',
-            description: 'Tails closed (4008, QUERY_TAIL_TOO_SLOW) because their reader fell more than the buffer behind; the dashboard resumes them from their last position.',
+            description:
+              'Tails closed (4008, QUERY_TAIL_TOO_SLOW) because their reader fell more than the buffer behind; the dashboard resumes them from their last position.',
             unit: 'reqps',
             queries: [{ expr: `sum(${rate('instant_logs_query_tails_dropped_total')})`, legend: 'dropped' }],
           }),
@@ -218,10 +304,45 @@ export function pipelineDashboard() {
       {
         title: 'Processes',
         panels: [
-          timeseries({ title: 'CPU', description: 'CPU time per second, per process (1 = one core).', unit: 'percentunit', w: 6, queries: [{ expr: `sum by (job, instance) (${rate('process_cpu_seconds_total')})`, legend: '{{job}} {{instance}}' }] }),
-          timeseries({ title: 'Resident memory', description: 'Resident set size per process.', unit: 'bytes', w: 6, queries: [{ expr: `sum by (job, instance) (process_resident_memory_bytes{${S}})`, legend: '{{job}} {{instance}}' }] }),
-          timeseries({ title: 'Heap used', description: 'V8 heap in use per process.', unit: 'bytes', w: 6, queries: [{ expr: `sum by (job, instance) (nodejs_heap_size_used_bytes{${S}})`, legend: '{{job}} {{instance}}' }] }),
-          timeseries({ title: 'Event-loop lag p99', description: 'How late the event loop runs callbacks; high values delay every request.', unit: 's', w: 6, queries: [{ expr: `max by (job, instance) (nodejs_eventloop_lag_p99_seconds{${S}})`, legend: '{{job}} {{instance}}' }] }),
+          timeseries({
+            title: 'CPU',
+            description: 'CPU time per second, per process (1 = one core).',
+            unit: 'percentunit',
+            w: 6,
+            queries: [
+              { expr: `sum by (job, instance) (${rate('process_cpu_seconds_total')})`, legend: '{{job}} {{instance}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Resident memory',
+            description: 'Resident set size per process.',
+            unit: 'bytes',
+            w: 6,
+            queries: [
+              { expr: `sum by (job, instance) (process_resident_memory_bytes{${S}})`, legend: '{{job}} {{instance}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Heap used',
+            description: 'V8 heap in use per process.',
+            unit: 'bytes',
+            w: 6,
+            queries: [
+              { expr: `sum by (job, instance) (nodejs_heap_size_used_bytes{${S}})`, legend: '{{job}} {{instance}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Event-loop lag p99',
+            description: 'How late the event loop runs callbacks; high values delay every request.',
+            unit: 's',
+            w: 6,
+            queries: [
+              {
+                expr: `max by (job, instance) (nodejs_eventloop_lag_p99_seconds{${S}})`,
+                legend: '{{job}} {{instance}}',
+              },
+            ],
+          }),
         ],
       },
     ],

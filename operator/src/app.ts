@@ -9,7 +9,11 @@ export interface OperatorProbes {
 }
 
 /** The operator's HTTP side: /healthz (live), /readyz and /metrics. Never listens itself. */
-export function buildApp(deps: { registry: Registry; probes: OperatorProbes; logger?: FastifyServerOptions['logger'] }): FastifyInstance {
+export function buildApp(deps: {
+  registry: Registry;
+  probes: OperatorProbes;
+  logger?: FastifyServerOptions['logger'];
+}): FastifyInstance {
   const app = Fastify(serverOptions(deps.logger));
   installNotFoundHandler(app, 'OPERATOR');
   // Not service-kit's ops routes: their /healthz is a constant, and here liveness has a meaning.
@@ -20,6 +24,8 @@ export function buildApp(deps: { registry: Registry; probes: OperatorProbes; log
   };
   app.get('/healthz', open, probe(deps.probes.live));
   app.get('/readyz', open, probe(deps.probes.ready));
-  app.get('/metrics', open, async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
+  app.get('/metrics', open, async (_request, reply) =>
+    reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
+  );
   return app;
 }

@@ -28,7 +28,8 @@ export function upToDate(want: KubeObject, live: KubeObject | undefined): boolea
 // length, since an entry someone added would be left in place by an apply anyway.
 function covers(want: unknown, have: unknown): boolean {
   if (want === undefined) return true;
-  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => covers(w, have[i]));
+  if (Array.isArray(want))
+    return Array.isArray(have) && have.length === want.length && want.every((w, i) => covers(w, have[i]));
   if (typeof want === 'object' && want !== null) {
     if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
     return Object.entries(want).every(([k, w]) => covers(w, (have as Record<string, unknown>)[k]));

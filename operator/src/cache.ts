@@ -5,11 +5,25 @@ import { RESOURCES, servedType, type ResourceType } from './kube/resources.ts';
 
 /** Kinds desired() can emit: the reconciler reads them by the pipeline label and prunes what it no longer wants. */
 export const OWNED_KINDS: readonly ResourceType[] = [
-  RESOURCES.Deployment, RESOURCES.StatefulSet, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret, RESOURCES.PodDisruptionBudget,
-  RESOURCES.HorizontalPodAutoscaler, RESOURCES.NetworkPolicy, RESOURCES.Job, RESOURCES.KafkaTopic, RESOURCES.ScaledObject, RESOURCES.ServiceMonitor,
+  RESOURCES.Deployment,
+  RESOURCES.StatefulSet,
+  RESOURCES.Service,
+  RESOURCES.ConfigMap,
+  RESOURCES.Secret,
+  RESOURCES.PodDisruptionBudget,
+  RESOURCES.HorizontalPodAutoscaler,
+  RESOURCES.NetworkPolicy,
+  RESOURCES.Job,
+  RESOURCES.KafkaTopic,
+  RESOURCES.ScaledObject,
+  RESOURCES.ServiceMonitor,
 ];
 /** Owned kinds whose CRDs may be absent; each is used at the version the cluster serves. */
-export const OPTIONAL_KINDS: ReadonlySet<ResourceType> = new Set([RESOURCES.KafkaTopic, RESOURCES.ScaledObject, RESOURCES.ServiceMonitor]);
+export const OPTIONAL_KINDS: ReadonlySet<ResourceType> = new Set([
+  RESOURCES.KafkaTopic,
+  RESOURCES.ScaledObject,
+  RESOURCES.ServiceMonitor,
+]);
 
 /** What a reconcile reads: the informer caches in the controller, the API server itself in one-shot runs and tests. */
 export interface Reader {
@@ -100,13 +114,16 @@ export async function startCache(client: KubeClient, options: CacheOptions): Pro
     async pipeline<T extends KubeObject>(namespace: string, name: string) {
       // Never read live: the operator may not get LogPipelines one by one. A retry comes after the list.
       const informer = synced(RESOURCES.LogPipeline);
-      if (!informer) throw new Error(`Cannot read LogPipeline ${namespace}/${name}: the LogPipelines have not been listed yet`);
+      if (!informer)
+        throw new Error(`Cannot read LogPipeline ${namespace}/${name}: the LogPipelines have not been listed yet`);
       return informer.get(`${namespace}/${name}`) as T | undefined;
     },
     async labelled(type, namespace, pipeline) {
       const informer = synced(type);
       if (!informer) return live.labelled(type, namespace, pipeline);
-      return informer.list().filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[PIPELINE_LABEL] === pipeline);
+      return informer
+        .list()
+        .filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[PIPELINE_LABEL] === pipeline);
     },
     served: async (type) => (OPTIONAL_KINDS.has(type) ? served.get(type) : type),
     synced: async () => {

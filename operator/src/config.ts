@@ -6,7 +6,10 @@ export const OperatorConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Watch only this namespace; empty watches all. */
   WATCH_NAMESPACE: z.string().default(''),
-  LEADER_ELECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  LEADER_ELECTION: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   POD_NAMESPACE: z.string().default('default'),
   POD_NAME: z.string().optional(),
   /** The leader Lease's duration; a dead leader is replaced after about this long. */

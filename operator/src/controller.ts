@@ -50,7 +50,12 @@ export async function startController(options: ControllerOptions): Promise<Contr
     },
   });
 
-  const deps: ReconcileDeps = { client, reader: cache, now: options.now ?? (() => new Date().toISOString()), ...(options.newPassword ? { newPassword: options.newPassword } : {}) };
+  const deps: ReconcileDeps = {
+    client,
+    reader: cache,
+    now: options.now ?? (() => new Date().toISOString()),
+    ...(options.newPassword ? { newPassword: options.newPassword } : {}),
+  };
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   let workersAlive = 0;
@@ -66,7 +71,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
         const result = await reconcile(deps, namespace, name);
         queue.forget(key);
         metrics.reconciles.inc({ result: 'success' });
-        if (result.changed.length > 0) log.info({ pipeline: key, changed: result.changed }, 'Reconciled the LogPipeline');
+        if (result.changed.length > 0)
+          log.info({ pipeline: key, changed: result.changed }, 'Reconciled the LogPipeline');
         if (result.requeueAfterMs) {
           const timer = setTimeout(() => (timers.delete(timer), enqueue(key)), result.requeueAfterMs);
           timers.add(timer);
@@ -90,7 +96,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
   });
   // A CRD installed since the last look (KEDA, Strimzi) is found on the resync, which then reconciles everything.
   const resync = setInterval(() => {
-    cache.rediscover().catch((err) => log.error({ err: String(err) }, 'Failed to discover the optional kinds; keeping the last answer'))
+    cache
+      .rediscover()
+      .catch((err) => log.error({ err: String(err) }, 'Failed to discover the optional kinds; keeping the last answer'))
       .finally(() => cache.pipelineKeys().forEach(enqueue));
   }, options.resyncMs);
 

@@ -20,9 +20,17 @@ const MAX_MESSAGE_BYTES = 1024;
  * Event, as client-go's recorder does, instead of adding another. Never throws: an Event that
  * cannot be written must not fail the reconcile that reports it.
  */
-export async function recordEvent(client: KubeClient, pipeline: KubeObject, event: PipelineEvent, now: string): Promise<void> {
+export async function recordEvent(
+  client: KubeClient,
+  pipeline: KubeObject,
+  event: PipelineEvent,
+  now: string,
+): Promise<void> {
   const { name, namespace, uid } = pipeline.metadata;
-  const id = createHash('sha256').update(`${uid}\n${event.type}\n${event.reason}\n${event.message}`).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(`${uid}\n${event.type}\n${event.reason}\n${event.message}`)
+    .digest('hex')
+    .slice(0, 16);
   const message = truncate(event.message);
   try {
     await client.create(RESOURCES.Event, {
@@ -41,7 +49,10 @@ export async function recordEvent(client: KubeClient, pipeline: KubeObject, even
   } catch (err) {
     if (!(err instanceof KubeApiError && err.status === 409)) return;
     const existing = await client.get<CoreEvent>(RESOURCES.Event, namespace, `${name}.${id}`).catch(() => undefined);
-    if (existing) await client.replace(RESOURCES.Event, { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: now }).catch(() => undefined);
+    if (existing)
+      await client
+        .replace(RESOURCES.Event, { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: now })
+        .catch(() => undefined);
   }
 }
 
@@ -50,7 +61,11 @@ export async function recordEvent(client: KubeClient, pipeline: KubeObject, even
  * the story; undefined when it did not change. Losing Ready is a Warning; so is a not-ready reason
  * the caller calls a problem (`notReadyType`), as opposed to parts still starting.
  */
-export function readyTransition(before: LogPipelineStatus | undefined, after: LogPipelineStatus, notReadyType: PipelineEvent['type']): PipelineEvent | undefined {
+export function readyTransition(
+  before: LogPipelineStatus | undefined,
+  after: LogPipelineStatus,
+  notReadyType: PipelineEvent['type'],
+): PipelineEvent | undefined {
   const readyOf = (s: LogPipelineStatus | undefined) => s?.conditions?.find((c) => c.type === 'Ready');
   const [was, is] = [readyOf(before), readyOf(after)];
   if (!is || (was?.status === is.status && was.reason === is.reason)) return undefined;
@@ -60,5 +75,8 @@ export function readyTransition(before: LogPipelineStatus | undefined, after: Lo
 
 function truncate(message: string): string {
   if (Buffer.byteLength(message) <= MAX_MESSAGE_BYTES) return message;
-  return `${Buffer.from(message).subarray(0, MAX_MESSAGE_BYTES - 3).toString('utf8').replace(/\uFFFD$/, '')}...`;
+  return `${Buffer.from(message)
+    .subarray(0, MAX_MESSAGE_BYTES - 3)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}...`;
 }

@@ -23,7 +23,9 @@ after(() => plane.stop());
 type Topic = KubeObject & { spec: { topicName: string; partitions: number } };
 const V1BETA2 = { ...RESOURCES.KafkaTopic, version: 'v1beta2' };
 const ready = async () =>
-  (await client.get<KubeObject & { status?: LogPipelineStatus }>(RESOURCES.LogPipeline, ns, 'old'))?.status?.conditions?.find((c) => c.type === 'Ready');
+  (
+    await client.get<KubeObject & { status?: LogPipelineStatus }>(RESOURCES.LogPipeline, ns, 'old')
+  )?.status?.conditions?.find((c) => c.type === 'Ready');
 
 test('where Strimzi serves only kafka.strimzi.io/v1beta2 the topics are v1beta2 KafkaTopics and the pipeline becomes Ready', async () => {
   assert.equal(await client.serves(RESOURCES.KafkaTopic), false, 'v1 is not served here');
@@ -55,7 +57,12 @@ test('after Strimzi’s CRD moves to v1 the same topics are applied as v1, neith
   assert.deepEqual(topics.map((t) => t.metadata.name).sort(), ['old-dead-letter', 'old-logs']);
   const logs = topics.find((t) => t.metadata.name === 'old-logs')!;
   assert.equal(logs.metadata.uid, before.metadata.uid, 'the same object, not a new one');
-  const managers = (logs.metadata['managedFields'] as { manager: string; apiVersion: string }[]).filter((m) => m.manager === 'instant-logs-operator');
-  assert.deepEqual(managers.map((m) => m.apiVersion), ['kafka.strimzi.io/v1']);
+  const managers = (logs.metadata['managedFields'] as { manager: string; apiVersion: string }[]).filter(
+    (m) => m.manager === 'instant-logs-operator',
+  );
+  assert.deepEqual(
+    managers.map((m) => m.apiVersion),
+    ['kafka.strimzi.io/v1'],
+  );
   assert.equal((await ready())?.status, 'True');
 });

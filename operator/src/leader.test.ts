@@ -5,7 +5,9 @@ import { createKubeClient, type KubeClient, type KubeObject } from './kube/clien
 import { RESOURCES } from './kube/resources.ts';
 import { microTime, runLeaderElection } from './leader.ts';
 
-type LeaseView = KubeObject & { spec: { holderIdentity: string; leaseTransitions: number; acquireTime: string; renewTime: string } };
+type LeaseView = KubeObject & {
+  spec: { holderIdentity: string; leaseTransitions: number; acquireTime: string; renewTime: string };
+};
 
 let plane: ControlPlane;
 let client: KubeClient;
@@ -44,7 +46,13 @@ const ghostLease = (name: string, renewTimeMs: number): KubeObject => ({
   apiVersion: 'coordination.k8s.io/v1',
   kind: 'Lease',
   metadata: { name, namespace: 'default' },
-  spec: { holderIdentity: 'ghost', leaseDurationSeconds: LEASE_SECONDS, acquireTime: microTime(renewTimeMs), renewTime: microTime(renewTimeMs), leaseTransitions: 0 },
+  spec: {
+    holderIdentity: 'ghost',
+    leaseDurationSeconds: LEASE_SECONDS,
+    acquireTime: microTime(renewTimeMs),
+    renewTime: microTime(renewTimeMs),
+    leaseTransitions: 0,
+  },
 });
 
 test('of two candidates exactly one leads, and the other takes over when it steps down', async () => {
@@ -76,7 +84,10 @@ test('renews that fail for less than the renew deadline do not cost the lease', 
   let reads = 0;
   const flaky: KubeClient = {
     ...client,
-    get: (t, ns, n) => (++reads, failNext > 0 ? (failNext--, Promise.reject(new Error('connect ECONNREFUSED'))) : client.get(t, ns, n)),
+    get: (t, ns, n) => (
+      ++reads,
+      failNext > 0 ? (failNext--, Promise.reject(new Error('connect ECONNREFUSED'))) : client.get(t, ns, n)
+    ),
   };
   const a = candidate('a', name, history, flaky);
   try {
@@ -116,11 +127,23 @@ test('a holder whose clock runs an hour behind keeps its lease while it renews',
     let renews = 0;
     const ghost = setInterval(() => {
       void readLease(name)
-        .then((lease) => client.replace(RESOURCES.Lease, { ...lease!, spec: { ...lease!.spec, renewTime: microTime(Date.now() - 3_600_000) } }))
-        .then(() => renews++, () => undefined);
+        .then((lease) =>
+          client.replace(RESOURCES.Lease, {
+            ...lease!,
+            spec: { ...lease!.spec, renewTime: microTime(Date.now() - 3_600_000) },
+          }),
+        )
+        .then(
+          () => renews++,
+          () => undefined,
+        );
     }, 200);
     try {
-      await until('the ghost to renew for two lease durations', () => renews * 200 > 2 * LEASE_SECONDS * 1000 + 500, 30_000);
+      await until(
+        'the ghost to renew for two lease durations',
+        () => renews * 200 > 2 * LEASE_SECONDS * 1000 + 500,
+        30_000,
+      );
     } finally {
       clearInterval(ghost);
     }

@@ -62,7 +62,11 @@ export async function runLeaderElection(options: LeaderElectionOptions, signal: 
   const attempt = async (): Promise<boolean> => {
     const lease = await client.get<Lease>(RESOURCES.Lease, namespace, leaseName);
     const wall = Date.now();
-    const spec = { holderIdentity: identity, leaseDurationSeconds: options.leaseDurationSeconds, renewTime: microTime(wall) };
+    const spec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: options.leaseDurationSeconds,
+      renewTime: microTime(wall),
+    };
     if (!lease) {
       const created = await client.create<Lease>(RESOURCES.Lease, {
         apiVersion: 'coordination.k8s.io/v1',
@@ -76,11 +80,15 @@ export async function runLeaderElection(options: LeaderElectionOptions, signal: 
     const held = lease.spec ?? {};
     observe(held);
     const mine = held.holderIdentity === identity;
-    const expired = !held.holderIdentity || clock() >= observed.at + (held.leaseDurationSeconds ?? options.leaseDurationSeconds) * 1000;
+    const expired =
+      !held.holderIdentity ||
+      clock() >= observed.at + (held.leaseDurationSeconds ?? options.leaseDurationSeconds) * 1000;
     if (!mine && !expired) return false;
     const updated = await client.replace<Lease>(RESOURCES.Lease, {
       ...lease,
-      spec: mine ? { ...held, ...spec } : { ...spec, acquireTime: microTime(wall), leaseTransitions: (held.leaseTransitions ?? 0) + 1 },
+      spec: mine
+        ? { ...held, ...spec }
+        : { ...spec, acquireTime: microTime(wall), leaseTransitions: (held.leaseTransitions ?? 0) + 1 },
     });
     observe(updated.spec);
     return true;
@@ -106,7 +114,9 @@ export async function runLeaderElection(options: LeaderElectionOptions, signal: 
   if (leading) {
     const lease = await client.get<Lease>(RESOURCES.Lease, namespace, leaseName).catch(() => undefined);
     if (lease?.spec?.holderIdentity === identity) {
-      await client.replace(RESOURCES.Lease, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } }).catch(() => undefined);
+      await client
+        .replace(RESOURCES.Lease, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } })
+        .catch(() => undefined);
     }
     setLeading(false);
   }

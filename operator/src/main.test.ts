@@ -29,9 +29,22 @@ after(async () => {
 });
 
 /** Starts the operator's main.ts in its own process; resolves with the process and its HTTP base URL. */
-async function spawnOperator(namespace: string, podName: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+async function spawnOperator(
+  namespace: string,
+  podName: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, KUBECONFIG: plane.kubeconfigPath, PORT: '0', HOST: '127.0.0.1', POD_NAMESPACE: namespace, POD_NAME: podName, LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      KUBECONFIG: plane.kubeconfigPath,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      POD_NAMESPACE: namespace,
+      POD_NAME: podName,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -56,7 +69,10 @@ test('the operator process reconciles a LogPipeline, serves health and metrics, 
     metadata: { name: 'proc', namespace: ns },
     spec: { kafka: { bootstrapServers: 'kafka.example:9092' }, clickhouse: { managed: {} } },
   });
-  await until('the processor Deployment', async () => (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'proc-processor')) !== undefined);
+  await until(
+    'the processor Deployment',
+    async () => (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'proc-processor')) !== undefined,
+  );
   await until('readiness', async () => (await fetch(`${url}/readyz`)).status === 200);
   // The Deployment appears mid-reconcile; the counter moves when the reconcile ends.
   const metrics = await until('a successful reconcile in /metrics', async () => {
@@ -77,8 +93,9 @@ test('two operator processes: when the leader is killed outright, the other take
   const ns = await newNamespace();
   const env = { LEASE_DURATION_SECONDS: '2' };
   const replicas = [await spawnOperator(ns, 'operator-a', env), await spawnOperator(ns, 'operator-b', env)];
-  const holder = async () => (await client.get<LeaseView>(RESOURCES.Lease, ns, 'instant-logs-operator'))?.spec.holderIdentity;
-  const first = await until('a leader', async () => ((await holder()) || undefined));
+  const holder = async () =>
+    (await client.get<LeaseView>(RESOURCES.Lease, ns, 'instant-logs-operator'))?.spec.holderIdentity;
+  const first = await until('a leader', async () => (await holder()) || undefined);
   const [leader, other] = first === 'operator-a' ? replicas : [replicas[1]!, replicas[0]!];
 
   leader!.child.kill('SIGKILL'); // no chance to release the lease
@@ -89,8 +106,16 @@ test('two operator processes: when the leader is killed outright, the other take
     metadata: { name: 'orphan', namespace: ns },
     spec: { kafka: { bootstrapServers: 'kafka.example:9092' }, clickhouse: { managed: {} } },
   });
-  await until('the survivor to hold the lease', async () => (await holder()) !== first && (await holder()) !== '', 30_000);
-  await until('the survivor to reconcile the new pipeline', async () => (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'orphan-collector')) !== undefined, 30_000);
+  await until(
+    'the survivor to hold the lease',
+    async () => (await holder()) !== first && (await holder()) !== '',
+    30_000,
+  );
+  await until(
+    'the survivor to reconcile the new pipeline',
+    async () => (await client.get<KubeObject>(RESOURCES.Deployment, ns, 'orphan-collector')) !== undefined,
+    30_000,
+  );
   const lease = await client.get<LeaseView>(RESOURCES.Lease, ns, 'instant-logs-operator');
   assert.equal(lease?.spec.leaseTransitions, 1);
   assert.equal((await fetch(`${other!.url}/healthz`)).status, 200);

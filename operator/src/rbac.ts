@@ -18,7 +18,10 @@ const OWNED_VERBS = ['list', 'watch', 'create', 'patch', 'delete'];
 const GRANTS: [ResourceType, string[], string?][] = [
   [RESOURCES.LogPipeline, ['list', 'watch']],
   [RESOURCES.LogPipeline, ['patch'], 'status'],
-  ...OWNED_KINDS.map((t): [ResourceType, string[]] => [t, t === RESOURCES.Secret ? ['get', ...OWNED_VERBS] : OWNED_VERBS]),
+  ...OWNED_KINDS.map((t): [ResourceType, string[]] => [
+    t,
+    t === RESOURCES.Secret ? ['get', ...OWNED_VERBS] : OWNED_VERBS,
+  ]),
   [RESOURCES.Lease, ['get', 'create', 'update']],
   [RESOURCES.Event, ['get', 'create', 'update']],
 ];
@@ -32,5 +35,7 @@ export function operatorRules(): PolicyRule[] {
     rule.resources.push(sub ? `${t.plural}/${sub}` : t.plural);
     byKey.set(key, rule);
   }
-  return [...byKey.values()].map((r) => ({ ...r, resources: r.resources.sort() })).sort((a, b) => `${a.apiGroups[0]}${a.verbs}`.localeCompare(`${b.apiGroups[0]}${b.verbs}`));
+  return [...byKey.values()]
+    .map((r) => ({ ...r, resources: r.resources.sort() }))
+    .sort((a, b) => `${a.apiGroups[0]}${a.verbs}`.localeCompare(`${b.apiGroups[0]}${b.verbs}`));
 }

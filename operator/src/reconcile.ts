@@ -7,7 +7,14 @@ import { desired, FIELD_MANAGER, componentNames, namesOf, type DesiredContext } 
 import { KubeApiError, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES, typeOf, type ResourceType } from './kube/resources.ts';
 import { readyTransition, recordEvent, type PipelineEvent } from './events.ts';
-import { describeFailures, invalidSpecStatus, statusFor, type ApplyFailure, type Blocker, type LiveObjects } from './status.ts';
+import {
+  describeFailures,
+  invalidSpecStatus,
+  statusFor,
+  type ApplyFailure,
+  type Blocker,
+  type LiveObjects,
+} from './status.ts';
 
 export interface ReconcileDeps {
   /** Writes, and the reads a cache cannot answer (objects the operator does not label). */
@@ -54,7 +61,12 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   const parsed = LogPipeline.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const status = invalidSpecStatus(raw.metadata.generation ?? 0, `${issue.path.join('.')}: ${issue.message}`, raw.status, deps.now());
+    const status = invalidSpecStatus(
+      raw.metadata.generation ?? 0,
+      `${issue.path.join('.')}: ${issue.message}`,
+      raw.status,
+      deps.now(),
+    );
     if (await writeStatus(client, raw, status)) changed.push('status');
     await announceTransition(deps, raw, status, 'Warning');
     return { changed }; // terminal: retrying cannot fix a spec; an edit will wake us
@@ -72,7 +84,12 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     const type = OPTIONAL_KINDS.has(kind) ? served.get(kind) : kind;
     if (type) labelled.set(kind.kind, await reader.labelled(type, namespace, pipeline.metadata.name));
   }
-  const live = new Map([...labelled].map(([kind, objs]) => [kind, new Map(objs.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o]))]));
+  const live = new Map(
+    [...labelled].map(([kind, objs]) => [
+      kind,
+      new Map(objs.filter((o) => ownedBy(o, raw)).map((o) => [o.metadata.name, o])),
+    ]),
+  );
 
   const ctx: DesiredContext = {
     capabilities: {
@@ -80,7 +97,16 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
       prometheusOperator: served.get(RESOURCES.ServiceMonitor) !== undefined,
       ...(topicVersion === 'v1' || topicVersion === 'v1beta2' ? { kafkaTopicVersion: topicVersion } : {}),
     },
-    ...(pipeline.spec.clickhouse.managed ? { clickhousePassword: await clickhousePassword(client, pipeline, labelled.get('Secret') ?? [], deps.newPassword) } : {}),
+    ...(pipeline.spec.clickhouse.managed
+      ? {
+          clickhousePassword: await clickhousePassword(
+            client,
+            pipeline,
+            labelled.get('Secret') ?? [],
+            deps.newPassword,
+          ),
+        }
+      : {}),
   };
   const objects = blocker ? [] : desired(pipeline, ctx);
   const names = componentNames(pipeline, objects);
@@ -94,12 +120,22 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     if (upToDate(obj, before)) continue;
     try {
       const after = await client.apply(type, obj, FIELD_MANAGER);
-      if (before?.metadata.resourceVersion !== after.metadata.resourceVersion) changed.push(`${type.kind}/${obj.metadata.name}`);
+      if (before?.metadata.resourceVersion !== after.metadata.resourceVersion)
+        changed.push(`${type.kind}/${obj.metadata.name}`);
       live.get(type.kind)?.set(obj.metadata.name, after);
     } catch (err) {
-      const failure = { kind: type.kind, name: obj.metadata.name, message: err instanceof KubeApiError ? err.detail : String(err) };
+      const failure = {
+        kind: type.kind,
+        name: obj.metadata.name,
+        message: err instanceof KubeApiError ? err.detail : String(err),
+      };
       failures.push(failure);
-      await recordEvent(client, raw, { type: 'Warning', reason: 'ApplyFailed', message: describeFailures([failure]) }, deps.now());
+      await recordEvent(
+        client,
+        raw,
+        { type: 'Warning', reason: 'ApplyFailed', message: describeFailures([failure]) },
+        deps.now(),
+      );
     }
   }
   if (!blocker) {
@@ -122,34 +158,58 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   return ready ? { changed } : { changed, requeueAfterMs: WAITING_MS };
 }
 
-async function announceTransition(deps: ReconcileDeps, raw: KubeObject & { status?: LogPipelineStatus }, status: LogPipelineStatus, notReadyType: PipelineEvent['type']): Promise<void> {
+async function announceTransition(
+  deps: ReconcileDeps,
+  raw: KubeObject & { status?: LogPipelineStatus },
+  status: LogPipelineStatus,
+  notReadyType: PipelineEvent['type'],
+): Promise<void> {
   const event = readyTransition(raw.status, status, notReadyType);
   if (event) await recordEvent(deps.client, raw, event, deps.now());
 }
 
 /** Things that make the pipeline unworkable though its spec is valid: reported, retried later. */
-async function preflight(client: KubeClient, p: LogPipeline, served: Map<ResourceType, ResourceType | undefined>): Promise<Blocker | undefined> {
+async function preflight(
+  client: KubeClient,
+  p: LogPipeline,
+  served: Map<ResourceType, ResourceType | undefined>,
+): Promise<Blocker | undefined> {
   const ns = p.metadata.namespace;
   if (p.spec.kafka.cluster && !served.get(RESOURCES.KafkaTopic)) {
-    return { reason: 'StrimziNotInstalled', message: 'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1 or v1beta2); install Strimzi or use kafka.bootstrapServers' };
+    return {
+      reason: 'StrimziNotInstalled',
+      message:
+        'kafka.cluster needs the Strimzi KafkaTopic CRD (kafka.strimzi.io/v1 or v1beta2); install Strimzi or use kafka.bootstrapServers',
+    };
   }
   const secrets: [string, string, string][] = [];
-  if (p.spec.collector.apiKeysSecretRef) secrets.push(['collector.apiKeysSecretRef', p.spec.collector.apiKeysSecretRef.name, p.spec.collector.apiKeysSecretRef.key]);
-  if (p.spec.auth.keysSecretRef) secrets.push(['auth.keysSecretRef', p.spec.auth.keysSecretRef.name, p.spec.auth.keysSecretRef.key]);
+  if (p.spec.collector.apiKeysSecretRef)
+    secrets.push([
+      'collector.apiKeysSecretRef',
+      p.spec.collector.apiKeysSecretRef.name,
+      p.spec.collector.apiKeysSecretRef.key,
+    ]);
+  if (p.spec.auth.keysSecretRef)
+    secrets.push(['auth.keysSecretRef', p.spec.auth.keysSecretRef.name, p.spec.auth.keysSecretRef.key]);
   const { secretName, clientAuth } = p.spec.tls;
   if (secretName) {
     // ca.crt only matters to a collector that checks client certificates.
-    for (const key of clientAuth === 'none' ? ['tls.crt', 'tls.key'] : ['tls.crt', 'tls.key', 'ca.crt']) secrets.push(['tls.secretName', secretName, key]);
+    for (const key of clientAuth === 'none' ? ['tls.crt', 'tls.key'] : ['tls.crt', 'tls.key', 'ca.crt'])
+      secrets.push(['tls.secretName', secretName, key]);
   }
   const external = p.spec.clickhouse.external;
   if (external) {
     const ref = external.credentialsSecretRef;
-    secrets.push(['clickhouse.external.credentialsSecretRef', ref.name, ref.usernameKey], ['clickhouse.external.credentialsSecretRef', ref.name, ref.passwordKey]);
+    secrets.push(
+      ['clickhouse.external.credentialsSecretRef', ref.name, ref.usernameKey],
+      ['clickhouse.external.credentialsSecretRef', ref.name, ref.passwordKey],
+    );
   }
   for (const [field, secretName, key] of secrets) {
     const secret = await client.get<KubeObject & { data?: Record<string, string> }>(RESOURCES.Secret, ns, secretName);
     if (!secret) return { reason: 'SecretNotFound', message: `${field}: Secret ${ns}/${secretName} does not exist` };
-    if (secret.data?.[key] === undefined) return { reason: 'SecretKeyNotFound', message: `${field}: Secret ${ns}/${secretName} has no key "${key}"` };
+    if (secret.data?.[key] === undefined)
+      return { reason: 'SecretKeyNotFound', message: `${field}: Secret ${ns}/${secretName} has no key "${key}"` };
   }
   return undefined;
 }
@@ -157,10 +217,17 @@ async function preflight(client: KubeClient, p: LogPipeline, served: Map<Resourc
 // The password is made once and then read back from its Secret, so desired() stays pure. A Secret
 // missing from the cache is looked up on the API server before a new password is made: the cache may
 // not have seen the one the last reconcile created yet, and a second password would roll every pod.
-async function clickhousePassword(client: KubeClient, p: LogPipeline, labelled: readonly KubeObject[], newPassword = () => randomBytes(24).toString('base64url')): Promise<string> {
+async function clickhousePassword(
+  client: KubeClient,
+  p: LogPipeline,
+  labelled: readonly KubeObject[],
+  newPassword = () => randomBytes(24).toString('base64url'),
+): Promise<string> {
   const name = namesOf(p).clickhouseCredentials;
   type Secret = KubeObject & { data?: Record<string, string> };
-  const secret = (labelled.find((s) => s.metadata.name === name) as Secret | undefined) ?? (await client.get<Secret>(RESOURCES.Secret, p.metadata.namespace, name));
+  const secret =
+    (labelled.find((s) => s.metadata.name === name) as Secret | undefined) ??
+    (await client.get<Secret>(RESOURCES.Secret, p.metadata.namespace, name));
   const existing = secret?.data?.['password'];
   return existing ? Buffer.from(existing, 'base64').toString('utf8') : newPassword();
 }
@@ -170,10 +237,23 @@ function ownedBy(obj: KubeObject, owner: KubeObject): boolean {
 }
 
 /** Writes status through the subresource when it differs; returns whether it wrote. */
-async function writeStatus(client: KubeClient, raw: KubeObject & { status?: LogPipelineStatus }, status: LogPipelineStatus): Promise<boolean> {
+async function writeStatus(
+  client: KubeClient,
+  raw: KubeObject & { status?: LogPipelineStatus },
+  status: LogPipelineStatus,
+): Promise<boolean> {
   if (isDeepStrictEqual(normalise(raw.status), normalise(status))) return false;
   try {
-    await client.applyStatus(RESOURCES.LogPipeline, { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace }, status }, FIELD_MANAGER);
+    await client.applyStatus(
+      RESOURCES.LogPipeline,
+      {
+        apiVersion: raw.apiVersion,
+        kind: raw.kind,
+        metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace },
+        status,
+      },
+      FIELD_MANAGER,
+    );
   } catch (err) {
     // Deleted between the read and the write: nothing left to report on.
     if (!(err instanceof KubeApiError && err.status === 404)) throw err;

@@ -1,4 +1,9 @@
-import { PipelineConditionType, type LogPipeline, type LogPipelineStatus, type PipelineCondition } from '@instant-logs/schema';
+import {
+  PipelineConditionType,
+  type LogPipeline,
+  type LogPipelineStatus,
+  type PipelineCondition,
+} from '@instant-logs/schema';
 import { schemeOf, type ComponentNames } from './desired/index.ts';
 import type { KubeObject } from './kube/client.ts';
 
@@ -52,7 +57,12 @@ export function statusFor(
     [PipelineConditionType.CollectorReady, deploymentVerdict(live, names.collector, 'collector')],
     [PipelineConditionType.ProcessorReady, deploymentVerdict(live, names.processor, 'processor')],
     [PipelineConditionType.ClickHouseReady, clickhouseVerdict(pipeline, live, names)],
-    [PipelineConditionType.QueryReady, pipeline.spec.query.enabled ? deploymentVerdict(live, names.query, 'query service') : ok('Disabled', 'query.enabled is false')],
+    [
+      PipelineConditionType.QueryReady,
+      pipeline.spec.query.enabled
+        ? deploymentVerdict(live, names.query, 'query service')
+        : ok('Disabled', 'query.enabled is false'),
+    ],
   ];
   const firstBad = verdicts.find(([, v]) => v.status !== 'True');
   const ready: Verdict = blocker
@@ -60,15 +70,19 @@ export function statusFor(
     : failures.length > 0
       ? notYet('ApplyFailed', describeFailures(failures))
       : firstBad
-      ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
-      : ok('AllComponentsReady', 'every component is ready');
-  const conditions = [[PipelineConditionType.Ready, ready] as [string, Verdict], ...verdicts].map(([type, v]) => condition(type, v, generation, previous, now));
+        ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
+        : ok('AllComponentsReady', 'every component is ready');
+  const conditions = [[PipelineConditionType.Ready, ready] as [string, Verdict], ...verdicts].map(([type, v]) =>
+    condition(type, v, generation, previous, now),
+  );
   return {
     observedGeneration: generation,
     conditions,
     endpoints: {
       collector: `${schemeOf(pipeline)}://${names.collector}.${pipeline.metadata.namespace}.svc:${pipeline.spec.collector.service.port}`,
-      ...(pipeline.spec.query.enabled ? { query: `${schemeOf(pipeline)}://${names.query}.${pipeline.metadata.namespace}.svc:${names.queryPort}` } : {}),
+      ...(pipeline.spec.query.enabled
+        ? { query: `${schemeOf(pipeline)}://${names.query}.${pipeline.metadata.namespace}.svc:${names.queryPort}` }
+        : {}),
     },
     topics: { logs: names.topic, deadLetter: names.deadLetterTopic },
     clickhouse: pipeline.spec.clickhouse.managed ? 'managed' : 'external',
@@ -76,14 +90,36 @@ export function statusFor(
 }
 
 /** Pure: the status of a LogPipeline whose spec cannot be used at all (the operator will not retry). */
-export function invalidSpecStatus(generation: number, message: string, previous: LogPipelineStatus | undefined, now: string): LogPipelineStatus {
-  return { ...previous, observedGeneration: generation, conditions: [condition(PipelineConditionType.Ready, notYet('InvalidSpec', message), generation, previous, now)] };
+export function invalidSpecStatus(
+  generation: number,
+  message: string,
+  previous: LogPipelineStatus | undefined,
+  now: string,
+): LogPipelineStatus {
+  return {
+    ...previous,
+    observedGeneration: generation,
+    conditions: [condition(PipelineConditionType.Ready, notYet('InvalidSpec', message), generation, previous, now)],
+  };
 }
 
-function condition(type: string, v: Verdict, generation: number, previous: LogPipelineStatus | undefined, now: string): PipelineCondition {
+function condition(
+  type: string,
+  v: Verdict,
+  generation: number,
+  previous: LogPipelineStatus | undefined,
+  now: string,
+): PipelineCondition {
   const before = previous?.conditions?.find((c) => c.type === type);
   const lastTransitionTime = before && before.status === v.status ? before.lastTransitionTime : now;
-  return { type, status: v.status, observedGeneration: generation, lastTransitionTime, reason: v.reason, message: v.message };
+  return {
+    type,
+    status: v.status,
+    observedGeneration: generation,
+    lastTransitionTime,
+    reason: v.reason,
+    message: v.message,
+  };
 }
 
 function get(live: LiveObjects, kind: string, name: string): KubeObject | undefined {
@@ -91,10 +127,15 @@ function get(live: LiveObjects, kind: string, name: string): KubeObject | undefi
 }
 
 function deploymentVerdict(live: LiveObjects, name: string, what: string): Verdict {
-  const d = get(live, 'Deployment', name) as (KubeObject & { status?: { availableReplicas?: number; conditions?: { type: string; status: string; message?: string }[] } }) | undefined;
+  const d = get(live, 'Deployment', name) as
+    | (KubeObject & {
+        status?: { availableReplicas?: number; conditions?: { type: string; status: string; message?: string }[] };
+      })
+    | undefined;
   if (!d) return notYet('NotCreated', `Deployment ${name} does not exist yet`);
   const available = d.status?.conditions?.find((c) => c.type === 'Available');
-  if (available?.status === 'True' && (d.status?.availableReplicas ?? 0) > 0) return ok('Available', `${what} has ${d.status?.availableReplicas} available replica(s)`);
+  if (available?.status === 'True' && (d.status?.availableReplicas ?? 0) > 0)
+    return ok('Available', `${what} has ${d.status?.availableReplicas} available replica(s)`);
   return notYet('Unavailable', available?.message ?? `Deployment ${name} has no available replicas yet`);
 }
 
@@ -105,23 +146,36 @@ function jobSucceeded(live: LiveObjects, name: string): boolean {
 
 function kafkaVerdict(pipeline: LogPipeline, live: LiveObjects, names: ComponentNames): Verdict {
   if (!pipeline.spec.kafka.cluster) {
-    return jobSucceeded(live, names.setupJob) ? ok('TopicsCreated', 'the setup Job created the topics') : notYet('SetupPending', `Job ${names.setupJob} has not succeeded yet`);
+    return jobSucceeded(live, names.setupJob)
+      ? ok('TopicsCreated', 'the setup Job created the topics')
+      : notYet('SetupPending', `Job ${names.setupJob} has not succeeded yet`);
   }
   for (const topic of [names.topic, names.deadLetterTopic]) {
-    const t = [...(live.get('KafkaTopic')?.values() ?? [])].find((o) => ((o as { spec?: { topicName?: string } }).spec?.topicName ?? o.metadata.name) === topic) as
-      | (KubeObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } })
-      | undefined;
+    const t = [...(live.get('KafkaTopic')?.values() ?? [])].find(
+      (o) => ((o as { spec?: { topicName?: string } }).spec?.topicName ?? o.metadata.name) === topic,
+    ) as (KubeObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } }) | undefined;
     const readyCondition = t?.status?.conditions?.find((c) => c.type === 'Ready');
-    if (readyCondition?.status !== 'True') return notYet('TopicNotReady', readyCondition?.message ?? `KafkaTopic for ${topic} is not Ready yet (is the Strimzi topic operator running?)`);
+    if (readyCondition?.status !== 'True')
+      return notYet(
+        'TopicNotReady',
+        readyCondition?.message ?? `KafkaTopic for ${topic} is not Ready yet (is the Strimzi topic operator running?)`,
+      );
   }
   return ok('TopicsReady', 'Strimzi reports both topics Ready');
 }
 
 function clickhouseVerdict(pipeline: LogPipeline, live: LiveObjects, names: ComponentNames): Verdict {
   if (pipeline.spec.clickhouse.managed) {
-    const sts = get(live, 'StatefulSet', names.clickhouse) as (KubeObject & { status?: { readyReplicas?: number } }) | undefined;
+    const sts = get(live, 'StatefulSet', names.clickhouse) as
+      (KubeObject & { status?: { readyReplicas?: number } }) | undefined;
     if (!sts) return notYet('NotCreated', `StatefulSet ${names.clickhouse} does not exist yet`);
-    if ((sts.status?.readyReplicas ?? 0) < pipeline.spec.clickhouse.managed.replicas) return notYet('Unavailable', `StatefulSet ${names.clickhouse} has ${sts.status?.readyReplicas ?? 0} ready replica(s)`);
+    if ((sts.status?.readyReplicas ?? 0) < pipeline.spec.clickhouse.managed.replicas)
+      return notYet(
+        'Unavailable',
+        `StatefulSet ${names.clickhouse} has ${sts.status?.readyReplicas ?? 0} ready replica(s)`,
+      );
   }
-  return jobSucceeded(live, names.setupJob) ? ok('SchemaReady', 'ClickHouse answers and the schema is migrated') : notYet('SchemaPending', `Job ${names.setupJob} has not succeeded yet`);
+  return jobSucceeded(live, names.setupJob)
+    ? ok('SchemaReady', 'ClickHouse answers and the schema is migrated')
+    : notYet('SchemaPending', `Job ${names.setupJob} has not succeeded yet`);
 }

@@ -23,7 +23,15 @@ function openCrd(t: ResourceType, shortKind: string, versions: readonly string[]
         served: true,
         storage: i === 0,
         subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
+          },
+        },
       })),
     },
   };
@@ -39,25 +47,44 @@ export const SERVICE_MONITOR_CRD = openCrd(RESOURCES.ServiceMonitor, 'servicemon
 export async function installCrd(client: KubeClient, crd: KubeObject): Promise<void> {
   await client.apply(RESOURCES.CustomResourceDefinition, crd, 'test');
   const spec = crd['spec'] as { group: string; versions: { name: string }[]; names: { plural: string } };
-  const type = { group: spec.group, version: spec.versions[0]!.name, kind: '', plural: spec.names.plural, namespaced: true };
+  const type = {
+    group: spec.group,
+    version: spec.versions[0]!.name,
+    kind: '',
+    plural: spec.names.plural,
+    namespaced: true,
+  };
   await until(`${crd.metadata.name} to be served`, () => client.serves(type));
   // Discovery lists a new CRD a moment before its storage answers; wait for a real list to work.
-  await until(`${crd.metadata.name} storage`, () => client.list(type, 'default').then(() => true, () => false));
+  await until(`${crd.metadata.name} storage`, () =>
+    client.list(type, 'default').then(
+      () => true,
+      () => false,
+    ),
+  );
 }
 
 /** A real control plane with the LogPipeline and Strimzi KafkaTopic CRDs installed. */
-export async function startTestCluster(options: { kafkaTopicVersions?: readonly string[] } = {}): Promise<{ plane: ControlPlane; client: KubeClient; namespace(): Promise<string> }> {
+export async function startTestCluster(
+  options: { kafkaTopicVersions?: readonly string[] } = {},
+): Promise<{ plane: ControlPlane; client: KubeClient; namespace(): Promise<string> }> {
   const plane = await startControlPlane();
   const client = createKubeClient(plane.kubeConfig);
   await installCrd(client, logPipelineCrd() as unknown as KubeObject);
-  await installCrd(client, options.kafkaTopicVersions ? strimziTopicCrd(options.kafkaTopicVersions) : STRIMZI_TOPIC_CRD);
+  await installCrd(
+    client,
+    options.kafkaTopicVersions ? strimziTopicCrd(options.kafkaTopicVersions) : STRIMZI_TOPIC_CRD,
+  );
   let n = 0;
   return {
     plane,
     client,
     async namespace() {
       const name = `t${process.pid}-${++n}`;
-      await client.create({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      await client.create(
+        { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      );
       return name;
     },
   };
@@ -71,13 +98,24 @@ export async function markEverythingReady(client: KubeClient, namespace: string,
   const selector = `logging.instantdev.io/pipeline=${pipeline}`;
   const setStatus = (t: ResourceType, obj: KubeObject, status: object) => client.replaceStatus(t, { ...obj, status });
   for (const d of await client.list(RESOURCES.Deployment, namespace, selector)) {
-    await setStatus(RESOURCES.Deployment, d, { replicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }] });
+    await setStatus(RESOURCES.Deployment, d, {
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }],
+    });
   }
-  for (const s of await client.list(RESOURCES.StatefulSet, namespace, selector)) await setStatus(RESOURCES.StatefulSet, s, { replicas: 1, readyReplicas: 1 });
+  for (const s of await client.list(RESOURCES.StatefulSet, namespace, selector))
+    await setStatus(RESOURCES.StatefulSet, s, { replicas: 1, readyReplicas: 1 });
   // A Job's startTime cannot change once set: a second call keeps it.
-  for (const j of await client.list<KubeObject & { status?: { startTime?: string } }>(RESOURCES.Job, namespace, selector)) {
+  for (const j of await client.list<KubeObject & { status?: { startTime?: string } }>(
+    RESOURCES.Job,
+    namespace,
+    selector,
+  )) {
     await setStatus(RESOURCES.Job, j, { succeeded: 1, startTime: j.status?.startTime ?? new Date().toISOString() });
   }
   const topics = await servedType(RESOURCES.KafkaTopic, (t) => client.serves(t));
-  for (const t of topics ? await client.list(topics, namespace, selector) : []) await setStatus(topics!, t, { conditions: [{ type: 'Ready', status: 'True' }] });
+  for (const t of topics ? await client.list(topics, namespace, selector) : [])
+    await setStatus(topics!, t, { conditions: [{ type: 'Ready', status: 'True' }] });
 }

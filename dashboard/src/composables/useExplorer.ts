@@ -16,8 +16,12 @@ const FACET_SIZE = 8;
  */
 export function useExplorer(client: ApiClient, state: Ref<ExplorerState>, apiKey: () => string | undefined) {
   const search = useLogSearch(client);
-  const histogram = useRequest((signal, filters: SearchFilters) => client.histogram(filters, HISTOGRAM_BUCKETS, signal));
-  const facets = useRequest((signal, filters: SearchFilters, keys: string[]) => client.facets(filters, keys, FACET_SIZE, signal));
+  const histogram = useRequest((signal, filters: SearchFilters) =>
+    client.histogram(filters, HISTOGRAM_BUCKETS, signal),
+  );
+  const facets = useRequest((signal, filters: SearchFilters, keys: string[]) =>
+    client.facets(filters, keys, FACET_SIZE, signal),
+  );
   const tail = useLiveTail(apiKey);
   const range = shallowRef<ResolvedRange | null>(null);
   const rangeError = ref<string | null>(null);

@@ -1,7 +1,8 @@
 import { onScopeDispose } from 'vue';
 
 const typing = (target: EventTarget | null) =>
-  target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  target instanceof HTMLElement &&
+  (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 
 /** `/` focuses the search box from anywhere but another text field. */
 export function useSlashToSearch(focus: () => void): void {

@@ -21,7 +21,10 @@ export function useRequest<A extends unknown[], T>(fetcher: (signal: AbortSignal
     } catch (err) {
       if (current !== controller) return null;
       data.value = null;
-      error.value = err instanceof ApiRequestError ? err : new ApiRequestError(0, 'CLIENT', err instanceof Error ? err.message : String(err));
+      error.value =
+        err instanceof ApiRequestError
+          ? err
+          : new ApiRequestError(0, 'CLIENT', err instanceof Error ? err.message : String(err));
       return null;
     } finally {
       if (current === controller) loading.value = false;

@@ -22,7 +22,10 @@ test('an empty query is left out', () => {
 });
 
 test('the tail address follows the page scheme and host and resumes from a position', () => {
-  assert.equal(tailUrl({ protocol: 'http:', host: '127.0.0.1:8080' }, { ...filters, services: [], levels: [], q: '' }, undefined), 'ws://127.0.0.1:8080/api/v1/tail');
+  assert.equal(
+    tailUrl({ protocol: 'http:', host: '127.0.0.1:8080' }, { ...filters, services: [], levels: [], q: '' }, undefined),
+    'ws://127.0.0.1:8080/api/v1/tail',
+  );
   assert.equal(
     tailUrl({ protocol: 'https:', host: 'logs.example' }, filters, 'pos-1'),
     'wss://logs.example/api/v1/tail?service=checkout&service=payments&level=warn&level=error&q=card+declined&since=pos-1',

@@ -26,8 +26,14 @@ export interface SearchFilters {
 }
 
 /** Pure: the query parameters for `filters` plus endpoint-specific `extra`. */
-export function filterParams(filters: SearchFilters, extra: Record<string, string | readonly string[] | undefined> = {}): URLSearchParams {
-  const params = new URLSearchParams({ from: new Date(filters.range.fromMs).toISOString(), to: new Date(filters.range.toMs).toISOString() });
+export function filterParams(
+  filters: SearchFilters,
+  extra: Record<string, string | readonly string[] | undefined> = {},
+): URLSearchParams {
+  const params = new URLSearchParams({
+    from: new Date(filters.range.fromMs).toISOString(),
+    to: new Date(filters.range.toMs).toISOString(),
+  });
   for (const s of filters.services) params.append('service', s);
   for (const l of filters.levels) params.append('level', l);
   if (filters.q) params.set('q', filters.q);
@@ -39,7 +45,11 @@ export function filterParams(filters: SearchFilters, extra: Record<string, strin
 }
 
 /** Pure: the live-tail WebSocket address on the page's own host (without credentials: a ticket is added when opening). */
-export function tailUrl(page: { protocol: string; host: string }, filters: Omit<SearchFilters, 'range'>, since: string | undefined): string {
+export function tailUrl(
+  page: { protocol: string; host: string },
+  filters: Omit<SearchFilters, 'range'>,
+  since: string | undefined,
+): string {
   const params = new URLSearchParams();
   for (const s of filters.services) params.append('service', s);
   for (const l of filters.levels) params.append('level', l);
@@ -57,7 +67,11 @@ export interface ApiClientOptions {
 
 /** The query API, every answer checked against the shared schemas. */
 export interface ApiClient {
-  search(filters: SearchFilters, page: { limit: number; cursor?: string | null }, signal?: AbortSignal): Promise<LogPage>;
+  search(
+    filters: SearchFilters,
+    page: { limit: number; cursor?: string | null },
+    signal?: AbortSignal,
+  ): Promise<LogPage>;
   histogram(filters: SearchFilters, buckets: number, signal?: AbortSignal): Promise<Histogram>;
   facets(filters: SearchFilters, attributes: readonly string[], size: number, signal?: AbortSignal): Promise<Facets>;
 }
@@ -73,7 +87,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const key = options.apiKey?.();
     let res: Response;
     try {
-      res = await options.fetch(`${base}${path}?${params}`, { signal, headers: key ? { authorization: `Bearer ${key}` } : {} });
+      res = await options.fetch(`${base}${path}?${params}`, {
+        signal,
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+      });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new ApiRequestError(0, 'NETWORK', 'The query service could not be reached.');
@@ -88,13 +105,24 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       throw new ApiRequestError(res.status, 'HTTP', `The query service answered HTTP ${res.status}.`);
     }
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new ApiRequestError(res.status, 'BAD_RESPONSE', `Unexpected answer from ${path}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new ApiRequestError(
+        res.status,
+        'BAD_RESPONSE',
+        `Unexpected answer from ${path}: ${parsed.error.issues[0]?.message}`,
+      );
     return parsed.data;
   }
   return {
     search: (filters, page, signal) =>
-      get('/api/v1/logs', filterParams(filters, { limit: String(page.limit), cursor: page.cursor ?? undefined }), LogPage, signal),
-    histogram: (filters, buckets, signal) => get('/api/v1/logs/histogram', filterParams(filters, { buckets: String(buckets) }), Histogram, signal),
+      get(
+        '/api/v1/logs',
+        filterParams(filters, { limit: String(page.limit), cursor: page.cursor ?? undefined }),
+        LogPage,
+        signal,
+      ),
+    histogram: (filters, buckets, signal) =>
+      get('/api/v1/logs/histogram', filterParams(filters, { buckets: String(buckets) }), Histogram, signal),
     facets: (filters, attributes, size, signal) =>
       get('/api/v1/facets', filterParams(filters, { attribute: attributes, size: String(size) }), Facets, signal),
   };

@@ -18,14 +18,23 @@ const option = (levels: Parameters<typeof histogramOption>[0]['levels'] = []) =>
 test('each level becomes a series of counts at the middle of each bucket, missing levels as 0', () => {
   const series = levelSeries(histogram);
   const t0 = Date.parse('2026-11-23T10:00:30Z');
-  assert.deepEqual(series.info, [[t0, 3], [t0 + 60_000, 2]]);
-  assert.deepEqual(series.warn, [[t0, 0], [t0 + 60_000, 4]]);
+  assert.deepEqual(series.info, [
+    [t0, 3],
+    [t0 + 60_000, 2],
+  ]);
+  assert.deepEqual(series.warn, [
+    [t0, 0],
+    [t0 + 60_000, 4],
+  ]);
   assert.equal(histogramTotal(histogram), 10);
 });
 
 test('the bars are stacked in severity order, coloured by level from the palette', () => {
   const series = option().series as { name: string; stack: string; type: string; itemStyle: { color: string } }[];
-  assert.deepEqual(series.map((s) => s.name), ['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+  assert.deepEqual(
+    series.map((s) => s.name),
+    ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+  );
   assert.ok(series.every((s) => s.type === 'bar' && s.stack === 'volume'));
   assert.equal(series[4]!.itemStyle.color, PALETTES.dark.levels.error);
 });
@@ -41,7 +50,14 @@ test('the x axis spans exactly the selected range, and the brush selects along i
 
 test('the legend shows every level selected with no filter, and only the filtered levels otherwise', () => {
   assert.ok(Object.values(option().legend.selected).every(Boolean));
-  assert.deepEqual(option(['warn', 'error']).legend.selected, { trace: false, debug: false, info: false, warn: true, error: true, fatal: false });
+  assert.deepEqual(option(['warn', 'error']).legend.selected, {
+    trace: false,
+    debug: false,
+    info: false,
+    warn: true,
+    error: true,
+    fatal: false,
+  });
 });
 
 test('light and dark options differ only in colours', () => {

@@ -14,7 +14,10 @@ export interface HistogramView {
 /** Pure: one [bucket middle, count] series per level, so stacked bars fill their bucket. */
 export function levelSeries(histogram: Histogram): Record<Level, [number, number][]> {
   const half = histogram.interval_ms / 2;
-  const series = Object.fromEntries(LEVELS.map((l) => [l, [] as [number, number][]])) as Record<Level, [number, number][]>;
+  const series = Object.fromEntries(LEVELS.map((l) => [l, [] as [number, number][]])) as Record<
+    Level,
+    [number, number][]
+  >;
   for (const bucket of histogram.buckets) {
     const t = Date.parse(bucket.time) + half;
     for (const level of LEVELS) series[level].push([t, bucket.counts[level] ?? 0]);

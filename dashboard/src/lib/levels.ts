@@ -11,6 +11,8 @@ export function shownLevels(filter: readonly Level[]): Level[] {
  */
 export function toggleLevel(filter: readonly Level[], level: Level): Level[] {
   const shown = shownLevels(filter);
-  const next = shown.includes(level) ? shown.filter((l) => l !== level) : LEVELS.filter((l) => l === level || shown.includes(l));
+  const next = shown.includes(level)
+    ? shown.filter((l) => l !== level)
+    : LEVELS.filter((l) => l === level || shown.includes(l));
   return next.length === 0 || next.length === LEVELS.length ? [] : next;
 }

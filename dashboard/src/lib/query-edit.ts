@@ -21,9 +21,10 @@ const BARE_VALUE = /^[^\s()"*<>:-][^\s()"*:]*$/;
 
 /** Pure: the clause that matches `field` equal to `value` (`-` in front when `exclude`). */
 export function filterClause(field: string, value: string, exclude = false): string {
-  const clause = BARE_VALUE.test(value) && !['AND', 'OR', 'NOT'].includes(value)
-    ? formatQuery({ kind: 'term', field, text: value, prefix: false })
-    : formatQuery({ kind: 'phrase', field, text: value });
+  const clause =
+    BARE_VALUE.test(value) && !['AND', 'OR', 'NOT'].includes(value)
+      ? formatQuery({ kind: 'term', field, text: value, prefix: false })
+      : formatQuery({ kind: 'phrase', field, text: value });
   return exclude ? `-${clause}` : clause;
 }
 

@@ -7,15 +7,24 @@ test('records delivered twice are kept once', () => {
   const buffer = new TailBuffer(10);
   assert.equal(buffer.add([record('a'), record('b')]), 2);
   assert.equal(buffer.add([record('b'), record('c'), record('c')]), 1);
-  assert.deepEqual(buffer.rows.map((r) => r.id), ['a', 'b', 'c']);
+  assert.deepEqual(
+    buffer.rows.map((r) => r.id),
+    ['a', 'b', 'c'],
+  );
 });
 
 test('the oldest rows go beyond the cap, and a dropped id may come back', () => {
   const buffer = new TailBuffer(3);
   buffer.add(['a', 'b', 'c', 'd'].map((id) => record(id)));
-  assert.deepEqual(buffer.rows.map((r) => r.id), ['b', 'c', 'd']);
+  assert.deepEqual(
+    buffer.rows.map((r) => r.id),
+    ['b', 'c', 'd'],
+  );
   buffer.add([record('e')]);
-  assert.deepEqual(buffer.rows.map((r) => r.id), ['c', 'd', 'e']);
+  assert.deepEqual(
+    buffer.rows.map((r) => r.id),
+    ['c', 'd', 'e'],
+  );
   assert.equal(buffer.add([record('a')]), 1);
 });
 

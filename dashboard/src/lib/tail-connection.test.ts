@@ -51,8 +51,14 @@ function harness() {
 }
 
 test('backoff doubles from half a second up to a ceiling, jittered within its upper half', () => {
-  assert.deepEqual([1, 2, 3, 4, 10].map((n) => backoffDelay(n, () => 1)), [500, 1000, 2000, 4000, 15_000]);
-  assert.equal(backoffDelay(3, () => 0), 1000);
+  assert.deepEqual(
+    [1, 2, 3, 4, 10].map((n) => backoffDelay(n, () => 1)),
+    [500, 1000, 2000, 4000, 15_000],
+  );
+  assert.equal(
+    backoffDelay(3, () => 0),
+    1000,
+  );
 });
 
 test('records arrive and the status turns live once the server is ready', () => {
@@ -61,8 +67,14 @@ test('records arrive and the status turns live once the server is ready', () => 
   assert.equal(h.last().url, 'ws://h/api/v1/tail');
   h.last().send({ type: 'ready', position: 'p0' });
   h.last().send({ type: 'records', records: [record('a'), record('b')], position: 'p1' });
-  assert.deepEqual(h.statuses.map((s) => s.state), ['connecting', 'live']);
-  assert.deepEqual(h.buffer.rows.map((r) => r.id), ['a', 'b']);
+  assert.deepEqual(
+    h.statuses.map((s) => s.state),
+    ['connecting', 'live'],
+  );
+  assert.deepEqual(
+    h.buffer.rows.map((r) => r.id),
+    ['a', 'b'],
+  );
   assert.equal(h.connection.position, 'p1');
 });
 
@@ -83,7 +95,10 @@ test('a dropped connection reconnects with backoff from the last position, witho
   assert.equal(h.last().url, 'ws://h/api/v1/tail?since=p2');
   h.last().send({ type: 'ready', position: 'p2' });
   h.last().send({ type: 'records', records: [record('b'), record('c')], position: 'p3' });
-  assert.deepEqual(h.buffer.rows.map((r) => r.id), ['a', 'b', 'c']);
+  assert.deepEqual(
+    h.buffer.rows.map((r) => r.id),
+    ['a', 'b', 'c'],
+  );
   assert.equal(h.statuses.at(-1)!.state, 'live');
   assert.equal(h.statuses.at(-1)!.attempt, 0);
   // Once connected again, the next drop starts the backoff over.

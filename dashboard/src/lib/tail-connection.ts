@@ -48,7 +48,12 @@ export function parseTailMessage(data: unknown): TailMessage {
 }
 
 /** Pure: the wait before reconnect attempt `attempt` (1-based): doubling from 500 ms to 15 s, half of it jittered. */
-export function backoffDelay(attempt: number, random: () => number = Math.random, baseMs = 500, maxMs = 15_000): number {
+export function backoffDelay(
+  attempt: number,
+  random: () => number = Math.random,
+  baseMs = 500,
+  maxMs = 15_000,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }

@@ -5,7 +5,11 @@ import type { SocketLike } from './tail-connection.ts';
  * itself never appears in a URL. Until then it buffers nothing and can be closed; a ticket that cannot
  * be had reads as a dropped connection, which the tail retries with backoff.
  */
-export function openWithTicket(url: string, ticket: () => Promise<string | undefined>, open: (url: string) => SocketLike): SocketLike {
+export function openWithTicket(
+  url: string,
+  ticket: () => Promise<string | undefined>,
+  open: (url: string) => SocketLike,
+): SocketLike {
   let inner: SocketLike | null = null;
   let closed = false;
   const outer: SocketLike = {
@@ -37,7 +41,10 @@ export function openWithTicket(url: string, ticket: () => Promise<string | undef
 
 /** Asks the query service for a single-use live-tail ticket with the key in a header. */
 export async function fetchTailTicket(fetcher: typeof fetch, apiKey: string, baseUrl = ''): Promise<string> {
-  const res = await fetcher(`${baseUrl}/api/v1/tail/ticket`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+  const res = await fetcher(`${baseUrl}/api/v1/tail/ticket`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
   if (!res.ok) throw new Error(`tail ticket refused: HTTP ${res.status}`);
   const body = (await res.json()) as { ticket?: unknown };
   if (typeof body.ticket !== 'string') throw new Error('tail ticket missing from the answer');

@@ -1,12 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRange, isTimeExpression, normalizeTimeInput, rangeAround, resolveRange, zoomRange } from './time-range.ts';
+import {
+  describeRange,
+  isTimeExpression,
+  normalizeTimeInput,
+  rangeAround,
+  resolveRange,
+  zoomRange,
+} from './time-range.ts';
 
 const now = Date.parse('2026-11-23T10:00:00Z');
 
 test('relative ranges resolve against the given clock', () => {
   assert.deepEqual(resolveRange({ from: 'now-15m', to: 'now' }, now), { fromMs: now - 15 * 60_000, toMs: now });
-  assert.deepEqual(resolveRange({ from: 'now-7d', to: 'now-1h' }, now), { fromMs: now - 7 * 86_400_000, toMs: now - 3_600_000 });
+  assert.deepEqual(resolveRange({ from: 'now-7d', to: 'now-1h' }, now), {
+    fromMs: now - 7 * 86_400_000,
+    toMs: now - 3_600_000,
+  });
 });
 
 test('absolute ranges resolve to their own times, and a reversed or unreadable range to undefined', () => {
@@ -43,5 +53,8 @@ test('presets are named; other ranges show both ends', () => {
 });
 
 test('the window around a record spans both sides of its timestamp', () => {
-  assert.deepEqual(rangeAround('2026-11-23T09:00:00.123456789Z', 60_000), { from: '2026-11-23T08:59:00.123Z', to: '2026-11-23T09:01:00.123Z' });
+  assert.deepEqual(rangeAround('2026-11-23T09:00:00.123456789Z', 60_000), {
+    from: '2026-11-23T08:59:00.123Z',
+    to: '2026-11-23T09:01:00.123Z',
+  });
 });

@@ -51,7 +51,15 @@ export function normalizeTimeInput(text: string): string | undefined {
   const local = LOCAL.exec(t);
   if (local) {
     const [, y, mo, d, h, mi, s = '0', ms = '0'] = local;
-    const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(ms.padEnd(3, '0')));
+    const date = new Date(
+      Number(y),
+      Number(mo) - 1,
+      Number(d),
+      Number(h),
+      Number(mi),
+      Number(s),
+      Number(ms.padEnd(3, '0')),
+    );
     return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
   }
   return isTimeExpression(t) ? t : undefined;

@@ -41,7 +41,10 @@ export function decodeState(search: string): ExplorerState {
     return v && isTimeExpression(v) ? v : DEFAULT_STATE[key];
   };
   // A hand-written link may spell a level as the API takes it (level=warning).
-  const levels = params.getAll('level').map(levelFromText).filter((l): l is Level => l !== undefined);
+  const levels = params
+    .getAll('level')
+    .map(levelFromText)
+    .filter((l): l is Level => l !== undefined);
   return {
     q: params.get('q') ?? '',
     from: time('from'),

@@ -17,7 +17,11 @@ test('an expanded row pushes the rows after it down by its extra height', () => 
   assert.equal(rowOffset(2, { rowHeight: 20, expanded }), 40);
   const w = visibleWindow({ ...base, overscan: 0, scrollTop: 100, expanded });
   assert.deepEqual(w, { start: 3, end: 4, totalHeight: 200_280 });
-  assert.deepEqual(visibleWindow({ ...base, overscan: 0, scrollTop: 360, expanded }), { start: 4, end: 14, totalHeight: 200_280 });
+  assert.deepEqual(visibleWindow({ ...base, overscan: 0, scrollTop: 360, expanded }), {
+    start: 4,
+    end: 14,
+    totalHeight: 200_280,
+  });
 });
 
 test('an empty list renders nothing', () => {

@@ -10,14 +10,29 @@ for (const name of ['demo-collector', 'demo-query']) {
     const d = find(desired(pipeline(keysFile), context()), 'Deployment', name);
     const c = mainContainer(d);
     assert.equal(envVar(c, 'API_KEYS_FILE')?.value, '/etc/instant-logs/keys/keys.json');
-    assert.deepEqual(c.volumeMounts?.find((m) => m.name === 'api-keys'), { name: 'api-keys', mountPath: '/etc/instant-logs/keys', readOnly: true });
-    assert.ok(c.volumeMounts?.every((m) => m.subPath === undefined), 'a subPath mount would never see a rotated file');
-    assert.deepEqual(templateOf(d).spec!.volumes?.find((v) => v.name === 'api-keys'), { name: 'api-keys', secret: { secretName: 'hashed-keys' } });
+    assert.deepEqual(
+      c.volumeMounts?.find((m) => m.name === 'api-keys'),
+      { name: 'api-keys', mountPath: '/etc/instant-logs/keys', readOnly: true },
+    );
+    assert.ok(
+      c.volumeMounts?.every((m) => m.subPath === undefined),
+      'a subPath mount would never see a rotated file',
+    );
+    assert.deepEqual(
+      templateOf(d).spec!.volumes?.find((v) => v.name === 'api-keys'),
+      { name: 'api-keys', secret: { secretName: 'hashed-keys' } },
+    );
   });
 }
 
 test('the keys file is named by the Secret key the spec gives', () => {
-  const c = mainContainer(find(desired(pipeline({ auth: { keysSecretRef: { name: 'hashed-keys', key: 'prod.json' } } }), context()), 'Deployment', 'demo-collector'));
+  const c = mainContainer(
+    find(
+      desired(pipeline({ auth: { keysSecretRef: { name: 'hashed-keys', key: 'prod.json' } } }), context()),
+      'Deployment',
+      'demo-collector',
+    ),
+  );
   assert.equal(envVar(c, 'API_KEYS_FILE')?.value, '/etc/instant-logs/keys/prod.json');
 });
 
@@ -31,7 +46,11 @@ for (const [what, spec, expected] of cases) {
   test(`with ${what} the services get exactly ${expected.join(' and ')}`, () => {
     for (const name of ['demo-collector', 'demo-query']) {
       const env = mainContainer(find(desired(pipeline(spec), context()), 'Deployment', name)).env!.map((e) => e.name);
-      assert.deepEqual(env.filter((n) => ['API_KEYS', 'API_KEYS_FILE', 'ALLOW_UNAUTHENTICATED'].includes(n)), expected, name);
+      assert.deepEqual(
+        env.filter((n) => ['API_KEYS', 'API_KEYS_FILE', 'ALLOW_UNAUTHENTICATED'].includes(n)),
+        expected,
+        name,
+      );
     }
   });
 }

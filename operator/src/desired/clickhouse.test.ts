@@ -2,9 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1StatefulSetSpec } from '@kubernetes/client-node';
 import { desired } from './index.ts';
-import { context, envVar, EXTERNAL_CLICKHOUSE, find, has, mainContainer, PASSWORD, pipeline, specOf, templateOf, workloads } from './test-pipeline.ts';
+import {
+  context,
+  envVar,
+  EXTERNAL_CLICKHOUSE,
+  find,
+  has,
+  mainContainer,
+  PASSWORD,
+  pipeline,
+  specOf,
+  templateOf,
+  workloads,
+} from './test-pipeline.ts';
 
-const managed = { managed: { storage: { size: '200Gi', storageClassName: 'fast-ssd' }, image: 'mirror.local/clickhouse-server:25.8.1' } };
+const managed = {
+  managed: { storage: { size: '200Gi', storageClassName: 'fast-ssd' }, image: 'mirror.local/clickhouse-server:25.8.1' },
+};
 
 test('managed ClickHouse is a one-replica StatefulSet behind a headless Service, with a volume claim from the spec', () => {
   const objects = desired(pipeline({ clickhouse: managed }), context());
@@ -12,10 +26,17 @@ test('managed ClickHouse is a one-replica StatefulSet behind a headless Service,
   assert.equal(sts.serviceName, 'demo-clickhouse-headless');
   assert.equal(sts.replicas, 1);
   assert.equal(sts.volumeClaimTemplates?.length, 1);
-  assert.deepEqual(sts.volumeClaimTemplates![0]!.spec, { accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '200Gi' } } });
+  assert.deepEqual(sts.volumeClaimTemplates![0]!.spec, {
+    accessModes: ['ReadWriteOnce'],
+    storageClassName: 'fast-ssd',
+    resources: { requests: { storage: '200Gi' } },
+  });
   const c = sts.template.spec!.containers[0]!;
   assert.equal(c.image, 'mirror.local/clickhouse-server:25.8.1');
-  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8123 }, { name: 'native', containerPort: 9000 }]);
+  assert.deepEqual(c.ports, [
+    { name: 'http', containerPort: 8123 },
+    { name: 'native', containerPort: 9000 },
+  ]);
   assert.ok(c.volumeMounts?.some((m) => m.name === 'data' && m.mountPath === '/var/lib/clickhouse'));
   assert.equal(sts.template.spec!.securityContext?.runAsUser, 101);
   assert.equal(sts.template.spec!.securityContext?.fsGroup, 101);
@@ -54,11 +75,14 @@ test('the server config listens on 0.0.0.0, keeps data on the volume, and the us
   assert.match(data['server.xml']!, /<path>\/var\/lib\/clickhouse\/<\/path>/);
   assert.match(data['users.xml']!, /<instant_logs>\s*<password from_env="INSTANT_LOGS_PASSWORD"\/>/);
   const c = mainContainer(find(objects, 'StatefulSet', 'demo-clickhouse'));
-  assert.deepEqual(envVar(c, 'INSTANT_LOGS_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'demo-clickhouse-credentials', key: 'password' } });
+  assert.deepEqual(envVar(c, 'INSTANT_LOGS_PASSWORD')?.valueFrom, {
+    secretKeyRef: { name: 'demo-clickhouse-credentials', key: 'password' },
+  });
 });
 
 test('a change to the ClickHouse config rolls the pod through a hash annotation', () => {
-  const annotations = templateOf(find(desired(pipeline(), context()), 'StatefulSet', 'demo-clickhouse')).metadata?.annotations;
+  const annotations = templateOf(find(desired(pipeline(), context()), 'StatefulSet', 'demo-clickhouse')).metadata
+    ?.annotations;
   assert.match(annotations?.['logging.instantdev.io/config-hash'] ?? '', /^[0-9a-f]{8}$/);
 });
 
@@ -68,30 +92,49 @@ test('services of a managed ClickHouse read the generated credentials and the in
   assert.equal(settings['CLICKHOUSE_URL'], 'http://demo-clickhouse:8123');
   assert.equal(settings['CLICKHOUSE_DATABASE'], 'instant_logs');
   const c = mainContainer(find(objects, 'Deployment', 'demo-processor'));
-  assert.deepEqual(envVar(c, 'CLICKHOUSE_USER')?.valueFrom, { secretKeyRef: { name: 'demo-clickhouse-credentials', key: 'username' } });
+  assert.deepEqual(envVar(c, 'CLICKHOUSE_USER')?.valueFrom, {
+    secretKeyRef: { name: 'demo-clickhouse-credentials', key: 'username' },
+  });
 });
 
 test('external ClickHouse: no StatefulSet, Services, Secret or NetworkPolicy for it; the URL and the user’s Secret are wired instead', () => {
   const objects = desired(pipeline({ clickhouse: EXTERNAL_CLICKHOUSE }), context({}, null));
   assert.equal(has(objects, 'StatefulSet'), false);
   assert.equal(has(objects, 'Secret'), false);
-  assert.equal(objects.some((o) => o.metadata.name.startsWith('demo-clickhouse')), false);
+  assert.equal(
+    objects.some((o) => o.metadata.name.startsWith('demo-clickhouse')),
+    false,
+  );
   const settings = find(objects, 'ConfigMap', 'demo-pipeline')['data'] as Record<string, string>;
   assert.equal(settings['CLICKHOUSE_URL'], 'https://ch.example.com:8443');
   assert.equal(settings['CLICKHOUSE_DATABASE'], 'logs_db');
-  const users = workloads(objects).filter((o) => ['demo-processor', 'demo-query'].includes(o.metadata.name) || o.kind === 'Job');
+  const users = workloads(objects).filter(
+    (o) => ['demo-processor', 'demo-query'].includes(o.metadata.name) || o.kind === 'Job',
+  );
   assert.equal(users.length, 3);
   for (const w of users) {
     const c = mainContainer(w);
-    assert.deepEqual(envVar(c, 'CLICKHOUSE_USER')?.valueFrom, { secretKeyRef: { name: 'ch-creds', key: 'user' } }, w.metadata.name);
-    assert.deepEqual(envVar(c, 'CLICKHOUSE_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'ch-creds', key: 'pass' } }, w.metadata.name);
+    assert.deepEqual(
+      envVar(c, 'CLICKHOUSE_USER')?.valueFrom,
+      { secretKeyRef: { name: 'ch-creds', key: 'user' } },
+      w.metadata.name,
+    );
+    assert.deepEqual(
+      envVar(c, 'CLICKHOUSE_PASSWORD')?.valueFrom,
+      { secretKeyRef: { name: 'ch-creds', key: 'pass' } },
+      w.metadata.name,
+    );
   }
 });
 
 test('a new managed password rolls ClickHouse, the processor and the query service through a hash annotation, never the collector', () => {
   const annotation = (objects: ReturnType<typeof desired>, kind: string, name: string) =>
     templateOf(find(objects, kind, name)).metadata?.annotations?.['logging.instantdev.io/credentials-hash'];
-  const readers: [string, string][] = [['StatefulSet', 'demo-clickhouse'], ['Deployment', 'demo-processor'], ['Deployment', 'demo-query']];
+  const readers: [string, string][] = [
+    ['StatefulSet', 'demo-clickhouse'],
+    ['Deployment', 'demo-processor'],
+    ['Deployment', 'demo-query'],
+  ];
   const one = desired(pipeline(), context());
   const other = desired(pipeline(), context({}, 'another-password'));
   for (const [kind, name] of readers) {
@@ -100,5 +143,9 @@ test('a new managed password rolls ClickHouse, the processor and the query servi
   }
   assert.equal(annotation(one, 'Deployment', 'demo-collector'), undefined);
   const external = desired(pipeline({ clickhouse: EXTERNAL_CLICKHOUSE }), context({}, null));
-  assert.equal(annotation(external, 'Deployment', 'demo-processor'), undefined, 'an external ClickHouse’s password is not ours to hash');
+  assert.equal(
+    annotation(external, 'Deployment', 'demo-processor'),
+    undefined,
+    'an external ClickHouse’s password is not ours to hash',
+  );
 });

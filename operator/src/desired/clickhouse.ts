@@ -27,7 +27,11 @@ export function clickhouseEndpoint(p: LogPipeline): { url: string; database: str
 
 /** Pure: CLICKHOUSE_USER and CLICKHOUSE_PASSWORD from the credentials Secret (ours when managed, the user's when external). */
 export function clickhouseCredentialsEnv(p: LogPipeline): V1EnvVar[] {
-  const ref = p.spec.clickhouse.external?.credentialsSecretRef ?? { name: namesOf(p).clickhouseCredentials, usernameKey: 'username', passwordKey: 'password' };
+  const ref = p.spec.clickhouse.external?.credentialsSecretRef ?? {
+    name: namesOf(p).clickhouseCredentials,
+    usernameKey: 'username',
+    passwordKey: 'password',
+  };
   return [
     { name: 'CLICKHOUSE_USER', valueFrom: { secretKeyRef: { name: ref.name, key: ref.usernameKey } } },
     { name: 'CLICKHOUSE_PASSWORD', valueFrom: { secretKeyRef: { name: ref.name, key: ref.passwordKey } } },
@@ -39,7 +43,9 @@ export function clickhouseCredentialsEnv(p: LogPipeline): V1EnvVar[] {
  * external ClickHouse. The password is 24 random bytes, so its hash gives nothing away.
  */
 export function credentialsAnnotations(p: LogPipeline, ctx: DesiredContext): Record<string, string> {
-  return p.spec.clickhouse.managed && ctx.clickhousePassword !== undefined ? { [CREDENTIALS_HASH_ANNOTATION]: shortHash(ctx.clickhousePassword) } : {};
+  return p.spec.clickhouse.managed && ctx.clickhousePassword !== undefined
+    ? { [CREDENTIALS_HASH_ANNOTATION]: shortHash(ctx.clickhousePassword) }
+    : {};
 }
 
 /**
@@ -51,7 +57,9 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const managed = p.spec.clickhouse.managed;
   if (!managed) return [];
   if (ctx.clickhousePassword === undefined) {
-    throw new Error(`Cannot build the managed ClickHouse of LogPipeline ${p.metadata.name}: the reconciler supplied no clickhousePassword`);
+    throw new Error(
+      `Cannot build the managed ClickHouse of LogPipeline ${p.metadata.name}: the reconciler supplied no clickhousePassword`,
+    );
   }
   const names = namesOf(p);
   const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -63,7 +71,12 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     data: { username: base64(MANAGED_USER), password: base64(ctx.clickhousePassword) },
   };
   const configData = { 'server.xml': SERVER_CONFIG, 'users.xml': usersConfig(MANAGED_USER) };
-  const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: objectMeta(p, names.clickhouse, 'clickhouse'), data: configData };
+  const configMap: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: objectMeta(p, names.clickhouse, 'clickhouse'),
+    data: configData,
+  };
 
   const ports = [
     { name: 'http', port: PORTS.clickhouseHttp, targetPort: PORTS.clickhouseHttp },
@@ -80,7 +93,9 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       // The server itself, not the image's entrypoint: the entrypoint writes into /etc, which is read-only here.
       command: ['/usr/bin/clickhouse-server'],
       args: ['--config-file=/etc/clickhouse-server/config.xml'],
-      env: [{ name: PASSWORD_ENV, valueFrom: { secretKeyRef: { name: names.clickhouseCredentials, key: 'password' } } }],
+      env: [
+        { name: PASSWORD_ENV, valueFrom: { secretKeyRef: { name: names.clickhouseCredentials, key: 'password' } } },
+      ],
       volumeMounts: [
         { name: 'data', mountPath: CLICKHOUSE_DATA_DIR },
         { name: 'config', mountPath: '/etc/clickhouse-server/config.d' },
@@ -100,7 +115,10 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     uid: CLICKHOUSE_UID,
     fsGroup: CLICKHOUSE_UID,
     volumes: [
-      { name: 'config', configMap: { name: names.clickhouse, items: [{ key: 'server.xml', path: 'instant-logs.xml' }] } },
+      {
+        name: 'config',
+        configMap: { name: names.clickhouse, items: [{ key: 'server.xml', path: 'instant-logs.xml' }] },
+      },
       { name: 'users', configMap: { name: names.clickhouse, items: [{ key: 'users.xml', path: 'instant-logs.xml' }] } },
     ],
   });
@@ -110,18 +128,35 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     persistentVolumeClaimRetentionPolicy: { ...managed.persistentVolumeClaimRetentionPolicy },
     selector: { matchLabels: selectorLabels(p, 'clickhouse') },
     // The server reads listen_host and ports only at start: a config change rolls the pod.
-    template: podTemplate(p, 'clickhouse', pod, { [CONFIG_HASH_ANNOTATION]: shortHash(configData), ...credentialsAnnotations(p, ctx) }),
-    volumeClaimTemplates: [{
-      // The claim outlives the pipeline; its labels find it (kubectl get pvc -l logging.instantdev.io/pipeline=<name>).
-      // Claim templates are immutable: only labels that never change.
-      metadata: { name: 'data', labels: { ...selectorLabels(p, 'clickhouse'), [PIPELINE_LABEL]: p.metadata.name } },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        ...(managed.storage.storageClassName ? { storageClassName: managed.storage.storageClassName } : {}),
-        resources: { requests: { storage: String(managed.storage.size) } },
+    template: podTemplate(p, 'clickhouse', pod, {
+      [CONFIG_HASH_ANNOTATION]: shortHash(configData),
+      ...credentialsAnnotations(p, ctx),
+    }),
+    volumeClaimTemplates: [
+      {
+        // The claim outlives the pipeline; its labels find it (kubectl get pvc -l logging.instantdev.io/pipeline=<name>).
+        // Claim templates are immutable: only labels that never change.
+        metadata: { name: 'data', labels: { ...selectorLabels(p, 'clickhouse'), [PIPELINE_LABEL]: p.metadata.name } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          ...(managed.storage.storageClassName ? { storageClassName: managed.storage.storageClassName } : {}),
+          resources: { requests: { storage: String(managed.storage.size) } },
+        },
       },
-    }],
+    ],
   };
-  const statefulSet: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: objectMeta(p, names.clickhouse, 'clickhouse'), spec };
-  return [secret, configMap, headless, clusterIp, statefulSet, ...disruptionBudget(p, names.clickhouse, 'clickhouse', managed.replicas)];
+  const statefulSet: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: objectMeta(p, names.clickhouse, 'clickhouse'),
+    spec,
+  };
+  return [
+    secret,
+    configMap,
+    headless,
+    clusterIp,
+    statefulSet,
+    ...disruptionBudget(p, names.clickhouse, 'clickhouse', managed.replicas),
+  ];
 }

@@ -14,7 +14,11 @@ import { deployment, service } from './workload.ts';
 import { telemetryEnv } from './telemetry.ts';
 
 /** Pure: the syslog listeners as env, container ports and Service ports; nothing when syslog is off. */
-export function syslogPorts(p: LogPipeline): { env: V1EnvVar[]; containerPorts: V1ContainerPort[]; servicePorts: V1ServicePort[] } {
+export function syslogPorts(p: LogPipeline): {
+  env: V1EnvVar[];
+  containerPorts: V1ContainerPort[];
+  servicePorts: V1ServicePort[];
+} {
   const { enabled, tcpPort, udpPort, tenant } = p.spec.collector.syslog;
   if (!enabled) return { env: [], containerPorts: [], servicePorts: [] };
   return {
@@ -23,7 +27,10 @@ export function syslogPorts(p: LogPipeline): { env: V1EnvVar[]; containerPorts: 
       { name: 'SYSLOG_UDP_PORT', value: String(udpPort) },
       { name: 'SYSLOG_TENANT', value: tenant },
     ],
-    containerPorts: [{ name: 'syslog-tcp', containerPort: tcpPort, protocol: 'TCP' }, { name: 'syslog-udp', containerPort: udpPort, protocol: 'UDP' }],
+    containerPorts: [
+      { name: 'syslog-tcp', containerPort: tcpPort, protocol: 'TCP' },
+      { name: 'syslog-udp', containerPort: udpPort, protocol: 'UDP' },
+    ],
     servicePorts: [
       { name: 'syslog-tcp', port: tcpPort, targetPort: tcpPort, protocol: 'TCP' },
       { name: 'syslog-udp', port: udpPort, targetPort: udpPort, protocol: 'UDP' },
@@ -46,11 +53,24 @@ export function collector(p: LogPipeline): KubeObject[] {
     probePort: PORTS.probe,
     extraPorts: syslog.containerPorts,
     envFrom: shared.envFrom,
-    env: [{ name: 'HOST', value: '0.0.0.0' }, { name: 'PORT', value: String(PORTS.collector) }, ...extra.env, ...syslog.env, ...telemetryEnv(p, 'collector')],
+    env: [
+      { name: 'HOST', value: '0.0.0.0' },
+      { name: 'PORT', value: String(PORTS.collector) },
+      ...extra.env,
+      ...syslog.env,
+      ...telemetryEnv(p, 'collector'),
+    ],
     volumeMounts: extra.volumeMounts,
   });
-  const template = podTemplate(p, 'collector', podSpec([main], { volumes: extra.volumes }), { ...shared.annotations, ...extra.annotations });
+  const template = podTemplate(p, 'collector', podSpec([main], { volumes: extra.volumes }), {
+    ...shared.annotations,
+    ...extra.annotations,
+  });
   // The port is named for its scheme so a ServiceMonitor endpoint can pick HTTPS for it.
   const ports = [{ name: schemeOf(p), port: svc.port, targetPort: PORTS.collector }, ...syslog.servicePorts];
-  return [deployment(p, name, 'collector', template, replicas), service(p, name, 'collector', ports, { type: svc.type }), ...disruptionBudget(p, name, 'collector', replicas)];
+  return [
+    deployment(p, name, 'collector', template, replicas),
+    service(p, name, 'collector', ports, { type: svc.type }),
+    ...disruptionBudget(p, name, 'collector', replicas),
+  ];
 }

@@ -6,9 +6,25 @@ import { context, envVar, find, mainContainer, pipeline, specOf, templateOf } fr
 // [case, tls spec, QUERY_URL, TLS_CERT_FILE, TLS_KEY_FILE, probe scheme, Service port name]
 const cases: [string, object, string, string | undefined, string | undefined, string | undefined, string][] = [
   ['without TLS', {}, 'http://demo-query:8082', undefined, undefined, undefined, 'http'],
-  ['with tls.secretName', { secretName: 'web-tls' }, 'https://demo-query:8082', '/etc/instant-logs/tls/tls.crt', '/etc/instant-logs/tls/tls.key', 'HTTPS', 'https'],
+  [
+    'with tls.secretName',
+    { secretName: 'web-tls' },
+    'https://demo-query:8082',
+    '/etc/instant-logs/tls/tls.crt',
+    '/etc/instant-logs/tls/tls.key',
+    'HTTPS',
+    'https',
+  ],
   // The dashboard never asks for client certificates: only the collector does.
-  ['with tls.secretName and clientAuth require', { secretName: 'web-tls', clientAuth: 'require' }, 'https://demo-query:8082', '/etc/instant-logs/tls/tls.crt', '/etc/instant-logs/tls/tls.key', 'HTTPS', 'https'],
+  [
+    'with tls.secretName and clientAuth require',
+    { secretName: 'web-tls', clientAuth: 'require' },
+    'https://demo-query:8082',
+    '/etc/instant-logs/tls/tls.crt',
+    '/etc/instant-logs/tls/tls.key',
+    'HTTPS',
+    'https',
+  ],
 ];
 
 for (const [name, tls, queryUrl, certFile, keyFile, scheme, portName] of cases) {
@@ -29,7 +45,9 @@ for (const [name, tls, queryUrl, certFile, keyFile, scheme, portName] of cases) 
   });
 
   test(`${name} the dashboard Service port is named ${portName}`, () => {
-    assert.deepEqual(specOf(find(objects(), 'Service', 'demo-dashboard'))['ports'], [{ name: portName, port: 8080, targetPort: 8080 }]);
+    assert.deepEqual(specOf(find(objects(), 'Service', 'demo-dashboard'))['ports'], [
+      { name: portName, port: 8080, targetPort: 8080 },
+    ]);
   });
 
   test(`${name} the dashboard pod ${certFile ? 'mounts the TLS Secret read-only at /etc/instant-logs/tls' : 'has no tls volume'}`, () => {

@@ -30,8 +30,16 @@ export function dashboard(p: LogPipeline): KubeObject[] {
     volumeMounts: tls.volumeMounts,
   });
   return [
-    deployment(p, names.dashboard, 'dashboard', podTemplate(p, 'dashboard', podSpec([main], { volumes: tls.volumes })), replicas),
-    service(p, names.dashboard, 'dashboard', [{ name: schemeOf(p), port: PORTS.dashboard, targetPort: PORTS.dashboard }]),
+    deployment(
+      p,
+      names.dashboard,
+      'dashboard',
+      podTemplate(p, 'dashboard', podSpec([main], { volumes: tls.volumes })),
+      replicas,
+    ),
+    service(p, names.dashboard, 'dashboard', [
+      { name: schemeOf(p), port: PORTS.dashboard, targetPort: PORTS.dashboard },
+    ]),
     ...disruptionBudget(p, names.dashboard, 'dashboard', replicas),
   ];
 }

@@ -5,9 +5,13 @@ import { componentNames, desired, PIPELINE_LABEL } from './index.ts';
 import { context, EXTERNAL_CLICKHOUSE, find, has, pipeline } from './test-pipeline.ts';
 
 const variants = {
-  'Strimzi, managed ClickHouse, KEDA, Prometheus Operator': () => desired(pipeline(), context({ keda: true, prometheusOperator: true })),
+  'Strimzi, managed ClickHouse, KEDA, Prometheus Operator': () =>
+    desired(pipeline(), context({ keda: true, prometheusOperator: true })),
   'bootstrap servers, external ClickHouse, no optional APIs': () =>
-    desired(pipeline({ kafka: { bootstrapServers: 'k1:9092,k2:9092' }, clickhouse: EXTERNAL_CLICKHOUSE }), context({}, null)),
+    desired(
+      pipeline({ kafka: { bootstrapServers: 'k1:9092,k2:9092' }, clickhouse: EXTERNAL_CLICKHOUSE }),
+      context({}, null),
+    ),
 };
 
 for (const [variant, make] of Object.entries(variants)) {
@@ -18,9 +22,20 @@ for (const [variant, make] of Object.entries(variants)) {
       assert.equal(o.metadata.namespace, 'logs', what);
       assert.equal(o.metadata.labels?.[PIPELINE_LABEL], 'demo', what);
       assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'instant-logs-operator', what);
-      assert.deepEqual(o.metadata.ownerReferences, [
-        { apiVersion: 'logging.instantdev.io/v1alpha1', kind: 'LogPipeline', name: 'demo', uid: '4f1c2a9e-0000-4000-8000-000000000001', controller: true, blockOwnerDeletion: true },
-      ], what);
+      assert.deepEqual(
+        o.metadata.ownerReferences,
+        [
+          {
+            apiVersion: 'logging.instantdev.io/v1alpha1',
+            kind: 'LogPipeline',
+            name: 'demo',
+            uid: '4f1c2a9e-0000-4000-8000-000000000001',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+        what,
+      );
     }
   });
 
@@ -39,19 +54,38 @@ for (const [variant, make] of Object.entries(variants)) {
 test('a default pipeline gives these objects, ordered by kind (apply order) then name', () => {
   const objects = desired(pipeline(), context({ keda: true, prometheusOperator: true }));
   const setupJob = componentNames(pipeline()).setupJob;
-  assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), [
-    'KafkaTopic/demo-dead-letter', 'KafkaTopic/demo-logs',
-    'NetworkPolicy/demo-clickhouse', 'NetworkPolicy/demo-collector', 'NetworkPolicy/demo-dashboard', 'NetworkPolicy/demo-processor', 'NetworkPolicy/demo-query',
-    'Secret/demo-clickhouse-credentials',
-    'ConfigMap/demo-clickhouse', 'ConfigMap/demo-pipeline',
-    'Service/demo-clickhouse', 'Service/demo-clickhouse-headless', 'Service/demo-collector', 'Service/demo-dashboard', 'Service/demo-processor', 'Service/demo-query',
-    'StatefulSet/demo-clickhouse',
-    'Deployment/demo-collector', 'Deployment/demo-dashboard', 'Deployment/demo-processor', 'Deployment/demo-query',
-    `Job/${setupJob}`,
-    'PodDisruptionBudget/demo-collector', 'PodDisruptionBudget/demo-processor', 'PodDisruptionBudget/demo-query',
-    'ScaledObject/demo-processor',
-    'ServiceMonitor/demo',
-  ]);
+  assert.deepEqual(
+    objects.map((o) => `${o.kind}/${o.metadata.name}`),
+    [
+      'KafkaTopic/demo-dead-letter',
+      'KafkaTopic/demo-logs',
+      'NetworkPolicy/demo-clickhouse',
+      'NetworkPolicy/demo-collector',
+      'NetworkPolicy/demo-dashboard',
+      'NetworkPolicy/demo-processor',
+      'NetworkPolicy/demo-query',
+      'Secret/demo-clickhouse-credentials',
+      'ConfigMap/demo-clickhouse',
+      'ConfigMap/demo-pipeline',
+      'Service/demo-clickhouse',
+      'Service/demo-clickhouse-headless',
+      'Service/demo-collector',
+      'Service/demo-dashboard',
+      'Service/demo-processor',
+      'Service/demo-query',
+      'StatefulSet/demo-clickhouse',
+      'Deployment/demo-collector',
+      'Deployment/demo-dashboard',
+      'Deployment/demo-processor',
+      'Deployment/demo-query',
+      `Job/${setupJob}`,
+      'PodDisruptionBudget/demo-collector',
+      'PodDisruptionBudget/demo-processor',
+      'PodDisruptionBudget/demo-query',
+      'ScaledObject/demo-processor',
+      'ServiceMonitor/demo',
+    ],
+  );
 });
 
 test('desired does not modify the pipeline it is given', () => {
@@ -65,7 +99,10 @@ test('disabling the dashboard removes its Deployment, Service and NetworkPolicy 
   const on = desired(pipeline(), context());
   const off = desired(pipeline({ dashboard: { enabled: false } }), context());
   assert.deepEqual(
-    on.filter((o) => !off.some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name)).map((o) => `${o.kind}/${o.metadata.name}`).sort(),
+    on
+      .filter((o) => !off.some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name))
+      .map((o) => `${o.kind}/${o.metadata.name}`)
+      .sort(),
     ['Deployment/demo-dashboard', 'NetworkPolicy/demo-dashboard', 'Service/demo-dashboard'],
   );
   assert.equal(off.length, on.length - 3);
@@ -73,7 +110,10 @@ test('disabling the dashboard removes its Deployment, Service and NetworkPolicy 
 
 test('disabling query and dashboard removes the query objects too', () => {
   const objects = desired(pipeline({ query: { enabled: false }, dashboard: { enabled: false } }), context());
-  assert.equal(objects.some((o) => o.metadata.name === 'demo-query' || o.metadata.name === 'demo-dashboard'), false);
+  assert.equal(
+    objects.some((o) => o.metadata.name === 'demo-query' || o.metadata.name === 'demo-dashboard'),
+    false,
+  );
 });
 
 test('a ServiceMonitor only when the Prometheus Operator is installed, selecting the services that serve /metrics', () => {
@@ -82,7 +122,13 @@ test('a ServiceMonitor only when the Prometheus Operator is installed, selecting
   assert.deepEqual(sm['spec'], {
     selector: {
       matchLabels: { [PIPELINE_LABEL]: 'demo' },
-      matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['collector', 'processor', 'query', 'dashboard'] }],
+      matchExpressions: [
+        {
+          key: 'app.kubernetes.io/component',
+          operator: 'In',
+          values: ['collector', 'processor', 'query', 'dashboard'],
+        },
+      ],
     },
     endpoints: [{ port: 'http', path: '/metrics' }],
   });
@@ -112,7 +158,13 @@ test('componentNames agrees with the objects, with or without them', () => {
   assert.equal(names.topic, 'app_logs');
   assert.equal(names.deadLetterTopic, 'demo-dead-letter');
   assert.equal(names.queryPort, 8082);
-  for (const [kind, name] of [['Deployment', names.collector], ['Deployment', names.processor], ['Deployment', names.query], ['StatefulSet', names.clickhouse], ['Job', names.setupJob]] as const) {
+  for (const [kind, name] of [
+    ['Deployment', names.collector],
+    ['Deployment', names.processor],
+    ['Deployment', names.query],
+    ['StatefulSet', names.clickhouse],
+    ['Job', names.setupJob],
+  ] as const) {
     assert.ok(has(objects, kind, name), `${kind}/${name}`);
   }
 });

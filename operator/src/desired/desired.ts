@@ -17,8 +17,18 @@ import { tenantsConfigMap } from './tenants.ts';
 // Apply order: topics first (the collector needs them), NetworkPolicies before any pod they guard,
 // settings and Secrets before the pods that read them, autoscalers after what they scale.
 const KIND_ORDER = [
-  'KafkaTopic', 'NetworkPolicy', 'Secret', 'ConfigMap', 'Service', 'StatefulSet', 'Deployment', 'Job',
-  'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ScaledObject', 'ServiceMonitor',
+  'KafkaTopic',
+  'NetworkPolicy',
+  'Secret',
+  'ConfigMap',
+  'Service',
+  'StatefulSet',
+  'Deployment',
+  'Job',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'ScaledObject',
+  'ServiceMonitor',
 ];
 
 /**
@@ -41,7 +51,9 @@ export function desired(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     ...monitoring(p, ctx),
   ];
   const rank = (o: KubeObject) => KIND_ORDER.indexOf(o.kind);
-  return objects.sort((a, b) => rank(a) - rank(b) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  return objects.sort(
+    (a, b) => rank(a) - rank(b) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0),
+  );
 }
 
 /** The names status reports and looks up. */

@@ -17,7 +17,10 @@ type Schema = z.ZodObject<z.ZodRawShape>;
 // Every option that adds env: auth both ways, syslog, TLS with client certificates, tenants, trace export, CORS.
 const everything = pipeline({
   auth: { keysSecretRef: { name: 'hashed-keys', key: 'keys.json' } },
-  collector: { apiKeysSecretRef: { name: 'ingest-keys', key: 'keys' }, syslog: { enabled: true, tcpPort: 6514, tenant: 'network' } },
+  collector: {
+    apiKeysSecretRef: { name: 'ingest-keys', key: 'keys' },
+    syslog: { enabled: true, tcpPort: 6514, tenant: 'network' },
+  },
   tls: { secretName: 'web-tls', clientAuth: 'require' },
   tenants: [{ name: 'team-a', retentionDays: 7 }],
   telemetry: { otlpEndpoint: 'http://otel-collector:4318' },
@@ -29,7 +32,11 @@ const external = pipeline({ kafka: { bootstrapServers: 'k1:9092' }, clickhouse: 
 const open = pipeline({});
 
 const cases = [
-  { name: 'every option', objects: desired(everything, context({ keda: true, prometheusOperator: true })), p: everything },
+  {
+    name: 'every option',
+    objects: desired(everything, context({ keda: true, prometheusOperator: true })),
+    p: everything,
+  },
   { name: 'external Kafka and ClickHouse', objects: desired(external, context({}, null)), p: external },
   { name: 'no keys', objects: desired(open, context()), p: open },
 ];
@@ -37,8 +44,13 @@ const cases = [
 /** The schema of the service each workload runs; the dashboard (nginx) and ClickHouse are not ours to parse. */
 function schemaFor(p: ReturnType<typeof pipeline>, obj: KubeObject): Schema | undefined {
   const names = namesOf(p);
-  if (obj.kind === 'Job' && obj.metadata.name.startsWith(`${names.setupPrefix}-`)) return SetupConfig as unknown as Schema;
-  const byName: Record<string, unknown> = { [names.collector]: CollectorConfig, [names.processor]: ProcessorConfig, [names.query]: QueryConfig };
+  if (obj.kind === 'Job' && obj.metadata.name.startsWith(`${names.setupPrefix}-`))
+    return SetupConfig as unknown as Schema;
+  const byName: Record<string, unknown> = {
+    [names.collector]: CollectorConfig,
+    [names.processor]: ProcessorConfig,
+    [names.query]: QueryConfig,
+  };
   return byName[obj.metadata.name] as Schema | undefined;
 }
 
@@ -47,7 +59,10 @@ const declared = (schema: Schema) => new Set(Object.keys(schema.shape));
 for (const { name, objects, p } of cases) {
   test(`every env var the operator writes into a service's pod is declared by that service's config schema (${name})`, () => {
     const checked = workloads(objects).filter((o) => schemaFor(p, o));
-    assert.ok(checked.length >= 3, `collector, processor, query and setup found: ${checked.map((o) => o.metadata.name).join(', ')}`);
+    assert.ok(
+      checked.length >= 3,
+      `collector, processor, query and setup found: ${checked.map((o) => o.metadata.name).join(', ')}`,
+    );
     for (const obj of checked) {
       const known = declared(schemaFor(p, obj)!);
       const unknown = (mainContainer(obj).env ?? []).map((e) => e.name).filter((n) => !known.has(n));
@@ -59,7 +74,9 @@ for (const { name, objects, p } of cases) {
     const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === namesOf(p).config);
     const keys = Object.keys((config?.['data'] ?? {}) as Record<string, string>);
     assert.ok(keys.length > 0);
-    const readers = workloads(objects).filter((o) => mainContainer(o).envFrom?.some((f) => f.configMapRef?.name === namesOf(p).config));
+    const readers = workloads(objects).filter((o) =>
+      mainContainer(o).envFrom?.some((f) => f.configMapRef?.name === namesOf(p).config),
+    );
     const schemas = readers.map((o) => schemaFor(p, o)).filter((s) => s !== undefined);
     assert.equal(schemas.length, readers.length, 'only our services read the shared settings');
     const unread = keys.filter((k) => !schemas.some((s) => declared(s).has(k)));

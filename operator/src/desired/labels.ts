@@ -15,7 +15,8 @@ export const TENANTS_HASH_ANNOTATION = 'logging.instantdev.io/tenants-hash';
  */
 export const CREDENTIALS_HASH_ANNOTATION = 'logging.instantdev.io/credentials-hash';
 
-export type Component = 'pipeline' | 'kafka' | 'collector' | 'processor' | 'clickhouse' | 'setup' | 'query' | 'dashboard' | 'monitoring';
+export type Component =
+  'pipeline' | 'kafka' | 'collector' | 'processor' | 'clickhouse' | 'setup' | 'query' | 'dashboard' | 'monitoring';
 
 /** Pure: the labels a component's selectors match; never change them, Deployment selectors are immutable. */
 export function selectorLabels(p: LogPipeline, component: Component): Record<string, string> {

@@ -12,21 +12,25 @@ const SCRAPED = ['collector', 'processor', 'query', 'dashboard'];
 /** Pure: a ServiceMonitor over the pipeline's Services when the Prometheus Operator is installed. */
 export function monitoring(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   if (!ctx.capabilities.prometheusOperator) return [];
-  return [{
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'ServiceMonitor',
-    metadata: objectMeta(p, namesOf(p).monitor, 'monitoring'),
-    spec: {
-      selector: {
-        matchLabels: { [PIPELINE_LABEL]: p.metadata.name },
-        matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: SCRAPED }],
+  return [
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: objectMeta(p, namesOf(p).monitor, 'monitoring'),
+      spec: {
+        selector: {
+          matchLabels: { [PIPELINE_LABEL]: p.metadata.name },
+          matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: SCRAPED }],
+        },
+        endpoints: [
+          { port: 'http', path: '/metrics' },
+          // With TLS the collector's, query's and dashboard's Service ports are named https. The operator cannot know the
+          // names the certificate is issued for, so Prometheus is not asked to check them: it reads only metrics.
+          ...(tlsEnabled(p)
+            ? [{ port: 'https', path: '/metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }]
+            : []),
+        ],
       },
-      endpoints: [
-        { port: 'http', path: '/metrics' },
-        // With TLS the collector's, query's and dashboard's Service ports are named https. The operator cannot know the
-        // names the certificate is issued for, so Prometheus is not asked to check them: it reads only metrics.
-        ...(tlsEnabled(p) ? [{ port: 'https', path: '/metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }] : []),
-      ],
     },
-  }];
+  ];
 }

@@ -24,17 +24,33 @@ export function networkPolicies(p: LogPipeline): KubeObject[] {
   const anyone = (port: number): IngressRule[] => [{ ports: [{ port }] }];
   const policy = (name: string, component: Component, ingress: IngressRule[]): KubeObject => {
     const spec = { podSelector: { matchLabels: selectorLabels(p, component) }, ingress };
-    return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: objectMeta(p, name, component), spec };
+    return {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: objectMeta(p, name, component),
+      spec,
+    };
   };
   const policies = [
-    policy(names.collector, 'collector', [{ ports: [{ port: PORTS.collector }, ...syslogPorts(p).containerPorts.map(({ containerPort, protocol }) => ({ port: containerPort, protocol }))] }]),
+    policy(names.collector, 'collector', [
+      {
+        ports: [
+          { port: PORTS.collector },
+          ...syslogPorts(p).containerPorts.map(({ containerPort, protocol }) => ({ port: containerPort, protocol })),
+        ],
+      },
+    ]),
     policy(names.processor, 'processor', anyone(PORTS.processor)),
   ];
   if (p.spec.clickhouse.managed) {
-    policies.push(policy(names.clickhouse, 'clickhouse', [{
-      from: [{ podSelector: { matchLabels: { [PIPELINE_LABEL]: p.metadata.name } } }],
-      ports: [{ port: PORTS.clickhouseHttp }, { port: PORTS.clickhouseNative }],
-    }]));
+    policies.push(
+      policy(names.clickhouse, 'clickhouse', [
+        {
+          from: [{ podSelector: { matchLabels: { [PIPELINE_LABEL]: p.metadata.name } } }],
+          ports: [{ port: PORTS.clickhouseHttp }, { port: PORTS.clickhouseNative }],
+        },
+      ]),
+    );
   }
   if (p.spec.query.enabled) policies.push(policy(names.query, 'query', anyone(PORTS.query)));
   if (p.spec.dashboard.enabled) policies.push(policy(names.dashboard, 'dashboard', anyone(PORTS.dashboard)));

@@ -6,7 +6,10 @@ type OwnerReference = NonNullable<KubeObject['metadata']['ownerReferences']>[num
 
 /** Pure: the controller reference to the LogPipeline, so the garbage collector removes what it owns. */
 export function ownerReference(p: LogPipeline): OwnerReference {
-  if (!p.metadata.uid) throw new Error(`Cannot own objects for LogPipeline ${p.metadata.name}: it has no metadata.uid (read it from the API server)`);
+  if (!p.metadata.uid)
+    throw new Error(
+      `Cannot own objects for LogPipeline ${p.metadata.name}: it has no metadata.uid (read it from the API server)`,
+    );
   return {
     apiVersion: LOG_PIPELINE_RESOURCE.apiVersion,
     kind: LOG_PIPELINE_RESOURCE.kind,
@@ -18,8 +21,14 @@ export function ownerReference(p: LogPipeline): OwnerReference {
 }
 
 /** Pure: name, namespace, labels and owner of an object belonging to one component. */
-export function objectMeta(p: LogPipeline, name: string, component: Component, extraLabels: Record<string, string> = {}): KubeObject['metadata'] {
-  if (!p.metadata.namespace) throw new Error(`Cannot place objects for LogPipeline ${p.metadata.name}: it has no metadata.namespace`);
+export function objectMeta(
+  p: LogPipeline,
+  name: string,
+  component: Component,
+  extraLabels: Record<string, string> = {},
+): KubeObject['metadata'] {
+  if (!p.metadata.namespace)
+    throw new Error(`Cannot place objects for LogPipeline ${p.metadata.name}: it has no metadata.namespace`);
   return {
     name,
     namespace: p.metadata.namespace,

@@ -23,7 +23,12 @@ export function sharedSettings(p: LogPipeline): Record<string, string> {
 
 /** Pure: the ConfigMap `<name>-pipeline` holding the shared settings. */
 export function pipelineConfigMap(p: LogPipeline): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: objectMeta(p, namesOf(p).config, 'pipeline'), data: sharedSettings(p) };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: objectMeta(p, namesOf(p).config, 'pipeline'),
+    data: sharedSettings(p),
+  };
 }
 
 /**

@@ -8,7 +8,13 @@ const zone = { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsat
 const settings = (name: string) => ({
   nodeSelector: { pool: name },
   tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: name, effect: 'NoSchedule' as const }],
-  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }],
+      },
+    },
+  },
   topologySpreadConstraints: [zone],
   priorityClassName: `${name}-priority`,
   annotations: { 'example.com/owner': name },
@@ -26,8 +32,12 @@ const setupPod = (p = placed) => templateOf(desired(p, context()).find((o) => o.
 
 test('each component’s pods get its own nodeSelector, tolerations, affinity, spread, priority class, labels and annotations; the setup Job takes the processor’s', () => {
   const pods: [string, ReturnType<typeof podOf>][] = [
-    ['collector', podOf('Deployment', 'demo-collector')], ['processor', podOf('Deployment', 'demo-processor')], ['query', podOf('Deployment', 'demo-query')],
-    ['dashboard', podOf('Deployment', 'demo-dashboard')], ['clickhouse', podOf('StatefulSet', 'demo-clickhouse')], ['processor', setupPod()],
+    ['collector', podOf('Deployment', 'demo-collector')],
+    ['processor', podOf('Deployment', 'demo-processor')],
+    ['query', podOf('Deployment', 'demo-query')],
+    ['dashboard', podOf('Deployment', 'demo-dashboard')],
+    ['clickhouse', podOf('StatefulSet', 'demo-clickhouse')],
+    ['processor', setupPod()],
   ];
   for (const [owner, pod] of pods) {
     const want = settings(owner);
@@ -43,22 +53,38 @@ test('each component’s pods get its own nodeSelector, tolerations, affinity, s
 
 test('a spread constraint without a labelSelector counts the component’s own pods; one with a selector keeps it', () => {
   const own = podOf('Deployment', 'demo-query').spec!.topologySpreadConstraints![0]!;
-  assert.deepEqual(own, { ...zone, labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'instant-logs', 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/component': 'query' } } });
+  assert.deepEqual(own, {
+    ...zone,
+    labelSelector: {
+      matchLabels: {
+        'app.kubernetes.io/name': 'instant-logs',
+        'app.kubernetes.io/instance': 'demo',
+        'app.kubernetes.io/component': 'query',
+      },
+    },
+  });
   const chosen = { matchLabels: { app: 'other' } };
   const p = pipeline({ query: { pod: { topologySpreadConstraints: [{ ...zone, labelSelector: chosen }] } } });
   assert.deepEqual(podOf('Deployment', 'demo-query', p).spec!.topologySpreadConstraints![0]!.labelSelector, chosen);
 });
 
 test('extra pod labels and annotations never replace the operator’s own', () => {
-  const p = pipeline({ collector: { pod: {
-    labels: { 'app.kubernetes.io/component': 'hijack', 'logging.instantdev.io/pipeline': 'other' },
-    annotations: { 'logging.instantdev.io/config-hash': 'forged' },
-  } } });
+  const p = pipeline({
+    collector: {
+      pod: {
+        labels: { 'app.kubernetes.io/component': 'hijack', 'logging.instantdev.io/pipeline': 'other' },
+        annotations: { 'logging.instantdev.io/config-hash': 'forged' },
+      },
+    },
+  });
   const pod = podOf('Deployment', 'demo-collector', p);
   assert.equal(pod.metadata!.labels!['app.kubernetes.io/component'], 'collector');
   assert.equal(pod.metadata!.labels!['logging.instantdev.io/pipeline'], 'demo');
   assert.notEqual(pod.metadata!.annotations!['logging.instantdev.io/config-hash'], 'forged');
-  assert.equal(pod.metadata!.annotations!['logging.instantdev.io/config-hash'], podOf('Deployment', 'demo-collector', pipeline()).metadata!.annotations!['logging.instantdev.io/config-hash']);
+  assert.equal(
+    pod.metadata!.annotations!['logging.instantdev.io/config-hash'],
+    podOf('Deployment', 'demo-collector', pipeline()).metadata!.annotations!['logging.instantdev.io/config-hash'],
+  );
 });
 
 test('image pull secrets reach every pod, ClickHouse and the setup Job included', () => {
@@ -71,7 +97,14 @@ test('image pull secrets reach every pod, ClickHouse and the setup Job included'
 test('without settings no pod carries placement fields', () => {
   for (const w of workloads(desired(pipeline(), context()))) {
     const spec = templateOf(w).spec! as V1PodSpec & Record<string, unknown>;
-    for (const field of ['nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'priorityClassName', 'imagePullSecrets']) {
+    for (const field of [
+      'nodeSelector',
+      'tolerations',
+      'affinity',
+      'topologySpreadConstraints',
+      'priorityClassName',
+      'imagePullSecrets',
+    ]) {
       assert.equal(spec[field], undefined, `${w.metadata.name}.${field}`);
     }
   }
@@ -79,22 +112,40 @@ test('without settings no pod carries placement fields', () => {
 
 test('Service annotations go on each component’s Services, both of ClickHouse’s, and nowhere else', () => {
   const lb = { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' };
-  const objects = desired(pipeline({
-    collector: { service: { type: 'LoadBalancer', annotations: lb } },
-    query: { service: { annotations: { q: '1' } } },
-    dashboard: { service: { annotations: { d: '1' } } },
-    processor: { service: { annotations: { p: '1' } } },
-    clickhouse: { managed: { service: { annotations: { c: '1' } } } },
-  }), context());
-  const annotations = Object.fromEntries(objects.filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o.metadata.annotations]));
+  const objects = desired(
+    pipeline({
+      collector: { service: { type: 'LoadBalancer', annotations: lb } },
+      query: { service: { annotations: { q: '1' } } },
+      dashboard: { service: { annotations: { d: '1' } } },
+      processor: { service: { annotations: { p: '1' } } },
+      clickhouse: { managed: { service: { annotations: { c: '1' } } } },
+    }),
+    context(),
+  );
+  const annotations = Object.fromEntries(
+    objects.filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o.metadata.annotations]),
+  );
   assert.deepEqual(annotations, {
-    'demo-collector': lb, 'demo-query': { q: '1' }, 'demo-dashboard': { d: '1' }, 'demo-processor': { p: '1' }, 'demo-clickhouse': { c: '1' }, 'demo-clickhouse-headless': { c: '1' },
+    'demo-collector': lb,
+    'demo-query': { q: '1' },
+    'demo-dashboard': { d: '1' },
+    'demo-processor': { p: '1' },
+    'demo-clickhouse': { c: '1' },
+    'demo-clickhouse-headless': { c: '1' },
   });
-  assert.equal(objects.filter((o) => o.kind !== 'Service' && o.metadata.annotations).length, 0, 'no other object is annotated');
+  assert.equal(
+    objects.filter((o) => o.kind !== 'Service' && o.metadata.annotations).length,
+    0,
+    'no other object is annotated',
+  );
 });
 
 test('the ClickHouse StatefulSet keeps its volume claims by default, and deletes them when asked', () => {
-  const policy = (p = pipeline()) => specOf(find(desired(p, context()), 'StatefulSet', 'demo-clickhouse'))['persistentVolumeClaimRetentionPolicy'];
+  const policy = (p = pipeline()) =>
+    specOf(find(desired(p, context()), 'StatefulSet', 'demo-clickhouse'))['persistentVolumeClaimRetentionPolicy'];
   assert.deepEqual(policy(), { whenDeleted: 'Retain', whenScaled: 'Retain' });
-  assert.deepEqual(policy(pipeline({ clickhouse: { managed: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } } })), { whenDeleted: 'Delete', whenScaled: 'Retain' });
+  assert.deepEqual(
+    policy(pipeline({ clickhouse: { managed: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } } })),
+    { whenDeleted: 'Delete', whenScaled: 'Retain' },
+  );
 });

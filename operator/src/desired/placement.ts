@@ -25,14 +25,22 @@ export function podSettingsOf(p: LogPipeline, component: Component): PodSettings
  * own pods, which is what spreading them means.
  */
 export function placement(p: LogPipeline, component: Component): Partial<V1PodSpec> {
-  const { nodeSelector, tolerations, affinity, topologySpreadConstraints, priorityClassName } = podSettingsOf(p, component);
+  const { nodeSelector, tolerations, affinity, topologySpreadConstraints, priorityClassName } = podSettingsOf(
+    p,
+    component,
+  );
   const pullSecrets = p.spec.images.pullSecrets ?? [];
   return {
     ...(nodeSelector && Object.keys(nodeSelector).length ? { nodeSelector } : {}),
     ...(tolerations?.length ? { tolerations } : {}),
     ...(affinity && Object.keys(affinity).length ? { affinity: affinity as V1PodSpec['affinity'] } : {}),
     ...(topologySpreadConstraints?.length
-      ? { topologySpreadConstraints: topologySpreadConstraints.map((c) => ({ ...c, labelSelector: c.labelSelector ?? { matchLabels: selectorLabels(p, component) } })) as V1PodSpec['topologySpreadConstraints'] }
+      ? {
+          topologySpreadConstraints: topologySpreadConstraints.map((c) => ({
+            ...c,
+            labelSelector: c.labelSelector ?? { matchLabels: selectorLabels(p, component) },
+          })) as V1PodSpec['topologySpreadConstraints'],
+        }
       : {}),
     ...(priorityClassName ? { priorityClassName } : {}),
     ...(pullSecrets.length ? { imagePullSecrets: pullSecrets.map(({ name }) => ({ name })) } : {}),

@@ -1,5 +1,16 @@
 import type { LogPipeline } from '@instant-logs/schema';
-import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1ContainerPort,
+  V1EnvFromSource,
+  V1EnvVar,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1Probe,
+  V1ResourceRequirements,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { labelsFor, type Component } from './labels.ts';
 import { placement, podSettingsOf } from './placement.ts';
 
@@ -37,15 +48,21 @@ export interface ContainerOptions {
 /** Pure: a hardened container (non-root, read-only root filesystem, no capabilities) with a writable /tmp. */
 export function container(p: LogPipeline, o: ContainerOptions): V1Container {
   const probePorts = o.probePort !== undefined ? [{ name: 'probe', containerPort: o.probePort }] : [];
-  const env = [...(o.env ?? []), ...(o.probePort !== undefined ? [{ name: 'PROBE_PORT', value: String(o.probePort) }] : [])];
-  const probeOn = (path: string): V1Probe => (o.probePort !== undefined ? { httpGet: { path, port: 'probe' } } : httpProbe(path, o.probe));
+  const env = [
+    ...(o.env ?? []),
+    ...(o.probePort !== undefined ? [{ name: 'PROBE_PORT', value: String(o.probePort) }] : []),
+  ];
+  const probeOn = (path: string): V1Probe =>
+    o.probePort !== undefined ? { httpGet: { path, port: 'probe' } } : httpProbe(path, o.probe);
   return {
     name: o.name,
     image: o.image,
     imagePullPolicy: p.spec.images.pullPolicy,
     ...(o.command ? { command: o.command } : {}),
     ...(o.args ? { args: o.args } : {}),
-    ...(o.port !== undefined ? { ports: [{ name: 'http', containerPort: o.port }, ...probePorts, ...(o.extraPorts ?? [])] } : {}),
+    ...(o.port !== undefined
+      ? { ports: [{ name: 'http', containerPort: o.port }, ...probePorts, ...(o.extraPorts ?? [])] }
+      : {}),
     ...(o.envFrom?.length ? { envFrom: o.envFrom } : {}),
     ...(env.length ? { env } : {}),
     resources: resourcesOf(o.resources),
@@ -107,11 +124,19 @@ export function podSpec(containers: V1Container[], o: PodOptions = {}): V1PodSpe
  * tolerations, affinity, spread, priority, pull secrets), with the settings' extra labels and
  * annotations under the operator's own (e.g. a config hash that rolls the pods), which win on a clash.
  */
-export function podTemplate(p: LogPipeline, component: Component, spec: V1PodSpec, annotations: Record<string, string> = {}): V1PodTemplateSpec {
+export function podTemplate(
+  p: LogPipeline,
+  component: Component,
+  spec: V1PodSpec,
+  annotations: Record<string, string> = {},
+): V1PodTemplateSpec {
   const settings = podSettingsOf(p, component);
   const allAnnotations = { ...settings.annotations, ...annotations };
   return {
-    metadata: { labels: { ...settings.labels, ...labelsFor(p, component) }, ...(Object.keys(allAnnotations).length ? { annotations: allAnnotations } : {}) },
+    metadata: {
+      labels: { ...settings.labels, ...labelsFor(p, component) },
+      ...(Object.keys(allAnnotations).length ? { annotations: allAnnotations } : {}),
+    },
     spec: { ...spec, ...placement(p, component) },
   };
 }

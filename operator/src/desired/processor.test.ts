@@ -14,7 +14,17 @@ test('with KEDA: a kafka-lag ScaledObject with string metadata, and no Horizonta
     scaleTargetRef: { name: 'demo-processor' },
     minReplicaCount: 2,
     maxReplicaCount: 5,
-    triggers: [{ type: 'kafka', metadata: { bootstrapServers: 'main-kafka-bootstrap:9092', consumerGroup: 'demo-processor', topic: 'demo-logs', lagThreshold: '2500' } }],
+    triggers: [
+      {
+        type: 'kafka',
+        metadata: {
+          bootstrapServers: 'main-kafka-bootstrap:9092',
+          consumerGroup: 'demo-processor',
+          topic: 'demo-logs',
+          lagThreshold: '2500',
+        },
+      },
+    ],
   });
 });
 
@@ -33,12 +43,21 @@ test('without KEDA: a CPU HorizontalPodAutoscaler at 70%, and no ScaledObject', 
 
 test('the processor Deployment leaves replicas to its autoscaler in both branches', () => {
   for (const keda of [true, false]) {
-    assert.equal('replicas' in specOf(find(desired(pipeline(spec), context({ keda })), 'Deployment', 'demo-processor')), false);
+    assert.equal(
+      'replicas' in specOf(find(desired(pipeline(spec), context({ keda })), 'Deployment', 'demo-processor')),
+      false,
+    );
   }
 });
 
 test('the processor consumes as group <name>-processor with the spec’s batch limits', () => {
-  const c = mainContainer(find(desired(pipeline({ processor: { batch: { maxRows: 1234, maxWaitMs: 750 } } }), context()), 'Deployment', 'demo-processor'));
+  const c = mainContainer(
+    find(
+      desired(pipeline({ processor: { batch: { maxRows: 1234, maxWaitMs: 750 } } }), context()),
+      'Deployment',
+      'demo-processor',
+    ),
+  );
   assert.equal(envVar(c, 'KAFKA_GROUP_ID')?.value, 'demo-processor');
   assert.equal(envVar(c, 'BATCH_MAX_ROWS')?.value, '1234');
   assert.equal(envVar(c, 'BATCH_MAX_WAIT_MS')?.value, '750');

@@ -49,10 +49,17 @@ export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
           minReplicaCount: minReplicas,
           maxReplicaCount: maxReplicas,
           // KEDA's trigger metadata is a map of strings.
-          triggers: [{
-            type: 'kafka',
-            metadata: { bootstrapServers: kafkaBootstrap(p), consumerGroup: names.consumerGroup, topic: names.topic, lagThreshold: String(lagThreshold) },
-          }],
+          triggers: [
+            {
+              type: 'kafka',
+              metadata: {
+                bootstrapServers: kafkaBootstrap(p),
+                consumerGroup: names.consumerGroup,
+                topic: names.topic,
+                lagThreshold: String(lagThreshold),
+              },
+            },
+          ],
         },
       }
     : {
@@ -63,11 +70,21 @@ export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names.processor },
           minReplicas,
           maxReplicas,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: CPU_TARGET_PERCENT } } }],
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: CPU_TARGET_PERCENT } },
+            },
+          ],
         },
       };
   return [
-    deployment(p, names.processor, 'processor', podTemplate(p, 'processor', podSpec([main]), { ...shared.annotations, ...credentialsAnnotations(p, ctx) })),
+    deployment(
+      p,
+      names.processor,
+      'processor',
+      podTemplate(p, 'processor', podSpec([main]), { ...shared.annotations, ...credentialsAnnotations(p, ctx) }),
+    ),
     // Nothing calls the processor; the Service exists so that a ServiceMonitor can find its /metrics.
     service(p, names.processor, 'processor', [{ name: 'http', port: PORTS.processor, targetPort: PORTS.processor }]),
     autoscaler,

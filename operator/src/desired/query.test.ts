@@ -8,11 +8,19 @@ test('the query service runs the spec’s replicas on port 8082 behind a Service
   const d = find(objects, 'Deployment', 'demo-query');
   assert.equal(specOf(d)['replicas'], 3);
   assert.equal(envVar(mainContainer(d), 'PORT')?.value, '8082');
-  assert.deepEqual(specOf(find(objects, 'Service', 'demo-query'))['ports'], [{ name: 'http', port: 8082, targetPort: 8082 }]);
+  assert.deepEqual(specOf(find(objects, 'Service', 'demo-query'))['ports'], [
+    { name: 'http', port: 8082, targetPort: 8082 },
+  ]);
 });
 
 test('the query service shares the collector’s API keys, so a key reads the tenant it writes', () => {
-  const c = mainContainer(find(desired(pipeline({ collector: { apiKeysSecretRef: { name: 'ingest-keys' } } }), context()), 'Deployment', 'demo-query'));
+  const c = mainContainer(
+    find(
+      desired(pipeline({ collector: { apiKeysSecretRef: { name: 'ingest-keys' } } }), context()),
+      'Deployment',
+      'demo-query',
+    ),
+  );
   assert.deepEqual(envVar(c, 'API_KEYS')?.valueFrom, { secretKeyRef: { name: 'ingest-keys', key: 'api-keys' } });
 });
 
@@ -21,7 +29,9 @@ test('the dashboard reaches the query service through QUERY_URL', () => {
   const d = find(objects, 'Deployment', 'demo-dashboard');
   assert.equal(specOf(d)['replicas'], 2);
   assert.equal(envVar(mainContainer(d), 'QUERY_URL')?.value, 'http://demo-query:8082');
-  assert.deepEqual(specOf(find(objects, 'Service', 'demo-dashboard'))['ports'], [{ name: 'http', port: 8080, targetPort: 8080 }]);
+  assert.deepEqual(specOf(find(objects, 'Service', 'demo-dashboard'))['ports'], [
+    { name: 'http', port: 8080, targetPort: 8080 },
+  ]);
 });
 
 const corsCases: [string[], string | undefined][] = [
@@ -31,7 +41,9 @@ const corsCases: [string[], string | undefined][] = [
 ];
 for (const [origins, expected] of corsCases) {
   test(`corsOrigins ${JSON.stringify(origins)} gives CORS_ORIGINS ${expected ?? '(unset)'} on the query service`, () => {
-    const c = mainContainer(find(desired(pipeline({ query: { corsOrigins: origins } }), context()), 'Deployment', 'demo-query'));
+    const c = mainContainer(
+      find(desired(pipeline({ query: { corsOrigins: origins } }), context()), 'Deployment', 'demo-query'),
+    );
     assert.equal(envVar(c, 'CORS_ORIGINS')?.value, expected);
   });
 }

@@ -38,7 +38,16 @@ export function query(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     volumeMounts: extra.volumeMounts,
   });
   return [
-    deployment(p, name, 'query', podTemplate(p, 'query', podSpec([main], { volumes: extra.volumes }), { ...shared.annotations, ...credentialsAnnotations(p, ctx) }), replicas),
+    deployment(
+      p,
+      name,
+      'query',
+      podTemplate(p, 'query', podSpec([main], { volumes: extra.volumes }), {
+        ...shared.annotations,
+        ...credentialsAnnotations(p, ctx),
+      }),
+      replicas,
+    ),
     service(p, name, 'query', [{ name: schemeOf(p), port: PORTS.query, targetPort: PORTS.query }]),
     ...disruptionBudget(p, name, 'query', replicas),
   ];

@@ -18,8 +18,16 @@ test('the setup Job name changes when retentionDays changes', () => {
 test('the setup Job name is stable when nothing it runs with changes', () => {
   const name = jobOf().metadata.name;
   assert.equal(jobOf().metadata.name, name);
-  assert.equal(jobOf({ collector: { replicas: 7 }, dashboard: { enabled: false }, processor: { maxReplicas: 3 } }).metadata.name, name);
-  assert.equal(desired(pipeline(), context({ keda: true, prometheusOperator: true }, 'another-password')).find((o) => o.kind === 'Job')!.metadata.name, name);
+  assert.equal(
+    jobOf({ collector: { replicas: 7 }, dashboard: { enabled: false }, processor: { maxReplicas: 3 } }).metadata.name,
+    name,
+  );
+  assert.equal(
+    desired(pipeline(), context({ keda: true, prometheusOperator: true }, 'another-password')).find(
+      (o) => o.kind === 'Job',
+    )!.metadata.name,
+    name,
+  );
 });
 
 test('the setup Job runs the migration entry point of the processor image once to success', () => {
@@ -39,6 +47,8 @@ test('the setup Job gets the ClickHouse connection and the retention', () => {
   const c = mainContainer(jobOf({ retentionDays: 14 }));
   assert.equal(envVar(c, 'CLICKHOUSE_URL')?.value, 'http://demo-clickhouse:8123');
   assert.equal(envVar(c, 'CLICKHOUSE_DATABASE')?.value, 'instant_logs');
-  assert.deepEqual(envVar(c, 'CLICKHOUSE_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'demo-clickhouse-credentials', key: 'password' } });
+  assert.deepEqual(envVar(c, 'CLICKHOUSE_PASSWORD')?.valueFrom, {
+    secretKeyRef: { name: 'demo-clickhouse-credentials', key: 'password' },
+  });
   assert.equal(envVar(c, 'RETENTION_DAYS')?.value, '14');
 });

@@ -8,6 +8,9 @@ export function telemetryEnv(p: LogPipeline, component: string): V1EnvVar[] {
   return [
     { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: endpoint },
     { name: 'OTEL_SERVICE_NAME', value: `instant-logs-${component}` },
-    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `service.namespace=${p.metadata.namespace},instant_logs.pipeline=${p.metadata.name}` },
+    {
+      name: 'OTEL_RESOURCE_ATTRIBUTES',
+      value: `service.namespace=${p.metadata.namespace},instant_logs.pipeline=${p.metadata.name}`,
+    },
   ];
 }

@@ -5,10 +5,21 @@ import { context, envVar, find, has, mainContainer, pipeline, templateOf } from 
 
 const tenants = {
   tenantDefaults: { recordsPerSecond: 1000, burstSeconds: 5 },
-  tenants: [{ name: 'team-a', retentionDays: 7, bytesPerSecond: 1048576 }, { name: 'team_b', recordsPerSecond: 50 }],
+  tenants: [
+    { name: 'team-a', retentionDays: 7, bytesPerSecond: 1048576 },
+    { name: 'team_b', recordsPerSecond: 50 },
+  ],
 };
-const tenantsJson = (spec: Parameters<typeof pipeline>[0]) => JSON.parse((find(desired(pipeline(spec), context()), 'ConfigMap', 'demo-tenants')['data'] as Record<string, string>)['tenants.json']!) as unknown;
-const hashOf = (spec: Parameters<typeof pipeline>[0]) => templateOf(find(desired(pipeline(spec), context()), 'Deployment', 'demo-collector')).metadata?.annotations?.[TENANTS_HASH_ANNOTATION];
+const tenantsJson = (spec: Parameters<typeof pipeline>[0]) =>
+  JSON.parse(
+    (find(desired(pipeline(spec), context()), 'ConfigMap', 'demo-tenants')['data'] as Record<string, string>)[
+      'tenants.json'
+    ]!,
+  ) as unknown;
+const hashOf = (spec: Parameters<typeof pipeline>[0]) =>
+  templateOf(find(desired(pipeline(spec), context()), 'Deployment', 'demo-collector')).metadata?.annotations?.[
+    TENANTS_HASH_ANNOTATION
+  ];
 
 test('tenants and tenantDefaults become tenants.json in the collector’s TENANTS_FILE format', () => {
   assert.deepEqual(tenantsJson(tenants), {
@@ -29,9 +40,16 @@ test('the tenants ConfigMap is mounted into the collector only, and named by TEN
   const objects = desired(pipeline(tenants), context());
   const d = find(objects, 'Deployment', 'demo-collector');
   assert.equal(envVar(mainContainer(d), 'TENANTS_FILE')?.value, '/etc/instant-logs/tenants/tenants.json');
-  assert.deepEqual(mainContainer(d).volumeMounts?.find((m) => m.name === 'tenants'), { name: 'tenants', mountPath: '/etc/instant-logs/tenants', readOnly: true });
-  assert.deepEqual(templateOf(d).spec!.volumes?.find((v) => v.name === 'tenants'), { name: 'tenants', configMap: { name: 'demo-tenants' } });
-  for (const other of ['demo-processor', 'demo-query']) assert.equal(envVar(mainContainer(find(objects, 'Deployment', other)), 'TENANTS_FILE'), undefined, other);
+  assert.deepEqual(
+    mainContainer(d).volumeMounts?.find((m) => m.name === 'tenants'),
+    { name: 'tenants', mountPath: '/etc/instant-logs/tenants', readOnly: true },
+  );
+  assert.deepEqual(
+    templateOf(d).spec!.volumes?.find((v) => v.name === 'tenants'),
+    { name: 'tenants', configMap: { name: 'demo-tenants' } },
+  );
+  for (const other of ['demo-processor', 'demo-query'])
+    assert.equal(envVar(mainContainer(find(objects, 'Deployment', other)), 'TENANTS_FILE'), undefined, other);
 });
 
 test('without tenant settings there is no tenants ConfigMap, TENANTS_FILE or tenants hash', () => {

@@ -27,7 +27,8 @@ export interface TenantsFile {
 // Fixed key order and no undefined members, so the same spec always gives the same text (and hash).
 function limitsOf(l: TenantLimits): TenantLimits {
   const out: TenantLimits = {};
-  for (const key of ['retentionDays', 'recordsPerSecond', 'bytesPerSecond', 'burstSeconds'] as const) if (l[key] !== undefined) out[key] = l[key];
+  for (const key of ['retentionDays', 'recordsPerSecond', 'bytesPerSecond', 'burstSeconds'] as const)
+    if (l[key] !== undefined) out[key] = l[key];
   return out;
 }
 
@@ -45,7 +46,14 @@ export function tenantsFile(p: LogPipeline): TenantsFile | undefined {
 export function tenantsConfigMap(p: LogPipeline): KubeObject[] {
   const file = tenantsFile(p);
   if (!file) return [];
-  return [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: objectMeta(p, namesOf(p).tenants, 'collector'), data: { [TENANTS_KEY]: `${JSON.stringify(file, null, 2)}\n` } }];
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: objectMeta(p, namesOf(p).tenants, 'collector'),
+      data: { [TENANTS_KEY]: `${JSON.stringify(file, null, 2)}\n` },
+    },
+  ];
 }
 
 /**

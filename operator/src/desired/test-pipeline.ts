@@ -16,18 +16,29 @@ export function pipeline(spec: Partial<LogPipelineSpecInput> = {}, name = 'demo'
 export const PASSWORD = 'pw-Zq8vX3nR6tLk';
 
 /** A context with the given capabilities (default none) and the managed ClickHouse password (null: none, as for an external ClickHouse). */
-export function context(capabilities: Partial<DesiredContext['capabilities']> = {}, clickhousePassword: string | null = PASSWORD): DesiredContext {
-  return { capabilities: { keda: false, prometheusOperator: false, ...capabilities }, ...(clickhousePassword === null ? {} : { clickhousePassword }) };
+export function context(
+  capabilities: Partial<DesiredContext['capabilities']> = {},
+  clickhousePassword: string | null = PASSWORD,
+): DesiredContext {
+  return {
+    capabilities: { keda: false, prometheusOperator: false, ...capabilities },
+    ...(clickhousePassword === null ? {} : { clickhousePassword }),
+  };
 }
 
 export const EXTERNAL_CLICKHOUSE = {
-  external: { url: 'https://ch.example.com:8443', database: 'logs_db', credentialsSecretRef: { name: 'ch-creds', usernameKey: 'user', passwordKey: 'pass' } },
+  external: {
+    url: 'https://ch.example.com:8443',
+    database: 'logs_db',
+    credentialsSecretRef: { name: 'ch-creds', usernameKey: 'user', passwordKey: 'pass' },
+  },
 } as const;
 
 /** The object of this kind and name; fails the test when there is none. */
 export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`No ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(`No ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found;
 }
 

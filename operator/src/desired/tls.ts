@@ -30,7 +30,12 @@ export function tlsAdditions(p: LogPipeline, component: TlsComponent): Partial<P
     env: [
       { name: 'TLS_CERT_FILE', value: `${TLS_DIR}/tls.crt` },
       { name: 'TLS_KEY_FILE', value: `${TLS_DIR}/tls.key` },
-      ...(clientCerts ? [{ name: 'TLS_CLIENT_CA_FILE', value: `${TLS_DIR}/ca.crt` }, { name: 'TLS_CLIENT_AUTH', value: clientAuth }] : []),
+      ...(clientCerts
+        ? [
+            { name: 'TLS_CLIENT_CA_FILE', value: `${TLS_DIR}/ca.crt` },
+            { name: 'TLS_CLIENT_AUTH', value: clientAuth },
+          ]
+        : []),
     ],
     volumes: [{ name: 'tls', secret: { secretName } }],
     volumeMounts: [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }],

@@ -14,7 +14,14 @@ export interface KubeObject {
     generation?: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+    ownerReferences?: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+      blockOwnerDeletion?: boolean;
+    }[];
     deletionTimestamp?: string;
     [key: string]: unknown;
   };
@@ -57,9 +64,20 @@ export interface KubeClient {
    * Watches a collection from a resourceVersion, with the label selector of the list it follows;
    * `done` is called when the watch ends for any reason.
    */
-  watch(t: ResourceType, namespace: string | undefined, resourceVersion: string | undefined, onEvent: (type: string, obj: KubeObject) => void, done: (err?: unknown) => void, labelSelector?: string): Promise<AbortController>;
+  watch(
+    t: ResourceType,
+    namespace: string | undefined,
+    resourceVersion: string | undefined,
+    onEvent: (type: string, obj: KubeObject) => void,
+    done: (err?: unknown) => void,
+    labelSelector?: string,
+  ): Promise<AbortController>;
   /** The resourceVersion a list was served at, to start a watch from. */
-  listVersion(t: ResourceType, namespace?: string, labelSelector?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  listVersion(
+    t: ResourceType,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<{ items: KubeObject[]; resourceVersion: string }>;
 }
 
 /** One HTTP request to the API server. */
@@ -84,8 +102,19 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
   if (!cluster) throw new Error('The kubeconfig names no current cluster');
   const base = new URL(cluster.server);
 
-  const send = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown }> => {
-    const req: RequestOptions = { method, hostname: base.hostname, port: base.port || 443, path, headers: { accept: 'application/json' } };
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; json: unknown }> => {
+    const req: RequestOptions = {
+      method,
+      hostname: base.hostname,
+      port: base.port || 443,
+      path,
+      headers: { accept: 'application/json' },
+    };
     await kc.applyToHTTPSOptions(req);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) Object.assign(req.headers!, { 'content-type': contentType, 'content-length': String(payload.length) });
@@ -126,11 +155,15 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
   const applyPath = (t: ResourceType, obj: KubeObject, fieldManager: string, sub?: string) =>
     `${pathOf(t, obj.metadata.namespace, obj.metadata.name, sub)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`;
 
-  const stamp = <T extends KubeObject>(t: ResourceType, items: KubeObject[]): T[] => items.map((i) => ({ ...i, apiVersion: apiVersionOf(t), kind: t.kind }) as T);
+  const stamp = <T extends KubeObject>(t: ResourceType, items: KubeObject[]): T[] =>
+    items.map((i) => ({ ...i, apiVersion: apiVersionOf(t), kind: t.kind }) as T);
 
   const listVersion = async (t: ResourceType, namespace?: string, labelSelector?: string) => {
     const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
-    const res = await call<{ items: KubeObject[]; metadata: { resourceVersion: string } }>('GET', `${pathOf(t, namespace)}${query}`);
+    const res = await call<{ items: KubeObject[]; metadata: { resourceVersion: string } }>(
+      'GET',
+      `${pathOf(t, namespace)}${query}`,
+    );
     return { items: stamp(t, res.items), resourceVersion: res.metadata.resourceVersion };
   };
 
@@ -143,23 +176,33 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
         throw err;
       }
     },
-    list: async <T extends KubeObject>(t: ResourceType, namespace?: string, labelSelector?: string) => (await listVersion(t, namespace, labelSelector)).items as T[],
+    list: async <T extends KubeObject>(t: ResourceType, namespace?: string, labelSelector?: string) =>
+      (await listVersion(t, namespace, labelSelector)).items as T[],
     listVersion,
-    apply: (t, obj, fieldManager) => call('PATCH', applyPath(t, obj, fieldManager), obj, 'application/apply-patch+yaml'),
-    applyStatus: (t, obj, fieldManager) => call('PATCH', applyPath(t, obj, fieldManager, 'status'), obj, 'application/apply-patch+yaml'),
+    apply: (t, obj, fieldManager) =>
+      call('PATCH', applyPath(t, obj, fieldManager), obj, 'application/apply-patch+yaml'),
+    applyStatus: (t, obj, fieldManager) =>
+      call('PATCH', applyPath(t, obj, fieldManager, 'status'), obj, 'application/apply-patch+yaml'),
     replaceStatus: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name, 'status'), obj),
     create: (t, obj) => call('POST', pathOf(t, obj.metadata.namespace), obj),
     replace: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name), obj),
     async delete(t, namespace, name) {
       try {
-        await call('DELETE', pathOf(t, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+        await call('DELETE', pathOf(t, namespace, name), {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: 'Background',
+        });
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 404)) throw err;
       }
     },
     async serves(t) {
       try {
-        const list = await call<{ resources: { name: string }[] }>('GET', t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`);
+        const list = await call<{ resources: { name: string }[] }>(
+          'GET',
+          t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`,
+        );
         return list.resources.some((x) => x.name === t.plural);
       } catch (err) {
         if (err instanceof KubeApiError && err.status === 404) return false;
@@ -169,13 +212,22 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
     watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
       // The server ends each watch before client-node's 30 s inactivity limit would call a quiet one
       // (a selector on the operator's own objects sees few events) a failure; the informer resumes it.
-      const params: Record<string, string | boolean | number> = { allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS };
+      const params: Record<string, string | boolean | number> = {
+        allowWatchBookmarks: true,
+        timeoutSeconds: WATCH_SECONDS,
+      };
       if (resourceVersion) params['resourceVersion'] = resourceVersion;
       // Without it the API server streams every object of the kind in the cluster, whatever the list asked.
       if (labelSelector) params['labelSelector'] = labelSelector;
       const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
       options.onRequest?.({ method: 'GET', path: `${pathOf(t, namespace)}?watch=true&${query}` });
-      return new Watch(kc).watch(pathOf(t, namespace), params, (type, obj: KubeObject) => onEvent(type, type === 'BOOKMARK' ? obj : { ...obj, apiVersion: apiVersionOf(t), kind: t.kind }), done);
+      return new Watch(kc).watch(
+        pathOf(t, namespace),
+        params,
+        (type, obj: KubeObject) =>
+          onEvent(type, type === 'BOOKMARK' ? obj : { ...obj, apiVersion: apiVersionOf(t), kind: t.kind }),
+        done,
+      );
     },
   };
 }

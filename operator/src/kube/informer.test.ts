@@ -14,7 +14,12 @@ before(async () => {
 });
 after(() => plane.stop());
 
-const configMap = (namespace: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { k: name } });
+const configMap = (namespace: string, name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data: { k: name },
+});
 
 test('after its watch breaks the informer lists again, reporting what changed while it was away', async () => {
   const ns = await newNamespace();
@@ -30,7 +35,14 @@ test('after its watch breaks the informer lists again, reporting what changed wh
     ...client,
     async watch(t, namespace, resourceVersion, onEvent, done, labelSelector) {
       if (++watches > 1) return client.watch(t, namespace, resourceVersion, onEvent, done, labelSelector);
-      const controller = await client.watch(t, namespace, resourceVersion, (type, obj) => stalled || onEvent(type, obj), () => undefined, labelSelector);
+      const controller = await client.watch(
+        t,
+        namespace,
+        resourceVersion,
+        (type, obj) => stalled || onEvent(type, obj),
+        () => undefined,
+        labelSelector,
+      );
       void broken.then(() => {
         controller.abort();
         done(new Error('connection reset by peer'));
@@ -57,7 +69,10 @@ test('after its watch breaks the informer lists again, reporting what changed wh
     await client.delete(RESOURCES.ConfigMap, ns, 'before');
     breakFirstWatch();
 
-    await until('the relist to report what was missed', async () => events.includes('ADDED missed') && events.includes('DELETED before'));
+    await until(
+      'the relist to report what was missed',
+      async () => events.includes('ADDED missed') && events.includes('DELETED before'),
+    );
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /connection reset/);
     assert.equal(informer.get(`${ns}/before`), undefined);
@@ -74,11 +89,18 @@ test('after its watch breaks the informer lists again, reporting what changed wh
 
 test('an informer with a label selector caches only matching objects, from its watch as from its list', async () => {
   const ns = await newNamespace();
-  const labelled = (name: string): KubeObject => ({ ...configMap(ns, name), metadata: { name, namespace: ns, labels: { mine: 'yes' } } });
+  const labelled = (name: string): KubeObject => ({
+    ...configMap(ns, name),
+    metadata: { name, namespace: ns, labels: { mine: 'yes' } },
+  });
   await client.create(RESOURCES.ConfigMap, labelled('listed'));
   await client.create(RESOURCES.ConfigMap, configMap(ns, 'other-listed'));
   const events: string[] = [];
-  const informer = startInformer(client, RESOURCES.ConfigMap, { namespace: ns, labelSelector: 'mine', onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`) });
+  const informer = startInformer(client, RESOURCES.ConfigMap, {
+    namespace: ns,
+    labelSelector: 'mine',
+    onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`),
+  });
   try {
     await informer.synced();
     // The unlabelled one goes first: had the watch no selector, its event would arrive before the labelled one's.
@@ -109,7 +131,11 @@ test('a watch the server ends on time is resumed from the last version seen, wit
   };
   const events: string[] = [];
   const errors: unknown[] = [];
-  const informer = startInformer(counting, RESOURCES.ConfigMap, { namespace: ns, onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`), onError: (err) => errors.push(err) });
+  const informer = startInformer(counting, RESOURCES.ConfigMap, {
+    namespace: ns,
+    onChange: (obj, event) => events.push(`${event} ${obj.metadata.name}`),
+    onError: (err) => errors.push(err),
+  });
   try {
     await informer.synced();
     await client.create(RESOURCES.ConfigMap, configMap(ns, 'first'));

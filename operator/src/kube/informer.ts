@@ -55,7 +55,8 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
       seen.add(key);
       const before = cache.get(key);
       cache.set(key, item);
-      if (before?.metadata.resourceVersion !== item.metadata.resourceVersion) options.onChange(item, before ? 'MODIFIED' : 'ADDED');
+      if (before?.metadata.resourceVersion !== item.metadata.resourceVersion)
+        options.onChange(item, before ? 'MODIFIED' : 'ADDED');
     }
     for (const [key, obj] of cache) {
       if (seen.has(key)) continue;
@@ -71,25 +72,32 @@ export function startInformer(client: KubeClient, type: ResourceType, options: I
     // Undefined: list first. A watch the server ended on time resumes from the last version seen;
     // after a failure or a 410 Gone (that version is too old) the informer lists again.
     let resourceVersion: string | undefined;
-    for (let failures = 0; !stop.signal.aborted; ) {
+    for (let failures = 0; !stop.signal.aborted;) {
       try {
         resourceVersion ??= await relist();
         failures = 0;
         let expired = false;
         const ended = new Promise<unknown>((resolve) => {
           void client
-            .watch(type, options.namespace, resourceVersion, (event, obj) => {
-              if (event === 'ERROR') {
-                expired = true;
-                return;
-              }
-              resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
-              if (event === 'BOOKMARK') return;
-              const key = keyOf(obj);
-              if (event === 'DELETED') cache.delete(key);
-              else cache.set(key, obj);
-              options.onChange(obj, event as 'ADDED' | 'MODIFIED' | 'DELETED');
-            }, resolve, options.labelSelector)
+            .watch(
+              type,
+              options.namespace,
+              resourceVersion,
+              (event, obj) => {
+                if (event === 'ERROR') {
+                  expired = true;
+                  return;
+                }
+                resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
+                if (event === 'BOOKMARK') return;
+                const key = keyOf(obj);
+                if (event === 'DELETED') cache.delete(key);
+                else cache.set(key, obj);
+                options.onChange(obj, event as 'ADDED' | 'MODIFIED' | 'DELETED');
+              },
+              resolve,
+              options.labelSelector,
+            )
             .then((controller) => {
               watch = controller;
               if (stop.signal.aborted) controller.abort();

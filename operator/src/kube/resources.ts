@@ -7,7 +7,13 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-const r = (group: string, version: string, kind: string, plural: string, namespaced = true): ResourceType => ({ group, version, kind, plural, namespaced });
+const r = (group: string, version: string, kind: string, plural: string, namespaced = true): ResourceType => ({
+  group,
+  version,
+  kind,
+  plural,
+  namespaced,
+});
 
 /**
  * Every kind the operator reads or writes. The RBAC rules in the chart are generated from this table
@@ -30,7 +36,13 @@ export const RESOURCES = {
   KafkaTopic: r('kafka.strimzi.io', 'v1', 'KafkaTopic', 'kafkatopics'),
   ScaledObject: r('keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects'),
   ServiceMonitor: r('monitoring.coreos.com', 'v1', 'ServiceMonitor', 'servicemonitors'),
-  CustomResourceDefinition: r('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false),
+  CustomResourceDefinition: r(
+    'apiextensions.k8s.io',
+    'v1',
+    'CustomResourceDefinition',
+    'customresourcedefinitions',
+    false,
+  ),
 } as const;
 
 export type Kind = keyof typeof RESOURCES;
@@ -39,7 +51,10 @@ export type Kind = keyof typeof RESOURCES;
 const OLDER_VERSIONS: Partial<Record<string, readonly string[]>> = { KafkaTopic: ['v1beta2'] };
 
 /** The type at the newest version the API server serves, or undefined when it serves none. */
-export async function servedType(t: ResourceType, serves: (t: ResourceType) => Promise<boolean>): Promise<ResourceType | undefined> {
+export async function servedType(
+  t: ResourceType,
+  serves: (t: ResourceType) => Promise<boolean>,
+): Promise<ResourceType | undefined> {
   for (const version of [t.version, ...(OLDER_VERSIONS[t.kind] ?? [])]) {
     const candidate = { ...t, version };
     if (await serves(candidate)) return candidate;
@@ -64,7 +79,9 @@ export function pathOf(t: ResourceType, namespace?: string, name?: string, subre
 export function typeOf(obj: { apiVersion?: string; kind?: string }): ResourceType | undefined {
   for (const t of Object.values(RESOURCES)) {
     if (t.kind !== obj.kind) continue;
-    const version = [t.version, ...(OLDER_VERSIONS[t.kind] ?? [])].find((v) => apiVersionOf({ ...t, version: v }) === obj.apiVersion);
+    const version = [t.version, ...(OLDER_VERSIONS[t.kind] ?? [])].find(
+      (v) => apiVersionOf({ ...t, version: v }) === obj.apiVersion,
+    );
     if (version) return { ...t, version };
   }
   return undefined;

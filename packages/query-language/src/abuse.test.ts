@@ -16,12 +16,37 @@ const refusal = (q: string): QuerySyntaxError => {
 };
 
 const abuse: [string, string, string, number][] = [
-  ['10k opening parentheses', '('.repeat(10_000), `query is longer than ${QUERY_LIMITS.maxLength} characters`, QUERY_LIMITS.maxLength],
-  ['parentheses just under the length limit', '('.repeat(2000) + 'a' + ')'.repeat(2000), `query nests deeper than ${QUERY_LIMITS.maxDepth} levels`, 32],
+  [
+    '10k opening parentheses',
+    '('.repeat(10_000),
+    `query is longer than ${QUERY_LIMITS.maxLength} characters`,
+    QUERY_LIMITS.maxLength,
+  ],
+  [
+    'parentheses just under the length limit',
+    '('.repeat(2000) + 'a' + ')'.repeat(2000),
+    `query nests deeper than ${QUERY_LIMITS.maxDepth} levels`,
+    32,
+  ],
   ['a thousand negations', '-'.repeat(1000) + 'a', `query nests deeper than ${QUERY_LIMITS.maxDepth} levels`, 32],
-  ['NOT NOT … nested past the depth limit', 'NOT '.repeat(40) + 'a', `query nests deeper than ${QUERY_LIMITS.maxDepth} levels`, 128],
-  ['an OR chain of 800 terms', Array.from({ length: 800 }, () => 'a').join(' OR '), `query has more than ${QUERY_LIMITS.maxClauses} clauses`, 1000],
-  ['a term one past the length limit', 'x'.repeat(QUERY_LIMITS.maxLength + 1), `query is longer than ${QUERY_LIMITS.maxLength} characters`, QUERY_LIMITS.maxLength],
+  [
+    'NOT NOT … nested past the depth limit',
+    'NOT '.repeat(40) + 'a',
+    `query nests deeper than ${QUERY_LIMITS.maxDepth} levels`,
+    128,
+  ],
+  [
+    'an OR chain of 800 terms',
+    Array.from({ length: 800 }, () => 'a').join(' OR '),
+    `query has more than ${QUERY_LIMITS.maxClauses} clauses`,
+    1000,
+  ],
+  [
+    'a term one past the length limit',
+    'x'.repeat(QUERY_LIMITS.maxLength + 1),
+    `query is longer than ${QUERY_LIMITS.maxLength} characters`,
+    QUERY_LIMITS.maxLength,
+  ],
   ['an unbalanced quote after text', 'level:error "disk', 'unclosed quote', 12],
   ['a quote closing straight into a word', '"a"b"c"', 'expected a space after the closing quote', 3],
   ['a lone OR', 'OR', 'unexpected "OR"', 0],
@@ -47,7 +72,16 @@ for (const [what, q, reason, position] of abuse) {
 test('SQL fragments that parse stay plain search text', () => {
   assert.deepEqual(parseQuery("' OR 1=1; DROP"), {
     kind: 'or',
-    children: [{ kind: 'term', field: null, text: "'", prefix: false }, { kind: 'and', children: [{ kind: 'term', field: null, text: '1=1;', prefix: false }, { kind: 'term', field: null, text: 'DROP', prefix: false }] }],
+    children: [
+      { kind: 'term', field: null, text: "'", prefix: false },
+      {
+        kind: 'and',
+        children: [
+          { kind: 'term', field: null, text: '1=1;', prefix: false },
+          { kind: 'term', field: null, text: 'DROP', prefix: false },
+        ],
+      },
+    ],
   });
   assert.deepEqual(parseQuery('tenant:b'), { kind: 'term', field: 'tenant', text: 'b', prefix: false });
 });
@@ -55,6 +89,9 @@ test('SQL fragments that parse stay plain search text', () => {
 test('a lone surrogate or NUL is an ordinary character of a term', () => {
   assert.deepEqual(parseQuery('a\ud800b \u0000'), {
     kind: 'and',
-    children: [{ kind: 'term', field: null, text: 'a\ud800b', prefix: false }, { kind: 'term', field: null, text: '\u0000', prefix: false }],
+    children: [
+      { kind: 'term', field: null, text: 'a\ud800b', prefix: false },
+      { kind: 'term', field: null, text: '\u0000', prefix: false },
+    ],
   });
 });

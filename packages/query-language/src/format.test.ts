@@ -24,7 +24,12 @@ for (const [query, want] of canonical) {
   });
 }
 
-const term = (text: string, field: string | null = null, prefix = false): QueryNode => ({ kind: 'term', field, text, prefix });
+const term = (text: string, field: string | null = null, prefix = false): QueryNode => ({
+  kind: 'term',
+  field,
+  text,
+  prefix,
+});
 const unwritable: [string, QueryNode][] = [
   ['a term with a space', term('a b')],
   ['a term with a quote', term('a"b')],

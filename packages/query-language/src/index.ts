@@ -1,4 +1,14 @@
-export type { QueryNode, LeafNode, AndNode, OrNode, NotNode, TermNode, PhraseNode, CompareNode, CompareOp } from './ast.ts';
+export type {
+  QueryNode,
+  LeafNode,
+  AndNode,
+  OrNode,
+  NotNode,
+  TermNode,
+  PhraseNode,
+  CompareNode,
+  CompareOp,
+} from './ast.ts';
 export { QUERY_LIMITS } from './ast.ts';
 export { QuerySyntaxError } from './errors.ts';
 export { parseQuery } from './parser.ts';

@@ -38,7 +38,8 @@ export function tokenize(q: string): Token[] {
       i++;
     } else if (ch === '-') {
       const next = q[i + 1];
-      if (next === undefined || next === ')' || isSpace(next)) throw new QuerySyntaxError('missing term after "-"', i + 1);
+      if (next === undefined || next === ')' || isSpace(next))
+        throw new QuerySyntaxError('missing term after "-"', i + 1);
       tokens.push({ type: '-', pos: i, end: i + 1 });
       i++;
     } else if (ch === '"') {
@@ -106,7 +107,8 @@ function term(field: string | null, raw: string, at: number): LeafNode {
 // never turns silently into two clauses or a group.
 function checkAfterWord(q: string, end: number): number {
   if (q[end] === '"') throw new QuerySyntaxError('unexpected quote inside a word (put a space before it)', end);
-  if (q[end] === '(') throw new QuerySyntaxError('unexpected "(" inside a word (quote text that contains parentheses)', end);
+  if (q[end] === '(')
+    throw new QuerySyntaxError('unexpected "(" inside a word (quote text that contains parentheses)', end);
   return end;
 }
 

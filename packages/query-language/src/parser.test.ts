@@ -4,7 +4,12 @@ import type { QueryNode } from './ast.ts';
 import { QuerySyntaxError } from './errors.ts';
 import { parseQuery } from './parser.ts';
 
-const t = (text: string, field: string | null = null, prefix = false): QueryNode => ({ kind: 'term', field, text, prefix });
+const t = (text: string, field: string | null = null, prefix = false): QueryNode => ({
+  kind: 'term',
+  field,
+  text,
+  prefix,
+});
 const p = (text: string, field: string | null = null): QueryNode => ({ kind: 'phrase', field, text });
 const and = (...children: QueryNode[]): QueryNode => ({ kind: 'and', children });
 const or = (...children: QueryNode[]): QueryNode => ({ kind: 'or', children });
@@ -105,7 +110,10 @@ for (const [query, reason, position] of refused) {
     assert.throws(
       () => parseQuery(query),
       (err: unknown) =>
-        err instanceof QuerySyntaxError && err.reason === reason && err.position === position && err.message === `${reason} at ${position}`,
+        err instanceof QuerySyntaxError &&
+        err.reason === reason &&
+        err.position === position &&
+        err.message === `${reason} at ${position}`,
     );
   });
 }

@@ -8,7 +8,31 @@ import { parseQuery } from './parser.ts';
 
 // Fragments that exercise every branch of the lexer and parser when glued together at random.
 const fragment = fc.oneof(
-  fc.constantFrom(' ', '(', ')', '"', '\\', '-', '*', ':', '>', '>=', '<', '=', 'AND', 'OR', 'NOT', 'and', 'a', 'b1', 'f:', 'é', '\t', '1.5', 'e9'),
+  fc.constantFrom(
+    ' ',
+    '(',
+    ')',
+    '"',
+    '\\',
+    '-',
+    '*',
+    ':',
+    '>',
+    '>=',
+    '<',
+    '=',
+    'AND',
+    'OR',
+    'NOT',
+    'and',
+    'a',
+    'b1',
+    'f:',
+    'é',
+    '\t',
+    '1.5',
+    'e9',
+  ),
   fc.string({ unit: 'binary', maxLength: 3 }),
 );
 const queryish = fc.array(fragment, { maxLength: 30 }).map((parts) => parts.join(''));
@@ -25,7 +49,10 @@ function attempt(q: string): QueryNode | null | QuerySyntaxError {
 }
 
 test('random text either parses or fails with a QuerySyntaxError inside the text', () => {
-  fc.assert(fc.property(fc.oneof(queryish, fc.string({ unit: 'binary' })), (q) => void attempt(q)), { numRuns: 5000 });
+  fc.assert(
+    fc.property(fc.oneof(queryish, fc.string({ unit: 'binary' })), (q) => void attempt(q)),
+    { numRuns: 5000 },
+  );
 });
 
 test('whatever parses is written back to text that parses to the same tree', () => {
@@ -50,26 +77,55 @@ const field = fc.option(fieldName, { nil: null });
 const plain = { noNullPrototype: true };
 const term = fc.oneof(
   // A bare word may not contain ":" (it would become a field) nor be an operator.
-  fc.record({ kind: fc.constant('term' as const), field: fc.constant(null), text: word(fc.oneof(wordChar, fc.constantFrom('-', '>', '<'))), prefix: fc.boolean() }, plain)
+  fc
+    .record(
+      {
+        kind: fc.constant('term' as const),
+        field: fc.constant(null),
+        text: word(fc.oneof(wordChar, fc.constantFrom('-', '>', '<'))),
+        prefix: fc.boolean(),
+      },
+      plain,
+    )
     .filter((t) => t.prefix || !['AND', 'OR', 'NOT'].includes(t.text)),
-  fc.record({ kind: fc.constant('term' as const), field: fieldName, text: word(laterChar), prefix: fc.boolean() }, plain),
+  fc.record(
+    { kind: fc.constant('term' as const), field: fieldName, text: word(laterChar), prefix: fc.boolean() },
+    plain,
+  ),
   fc.record({ kind: fc.constant('term' as const), field, text: fc.constant(''), prefix: fc.constant(true) }, plain),
 );
-const phrase = fc.record({ kind: fc.constant('phrase' as const), field, text: fc.string({ unit: 'binary', maxLength: 12 }) }, plain);
-const compare = fc.record({
-  kind: fc.constant('compare' as const),
-  field: fieldName,
-  op: fc.constantFrom('>' as const, '>=' as const, '<' as const, '<=' as const),
-  value: fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (v === 0 ? 0 : v)),
-}, plain);
+const phrase = fc.record(
+  { kind: fc.constant('phrase' as const), field, text: fc.string({ unit: 'binary', maxLength: 12 }) },
+  plain,
+);
+const compare = fc.record(
+  {
+    kind: fc.constant('compare' as const),
+    field: fieldName,
+    op: fc.constantFrom('>' as const, '>=' as const, '<' as const, '<=' as const),
+    value: fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (v === 0 ? 0 : v)),
+  },
+  plain,
+);
 
 const tree = fc.letrec<{ node: QueryNode; and: QueryNode; or: QueryNode; not: QueryNode }>((tie) => ({
-  node: fc.oneof({ maxDepth: 4, depthSize: 'small', withCrossShrink: true }, term, phrase, compare, tie('and'), tie('or'), tie('not')),
+  node: fc.oneof(
+    { maxDepth: 4, depthSize: 'small', withCrossShrink: true },
+    term,
+    phrase,
+    compare,
+    tie('and'),
+    tie('or'),
+    tie('not'),
+  ),
   and: fc.array(tie('node'), { minLength: 2, maxLength: 3 }).map((children) => ({ kind: 'and' as const, children })),
   or: fc.array(tie('node'), { minLength: 2, maxLength: 3 }).map((children) => ({ kind: 'or' as const, children })),
   not: tie('node').map((child) => ({ kind: 'not' as const, child })),
 })).node;
 
 test('every generated tree survives formatQuery then parseQuery unchanged', () => {
-  fc.assert(fc.property(tree, (ast) => assert.deepEqual(parseQuery(formatQuery(ast)), ast)), { numRuns: 3000 });
+  fc.assert(
+    fc.property(tree, (ast) => assert.deepEqual(parseQuery(formatQuery(ast)), ast)),
+    { numRuns: 3000 },
+  );
 });

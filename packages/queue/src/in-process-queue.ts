@@ -5,7 +5,10 @@ import type { LogQueue, RecordChunk } from './queue.ts';
  * resolves when the consumer has stored it, so an acknowledgement means the rows are in the store.
  * Backpressure and errors are the consumer's (it throws QueueFullError / QueueUnavailableError).
  */
-export function createInProcessQueue(consume: (chunk: RecordChunk) => Promise<void>, ready: () => Promise<boolean> = async () => true): LogQueue {
+export function createInProcessQueue(
+  consume: (chunk: RecordChunk) => Promise<void>,
+  ready: () => Promise<boolean> = async () => true,
+): LogQueue {
   let closed = false;
   return {
     async publish(chunk) {

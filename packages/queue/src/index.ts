@@ -4,5 +4,12 @@ export { createKafkaQueue, type KafkaQueue, type KafkaQueueOptions } from './kaf
 export { toLogMessages, joinLines, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';
 export { ensureTopics, type TopicPlan } from './kafka-topics.ts';
 export { createKafkaClient } from './kafka-client.ts';
-export { openSegmentLog, LogAppendError, type SegmentLog, type SegmentLogOptions, type LogEntry, type Recovery } from './wal/segment-log.ts';
+export {
+  openSegmentLog,
+  LogAppendError,
+  type SegmentLog,
+  type SegmentLogOptions,
+  type LogEntry,
+  type Recovery,
+} from './wal/segment-log.ts';
 export { createWalQueue, encodeChunk, decodeChunk, chunkMeta, type WalQueueOptions } from './wal/wal-queue.ts';

@@ -48,14 +48,33 @@ test('a request waiting out a throttle is checked when the throttle ends', () =>
 });
 
 test('connecting and publishing to a real broker raise no TimeoutNegativeWarning', async () => {
-  const plan = { topic: 'warn-logs', deadLetterTopic: 'warn-logs-dlq', partitions: 2, replicationFactor: 1, retentionMs: 3_600_000, compressionType: 'producer' as const, deadLetterPartitions: 1, deadLetterRetentionMs: 3_600_000 };
+  const plan = {
+    topic: 'warn-logs',
+    deadLetterTopic: 'warn-logs-dlq',
+    partitions: 2,
+    replicationFactor: 1,
+    retentionMs: 3_600_000,
+    compressionType: 'producer' as const,
+    deadLetterPartitions: 1,
+    deadLetterRetentionMs: 3_600_000,
+  };
   await ensureTopics([broker.bootstrap], plan);
-  const queue = createKafkaQueue({ brokers: [broker.bootstrap], topic: 'warn-logs', clientId: 'warn-test', maxInFlightBytes: 1024 * 1024, sendTimeoutMs: 10_000, compression: 'none' });
+  const queue = createKafkaQueue({
+    brokers: [broker.bootstrap],
+    topic: 'warn-logs',
+    clientId: 'warn-test',
+    maxInFlightBytes: 1024 * 1024,
+    sendTimeoutMs: 10_000,
+    compression: 'none',
+  });
   await queue.connect();
   for (let i = 0; i < 5; i++) await queue.publish({ tenant: 'default', rows: 1, data: Buffer.from(`{"n":${i}}`) });
   assert.equal(queue.inFlightBytes(), 0);
   await queue.close();
   // Warnings are emitted on a later tick than the timer that caused them.
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(warnings.filter((w) => w.name === 'TimeoutNegativeWarning').map((w) => w.message), []);
+  assert.deepEqual(
+    warnings.filter((w) => w.name === 'TimeoutNegativeWarning').map((w) => w.message),
+    [],
+  );
 });

@@ -35,10 +35,13 @@ export function fixKafkaRequestQueue(): { prototype: RequestQueueInternals } | u
   RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueInternals) {
     if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
     const untilUnthrottled = this.throttledUntil - Date.now();
-    this.throttleCheckTimeoutId = setTimeout(() => {
-      this.throttleCheckTimeoutId = null;
-      this.checkPendingRequests();
-    }, untilUnthrottled > 0 ? untilUnthrottled : RECHECK_MS);
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      untilUnthrottled > 0 ? untilUnthrottled : RECHECK_MS,
+    );
   };
   return RequestQueue;
 }

@@ -2,13 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_MESSAGE_BYTES, toLogMessages } from './kafka-messages.ts';
 
-const line = (service: string, body: string) => JSON.stringify({ id: 'x', tenant: 't', timestamp: 'ts', observed_timestamp: 'ts', service, body });
+const line = (service: string, body: string) =>
+  JSON.stringify({ id: 'x', tenant: 't', timestamp: 'ts', observed_timestamp: 'ts', service, body });
 
 test('records are grouped into messages keyed by tenant and service, in their original order', () => {
   const data = [line('api', '1'), line('db', '2'), line('api', '3')].join('\n');
   const messages = toLogMessages({ tenant: 't', rows: 3, data: Buffer.from(data) });
   assert.deepEqual(
-    messages.map((m) => [m.key, m.rows, m.value.toString().split('\n').map((l) => JSON.parse(l).body)]),
+    messages.map((m) => [
+      m.key,
+      m.rows,
+      m.value
+        .toString()
+        .split('\n')
+        .map((l) => JSON.parse(l).body),
+    ]),
     [
       ['t/api', 2, ['1', '3']],
       ['t/db', 1, ['2']],
@@ -22,7 +30,10 @@ test('a large group is split so that no message exceeds the size limit and no li
   const messages = toLogMessages({ tenant: 't', rows: 25, data: Buffer.from(data) });
   assert.ok(messages.length >= 3);
   assert.ok(messages.every((m) => Buffer.byteLength(m.value) <= MAX_MESSAGE_BYTES));
-  assert.equal(messages.reduce((n, m) => n + m.rows, 0), 25);
+  assert.equal(
+    messages.reduce((n, m) => n + m.rows, 0),
+    25,
+  );
   assert.equal(messages.map((m) => m.value).join('\n'), data);
 });
 
@@ -41,7 +52,10 @@ test('the size limit counts UTF-8 bytes: CJK and emoji text is split under it an
   const bodies = ['日志'.repeat(50_000), '🪵'.repeat(50_000), 'é'.repeat(100_000)];
   const lines = Array.from({ length: 24 }, (_, i) => line('api', `${i}${bodies[i % bodies.length]}`));
   const messages = toLogMessages({ tenant: 't', rows: lines.length, data: Buffer.from(lines.join('\n')) });
-  assert.ok(messages.every((m) => Buffer.byteLength(m.value) <= MAX_MESSAGE_BYTES), `sizes ${messages.map((m) => Buffer.byteLength(m.value))}`);
+  assert.ok(
+    messages.every((m) => Buffer.byteLength(m.value) <= MAX_MESSAGE_BYTES),
+    `sizes ${messages.map((m) => Buffer.byteLength(m.value))}`,
+  );
   assert.equal(messages.map((m) => m.value).join('\n'), lines.join('\n'));
   // Each message but the last would have gone over the limit with the next line.
   messages.slice(0, -1).forEach((m, i) => {
@@ -55,5 +69,8 @@ test('a long line is keyed right when its service stands after the first bytes o
   // The service value straddles byte 512, in the middle of a three-byte character.
   const cut = JSON.stringify({ id: 'x'.repeat(481), service: '支付服务-payments', body: 'b'.repeat(1_000) });
   const data = Buffer.from([late, cut].join('\n'));
-  assert.deepEqual(toLogMessages({ tenant: 't', rows: 2, data }).map((m) => m.key), ['t/late-api', 't/支付服务-payments']);
+  assert.deepEqual(
+    toLogMessages({ tenant: 't', rows: 2, data }).map((m) => m.key),
+    ['t/late-api', 't/支付服务-payments'],
+  );
 });

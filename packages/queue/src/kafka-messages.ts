@@ -23,7 +23,7 @@ const NEWLINE = 10;
 export function toLogMessages(chunk: RecordChunk): LogMessage[] {
   const byKey = new Map<string, Buffer[]>();
   const data = chunk.data;
-  for (let start = 0; start <= data.length; ) {
+  for (let start = 0; start <= data.length;) {
     let end = data.indexOf(NEWLINE, start);
     if (end < 0) end = data.length;
     const key = `${chunk.tenant}/${lineService(data, start, end) ?? ''}`;

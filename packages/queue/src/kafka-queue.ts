@@ -29,7 +29,11 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   // to the publish deadline so the producer gives up before it: a send abandoned at the deadline
   // goes on retrying in the background, can land after the 503, and the client's retry then
   // stores the records twice. A 10 s deadline gives 100 ms → 2 s (about 6–7 s to give up).
-  const retry = { retries: 5, initialRetryTime: Math.max(10, Math.round(options.sendTimeoutMs / 100)), maxRetryTime: Math.max(50, Math.round(options.sendTimeoutMs / 5)) };
+  const retry = {
+    retries: 5,
+    initialRetryTime: Math.max(10, Math.round(options.sendTimeoutMs / 100)),
+    maxRetryTime: Math.max(50, Math.round(options.sendTimeoutMs / 5)),
+  };
   const kafka = createKafkaClient({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -49,7 +53,11 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   const send = async (chunk: Parameters<LogQueue['publish']>[0]) => {
     // The trace context rides along so the processor's insert span can link back to the request.
     const headers = { ...chunk.trace, tenant: chunk.tenant };
-    const messages = toLogMessages(chunk).map((m) => ({ key: m.key, value: m.value, headers: { ...headers, rows: String(m.rows) } }));
+    const messages = toLogMessages(chunk).map((m) => ({
+      key: m.key,
+      value: m.value,
+      headers: { ...headers, rows: String(m.rows) },
+    }));
     await producer.send({
       topic: options.topic,
       acks: -1,
@@ -73,11 +81,17 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
       let timer: NodeJS.Timeout | undefined;
       try {
         const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement from Kafka within ${options.sendTimeoutMs} ms`)), options.sendTimeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`no acknowledgement from Kafka within ${options.sendTimeoutMs} ms`)),
+            options.sendTimeoutMs,
+          );
         });
         await Promise.race([send(chunk), deadline]);
       } catch (err) {
-        throw new QueueUnavailableError(`Kafka did not acknowledge the records: ${(err as Error).message}`, { cause: err, retryAfterSeconds: 5 });
+        throw new QueueUnavailableError(`Kafka did not acknowledge the records: ${(err as Error).message}`, {
+          cause: err,
+          retryAfterSeconds: 5,
+        });
       } finally {
         clearTimeout(timer);
         inFlight -= bytes;

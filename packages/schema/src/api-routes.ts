@@ -1,7 +1,18 @@
 import type { z } from 'zod';
 import {
-  DeleteRequest, DeleteResult, Facets, FacetsQuery, Histogram, HistogramQuery, IngestResponse, LogPage, LogSearchQuery,
-  TailMessage, TailQuery, TailTicket, Usage,
+  DeleteRequest,
+  DeleteResult,
+  Facets,
+  FacetsQuery,
+  Histogram,
+  HistogramQuery,
+  IngestResponse,
+  LogPage,
+  LogSearchQuery,
+  TailMessage,
+  TailQuery,
+  TailTicket,
+  Usage,
 } from './api.ts';
 import { LogRecordInput } from './log-record.ts';
 
@@ -30,45 +41,78 @@ const IngestBody = LogRecordInput.or(LogRecordInput.array());
 /** Every route under /api of the query service and the collector (the single process serves both). */
 export const API_ROUTES: readonly ApiRoute[] = [
   {
-    method: 'POST', path: '/api/v1/logs', access: 'ingest', summary: 'Send log records',
-    description: 'One record, a JSON array or NDJSON; up to 5 MiB. 202 once the records are durably queued; refused records are listed by index.',
+    method: 'POST',
+    path: '/api/v1/logs',
+    access: 'ingest',
+    summary: 'Send log records',
+    description:
+      'One record, a JSON array or NDJSON; up to 5 MiB. 202 once the records are durably queued; refused records are listed by index.',
     body: { schema: IngestBody, types: ['application/json', 'application/x-ndjson'] },
     response: { status: 202, schema: IngestResponse, description: 'Accepted (possibly with per-record refusals)' },
   },
   {
-    method: 'GET', path: '/api/v1/logs', access: 'query', summary: 'Search records, newest first', query: LogSearchQuery,
+    method: 'GET',
+    path: '/api/v1/logs',
+    access: 'query',
+    summary: 'Search records, newest first',
+    query: LogSearchQuery,
     response: { status: 200, schema: LogPage, description: 'One page; next_cursor continues after its last record' },
   },
   {
-    method: 'GET', path: '/api/v1/logs/histogram', access: 'query', summary: 'Counts per time bucket and level', query: HistogramQuery,
+    method: 'GET',
+    path: '/api/v1/logs/histogram',
+    access: 'query',
+    summary: 'Counts per time bucket and level',
+    query: HistogramQuery,
     response: { status: 200, schema: Histogram, description: 'Buckets of a readable width chosen from the range' },
   },
   {
-    method: 'GET', path: '/api/v1/facets', access: 'query', summary: 'Top values of service, level and attributes', query: FacetsQuery,
+    method: 'GET',
+    path: '/api/v1/facets',
+    access: 'query',
+    summary: 'Top values of service, level and attributes',
+    query: FacetsQuery,
     response: { status: 200, schema: Facets, description: 'Top values with counts, per field' },
   },
   {
-    method: 'GET', path: '/api/v1/tail', access: 'query', summary: 'Live tail (WebSocket)', query: TailQuery, websocket: TailMessage,
+    method: 'GET',
+    path: '/api/v1/tail',
+    access: 'query',
+    summary: 'Live tail (WebSocket)',
+    query: TailQuery,
+    websocket: TailMessage,
     description:
       'Upgrade to a WebSocket: ready, then records as they are stored. Close codes: 1013 too many tails, 1008 filter too complex, ' +
       '4008 reader too slow (resume with since), 4000 + HTTP status for a request to fix, 1011 a server fault.',
     response: { status: 101, schema: null, description: 'Switching protocols' },
   },
   {
-    method: 'POST', path: '/api/v1/tail/ticket', access: 'query', summary: "A single-use ticket for the tail's URL, valid 30 s",
+    method: 'POST',
+    path: '/api/v1/tail/ticket',
+    access: 'query',
+    summary: "A single-use ticket for the tail's URL, valid 30 s",
     response: { status: 200, schema: TailTicket, description: 'The ticket and when it expires' },
   },
   {
-    method: 'GET', path: '/api/v1/admin/usage', access: 'admin', summary: "Records, bytes and time span per service of the caller's tenant",
+    method: 'GET',
+    path: '/api/v1/admin/usage',
+    access: 'admin',
+    summary: "Records, bytes and time span per service of the caller's tenant",
     response: { status: 200, schema: Usage, description: 'Usage per service' },
   },
   {
-    method: 'POST', path: '/api/v1/admin/delete', access: 'admin', summary: "Delete the caller's records matching q in a time range",
+    method: 'POST',
+    path: '/api/v1/admin/delete',
+    access: 'admin',
+    summary: "Delete the caller's records matching q in a time range",
     body: { schema: DeleteRequest, types: ['application/json'] },
     response: { status: 200, schema: DeleteResult, description: 'How many records were deleted' },
   },
   {
-    method: 'GET', path: '/api/v1/openapi.json', access: 'public', summary: 'This document',
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    access: 'public',
+    summary: 'This document',
     response: { status: 200, schema: null, description: 'The OpenAPI 3.1 document of the API' },
   },
 ];

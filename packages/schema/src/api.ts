@@ -25,11 +25,17 @@ export type IngestResponse = z.infer<typeof IngestResponse>;
 const levelName = z.string().transform((text, ctx): Level => {
   const level = levelFromText(text);
   if (level) return level;
-  ctx.addIssue({ code: 'custom', message: `"${text.slice(0, 64)}" is not a level; use ${LEVELS.join(', ')} or an alias such as warning` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${text.slice(0, 64)}" is not a level; use ${LEVELS.join(', ')} or an alias such as warning`,
+  });
   return z.NEVER;
 });
 const levelList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(levelName));
-const serviceList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1)));
+const serviceList = z.preprocess(
+  (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+  z.array(z.string().min(1)),
+);
 
 /** Filters shared by the search, histogram, facets and tail endpoints (query-string form). */
 export const LogFilterQuery = z.object({
@@ -37,7 +43,11 @@ export const LogFilterQuery = z.object({
   to: z.string().default('now').describe('as from'),
   service: serviceList.describe('repeatable: records of any of these services'),
   level: levelList.describe(`repeatable: ${LEVELS.join(', ')} or an alias such as warning`),
-  q: z.string().max(4096).default('').describe('search syntax: words, "phrases", prefix*, field:value, field:>=N, -exclusion, OR, ( )'),
+  q: z
+    .string()
+    .max(4096)
+    .default('')
+    .describe('search syntax: words, "phrases", prefix*, field:value, field:>=N, -exclusion, OR, ( )'),
 });
 export type LogFilterQuery = z.infer<typeof LogFilterQuery>;
 
@@ -68,13 +78,18 @@ export type Histogram = z.infer<typeof Histogram>;
 
 export const FacetsQuery = LogFilterQuery.extend({
   /** Attribute keys whose top values are wanted besides service and level. */
-  attribute: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1).max(256)).max(10)),
+  attribute: z.preprocess(
+    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(z.string().min(1).max(256)).max(10),
+  ),
   size: z.coerce.number().int().min(1).max(100).default(10),
 });
 export type FacetsQuery = z.infer<typeof FacetsQuery>;
 
 export const Facets = z.object({
-  facets: z.array(z.object({ field: z.string(), values: z.array(z.object({ value: z.string(), count: z.number().int() })) })),
+  facets: z.array(
+    z.object({ field: z.string(), values: z.array(z.object({ value: z.string(), count: z.number().int() })) }),
+  ),
 });
 export type Facets = z.infer<typeof Facets>;
 
@@ -88,7 +103,11 @@ export type TailQuery = z.infer<typeof TailQuery>;
 /** What the live tail's WebSocket sends: ready, then batches of records, or one error before it closes. */
 export const TailMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), position: z.string() }),
-  z.object({ type: z.literal('records'), records: z.array(LogRecord), position: z.string().describe('resume after the last record sent') }),
+  z.object({
+    type: z.literal('records'),
+    records: z.array(LogRecord),
+    position: z.string().describe('resume after the last record sent'),
+  }),
   z.object({ type: z.literal('error'), error: ApiError.shape.error, position: z.string().optional() }),
 ]);
 export type TailMessage = z.infer<typeof TailMessage>;

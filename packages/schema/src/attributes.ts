@@ -18,25 +18,35 @@ export function flattenAttributes(
   const out: Record<string, string> = {};
   let count = 0;
   const walk = (obj: Record<string, unknown>, prefix: string, depth: number): FlattenProblem | undefined => {
-    if (depth > LIMITS.maxDepth) return { path: `${field}.${prefix}`, message: `nesting deeper than ${LIMITS.maxDepth} levels` };
+    if (depth > LIMITS.maxDepth)
+      return { path: `${field}.${prefix}`, message: `nesting deeper than ${LIMITS.maxDepth} levels` };
     for (const key of Object.keys(obj)) {
       const value = obj[key];
       if (value === null || value === undefined) continue;
       const path = prefix ? `${prefix}.${key}` : key;
       if (key.length === 0) return { path: `${field}.${path}`, message: 'attribute keys must not be empty' };
       if (path.length > LIMITS.maxKeyLength) {
-        return { path: `${field}.${path.slice(0, 64)}…`, message: `attribute key longer than ${LIMITS.maxKeyLength} characters` };
+        return {
+          path: `${field}.${path.slice(0, 64)}…`,
+          message: `attribute key longer than ${LIMITS.maxKeyLength} characters`,
+        };
       }
       if (typeof value === 'object' && !Array.isArray(value)) {
         const problem = walk(value as Record<string, unknown>, path, depth + 1);
         if (problem) return problem;
         continue;
       }
-      if (++count > LIMITS.maxAttributes) return { path: field, message: `more than ${LIMITS.maxAttributes} attributes` };
+      if (++count > LIMITS.maxAttributes)
+        return { path: field, message: `more than ${LIMITS.maxAttributes} attributes` };
       const text = toText(value, depth);
       if (typeof text !== 'string') return { path: `${field}.${path}`, message: text.message };
       // defineProperty keeps keys such as "__proto__" as plain data instead of touching the prototype.
-      Object.defineProperty(out, path.toWellFormed(), { value: text, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, path.toWellFormed(), {
+        value: text,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return undefined;
   };
@@ -52,7 +62,9 @@ export function toText(value: unknown, depth = 0): string | { message: string } 
   if (typeof value === 'object' && value !== null && nestsDeeperThan(value, LIMITS.maxDepth - depth)) {
     return { message: `nesting deeper than ${LIMITS.maxDepth} levels` };
   }
-  const text = (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)).toWellFormed();
+  const text = (
+    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)
+  ).toWellFormed();
   if (text.length > LIMITS.maxValueLength) return { message: `value longer than ${LIMITS.maxValueLength} characters` };
   return text;
 }

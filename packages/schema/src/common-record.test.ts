@@ -18,7 +18,23 @@ const text = fc.string({ unit: 'binary', maxLength: 12 });
 const HUGE = 'x'.repeat(LIMITS.maxValueLength + 1);
 const nest = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : { n: nest(depth - 1, leaf) });
 const odd = fc.oneof(
-  fc.constantFrom(null, undefined, true, false, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '', ' ', HUGE, [], {}, [1, 'a'], { a: 1 }),
+  fc.constantFrom(
+    null,
+    undefined,
+    true,
+    false,
+    0,
+    -1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    '',
+    ' ',
+    HUGE,
+    [],
+    {},
+    [1, 'a'],
+    { a: 1 },
+  ),
   fc.double(),
   text,
   fc.integer({ min: 7, max: 13 }).map((d) => nest(d, 'leaf')),
@@ -28,8 +44,14 @@ const odd = fc.oneof(
 const upTo = (max: number) => fc.integer({ min: 0, max });
 const isoWith = (maxDigits: number) =>
   fc
-    .tuple(fc.date({ min: new Date('1969-12-30T00:00:00Z'), max: new Date('2262-04-12T00:00:00Z'), noInvalidDate: true }), upTo(maxDigits), fc.nat())
-    .map(([d, digits, f]) => `${d.toISOString().slice(0, 19)}${digits === 0 ? '' : `.${pad(f, 10).slice(0, digits)}`}Z`);
+    .tuple(
+      fc.date({ min: new Date('1969-12-30T00:00:00Z'), max: new Date('2262-04-12T00:00:00Z'), noInvalidDate: true }),
+      upTo(maxDigits),
+      fc.nat(),
+    )
+    .map(
+      ([d, digits, f]) => `${d.toISOString().slice(0, 19)}${digits === 0 ? '' : `.${pad(f, 10).slice(0, digits)}`}Z`,
+    );
 const isoText = isoWith(10);
 const fieldsText = fc
   .tuple(fc.integer({ min: 1960, max: 2270 }), upTo(13), upTo(32), upTo(25), upTo(61), upTo(61))
@@ -41,59 +63,123 @@ const timestamp = fc.oneof(
   isoText.map((t) => t.toLowerCase()),
   isoText.map((t) => `${t.slice(0, -1)}+02:00`),
   isoText.map((t) => ` ${t}`),
-  fc.constantFrom('2262-04-11T23:47:16.854775807Z', '2262-04-11T23:47:16.854775808Z', '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z'),
+  fc.constantFrom(
+    '2262-04-11T23:47:16.854775807Z',
+    '2262-04-11T23:47:16.854775808Z',
+    '2024-02-29T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+  ),
   fc.constantFrom('2026-01-01T24:00:00Z', '2026-12-31T23:59:60Z', '1795000000123456789', 'yesterday'),
   fc.integer({ min: -1000, max: 10_000_000_000_000 }),
   fc.constantFrom(9_223_372_036_854, 9_223_372_036_855, 1e14, 1e17 + 1, Number.MAX_SAFE_INTEGER),
   fc.double({ min: 0, max: 2e13 }),
   odd,
 );
-const level = fc.oneof(fc.constantFrom(...LEVEL_SPELLINGS, 'WARNING', ' Err ', 'Warnung', 'loud', 'x'.repeat(65)), fc.integer({ min: -5, max: 70 }), odd);
+const level = fc.oneof(
+  fc.constantFrom(...LEVEL_SPELLINGS, 'WARNING', ' Err ', 'Warnung', 'loud', 'x'.repeat(65)),
+  fc.integer({ min: -5, max: 70 }),
+  odd,
+);
 const severityNumber = fc.oneof(fc.integer({ min: -2, max: 26 }), odd);
-const hex = (length: number) => fc.oneof(fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)), fc.stringMatching(/^[0-9a-fA-F]{15,33}$/), odd);
+const hex = (length: number) =>
+  fc.oneof(fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)), fc.stringMatching(/^[0-9a-fA-F]{15,33}$/), odd);
 const key = fc.oneof(
-  fc.constantFrom('a', 'b', 'a.b', 'http', '0', '1', '__proto__', 'constructor', 'toString', '', 'service.name', 'service', 'message', 'tenant', 'k'.repeat(257)),
+  fc.constantFrom(
+    'a',
+    'b',
+    'a.b',
+    'http',
+    '0',
+    '1',
+    '__proto__',
+    'constructor',
+    'toString',
+    '',
+    'service.name',
+    'service',
+    'message',
+    'tenant',
+    'k'.repeat(257),
+  ),
   fc.string({ unit: 'binary', maxLength: 6 }),
 );
 const { value: attributeValue } = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }), tie('object')),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    text,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(text, { maxLength: 3 }),
+    tie('object'),
+  ),
   object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
 }));
-const attributes = fc.oneof(fc.dictionary(key, attributeValue, { maxKeys: 6 }), fc.integer({ min: 9, max: 12 }).map((d) => nest(d, 1)), odd);
+const attributes = fc.oneof(
+  fc.dictionary(key, attributeValue, { maxKeys: 6 }),
+  fc.integer({ min: 9, max: 12 }).map((d) => nest(d, 1)),
+  odd,
+);
 const wide = fc.constant(Object.fromEntries(Array.from({ length: LIMITS.maxAttributes + 1 }, (_, i) => [`k${i}`, i])));
 
 /** An object with these own keys in this order ("__proto__" included as data, as JSON.parse makes it). */
 const objectOf = (entries: [string, unknown][]) => {
   const raw: Record<string, unknown> = {};
-  for (const [k, v] of entries) Object.defineProperty(raw, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(raw, k, { value: v, enumerable: true, writable: true, configurable: true });
   return raw;
 };
 
 // Any subset of the known fields and aliases, mostly well-typed, plus extra top-level keys, in any order.
 const fieldValues = {
-  service: fc.oneof(fc.constantFrom('api', 'checkout', 's'.repeat(LIMITS.maxServiceLength), 's'.repeat(LIMITS.maxServiceLength + 1)), text, odd),
-  message: fc.oneof(text, text, fc.jsonValue({ maxDepth: 3 }), odd), msg: fc.oneof(text, odd), body: fc.oneof(text, odd),
-  timestamp, time: timestamp, observed_timestamp: timestamp,
-  level, severity: level, severity_text: fc.oneof(fc.constantFrom('INFO', 'Warnung', 'x'.repeat(65)), odd), severity_number: severityNumber,
-  attributes: fc.oneof(attributes, wide), resource: fc.oneof(attributes, fc.record({ service: fc.record({ name: fc.oneof(text, odd) }) })),
-  trace_id: hex(32), span_id: hex(16), tenant: odd, id: odd,
+  service: fc.oneof(
+    fc.constantFrom('api', 'checkout', 's'.repeat(LIMITS.maxServiceLength), 's'.repeat(LIMITS.maxServiceLength + 1)),
+    text,
+    odd,
+  ),
+  message: fc.oneof(text, text, fc.jsonValue({ maxDepth: 3 }), odd),
+  msg: fc.oneof(text, odd),
+  body: fc.oneof(text, odd),
+  timestamp,
+  time: timestamp,
+  observed_timestamp: timestamp,
+  level,
+  severity: level,
+  severity_text: fc.oneof(fc.constantFrom('INFO', 'Warnung', 'x'.repeat(65)), odd),
+  severity_number: severityNumber,
+  attributes: fc.oneof(attributes, wide),
+  resource: fc.oneof(attributes, fc.record({ service: fc.record({ name: fc.oneof(text, odd) }) })),
+  trace_id: hex(32),
+  span_id: hex(16),
+  tenant: odd,
+  id: odd,
 };
 const fields = fc.record(fieldValues, { requiredKeys: [] });
 const anyRecord = fc
   .tuple(fields, fc.dictionary(key, attributeValue, { maxKeys: 4 }))
-  .chain(([known, extra]) => fc.shuffledSubarray([...Object.entries(extra), ...Object.entries(known)], { minLength: 0 }))
+  .chain(([known, extra]) =>
+    fc.shuffledSubarray([...Object.entries(extra), ...Object.entries(known)], { minLength: 0 }),
+  )
   .map(objectOf);
 
 // The shape most clients send, always within the limits: the fast path must take all of these.
 const NOT_PLAIN = new Set([...Object.keys(LogRecordInput.shape), 'tenant', 'id', '__proto__']);
 const plainKey = fc.stringMatching(/^[a-z_]{1,10}$/).filter((k) => !NOT_PLAIN.has(k));
-const scalar = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.integer(), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const scalar = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 const common = fc
   .record({
     service: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
     message: fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }),
     level: fc.constantFrom(...LEVEL_SPELLINGS, 30, 50),
-    timestamp: fc.oneof(isoWith(9).filter((t) => t >= '1970' && t < '2262'), fc.integer({ min: 0, max: 9_000_000_000_000 })),
+    timestamp: fc.oneof(
+      isoWith(9).filter((t) => t >= '1970' && t < '2262'),
+      fc.integer({ min: 0, max: 9_000_000_000_000 }),
+    ),
     extra: fc.dictionary(plainKey, fc.oneof(scalar, fc.dictionary(plainKey, scalar, { maxKeys: 3 })), { maxKeys: 4 }),
     attributes: fc.dictionary(plainKey, scalar, { maxKeys: 4 }),
     resource: fc.dictionary(plainKey, fc.string({ maxLength: 10 }), { maxKeys: 3 }),
@@ -122,7 +208,11 @@ const nearValid = fc.tuple(common, fc.array(mutation, { minLength: 1, maxLength:
   const entries: [string, unknown][] = Object.entries(raw);
   for (const [map, name, value] of changes) {
     if (map === '') entries.push([name, value]);
-    else entries.push([map, objectOf([...Object.entries((raw as unknown as Record<string, object>)[map] ?? {}), [name, value]])]);
+    else
+      entries.push([
+        map,
+        objectOf([...Object.entries((raw as unknown as Record<string, object>)[map] ?? {}), [name, value]]),
+      ]);
   }
   // A later entry for the same key replaces the earlier one, as the last duplicate key in JSON does.
   return objectOf(entries);
@@ -133,7 +223,10 @@ test('normalizeRecord gives the zod reference result for common records with a f
 });
 
 test('normalizeRecord gives the zod reference result for any JSON value', () => {
-  fc.assert(fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }), fc.constantFrom(...contexts), sameAsReference), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }), fc.constantFrom(...contexts), sameAsReference),
+    { numRuns: 500 },
+  );
 });
 
 test('the common shape takes the fast path and gets the reference record', () => {
@@ -149,7 +242,8 @@ test('the common shape takes the fast path and gets the reference record', () =>
 
 test('every field LogRecordInput declares is a field to the fast path too, not an attribute', () => {
   for (const field of [...Object.keys(LogRecordInput.shape), 'tenant', 'id']) {
-    for (const value of ['zz', 7, { a: 1 }]) sameAsReference({ service: 's', message: 'm', [field]: value }, contexts[0]!);
+    for (const value of ['zz', 7, { a: 1 }])
+      sameAsReference({ service: 's', message: 'm', [field]: value }, contexts[0]!);
   }
 });
 

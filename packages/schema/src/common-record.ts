@@ -23,25 +23,59 @@ export function normalizeCommonRecord(raw: unknown, ctx: NormalizeContext): Norm
   for (const key of Object.keys(record)) {
     const value = record[key];
     switch (key) {
-      case 'timestamp': timestamp = value; break;
-      case 'time': time = value; break;
-      case 'observed_timestamp': observed = value; break;
-      case 'service': service = value; break;
-      case 'level': level = value; break;
-      case 'severity': severity = value; break;
-      case 'severity_text': severityText = value; break;
-      case 'severity_number': severityNumber = value; break;
-      case 'message': message = value; break;
-      case 'msg': msg = value; break;
-      case 'body': body = value; break;
-      case 'attributes': attributes = value; break;
-      case 'resource': resource = value; break;
-      case 'trace_id': traceId = value; break;
-      case 'span_id': spanId = value; break;
-      case 'tenant': case 'id': break;
+      case 'timestamp':
+        timestamp = value;
+        break;
+      case 'time':
+        time = value;
+        break;
+      case 'observed_timestamp':
+        observed = value;
+        break;
+      case 'service':
+        service = value;
+        break;
+      case 'level':
+        level = value;
+        break;
+      case 'severity':
+        severity = value;
+        break;
+      case 'severity_text':
+        severityText = value;
+        break;
+      case 'severity_number':
+        severityNumber = value;
+        break;
+      case 'message':
+        message = value;
+        break;
+      case 'msg':
+        msg = value;
+        break;
+      case 'body':
+        body = value;
+        break;
+      case 'attributes':
+        attributes = value;
+        break;
+      case 'resource':
+        resource = value;
+        break;
+      case 'trace_id':
+        traceId = value;
+        break;
+      case 'span_id':
+        spanId = value;
+        break;
+      case 'tenant':
+      case 'id':
+        break;
       // Plain assignment of "__proto__" would set a prototype; the reference keeps it as data.
-      case '__proto__': return undefined;
-      default: (extras ??= {})[key] = value;
+      case '__proto__':
+        return undefined;
+      default:
+        (extras ??= {})[key] = value;
     }
   }
   // The same type checks as LogRecordInput, each field whether or not it is used.
@@ -49,7 +83,8 @@ export function normalizeCommonRecord(raw: unknown, ctx: NormalizeContext): Norm
   if (service !== undefined && !isText(service, 1, LIMITS.maxServiceLength)) return undefined;
   if (!isLevel(level) || !isLevel(severity)) return undefined;
   if (severityText !== undefined && !isText(severityText, 0, LIMITS.maxSeverityTextLength)) return undefined;
-  if (severityNumber !== undefined && !(Number.isInteger(severityNumber) && isBetween(severityNumber as number, 1, 24))) return undefined;
+  if (severityNumber !== undefined && !(Number.isInteger(severityNumber) && isBetween(severityNumber as number, 1, 24)))
+    return undefined;
   if (!isObject(attributes) || !isObject(resource)) return undefined;
   if (traceId !== undefined && !(typeof traceId === 'string' && TRACE_ID.test(traceId))) return undefined;
   if (spanId !== undefined && !(typeof spanId === 'string' && SPAN_ID.test(spanId))) return undefined;

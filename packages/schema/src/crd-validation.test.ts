@@ -36,9 +36,25 @@ const full: LogPipelineSpecInput = {
     syslog: { enabled: true, tcpPort: 6514, tenant: 'network' },
     pod: {
       nodeSelector: { 'node.example.com/pool': 'ingest' },
-      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ingest', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }],
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
-      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['pod-template-hash'] }],
+      tolerations: [
+        { key: 'dedicated', operator: 'Equal', value: 'ingest', effect: 'NoSchedule' },
+        { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      ],
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }],
+          },
+        },
+      },
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          matchLabelKeys: ['pod-template-hash'],
+        },
+      ],
       priorityClassName: 'logs-critical',
       annotations: { 'example.com/scrape': 'true' },
       labels: { team: 'platform' },
@@ -46,14 +62,32 @@ const full: LogPipelineSpecInput = {
   },
   auth: { keysSecretRef: { name: 'hashed-keys' } },
   tls: { secretName: 'web-tls', clientAuth: 'optional' },
-  tenants: [{ name: 'team-a', retentionDays: 7, recordsPerSecond: 500 }, { name: 'team_b', bytesPerSecond: 1048576, burstSeconds: 10 }],
+  tenants: [
+    { name: 'team-a', retentionDays: 7, recordsPerSecond: 500 },
+    { name: 'team_b', bytesPerSecond: 1048576, burstSeconds: 10 },
+  ],
   tenantDefaults: { recordsPerSecond: 1000 },
   processor: { minReplicas: 2, maxReplicas: 12, lagThreshold: 5000, batch: { maxRows: 100000, maxWaitMs: 500 } },
-  clickhouse: { external: { url: 'https://clickhouse.example.com:8443', database: 'logs', credentialsSecretRef: { name: 'clickhouse', usernameKey: 'user', passwordKey: 'pass' } } },
+  clickhouse: {
+    external: {
+      url: 'https://clickhouse.example.com:8443',
+      database: 'logs',
+      credentialsSecretRef: { name: 'clickhouse', usernameKey: 'user', passwordKey: 'pass' },
+    },
+  },
   retentionDays: 90,
-  query: { enabled: true, replicas: 3, corsOrigins: ['https://grafana.example.com'], service: { annotations: { 'example.com/internal': 'true' } } },
+  query: {
+    enabled: true,
+    replicas: 3,
+    corsOrigins: ['https://grafana.example.com'],
+    service: { annotations: { 'example.com/internal': 'true' } },
+  },
   dashboard: { enabled: false },
-  images: { collector: 'registry.example.com/instant-logs-collector:0.1.0', pullPolicy: 'Always', pullSecrets: [{ name: 'registry' }] },
+  images: {
+    collector: 'registry.example.com/instant-logs-collector:0.1.0',
+    pullPolicy: 'Always',
+    pullSecrets: [{ name: 'registry' }],
+  },
 };
 
 /** A deep copy of `base` with `value` at the dotted `path`. */
@@ -68,36 +102,212 @@ function withValue<T extends object>(base: T, path: string, value: unknown): T {
 
 // [what, spec, name, the field both the API server and zod must name, what the API server's message must say]
 const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
-  ['a string where an integer belongs', withValue(minimal, 'collector.replicas', 'two'), 'p', 'spec.collector.replicas', /must be of type integer/],
-  ['an unknown enum value', withValue(minimal, 'kafka.topic.compression', 'brotli'), 'p', 'spec.kafka.topic.compression', /Unsupported value: "brotli": supported values: "producer", "gzip"/],
-  ['an unknown Service type', withValue(minimal, 'collector.service.type', 'ExternalName'), 'p', 'spec.collector.service.type', /Unsupported value: "ExternalName"/],
-  ['zero partitions', withValue(minimal, 'kafka.topic.partitions', 0), 'p', 'spec.kafka.topic.partitions', /should be greater than or equal to 1/],
-  ['retention beyond ten years', withValue(minimal, 'retentionDays', 4000), 'p', 'spec.retentionDays', /should be less than or equal to 3650/],
-  ['two managed ClickHouse replicas', withValue(minimal, 'clickhouse.managed.replicas', 2), 'p', 'spec.clickhouse.managed.replicas', /should be less than or equal to 1/],
-  ['a malformed quantity', withValue(minimal, 'processor.resources.limits.memory', 'lots'), 'p', 'spec.processor.resources.limits.memory', /should match/],
-  ['a non-HTTP ClickHouse URL', { ...minimal, clickhouse: { external: { url: 'tcp://ch:9000', credentialsSecretRef: { name: 'ch' } } } }, 'p', 'spec.clickhouse.external.url', /should match/],
-  ['a spec without kafka', { clickhouse: { managed: {} } } as LogPipelineSpecInput, 'p', 'spec.kafka', /Required value/],
-  ['both Kafka sources', withValue(minimal, 'kafka.bootstrapServers', 'kafka:9092'), 'p', 'spec.kafka', /exactly one of cluster or bootstrapServers must be set/],
-  ['no Kafka source', withValue(minimal, 'kafka', {}), 'p', 'spec.kafka', /exactly one of cluster or bootstrapServers must be set/],
-  ['both ClickHouse kinds', withValue(minimal, 'clickhouse.external', { url: 'http://ch:8123', credentialsSecretRef: { name: 'ch' } }), 'p', 'spec.clickhouse', /exactly one of managed or external must be set/],
-  ['no ClickHouse kind', withValue(minimal, 'clickhouse', {}), 'p', 'spec.clickhouse', /exactly one of managed or external must be set/],
-  ['minReplicas above maxReplicas', withValue(minimal, 'processor', { minReplicas: 5, maxReplicas: 4 }), 'p', 'spec.processor.minReplicas', /minReplicas must not exceed maxReplicas/],
-  ['maxReplicas above the partitions', withValue(minimal, 'processor.maxReplicas', 7), 'p', 'spec.processor.maxReplicas', /processor.maxReplicas must not exceed kafka.topic.partitions/],
-  ['a dashboard without the query service', withValue(minimal, 'query.enabled', false), 'p', 'spec.dashboard.enabled', /dashboard.enabled needs query.enabled/],
-  ['a CPU request above its limit', withValue(minimal, 'query.resources.requests.cpu', '1500m'), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
-  ['a memory request above a defaulted limit', withValue(minimal, 'clickhouse.managed.resources.requests.memory', '8Gi'), 'p', 'spec.clickhouse.managed.resources.requests.memory', /requests.memory must not exceed limits.memory/],
-  ['a whole-number CPU request above its string limit', withValue(minimal, 'query.resources.requests.cpu', 4), 'p', 'spec.query.resources.requests.cpu', /requests.cpu must not exceed limits.cpu/],
-  ['a negative number as a quantity', withValue(minimal, 'collector.resources.limits.memory', -1), 'p', 'spec.collector.resources.limits.memory', /should be greater than or equal to 0/],
-  ['a fraction as a number (write "0.5" or 500m)', withValue(minimal, 'collector.resources.limits.cpu', 0.5), 'p', 'spec.collector.resources.limits.cpu', /must be of type integer|must be an integer/],
-  ['an unknown toleration operator', withValue(minimal, 'collector.pod', { tolerations: [{ operator: 'Maybe' }] }), 'p', 'spec.collector.pod.tolerations[0].operator', /Unsupported value: "Maybe"/],
-  ['a spread constraint without a topology key', withValue(minimal, 'query.pod', { topologySpreadConstraints: [{ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' }] }), 'p', 'spec.query.pod.topologySpreadConstraints[0].topologyKey', /Required value/],
-  ['a volume claim policy other than Retain or Delete', withValue(minimal, 'clickhouse.managed', { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Archive' } }), 'p', 'spec.clickhouse.managed.persistentVolumeClaimRetentionPolicy.whenDeleted', /Unsupported value: "Archive"/],
-  ['one name for the logs and dead-letter topics', withValue(withValue(minimal, 'kafka.topic.name', 'logs'), 'kafka.deadLetterTopic.name', 'logs'), 'p', 'spec.kafka.deadLetterTopic.name', /deadLetterTopic.name must differ from topic.name/],
-  ['a name too long to derive object names from', minimal, 'p'.repeat(41), 'metadata.name', /metadata.name must be a DNS label of at most 40 characters/],
+  [
+    'a string where an integer belongs',
+    withValue(minimal, 'collector.replicas', 'two'),
+    'p',
+    'spec.collector.replicas',
+    /must be of type integer/,
+  ],
+  [
+    'an unknown enum value',
+    withValue(minimal, 'kafka.topic.compression', 'brotli'),
+    'p',
+    'spec.kafka.topic.compression',
+    /Unsupported value: "brotli": supported values: "producer", "gzip"/,
+  ],
+  [
+    'an unknown Service type',
+    withValue(minimal, 'collector.service.type', 'ExternalName'),
+    'p',
+    'spec.collector.service.type',
+    /Unsupported value: "ExternalName"/,
+  ],
+  [
+    'zero partitions',
+    withValue(minimal, 'kafka.topic.partitions', 0),
+    'p',
+    'spec.kafka.topic.partitions',
+    /should be greater than or equal to 1/,
+  ],
+  [
+    'retention beyond ten years',
+    withValue(minimal, 'retentionDays', 4000),
+    'p',
+    'spec.retentionDays',
+    /should be less than or equal to 3650/,
+  ],
+  [
+    'two managed ClickHouse replicas',
+    withValue(minimal, 'clickhouse.managed.replicas', 2),
+    'p',
+    'spec.clickhouse.managed.replicas',
+    /should be less than or equal to 1/,
+  ],
+  [
+    'a malformed quantity',
+    withValue(minimal, 'processor.resources.limits.memory', 'lots'),
+    'p',
+    'spec.processor.resources.limits.memory',
+    /should match/,
+  ],
+  [
+    'a non-HTTP ClickHouse URL',
+    { ...minimal, clickhouse: { external: { url: 'tcp://ch:9000', credentialsSecretRef: { name: 'ch' } } } },
+    'p',
+    'spec.clickhouse.external.url',
+    /should match/,
+  ],
+  [
+    'a spec without kafka',
+    { clickhouse: { managed: {} } } as LogPipelineSpecInput,
+    'p',
+    'spec.kafka',
+    /Required value/,
+  ],
+  [
+    'both Kafka sources',
+    withValue(minimal, 'kafka.bootstrapServers', 'kafka:9092'),
+    'p',
+    'spec.kafka',
+    /exactly one of cluster or bootstrapServers must be set/,
+  ],
+  [
+    'no Kafka source',
+    withValue(minimal, 'kafka', {}),
+    'p',
+    'spec.kafka',
+    /exactly one of cluster or bootstrapServers must be set/,
+  ],
+  [
+    'both ClickHouse kinds',
+    withValue(minimal, 'clickhouse.external', { url: 'http://ch:8123', credentialsSecretRef: { name: 'ch' } }),
+    'p',
+    'spec.clickhouse',
+    /exactly one of managed or external must be set/,
+  ],
+  [
+    'no ClickHouse kind',
+    withValue(minimal, 'clickhouse', {}),
+    'p',
+    'spec.clickhouse',
+    /exactly one of managed or external must be set/,
+  ],
+  [
+    'minReplicas above maxReplicas',
+    withValue(minimal, 'processor', { minReplicas: 5, maxReplicas: 4 }),
+    'p',
+    'spec.processor.minReplicas',
+    /minReplicas must not exceed maxReplicas/,
+  ],
+  [
+    'maxReplicas above the partitions',
+    withValue(minimal, 'processor.maxReplicas', 7),
+    'p',
+    'spec.processor.maxReplicas',
+    /processor.maxReplicas must not exceed kafka.topic.partitions/,
+  ],
+  [
+    'a dashboard without the query service',
+    withValue(minimal, 'query.enabled', false),
+    'p',
+    'spec.dashboard.enabled',
+    /dashboard.enabled needs query.enabled/,
+  ],
+  [
+    'a CPU request above its limit',
+    withValue(minimal, 'query.resources.requests.cpu', '1500m'),
+    'p',
+    'spec.query.resources.requests.cpu',
+    /requests.cpu must not exceed limits.cpu/,
+  ],
+  [
+    'a memory request above a defaulted limit',
+    withValue(minimal, 'clickhouse.managed.resources.requests.memory', '8Gi'),
+    'p',
+    'spec.clickhouse.managed.resources.requests.memory',
+    /requests.memory must not exceed limits.memory/,
+  ],
+  [
+    'a whole-number CPU request above its string limit',
+    withValue(minimal, 'query.resources.requests.cpu', 4),
+    'p',
+    'spec.query.resources.requests.cpu',
+    /requests.cpu must not exceed limits.cpu/,
+  ],
+  [
+    'a negative number as a quantity',
+    withValue(minimal, 'collector.resources.limits.memory', -1),
+    'p',
+    'spec.collector.resources.limits.memory',
+    /should be greater than or equal to 0/,
+  ],
+  [
+    'a fraction as a number (write "0.5" or 500m)',
+    withValue(minimal, 'collector.resources.limits.cpu', 0.5),
+    'p',
+    'spec.collector.resources.limits.cpu',
+    /must be of type integer|must be an integer/,
+  ],
+  [
+    'an unknown toleration operator',
+    withValue(minimal, 'collector.pod', { tolerations: [{ operator: 'Maybe' }] }),
+    'p',
+    'spec.collector.pod.tolerations[0].operator',
+    /Unsupported value: "Maybe"/,
+  ],
+  [
+    'a spread constraint without a topology key',
+    withValue(minimal, 'query.pod', {
+      topologySpreadConstraints: [{ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' }],
+    }),
+    'p',
+    'spec.query.pod.topologySpreadConstraints[0].topologyKey',
+    /Required value/,
+  ],
+  [
+    'a volume claim policy other than Retain or Delete',
+    withValue(minimal, 'clickhouse.managed', { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Archive' } }),
+    'p',
+    'spec.clickhouse.managed.persistentVolumeClaimRetentionPolicy.whenDeleted',
+    /Unsupported value: "Archive"/,
+  ],
+  [
+    'one name for the logs and dead-letter topics',
+    withValue(withValue(minimal, 'kafka.topic.name', 'logs'), 'kafka.deadLetterTopic.name', 'logs'),
+    'p',
+    'spec.kafka.deadLetterTopic.name',
+    /deadLetterTopic.name must differ from topic.name/,
+  ],
+  [
+    'a name too long to derive object names from',
+    minimal,
+    'p'.repeat(41),
+    'metadata.name',
+    /metadata.name must be a DNS label of at most 40 characters/,
+  ],
   ['a name with a dot', minimal, 'web.logs', 'metadata.name', /metadata.name must be a DNS label/],
-  ['client certificates without a TLS Secret', withValue(minimal, 'tls', { clientAuth: 'require' }), 'p', 'spec.tls.clientAuth', /clientAuth other than none needs secretName/],
-  ['a syslog TCP port on the HTTP port', withValue(minimal, 'collector.syslog', { enabled: true, tcpPort: 8081 }), 'p', 'spec.collector.syslog.tcpPort', /syslog.tcpPort must differ/],
-  ['a tenant name with a dot', withValue(minimal, 'tenants', [{ name: 'team.a' }]), 'p', 'spec.tenants[0].name', /should match/],
+  [
+    'client certificates without a TLS Secret',
+    withValue(minimal, 'tls', { clientAuth: 'require' }),
+    'p',
+    'spec.tls.clientAuth',
+    /clientAuth other than none needs secretName/,
+  ],
+  [
+    'a syslog TCP port on the HTTP port',
+    withValue(minimal, 'collector.syslog', { enabled: true, tcpPort: 8081 }),
+    'p',
+    'spec.collector.syslog.tcpPort',
+    /syslog.tcpPort must differ/,
+  ],
+  [
+    'a tenant name with a dot',
+    withValue(minimal, 'tenants', [{ name: 'team.a' }]),
+    'p',
+    'spec.tenants[0].name',
+    /should match/,
+  ],
 ];
 
 describe('LogPipeline CRD on a real API server', () => {
@@ -107,23 +317,37 @@ describe('LogPipeline CRD on a real API server', () => {
   let counter = 0;
 
   // Its own timeout: hooks get the runner's --test-timeout, and a cold cache builds the control-plane binaries.
-  before(async () => {
-    cp = await startControlPlane();
-    objects = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    const crds = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
-    const crd = logPipelineCrd();
-    await crds.patchCustomResourceDefinition({ name: crd.metadata.name, body: crd as V1CustomResourceDefinition, fieldManager: MANAGER, force: true }, SSA);
-    await waitUntil('the CRD is Established', async () => {
-      const live = await crds.readCustomResourceDefinition({ name: crd.metadata.name });
-      return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
-    });
-    const ns = await cp.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { generateName: 'lp-' } } });
-    namespace = ns.metadata!.name!;
-  }, { timeout: 60 * 60_000 });
+  before(
+    async () => {
+      cp = await startControlPlane();
+      objects = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+      const crds = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
+      const crd = logPipelineCrd();
+      await crds.patchCustomResourceDefinition(
+        { name: crd.metadata.name, body: crd as V1CustomResourceDefinition, fieldManager: MANAGER, force: true },
+        SSA,
+      );
+      await waitUntil('the CRD is Established', async () => {
+        const live = await crds.readCustomResourceDefinition({ name: crd.metadata.name });
+        return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
+      });
+      const ns = await cp.kubeConfig
+        .makeApiClient(CoreV1Api)
+        .createNamespace({ body: { metadata: { generateName: 'lp-' } } });
+      namespace = ns.metadata!.name!;
+    },
+    { timeout: 60 * 60_000 },
+  );
   after(() => cp?.stop());
 
   const create = (spec: unknown, name = `p${++counter}`) =>
-    objects.createNamespacedCustomObject({ group, version, namespace, plural, body: { apiVersion, kind, metadata: { name }, spec } }) as Promise<{ spec: unknown }>;
+    objects.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: { apiVersion, kind, metadata: { name }, spec },
+    }) as Promise<{ spec: unknown }>;
 
   it('accepts a minimal LogPipeline and fills in exactly the defaults the zod parse does', async () => {
     const created = await create(minimal);
@@ -142,20 +366,29 @@ describe('LogPipeline CRD on a real API server', () => {
   });
 
   it('accepts quantities written as whole numbers, stores them as written and compares them with strings', async () => {
-    const spec = withValue(withValue(withValue(minimal, 'processor.resources.requests.cpu', 2), 'processor.resources.limits.cpu', '2500m'),
-      'clickhouse.managed', { resources: { requests: { memory: 1073741824 }, limits: { memory: '2Gi' } }, storage: { size: 10737418240 } });
+    const spec = withValue(
+      withValue(withValue(minimal, 'processor.resources.requests.cpu', 2), 'processor.resources.limits.cpu', '2500m'),
+      'clickhouse.managed',
+      { resources: { requests: { memory: 1073741824 }, limits: { memory: '2Gi' } }, storage: { size: 10737418240 } },
+    );
     const created = (await create(spec)) as { spec: { processor: { resources: { requests: { cpu: unknown } } } } };
     assert.equal(created.spec.processor.resources.requests.cpu, 2);
     assert.deepEqual(created.spec, LogPipelineSpec.parse(spec));
     // 2 ≤ 2500m passed; 3 > 2500m does not, on either side.
     const over = withValue(spec, 'processor.resources.requests.cpu', 3);
-    await assert.rejects(create(over), (e: unknown) => e instanceof ApiException && /requests.cpu must not exceed limits.cpu/.test(e.body as string));
+    await assert.rejects(
+      create(over),
+      (e: unknown) => e instanceof ApiException && /requests.cpu must not exceed limits.cpu/.test(e.body as string),
+    );
     assert.equal(LogPipelineSpec.safeParse(over).success, false);
   });
 
   for (const [what, spec, name, field, message] of invalid) {
     it(`rejects ${what} with 422 naming ${field}, as zod does`, async (t) => {
-      const error = await create(spec, name === 'p' ? undefined : name).then(() => undefined, (e: unknown) => e);
+      const error = await create(spec, name === 'p' ? undefined : name).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof ApiException, `expected the API server to reject it, got ${String(error)}`);
       const status = JSON.parse(error.body as string) as { code: number; message: string };
       assert.equal(status.code, 422);
@@ -165,13 +398,19 @@ describe('LogPipeline CRD on a real API server', () => {
 
       const parsed = LogPipeline.safeParse({ apiVersion, kind, metadata: { name: name === 'p' ? 'p' : name }, spec });
       // The API server writes list indexes as [0], zod as .0.
-      assert.ok(parsed.error?.issues.some((i) => i.path.join('.') === field.replace(/\[(\d+)\]/g, '.$1')), `zod: ${JSON.stringify(parsed.error?.issues ?? 'accepted')}`);
+      assert.ok(
+        parsed.error?.issues.some((i) => i.path.join('.') === field.replace(/\[(\d+)\]/g, '.$1')),
+        `zod: ${JSON.stringify(parsed.error?.issues ?? 'accepted')}`,
+      );
     });
   }
 
   it('refuses two tenants of one name, as zod does', async () => {
     const spec = withValue(minimal, 'tenants', [{ name: 'a' }, { name: 'a', recordsPerSecond: 5 }]);
-    const error = await create(spec).then(() => undefined, (e: unknown) => e);
+    const error = await create(spec).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof ApiException && error.code === 422, String(error));
     assert.match(error.body as string, /spec.tenants\[1\]: Duplicate value/);
     assert.equal(LogPipelineSpec.safeParse(spec).success, false);
@@ -180,8 +419,12 @@ describe('LogPipeline CRD on a real API server', () => {
   it('refuses a new storage size for a managed ClickHouse, and lets other fields change', async () => {
     const name = `p${++counter}`;
     await create(minimal, name);
-    const patch = (body: object) => objects.patchNamespacedCustomObject({ group, version, namespace, plural, name, body }, MERGE);
-    const error = await patch({ spec: { clickhouse: { managed: { storage: { size: '100Gi' } } } } }).then(() => undefined, (e: unknown) => e);
+    const patch = (body: object) =>
+      objects.patchNamespacedCustomObject({ group, version, namespace, plural, name, body }, MERGE);
+    const error = await patch({ spec: { clickhouse: { managed: { storage: { size: '100Gi' } } } } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof ApiException && error.code === 422, String(error));
     assert.match(error.body as string, /spec.clickhouse.managed.storage: .*storage is immutable/);
     const updated = (await patch({ spec: { retentionDays: 7 } })) as { spec: { retentionDays: number } };
@@ -193,24 +436,42 @@ describe('LogPipeline CRD on a real API server', () => {
     await create(minimal, name);
     const status = {
       observedGeneration: 1,
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: 'All components ready', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), observedGeneration: 1 }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Reconciled',
+          message: 'All components ready',
+          lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          observedGeneration: 1,
+        },
+      ],
       endpoints: { collector: `http://${name}-collector.${namespace}:8081` },
       topics: { logs: `${namespace}.${name}.logs` },
       clickhouse: 'managed',
     };
     const body = { apiVersion, kind, metadata: { name }, status };
-    await objects.patchNamespacedCustomObjectStatus({ group, version, namespace, plural, name, body, fieldManager: MANAGER, force: true }, SSA);
+    await objects.patchNamespacedCustomObjectStatus(
+      { group, version, namespace, plural, name, body, fieldManager: MANAGER, force: true },
+      SSA,
+    );
     const { stdout } = await kubectl('get', 'lp', name, '-n', namespace, '-o', 'wide');
     const [header, row] = stdout.trim().split('\n');
     assert.match(header!, /^NAME\s+READY\s+KAFKA TOPIC\s+CLICKHOUSE\s+REASON\s+COLLECTOR\s+AGE$/);
-    assert.match(row!, new RegExp(`^${name}\\s+True\\s+${namespace}\\.${name}\\.logs\\s+managed\\s+Reconciled\\s+http://`));
+    assert.match(
+      row!,
+      new RegExp(`^${name}\\s+True\\s+${namespace}\\.${name}\\.logs\\s+managed\\s+Reconciled\\s+http://`),
+    );
   });
 
   it('answers kubectl explain with the schema descriptions', async () => {
     let out = '';
     // The API server publishes a new CRD's OpenAPI a moment after it is Established.
     await waitUntil('kubectl explain knows LogPipeline', async () => {
-      out = await kubectl('explain', 'logpipelines.spec.clickhouse.managed.replicas').then((r) => r.stdout, () => '');
+      out = await kubectl('explain', 'logpipelines.spec.clickhouse.managed.replicas').then(
+        (r) => r.stdout,
+        () => '',
+      );
       return out !== '';
     });
     assert.match(out, /replication needs ClickHouse Keeper/);
@@ -220,7 +481,8 @@ describe('LogPipeline CRD on a real API server', () => {
   });
 
   function kubectl(...args: string[]): Promise<{ stdout: string }> {
-    return promisify(execFile)(join(cp.binDir, 'kubectl'), args, { env: { ...process.env, KUBECONFIG: cp.kubeconfigPath } });
+    return promisify(execFile)(join(cp.binDir, 'kubectl'), args, {
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+    });
   }
 });
-

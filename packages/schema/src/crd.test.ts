@@ -6,12 +6,14 @@ import { z } from 'zod';
 import { logPipelineCrd, structuralSchema, type JsonSchemaProps } from './crd.ts';
 
 const COMMITTED = new URL('../../../crds/logging.instantdev.io_logpipelines.yaml', import.meta.url);
-const toJson = (schema: z.ZodType) => structuralSchema(z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as JsonSchemaProps);
+const toJson = (schema: z.ZodType) =>
+  structuralSchema(z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as JsonSchemaProps);
 
 /** Every schema node under `node`, with its dotted path. */
 function* nodes(node: JsonSchemaProps, path = ''): Generator<[string, JsonSchemaProps]> {
   yield [path, node];
-  for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, JsonSchemaProps>)) yield* nodes(child, `${path}.${key}`);
+  for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, JsonSchemaProps>))
+    yield* nodes(child, `${path}.${key}`);
   if (node.items) yield* nodes(node.items as JsonSchemaProps, `${path}[]`);
 }
 
@@ -37,49 +39,78 @@ describe('logPipelineCrd', () => {
 
   it('prints Ready, Kafka Topic, ClickHouse and Age columns', () => {
     const columns = version.additionalPrinterColumns.filter((c) => c.priority === undefined);
-    assert.deepEqual(columns.map((c) => c.name), ['Ready', 'Kafka Topic', 'ClickHouse', 'Age']);
+    assert.deepEqual(
+      columns.map((c) => c.name),
+      ['Ready', 'Kafka Topic', 'ClickHouse', 'Age'],
+    );
     assert.equal(columns[0]!.jsonPath, '.status.conditions[?(@.type=="Ready")].status');
   });
 
   it('describes every spec field, for kubectl explain', () => {
-    const undocumented = [...nodes(specSchema, 'spec')].filter(([, n]) => typeof n.description !== 'string' || n.description.length < 10).map(([p]) => p);
+    const undocumented = [...nodes(specSchema, 'spec')]
+      .filter(([, n]) => typeof n.description !== 'string' || n.description.length < 10)
+      .map(([p]) => p);
     assert.deepEqual(undocumented, []);
   });
 
   it('carries every cross-field rule as CEL', () => {
-    const rules = [...nodes(root)].flatMap(([path, n]) => ((n['x-kubernetes-validations'] ?? []) as { rule: string }[]).map((v) => `${path || '.'}: ${v.rule}`));
+    const rules = [...nodes(root)].flatMap(([path, n]) =>
+      ((n['x-kubernetes-validations'] ?? []) as { rule: string }[]).map((v) => `${path || '.'}: ${v.rule}`),
+    );
     for (const expected of [
       '.spec: self.processor.maxReplicas <= self.kafka.topic.partitions',
       '.spec.kafka: has(self.cluster) != has(self.bootstrapServers)',
       '.spec.clickhouse: has(self.managed) != has(self.external)',
       '.spec.processor: self.minReplicas <= self.maxReplicas',
       '.spec.clickhouse.managed.storage: self == oldSelf',
-    ]) assert.ok(rules.includes(expected), `missing ${expected} in\n${rules.join('\n')}`);
+    ])
+      assert.ok(rules.includes(expected), `missing ${expected} in\n${rules.join('\n')}`);
   });
 
   it('spells out object defaults, which the API server checks against CEL rules without defaulting inside them', () => {
     const processor = (specSchema.properties as Record<string, JsonSchemaProps>).processor!;
     assert.deepEqual(processor.default, {
-      minReplicas: 1, maxReplicas: 6, lagThreshold: 10000, batch: { maxRows: 50000, maxWaitMs: 200 },
+      minReplicas: 1,
+      maxReplicas: 6,
+      lagThreshold: 10000,
+      batch: { maxRows: 50000, maxWaitMs: 200 },
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     });
   });
 
   it('leaves no construct a structural schema forbids', () => {
     const text = JSON.stringify(root);
-    for (const forbidden of ['"$schema"', '"additionalProperties":false', '"anyOf"', '"oneOf"', '"allOf"', '"$ref"', '"id"']) assert.ok(!text.includes(forbidden), forbidden);
+    for (const forbidden of [
+      '"$schema"',
+      '"additionalProperties":false',
+      '"anyOf"',
+      '"oneOf"',
+      '"allOf"',
+      '"$ref"',
+      '"id"',
+    ])
+      assert.ok(!text.includes(forbidden), forbidden);
   });
 });
 
 describe('structuralSchema', () => {
   it('drops $schema and additionalProperties: false', () => {
-    const out = structuralSchema({ $schema: 'x', type: 'object', additionalProperties: false, properties: { a: { type: 'string' } } });
+    const out = structuralSchema({
+      $schema: 'x',
+      type: 'object',
+      additionalProperties: false,
+      properties: { a: { type: 'string' } },
+    });
     assert.deepEqual(out, { type: 'object', properties: { a: { type: 'string' } } });
   });
 
   it('folds a nullable union into nullable', () => {
     const out = toJson(z.object({ a: z.string().max(3).nullable() }));
-    assert.deepEqual((out.properties as Record<string, JsonSchemaProps>).a, { type: 'string', maxLength: 3, nullable: true });
+    assert.deepEqual((out.properties as Record<string, JsonSchemaProps>).a, {
+      type: 'string',
+      maxLength: 3,
+      nullable: true,
+    });
   });
 
   it('turns an integer-or-string union into x-kubernetes-int-or-string', () => {
@@ -88,7 +119,10 @@ describe('structuralSchema', () => {
   });
 
   it('refuses any other union, naming the field', () => {
-    assert.throws(() => toJson(z.object({ a: z.union([z.object({ b: z.string() }), z.number()]) })), /Cannot express \.a .*union/);
+    assert.throws(
+      () => toJson(z.object({ a: z.union([z.object({ b: z.string() }), z.number()]) })),
+      /Cannot express \.a .*union/,
+    );
   });
 
   it('drops the safe-integer bounds zod puts on every int', () => {
@@ -97,7 +131,11 @@ describe('structuralSchema', () => {
   });
 
   it('keeps x-kubernetes-validations and defaults from zod', () => {
-    const out = toJson(z.object({ n: z.number().int().default(3) }).meta({ 'x-kubernetes-validations': [{ rule: 'self.n > 0', message: 'n' }] }));
+    const out = toJson(
+      z
+        .object({ n: z.number().int().default(3) })
+        .meta({ 'x-kubernetes-validations': [{ rule: 'self.n > 0', message: 'n' }] }),
+    );
     assert.deepEqual(out['x-kubernetes-validations'], [{ rule: 'self.n > 0', message: 'n' }]);
     assert.equal((out.properties as Record<string, JsonSchemaProps>).n!.default, 3);
   });

@@ -11,22 +11,52 @@ export interface CustomResourceDefinition {
   metadata: { name: string; labels?: Record<string, string> };
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames: string[];
+      categories: string[];
+    };
     scope: 'Namespaced' | 'Cluster';
     versions: {
       name: string;
       served: boolean;
       storage: boolean;
       subresources: { status: Record<string, never> };
-      additionalPrinterColumns: { name: string; type: string; jsonPath: string; description?: string; priority?: number }[];
+      additionalPrinterColumns: {
+        name: string;
+        type: string;
+        jsonPath: string;
+        description?: string;
+        priority?: number;
+      }[];
       schema: { openAPIV3Schema: JsonSchemaProps };
     }[];
   };
 }
 
 // The order kubectl explain and reviewers read best; unknown keys keep their place after these.
-const KEY_ORDER = ['description', 'type', 'format', 'enum', 'default', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern',
-  'minItems', 'maxItems', 'nullable', 'required', 'properties', 'additionalProperties', 'items'];
+const KEY_ORDER = [
+  'description',
+  'type',
+  'format',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'nullable',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+];
 
 /**
  * Rewrites zod's OpenAPI 3.0 output into a Kubernetes structural schema: every node typed, no `$schema`,
@@ -39,7 +69,8 @@ export function structuralSchema(node: JsonSchemaProps, path = ''): JsonSchemaPr
   let out: JsonSchemaProps = { ...node };
   delete out.$schema;
   if (Array.isArray(out.anyOf) || Array.isArray(out.oneOf)) out = foldUnion(out, path);
-  if (out.allOf !== undefined || out.not !== undefined || out.$ref !== undefined) throw unsupported(path, 'allOf, not or $ref');
+  if (out.allOf !== undefined || out.not !== undefined || out.$ref !== undefined)
+    throw unsupported(path, 'allOf, not or $ref');
   if (out.additionalProperties === false) delete out.additionalProperties;
   else if (out.additionalProperties === true || isEmptyObject(out.additionalProperties)) {
     delete out.additionalProperties;
@@ -51,11 +82,17 @@ export function structuralSchema(node: JsonSchemaProps, path = ''): JsonSchemaPr
   if (out.format === 'date-time') delete out.pattern;
   out = withoutSafeIntegerBounds(out);
   if (isObject(out.properties)) {
-    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, structuralSchema(v as JsonSchemaProps, `${path}.${k}`)]));
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([k, v]) => [k, structuralSchema(v as JsonSchemaProps, `${path}.${k}`)]),
+    );
   }
   if (isObject(out.items)) out.items = structuralSchema(out.items, `${path}[]`);
   if (out.default !== undefined) out.default = withFieldDefaults(out, out.default);
-  if (out.type === undefined && out['x-kubernetes-int-or-string'] !== true && out['x-kubernetes-preserve-unknown-fields'] !== true) {
+  if (
+    out.type === undefined &&
+    out['x-kubernetes-int-or-string'] !== true &&
+    out['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
     throw unsupported(path, 'a node without a type');
   }
   return ordered(out);
@@ -77,14 +114,21 @@ function foldUnion(node: JsonSchemaProps, path: string): JsonSchemaProps {
   const { anyOf, oneOf, ...rest } = node;
   const branches = (anyOf ?? oneOf) as JsonSchemaProps[];
   const nonNull = branches.filter((b) => b.type !== 'null' && !(b.nullable === true && b.type === undefined));
-  const nullable = nonNull.length < branches.length || branches.some((b) => b.nullable === true) || rest.nullable === true;
+  const nullable =
+    nonNull.length < branches.length || branches.some((b) => b.nullable === true) || rest.nullable === true;
   const types = new Set(nonNull.map((b) => b.type));
   if (nonNull.length === 1) return { ...rest, ...nonNull[0], ...(nullable ? { nullable: true } : {}) };
   if (nonNull.length === 2 && types.has('integer') && types.has('string')) {
-    const props = Object.assign({}, ...nonNull.map(withoutSafeIntegerBounds).map(({ type: _, ...p }) => p)) as JsonSchemaProps;
+    const props = Object.assign(
+      {},
+      ...nonNull.map(withoutSafeIntegerBounds).map(({ type: _, ...p }) => p),
+    ) as JsonSchemaProps;
     return { ...rest, ...props, 'x-kubernetes-int-or-string': true, ...(nullable ? { nullable: true } : {}) };
   }
-  throw unsupported(path, `a union of ${[...types].join(', ')}; use optional fields and an x-kubernetes-validations rule`);
+  throw unsupported(
+    path,
+    `a union of ${[...types].join(', ')}; use optional fields and an x-kubernetes-validations rule`,
+  );
 }
 
 // zod bounds every int by JavaScript's safe-integer range; Kubernetes' int64 needs no such bound.
@@ -121,7 +165,9 @@ function isEmptyObject(v: unknown): boolean {
 /** The LogPipeline CustomResourceDefinition, generated from the zod schema (the input side: defaults optional). Pure. */
 export function logPipelineCrd(): CustomResourceDefinition {
   const r = LOG_PIPELINE_RESOURCE;
-  const generated = structuralSchema(z.toJSONSchema(LogPipeline, { io: 'input', target: 'openapi-3.0' }) as JsonSchemaProps);
+  const generated = structuralSchema(
+    z.toJSONSchema(LogPipeline, { io: 'input', target: 'openapi-3.0' }) as JsonSchemaProps,
+  );
   const properties = generated.properties as Record<string, JsonSchemaProps>;
   const openAPIV3Schema = ordered({
     ...generated,
@@ -143,23 +189,54 @@ export function logPipelineCrd(): CustomResourceDefinition {
     metadata: { name: `${r.plural}.${r.group}`, labels: { 'app.kubernetes.io/part-of': 'instant-logs' } },
     spec: {
       group: r.group,
-      names: { kind: r.kind, listKind: r.listKind, plural: r.plural, singular: r.singular, shortNames: [...r.shortNames], categories: ['instant-logs'] },
+      names: {
+        kind: r.kind,
+        listKind: r.listKind,
+        plural: r.plural,
+        singular: r.singular,
+        shortNames: [...r.shortNames],
+        categories: ['instant-logs'],
+      },
       scope: 'Namespaced',
-      versions: [{
-        name: r.version,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Ready', type: 'string', jsonPath: `${ready}.status`, description: 'Whether the whole pipeline is ready.' },
-          { name: 'Kafka Topic', type: 'string', jsonPath: '.status.topics.logs', description: 'The logs topic in use.' },
-          { name: 'ClickHouse', type: 'string', jsonPath: '.status.clickhouse', description: 'managed or external.' },
-          { name: 'Reason', type: 'string', jsonPath: `${ready}.reason`, priority: 1, description: 'Why the pipeline is or is not ready.' },
-          { name: 'Collector', type: 'string', jsonPath: '.status.endpoints.collector', priority: 1, description: 'Where clients send logs.' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
-        schema: { openAPIV3Schema },
-      }],
+      versions: [
+        {
+          name: r.version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            {
+              name: 'Ready',
+              type: 'string',
+              jsonPath: `${ready}.status`,
+              description: 'Whether the whole pipeline is ready.',
+            },
+            {
+              name: 'Kafka Topic',
+              type: 'string',
+              jsonPath: '.status.topics.logs',
+              description: 'The logs topic in use.',
+            },
+            { name: 'ClickHouse', type: 'string', jsonPath: '.status.clickhouse', description: 'managed or external.' },
+            {
+              name: 'Reason',
+              type: 'string',
+              jsonPath: `${ready}.reason`,
+              priority: 1,
+              description: 'Why the pipeline is or is not ready.',
+            },
+            {
+              name: 'Collector',
+              type: 'string',
+              jsonPath: '.status.endpoints.collector',
+              priority: 1,
+              description: 'Where clients send logs.',
+            },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: { openAPIV3Schema },
+        },
+      ],
     },
   };
 }

@@ -1,17 +1,54 @@
-export { LEVELS, LEVEL_SPELLINGS, levelFromText, levelFromSeverityNumber, levelFromPinoNumber, severityNumberOf, type Level } from './severity.ts';
+export {
+  LEVELS,
+  LEVEL_SPELLINGS,
+  levelFromText,
+  levelFromSeverityNumber,
+  levelFromPinoNumber,
+  severityNumberOf,
+  type Level,
+} from './severity.ts';
 export { parseTimestamp, formatTimestamp, nowNs, parseTimeExpression } from './time.ts';
 export { flattenAttributes, type FlattenProblem } from './attributes.ts';
 export { LIMITS } from './limits.ts';
 export { queuedLine, queuedLineService } from './queued-line.ts';
 export { newRecordId } from './record-id.ts';
-export { LogRecord, LogRecordInput, normalizeRecord, normalizeRecordReference, type RecordError, type NormalizeContext, type NormalizeResult } from './log-record.ts';
 export {
-  ApiError, IngestResponse, LogFilterQuery, LogSearchQuery, LogPage, HistogramQuery, Histogram, FacetsQuery, Facets, TailQuery, TailMessage, TailTicket,
-  ServiceUsage, Usage, DeleteRequest, DeleteResult,
+  LogRecord,
+  LogRecordInput,
+  normalizeRecord,
+  normalizeRecordReference,
+  type RecordError,
+  type NormalizeContext,
+  type NormalizeResult,
+} from './log-record.ts';
+export {
+  ApiError,
+  IngestResponse,
+  LogFilterQuery,
+  LogSearchQuery,
+  LogPage,
+  HistogramQuery,
+  Histogram,
+  FacetsQuery,
+  Facets,
+  TailQuery,
+  TailMessage,
+  TailTicket,
+  ServiceUsage,
+  Usage,
+  DeleteRequest,
+  DeleteResult,
 } from './api.ts';
 export {
-  LOG_PIPELINE_RESOURCE, PipelineConditionType, PipelineCondition, LogPipelineSpec, LogPipelineStatus, LogPipeline, quantityValue,
-  type LogPipelineSpecInput, type LogPipelineInput,
+  LOG_PIPELINE_RESOURCE,
+  PipelineConditionType,
+  PipelineCondition,
+  LogPipelineSpec,
+  LogPipelineStatus,
+  LogPipeline,
+  quantityValue,
+  type LogPipelineSpecInput,
+  type LogPipelineInput,
 } from './log-pipeline.ts';
 export { logPipelineCrd, structuralSchema, type CustomResourceDefinition, type JsonSchemaProps } from './crd.ts';
 export { TenantPolicies, type TenantPolicy, policyFor, parseTenantPolicies, TENANT_NAME } from './tenants.ts';

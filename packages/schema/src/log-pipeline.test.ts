@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LOG_PIPELINE_RESOURCE, LogPipeline, LogPipelineSpec, LogPipelineStatus, PipelineConditionType, quantityValue, type LogPipelineSpecInput } from './log-pipeline.ts';
+import {
+  LOG_PIPELINE_RESOURCE,
+  LogPipeline,
+  LogPipelineSpec,
+  LogPipelineStatus,
+  PipelineConditionType,
+  quantityValue,
+  type LogPipelineSpecInput,
+} from './log-pipeline.ts';
 
 const minimal: LogPipelineSpecInput = { kafka: { cluster: 'logs' }, clickhouse: { managed: {} } };
 
@@ -27,7 +35,10 @@ describe('LogPipelineSpec', () => {
     assert.equal(spec.collector.replicas, 2);
     assert.deepEqual(spec.collector.service, { type: 'ClusterIP', port: 8081 });
     assert.equal(spec.collector.apiKeysSecretRef, undefined);
-    assert.deepEqual([spec.processor.minReplicas, spec.processor.maxReplicas, spec.processor.lagThreshold], [1, 6, 10000]);
+    assert.deepEqual(
+      [spec.processor.minReplicas, spec.processor.maxReplicas, spec.processor.lagThreshold],
+      [1, 6, 10000],
+    );
     assert.deepEqual(spec.processor.batch, { maxRows: 50000, maxWaitMs: 200 });
     assert.deepEqual(spec.clickhouse.managed, {
       replicas: 1,
@@ -37,7 +48,10 @@ describe('LogPipelineSpec', () => {
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     });
     assert.equal(spec.retentionDays, 30);
-    assert.deepEqual([spec.query.enabled, spec.query.replicas, spec.dashboard.enabled, spec.dashboard.replicas], [true, 2, true, 1]);
+    assert.deepEqual(
+      [spec.query.enabled, spec.query.replicas, spec.dashboard.enabled, spec.dashboard.replicas],
+      [true, 2, true, 1],
+    );
     assert.equal(spec.images.collector, 'ghcr.io/instantdev/instant-logs-collector:0.1.0');
     assert.equal(spec.images.pullPolicy, 'IfNotPresent');
   });
@@ -53,65 +67,207 @@ describe('LogPipelineSpec', () => {
   });
 
   it('defaults the keys file Secret key to keys.json', () => {
-    assert.deepEqual(LogPipelineSpec.parse(withValue(minimal, 'auth.keysSecretRef', { name: 'keys' })).auth.keysSecretRef, { name: 'keys', key: 'keys.json' });
+    assert.deepEqual(
+      LogPipelineSpec.parse(withValue(minimal, 'auth.keysSecretRef', { name: 'keys' })).auth.keysSecretRef,
+      { name: 'keys', key: 'keys.json' },
+    );
   });
 
   it('keeps the defaults of fields a partial object leaves out', () => {
     const spec = LogPipelineSpec.parse(withValue(minimal, 'processor.resources.limits.memory', '2Gi'));
-    assert.deepEqual(spec.processor.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } });
+    assert.deepEqual(spec.processor.resources, {
+      requests: { cpu: '250m', memory: '256Mi' },
+      limits: { cpu: '2', memory: '2Gi' },
+    });
   });
 
   it('fills the defaults of an external ClickHouse and its credentials', () => {
-    const spec = LogPipelineSpec.parse({ kafka: { bootstrapServers: 'kafka-0:9092,kafka-1:9092' }, clickhouse: { external: { url: 'https://ch.example.com:8443', credentialsSecretRef: { name: 'ch' } } } });
-    assert.deepEqual(spec.clickhouse.external, { url: 'https://ch.example.com:8443', database: 'instant_logs', credentialsSecretRef: { name: 'ch', usernameKey: 'username', passwordKey: 'password' } });
+    const spec = LogPipelineSpec.parse({
+      kafka: { bootstrapServers: 'kafka-0:9092,kafka-1:9092' },
+      clickhouse: { external: { url: 'https://ch.example.com:8443', credentialsSecretRef: { name: 'ch' } } },
+    });
+    assert.deepEqual(spec.clickhouse.external, {
+      url: 'https://ch.example.com:8443',
+      database: 'instant_logs',
+      credentialsSecretRef: { name: 'ch', usernameKey: 'username', passwordKey: 'password' },
+    });
   });
 
   const rejected: [string, unknown, string, RegExp][] = [
-    ['both Kafka sources', withValue(minimal, 'kafka.bootstrapServers', 'k:9092'), 'kafka', /exactly one of cluster or bootstrapServers/],
+    [
+      'both Kafka sources',
+      withValue(minimal, 'kafka.bootstrapServers', 'k:9092'),
+      'kafka',
+      /exactly one of cluster or bootstrapServers/,
+    ],
     ['no Kafka source', withValue(minimal, 'kafka', {}), 'kafka', /exactly one of cluster or bootstrapServers/],
-    ['both ClickHouse kinds', withValue(minimal, 'clickhouse.external', { url: 'http://ch:8123', credentialsSecretRef: { name: 'ch' } }), 'clickhouse', /exactly one of managed or external/],
+    [
+      'both ClickHouse kinds',
+      withValue(minimal, 'clickhouse.external', { url: 'http://ch:8123', credentialsSecretRef: { name: 'ch' } }),
+      'clickhouse',
+      /exactly one of managed or external/,
+    ],
     ['no ClickHouse kind', withValue(minimal, 'clickhouse', {}), 'clickhouse', /exactly one of managed or external/],
-    ['minReplicas above maxReplicas', withValue(minimal, 'processor', { minReplicas: 5, maxReplicas: 4 }), 'processor.minReplicas', /minReplicas must not exceed maxReplicas/],
-    ['maxReplicas above partitions', withValue(minimal, 'processor.maxReplicas', 7), 'processor.maxReplicas', /must not exceed kafka.topic.partitions/],
-    ['a dashboard without the query service', withValue(minimal, 'query.enabled', false), 'dashboard.enabled', /dashboard.enabled needs query.enabled/],
-    ['a request above its limit', withValue(minimal, 'collector.resources.requests.memory', '2Gi'), 'collector.resources.requests.memory', /requests.memory must not exceed limits.memory/],
-    ['one topic for logs and dead letters', withValue(withValue(minimal, 'kafka.topic.name', 't'), 'kafka.deadLetterTopic.name', 't'), 'kafka.deadLetterTopic.name', /must differ/],
-    ['a malformed quantity', withValue(minimal, 'collector.resources.requests.cpu', 'lots'), 'collector.resources.requests.cpu', /Kubernetes quantity/],
-    ['two managed ClickHouse replicas', withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.replicas', /<=1/],
-    ['an unknown compression', withValue(minimal, 'kafka.topic.compression', 'brotli'), 'kafka.topic.compression', /producer/],
+    [
+      'minReplicas above maxReplicas',
+      withValue(minimal, 'processor', { minReplicas: 5, maxReplicas: 4 }),
+      'processor.minReplicas',
+      /minReplicas must not exceed maxReplicas/,
+    ],
+    [
+      'maxReplicas above partitions',
+      withValue(minimal, 'processor.maxReplicas', 7),
+      'processor.maxReplicas',
+      /must not exceed kafka.topic.partitions/,
+    ],
+    [
+      'a dashboard without the query service',
+      withValue(minimal, 'query.enabled', false),
+      'dashboard.enabled',
+      /dashboard.enabled needs query.enabled/,
+    ],
+    [
+      'a request above its limit',
+      withValue(minimal, 'collector.resources.requests.memory', '2Gi'),
+      'collector.resources.requests.memory',
+      /requests.memory must not exceed limits.memory/,
+    ],
+    [
+      'one topic for logs and dead letters',
+      withValue(withValue(minimal, 'kafka.topic.name', 't'), 'kafka.deadLetterTopic.name', 't'),
+      'kafka.deadLetterTopic.name',
+      /must differ/,
+    ],
+    [
+      'a malformed quantity',
+      withValue(minimal, 'collector.resources.requests.cpu', 'lots'),
+      'collector.resources.requests.cpu',
+      /Kubernetes quantity/,
+    ],
+    [
+      'two managed ClickHouse replicas',
+      withValue(minimal, 'clickhouse.managed.replicas', 2),
+      'clickhouse.managed.replicas',
+      /<=1/,
+    ],
+    [
+      'an unknown compression',
+      withValue(minimal, 'kafka.topic.compression', 'brotli'),
+      'kafka.topic.compression',
+      /producer/,
+    ],
     ['retention beyond ten years', withValue(minimal, 'retentionDays', 3651), 'retentionDays', /<=3650/],
-    ['client certificates without a TLS Secret', withValue(minimal, 'tls.clientAuth', 'require'), 'tls.clientAuth', /needs secretName/],
-    ['an unknown clientAuth', withValue(minimal, 'tls', { secretName: 't', clientAuth: 'always' }), 'tls.clientAuth', /none/],
-    ['two tenants of one name', withValue(minimal, 'tenants', [{ name: 'a' }, { name: 'a', recordsPerSecond: 5 }]), 'tenants', /unique/],
-    ['a tenant name with a dot', withValue(minimal, 'tenants', [{ name: 'team.a' }]), 'tenants.0.name', /letters, digits/],
-    ['a tenant name of 65 characters', withValue(minimal, 'tenants', [{ name: 'a'.repeat(65) }]), 'tenants.0.name', /1 to 64/],
-    ['a zero rate', withValue(minimal, 'tenantDefaults', { recordsPerSecond: 0 }), 'tenantDefaults.recordsPerSecond', />=1/],
-    ['a syslog TCP port on the HTTP port', withValue(minimal, 'collector.syslog', { enabled: true, tcpPort: 8081 }), 'collector.syslog.tcpPort', /must differ/],
-    ['a syslog TCP port on the Service port', withValue(minimal, 'collector', { service: { port: 6000 }, syslog: { enabled: true, tcpPort: 6000 } }), 'collector.syslog.tcpPort', /must differ/],
-    ['a privileged syslog port', withValue(minimal, 'collector.syslog', { enabled: true, udpPort: 514 }), 'collector.syslog.udpPort', />=1024/],
-    ['a CORS origin with a path', withValue(minimal, 'query.corsOrigins', ['https://app.example.com/x']), 'query.corsOrigins.0', /origin/],
-    ['a CORS origin holding a comma', withValue(minimal, 'query.corsOrigins', ['https://a.com,https://b.com']), 'query.corsOrigins.0', /origin/],
+    [
+      'client certificates without a TLS Secret',
+      withValue(minimal, 'tls.clientAuth', 'require'),
+      'tls.clientAuth',
+      /needs secretName/,
+    ],
+    [
+      'an unknown clientAuth',
+      withValue(minimal, 'tls', { secretName: 't', clientAuth: 'always' }),
+      'tls.clientAuth',
+      /none/,
+    ],
+    [
+      'two tenants of one name',
+      withValue(minimal, 'tenants', [{ name: 'a' }, { name: 'a', recordsPerSecond: 5 }]),
+      'tenants',
+      /unique/,
+    ],
+    [
+      'a tenant name with a dot',
+      withValue(minimal, 'tenants', [{ name: 'team.a' }]),
+      'tenants.0.name',
+      /letters, digits/,
+    ],
+    [
+      'a tenant name of 65 characters',
+      withValue(minimal, 'tenants', [{ name: 'a'.repeat(65) }]),
+      'tenants.0.name',
+      /1 to 64/,
+    ],
+    [
+      'a zero rate',
+      withValue(minimal, 'tenantDefaults', { recordsPerSecond: 0 }),
+      'tenantDefaults.recordsPerSecond',
+      />=1/,
+    ],
+    [
+      'a syslog TCP port on the HTTP port',
+      withValue(minimal, 'collector.syslog', { enabled: true, tcpPort: 8081 }),
+      'collector.syslog.tcpPort',
+      /must differ/,
+    ],
+    [
+      'a syslog TCP port on the Service port',
+      withValue(minimal, 'collector', { service: { port: 6000 }, syslog: { enabled: true, tcpPort: 6000 } }),
+      'collector.syslog.tcpPort',
+      /must differ/,
+    ],
+    [
+      'a privileged syslog port',
+      withValue(minimal, 'collector.syslog', { enabled: true, udpPort: 514 }),
+      'collector.syslog.udpPort',
+      />=1024/,
+    ],
+    [
+      'a CORS origin with a path',
+      withValue(minimal, 'query.corsOrigins', ['https://app.example.com/x']),
+      'query.corsOrigins.0',
+      /origin/,
+    ],
+    [
+      'a CORS origin holding a comma',
+      withValue(minimal, 'query.corsOrigins', ['https://a.com,https://b.com']),
+      'query.corsOrigins.0',
+      /origin/,
+    ],
   ];
   for (const [what, spec, path, message] of rejected) {
     it(`rejects ${what}, naming ${path}`, () => {
       const issues = issuesOf(spec);
-      assert.ok(issues.some((i) => i.path === path && message.test(i.message)), JSON.stringify(issues));
+      assert.ok(
+        issues.some((i) => i.path === path && message.test(i.message)),
+        JSON.stringify(issues),
+      );
     });
   }
 });
 
 describe('quantityValue', () => {
-  const cases: [string, number][] = [['500m', 0.5], ['2', 2], ['1.5', 1.5], ['512Mi', 512 * 2 ** 20], ['4Gi', 4 * 2 ** 30], ['1G', 1e9], ['2e3', 2000], ['.5', 0.5]];
-  for (const [quantity, value] of cases) it(`reads ${quantity} as ${value}`, () => assert.equal(quantityValue(quantity), value));
+  const cases: [string, number][] = [
+    ['500m', 0.5],
+    ['2', 2],
+    ['1.5', 1.5],
+    ['512Mi', 512 * 2 ** 20],
+    ['4Gi', 4 * 2 ** 30],
+    ['1G', 1e9],
+    ['2e3', 2000],
+    ['.5', 0.5],
+  ];
+  for (const [quantity, value] of cases)
+    it(`reads ${quantity} as ${value}`, () => assert.equal(quantityValue(quantity), value));
   it('answers NaN for what is not a quantity', () => assert.ok(Number.isNaN(quantityValue('1 Gi'))));
   it('orders 1Gi above 1G, as Kubernetes does', () => assert.ok(quantityValue('1Gi') > quantityValue('1G')));
 });
 
 describe('LogPipelineStatus', () => {
-  const condition = { type: PipelineConditionType.Ready, status: 'True', reason: 'Reconciled', message: '', lastTransitionTime: '2026-01-02T03:04:05Z', observedGeneration: 3 };
+  const condition = {
+    type: PipelineConditionType.Ready,
+    status: 'True',
+    reason: 'Reconciled',
+    message: '',
+    lastTransitionTime: '2026-01-02T03:04:05Z',
+    observedGeneration: 3,
+  };
 
   it('accepts metav1.Condition-shaped conditions', () => {
-    const status = LogPipelineStatus.parse({ observedGeneration: 3, conditions: [condition], endpoints: { collector: 'http://p-collector.ns:8081' } });
+    const status = LogPipelineStatus.parse({
+      observedGeneration: 3,
+      conditions: [condition],
+      endpoints: { collector: 'http://p-collector.ns:8081' },
+    });
     assert.equal(status.conditions?.[0]?.type, 'Ready');
   });
 
@@ -125,7 +281,12 @@ describe('LogPipelineStatus', () => {
 });
 
 describe('LogPipeline', () => {
-  const resource = { apiVersion: LOG_PIPELINE_RESOURCE.apiVersion, kind: 'LogPipeline', metadata: { name: 'web', namespace: 'logs' }, spec: minimal };
+  const resource = {
+    apiVersion: LOG_PIPELINE_RESOURCE.apiVersion,
+    kind: 'LogPipeline',
+    metadata: { name: 'web', namespace: 'logs' },
+    spec: minimal,
+  };
 
   it('parses a resource as read from the API server', () => {
     assert.equal(LogPipeline.parse(resource).spec.collector.replicas, 2);
@@ -134,7 +295,10 @@ describe('LogPipeline', () => {
   for (const name of ['a'.repeat(41), 'web.logs', '1web']) {
     it(`rejects the name ${name.length > 20 ? `of ${name.length} characters` : name}: the operator derives object names from it`, () => {
       const result = LogPipeline.safeParse(withValue(resource, 'metadata.name', name));
-      assert.deepEqual(result.error?.issues.map((i) => i.path.join('.')), ['metadata.name']);
+      assert.deepEqual(
+        result.error?.issues.map((i) => i.path.join('.')),
+        ['metadata.name'],
+      );
     });
   }
 });

@@ -35,18 +35,32 @@ test('timestamps keep nanoseconds from RFC 3339 and read epoch numbers by magnit
     ['1795000000123456789', '2026-11-18T11:06:40.123456789Z'],
     [1_795_000_000_123_456, '2026-11-18T11:06:40.123456000Z'],
   ];
-  for (const [input, expected] of cases) assert.equal(ok(normalizeRecord({ service: 's', message: 'm', timestamp: input }, ctx)).timestamp, expected, String(input));
+  for (const [input, expected] of cases)
+    assert.equal(
+      ok(normalizeRecord({ service: 's', message: 'm', timestamp: input }, ctx)).timestamp,
+      expected,
+      String(input),
+    );
 });
 
 test('pino-style time, msg and numeric level are understood', () => {
-  const r = ok(normalizeRecord({ time: 1_795_000_000_000, msg: 'hi', level: 50, service: 'api', pid: 42, hostname: 'web-1' }, ctx));
+  const r = ok(
+    normalizeRecord({ time: 1_795_000_000_000, msg: 'hi', level: 50, service: 'api', pid: 42, hostname: 'web-1' }, ctx),
+  );
   assert.equal(r.level, 'error');
   assert.equal(r.body, 'hi');
   assert.deepEqual(r.attributes, { pid: '42', hostname: 'web-1' });
 });
 
 test('level names are case-insensitive and aliases normalise', () => {
-  const cases: [string, string][] = [['WARNING', 'warn'], ['Err', 'error'], ['critical', 'fatal'], ['dbg', 'debug'], ['notice', 'info'], ['TRACE', 'trace']];
+  const cases: [string, string][] = [
+    ['WARNING', 'warn'],
+    ['Err', 'error'],
+    ['critical', 'fatal'],
+    ['dbg', 'debug'],
+    ['notice', 'info'],
+    ['TRACE', 'trace'],
+  ];
   for (const [given, level] of cases) {
     const r = ok(normalizeRecord({ service: 's', message: 'm', level: given }, ctx));
     assert.equal(r.level, level, given);
@@ -65,7 +79,16 @@ test('severity_number alone sets the level', () => {
 });
 
 test('nested attributes flatten to dotted keys with string values', () => {
-  const r = ok(normalizeRecord({ service: 's', message: 'm', attributes: { http: { status: 500, route: '/x' }, ok: false, tags: ['a', 'b'], gone: null } }, ctx));
+  const r = ok(
+    normalizeRecord(
+      {
+        service: 's',
+        message: 'm',
+        attributes: { http: { status: 500, route: '/x' }, ok: false, tags: ['a', 'b'], gone: null },
+      },
+      ctx,
+    ),
+  );
   assert.deepEqual(r.attributes, { 'http.status': '500', 'http.route': '/x', ok: 'false', tags: '["a","b"]' });
 });
 
@@ -77,7 +100,10 @@ test('a __proto__ key is stored as data and does not touch the prototype', () =>
 });
 
 test('service falls back to resource service.name', () => {
-  assert.equal(ok(normalizeRecord({ message: 'm', resource: { service: { name: 'billing' } } }, ctx)).service, 'billing');
+  assert.equal(
+    ok(normalizeRecord({ message: 'm', resource: { service: { name: 'billing' } } }, ctx)).service,
+    'billing',
+  );
 });
 
 test('each invalid record names the field at fault', () => {
@@ -94,13 +120,20 @@ test('each invalid record names the field at fault', () => {
     ['just a string', '(record)'],
     [[1, 2], '(record)'],
   ];
-  for (const [input, field] of cases) assert.equal(err(normalizeRecord(input, ctx)).field, field, JSON.stringify(input));
+  for (const [input, field] of cases)
+    assert.equal(err(normalizeRecord(input, ctx)).field, field, JSON.stringify(input));
 });
 
 test('attribute count, key length and depth limits reject the record', () => {
   const many = Object.fromEntries(Array.from({ length: LIMITS.maxAttributes + 1 }, (_, i) => [`k${i}`, i]));
-  assert.match(err(normalizeRecord({ service: 's', message: 'm', attributes: many }, ctx)).message, /more than 256 attributes/);
-  assert.match(err(normalizeRecord({ service: 's', message: 'm', attributes: { ['k'.repeat(300)]: 1 } }, ctx)).message, /longer than 256/);
+  assert.match(
+    err(normalizeRecord({ service: 's', message: 'm', attributes: many }, ctx)).message,
+    /more than 256 attributes/,
+  );
+  assert.match(
+    err(normalizeRecord({ service: 's', message: 'm', attributes: { ['k'.repeat(300)]: 1 } }, ctx)).message,
+    /longer than 256/,
+  );
   let deep: Record<string, unknown> = { leaf: 1 };
   for (let i = 0; i < LIMITS.maxDepth + 1; i++) deep = { n: deep };
   const e = err(normalizeRecord({ service: 's', message: 'm', attributes: deep }, ctx));
@@ -109,12 +142,18 @@ test('attribute count, key length and depth limits reject the record', () => {
 });
 
 test('non-string bodies are kept as JSON text', () => {
-  assert.equal(ok(normalizeRecord({ service: 's', body: { event: 'login', ok: true } }, ctx)).body, '{"event":"login","ok":true}');
+  assert.equal(
+    ok(normalizeRecord({ service: 's', body: { event: 'login', ok: true } }, ctx)).body,
+    '{"event":"login","ok":true}',
+  );
 });
 
 test('a preformatted receive time gives the same record as formatting it per record', () => {
   const withText = { ...ctx, receivedText: '2026-11-18T11:06:40.123456789Z' };
-  for (const raw of [{ service: 's', message: 'm' }, { service: 's', message: 'm', timestamp: '2026-11-23T10:00:00Z' }]) {
+  for (const raw of [
+    { service: 's', message: 'm' },
+    { service: 's', message: 'm', timestamp: '2026-11-23T10:00:00Z' },
+  ]) {
     assert.deepEqual(normalizeRecord(raw, withText), normalizeRecord(raw, ctx));
   }
 });

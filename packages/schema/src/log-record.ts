@@ -5,7 +5,8 @@ import { normalizeCommonRecord } from './common-record.ts';
 import { LEVELS, resolveSeverity } from './severity.ts';
 import { formatAt, parseTimestamp } from './time.ts';
 
-const hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `must be ${length} lowercase hex digits`);
+const hex = (length: number) =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `must be ${length} lowercase hex digits`);
 
 /**
  * A stored log record, after normalisation: the shape the store writes and the query API returns.
@@ -33,7 +34,10 @@ const levelInput = z.union([z.string().max(LIMITS.maxSeverityTextLength), z.numb
   error: `must be a level name of at most ${LIMITS.maxSeverityTextLength} characters or a finite number`,
 });
 // z.custom keeps the caller's object as it is: z.record would silently drop keys like "__proto__".
-const objectInput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object');
+const objectInput = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'must be a JSON object',
+);
 
 /**
  * The fields a client may send, with their accepted aliases (pino's `time`/`msg`/numeric `level`,
@@ -109,16 +113,19 @@ export function normalizeRecordReference(raw: unknown, ctx: NormalizeContext): N
   if (observedNs === undefined) return fail('observed_timestamp', TIME_RANGE);
 
   const bodyIn = input.message ?? input.msg ?? input.body;
-  if (bodyIn === undefined || bodyIn === null || bodyIn === '') return fail('message', 'is required (also accepted as "msg" or "body")');
+  if (bodyIn === undefined || bodyIn === null || bodyIn === '')
+    return fail('message', 'is required (also accepted as "msg" or "body")');
   const body = toText(bodyIn);
-  if (typeof body !== 'string') return fail(input.message !== undefined ? 'message' : input.msg !== undefined ? 'msg' : 'body', body.message);
+  if (typeof body !== 'string')
+    return fail(input.message !== undefined ? 'message' : input.msg !== undefined ? 'msg' : 'body', body.message);
 
   const severity = resolveSeverity(input);
   if ('error' in severity) return fail(severity.field, severity.error);
 
   const extras: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) {
-    if (!KNOWN_FIELDS.has(key) && !IGNORED_FIELDS.has(key)) defineData(extras, key, (raw as Record<string, unknown>)[key]);
+    if (!KNOWN_FIELDS.has(key) && !IGNORED_FIELDS.has(key))
+      defineData(extras, key, (raw as Record<string, unknown>)[key]);
   }
   for (const key of Object.keys(input.attributes ?? {})) defineData(extras, key, input.attributes![key]);
   const attrs = flattenAttributes(extras, 'attributes');
@@ -129,7 +136,8 @@ export function normalizeRecordReference(raw: unknown, ctx: NormalizeContext): N
   // Lone surrogates would make ClickHouse refuse the whole insert; they become U+FFFD like the rest.
   const service = (input.service ?? res.attributes['service.name'])?.toWellFormed();
   if (!service) return fail('service', 'is required (or resource."service.name")');
-  if (service.length > LIMITS.maxServiceLength) return fail('service', `longer than ${LIMITS.maxServiceLength} characters`);
+  if (service.length > LIMITS.maxServiceLength)
+    return fail('service', `longer than ${LIMITS.maxServiceLength} characters`);
 
   return {
     ok: true,

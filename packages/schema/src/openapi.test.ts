@@ -9,7 +9,10 @@ test('openapi.json matches the zod schemas (run `make openapi` after changing th
 });
 
 test('every declared route is one operation of the document, with a unique operationId and a coded error shape', () => {
-  const paths = openApiDocument()['paths'] as Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
+  const paths = openApiDocument()['paths'] as Record<
+    string,
+    Record<string, { operationId: string; responses: Record<string, unknown> }>
+  >;
   const operations = Object.values(paths).flatMap((byMethod) => Object.values(byMethod));
   assert.equal(operations.length, API_ROUTES.length);
   assert.equal(new Set(operations.map((o) => o.operationId)).size, operations.length);
@@ -17,9 +20,15 @@ test('every declared route is one operation of the document, with a unique opera
 });
 
 test('query parameters with defaults or repeatable ones are optional, and their limits come from the zod types', () => {
-  const paths = openApiDocument()['paths'] as Record<string, Record<string, { parameters: { name: string; required: boolean; schema: Record<string, unknown> }[] }>>;
+  const paths = openApiDocument()['paths'] as Record<
+    string,
+    Record<string, { parameters: { name: string; required: boolean; schema: Record<string, unknown> }[] }>
+  >;
   const params = Object.fromEntries(paths['/api/v1/logs']!['get']!.parameters.map((p) => [p.name, p]));
   assert.deepEqual(Object.keys(params), ['from', 'to', 'service', 'level', 'q', 'limit', 'cursor']);
   assert.ok(Object.values(params).every((p) => !p.required));
-  assert.deepEqual([params['limit']!.schema['maximum'], params['q']!.schema['maxLength'], params['service']!.schema['type']], [1000, 4096, 'array']);
+  assert.deepEqual(
+    [params['limit']!.schema['maximum'], params['q']!.schema['maxLength'], params['service']!.schema['type']],
+    [1000, 4096, 'array'],
+  );
 });

@@ -5,7 +5,11 @@ import { API_ROUTES, type ApiRoute } from './api-routes.ts';
 type JsonSchema = Record<string, unknown>;
 
 /** Pure: a zod schema as JSON Schema; `io` picks the side a client writes (input) or reads (output). */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output', target: 'draft-2020-12' | 'draft-7' = 'draft-2020-12'): JsonSchema {
+function jsonSchema(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  target: 'draft-2020-12' | 'draft-7' = 'draft-2020-12',
+): JsonSchema {
   // Preprocessed query parameters (a repeatable one becomes an array) have no JSON form for their input side:
   // 'any' leaves that side open, and the parameter's own schema below says what it takes.
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, target, unrepresentable: 'any' }) as JsonSchema;
@@ -24,16 +28,25 @@ function parameters(query: z.ZodObject): JsonSchema[] {
 }
 
 // Input side: an error may carry more top-level fields (an ingest's per-record errors) than the ones every error has.
-const CODED_ERROR = { description: 'A coded error: QUERY_… or COLLECTOR_…, one status per code', content: { 'application/json': { schema: jsonSchema(ApiError, 'input') } } };
+const CODED_ERROR = {
+  description: 'A coded error: QUERY_… or COLLECTOR_…, one status per code',
+  content: { 'application/json': { schema: jsonSchema(ApiError, 'input') } },
+};
 
 function operation(route: ApiRoute): JsonSchema {
-  const security = route.access === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }, ...(route.websocket ? [{ ticket: [] }] : [])];
+  const security =
+    route.access === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }, ...(route.websocket ? [{ ticket: [] }] : [])];
   const body = route.body && {
     required: route.method === 'POST' && route.access === 'ingest',
     content: Object.fromEntries(
       route.body.types.map((type) => [
         type,
-        { schema: type === 'application/x-ndjson' ? { type: 'string', description: 'one JSON record a line' } : jsonSchema(route.body!.schema, 'input') },
+        {
+          schema:
+            type === 'application/x-ndjson'
+              ? { type: 'string', description: 'one JSON record a line' }
+              : jsonSchema(route.body!.schema, 'input'),
+        },
       ]),
     ),
   };
@@ -47,7 +60,10 @@ function operation(route: ApiRoute): JsonSchema {
     ...(route.query ? { parameters: parameters(route.query) } : {}),
     ...(body ? { requestBody: body } : {}),
     responses: {
-      [String(status)]: { description, ...(schema ? { content: { 'application/json': { schema: jsonSchema(schema, 'output') } } } : {}) },
+      [String(status)]: {
+        description,
+        ...(schema ? { content: { 'application/json': { schema: jsonSchema(schema, 'output') } } } : {}),
+      },
       '4XX': CODED_ERROR,
       '5XX': CODED_ERROR,
     },
@@ -67,13 +83,23 @@ export function openApiDocument(): JsonSchema {
     info: {
       title: 'Instant Dev Logs API',
       version: '1',
-      description: 'Generated from the zod schemas in packages/schema/src (api.ts, api-routes.ts); do not edit by hand.',
+      description:
+        'Generated from the zod schemas in packages/schema/src (api.ts, api-routes.ts); do not edit by hand.',
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (API_KEYS); its tenant scopes every read and write' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key (API_KEYS); its tenant scopes every read and write',
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        ticket: { type: 'apiKey', in: 'query', name: 'ticket', description: 'From POST /api/v1/tail/ticket, for browsers' },
+        ticket: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'ticket',
+          description: 'From POST /api/v1/tail/ticket, for browsers',
+        },
       },
     },
     paths,
@@ -88,5 +114,7 @@ export function renderOpenApi(): string {
 /** Pure: fastify's response schemas for a route (draft 7, which its serializer compiles): the success answer only. */
 export function responseSchemas(route: ApiRoute): Record<number, JsonSchema> {
   // Error answers stay free-form: a coded error may carry extra top-level fields (an ingest's per-record errors).
-  return route.response.schema ? { [route.response.status]: jsonSchema(route.response.schema, 'output', 'draft-7') } : {};
+  return route.response.schema
+    ? { [route.response.status]: jsonSchema(route.response.schema, 'output', 'draft-7') }
+    : {};
 }

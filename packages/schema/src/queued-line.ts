@@ -24,7 +24,9 @@ export function queuedLineService(line: string): string | undefined {
     if (keyEnd < 0) return undefined;
     // An escaped spelling ("servic\u0065") is the same key to a JSON parser.
     const isService =
-      keyEnd - i === 9 ? line.startsWith('"service"', i) : hasBackslash(line, i, keyEnd) && stringValue(line, i, keyEnd) === 'service';
+      keyEnd - i === 9
+        ? line.startsWith('"service"', i)
+        : hasBackslash(line, i, keyEnd) && stringValue(line, i, keyEnd) === 'service';
     i = skipSpace(line, keyEnd);
     if (line.charCodeAt(i) !== COLON) return undefined;
     const valueStart = skipSpace(line, i + 1);
@@ -57,7 +59,7 @@ function skipSpace(s: string, i: number): number {
 
 // The index just past the string token opening at `start`, or -1 when it never closes.
 function stringEnd(s: string, start: number): number {
-  for (let from = start + 1; ; ) {
+  for (let from = start + 1; ;) {
     const quote = s.indexOf('"', from);
     if (quote < 0) return -1;
     // A quote preceded by an odd run of backslashes is escaped.
@@ -78,7 +80,7 @@ function valueEndAt(s: string, start: number): number {
     return i > start ? i : -1;
   }
   let depth = 0;
-  for (let i = start; i < s.length; ) {
+  for (let i = start; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c === QUOTE) {
       i = stringEnd(s, i);

@@ -6,12 +6,32 @@ export type Level = (typeof LEVELS)[number];
 const OTEL_BASE: Record<Level, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
 const ALIASES: Record<string, Level> = {
-  trace: 'trace', trc: 'trace', finest: 'trace', verbose: 'trace',
-  debug: 'debug', dbg: 'debug', fine: 'debug',
-  info: 'info', information: 'info', informational: 'info', notice: 'info', inf: 'info',
-  warn: 'warn', warning: 'warn', wrn: 'warn',
-  error: 'error', err: 'error', eror: 'error', severe: 'error',
-  fatal: 'fatal', critical: 'fatal', crit: 'fatal', alert: 'fatal', emerg: 'fatal', emergency: 'fatal', panic: 'fatal',
+  trace: 'trace',
+  trc: 'trace',
+  finest: 'trace',
+  verbose: 'trace',
+  debug: 'debug',
+  dbg: 'debug',
+  fine: 'debug',
+  info: 'info',
+  information: 'info',
+  informational: 'info',
+  notice: 'info',
+  inf: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  wrn: 'warn',
+  error: 'error',
+  err: 'error',
+  eror: 'error',
+  severe: 'error',
+  fatal: 'fatal',
+  critical: 'fatal',
+  crit: 'fatal',
+  alert: 'fatal',
+  emerg: 'fatal',
+  emergency: 'fatal',
+  panic: 'fatal',
 };
 
 /** Every spelling accepted as a level, for error messages and docs. */
@@ -51,7 +71,8 @@ export type Severity = { level: Level; text: string; number: number } | { field:
 
 /** Pure: the level, severity text and number a record's severity fields stand for, or the field at fault and why. */
 export function resolveSeverity(input: SeverityFields): Severity {
-  const textField = input.severity_text !== undefined ? 'severity_text' : input.level !== undefined ? 'level' : 'severity';
+  const textField =
+    input.severity_text !== undefined ? 'severity_text' : input.level !== undefined ? 'level' : 'severity';
   const given = input.severity_text ?? input.level ?? input.severity;
   if (given === undefined) {
     if (input.severity_number === undefined) return { level: 'info', text: 'INFO', number: severityNumberOf('info') };
@@ -60,11 +81,21 @@ export function resolveSeverity(input: SeverityFields): Severity {
   }
   if (typeof given === 'number') {
     const level = levelFromPinoNumber(given) ?? levelFromSeverityNumber(given);
-    if (!level) return { field: textField, error: 'numeric levels must be pino-style (10, 20 … 60) or OpenTelemetry severity numbers (1–24)' };
+    if (!level)
+      return {
+        field: textField,
+        error: 'numeric levels must be pino-style (10, 20 … 60) or OpenTelemetry severity numbers (1–24)',
+      };
     return { level, text: level.toUpperCase(), number: input.severity_number ?? severityNumberOf(level) };
   }
   // An unusual spelling is fine when a severity number says what it means (OpenTelemetry sends both).
-  const level = levelFromText(given) ?? (input.severity_number === undefined ? undefined : levelFromSeverityNumber(input.severity_number));
-  if (!level) return { field: textField, error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}` };
+  const level =
+    levelFromText(given) ??
+    (input.severity_number === undefined ? undefined : levelFromSeverityNumber(input.severity_number));
+  if (!level)
+    return {
+      field: textField,
+      error: `unknown level "${given.slice(0, 32)}"; use one of ${LEVEL_SPELLINGS.join(', ')}`,
+    };
   return { level, text: given.toWellFormed(), number: input.severity_number ?? severityNumberOf(level) };
 }

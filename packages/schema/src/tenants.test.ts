@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseTenantPolicies, policyFor } from './tenants.ts';
 
-const policies = parseTenantPolicies(JSON.stringify({
-  defaults: { recordsPerSecond: 1000, burstSeconds: 5, retentionDays: 30 },
-  tenants: { 'team-a': { retentionDays: 7, bytesPerSecond: 1_048_576 }, team_b: { recordsPerSecond: 50 } },
-}));
+const policies = parseTenantPolicies(
+  JSON.stringify({
+    defaults: { recordsPerSecond: 1000, burstSeconds: 5, retentionDays: 30 },
+    tenants: { 'team-a': { retentionDays: 7, bytesPerSecond: 1_048_576 }, team_b: { recordsPerSecond: 50 } },
+  }),
+);
 
 test('a tenant’s own fields override the defaults and the rest are inherited', () => {
-  assert.deepEqual(policyFor(policies, 'team-a'), { recordsPerSecond: 1000, burstSeconds: 5, retentionDays: 7, bytesPerSecond: 1_048_576 });
+  assert.deepEqual(policyFor(policies, 'team-a'), {
+    recordsPerSecond: 1000,
+    burstSeconds: 5,
+    retentionDays: 7,
+    bytesPerSecond: 1_048_576,
+  });
   assert.deepEqual(policyFor(policies, 'team_b'), { recordsPerSecond: 50, burstSeconds: 5, retentionDays: 30 });
 });
 
@@ -25,7 +32,11 @@ test('a tenant named like an Object.prototype property does not pick up inherite
 });
 
 const bad: [string, unknown, RegExp][] = [
-  ['a retention that is not a whole number of days', { defaults: { retentionDays: 1.5 } }, /defaults\.retentionDays: .*int/],
+  [
+    'a retention that is not a whole number of days',
+    { defaults: { retentionDays: 1.5 } },
+    /defaults\.retentionDays: .*int/,
+  ],
   ['a retention beyond ten years', { tenants: { a: { retentionDays: 3651 } } }, /tenants\.a\.retentionDays: .*3650/],
   ['a zero rate', { tenants: { a: { recordsPerSecond: 0 } } }, /tenants\.a\.recordsPerSecond: .*>0/],
   ['a negative burst', { defaults: { burstSeconds: -1 } }, /defaults\.burstSeconds/],
@@ -46,7 +57,8 @@ test('text that is not JSON is refused as such', () => {
 
 test('every problem in a document is reported at once', () => {
   assert.throws(
-    () => parseTenantPolicies(JSON.stringify({ defaults: { retentionDays: 0 }, tenants: { b: { bytesPerSecond: -1 } } })),
+    () =>
+      parseTenantPolicies(JSON.stringify({ defaults: { retentionDays: 0 }, tenants: { b: { bytesPerSecond: -1 } } })),
     (err: Error) => err.message.includes('defaults.retentionDays') && err.message.includes('tenants.b.bytesPerSecond'),
   );
 });

@@ -17,7 +17,9 @@ const PolicyFields = z.strictObject({
 /** The TENANTS_FILE document: limits and retention for all tenants, and per tenant. */
 export const TenantPolicies = z.strictObject({
   defaults: PolicyFields.default({}),
-  tenants: z.record(z.string().regex(TENANT_NAME, 'a tenant name is 1-64 letters, digits, "_" or "-"'), PolicyFields).default({}),
+  tenants: z
+    .record(z.string().regex(TENANT_NAME, 'a tenant name is 1-64 letters, digits, "_" or "-"'), PolicyFields)
+    .default({}),
 });
 export type TenantPolicies = z.output<typeof TenantPolicies>;
 
@@ -46,7 +48,9 @@ export function parseTenantPolicies(text: string): TenantPolicies {
   }
   const result = TenantPolicies.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(document)'}: ${messageOf(issue)}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(document)'}: ${messageOf(issue)}`,
+  );
   throw new Error(`Invalid tenant policies: ${problems.join('; ')}`);
 }
 

@@ -13,7 +13,8 @@ test('relative expressions count back from now', () => {
 });
 
 test('invalid timestamps are refused rather than guessed', () => {
-  for (const bad of ['2026-13-01T00:00:00Z', '2026-11-23', 'now', '-5', '', '2026-11-23T10:00:00']) assert.equal(parseTimestamp(bad), undefined, bad);
+  for (const bad of ['2026-13-01T00:00:00Z', '2026-11-23', 'now', '-5', '', '2026-11-23T10:00:00'])
+    assert.equal(parseTimestamp(bad), undefined, bad);
   assert.equal(parseTimestamp(-1), undefined);
   assert.equal(parseTimestamp(Number.NaN), undefined);
 });
@@ -26,13 +27,31 @@ test('formatting round-trips nanoseconds', () => {
 const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
 // Every field a digit pair or quadruple, valid or not: February 30th, hour 24, second 60, year 2262.
 const utcText = fc
-  .tuple(fc.integer({ min: 1960, max: 2270 }), two(13), two(32), two(25), two(61), two(61), fc.stringMatching(/^(\.\d{1,10})?$/))
+  .tuple(
+    fc.integer({ min: 1960, max: 2270 }),
+    two(13),
+    two(32),
+    two(25),
+    two(61),
+    two(61),
+    fc.stringMatching(/^(\.\d{1,10})?$/),
+  )
   .map(([y, mo, d, h, mi, s, fraction]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z`);
 const epochMs = fc.oneof(
   fc.integer({ min: -10, max: 9_223_372_036_860 }),
   fc.double({ min: 0, max: 1e13 }),
   // Day, leap-day, century and range edges.
-  fc.constantFrom(0, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 4_107_542_399_999, 4_107_542_400_000, 9_223_372_036_854, 9_223_372_036_855),
+  fc.constantFrom(
+    0,
+    86_399_999,
+    86_400_000,
+    951_782_400_000,
+    951_868_799_999,
+    4_107_542_399_999,
+    4_107_542_400_000,
+    9_223_372_036_854,
+    9_223_372_036_855,
+  ),
 );
 
 test('the common-form formatter agrees with parsing and formatting wherever it answers', () => {

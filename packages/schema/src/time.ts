@@ -77,7 +77,7 @@ export function commonTimestampText(value: string | number): string | undefined 
   }
   const n = value.length;
   if (n !== 20 && (n < 22 || n > 30)) return undefined;
-  if (value.charCodeAt(n - 1) !== 0x5a /* Z */ || (n > 20 && value.charCodeAt(19) !== 0x2e /* . */)) return undefined;
+  if (value.charCodeAt(n - 1) !== 0x5a /* Z */ || (n > 20 && value.charCodeAt(19) !== 0x2e) /* . */) return undefined;
   if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T') return undefined;
   if (value[13] !== ':' || value[16] !== ':') return undefined;
   const year = digits(value, 0, 4);

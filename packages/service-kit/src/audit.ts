@@ -48,8 +48,10 @@ export function scrubParams(params: Record<string, unknown>): Record<string, unk
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
     if (SECRET_NAME.test(name) || value === undefined) continue;
-    if (typeof value === 'string') out[name] = value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH)}…` : value;
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) out[name] = scrubParams(value as Record<string, unknown>);
+    if (typeof value === 'string')
+      out[name] = value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH)}…` : value;
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      out[name] = scrubParams(value as Record<string, unknown>);
     else out[name] = value;
   }
   return out;
@@ -66,7 +68,16 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
         ...(event.status !== undefined ? { status: event.status } : {}),
         ...(event.client !== undefined ? { client: event.client } : {}),
       };
-      const line = { audit: true, action: event.action, principal: event.principal, tenant: event.tenant, ...where, params, outcome: event.outcome, detail: event.detail };
+      const line = {
+        audit: true,
+        action: event.action,
+        principal: event.principal,
+        tenant: event.tenant,
+        ...where,
+        params,
+        outcome: event.outcome,
+        detail: event.detail,
+      };
       if (event.outcome === 'ok') deps.log.info(line, 'Audited an admin action');
       else deps.log.warn(line, 'Audited a failed admin action');
       if (!deps.store || event.tenant === null) return;
@@ -75,7 +86,15 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
           service: AUDIT_SERVICE,
           level: event.outcome === 'ok' ? 'info' : 'warn',
           message: `${event.action} by ${event.principal}: ${event.outcome}${event.detail ? ` (${event.detail})` : ''}`,
-          attributes: { audit: 'true', action: event.action, principal: event.principal, outcome: event.outcome, detail: event.detail, ...where, params },
+          attributes: {
+            audit: 'true',
+            action: event.action,
+            principal: event.principal,
+            outcome: event.outcome,
+            detail: event.detail,
+            ...where,
+            params,
+          },
         },
         { tenant: event.tenant, receivedNs: nowNs(clock()), newId: () => newRecordId(clock()) },
       );
@@ -84,7 +103,10 @@ export function createAuditLog(deps: { log: AuditLogger; store?: AuditStore; clo
         if (!result.ok) throw new Error(`${result.error.field} ${result.error.message}`);
         await deps.store.insert(queuedLine(result.record));
       } catch (err) {
-        deps.log.error({ audit: true, action: event.action, tenant: event.tenant, err }, 'Failed to store an audit record');
+        deps.log.error(
+          { audit: true, action: event.action, tenant: event.tenant, err },
+          'Failed to store an audit record',
+        );
       }
     },
   };

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { assertSafeToListen, installApiKeyAuth, parseApiKeys, presentedKeys, sameDigest, sha256, type ApiKeyring } from './auth.ts';
+import {
+  assertSafeToListen,
+  installApiKeyAuth,
+  parseApiKeys,
+  presentedKeys,
+  sameDigest,
+  sha256,
+  type ApiKeyring,
+} from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 
 const KEY = 'shop-ingest-key-0001';
@@ -36,7 +44,10 @@ describe('installApiKeyAuth with keys', () => {
   const forms: [string, Record<string, string>, string?][] = [
     ['Authorization: Bearer', { authorization: `Bearer ${KEY}` }],
     ['Authorization: ApiKey with a raw key', { authorization: `ApiKey ${KEY}` }],
-    ['Authorization: ApiKey with base64 of id:key as Elasticsearch clients send it', { authorization: `ApiKey ${b64(`my-id:${KEY}`)}` }],
+    [
+      'Authorization: ApiKey with base64 of id:key as Elasticsearch clients send it',
+      { authorization: `ApiKey ${b64(`my-id:${KEY}`)}` },
+    ],
     ['Authorization: Basic with the key as password', { authorization: `Basic ${b64(`anyone:${KEY}`)}` }],
     ['X-API-Key', { 'x-api-key': KEY }],
   ];
@@ -63,7 +74,10 @@ describe('installApiKeyAuth with keys', () => {
   });
 
   test('Basic auth whose password is not a key gets 401', async () => {
-    const res = await app.inject({ url: '/whoami', headers: { authorization: `Basic ${b64(`${KEY}:wrong-password-123`)}` } });
+    const res = await app.inject({
+      url: '/whoami',
+      headers: { authorization: `Basic ${b64(`${KEY}:wrong-password-123`)}` },
+    });
     assert.equal(res.statusCode, 401);
   });
 

@@ -42,7 +42,11 @@ const SCOPE_NAMES: readonly string[] = [...ALL_SCOPES];
 
 // Dev mode acts with every scope; a public path under auth acts with none.
 const DEV_PRINCIPAL: Principal = Object.freeze({ tenant: DEFAULT_TENANT, scopes: ALL_SCOPES, id: 'anonymous' });
-const PUBLIC_PRINCIPAL: Principal = Object.freeze({ tenant: DEFAULT_TENANT, scopes: new Set<Scope>(), id: 'anonymous' });
+const PUBLIC_PRINCIPAL: Principal = Object.freeze({
+  tenant: DEFAULT_TENANT,
+  scopes: new Set<Scope>(),
+  id: 'anonymous',
+});
 
 /** Pure: SHA-256 of a key or token, the only form in which keys are kept. */
 export function sha256(text: string): Buffer {
@@ -56,7 +60,13 @@ export function sameDigest(a: Buffer, b: Buffer): boolean {
 
 /** Pure: parses "a+b" or ["a","b"] into scopes; throws naming the unknown scope. */
 export function parseScopes(spec: string | readonly string[]): ReadonlySet<Scope> {
-  const names = typeof spec === 'string' ? spec.split(/[+,]/).map((s) => s.trim()).filter(Boolean) : spec;
+  const names =
+    typeof spec === 'string'
+      ? spec
+          .split(/[+,]/)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : spec;
   for (const name of names) {
     if (!SCOPE_NAMES.includes(name)) throw new Error(`Unknown scope "${name}": use ${SCOPE_NAMES.join(', ')}`);
   }
@@ -70,15 +80,22 @@ export function parseScopes(spec: string | readonly string[]): ReadonlySet<Scope
  */
 export function parseApiKeys(spec: string): ApiKeyring {
   const entries: { digest: Buffer; principal: Principal }[] = [];
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key = '', tenant = DEFAULT_TENANT, scopes, extra] = entry.split(':');
     if (key.length < 16) throw new Error('API keys must be at least 16 characters long');
-    if (!TENANT_PATTERN.test(tenant)) throw new Error(`Invalid tenant "${tenant}" in API_KEYS: use letters, digits, "_" or "-"`);
+    if (!TENANT_PATTERN.test(tenant))
+      throw new Error(`Invalid tenant "${tenant}" in API_KEYS: use letters, digits, "_" or "-"`);
     if (extra !== undefined) throw new Error('Invalid API_KEYS entry: use key:tenant or key:tenant:scope+scope');
     const digest = sha256(key);
     // A digest prefix names the key in logs without revealing it.
     const id = `key:${digest.toString('hex').slice(0, 12)}`;
-    entries.push({ digest, principal: { tenant, scopes: scopes === undefined ? DEFAULT_SCOPES : parseScopes(scopes), id } });
+    entries.push({
+      digest,
+      principal: { tenant, scopes: scopes === undefined ? DEFAULT_SCOPES : parseScopes(scopes), id },
+    });
   }
   return {
     enabled: entries.length > 0,
@@ -109,20 +126,32 @@ export function installApiKeyAuth(app: FastifyInstance, keyring: ApiKeyring, opt
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null as unknown as Principal);
   const authOff = !keyring.enabled && !options.clientCertificates;
   const hosts = options.allowedHosts ?? [];
-  const guard = { authOff, allowedHosts: hosts === 'any' ? hosts : hosts.map((h) => h.toLowerCase()), origins: options.origins ?? [] };
+  const guard = {
+    authOff,
+    allowedHosts: hosts === 'any' ? hosts : hosts.map((h) => h.toLowerCase()),
+    origins: options.origins ?? [],
+  };
   app.addHook('onRequest', async (request: FastifyRequest) => {
     guardBrowserRequest(request, guard);
     if (authOff) return setPrincipal(request, DEV_PRINCIPAL);
-    if (keyInUrl(request)) throw unauthorized('API keys are not accepted in URLs, where proxies and browsers record them: send "Authorization: Bearer <key>"');
+    if (keyInUrl(request))
+      throw unauthorized(
+        'API keys are not accepted in URLs, where proxies and browsers record them: send "Authorization: Bearer <key>"',
+      );
     const { access, ticket } = request.routeOptions.config;
     if (access === 'public') return setPrincipal(request, PUBLIC_PRINCIPAL);
     // A route outside createServer's declared-access check must still fail closed.
     if (access === undefined) throw KIT_ERRORS.FORBIDDEN({ reason: 'this route declares no access' });
-    const principal = (ticket ? ticketPrincipal(request, options.tickets) : undefined) ?? authenticate(request, keyring, options.clientCertificates === true);
+    const principal =
+      (ticket ? ticketPrincipal(request, options.tickets) : undefined) ??
+      authenticate(request, keyring, options.clientCertificates === true);
     // Named before the scope check, so a refused attempt is attributed to the key's own tenant.
     setPrincipal(request, principal);
     if (!principal.scopes.has(access)) {
-      throw KIT_ERRORS.FORBIDDEN({ reason: `${principal.id} lacks the "${access}" scope this endpoint needs`, details: { scope: access } });
+      throw KIT_ERRORS.FORBIDDEN({
+        reason: `${principal.id} lacks the "${access}" scope this endpoint needs`,
+        details: { scope: access },
+      });
     }
   });
 }
@@ -159,7 +188,8 @@ function ticketPrincipal(request: FastifyRequest, tickets: TailTickets | undefin
   const ticket = (request.query as Record<string, unknown> | undefined)?.['ticket'];
   if (ticket === undefined) return undefined;
   const principal = typeof ticket === 'string' ? tickets?.redeem(ticket) : undefined;
-  if (!principal) throw unauthorized('invalid, expired or already used tail ticket: get a new one from POST /api/v1/tail/ticket');
+  if (!principal)
+    throw unauthorized('invalid, expired or already used tail ticket: get a new one from POST /api/v1/tail/ticket');
   return principal;
 }
 
@@ -221,7 +251,15 @@ function certificatePrincipal(request: FastifyRequest): Principal | undefined {
  * Throws when authentication is off and the service would listen beyond loopback, unless the
  * deployment said so explicitly (ALLOW_UNAUTHENTICATED=true, e.g. behind its own gateway).
  */
-export function assertSafeToListen(keyring: ApiKeyring, host: string, allowUnauthenticated = false, clientCertificates = false): void {
-  if (keyring.enabled || clientCertificates || allowUnauthenticated || ['127.0.0.1', 'localhost', '::1'].includes(host)) return;
-  throw new Error(`Refusing to listen on ${host} with authentication off: set API_KEYS, API_KEYS_FILE, HOST=127.0.0.1, or ALLOW_UNAUTHENTICATED=true`);
+export function assertSafeToListen(
+  keyring: ApiKeyring,
+  host: string,
+  allowUnauthenticated = false,
+  clientCertificates = false,
+): void {
+  if (keyring.enabled || clientCertificates || allowUnauthenticated || ['127.0.0.1', 'localhost', '::1'].includes(host))
+    return;
+  throw new Error(
+    `Refusing to listen on ${host} with authentication off: set API_KEYS, API_KEYS_FILE, HOST=127.0.0.1, or ALLOW_UNAUTHENTICATED=true`,
+  );
 }

@@ -40,7 +40,12 @@ export function hostName(host: string): string {
 
 /** Pure: whether a host name can only mean this machine. */
 export function isLoopbackHost(name: string): boolean {
-  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+  );
 }
 
 function hostAllowed(name: string, allowed: readonly string[] | 'any'): boolean {

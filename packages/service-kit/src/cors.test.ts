@@ -31,10 +31,16 @@ test('with no origins configured no response carries CORS headers and preflights
   const app = await appWith([]);
   const get = await app.inject({ url: '/api/v1/logs', headers: { origin: ALLOWED, authorization: 'Bearer k' } });
   assert.equal(get.statusCode, 200);
-  assert.deepEqual(Object.keys(get.headers).filter((h) => h.startsWith('access-control-')), []);
+  assert.deepEqual(
+    Object.keys(get.headers).filter((h) => h.startsWith('access-control-')),
+    [],
+  );
   const pre = await app.inject(preflight(ALLOWED));
   assert.equal(pre.statusCode, 404);
-  assert.deepEqual(Object.keys(pre.headers).filter((h) => h.startsWith('access-control-')), []);
+  assert.deepEqual(
+    Object.keys(pre.headers).filter((h) => h.startsWith('access-control-')),
+    [],
+  );
 });
 
 test('a preflight from an allowed origin is answered without a key, naming that origin', async () => {
@@ -42,7 +48,10 @@ test('a preflight from an allowed origin is answered without a key, naming that 
   const res = await app.inject(preflight(ALLOWED, '/api/v1/ingest'));
   assert.equal(res.statusCode, 204);
   assert.equal(res.headers['access-control-allow-origin'], ALLOWED);
-  assert.match(String(res.headers['access-control-allow-headers']), /Authorization.*Content-Type.*X-API-Key.*Content-Encoding/);
+  assert.match(
+    String(res.headers['access-control-allow-headers']),
+    /Authorization.*Content-Type.*X-API-Key.*Content-Encoding/,
+  );
   assert.match(String(res.headers['access-control-allow-methods']), /POST/);
   assert.equal(res.headers['vary'], 'Origin');
   assert.equal(res.headers['access-control-allow-credentials'], undefined);
@@ -62,7 +71,10 @@ test('an allowed origin gets its own origin back on a normal request, never a wi
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['access-control-allow-origin'], ALLOWED);
   assert.equal(res.headers['vary'], 'Origin');
-  const other = await app.inject({ url: '/api/v1/logs', headers: { origin: 'https://evil.example.net', authorization: 'Bearer k' } });
+  const other = await app.inject({
+    url: '/api/v1/logs',
+    headers: { origin: 'https://evil.example.net', authorization: 'Bearer k' },
+  });
   assert.equal(other.statusCode, 200);
   assert.equal(other.headers['access-control-allow-origin'], undefined);
 });

@@ -29,7 +29,9 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
     if (app.hasRoute({ method: 'OPTIONS', url: route.url })) return;
     // routePath: this scope adds its own prefix again.
     app.options(route.routePath, { config: { access: 'public' } }, async () => {
-      throw KIT_ERRORS.BAD_REQUEST({ reason: 'OPTIONS is only answered as a CORS preflight (with Origin and Access-Control-Request-Method)' });
+      throw KIT_ERRORS.BAD_REQUEST({
+        reason: 'OPTIONS is only answered as a CORS preflight (with Origin and Access-Control-Request-Method)',
+      });
     });
   });
 

@@ -40,13 +40,18 @@ export function parseEnv<S extends z.ZodType>(
  * (TAIL_MAX_PER_TENANTS for TAIL_MAX_PER_TENANT), with that one. The same first word keeps the machine's own
  * variables out: HOME is two edits from HOST.
  */
-export function misspeltKeys(declared: readonly string[], given: readonly string[]): { key: string; declared: string }[] {
+export function misspeltKeys(
+  declared: readonly string[],
+  given: readonly string[],
+): { key: string; declared: string }[] {
   const known = new Set(declared);
   const firstWord = (k: string) => k.split('_', 1)[0];
   const out: { key: string; declared: string }[] = [];
   for (const key of given) {
     if (known.has(key) || !key.includes('_')) continue;
-    const near = declared.find((d) => firstWord(d) === firstWord(key) && Math.abs(d.length - key.length) <= 2 && editDistance(d, key) <= 2);
+    const near = declared.find(
+      (d) => firstWord(d) === firstWord(key) && Math.abs(d.length - key.length) <= 2 && editDistance(d, key) <= 2,
+    );
     if (near) out.push({ key, declared: near });
   }
   return out;

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { CodedError, defineErrors, errorBody, installErrorHandler, installNotFoundHandler, KIT_ERRORS } from './errors.ts';
+import {
+  CodedError,
+  defineErrors,
+  errorBody,
+  installErrorHandler,
+  installNotFoundHandler,
+  KIT_ERRORS,
+} from './errors.ts';
 
 const ERRORS = defineErrors({
   SYNTAX: { status: 400, message: '{reason}' },
@@ -18,7 +25,8 @@ async function appWith(limit = 1024) {
   await app.register(async (scope) => {
     installErrorHandler(scope, 'TEST', {
       mediaTypes: ['application/json'],
-      mapError: (err) => (err instanceof DomainError ? ERRORS.SYNTAX({ reason: err.message, field: 'q', position: 3 }) : err),
+      mapError: (err) =>
+        err instanceof DomainError ? ERRORS.SYNTAX({ reason: err.message, field: 'q', position: 3 }) : err,
     });
     scope.removeContentTypeParser('text/plain');
     scope.get('/items', async () => {
@@ -57,7 +65,9 @@ test('an unexpected error is a 500 that does not leak its message', async () => 
 });
 
 test('a refused content type is a 415 that lists the accepted types', async () => {
-  const res = await (await appWith()).inject({ method: 'POST', url: '/items', payload: 'x', headers: { 'content-type': 'text/plain' } });
+  const res = await (
+    await appWith()
+  ).inject({ method: 'POST', url: '/items', payload: 'x', headers: { 'content-type': 'text/plain' } });
   assert.equal(res.statusCode, 415);
   const { error } = res.json();
   assert.equal(error.code, 'TEST_UNSUPPORTED_MEDIA_TYPE');
@@ -67,9 +77,18 @@ test('a refused content type is a 415 that lists the accepted types', async () =
 });
 
 test('a body over the limit is a 413 that states the limit in bytes', async () => {
-  const res = await (await appWith(100)).inject({ method: 'POST', url: '/items', payload: JSON.stringify({ a: 'x'.repeat(200) }), headers: { 'content-type': 'application/json' } });
+  const res = await (
+    await appWith(100)
+  ).inject({
+    method: 'POST',
+    url: '/items',
+    payload: JSON.stringify({ a: 'x'.repeat(200) }),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.statusCode, 413);
-  assert.deepEqual(res.json(), { error: { code: 'TEST_PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 100 bytes' } });
+  assert.deepEqual(res.json(), {
+    error: { code: 'TEST_PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 100 bytes' },
+  });
 });
 
 test('a known path asked with another method is a 405 listing the allowed ones in Allow; an unknown path stays 404', async () => {
@@ -85,7 +104,10 @@ test('a known path asked with another method is a 405 listing the allowed ones i
 });
 
 test('a service may not declare a code the kit already declares, nor one that is not UPPER_SNAKE_CASE', () => {
-  assert.throws(() => defineErrors({ NOT_FOUND: { status: 404, message: 'again' } }), /NOT_FOUND is already declared by service-kit/);
+  assert.throws(
+    () => defineErrors({ NOT_FOUND: { status: 404, message: 'again' } }),
+    /NOT_FOUND is already declared by service-kit/,
+  );
   assert.throws(() => defineErrors({ 'bad-code': { status: 400, message: 'x' } }), /UPPER_SNAKE_CASE/);
 });
 

@@ -97,15 +97,28 @@ const KIT_SPECS = {
   FORBIDDEN: { status: 403, message: '{reason}' },
   HOST_NOT_ALLOWED: {
     status: 403,
-    message: 'host {host} is not served with authentication off: use a loopback address, set ALLOWED_HOSTS, or configure API keys',
+    message:
+      'host {host} is not served with authentication off: use a loopback address, set ALLOWED_HOSTS, or configure API keys',
   },
-  ORIGIN_NOT_ALLOWED: { status: 403, message: 'origin {origin} may not call this server from a browser: add it to CORS_ORIGINS' },
-  CORS_ORIGIN_DENIED: { status: 403, message: 'this origin may not call the API from a browser: add it to CORS_ORIGINS' },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    message: 'origin {origin} may not call this server from a browser: add it to CORS_ORIGINS',
+  },
+  CORS_ORIGIN_DENIED: {
+    status: 403,
+    message: 'this origin may not call the API from a browser: add it to CORS_ORIGINS',
+  },
   NOT_FOUND: { status: 404, message: '{reason}' },
   METHOD_NOT_ALLOWED: { status: 405, message: '{method} is not allowed on {path}; use {allowed}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: '{what} exceeds the limit of {limit} bytes' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type "{type}" is not accepted here; send one of: {accepted}' },
-  UPGRADE_REQUIRED: { status: 426, message: '{path} is a WebSocket endpoint: connect with an Upgrade: websocket request' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Content-Type "{type}" is not accepted here; send one of: {accepted}',
+  },
+  UPGRADE_REQUIRED: {
+    status: 426,
+    message: '{path} is a WebSocket endpoint: connect with an Upgrade: websocket request',
+  },
   INTERNAL: { status: 500, message: 'internal error; see the service log' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -125,7 +138,10 @@ export function defineErrors<const S extends Record<string, ErrorSpec>>(specs: S
 }
 
 /** Pure: the `error` object of an answer, its code prefixed once with the service's name. */
-export function errorBody(err: CodedError, prefix: string): { code: string; message: string; field?: string; position?: number } {
+export function errorBody(
+  err: CodedError,
+  prefix: string,
+): { code: string; message: string; field?: string; position?: number } {
   return {
     code: `${prefix}_${err.code}`,
     message: err.message,
@@ -142,7 +158,11 @@ export interface ErrorHandlerOptions {
 }
 
 /** Pure: maps domain errors and fastify's own refusals onto coded errors; undefined for a fault of the server. */
-export function toCodedError(raw: FastifyError | Error, request: FastifyRequest, options: ErrorHandlerOptions): CodedError | undefined {
+export function toCodedError(
+  raw: FastifyError | Error,
+  request: FastifyRequest,
+  options: ErrorHandlerOptions,
+): CodedError | undefined {
   const err = (options.mapError?.(raw) ?? raw) as FastifyError | Error;
   if (err instanceof CodedError) return err;
   switch ((err as FastifyError).code) {
@@ -167,7 +187,11 @@ export function toCodedError(raw: FastifyError | Error, request: FastifyRequest,
 const FASTIFY_DEFAULT_TYPES: ErrorHandlerOptions = { mediaTypes: ['application/json', 'text/plain'] };
 
 /** Installs the one error handler of a plugin scope: every failure becomes the coded JSON shape of its catalog. */
-export function installErrorHandler(app: FastifyInstance, prefix: string, options: ErrorHandlerOptions = FASTIFY_DEFAULT_TYPES): void {
+export function installErrorHandler(
+  app: FastifyInstance,
+  prefix: string,
+  options: ErrorHandlerOptions = FASTIFY_DEFAULT_TYPES,
+): void {
   app.setErrorHandler((err: FastifyError | CodedError, request, reply) => {
     const coded = toCodedError(err, request, options);
     if (!coded) {
@@ -189,9 +213,14 @@ export function installNotFoundHandler(app: FastifyInstance, prefix: string): vo
     const allowed = allowedMethods(app, path);
     if (allowed.length > 0) {
       const err = KIT_ERRORS.METHOD_NOT_ALLOWED({ method: request.method, path, allowed: allowed.join(', ') });
-      return reply.status(405).header('allow', allowed.join(', ')).send({ error: errorBody(err, prefix) });
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: errorBody(err, prefix) });
     }
-    return reply.status(404).send({ error: errorBody(KIT_ERRORS.NOT_FOUND({ reason: `no route for ${request.method} ${path}` }), prefix) });
+    return reply
+      .status(404)
+      .send({ error: errorBody(KIT_ERRORS.NOT_FOUND({ reason: `no route for ${request.method} ${path}` }), prefix) });
   });
 }
 

@@ -13,7 +13,11 @@ export interface HttpTimeouts {
   keepAliveMs: number;
 }
 
-export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({ headersMs: 10_000, requestMs: 60_000, keepAliveMs: 65_000 });
+export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
+  headersMs: 10_000,
+  requestMs: 60_000,
+  keepAliveMs: 65_000,
+});
 
 /** The timeouts' environment, shared by every HTTP service. */
 export const HttpTimeoutEnv = {
@@ -23,12 +27,22 @@ export const HttpTimeoutEnv = {
 };
 
 /** Pure: timeouts from the parsed environment. */
-export function httpTimeoutsFromEnv(c: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TIMEOUT_MS: number; HTTP_KEEP_ALIVE_TIMEOUT_MS: number }): HttpTimeouts {
-  return { headersMs: c.HTTP_HEADERS_TIMEOUT_MS, requestMs: c.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS };
+export function httpTimeoutsFromEnv(c: {
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
+}): HttpTimeouts {
+  return {
+    headersMs: c.HTTP_HEADERS_TIMEOUT_MS,
+    requestMs: c.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
 }
 
 /** Pure: fastify options enforcing `timeouts` (defaults for what is not given), with timeouts answered in the coded shape. */
-export function timeoutServerOptions(given: Partial<HttpTimeouts> = {}): FastifyServerOptions & { http: ServerOptions } {
+export function timeoutServerOptions(
+  given: Partial<HttpTimeouts> = {},
+): FastifyServerOptions & { http: ServerOptions } {
   const t = { ...DEFAULT_HTTP_TIMEOUTS, ...given };
   // Node needs headers ≤ request, and checks both only every connectionsCheckingInterval (30 s by default).
   const headersMs = Math.min(t.headersMs, t.requestMs);
@@ -46,7 +60,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, code, message] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request Timeout', 'HTTP_REQUEST_TIMEOUT', 'the request did not arrive in time (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)']
+      ? [
+          408,
+          'Request Timeout',
+          'HTTP_REQUEST_TIMEOUT',
+          'the request did not arrive in time (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)',
+        ]
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'Request Header Fields Too Large', 'HTTP_HEADERS_TOO_LARGE', 'the request headers are too large']
         : [400, 'Bad Request', 'HTTP_BAD_REQUEST', 'the request is not valid HTTP'];

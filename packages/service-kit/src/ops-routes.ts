@@ -15,5 +15,7 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsOptions): vo
     const ready = await options.ready().catch(() => false);
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
-  app.get('/metrics', open, async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
+  app.get('/metrics', open, async (_request, reply) =>
+    reply.type(options.registry.contentType).send(await options.registry.metrics()),
+  );
 }

@@ -2,7 +2,13 @@ import { createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
 // The probe thread's body: tiny on purpose, so nothing here can itself be slow.
-const { state, host, port, stallMs, staleReadyMs } = workerData as { state: BigInt64Array; host: string; port: number; stallMs: number; staleReadyMs: number };
+const { state, host, port, stallMs, staleReadyMs } = workerData as {
+  state: BigInt64Array;
+  host: string;
+  port: number;
+  stallMs: number;
+  staleReadyMs: number;
+};
 const BEAT = 0;
 const READY = 1;
 
@@ -19,7 +25,11 @@ const server = createServer((request, response) => {
     status = ready ? 200 : 503;
     body = { status: ready ? 'ready' : 'not ready' };
   }
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'close',
+  });
   response.end(JSON.stringify(body));
 });
 // A probe sends no body and needs no keep-alive; anything slower than this is not a probe.

@@ -19,7 +19,10 @@ function block(ms: number): void {
  * A prober on a thread of its own (this thread's loop will be blocked): GETs `path` every 20 ms and
  * reports each answer's status, start time and duration when asked.
  */
-function prober(port: number, path: string): { results: () => Promise<{ status: number; at: number; ms: number }[]>; stop: () => Promise<number> } {
+function prober(
+  port: number,
+  path: string,
+): { results: () => Promise<{ status: number; at: number; ms: number }[]>; stop: () => Promise<number> } {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const results = [];
@@ -63,14 +66,22 @@ test('probes are answered while the event loop is held', async () => {
   const probes = await startProbeThread({ host: '127.0.0.1', port: 0, ready: async () => true, refreshMs: 20 });
   const client = prober(probes.port, '/healthz');
   try {
-    await waitUntil('the prober running', async () => (await get(probes.port, '/healthz')).status === 200 || undefined, 5_000, 10);
+    await waitUntil(
+      'the prober running',
+      async () => (await get(probes.port, '/healthz')).status === 200 || undefined,
+      5_000,
+      10,
+    );
     const from = Date.now();
     block(1_500);
     const to = Date.now();
     // Begun and answered while this event loop could not have answered anything (counts are low on a loaded machine).
     const during = (await client.results()).filter((r) => r.at >= from && r.at + r.ms <= to);
     assert.ok(during.length >= 3, `only ${during.length} probes were answered while the loop was held`);
-    assert.ok(during.every((r) => r.status === 200), JSON.stringify(during));
+    assert.ok(
+      during.every((r) => r.status === 200),
+      JSON.stringify(during),
+    );
   } finally {
     await client.stop();
     await probes.close();
@@ -78,12 +89,28 @@ test('probes are answered while the event loop is held', async () => {
 });
 
 test('an event loop silent longer than the stall limit is reported dead, and alive again once it beats', async () => {
-  const probes = await startProbeThread({ host: '127.0.0.1', port: 0, ready: async () => true, refreshMs: 20, stallMs: 300 });
+  const probes = await startProbeThread({
+    host: '127.0.0.1',
+    port: 0,
+    ready: async () => true,
+    refreshMs: 20,
+    stallMs: 300,
+  });
   const client = prober(probes.port, '/healthz');
   try {
-    await waitUntil('the prober running', async () => (await get(probes.port, '/healthz')).status === 200 || undefined, 5_000, 10);
+    await waitUntil(
+      'the prober running',
+      async () => (await get(probes.port, '/healthz')).status === 200 || undefined,
+      5_000,
+      10,
+    );
     block(1_000);
-    await waitUntil('alive again', async () => (await get(probes.port, '/healthz')).status === 200 || undefined, 5_000, 10);
+    await waitUntil(
+      'alive again',
+      async () => (await get(probes.port, '/healthz')).status === 200 || undefined,
+      5_000,
+      10,
+    );
     const statuses = (await client.results()).map((r) => r.status);
     assert.ok(statuses.includes(503), `no 503 while the loop was silent: ${statuses.join(',')}`);
   } finally {

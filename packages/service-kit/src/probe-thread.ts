@@ -49,10 +49,20 @@ export async function startProbeThread(options: ProbeThreadOptions): Promise<Pro
   const timer = setInterval(refresh, refreshMs);
   timer.unref();
   const worker = new Worker(new URL('./probe-server.ts', import.meta.url), {
-    workerData: { state, host: options.host, port: options.port, stallMs: options.stallMs ?? 10_000, staleReadyMs: Math.max(5_000, refreshMs * 4) },
+    workerData: {
+      state,
+      host: options.host,
+      port: options.port,
+      stallMs: options.stallMs ?? 10_000,
+      staleReadyMs: Math.max(5_000, refreshMs * 4),
+    },
   });
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: { listening?: number; error?: string }) => (m.listening !== undefined ? resolve(m.listening) : reject(new Error(`Cannot listen for probes on ${options.host}:${options.port}: ${m.error}`))));
+    worker.once('message', (m: { listening?: number; error?: string }) =>
+      m.listening !== undefined
+        ? resolve(m.listening)
+        : reject(new Error(`Cannot listen for probes on ${options.host}:${options.port}: ${m.error}`)),
+    );
     worker.once('error', reject);
   });
   worker.unref();
@@ -66,7 +76,10 @@ export async function startProbeThread(options: ProbeThreadOptions): Promise<Pro
 }
 
 /** With PROBE_PORT set, a probe thread that reports what the app's own GET /readyz answers (asked in-process); else none. */
-export async function startProbesFromEnv(config: { HOST: string; PROBE_PORT?: number | undefined }, app: FastifyInstance): Promise<ProbeThread | undefined> {
+export async function startProbesFromEnv(
+  config: { HOST: string; PROBE_PORT?: number | undefined },
+  app: FastifyInstance,
+): Promise<ProbeThread | undefined> {
   if (config.PROBE_PORT === undefined) return undefined;
   const ready = async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200;
   return startProbeThread({ host: config.HOST, port: config.PROBE_PORT, ready });

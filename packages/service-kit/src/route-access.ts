@@ -36,7 +36,9 @@ export function requireDeclaredAccess(app: FastifyInstance): void {
     const access = route.config?.access;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (access === undefined || !ROUTE_ACCESS.includes(access)) {
-      throw new Error(`Route ${methods.join(',')} ${route.url} declares no access: set config.access to one of ${ROUTE_ACCESS.join(', ')}`);
+      throw new Error(
+        `Route ${methods.join(',')} ${route.url} declares no access: set config.access to one of ${ROUTE_ACCESS.join(', ')}`,
+      );
     }
     for (const method of methods) routes.push({ method, url: route.url, access });
   });

@@ -3,7 +3,10 @@ import { assertSafeToListen, type ApiKeyring } from './auth.ts';
 import { keyringFromEnv, type KeyringLog } from './keys/file-keyring.ts';
 import { tlsFromEnv, watchCertificates, type HttpsServerOptions, type SecureContextTarget } from './tls.ts';
 
-const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
 const optionalPath = z.string().min(1).optional();
 
 /** The security settings every HTTP service reads, under the names the Helm chart and the operator set. */
@@ -23,12 +26,22 @@ export const SecurityEnv = {
   ALLOWED_HOSTS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   /** Browser origins allowed to call the API from other sites; empty = CORS off. */
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
 };
 
 const SecuritySettings = z.object(SecurityEnv);
@@ -64,10 +77,16 @@ export async function listenerSecurity(config: SecurityConfig, log?: KeyringLog)
     allowedHosts: config.ALLOW_UNAUTHENTICATED ? 'any' : config.ALLOWED_HOSTS,
     watch(server, watchLog) {
       if (!tls) return;
-      watchers.push(watchCertificates(server as SecureContextTarget, tls.files, {
-        onReload: () => watchLog.info({ cert: tls.files.certFile }, 'Reloaded the TLS certificate'),
-        onError: (err) => watchLog.error({ err: String(err) }, 'Kept the previous TLS certificate: the new files could not be loaded'),
-      }));
+      watchers.push(
+        watchCertificates(server as SecureContextTarget, tls.files, {
+          onReload: () => watchLog.info({ cert: tls.files.certFile }, 'Reloaded the TLS certificate'),
+          onError: (err) =>
+            watchLog.error(
+              { err: String(err) },
+              'Kept the previous TLS certificate: the new files could not be loaded',
+            ),
+        }),
+      );
     },
     close() {
       keyring.close();

@@ -31,7 +31,10 @@ test('every response carries the hardening headers, error answers included', asy
 
 test('strict transport security is sent only when asked for', async () => {
   assert.equal((await (await appWith(false)).inject({ url: '/' })).headers['strict-transport-security'], undefined);
-  assert.match(String((await (await appWith(true)).inject({ url: '/' })).headers['strict-transport-security']), /max-age=\d+/);
+  assert.match(
+    String((await (await appWith(true)).inject({ url: '/' })).headers['strict-transport-security']),
+    /max-age=\d+/,
+  );
 });
 
 test('the policy lets live tail open a WebSocket to the same host and nowhere else', () => {

@@ -14,7 +14,9 @@ function capturingApp(requestLogging = false) {
       done();
     },
   });
-  const app = Fastify(serverOptions({ level: 'info', stream }, requestLogging ? { logController: new LogController() } : {}));
+  const app = Fastify(
+    serverOptions({ level: 'info', stream }, requestLogging ? { logController: new LogController() } : {}),
+  );
   return { app, lines };
 }
 
@@ -41,7 +43,10 @@ test('request headers logged by a handler have their credentials redacted', asyn
     request.log.warn({ headers: request.headers }, 'Logged the headers');
     return {};
   });
-  await app.inject({ url: '/debug', headers: { authorization: `Bearer ${SECRET}`, 'x-api-key': SECRET, cookie: `a=${SECRET}`, 'user-agent': 'curl' } });
+  await app.inject({
+    url: '/debug',
+    headers: { authorization: `Bearer ${SECRET}`, 'x-api-key': SECRET, cookie: `a=${SECRET}`, 'user-agent': 'curl' },
+  });
   const logged = lines.join('');
   assert.match(logged, /Logged the headers/);
   assert.match(logged, /"user-agent":"curl"/);

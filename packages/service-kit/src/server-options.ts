@@ -21,7 +21,13 @@ export function maskSecretsInUrl(url: string): string {
 
 // Replaces fastify's request serializer: the same fields, with the URL masked.
 function serializeRequest(req: FastifyRequest) {
-  return { method: req.method, url: maskSecretsInUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+  return {
+    method: req.method,
+    url: maskSecretsInUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** Pure: the logger options with secret redaction added; false stays false. */
@@ -42,16 +48,31 @@ export function redactingLogger(logger: FastifyServerOptions['logger'] | undefin
  * would otherwise log more about itself than about its users; errors are still logged, without
  * the API keys, cookies or api_key query parameters of the request.
  */
-export function serverOptions(logger: FastifyServerOptions['logger'] | undefined, extra: FastifyServerOptions = {}): FastifyServerOptions {
-  return { logger: redactingLogger(logger), logController: new LogController({ disableRequestLogging: true }), ...extra };
+export function serverOptions(
+  logger: FastifyServerOptions['logger'] | undefined,
+  extra: FastifyServerOptions = {},
+): FastifyServerOptions {
+  return {
+    logger: redactingLogger(logger),
+    logController: new LogController({ disableRequestLogging: true }),
+    ...extra,
+  };
 }
 
 /** A fastify app with the shared options, serving HTTPS when TLS options are given; typed alike so apps need not care. */
-export function createServer(logger: FastifyServerOptions['logger'] | undefined, extra: FastifyServerOptions = {}, https?: HttpsServerOptions): FastifyInstance {
+export function createServer(
+  logger: FastifyServerOptions['logger'] | undefined,
+  extra: FastifyServerOptions = {},
+  https?: HttpsServerOptions,
+): FastifyInstance {
   // fastify types an HTTPS app apart from an HTTP one; the routes and hooks are the same.
-  const httpsFastify = Fastify as unknown as (options: FastifyServerOptions & { https: HttpsServerOptions }) => FastifyInstance;
+  const httpsFastify = Fastify as unknown as (
+    options: FastifyServerOptions & { https: HttpsServerOptions },
+  ) => FastifyInstance;
   // https.createServer takes the HTTP server's options (headers and request timeouts) with the TLS ones.
-  const app = https ? httpsFastify({ ...serverOptions(logger, extra), https: { ...(extra as { http?: object }).http, ...https } }) : Fastify(serverOptions(logger, extra));
+  const app = https
+    ? httpsFastify({ ...serverOptions(logger, extra), https: { ...(extra as { http?: object }).http, ...https } })
+    : Fastify(serverOptions(logger, extra));
   requireDeclaredAccess(app);
   // An upgrade request answered with anything but 101 (a refusal, a 404) has left HTTP's connection handling,
   // so nothing else would ever close its socket; a successful upgrade is hijacked and never gets here.

@@ -55,7 +55,12 @@ export function trackConnections(server: Server): ConnectionTracker {
  * later the process exits 1 whatever `stop` is waiting for; without it `stop` takes what it needs
  * (the processor's flush). Later signals are ignored. Called once, from a main.
  */
-export function stopOnSignals(log: ShutdownLog, message: string, stop: () => Promise<void>, options: ShutdownOptions = {}): void {
+export function stopOnSignals(
+  log: ShutdownLog,
+  message: string,
+  stop: () => Promise<void>,
+  options: ShutdownOptions = {},
+): void {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -78,7 +83,8 @@ export function stopOnSignals(log: ShutdownLog, message: string, stop: () => Pro
 function enforceBound(log: ShutdownLog, drainMs: number, connections: readonly ConnectionTracker[]): void {
   setTimeout(() => {
     const closed = connections.reduce((n, c) => n + c.destroyAll(), 0);
-    if (closed > 0) (log.warn ?? log.info).call(log, { closed, drainMs }, 'Closed connections still open at the drain deadline');
+    if (closed > 0)
+      (log.warn ?? log.info).call(log, { closed, drainMs }, 'Closed connections still open at the drain deadline');
   }, drainMs).unref();
   setTimeout(() => {
     log.error({ drainMs, graceMs: EXIT_GRACE_MS }, 'Shutdown overran its bound; exiting anyway');

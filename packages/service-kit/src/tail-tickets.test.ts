@@ -9,7 +9,10 @@ test('a ticket stands for its tenant and key with only the query scope, once', (
   const tickets = createTailTickets();
   const { ticket } = tickets.issue(ADMIN);
   const principal = tickets.redeem(ticket);
-  assert.deepEqual({ ...principal, scopes: [...(principal?.scopes ?? [])] }, { tenant: 'acme', id: 'key:0123456789ab', scopes: ['query'] });
+  assert.deepEqual(
+    { ...principal, scopes: [...(principal?.scopes ?? [])] },
+    { tenant: 'acme', id: 'key:0123456789ab', scopes: ['query'] },
+  );
   assert.equal(tickets.redeem(ticket), undefined, 'a second use was accepted');
 });
 
@@ -35,7 +38,14 @@ test('a ticket whose payload was altered, or that is not a ticket at all, is ref
   const [body, mac] = ticket.slice('idt_'.length).split('.');
   const payload = JSON.parse(Buffer.from(body!, 'base64url').toString()) as Record<string, unknown>;
   const forged = Buffer.from(JSON.stringify({ ...payload, tenant: 'other' })).toString('base64url');
-  for (const bad of [`idt_${forged}.${mac}`, `idt_${body}`, `idt_${body}.${mac}.x`, '', 'idl_0123456789ab_key', `idt_${'a'.repeat(600)}.${mac}`]) {
+  for (const bad of [
+    `idt_${forged}.${mac}`,
+    `idt_${body}`,
+    `idt_${body}.${mac}.x`,
+    '',
+    'idl_0123456789ab_key',
+    `idt_${'a'.repeat(600)}.${mac}`,
+  ]) {
     assert.equal(tickets.redeem(bad), undefined, bad.slice(0, 40));
   }
   assert.equal(tickets.redeem(ticket)?.tenant, 'acme', 'the genuine ticket stopped working');

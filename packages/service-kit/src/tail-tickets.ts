@@ -42,7 +42,12 @@ export function createTailTickets(options: TailTicketOptions = {}): TailTickets 
 
   return {
     issue(principal) {
-      const payload: Payload = { tenant: principal.tenant, id: principal.id, exp: clock() + ttlMs, nonce: randomBytes(12).toString('base64url') };
+      const payload: Payload = {
+        tenant: principal.tenant,
+        id: principal.id,
+        exp: clock() + ttlMs,
+        nonce: randomBytes(12).toString('base64url'),
+      };
       const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
       return { ticket: `${TICKET_PREFIX}${body}.${sign(body).toString('base64url')}`, expiresAt: payload.exp };
     },
@@ -64,7 +69,11 @@ export function createTailTickets(options: TailTicketOptions = {}): TailTickets 
 function parsePayload(body: string): Payload | undefined {
   try {
     const value = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Payload>;
-    const ok = typeof value.tenant === 'string' && typeof value.id === 'string' && typeof value.exp === 'number' && typeof value.nonce === 'string';
+    const ok =
+      typeof value.tenant === 'string' &&
+      typeof value.id === 'string' &&
+      typeof value.exp === 'number' &&
+      typeof value.nonce === 'string';
     return ok ? (value as Payload) : undefined;
   } catch {
     return undefined;

@@ -22,20 +22,27 @@ interface Answer {
 }
 
 /** One HTTPS GET on a fresh connection (agent: false), so every call makes its own TLS handshake. */
-function get(url: string, tls: { ca?: string; client?: CertAndKey; headers?: Record<string, string> }): Promise<Answer> {
+function get(
+  url: string,
+  tls: { ca?: string; client?: CertAndKey; headers?: Record<string, string> },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      agent: false,
-      ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
-      ...(tls.client ? { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) } : {}),
-      headers: tls.headers ?? {},
-    }, (res) => {
-      const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
-    });
+    const req = request(
+      url,
+      {
+        agent: false,
+        ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
+        ...(tls.client ? { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) } : {}),
+        headers: tls.headers ?? {},
+      },
+      (res) => {
+        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -50,11 +57,21 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 async function startServer(clientAuth: ClientAuth): Promise<{ app: FastifyInstance<Server>; url: string }> {
-  const https = tlsServerOptions({ certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientCaFile: certs.caFile, clientAuth });
+  const https = tlsServerOptions({
+    certFile: certs.server.certFile,
+    keyFile: certs.server.keyFile,
+    clientCaFile: certs.caFile,
+    clientAuth,
+  });
   const app = Fastify({ https }) as unknown as FastifyInstance<Server>;
   installErrorHandler(app as unknown as FastifyInstance, 'TEST');
-  installApiKeyAuth(app as unknown as FastifyInstance, parseApiKeys(`${KEY}:ops:query+ingest`), { clientCertificates: clientAuth !== 'none' });
-  app.get('/whoami', { config: { access: 'ingest' } }, async (request) => ({ tenant: request.tenant, id: request.principal.id }));
+  installApiKeyAuth(app as unknown as FastifyInstance, parseApiKeys(`${KEY}:ops:query+ingest`), {
+    clientCertificates: clientAuth !== 'none',
+  });
+  app.get('/whoami', { config: { access: 'ingest' } }, async (request) => ({
+    tenant: request.tenant,
+    id: request.principal.id,
+  }));
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `${address}/whoami` };
 }
@@ -86,8 +103,10 @@ describe('mutual TLS with client certificates required', () => {
 
   test('a client certificate from an untrusted CA fails the handshake', async () => {
     // The server drops the connection during the TLS 1.3 handshake; the client sees a reset or an unknown-CA alert.
-    await assert.rejects(get(server.url, { ca: certs.caFile, client: certs.untrustedClient }), (err: NodeJS.ErrnoException) =>
-      ['ECONNRESET', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'].includes(err.code ?? ''));
+    await assert.rejects(
+      get(server.url, { ca: certs.caFile, client: certs.untrustedClient }),
+      (err: NodeJS.ErrnoException) => ['ECONNRESET', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'].includes(err.code ?? ''),
+    );
   });
 
   test('a good client certificate authenticates as its CN tenant', async () => {
@@ -97,7 +116,11 @@ describe('mutual TLS with client certificates required', () => {
   });
 
   test('a key sent along with a client certificate wins', async () => {
-    const res = await get(server.url, { ca: certs.caFile, client: certs.clients['shop']!, headers: { 'x-api-key': KEY } });
+    const res = await get(server.url, {
+      ca: certs.caFile,
+      client: certs.clients['shop']!,
+      headers: { 'x-api-key': KEY },
+    });
     assert.equal(JSON.parse(res.body).tenant, 'ops');
   });
 
@@ -120,20 +143,30 @@ test('with client auth optional, an untrusted certificate connects but must stil
 
 test('client auth without a client CA is refused naming the setting', () => {
   assert.throws(() => tlsServerOptions({ certFile: 'x', keyFile: 'y', clientAuth: 'require' }), /TLS_CLIENT_CA_FILE/);
-  assert.throws(() => tlsServerOptions({ certFile: join(dir, 'missing.crt'), keyFile: 'y', clientAuth: 'none' }), /certFile .*missing\.crt/);
+  assert.throws(
+    () => tlsServerOptions({ certFile: join(dir, 'missing.crt'), keyFile: 'y', clientAuth: 'none' }),
+    /certFile .*missing\.crt/,
+  );
 });
 
 test('watchCertificates serves a reissued server certificate without a restart', async () => {
   const server = await startServer('none');
   const errors: Error[] = [];
-  const watch = watchCertificates(server.app.server, certs.server, { reloadMs: 50, onError: (err) => errors.push(err) });
+  const watch = watchCertificates(server.app.server, certs.server, {
+    reloadMs: 50,
+    onError: (err) => errors.push(err),
+  });
   try {
     const first = (await get(server.url, { ca: certs.caFile, headers: { 'x-api-key': KEY } })).fingerprint;
     await certs.reissueServer();
-    const next = await waitUntil('a new server certificate to be served', async () => {
-      const seen = (await get(server.url, { ca: certs.caFile, headers: { 'x-api-key': KEY } })).fingerprint;
-      return seen !== first ? seen : undefined;
-    }, 10_000);
+    const next = await waitUntil(
+      'a new server certificate to be served',
+      async () => {
+        const seen = (await get(server.url, { ca: certs.caFile, headers: { 'x-api-key': KEY } })).fingerprint;
+        return seen !== first ? seen : undefined;
+      },
+      10_000,
+    );
     assert.notEqual(next, first);
   } finally {
     watch.close();
@@ -144,7 +177,12 @@ test('watchCertificates serves a reissued server certificate without a restart',
 test('tlsFromEnv is off without certificate files and turns client certificates on with client auth', () => {
   assert.equal(tlsFromEnv({}), undefined);
   assert.throws(() => tlsFromEnv({ TLS_CERT_FILE: certs.server.certFile }), /must be set together/);
-  const tls = tlsFromEnv({ TLS_CERT_FILE: certs.server.certFile, TLS_KEY_FILE: certs.server.keyFile, TLS_CLIENT_CA_FILE: certs.caFile, TLS_CLIENT_AUTH: 'require' });
+  const tls = tlsFromEnv({
+    TLS_CERT_FILE: certs.server.certFile,
+    TLS_KEY_FILE: certs.server.keyFile,
+    TLS_CLIENT_CA_FILE: certs.caFile,
+    TLS_CLIENT_AUTH: 'require',
+  });
   assert.equal(tls?.clientCertificates, true);
   assert.equal(tls?.https.rejectUnauthorized, true);
   assert.equal(tls?.files.clientCaFile, certs.caFile);

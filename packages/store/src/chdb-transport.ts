@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
-import { INSERT_SETTINGS, StoreError, type ClickHouseTransport, type InsertOptions, type SqlParams } from './transport.ts';
+import {
+  INSERT_SETTINGS,
+  StoreError,
+  type ClickHouseTransport,
+  type InsertOptions,
+  type SqlParams,
+} from './transport.ts';
 
 export interface ChdbTransportOptions {
   /** Data directory; MergeTree tables persist here across restarts. */
@@ -41,14 +47,23 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
     async query<T>(sql: string, params?: SqlParams) {
       const session = reader();
       const result = await run('query', () =>
-        params ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' }) : session.queryAsync(sql, { format: 'JSONEachRow' }),
+        params
+          ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+          : session.queryAsync(sql, { format: 'JSONEachRow' }),
       );
       return parseJsonEachRow<T>(result.text());
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
       const settings: Record<string, string | number> = { ...INSERT_SETTINGS, ...insertOptions?.settings };
       if (insertOptions?.dedupToken) settings['insert_deduplication_token'] = insertOptions.dedupToken;
-      await run('insert', () => writer.insert({ table, values: typeof rows === 'string' ? Buffer.from(rows) : rows, format: 'JSONEachRow', settings }));
+      await run('insert', () =>
+        writer.insert({
+          table,
+          values: typeof rows === 'string' ? Buffer.from(rows) : rows,
+          format: 'JSONEachRow',
+          settings,
+        }),
+      );
     },
     async ping() {
       await run('ping', () => reader().queryAsync('SELECT 1'));
@@ -73,5 +88,9 @@ export function parseJsonEachRow<T>(text: string): T[] {
 function toStoreError(what: string, err: unknown): StoreError {
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { clickhouseCode?: number }).clickhouseCode ?? clickHouseCodeOf(message);
-  return new StoreError(`Cannot run ${what}: ${message}`, { transient: isTransientClickHouseCode(code), clickhouseCode: code, cause: err });
+  return new StoreError(`Cannot run ${what}: ${message}`, {
+    transient: isTransientClickHouseCode(code),
+    clickhouseCode: code,
+    cause: err,
+  });
 }

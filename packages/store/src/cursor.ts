@@ -21,7 +21,15 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(token: string): Cursor {
   try {
     const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && /^\d{1,19}$/.test(value[0]) && BigInt(value[0]) <= 9223372036854775807n && typeof value[1] === 'string' && value[1].length <= 64) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      /^\d{1,19}$/.test(value[0]) &&
+      BigInt(value[0]) <= 9223372036854775807n &&
+      typeof value[1] === 'string' &&
+      value[1].length <= 64
+    ) {
       return { ns: value[0], id: value[1] };
     }
   } catch {

@@ -17,8 +17,10 @@ const compile = (q: string) => {
 
 // Everything the compiler may write itself; any other word in the SQL text came from the user.
 const VOCABULARY = new Set(
-  ("AND OR NOT LIKE true false 0 = > >= < <= '' body service level trace_id span_id attributes resource " +
-    "lower hasToken hasAllTokens positionCaseInsensitiveUTF8 match startsWith has mapContains ifNull toFloat64OrNull").split(' '),
+  (
+    "AND OR NOT LIKE true false 0 = > >= < <= '' body service level trace_id span_id attributes resource " +
+    'lower hasToken hasAllTokens positionCaseInsensitiveUTF8 match startsWith has mapContains ifNull toFloat64OrNull'
+  ).split(' '),
 );
 function foreignWords(sql: string): string[] {
   const bare = sql.replaceAll(MESSAGE_WORDS, ' ').replace(/\{p\d+:(?:String|Float64|Array\(String\))\}/g, ' ');
@@ -55,7 +57,30 @@ describe('compileSearch (SQL text)', () => {
   });
 
   test('writes only its own vocabulary for any parsable text', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', 'é', ' ', ':', '"', "'", ';', '-', '*', '>', '(', ')', '{', '}', '\\', '%', 'OR', 'level', 'n'), maxLength: 40 });
+    const text = fc.string({
+      unit: fc.constantFrom(
+        'a',
+        'é',
+        ' ',
+        ':',
+        '"',
+        "'",
+        ';',
+        '-',
+        '*',
+        '>',
+        '(',
+        ')',
+        '{',
+        '}',
+        '\\',
+        '%',
+        'OR',
+        'level',
+        'n',
+      ),
+      maxLength: 40,
+    });
     fc.assert(
       fc.property(text, (q) => {
         let sql: string;
@@ -73,7 +98,10 @@ describe('compileSearch (SQL text)', () => {
 
   test('names parameters with the prefix it was given', () => {
     const params = new ParamBag('q');
-    assert.equal(compileSearch(parseQuery('service:a level:info'), params), '(service = {q0:String} AND level = {q1:String})');
+    assert.equal(
+      compileSearch(parseQuery('service:a level:info'), params),
+      '(service = {q0:String} AND level = {q1:String})',
+    );
     assert.deepEqual(params.params, { q0: 'a', q1: 'info' });
   });
 
@@ -86,13 +114,17 @@ describe('compileSearch (SQL text)', () => {
   ];
   for (const [q, field, message] of refused) {
     test(`refuses ${q} naming the field ${field}`, () => {
-      assert.throws(() => compile(q), (err: unknown) => err instanceof SearchCompileError && err.field === field && message.test(err.message));
+      assert.throws(
+        () => compile(q),
+        (err: unknown) => err instanceof SearchCompileError && err.field === field && message.test(err.message),
+      );
     });
   }
 
   test('refuses a parameter type that could break out of its placeholder', () => {
     const params = new ParamBag();
-    for (const type of ["String'", 'String}', 'String:x', 'Array(String)} OR {x:String']) assert.throws(() => params.add('v', type), /Invalid parameter type/);
+    for (const type of ["String'", 'String}', 'String:x', 'Array(String)} OR {x:String'])
+      assert.throws(() => params.add('v', type), /Invalid parameter type/);
     assert.equal(params.add(['a'], 'Array(String)'), '{p0:Array(String)}');
   });
 
@@ -102,24 +134,86 @@ describe('compileSearch (SQL text)', () => {
 // ---- against chdb ------------------------------------------------------------------------------
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
-const ROWS: { id: string; body: string; service?: string; level?: string; attributes?: Record<string, string>; resource?: Record<string, string>; trace_id?: string }[] = [
-  { id: '01', body: 'Connection timeout after 5000 ms', service: 'checkout', level: 'error', attributes: { 'http.status_code': '504', duration_ms: '5000' } },
-  { id: '02', body: 'connection TIMEOUTS are rising', service: 'checkout', level: 'warn', attributes: { duration_ms: '120' } },
-  { id: '03', body: 'login failed for user-42 from 10.0.0.1', service: 'auth', level: 'warn', attributes: { user: 'u42', 'http.status_code': '401' } },
+const ROWS: {
+  id: string;
+  body: string;
+  service?: string;
+  level?: string;
+  attributes?: Record<string, string>;
+  resource?: Record<string, string>;
+  trace_id?: string;
+}[] = [
+  {
+    id: '01',
+    body: 'Connection timeout after 5000 ms',
+    service: 'checkout',
+    level: 'error',
+    attributes: { 'http.status_code': '504', duration_ms: '5000' },
+  },
+  {
+    id: '02',
+    body: 'connection TIMEOUTS are rising',
+    service: 'checkout',
+    level: 'warn',
+    attributes: { duration_ms: '120' },
+  },
+  {
+    id: '03',
+    body: 'login failed for user-42 from 10.0.0.1',
+    service: 'auth',
+    level: 'warn',
+    attributes: { user: 'u42', 'http.status_code': '401' },
+  },
   { id: '04', body: 'login ok for user-420 from 10.0.0.12', service: 'auth', attributes: { user: 'u420' } },
-  { id: '05', body: 'GET /api/v1/orders returned 200 in 35ms', service: 'payments', attributes: { 'http.status_code': '200', duration_ms: '35' } },
-  { id: '06', body: 'POST /api/v2/orders returned 500', service: 'payments', level: 'error', attributes: { 'http.status_code': '500', duration_ms: '812.5' } },
+  {
+    id: '05',
+    body: 'GET /api/v1/orders returned 200 in 35ms',
+    service: 'payments',
+    attributes: { 'http.status_code': '200', duration_ms: '35' },
+  },
+  {
+    id: '06',
+    body: 'POST /api/v2/orders returned 500',
+    service: 'payments',
+    level: 'error',
+    attributes: { 'http.status_code': '500', duration_ms: '812.5' },
+  },
   { id: '07', body: 'Café ÜBER naïve crème brûlée', service: 'menu' },
   { id: '08', body: 'user 42 logged out', service: 'auth', level: 'debug', attributes: { user: 'u42' } },
   { id: '09', body: 'retrying in 5s (attempt 3/5)', service: 'worker', level: 'warn', attributes: { attempt: '3' } },
-  { id: '10', body: 'payment declined: insufficient funds', service: 'payments', level: 'error', attributes: { region: 'us-east-1' }, resource: { region: 'eu-west-1' } },
-  { id: '11', body: "SELECT * FROM users WHERE name = 'x'; DROP TABLE logs; --", service: 'api', level: 'debug', attributes: { q: "'); DROP TABLE x; --" } },
+  {
+    id: '10',
+    body: 'payment declined: insufficient funds',
+    service: 'payments',
+    level: 'error',
+    attributes: { region: 'us-east-1' },
+    resource: { region: 'eu-west-1' },
+  },
+  {
+    id: '11',
+    body: "SELECT * FROM users WHERE name = 'x'; DROP TABLE logs; --",
+    service: 'api',
+    level: 'debug',
+    attributes: { q: "'); DROP TABLE x; --" },
+  },
   { id: '12', body: 'template {p0:String} left unexpanded', service: 'api', attributes: { tpl: '{p0:String}' } },
   { id: '13', body: '100% done_ok with 50_50 split', service: 'batch' },
   { id: '14', body: 'Timeout', service: 'worker', level: 'fatal' },
   { id: '15', body: 'shutdown complete', service: 'worker', resource: { region: 'eu-west-1' }, trace_id: TRACE },
-  { id: '16', body: 'first line\nsecond line: disk full', service: 'storage', level: 'error', attributes: { disk: '/dev/sda1' } },
-  { id: '17', body: 'connection refused by upstream', service: 'checkout', level: 'error', attributes: { 'http.status_code': '502' } },
+  {
+    id: '16',
+    body: 'first line\nsecond line: disk full',
+    service: 'storage',
+    level: 'error',
+    attributes: { disk: '/dev/sda1' },
+  },
+  {
+    id: '17',
+    body: 'connection refused by upstream',
+    service: 'checkout',
+    level: 'error',
+    attributes: { 'http.status_code': '502' },
+  },
   { id: '18', body: 'upstream connection: refused', service: 'checkout', level: 'warn' },
   { id: '19', body: 'status=ok latency=n/a', service: 'api', attributes: { duration_ms: 'n/a' } },
   { id: '20', body: 'empty attribute here', service: 'api', attributes: { note: '' } },
@@ -153,7 +247,10 @@ const MATCHES: [string, string[]][] = [
   ['"disk full"', ['16']],
   ['timeout OR refused', ['01', '14', '17', '18']],
   ['(timeout OR refused) service:checkout', ['01', '17', '18']],
-  ['NOT (service:auth OR service:payments OR service:checkout)', ['07', '09', '11', '12', '13', '14', '15', '16', '19', '20']],
+  [
+    'NOT (service:auth OR service:payments OR service:checkout)',
+    ['07', '09', '11', '12', '13', '14', '15', '16', '19', '20'],
+  ],
   ['service:pay*', ['05', '06', '10']],
   ['service:"checkout"', ['01', '02', '17', '18']],
   ['level:WARNING', ['02', '03', '09', '18']],
@@ -193,10 +290,13 @@ describe('compileSearch against chdb', () => {
   let store: ClickHouseTransport;
   const ids = async (q: string) => {
     const params = new ParamBag('q');
-    const rows = await store.query<{ id: string }>(`SELECT id FROM t.logs WHERE tenant = {tenant:String} AND ${compileSearch(parseQuery(q), params)} ORDER BY id`, {
-      tenant: 'acme',
-      ...params.params,
-    });
+    const rows = await store.query<{ id: string }>(
+      `SELECT id FROM t.logs WHERE tenant = {tenant:String} AND ${compileSearch(parseQuery(q), params)} ORDER BY id`,
+      {
+        tenant: 'acme',
+        ...params.params,
+      },
+    );
     return rows.map((r) => r.id);
   };
 
@@ -207,7 +307,9 @@ describe('compileSearch against chdb', () => {
     const now = new Date().toISOString();
     // Three inserts make three parts, so EXPLAIN can show the text index skipping some.
     for (const part of [ROWS.slice(0, 7), ROWS.slice(7, 14), ROWS.slice(14)]) {
-      const lines = part.map((r) => JSON.stringify({ tenant: 'acme', timestamp: now, observed_timestamp: now, level: 'info', ...r }));
+      const lines = part.map((r) =>
+        JSON.stringify({ tenant: 'acme', timestamp: now, observed_timestamp: now, level: 'info', ...r }),
+      );
       await store.insertJsonEachRow('t.logs', lines.join('\n'));
     }
   });
@@ -217,7 +319,8 @@ describe('compileSearch against chdb', () => {
   });
 
   for (const [q, want] of MATCHES) {
-    test(`${q} matches ${want.length === ALL.length ? 'every record' : `[${want.join(', ')}]`}`, async () => assert.deepEqual(await ids(q), want));
+    test(`${q} matches ${want.length === ALL.length ? 'every record' : `[${want.join(', ')}]`}`, async () =>
+      assert.deepEqual(await ids(q), want));
   }
 
   test('leaves the table in place after the hostile queries', async () => {
@@ -231,11 +334,17 @@ describe('compileSearch against chdb', () => {
       ['"connection refused by"', /Name: idx_words/],
       ['-timeout', /Name: idx_words/],
       ['42', /Name: idx_body_tokens/],
-      ['"failed for user-42 from"', /Name: idx_words[\s\S]*Name: idx_body_tokens|Name: idx_body_tokens[\s\S]*Name: idx_words/],
+      [
+        '"failed for user-42 from"',
+        /Name: idx_words[\s\S]*Name: idx_body_tokens|Name: idx_body_tokens[\s\S]*Name: idx_words/,
+      ],
     ] as const;
     for (const [q, index] of cases) {
       const params = new ParamBag();
-      const plan = await store.query<{ explain: string }>(`EXPLAIN indexes = 1 SELECT id FROM t.logs WHERE ${compileSearch(parseQuery(q), params)}`, params.params);
+      const plan = await store.query<{ explain: string }>(
+        `EXPLAIN indexes = 1 SELECT id FROM t.logs WHERE ${compileSearch(parseQuery(q), params)}`,
+        params.params,
+      );
       assert.match(plan.map((r) => r.explain).join('\n'), index, q);
     }
   });

@@ -15,19 +15,22 @@ export class ParamBag {
 
   /** `prefix` keeps these names apart from any the caller writes by hand (`p` → p0, p1, …). */
   constructor(prefix = 'p') {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new Error(`Invalid parameter prefix "${prefix}": use letters, digits and underscores`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix))
+      throw new Error(`Invalid parameter prefix "${prefix}": use letters, digits and underscores`);
     this.#prefix = prefix;
   }
 
   /** Binds `value` as a parameter of ClickHouse type `type` and returns its placeholder. */
   add(value: SqlParams[string], type: string): string {
     // The type is the one piece spliced into SQL: code writes it, but a quote or brace must not pass.
-    if (!/^[A-Za-z][A-Za-z0-9_]*(?:\([A-Za-z0-9_, ()]*\))?$/.test(type)) throw new Error(`Invalid parameter type "${type}"`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*(?:\([A-Za-z0-9_, ()]*\))?$/.test(type))
+      throw new Error(`Invalid parameter type "${type}"`);
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`Cannot bind ${value} as ${type}`);
     const name = `${this.#prefix}${this.#next++}`;
     // Clients refuse integers beyond 2^53 (1e308 is one) to protect precision; the shortest
     // decimal text is exactly the double, and ClickHouse parses it as the declared type.
-    this.params[name] = typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) ? String(value) : value;
+    this.params[name] =
+      typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) ? String(value) : value;
     return `{${name}:${type}}`;
   }
 }
@@ -112,9 +115,11 @@ function wholeTokens(tokens: readonly string[], params: ParamBag): string[] {
   const words = tokens.filter((t) => !DIGIT.test(t));
   const others = tokens.filter((t) => DIGIT.test(t));
   const found =
-    words.length === 1 ? [`hasToken(${MESSAGE_WORDS}, ${params.add(words[0]!, 'String')})`]
-    : words.length > 1 ? [`hasAllTokens(${MESSAGE_WORDS}, ${params.add(words, 'Array(String)')})`]
-    : [];
+    words.length === 1
+      ? [`hasToken(${MESSAGE_WORDS}, ${params.add(words[0]!, 'String')})`]
+      : words.length > 1
+        ? [`hasAllTokens(${MESSAGE_WORDS}, ${params.add(words, 'Array(String)')})`]
+        : [];
   return [...found, ...others.map((t) => `hasToken(lower(body), ${params.add(t, 'String')})`)];
 }
 
@@ -183,11 +188,16 @@ function compileLevel(node: LeafNode, params: ParamBag): string {
   const levelList = LEVELS.join(', ');
   if (node.kind === 'term' && node.prefix) {
     const levels = LEVELS.filter((l) => l.startsWith(node.text.toLowerCase()));
-    if (levels.length === 0) throw new SearchCompileError('level', `No level starts with "${node.text}"; levels are ${levelList}`);
+    if (levels.length === 0)
+      throw new SearchCompileError('level', `No level starts with "${node.text}"; levels are ${levelList}`);
     return `has(${params.add(levels, 'Array(String)')}, level)`;
   }
   const level = levelFromText(node.text);
-  if (!level) throw new SearchCompileError('level', `Unknown level "${node.text}"; use ${levelList} or an alias such as warning or err`);
+  if (!level)
+    throw new SearchCompileError(
+      'level',
+      `Unknown level "${node.text}"; use ${levelList} or an alias such as warning or err`,
+    );
   return `level = ${params.add(level, 'String')}`;
 }
 

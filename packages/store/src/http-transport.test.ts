@@ -50,7 +50,12 @@ describe('http transport against a real server that fails', () => {
   });
 
   test('a request that outlives requestTimeoutMs is a transient StoreError', async () => {
-    const impatient = createHttpTransport({ url: server.url, username: user.name, password: user.password, requestTimeoutMs: 100 });
+    const impatient = createHttpTransport({
+      url: server.url,
+      username: user.name,
+      password: user.password,
+      requestTimeoutMs: 100,
+    });
     try {
       await assert.rejects(impatient.query('SELECT sleep(1)'), (err) => isTransient(err));
     } finally {

@@ -2,7 +2,13 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
-import { type ClickHouseTransport, INSERT_SETTINGS, type InsertOptions, type SqlParams, StoreError } from './transport.ts';
+import {
+  type ClickHouseTransport,
+  INSERT_SETTINGS,
+  type InsertOptions,
+  type SqlParams,
+  StoreError,
+} from './transport.ts';
 
 export interface HttpTransportOptions {
   /** e.g. `http://clickhouse:8123` */
@@ -24,7 +30,16 @@ const SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 
 const QUERY_SETTINGS: ClickHouseSettings = { default_format: 'JSONEachRow', wait_end_of_query: 1 };
 
 // Socket errors after which a retry can reach the server.
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 interface Request {
   params?: SqlParams | undefined;

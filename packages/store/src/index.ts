@@ -3,7 +3,16 @@ export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport
 export { createHttpTransport } from './http-transport.ts';
 export { isTransientClickHouseCode } from './errors.ts';
 export { migrate, SCHEMA_VERSION, MESSAGE_WORDS } from './migrations.ts';
-export { createLogStore, type LogStore, type LogFilter, type FacetCount, type TailRecord, type MatchedTailRecord, type ServiceUsage, type LogStoreOptions } from './log-store.ts';
+export {
+  createLogStore,
+  type LogStore,
+  type LogFilter,
+  type FacetCount,
+  type TailRecord,
+  type MatchedTailRecord,
+  type ServiceUsage,
+  type LogStoreOptions,
+} from './log-store.ts';
 export { type WindowOptions } from './search-windows.ts';
 export { InvalidCursorError, comparePositions } from './cursor.ts';
 export { chooseInterval } from './interval.ts';

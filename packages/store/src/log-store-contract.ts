@@ -8,7 +8,8 @@ import type { OpenedTransport } from './transport-contract.ts';
 // Hour-aligned and recent: a fixed date would age past the table's TTL, and merges would then drop the data mid-test.
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
 const ns = (ms: number, extra = 0) => BigInt(ms) * 1_000_000n + BigInt(extra);
-const iso = (ms: number, extraNs = 0) => `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1_000_000 + extraNs).padStart(9, '0')}Z`;
+const iso = (ms: number, extraNs = 0) =>
+  `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1_000_000 + extraNs).padStart(9, '0')}Z`;
 
 function record(i: number, over: Partial<LogRecord> = {}): LogRecord {
   return {
@@ -52,14 +53,18 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       store = createLogStore(opened.transport, `contract_${process.pid}`);
       assert.deepEqual((await store.migrate()).applied, [1, 2, 3]);
       await store.insert(lines(records));
-      await store.insert(lines([record(0, { id: 'other-tenant', tenant: 'globex', body: 'request 0 failed: upstream timeout' })]));
+      await store.insert(
+        lines([record(0, { id: 'other-tenant', tenant: 'globex', body: 'request 0 failed: upstream timeout' })]),
+      );
     });
     after(() => opened.close());
 
     test('the default retention applies to records written after it changes', async () => {
       await store.setDefaultRetention(7);
       await store.insert(lines([record(300, { id: 'ret-1', tenant: 'retention' })]));
-      const rows = await opened.transport.query<{ d: number }>(`SELECT retention_days AS d FROM contract_${process.pid}.logs WHERE id = 'ret-1'`);
+      const rows = await opened.transport.query<{ d: number }>(
+        `SELECT retention_days AS d FROM contract_${process.pid}.logs WHERE id = 'ret-1'`,
+      );
       assert.equal(Number(rows[0]?.d), 7);
       await store.setDefaultRetention(30);
       await assert.rejects(store.setDefaultRetention(0), /Invalid retention/);
@@ -70,18 +75,28 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     });
 
     test('records come back exactly as written, nanoseconds and maps included', async () => {
-      const page = await store.search(filter({ query: parseQuery('trace_id:5b8efff798038103d269b633813fc60c') }), { limit: 10 });
+      const page = await store.search(filter({ query: parseQuery('trace_id:5b8efff798038103d269b633813fc60c') }), {
+        limit: 10,
+      });
       assert.deepEqual(page.records, [records[7]]);
     });
 
     test('search filters by service, level and query, newest first', async () => {
-      const page = await store.search(filter({ services: ['api'], levels: ['error'], query: parseQuery('timeout') }), { limit: 10 });
-      assert.deepEqual(page.records.map((r) => r.id), ['r010', 'r000']);
+      const page = await store.search(filter({ services: ['api'], levels: ['error'], query: parseQuery('timeout') }), {
+        limit: 10,
+      });
+      assert.deepEqual(
+        page.records.map((r) => r.id),
+        ['r010', 'r000'],
+      );
     });
 
     test('time bounds are inclusive to the nanosecond', async () => {
       const page = await store.search(filter({ fromNs: ns(T0 + 3000, 123), toNs: ns(T0 + 4000, 123) }), { limit: 10 });
-      assert.deepEqual(page.records.map((r) => r.id), ['r004', 'r003']);
+      assert.deepEqual(
+        page.records.map((r) => r.id),
+        ['r004', 'r003'],
+      );
     });
 
     test('cursor pages cover every record once', async () => {
@@ -97,9 +112,15 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
 
     test('another tenant is invisible to search, histogram, facets and tail', async () => {
       const other = filter({ tenant: 'globex' });
-      assert.deepEqual((await store.search(other, { limit: 100 })).records.map((r) => r.id), ['other-tenant']);
+      assert.deepEqual(
+        (await store.search(other, { limit: 100 })).records.map((r) => r.id),
+        ['other-tenant'],
+      );
       const h = await store.histogram(other, 10);
-      assert.equal(h.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0), 1);
+      assert.equal(
+        h.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0),
+        1,
+      );
       assert.deepEqual(await store.facet(other, { kind: 'service' }, 10), [{ value: 'api', count: 1 }]);
       assert.equal(await store.count('acme'), 20);
     });
@@ -107,7 +128,13 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     test('histogram counts per bucket and level', async () => {
       const h = await store.histogram(filter({ toNs: ns(T0 + 19_999) }), 2);
       assert.equal(h.interval_ms, 10_000);
-      assert.deepEqual(h.buckets.map((b) => [b.counts['info'], b.counts['error']]), [[8, 2], [8, 2]]);
+      assert.deepEqual(
+        h.buckets.map((b) => [b.counts['info'], b.counts['error']]),
+        [
+          [8, 2],
+          [8, 2],
+        ],
+      );
     });
 
     test('facets rank attribute values by count', async () => {
@@ -115,7 +142,9 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
         { value: '200', count: 16 },
         { value: '500', count: 4 },
       ]);
-      assert.deepEqual(await store.facet(filter(), { kind: 'attribute', key: 'host.name' }, 1), [{ value: 'host-0', count: 10 }]);
+      assert.deepEqual(await store.facet(filter(), { kind: 'attribute', key: 'host.name' }, 1), [
+        { value: 'host-0', count: 10 },
+      ]);
     });
 
     test('a repeated insert with the same dedup token stores the rows once', async () => {
@@ -125,20 +154,51 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       assert.equal(await store.count('dedup'), 2);
     });
 
-    test('delete removes only the matching records of its tenant, never another tenant\'s', async () => {
-      const doomed = (i: number, tenant: string, body: string) => record(400 + i, { id: `del-${tenant}-${i}`, tenant, body });
-      await store.insert(lines([doomed(0, 'purge', 'secret leaked'), doomed(1, 'purge', 'secret leaked again'), doomed(2, 'purge', 'kept')]));
+    test("delete removes only the matching records of its tenant, never another tenant's", async () => {
+      const doomed = (i: number, tenant: string, body: string) =>
+        record(400 + i, { id: `del-${tenant}-${i}`, tenant, body });
+      await store.insert(
+        lines([
+          doomed(0, 'purge', 'secret leaked'),
+          doomed(1, 'purge', 'secret leaked again'),
+          doomed(2, 'purge', 'kept'),
+        ]),
+      );
       await store.insert(lines([doomed(0, 'bystander', 'secret leaked')]));
       const wide = { fromNs: 0n, toNs: 9_223_372_036_854_775_807n };
-      assert.deepEqual(await store.deleteLogs(filter({ tenant: 'purge', ...wide, query: parseQuery('secret') })), { deleted: 2 });
-      assert.deepEqual((await store.search(filter({ tenant: 'purge', ...wide }), { limit: 10 })).records.map((r) => r.id), ['del-purge-2']);
-      assert.deepEqual((await store.search(filter({ tenant: 'bystander', ...wide }), { limit: 10 })).records.map((r) => r.id), ['del-bystander-0']);
-      assert.deepEqual(await store.deleteLogs(filter({ tenant: 'purge', ...wide, query: parseQuery('secret') })), { deleted: 0 });
+      assert.deepEqual(await store.deleteLogs(filter({ tenant: 'purge', ...wide, query: parseQuery('secret') })), {
+        deleted: 2,
+      });
+      assert.deepEqual(
+        (await store.search(filter({ tenant: 'purge', ...wide }), { limit: 10 })).records.map((r) => r.id),
+        ['del-purge-2'],
+      );
+      assert.deepEqual(
+        (await store.search(filter({ tenant: 'bystander', ...wide }), { limit: 10 })).records.map((r) => r.id),
+        ['del-bystander-0'],
+      );
+      assert.deepEqual(await store.deleteLogs(filter({ tenant: 'purge', ...wide, query: parseQuery('secret') })), {
+        deleted: 0,
+      });
     });
 
     test('usage sums records, text bytes and time span per service of a tenant', async () => {
-      const a = record(500, { id: 'use-1', tenant: 'usage', service: 'api', body: 'abcd', attributes: { k: 'vv' }, resource: {} });
-      const b = record(502, { id: 'use-2', tenant: 'usage', service: 'api', body: 'é', attributes: {}, resource: { h: 'x' } });
+      const a = record(500, {
+        id: 'use-1',
+        tenant: 'usage',
+        service: 'api',
+        body: 'abcd',
+        attributes: { k: 'vv' },
+        resource: {},
+      });
+      const b = record(502, {
+        id: 'use-2',
+        tenant: 'usage',
+        service: 'api',
+        body: 'é',
+        attributes: {},
+        resource: { h: 'x' },
+      });
       const c = record(501, { id: 'use-3', tenant: 'usage', service: 'db', body: 'z', attributes: {}, resource: {} });
       await store.insert(lines([a, b, c, record(503, { id: 'use-other', tenant: 'not-usage', service: 'api' })]));
       assert.deepEqual(await store.usage('usage'), [
@@ -149,31 +209,71 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
 
     test('tail returns what was stored after its position, once', async () => {
       const start = await store.tailStart();
-      const tailFilter = filter({ tenant: 'tail', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, query: parseQuery('fresh') });
+      const tailFilter = filter({
+        tenant: 'tail',
+        fromNs: 0n,
+        toNs: 9_223_372_036_854_775_807n,
+        query: parseQuery('fresh'),
+      });
       assert.deepEqual((await store.tail(tailFilter, start, 100)).records, []);
-      await store.insert(lines([record(200, { id: 'tail-1', tenant: 'tail', body: 'fresh record' }), record(201, { id: 'tail-2', tenant: 'tail', body: 'stale record' })]));
+      await store.insert(
+        lines([
+          record(200, { id: 'tail-1', tenant: 'tail', body: 'fresh record' }),
+          record(201, { id: 'tail-2', tenant: 'tail', body: 'stale record' }),
+        ]),
+      );
       const first = await store.tail(tailFilter, start, 100);
-      assert.deepEqual(first.records.map((r) => r.record.id), ['tail-1']);
+      assert.deepEqual(
+        first.records.map((r) => r.record.id),
+        ['tail-1'],
+      );
       assert.deepEqual((await store.tail(tailFilter, first.position, 100)).records, []);
     });
 
     test('tailAny reads a tenant once for many filters and says which filters each record matches', async () => {
       const start = await store.tailStart();
       const tailOf = (q: string, over: Partial<LogFilter> = {}) =>
-        filter({ tenant: 'ignored', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, query: q ? parseQuery(q) : null, ...over });
-      const filters = [tailOf('fresh'), tailOf('', { services: ['worker'] }), tailOf('http.status_code:>=500 OR "never said"')];
-      await store.insert(lines([
-        record(300, { id: 'any-1', tenant: 'any', body: 'fresh record', service: 'api', attributes: { 'http.status_code': '503' } }),
-        record(301, { id: 'any-2', tenant: 'any', body: 'stale record', service: 'worker', attributes: {} }),
-        record(302, { id: 'any-3', tenant: 'any', body: 'stale record', service: 'api', attributes: {} }),
-        record(303, { id: 'any-4', tenant: 'other', body: 'fresh record', service: 'worker', attributes: {} }),
-      ]));
+        filter({
+          tenant: 'ignored',
+          fromNs: 0n,
+          toNs: 9_223_372_036_854_775_807n,
+          query: q ? parseQuery(q) : null,
+          ...over,
+        });
+      const filters = [
+        tailOf('fresh'),
+        tailOf('', { services: ['worker'] }),
+        tailOf('http.status_code:>=500 OR "never said"'),
+      ];
+      await store.insert(
+        lines([
+          record(300, {
+            id: 'any-1',
+            tenant: 'any',
+            body: 'fresh record',
+            service: 'api',
+            attributes: { 'http.status_code': '503' },
+          }),
+          record(301, { id: 'any-2', tenant: 'any', body: 'stale record', service: 'worker', attributes: {} }),
+          record(302, { id: 'any-3', tenant: 'any', body: 'stale record', service: 'api', attributes: {} }),
+          record(303, { id: 'any-4', tenant: 'other', body: 'fresh record', service: 'worker', attributes: {} }),
+        ]),
+      );
       const read = await store.tailAny('any', filters, start, 100);
-      assert.deepEqual(read.records.map((r) => [r.record.id, r.matches]), [['any-1', [0, 2]], ['any-2', [1]]]);
+      assert.deepEqual(
+        read.records.map((r) => [r.record.id, r.matches]),
+        [
+          ['any-1', [0, 2]],
+          ['any-2', [1]],
+        ],
+      );
       // Each filter's share is exactly what tail gives for it alone.
       for (const [i, f] of filters.entries()) {
         const alone = await store.tail({ ...f, tenant: 'any' }, start, 100);
-        assert.deepEqual(read.records.filter((r) => r.matches.includes(i)).map((r) => r.position), alone.records.map((r) => r.position));
+        assert.deepEqual(
+          read.records.filter((r) => r.matches.includes(i)).map((r) => r.position),
+          alone.records.map((r) => r.position),
+        );
       }
       assert.deepEqual((await store.tailAny('any', filters, read.position, 100)).records, []);
       assert.deepEqual(await store.tailAny('any', [], start, 100), { records: [], position: start });

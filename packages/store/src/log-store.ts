@@ -42,10 +42,17 @@ export interface LogStore {
   setDefaultRetention(days: number): Promise<void>;
   /** Writes LogRecords given as JSONEachRow lines; a retry with the same token is a no-op. */
   insert(jsonEachRow: string | Buffer, options?: InsertOptions): Promise<void>;
-  search(filter: LogFilter, page: { limit: number; cursor?: string | undefined }): Promise<{ records: LogRecord[]; nextCursor: string | null }>;
+  search(
+    filter: LogFilter,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ records: LogRecord[]; nextCursor: string | null }>;
   /** Counts per bucket and level; whole minutes come from the per-minute rollup when it can answer. */
   histogram(filter: LogFilter, buckets: number, options?: HistogramOptions): Promise<Histogram>;
-  facet(filter: LogFilter, field: { kind: 'service' | 'level' } | { kind: 'attribute'; key: string }, size: number): Promise<FacetCount[]>;
+  facet(
+    filter: LogFilter,
+    field: { kind: 'service' | 'level' } | { kind: 'attribute'; key: string },
+    size: number,
+  ): Promise<FacetCount[]>;
   /** A tail position just before now, by the store's clock. */
   tailStart(): Promise<string>;
   /** Records stored after position `after`, oldest first, with the position to continue from. */
@@ -54,7 +61,12 @@ export interface LogStore {
    * Records of `tenant` stored after `after` that match any of `filters` (their tenants are ignored), oldest first,
    * each with the indices of the filters it matches: one read for many live tails, matched by the same SQL as `tail`.
    */
-  tailAny(tenant: string, filters: readonly LogFilter[], after: string, limit: number): Promise<{ records: MatchedTailRecord[]; position: string }>;
+  tailAny(
+    tenant: string,
+    filters: readonly LogFilter[],
+    after: string,
+    limit: number,
+  ): Promise<{ records: MatchedTailRecord[]; position: string }>;
   count(tenant: string): Promise<number>;
   /** Deletes the records matching the filter (its tenant only) and waits until they are gone. */
   deleteLogs(filter: LogFilter): Promise<{ deleted: number }>;
@@ -118,7 +130,8 @@ export function createLogStore(
   const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const table = `${database}.logs`;
 
-  const where = (filter: LogFilter, bag: ParamBag): string => `tenant = ${bag.add(filter.tenant, 'String')} AND ${matching(filter, bag)}`;
+  const where = (filter: LogFilter, bag: ParamBag): string =>
+    `tenant = ${bag.add(filter.tenant, 'String')} AND ${matching(filter, bag)}`;
   // Everything a filter asks but its tenant.
   const matching = (filter: LogFilter, bag: ParamBag): string => {
     const parts = [
@@ -160,7 +173,10 @@ export function createLogStore(
       )
       .then(([row]): Record<string, string | number> =>
         Number(row?.n) > 0
-          ? { materialize_skip_indexes_on_insert: 1, exclude_materialize_skip_indexes_on_insert: (row?.others ?? []).join(',') }
+          ? {
+              materialize_skip_indexes_on_insert: 1,
+              exclude_materialize_skip_indexes_on_insert: (row?.others ?? []).join(','),
+            }
           : {},
       )
       .catch((err: unknown) => {
@@ -177,10 +193,12 @@ export function createLogStore(
     },
     async setDefaultRetention(days) {
       // A column DEFAULT cannot be a query parameter; the integer check keeps the splice safe.
-      if (!Number.isInteger(days) || days < 1 || days > 65535) throw new Error(`Invalid retention of ${days} days: use a whole number from 1 to 65535`);
+      if (!Number.isInteger(days) || days < 1 || days > 65535)
+        throw new Error(`Invalid retention of ${days} days: use a whole number from 1 to 65535`);
       await transport.command(`ALTER TABLE ${table} MODIFY COLUMN retention_days UInt16 DEFAULT ${days}`);
     },
-    insert: async (rows, options) => transport.insertJsonEachRow(table, rows, { ...options, settings: await settingsForInsert() }),
+    insert: async (rows, options) =>
+      transport.insertJsonEachRow(table, rows, { ...options, settings: await settingsForInsert() }),
 
     async search(filter, page) {
       const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
@@ -193,7 +211,8 @@ export function createLogStore(
         const window = next.value;
         const bag = new ParamBag();
         let sql = `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE ${where({ ...filter, ...window }, bag)}`;
-        if (cursor) sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
+        if (cursor)
+          sql += ` AND (timestamp, id) < (fromUnixTimestamp64Nano(${bag.add(BigInt(cursor.ns), 'Int64')}, 'UTC'), ${bag.add(cursor.id, 'String')})`;
         const limit = bag.add(page.limit + 1 - rows.length, 'UInt32');
         sql += ` ORDER BY timestamp DESC, id DESC LIMIT ${limit}${await settingsForSearch()}`;
         rows.push(...(await transport.query<RecordRow>(sql, bag.params)));
@@ -210,23 +229,32 @@ export function createLogStore(
       const step = chooseInterval(toMs - fromMs, buckets);
       const bag = new ParamBag();
       const stepParam = bag.add(step, 'UInt64');
-      const logCounts = (f: LogFilter) => `SELECT intDiv(toUnixTimestamp64Milli(timestamp), ${stepParam}) * ${stepParam} AS bucket, level, count() AS n
+      const logCounts = (
+        f: LogFilter,
+      ) => `SELECT intDiv(toUnixTimestamp64Milli(timestamp), ${stepParam}) * ${stepParam} AS bucket, level, count() AS n
          FROM ${table} WHERE ${where(f, bag)} GROUP BY bucket, level`;
       // Whole minutes from the rollup, the partly covered first and last minute from the logs.
       const span = options.source === 'logs' ? null : rollupSpan(filter, step);
       const rollup = span && !(await isRollupStale(transport, database, filter.tenant, span));
-      const counts = rollup ? [rollupCountsSql(database, filter, span, stepParam, bag), ...edgeFilters(filter, span).map(logCounts)] : [logCounts(filter)];
-      const sql = counts.length === 1
-        ? `${counts[0]} ORDER BY bucket`
-        : `SELECT bucket, level, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) GROUP BY bucket, level ORDER BY bucket`;
+      const counts = rollup
+        ? [rollupCountsSql(database, filter, span, stepParam, bag), ...edgeFilters(filter, span).map(logCounts)]
+        : [logCounts(filter)];
+      const sql =
+        counts.length === 1
+          ? `${counts[0]} ORDER BY bucket`
+          : `SELECT bucket, level, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) GROUP BY bucket, level ORDER BY bucket`;
       const rows = await transport.query<{ bucket: string; level: string; n: string }>(sql, bag.params);
       const byBucket = new Map<number, Record<string, number>>();
-      for (let t = Math.floor(fromMs / step) * step; t <= toMs; t += step) byBucket.set(t, Object.fromEntries(LEVELS.map((l) => [l, 0])));
+      for (let t = Math.floor(fromMs / step) * step; t <= toMs; t += step)
+        byBucket.set(t, Object.fromEntries(LEVELS.map((l) => [l, 0])));
       for (const row of rows) {
         const counts = byBucket.get(Number(row.bucket));
         if (counts) counts[row.level] = Number(row.n);
       }
-      return { interval_ms: step, buckets: [...byBucket].map(([t, counts]) => ({ time: new Date(t).toISOString(), counts })) };
+      return {
+        interval_ms: step,
+        buckets: [...byBucket].map(([t, counts]) => ({ time: new Date(t).toISOString(), counts })),
+      };
     },
 
     async facet(filter, field, size) {
@@ -250,7 +278,9 @@ export function createLogStore(
 
     async tailStart() {
       // The server's clock, not ours: ingested_at is stamped by ClickHouse.
-      const rows = await transport.query<{ us: string }>(`SELECT toString(toUnixTimestamp64Micro(now64(6)) - 1000000) AS us`);
+      const rows = await transport.query<{ us: string }>(
+        `SELECT toString(toUnixTimestamp64Micro(now64(6)) - 1000000) AS us`,
+      );
       return encodeCursor({ ns: rows[0]!.us, id: '' });
     },
 
@@ -264,7 +294,10 @@ export function createLogStore(
          ORDER BY ingested_at, id LIMIT ${bag.add(limit, 'UInt32')}`,
         bag.params,
       );
-      const records = rows.map((r) => ({ record: toRecord(r), position: encodeCursor({ ns: r.ingested_us, id: r.id }) }));
+      const records = rows.map((r) => ({
+        record: toRecord(r),
+        position: encodeCursor({ ns: r.ingested_us, id: r.id }),
+      }));
       return { records, position: records.at(-1)?.position ?? after };
     },
 
@@ -291,26 +324,42 @@ export function createLogStore(
     },
 
     async count(tenant) {
-      const rows = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE tenant = {tenant:String}`, { tenant });
+      const rows = await transport.query<{ n: string }>(
+        `SELECT count() AS n FROM ${table} WHERE tenant = {tenant:String}`,
+        { tenant },
+      );
       return Number(rows[0]?.n ?? 0);
     },
 
     async deleteLogs(filter) {
       const bag = new ParamBag();
       const condition = where(filter, bag);
-      const rows = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE ${condition}`, bag.params);
+      const rows = await transport.query<{ n: string }>(
+        `SELECT count() AS n FROM ${table} WHERE ${condition}`,
+        bag.params,
+      );
       const deleted = Number(rows[0]?.n ?? 0);
       if (deleted === 0) return { deleted };
       await markRollupStale(transport, database, filter);
       // Lightweight delete hides the rows at once and drops them at the next merge; sync = 2 waits
       // for every replica, so a search right after the answer no longer sees them.
-      await transport.command(`DELETE FROM ${table} WHERE ${condition} SETTINGS lightweight_deletes_sync = 2`, bag.params);
+      await transport.command(
+        `DELETE FROM ${table} WHERE ${condition} SETTINGS lightweight_deletes_sync = 2`,
+        bag.params,
+      );
       return { deleted };
     },
 
     async usage(tenant) {
-      const textBytes = (map: string) => `arraySum(arrayMap((k, v) -> length(k) + length(v), mapKeys(${map}), mapValues(${map})))`;
-      const rows = await transport.query<{ service: string; records: string; bytes: string; oldest_ns: string; newest_ns: string }>(
+      const textBytes = (map: string) =>
+        `arraySum(arrayMap((k, v) -> length(k) + length(v), mapKeys(${map}), mapValues(${map})))`;
+      const rows = await transport.query<{
+        service: string;
+        records: string;
+        bytes: string;
+        oldest_ns: string;
+        newest_ns: string;
+      }>(
         `SELECT service, count() AS records, sum(length(body) + ${textBytes('attributes')} + ${textBytes('resource')}) AS bytes,
            toString(toUnixTimestamp64Nano(min(timestamp))) AS oldest_ns, toString(toUnixTimestamp64Nano(max(timestamp))) AS newest_ns
          FROM ${table} WHERE tenant = {tenant:String} GROUP BY service ORDER BY service`,
@@ -346,4 +395,3 @@ function toRecord(row: RecordRow): LogRecord {
     span_id: row.span_id,
   };
 }
-

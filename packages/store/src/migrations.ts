@@ -138,7 +138,11 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * and every statement is safe to repeat if a previous run stopped half way. `upTo` stops at an
  * older version (to test upgrades).
  */
-export async function migrate(transport: ClickHouseTransport, db: string, upTo = SCHEMA_VERSION): Promise<{ applied: number[] }> {
+export async function migrate(
+  transport: ClickHouseTransport,
+  db: string,
+  upTo = SCHEMA_VERSION,
+): Promise<{ applied: number[] }> {
   assertIdentifier(db);
   await transport.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await transport.command(
@@ -152,15 +156,22 @@ export async function migrate(transport: ClickHouseTransport, db: string, upTo =
     if (applied.has(m.version) || m.version > upTo) continue;
     for (const sql of m.statements(db)) await transport.command(sql);
     for (const [name, value] of Object.entries(m.logsSettings ?? {})) {
-      const known = await transport.query<{ n: string }>(`SELECT count() AS n FROM system.merge_tree_settings WHERE name = {name:String}`, { name });
+      const known = await transport.query<{ n: string }>(
+        `SELECT count() AS n FROM system.merge_tree_settings WHERE name = {name:String}`,
+        { name },
+      );
       // Names and values are this file's constants, never input.
-      if (Number(known[0]?.n) > 0) await transport.command(`ALTER TABLE ${db}.logs MODIFY SETTING ${name} = '${value}'`);
+      if (Number(known[0]?.n) > 0)
+        await transport.command(`ALTER TABLE ${db}.logs MODIFY SETTING ${name} = '${value}'`);
     }
     await m.backfill?.(transport, db);
-    await transport.command(`INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`, {
-      v: m.version,
-      d: m.description,
-    });
+    await transport.command(
+      `INSERT INTO ${db}.schema_migrations (version, description) VALUES ({v:UInt32}, {d:String})`,
+      {
+        v: m.version,
+        d: m.description,
+      },
+    );
     now.push(m.version);
   }
   return { applied: now };
@@ -168,7 +179,8 @@ export async function migrate(transport: ClickHouseTransport, db: string, upTo =
 
 /** Throws unless `name` is a plain identifier; database names are the one thing spliced into SQL. */
 export function assertIdentifier(name: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid database name "${name}": use letters, digits and underscores`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
+    throw new Error(`Invalid database name "${name}": use letters, digits and underscores`);
 }
 
 /**
@@ -184,9 +196,15 @@ async function backfillRollup(transport: ClickHouseTransport, db: string): Promi
     { db },
   );
   for (const { day } of days) {
-    const begun = await transport.query<{ n: string }>(`SELECT count() AS n FROM ${rollup} WHERE backfilled = 1 AND toDate(minute) = {day:Date}`, { day });
+    const begun = await transport.query<{ n: string }>(
+      `SELECT count() AS n FROM ${rollup} WHERE backfilled = 1 AND toDate(minute) = {day:Date}`,
+      { day },
+    );
     if (Number(begun[0]?.n) > 0) {
-      await transport.command(`ALTER TABLE ${rollup} DELETE WHERE backfilled = 1 AND toDate(minute) = {day:Date} SETTINGS mutations_sync = 2`, { day });
+      await transport.command(
+        `ALTER TABLE ${rollup} DELETE WHERE backfilled = 1 AND toDate(minute) = {day:Date} SETTINGS mutations_sync = 2`,
+        { day },
+      );
     }
     await transport.command(
       `INSERT INTO ${rollup} (tenant, minute, service, level, retention_days, backfilled, records)
@@ -196,6 +214,9 @@ async function backfillRollup(transport: ClickHouseTransport, db: string): Promi
        SETTINGS insert_deduplicate = 0`,
       { day },
     );
-    await transport.command(`INSERT INTO ${rollup}_backfilled_days (day) SETTINGS insert_deduplicate = 0 VALUES ({day:Date})`, { day });
+    await transport.command(
+      `INSERT INTO ${rollup}_backfilled_days (day) SETTINGS insert_deduplicate = 0 VALUES ({day:Date})`,
+      { day },
+    );
   }
 }

@@ -11,8 +11,20 @@ function rows(tenant: string, retentionDays: number, ageMs: number): string {
   return Array.from({ length: 5 }, (_, i) => {
     const ts = new Date(Date.now() - ageMs + i * 1000).toISOString();
     return JSON.stringify({
-      id: `${tenant}-${i}`, tenant, timestamp: ts, observed_timestamp: ts, service: 'api', level: 'info', severity_text: 'INFO',
-      severity_number: 9, body: `request ${i}`, attributes: {}, resource: {}, trace_id: '', span_id: '', retention_days: retentionDays,
+      id: `${tenant}-${i}`,
+      tenant,
+      timestamp: ts,
+      observed_timestamp: ts,
+      service: 'api',
+      level: 'info',
+      severity_text: 'INFO',
+      severity_number: 9,
+      body: `request ${i}`,
+      attributes: {},
+      resource: {},
+      trace_id: '',
+      span_id: '',
+      retention_days: retentionDays,
     });
   }).join('\n');
 }
@@ -22,7 +34,9 @@ function describeRetention(name: string, open: () => Promise<OpenedTransport>): 
     let opened: OpenedTransport;
     const db = `retention_${process.pid}`;
     const countsByTenant = async () => {
-      const found = await opened.transport.query<{ tenant: string; n: string | number }>(`SELECT tenant, count() AS n FROM ${db}.logs GROUP BY tenant ORDER BY tenant`);
+      const found = await opened.transport.query<{ tenant: string; n: string | number }>(
+        `SELECT tenant, count() AS n FROM ${db}.logs GROUP BY tenant ORDER BY tenant`,
+      );
       return Object.fromEntries(found.map((r) => [r.tenant, Number(r.n)]));
     };
 
@@ -45,18 +59,33 @@ function describeRetention(name: string, open: () => Promise<OpenedTransport>): 
     test('stored rows are deleted by a merge once their retention passes', async () => {
       // ClickHouse already drops rows that are expired when written, so to see stored rows expire
       // these are written a few seconds before their one day runs out.
-      await opened.transport.command(`INSERT INTO ${db}.logs (tenant, timestamp, id, service, retention_days) VALUES ('d', now64(9) - INTERVAL 1 DAY + INTERVAL 5 SECOND, 'd-0', 'api', 1)`);
+      await opened.transport.command(
+        `INSERT INTO ${db}.logs (tenant, timestamp, id, service, retention_days) VALUES ('d', now64(9) - INTERVAL 1 DAY + INTERVAL 5 SECOND, 'd-0', 'api', 1)`,
+      );
       assert.equal((await countsByTenant())['d'], 1);
-      await waitUntil('tenant d’s row to expire', async () => {
-        await opened.transport.command(`OPTIMIZE TABLE ${db}.logs FINAL`);
-        return (await countsByTenant())['d'] === undefined ? true : undefined;
-      }, 30_000, 250);
+      await waitUntil(
+        'tenant d’s row to expire',
+        async () => {
+          await opened.transport.command(`OPTIMIZE TABLE ${db}.logs FINAL`);
+          return (await countsByTenant())['d'] === undefined ? true : undefined;
+        },
+        30_000,
+        250,
+      );
       assert.deepEqual(await countsByTenant(), { b: 5, c: 5 });
     });
 
     test('the kept rows still carry the retention they were written with', async () => {
-      const found = await opened.transport.query<{ tenant: string; d: number }>(`SELECT DISTINCT tenant, retention_days AS d FROM ${db}.logs ORDER BY tenant`);
-      assert.deepEqual(found.map((r) => [r.tenant, Number(r.d)]), [['b', 30], ['c', 1]]);
+      const found = await opened.transport.query<{ tenant: string; d: number }>(
+        `SELECT DISTINCT tenant, retention_days AS d FROM ${db}.logs ORDER BY tenant`,
+      );
+      assert.deepEqual(
+        found.map((r) => [r.tenant, Number(r.d)]),
+        [
+          ['b', 30],
+          ['c', 1],
+        ],
+      );
     });
   });
 }

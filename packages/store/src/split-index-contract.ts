@@ -20,11 +20,23 @@ function generate(): string {
       i % 500 === 7
         ? `charge failed: circuit breaker open after ${i % 13} failures, request req${i}x`
         : `GET /orders/ord${i} ${i % 3 === 0 ? 'completed' : 'queued'} in ${i % 97} ms for user u${i % 41}, request req${i}x`;
-    lines.push(JSON.stringify({
-      id: newRecordId(ms), tenant: 'acme', timestamp: new Date(ms).toISOString(), observed_timestamp: new Date(ms).toISOString(),
-      service: SERVICES[i % 3], level: LEVELS[i % 4], severity_text: '', severity_number: 9, body,
-      attributes: { host: `h${i % 5}`, 'http.status': String(i % 4 === 3 ? 500 : 200) }, resource: {}, trace_id: '', span_id: '',
-    }));
+    lines.push(
+      JSON.stringify({
+        id: newRecordId(ms),
+        tenant: 'acme',
+        timestamp: new Date(ms).toISOString(),
+        observed_timestamp: new Date(ms).toISOString(),
+        service: SERVICES[i % 3],
+        level: LEVELS[i % 4],
+        severity_text: '',
+        severity_number: 9,
+        body,
+        attributes: { host: `h${i % 5}`, 'http.status': String(i % 4 === 3 ? 500 : 200) },
+        resource: {},
+        trace_id: '',
+        span_id: '',
+      }),
+    );
   }
   return lines.join('\n');
 }
@@ -36,8 +48,13 @@ export function describeSplitIndexContract(name: string, open: () => Promise<Ope
     let store: LogStore;
     const db = `split_${process.pid}`;
     const filter = (q: string, over: Partial<LogFilter> = {}): LogFilter => ({
-      tenant: 'acme', fromNs: BigInt(T0) * 1_000_000n, toNs: BigInt(T0 + RECORDS * 1_000) * 1_000_000n, services: [], levels: [],
-      query: q ? parseQuery(q) : null, ...over,
+      tenant: 'acme',
+      fromNs: BigInt(T0) * 1_000_000n,
+      toNs: BigInt(T0 + RECORDS * 1_000) * 1_000_000n,
+      services: [],
+      levels: [],
+      query: q ? parseQuery(q) : null,
+      ...over,
     });
     const QUERIES: [string, LogFilter, number][] = [
       ['a rare word', filter('breaker'), 6],
@@ -85,12 +102,18 @@ export function describeSplitIndexContract(name: string, open: () => Promise<Ope
       // The indexes are built by background mutations; wait for them, then ask again.
       const deadline = Date.now() + 60_000;
       const pending = async () =>
-        Number((await opened.transport.query<{ n: string }>(
-          `SELECT count() AS n FROM system.mutations WHERE database = {db:String} AND table = 'logs' AND NOT is_done`, { db },
-        ))[0]?.n);
+        Number(
+          (
+            await opened.transport.query<{ n: string }>(
+              `SELECT count() AS n FROM system.mutations WHERE database = {db:String} AND table = 'logs' AND NOT is_done`,
+              { db },
+            )
+          )[0]?.n,
+        );
       while ((await pending()) > 0) assert.ok(Date.now() < deadline, 'the index mutations did not finish in 60 s');
       const indexes = await opened.transport.query<{ name: string; bytes: string }>(
-        `SELECT name, data_compressed_bytes AS bytes FROM system.data_skipping_indices WHERE database = {db:String} AND table = 'logs' ORDER BY name`, { db },
+        `SELECT name, data_compressed_bytes AS bytes FROM system.data_skipping_indices WHERE database = {db:String} AND table = 'logs' ORDER BY name`,
+        { db },
       );
       const byName = new Map(indexes.map((i) => [i.name, Number(i.bytes)]));
       assert.ok(!byName.has('idx_body'));
@@ -101,18 +124,30 @@ export function describeSplitIndexContract(name: string, open: () => Promise<Ope
 
     test('records written after the upgrade are found by words and by ids, the words index built on insert', async () => {
       const ms = T0 + RECORDS * 1_000 - 500;
-      const row = { id: newRecordId(ms), tenant: 'acme', timestamp: new Date(ms).toISOString(), service: 'api', level: 'info', body: 'Tariff zeta9 applied' };
+      const row = {
+        id: newRecordId(ms),
+        tenant: 'acme',
+        timestamp: new Date(ms).toISOString(),
+        service: 'api',
+        level: 'info',
+        body: 'Tariff zeta9 applied',
+      };
       // Merges stopped so the insert's own part can be looked at: without merges, it has only what the insert built.
       await opened.transport.command(`SYSTEM STOP MERGES ${db}.logs`);
       await store.insert(JSON.stringify(row));
       const [fresh] = await opened.transport.query<{ bytes: string }>(
-        `SELECT secondary_indices_compressed_bytes AS bytes FROM system.parts WHERE database = {db:String} AND table = 'logs' AND active AND rows = 1`, { db },
+        `SELECT secondary_indices_compressed_bytes AS bytes FROM system.parts WHERE database = {db:String} AND table = 'logs' AND active AND rows = 1`,
+        { db },
       );
       await opened.transport.command(`SYSTEM START MERGES ${db}.logs`);
       assert.ok(Number(fresh?.bytes) > 0, 'the fresh part has no skip index');
       for (const q of ['tariff', 'ZETA9', '"tariff zeta9"']) {
         const found = await search(filter(q));
-        assert.deepEqual(found.map((r) => r.id), [row.id], q);
+        assert.deepEqual(
+          found.map((r) => r.id),
+          [row.id],
+          q,
+        );
       }
     });
   });

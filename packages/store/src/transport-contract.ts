@@ -74,7 +74,7 @@ export function describeTransportContract(name: string, open: () => Promise<Open
 
     test('parameters bind String, UInt64, Array(String) and DateTime64(9) as values', async () => {
       const params = {
-        s: "it's \"quoted\"\\ \n {x:String}",
+        s: 'it\'s "quoted"\\ \n {x:String}',
         u: 18446744073709551615n,
         a: ["o'neil", 'back\\slash', 'line\nbreak', ''],
         t: '2024-05-06 07:08:09.123456789',
@@ -92,7 +92,10 @@ export function describeTransportContract(name: string, open: () => Promise<Open
       const evil = `alice' OR 1=1; DROP TABLE ${db}.victim; --`;
       assert.deepEqual(await t.query(`SELECT name FROM ${db}.victim WHERE name = {name:String}`, { name: evil }), []);
       await t.command(`INSERT INTO ${db}.victim (name) VALUES ({name:String})`, { name: evil });
-      assert.deepEqual(await t.query(`SELECT name FROM ${db}.victim ORDER BY name`), [{ name: 'alice' }, { name: evil }]);
+      assert.deepEqual(await t.query(`SELECT name FROM ${db}.victim ORDER BY name`), [
+        { name: 'alice' },
+        { name: evil },
+      ]);
     });
 
     test('a repeated insert with the same dedup token is a no-op', async () => {
@@ -153,7 +156,9 @@ export function describeTransportContract(name: string, open: () => Promise<Open
     test('an invalid table name is refused before it reaches SQL', async () => {
       await assert.rejects(t.insertJsonEachRow(`${db}.x; DROP DATABASE ${db}`, '{"id":1}'), (err) => isStoreError(err));
       await t.ping();
-      assert.deepEqual(await t.query(`SELECT count() AS n FROM system.databases WHERE name = {db:String}`, { db }), [{ n: '1' }]);
+      assert.deepEqual(await t.query(`SELECT count() AS n FROM system.databases WHERE name = {db:String}`, { db }), [
+        { n: '1' },
+      ]);
     });
   });
 }

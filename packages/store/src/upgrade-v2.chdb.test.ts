@@ -35,7 +35,9 @@ let transport: ClickHouseTransport;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'upgrade-v2-chdb-'));
-  await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', WRITER, dir], { cwd: import.meta.dirname });
+  await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', WRITER, dir], {
+    cwd: import.meta.dirname,
+  });
   transport = createChdbTransport({ path: dir });
 });
 after(async () => {
@@ -46,14 +48,28 @@ after(async () => {
 test('a data directory written by schema version 2 is upgraded in place to the split text index, every record and answer kept', async () => {
   const store = createLogStore(transport, 'app');
   const indexes = async () =>
-    (await transport.query<{ name: string }>(`SELECT name FROM system.data_skipping_indices WHERE database = 'app' AND table = 'logs' ORDER BY name`)).map((i) => i.name);
+    (
+      await transport.query<{ name: string }>(
+        `SELECT name FROM system.data_skipping_indices WHERE database = 'app' AND table = 'logs' ORDER BY name`,
+      )
+    ).map((i) => i.name);
   assert.ok((await indexes()).includes('idx_body'));
   const now = BigInt(Date.now()) * 1_000_000n;
-  const f = (q: string): LogFilter => ({ tenant: 'shop', fromNs: now - 7_200_000_000_000n, toNs: now, services: [], levels: [], query: parseQuery(q) });
+  const f = (q: string): LogFilter => ({
+    tenant: 'shop',
+    fromNs: now - 7_200_000_000_000n,
+    toNs: now,
+    services: [],
+    levels: [],
+    query: parseQuery(q),
+  });
   const queries = ['breaker', 'completed', 'req1234x', '"cart queued"', 'complet*', 'level:error -completed'];
   const ask = () => Promise.all(queries.map(async (q) => (await store.search(f(q), { limit: 1000 })).records));
   const answers = await ask();
-  assert.deepEqual(answers.map((r) => r.length), [5, 995, 1, 1000, 995, 200]);
+  assert.deepEqual(
+    answers.map((r) => r.length),
+    [5, 995, 1, 1000, 995, 200],
+  );
 
   assert.deepEqual((await store.migrate()).applied, [3]);
   assert.equal(await store.count('shop'), 2000);
@@ -61,10 +77,22 @@ test('a data directory written by schema version 2 is upgraded in place to the s
   // The new indexes are built by background mutations; once they are done the answers are the same.
   const deadline = Date.now() + 60_000;
   const pending = async () =>
-    Number((await transport.query<{ n: string }>(`SELECT count() AS n FROM system.mutations WHERE database = 'app' AND NOT is_done`))[0]?.n);
+    Number(
+      (
+        await transport.query<{ n: string }>(
+          `SELECT count() AS n FROM system.mutations WHERE database = 'app' AND NOT is_done`,
+        )
+      )[0]?.n,
+    );
   while ((await pending()) > 0) assert.ok(Date.now() < deadline, 'the index mutations did not finish in 60 s');
   assert.deepEqual(await indexes(), [
-    'idx_attribute_keys', 'idx_attribute_values', 'idx_body_tokens', 'idx_resource_keys', 'idx_resource_values', 'idx_trace_id', 'idx_words',
+    'idx_attribute_keys',
+    'idx_attribute_values',
+    'idx_body_tokens',
+    'idx_resource_keys',
+    'idx_resource_values',
+    'idx_trace_id',
+    'idx_words',
   ]);
   assert.equal(await store.count('shop'), 2000);
   assert.deepEqual(await ask(), answers);

@@ -30,7 +30,9 @@ let transport: ClickHouseTransport;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'upgrade-chdb-'));
-  await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', WRITER, dir], { cwd: import.meta.dirname });
+  await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', WRITER, dir], {
+    cwd: import.meta.dirname,
+  });
   transport = createChdbTransport({ path: dir });
 });
 after(async () => {
@@ -40,20 +42,37 @@ after(async () => {
 
 test('a data directory written by schema version 1 is upgraded in place, its rollup backfilled and its histograms unchanged', async () => {
   const store = createLogStore(transport, 'app');
-  const before = await transport.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'app' ORDER BY name`);
-  assert.deepEqual(before.map((t) => t.name), ['logs', 'schema_migrations']);
+  const before = await transport.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = 'app' ORDER BY name`,
+  );
+  assert.deepEqual(
+    before.map((t) => t.name),
+    ['logs', 'schema_migrations'],
+  );
   assert.equal(await store.count('shop'), 600);
 
   assert.deepEqual((await store.migrate()).applied, [2, 3]);
-  const [rollup] = await transport.query<{ n: string }>(`SELECT sum(records) AS n FROM app.${ROLLUP_TABLE} WHERE backfilled = 1`);
+  const [rollup] = await transport.query<{ n: string }>(
+    `SELECT sum(records) AS n FROM app.${ROLLUP_TABLE} WHERE backfilled = 1`,
+  );
   assert.equal(Number(rollup?.n), 600);
   const now = BigInt(Date.now()) * 1_000_000n;
-  const f: LogFilter = { tenant: 'shop', fromNs: now - 7_200_000_000_000n + 17n, toNs: now, services: [], levels: [], query: null };
+  const f: LogFilter = {
+    tenant: 'shop',
+    fromNs: now - 7_200_000_000_000n + 17n,
+    toNs: now,
+    services: [],
+    levels: [],
+    query: null,
+  };
   for (const g of [f, { ...f, services: ['web'] }, { ...f, levels: ['error'] }]) {
     const fromRollup = await store.histogram(g, 12);
     assert.equal(fromRollup.interval_ms, 600_000);
     assert.deepEqual(fromRollup, await store.histogram(g, 12, { source: 'logs' }));
   }
-  const total = (await store.histogram(f, 12)).buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0);
+  const total = (await store.histogram(f, 12)).buckets.reduce(
+    (n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0),
+    0,
+  );
   assert.equal(total, 600);
 });

@@ -10,7 +10,8 @@ const MINUTE = 60_000;
 // Hour-aligned and recent, so the TTLs keep everything for the test's life.
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 4 * 3_600_000;
 const ns = (ms: number, extra = 0) => BigInt(ms) * 1_000_000n + BigInt(extra);
-const iso = (ms: number, extraNs = 0) => `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1_000_000 + extraNs).padStart(9, '0')}Z`;
+const iso = (ms: number, extraNs = 0) =>
+  `${new Date(ms).toISOString().slice(0, 19)}.${String((ms % 1000) * 1_000_000 + extraNs).padStart(9, '0')}Z`;
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 interface Written {
@@ -29,10 +30,24 @@ function generate(tenant: string, retentionDays = 30): { rows: string; written: 
     const service = ['api', 'worker', 'web'][i % 3]!;
     const level = LEVELS[(i * 7) % 4]!;
     written.push({ tenant, ns: ns(ms, extraNs), service, level });
-    lines.push(JSON.stringify({
-      id: `${tenant}-${i}`, tenant, timestamp: iso(ms, extraNs), observed_timestamp: iso(ms), service, level, severity_text: level.toUpperCase(),
-      severity_number: 9, body: `request ${i}`, attributes: { n: String(i) }, resource: {}, trace_id: '', span_id: '', retention_days: retentionDays,
-    }));
+    lines.push(
+      JSON.stringify({
+        id: `${tenant}-${i}`,
+        tenant,
+        timestamp: iso(ms, extraNs),
+        observed_timestamp: iso(ms),
+        service,
+        level,
+        severity_text: level.toUpperCase(),
+        severity_number: 9,
+        body: `request ${i}`,
+        attributes: { n: String(i) },
+        resource: {},
+        trace_id: '',
+        span_id: '',
+        retention_days: retentionDays,
+      }),
+    );
   };
   let i = 0;
   for (let ms = T0; ms < T0 + 3 * 3_600_000; ms += 7_300) add(ms, (i * 7919) % 1_000_000, i++);
@@ -45,13 +60,25 @@ function generate(tenant: string, retentionDays = 30): { rows: string; written: 
 
 const total = (h: Histogram) => h.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0);
 const expected = (written: Written[], f: LogFilter) =>
-  written.filter((w) => w.tenant === f.tenant && w.ns >= f.fromNs && w.ns <= f.toNs && (f.services.length === 0 || f.services.includes(w.service))
-    && (f.levels.length === 0 || f.levels.includes(w.level))).length;
+  written.filter(
+    (w) =>
+      w.tenant === f.tenant &&
+      w.ns >= f.fromNs &&
+      w.ns <= f.toNs &&
+      (f.services.length === 0 || f.services.includes(w.service)) &&
+      (f.levels.length === 0 || f.levels.includes(w.level)),
+  ).length;
 
 /** Registers the rollup's tests (histogram paths, deletes, upgrade from version 1) against a transport. */
 export function describeVolumeRollupContract(name: string, open: () => Promise<OpenedTransport>): void {
   const filter = (tenant: string, over: Partial<LogFilter> = {}): LogFilter => ({
-    tenant, fromNs: ns(T0), toNs: ns(T0 + 3 * 3_600_000) - 1n, services: [], levels: [], query: null, ...over,
+    tenant,
+    fromNs: ns(T0),
+    toNs: ns(T0 + 3 * 3_600_000) - 1n,
+    services: [],
+    levels: [],
+    query: null,
+    ...over,
   });
   // Ranges whose edges fall mid-minute, on a minute's first or last nanosecond, or inside one minute.
   const ranges: [number, number, number, number][] = [
@@ -73,11 +100,12 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
     const db = `rollup_${process.pid}`;
     const written: Written[] = [];
     // Adds `n` to the rollup's count of one minute, which only a histogram reading the rollup sees.
-    const bump = (tenant: string, minuteMs: number, n: number) => opened.transport.command(
-      `INSERT INTO ${db}.${ROLLUP_TABLE} (tenant, minute, service, level, retention_days, records) SETTINGS insert_deduplicate = 0
+    const bump = (tenant: string, minuteMs: number, n: number) =>
+      opened.transport.command(
+        `INSERT INTO ${db}.${ROLLUP_TABLE} (tenant, minute, service, level, retention_days, records) SETTINGS insert_deduplicate = 0
        VALUES ({t:String}, toDateTime({s:UInt32}, 'UTC'), 'api', 'info', 30, {n:UInt64})`,
-      { t: tenant, s: minuteMs / 1000, n },
-    );
+        { t: tenant, s: minuteMs / 1000, n },
+      );
 
     before(async () => {
       opened = await open();
@@ -157,16 +185,27 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
 
     test('rollup rows outlive their records by at most a minute, per retention class', async () => {
       const DAY = 86_400_000;
-      const old = (tenant: string, days: number) => Array.from({ length: 3 }, (_, i) => JSON.stringify({
-        id: `${tenant}-${i}`, tenant, timestamp: new Date(Date.now() - 3 * DAY + i * 1000).toISOString(), service: 'api', level: 'info', retention_days: days,
-      })).join('\n');
+      const old = (tenant: string, days: number) =>
+        Array.from({ length: 3 }, (_, i) =>
+          JSON.stringify({
+            id: `${tenant}-${i}`,
+            tenant,
+            timestamp: new Date(Date.now() - 3 * DAY + i * 1000).toISOString(),
+            service: 'api',
+            level: 'info',
+            retention_days: days,
+          }),
+        ).join('\n');
       await store.insert(old('short', 1));
       await store.insert(old('long', 30));
       await opened.transport.command(`OPTIMIZE TABLE ${db}.${ROLLUP_TABLE} FINAL`);
       const rows = await opened.transport.query<{ tenant: string; n: string }>(
         `SELECT tenant, sum(records) AS n FROM ${db}.${ROLLUP_TABLE} WHERE tenant IN ('short', 'long') GROUP BY tenant`,
       );
-      assert.deepEqual(rows.map((r) => [r.tenant, Number(r.n)]), [['long', 3]]);
+      assert.deepEqual(
+        rows.map((r) => [r.tenant, Number(r.n)]),
+        [['long', 3]],
+      );
     });
   });
 
@@ -175,13 +214,19 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
     let store: LogStore;
     const db = `upgrade_${process.pid}`;
     const written: Written[] = [];
-    const rollupTotal = async () => Number((await opened.transport.query<{ n: string }>(`SELECT sum(records) AS n FROM ${db}.${ROLLUP_TABLE}`))[0]?.n);
+    const rollupTotal = async () =>
+      Number(
+        (await opened.transport.query<{ n: string }>(`SELECT sum(records) AS n FROM ${db}.${ROLLUP_TABLE}`))[0]?.n,
+      );
 
     before(async () => {
       opened = await open();
       store = createLogStore(opened.transport, db);
       assert.deepEqual((await migrate(opened.transport, db, 1)).applied, [1]);
-      for (const [tenant, days] of [['acme', 30], ['globex', 7]] as const) {
+      for (const [tenant, days] of [
+        ['acme', 30],
+        ['globex', 7],
+      ] as const) {
         const g = generate(tenant, days);
         written.push(...g.written);
         await store.insert(g.rows);
@@ -189,7 +234,13 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
       // And a day of its own two days back, so the backfill spans several day partitions.
       const older = Array.from({ length: 50 }, (_, i) => T0 - 2 * 86_400_000 + i * 61_000);
       written.push(...older.map((ms) => ({ tenant: 'acme', ns: ns(ms), service: 'api', level: 'info' })));
-      await store.insert(older.map((ms, i) => JSON.stringify({ id: `older-${i}`, tenant: 'acme', timestamp: iso(ms), service: 'api', level: 'info' })).join('\n'));
+      await store.insert(
+        older
+          .map((ms, i) =>
+            JSON.stringify({ id: `older-${i}`, tenant: 'acme', timestamp: iso(ms), service: 'api', level: 'info' }),
+          )
+          .join('\n'),
+      );
     });
     after(async () => {
       await opened.transport.command(`DROP DATABASE IF EXISTS ${db}`);
@@ -197,8 +248,14 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
     });
 
     test('a version 1 database has the logs table and no rollup', async () => {
-      const tables = await opened.transport.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name`, { db });
-      assert.deepEqual(tables.map((t) => t.name), ['logs', 'schema_migrations']);
+      const tables = await opened.transport.query<{ name: string }>(
+        `SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name`,
+        { db },
+      );
+      assert.deepEqual(
+        tables.map((t) => t.name),
+        ['logs', 'schema_migrations'],
+      );
     });
 
     test('migrating applies version 2 and backfills the rollup from the stored records', async () => {
@@ -218,16 +275,24 @@ export function describeVolumeRollupContract(name: string, open: () => Promise<O
       written.push(...g.written);
       await store.insert(g.rows);
       assert.equal(await rollupTotal(), written.length);
-      const backfilled = await opened.transport.query<{ n: string }>(`SELECT sum(records) AS n FROM ${db}.${ROLLUP_TABLE} WHERE tenant = 'initech' AND backfilled = 1`);
+      const backfilled = await opened.transport.query<{ n: string }>(
+        `SELECT sum(records) AS n FROM ${db}.${ROLLUP_TABLE} WHERE tenant = 'initech' AND backfilled = 1`,
+      );
       assert.equal(Number(backfilled[0]?.n ?? 0), 0);
     });
 
     test('a backfill stopped after counting days it had not recorded as done runs again without counting twice', async () => {
-      const days = await opened.transport.query<{ day: string }>(`SELECT day FROM ${db}.${ROLLUP_TABLE}_backfilled_days`);
+      const days = await opened.transport.query<{ day: string }>(
+        `SELECT day FROM ${db}.${ROLLUP_TABLE}_backfilled_days`,
+      );
       assert.ok(days.length >= 2);
       // The state a stop inside the backfill leaves: days counted, neither they nor the version recorded.
-      await opened.transport.command(`ALTER TABLE ${db}.${ROLLUP_TABLE}_backfilled_days DELETE WHERE 1 SETTINGS mutations_sync = 2`);
-      await opened.transport.command(`ALTER TABLE ${db}.schema_migrations DELETE WHERE version = 2 SETTINGS mutations_sync = 2`);
+      await opened.transport.command(
+        `ALTER TABLE ${db}.${ROLLUP_TABLE}_backfilled_days DELETE WHERE 1 SETTINGS mutations_sync = 2`,
+      );
+      await opened.transport.command(
+        `ALTER TABLE ${db}.schema_migrations DELETE WHERE version = 2 SETTINGS mutations_sync = 2`,
+      );
       assert.deepEqual((await migrate(opened.transport, db, 2)).applied, [2]);
       assert.equal(await rollupTotal(), written.length);
       const f = filter('initech');

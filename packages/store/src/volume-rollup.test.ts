@@ -5,16 +5,39 @@ import type { LogFilter } from './log-store.ts';
 import { edgeFilters, rollupSpan } from './volume-rollup.ts';
 
 const M = 60_000_000_000n;
-const filter = (fromNs: bigint, toNs: bigint, over: Partial<LogFilter> = {}): LogFilter =>
-  ({ tenant: 't', fromNs, toNs, services: [], levels: [], query: null, ...over });
+const filter = (fromNs: bigint, toNs: bigint, over: Partial<LogFilter> = {}): LogFilter => ({
+  tenant: 't',
+  fromNs,
+  toNs,
+  services: [],
+  levels: [],
+  query: null,
+  ...over,
+});
 const range = (f: LogFilter) => [f.fromNs, f.toNs];
 
 test('the rollup span is the whole minutes inside the range, and the edges are the rest of it', () => {
   const cases: [bigint, bigint, [bigint, bigint] | null, bigint[][]][] = [
     // from, to (inclusive), whole minutes [from, to), edge ranges (inclusive)
     [10n * M, 20n * M - 1n, [10n * M, 20n * M], []],
-    [10n * M + 1n, 20n * M, [11n * M, 20n * M], [[10n * M + 1n, 11n * M - 1n], [20n * M, 20n * M]]],
-    [10n * M - 1n, 20n * M - 2n, [10n * M, 19n * M], [[10n * M - 1n, 10n * M - 1n], [19n * M, 20n * M - 2n]]],
+    [
+      10n * M + 1n,
+      20n * M,
+      [11n * M, 20n * M],
+      [
+        [10n * M + 1n, 11n * M - 1n],
+        [20n * M, 20n * M],
+      ],
+    ],
+    [
+      10n * M - 1n,
+      20n * M - 2n,
+      [10n * M, 19n * M],
+      [
+        [10n * M - 1n, 10n * M - 1n],
+        [19n * M, 20n * M - 2n],
+      ],
+    ],
     [10n * M + 5n, 11n * M + 5n, null, []],
     [10n * M, 10n * M + 5n, null, []],
   ];

@@ -32,7 +32,13 @@ export function edgeFilters(filter: LogFilter, span: MinuteSpan): LogFilter[] {
 }
 
 /** Pure: counts per bucket and level of the span's minutes, read from the rollup. */
-export function rollupCountsSql(database: string, filter: LogFilter, span: MinuteSpan, stepParam: string, bag: ParamBag): string {
+export function rollupCountsSql(
+  database: string,
+  filter: LogFilter,
+  span: MinuteSpan,
+  stepParam: string,
+  bag: ParamBag,
+): string {
   const parts = [
     `tenant = ${bag.add(filter.tenant, 'String')}`,
     `minute >= fromUnixTimestamp64Nano(${bag.add(span.fromNs, 'Int64')}, 'UTC')`,
@@ -45,7 +51,12 @@ export function rollupCountsSql(database: string, filter: LogFilter, span: Minut
 }
 
 /** Whether a delete touched the span's minutes for this tenant, so the rollup over-counts them. */
-export async function isRollupStale(transport: ClickHouseTransport, database: string, tenant: string, span: MinuteSpan): Promise<boolean> {
+export async function isRollupStale(
+  transport: ClickHouseTransport,
+  database: string,
+  tenant: string,
+  span: MinuteSpan,
+): Promise<boolean> {
   const rows = await transport.query<{ n: string }>(
     `SELECT count() AS n FROM ${database}.${ROLLUP_TABLE}_stale WHERE tenant = {tenant:String} AND from_ns < {to:Int64} AND to_ns >= {from:Int64}`,
     { tenant, from: span.fromNs, to: span.toNs },
@@ -57,7 +68,11 @@ export async function isRollupStale(transport: ClickHouseTransport, database: st
  * Records that a delete over the filter's range is about to happen. Written before the delete, so
  * a delete that fails half way leaves the histogram reading the logs, never a rollup that over-counts.
  */
-export async function markRollupStale(transport: ClickHouseTransport, database: string, filter: LogFilter): Promise<void> {
+export async function markRollupStale(
+  transport: ClickHouseTransport,
+  database: string,
+  filter: LogFilter,
+): Promise<void> {
   await transport.command(
     `INSERT INTO ${database}.${ROLLUP_TABLE}_stale (tenant, from_ns, to_ns) VALUES ({tenant:String}, {from:Int64}, {to:Int64})`,
     { tenant: filter.tenant, from: filter.fromNs, to: filter.toNs },

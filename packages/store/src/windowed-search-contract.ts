@@ -85,7 +85,15 @@ const PAGED = {
     level: i % 4 === 0 ? ('error' as const) : ('info' as const),
     body: i % 2 === 0 ? 'alpha' : 'alpha beta',
   })),
-  search: { from: 0n, length: 400n * MS, services: [] as string[], levels: [] as string[], query: null, limit: 2, cursor: null },
+  search: {
+    from: 0n,
+    length: 400n * MS,
+    services: [] as string[],
+    levels: [] as string[],
+    query: null,
+    limit: 2,
+    cursor: null,
+  },
   windows: { firstNs: 20n * MS, growth: 2, maxWindows: 4, now: 30n * MS },
 };
 
@@ -125,11 +133,15 @@ export function describeWindowedSearchContract(name: string, open: () => Promise
         const x = { id: 'x', offset: 0n, service: 'api', level: 'info', body: 'alpha' };
         await store.insert(JSON.stringify(toRecord(tenant, x)));
         const filter: LogFilter = { tenant, fromNs: T0, toNs: T0 + 1000n * MS, services: [], levels: [], query: null };
-        assert.deepEqual((await store.search(filter, { limit: 5 })).records.map((r) => r.id), ['x']);
+        assert.deepEqual(
+          (await store.search(filter, { limit: 5 })).records.map((r) => r.id),
+          ['x'],
+        );
         await store.search(filter, { limit: 5 });
         const reads = sent.filter((sql) => sql.includes('.logs'));
         assert.ok(reads.length >= 2);
-        for (const sql of reads) assert.equal(sql.endsWith('SETTINGS use_top_k_dynamic_filtering = 0'), hasSetting, sql);
+        for (const sql of reads)
+          assert.equal(sql.endsWith('SETTINGS use_top_k_dynamic_filtering = 0'), hasSetting, sql);
         const probes = sent.filter((sql) => sql.includes(`name = 'use_top_k_dynamic_filtering'`));
         assert.equal(probes.length, 1, 'the server is asked once per store');
       }
@@ -138,35 +150,40 @@ export function describeWindowedSearchContract(name: string, open: () => Promise
     test('every page and next cursor of a windowed search equal those of a single query over the range', async () => {
       const seen = { records: 0, pagesWithNext: 0 };
       await fc.assert(
-        fc.asyncProperty(records, fc.array(search, { minLength: 1, maxLength: 3 }), windows, async (rows, searches, w) => {
-          const tenant = `t${run++}`;
-          await reference.insert(rows.map((g) => JSON.stringify(toRecord(tenant, g))).join('\n'));
-          const windowed = createLogStore(opened.transport, database, {
-            windows: { firstNs: w.firstNs, growth: w.growth, maxWindows: w.maxWindows },
-            now: () => T0 + w.now,
-          });
-          for (const s of searches) {
-            const filter: LogFilter = {
-              tenant,
-              fromNs: T0 + s.from,
-              toNs: T0 + s.from + s.length,
-              services: s.services,
-              levels: s.levels,
-              query: parseQuery(s.query ?? ''),
-            };
-            let cursor = s.cursor ? encodeCursor({ ns: String(T0 + s.cursor[0]), id: s.cursor[1] }) : undefined;
-            // Follow the pages as a client would, a few deep.
-            for (let pageNo = 0; pageNo < 4; pageNo++) {
-              const want = await reference.search(filter, { limit: s.limit, cursor });
-              const got = await windowed.search(filter, { limit: s.limit, cursor });
-              assert.deepEqual(got, want);
-              seen.records += want.records.length;
-              if (!want.nextCursor) break;
-              seen.pagesWithNext++;
-              cursor = want.nextCursor;
+        fc.asyncProperty(
+          records,
+          fc.array(search, { minLength: 1, maxLength: 3 }),
+          windows,
+          async (rows, searches, w) => {
+            const tenant = `t${run++}`;
+            await reference.insert(rows.map((g) => JSON.stringify(toRecord(tenant, g))).join('\n'));
+            const windowed = createLogStore(opened.transport, database, {
+              windows: { firstNs: w.firstNs, growth: w.growth, maxWindows: w.maxWindows },
+              now: () => T0 + w.now,
+            });
+            for (const s of searches) {
+              const filter: LogFilter = {
+                tenant,
+                fromNs: T0 + s.from,
+                toNs: T0 + s.from + s.length,
+                services: s.services,
+                levels: s.levels,
+                query: parseQuery(s.query ?? ''),
+              };
+              let cursor = s.cursor ? encodeCursor({ ns: String(T0 + s.cursor[0]), id: s.cursor[1] }) : undefined;
+              // Follow the pages as a client would, a few deep.
+              for (let pageNo = 0; pageNo < 4; pageNo++) {
+                const want = await reference.search(filter, { limit: s.limit, cursor });
+                const got = await windowed.search(filter, { limit: s.limit, cursor });
+                assert.deepEqual(got, want);
+                seen.records += want.records.length;
+                if (!want.nextCursor) break;
+                seen.pagesWithNext++;
+                cursor = want.nextCursor;
+              }
             }
-          }
-        }),
+          },
+        ),
         // One fixed case besides the generated ones: twelve records paged two at a time, so pages with a
         // next cursor are always among the cases compared, whatever the generator drew this run.
         { numRuns: 60, examples: [[PAGED.rows, [PAGED.search], PAGED.windows]] },

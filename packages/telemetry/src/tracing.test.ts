@@ -8,7 +8,10 @@ const spans = new InMemorySpanExporter();
 // What the operator writes into a pod (operator/src/desired/telemetry.ts).
 const tracing = startTracing(
   'instant-logs-query',
-  { OTEL_SERVICE_NAME: 'instant-logs-query', OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=logs,instant_logs.pipeline=demo' },
+  {
+    OTEL_SERVICE_NAME: 'instant-logs-query',
+    OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=logs,instant_logs.pipeline=demo',
+  },
   new SimpleSpanProcessor({ exporter: spans }),
 );
 after(() => tracing.shutdown());

@@ -19,9 +19,16 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv, proces
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  const processors = processor ? [processor] : endpoint && env['OTEL_SDK_DISABLED'] !== 'true' ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : [];
+  const processors = processor
+    ? [processor]
+    : endpoint && env['OTEL_SDK_DISABLED'] !== 'true'
+      ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })]
+      : [];
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ ...resourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']), 'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName }),
+    resource: resourceFromAttributes({
+      ...resourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']),
+      'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName,
+    }),
     spanProcessors: processors,
   });
   trace.setGlobalTracerProvider(provider);

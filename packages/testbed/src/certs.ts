@@ -25,12 +25,16 @@ export interface TestCertificates {
 }
 
 /** Creates a CA, a server certificate and client certificates in `dir` with the openssl CLI (EC P-256, valid 2 days). */
-export async function createTestCertificates(dir: string, options: { clients?: readonly string[] } = {}): Promise<TestCertificates> {
+export async function createTestCertificates(
+  dir: string,
+  options: { clients?: readonly string[] } = {},
+): Promise<TestCertificates> {
   await mkdir(dir, { recursive: true });
   const ca = await createCa(dir, 'ca', 'Instant Logs Test CA');
   const otherCa = await createCa(dir, 'untrusted-ca', 'Untrusted Test CA');
   const server = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
-  const reissueServer = (): Promise<void> => issue(dir, ca, 'server', 'localhost', server, 'serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  const reissueServer = (): Promise<void> =>
+    issue(dir, ca, 'server', 'localhost', server, 'serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
   await reissueServer();
   const clients: Record<string, CertAndKey> = {};
   for (const name of options.clients ?? []) {
@@ -49,20 +53,61 @@ function ecKeyArgs(keyFile: string): string[] {
 
 async function createCa(dir: string, base: string, cn: string): Promise<CertAndKey> {
   const files = { certFile: join(dir, `${base}.crt`), keyFile: join(dir, `${base}.key`) };
-  await run('openssl', ['req', '-x509', ...ecKeyArgs(files.keyFile), '-out', files.certFile, '-days', '2', '-subj', `/CN=${cn}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ecKeyArgs(files.keyFile),
+    '-out',
+    files.certFile,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return files;
 }
 
-async function issue(dir: string, ca: CertAndKey, base: string, cn: string, into: CertAndKey, usage: string, extra?: string): Promise<void> {
+async function issue(
+  dir: string,
+  ca: CertAndKey,
+  base: string,
+  cn: string,
+  into: CertAndKey,
+  usage: string,
+  extra?: string,
+): Promise<void> {
   // Written beside the targets and renamed over them, so a reader sees the old or the new file, never half of one.
   const tmp = { certFile: join(dir, `${base}.new.crt`), keyFile: join(dir, `${base}.new.key`) };
   const csr = join(dir, `${base}.csr`);
   const ext = join(dir, `${base}.ext`);
-  await writeFile(ext, [`extendedKeyUsage=${usage}`, 'basicConstraints=CA:FALSE', ...(extra ? [extra] : [])].join('\n'));
+  await writeFile(
+    ext,
+    [`extendedKeyUsage=${usage}`, 'basicConstraints=CA:FALSE', ...(extra ? [extra] : [])].join('\n'),
+  );
   await run('openssl', ['req', '-new', ...ecKeyArgs(tmp.keyFile), '-out', csr, '-subj', `/CN=${cn}`]);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-CAserial', `${ca.certFile}.srl`,
-    '-out', tmp.certFile, '-days', '2', '-extfile', ext]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-CAserial',
+    `${ca.certFile}.srl`,
+    '-out',
+    tmp.certFile,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   await rename(tmp.keyFile, into.keyFile);
   await rename(tmp.certFile, into.certFile);
 }

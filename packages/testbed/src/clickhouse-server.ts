@@ -66,7 +66,10 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
   const lockDeadline = Math.min(deadline, Date.now() + 5_000);
   for (;;) {
     await rm(portFile, { force: true });
-    const child = spawn(launcher, serverArgs(dataDir, configFile, portFile, options.port ?? 0), { cwd: dataDir, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(launcher, serverArgs(dataDir, configFile, portFile, options.port ?? 0), {
+      cwd: dataDir,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     const proc = watch(child);
     try {
       const port = await waitForPort(portFile, proc, deadline);
@@ -110,7 +113,10 @@ function watch(child: ChildProcess): Watched {
   return { child, exited, hasExited: () => done, stderr: () => stderr.trim() };
 }
 
-function handle(proc: Watched, info: { url: string; port: number; dataDir: string; version: string; ownsDir: boolean }): ClickHouseServer {
+function handle(
+  proc: Watched,
+  info: { url: string; port: number; dataDir: string; version: string; ownsDir: boolean },
+): ClickHouseServer {
   return {
     url: info.url,
     port: info.port,
@@ -144,7 +150,14 @@ function serverArgs(dataDir: string, configFile: string, portFile: string, port:
     `SELECT getServerPort('http_port') INTO OUTFILE ${sqlString(portFile)} TRUNCATE FORMAT TSV`,
     `SELECT count() FROM file(stdin, 'LineAsString')`,
   ].join('; ');
-  return [`--config-file=${configFile}`, `--path=${dataDir}`, '--listen_host=127.0.0.1', `--http_port=${port}`, '--multiquery', `--query=${query}`];
+  return [
+    `--config-file=${configFile}`,
+    `--path=${dataDir}`,
+    '--listen_host=127.0.0.1',
+    `--http_port=${port}`,
+    '--multiquery',
+    `--query=${query}`,
+  ];
 }
 
 async function waitForPort(portFile: string, proc: Watched, deadline: number): Promise<number> {
@@ -165,8 +178,10 @@ async function poll<T>(what: string, proc: Watched, deadline: number, probe: () 
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (proc.hasExited()) throw new Error(`ClickHouse server exited while waiting for ${what}: ${proc.stderr() || 'no output'}`);
-    if (Date.now() > deadline) throw new Error(`ClickHouse server did not provide ${what} in time: ${proc.stderr() || 'no output'}`);
+    if (proc.hasExited())
+      throw new Error(`ClickHouse server exited while waiting for ${what}: ${proc.stderr() || 'no output'}`);
+    if (Date.now() > deadline)
+      throw new Error(`ClickHouse server did not provide ${what} in time: ${proc.stderr() || 'no output'}`);
     await delay(POLL_MS);
   }
 }
@@ -177,7 +192,9 @@ async function selfTest(url: string, libVersion: string): Promise<string> {
   const version = res.body.trim();
   const wanted = libVersion.split('.').slice(0, 2).join('.');
   if (res.status !== 200 || !version.startsWith(`${wanted}.`)) {
-    throw new Error(`ClickHouse server self-test failed: SELECT version() answered ${res.status} "${version}", expected ${wanted}.x`);
+    throw new Error(
+      `ClickHouse server self-test failed: SELECT version() answered ${res.status} "${version}", expected ${wanted}.x`,
+    );
   }
   return version;
 }
@@ -185,12 +202,18 @@ async function selfTest(url: string, libVersion: string): Promise<string> {
 // clickhouse-local reads users only from a separate users_config file, not from the main config.
 async function writeConfig(confDir: string, users: ClickHouseUser[]): Promise<string> {
   const entries = [{ name: 'default', password: '' }, ...users].map(({ name, password }, i) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || (i > 0 && name === 'default')) throw new Error(`Invalid ClickHouse user name "${name}"`);
-    const secret = password ? `<password_sha256_hex>${sha256(password)}</password_sha256_hex>` : '<password></password>';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || (i > 0 && name === 'default'))
+      throw new Error(`Invalid ClickHouse user name "${name}"`);
+    const secret = password
+      ? `<password_sha256_hex>${sha256(password)}</password_sha256_hex>`
+      : '<password></password>';
     return `<${name}>${secret}<networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></${name}>`;
   });
   const usersFile = join(confDir, 'users.xml');
-  await writeFile(usersFile, `<clickhouse>\n<users>\n${entries.join('\n')}\n</users>\n<profiles><default/></profiles>\n<quotas><default/></quotas>\n</clickhouse>\n`);
+  await writeFile(
+    usersFile,
+    `<clickhouse>\n<users>\n${entries.join('\n')}\n</users>\n<profiles><default/></profiles>\n<quotas><default/></quotas>\n</clickhouse>\n`,
+  );
   const configFile = join(confDir, 'config.xml');
   await writeFile(configFile, `<clickhouse><users_config>${xmlText(usersFile)}</users_config></clickhouse>\n`);
   return configFile;
@@ -226,7 +249,6 @@ async function buildLauncher(lib: Libchdb): Promise<string> {
   await rename(tmp, bin); // atomic, so parallel test files never run a half-written binary
   return bin;
 }
-
 
 function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -48,7 +48,11 @@ test('messages and committed offsets survive a kill -9 and restart of the broker
   // offsets must see each marker first, so "nothing old re-delivered" needs no waiting.
   const again = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await again.connect();
-  await again.send({ topic: TOPIC, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: `marker-${partition}` })) });
+  await again.send({
+    topic: TOPIC,
+    acks: -1,
+    messages: [0, 1, 2].map((partition) => ({ partition, value: `marker-${partition}` })),
+  });
   await again.disconnect();
   const resumed = await consume(kafka, 'first', (seen) => seen.length >= 3);
   assert.deepEqual(resumed.toSorted(), ['marker-0', 'marker-1', 'marker-2']);

@@ -93,7 +93,10 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     async createTopic(name, { partitions, config: topicConfig = {} }) {
       await withAdmin(bootstrap, async (admin) => {
         const configEntries = Object.entries(topicConfig).map(([name, value]) => ({ name, value }));
-        const created = await admin.createTopics({ waitForLeaders: false, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }] });
+        const created = await admin.createTopics({
+          waitForLeaders: false,
+          topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }],
+        });
         if (!created) throw new Error(`Kafka topic "${name}" already exists`);
         await waitForLeaders(admin, name, partitions);
       });
@@ -119,9 +122,11 @@ async function firstStart(libs: string, dataDir: string, fixedPort: number, time
 
 // The script caches the jars under ~/.cache; once installed it returns in milliseconds.
 async function installJars(): Promise<string> {
-  const { stdout } = await run('bash', [JARS_SCRIPT], { timeout: 15 * 60_000 }).catch((err: Error & { stderr?: string }) => {
-    throw new Error(`Cannot install the Kafka jars with ${JARS_SCRIPT}: ${err.stderr?.trim() || err.message}`);
-  });
+  const { stdout } = await run('bash', [JARS_SCRIPT], { timeout: 15 * 60_000 }).catch(
+    (err: Error & { stderr?: string }) => {
+      throw new Error(`Cannot install the Kafka jars with ${JARS_SCRIPT}: ${err.stderr?.trim() || err.message}`);
+    },
+  );
   return stdout.trim();
 }
 
@@ -159,7 +164,11 @@ function serverProperties({ dataDir, port, controllerPort }: Config): string {
     'log.segment.bytes': 16 * 1024 * 1024,
     'log.index.size.max.bytes': 1024 * 1024,
   };
-  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  return (
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
+  );
 }
 
 // Formats once per data dir; a restart (or a dataDir from an earlier run) keeps its cluster.
@@ -169,16 +178,27 @@ async function format(config: Config): Promise<void> {
   const clusterId = randomBytes(16).toString('base64url'); // 22 chars, like `kafka-storage random-uuid`
   // `=` keeps an id that starts with '-' (1 in 64 do) from being read as an option.
   const args = ['format', `--cluster-id=${clusterId}`, '-c', join(config.dataDir, 'server.properties')];
-  await run('java', [...jvmArgs(config, '-Xmx256m'), 'kafka.tools.StorageTool', ...args], { timeout: 60_000 }).catch((err: Error & { stdout?: string; stderr?: string }) => {
-    throw new Error(`Cannot format Kafka storage in ${config.dataDir}: ${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message}`);
-  });
+  await run('java', [...jvmArgs(config, '-Xmx256m'), 'kafka.tools.StorageTool', ...args], { timeout: 60_000 }).catch(
+    (err: Error & { stdout?: string; stderr?: string }) => {
+      throw new Error(
+        `Cannot format Kafka storage in ${config.dataDir}: ${`${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message}`,
+      );
+    },
+  );
 }
 
 // C1-only JIT and the serial GC halve start-up on 2 cores (measured ~7 s → ~3.7 s); a test
 // broker's load never needs C2's peak speed.
 function jvmArgs({ libs, dataDir }: Config, ...heap: string[]): string[] {
   const tuning = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
-  return [...heap, ...tuning, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${dataDir}`, '-cp', join(libs, '*')];
+  return [
+    ...heap,
+    ...tuning,
+    `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+    `-Dkafka.logs.dir=${dataDir}`,
+    '-cp',
+    join(libs, '*'),
+  ];
 }
 
 interface Running {
@@ -205,7 +225,9 @@ async function launch(config: Config, timeoutMs: number): Promise<Running> {
   } catch (err) {
     await terminate(proc, 'SIGKILL');
     const log = await readFile(join(config.dataDir, 'broker.log'), 'utf8').catch(() => '');
-    throw new Error(`${(err as Error).message}\n--- output ---\n${proc.output()}\n--- broker.log (tail) ---\n${log.slice(-4000)}`);
+    throw new Error(
+      `${(err as Error).message}\n--- output ---\n${proc.output()}\n--- broker.log (tail) ---\n${log.slice(-4000)}`,
+    );
   }
 }
 
@@ -236,7 +258,9 @@ function watch(child: ChildProcess): Running {
 // read end of a pipe from us and SIGKILLs the JVM when it reads EOF, i.e. when we are gone.
 function parentDeathWatchdog(child: ChildProcess): ChildProcess | undefined {
   if (child.pid === undefined) return undefined;
-  const dog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(child.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const dog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(child.pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   dog.unref();
   (dog.stdin as unknown as { unref(): void } | null)?.unref();
   return dog;
@@ -273,21 +297,29 @@ async function terminate(proc: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<
 async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch((err: { type?: string; cause?: { type?: string } }) => {
-      const type = err.type ?? err.cause?.type; // kafkajs' retrier may have wrapped it
-      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE') return undefined;
-      throw err;
-    });
+    const metadata = await admin
+      .fetchTopicMetadata({ topics: [topic] })
+      .catch((err: { type?: string; cause?: { type?: string } }) => {
+        const type = err.type ?? err.cause?.type; // kafkajs' retrier may have wrapped it
+        if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE') return undefined;
+        throw err;
+      });
     const led = metadata?.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
     if (led === partitions) return;
-    if (Date.now() > deadline) throw new Error(`Kafka topic "${topic}" has leaders for ${led} of ${partitions} partitions after 30 s`);
+    if (Date.now() > deadline)
+      throw new Error(`Kafka topic "${topic}" has leaders for ${led} of ${partitions} partitions after 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 async function withAdmin<T>(bootstrap: string, use: (admin: Admin) => Promise<T>): Promise<T> {
   // Silent: retriable errors while a broker starts are expected; a final failure is thrown.
-  const kafka = new Kafka({ clientId: 'testbed', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  const kafka = new Kafka({
+    clientId: 'testbed',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -29,7 +29,19 @@ const crd: V1CustomResourceDefinition = {
     group: GROUP,
     names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
     scope: 'Namespaced',
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
+          },
+        },
+      },
+    ],
   },
 };
 
@@ -37,11 +49,14 @@ describe('Kubernetes control plane', () => {
   let cp: ControlPlane;
   let startMs = 0;
   // Its own timeout: hooks get the runner's --test-timeout, not the suite's, and a first run builds the binaries.
-  before(async () => {
-    const t0 = performance.now();
-    cp = await startControlPlane();
-    startMs = performance.now() - t0;
-  }, { timeout: 60 * 60_000 });
+  before(
+    async () => {
+      const t0 = performance.now();
+      cp = await startControlPlane();
+      startMs = performance.now() - t0;
+    },
+    { timeout: 60 * 60_000 },
+  );
   after(() => cp?.stop());
 
   it('serves /version stamped with the built Kubernetes release', async (t) => {
@@ -54,7 +69,10 @@ describe('Kubernetes control plane', () => {
   it('creates a namespace and a ConfigMap in it', async () => {
     const core = cp.kubeConfig.makeApiClient(CoreV1Api);
     const namespace = await createNamespace('basics');
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'settings' }, data: { level: 'info' } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'settings' }, data: { level: 'info' } },
+    });
     const read = await core.readNamespacedConfigMap({ namespace, name: 'settings' });
     assert.deepEqual(read.data, { level: 'info' });
   });
@@ -62,7 +80,10 @@ describe('Kubernetes control plane', () => {
   it('server-side applies a custom object once its CRD is Established', async () => {
     await installCrd();
     const namespace = await createNamespace('ssa');
-    const applied = (await applyWidget(namespace, 'first', 3)) as { spec: { size: number }; metadata: { managedFields: { manager: string; operation: string }[] } };
+    const applied = (await applyWidget(namespace, 'first', 3)) as {
+      spec: { size: number };
+      metadata: { managedFields: { manager: string; operation: string }[] };
+    };
     assert.equal(applied.spec.size, 3);
     assert.ok(applied.metadata.managedFields.some((f) => f.manager === MANAGER && f.operation === 'Apply'));
     const reapplied = (await applyWidget(namespace, 'first', 5)) as { spec: { size: number } };
@@ -79,8 +100,14 @@ describe('Kubernetes control plane', () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'owned', ownerReferences } } });
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'unowned' } } });
 
-    await cp.kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural: 'widgets', name: 'owner' });
-    await waitUntil('the owned ConfigMap is gone', async () => statusOf(core.readNamespacedConfigMap({ namespace, name: 'owned' })).then((s) => s === 404), 60_000);
+    await cp.kubeConfig
+      .makeApiClient(CustomObjectsApi)
+      .deleteNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural: 'widgets', name: 'owner' });
+    await waitUntil(
+      'the owned ConfigMap is gone',
+      async () => statusOf(core.readNamespacedConfigMap({ namespace, name: 'owned' })).then((s) => s === 404),
+      60_000,
+    );
     assert.equal(await statusOf(core.readNamespacedConfigMap({ namespace, name: 'unowned' })), 200);
   });
 
@@ -92,31 +119,62 @@ describe('Kubernetes control plane', () => {
     assert.equal(await statusOf(asReader.listNamespacedPod({ namespace })), 403);
 
     const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] } });
+    await rbac.createNamespacedRole({
+      namespace,
+      body: { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] },
+    });
     const subjects = [{ kind: 'ServiceAccount', name: 'reader', namespace }];
-    await rbac.createNamespacedRoleBinding({ namespace, body: { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects } });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: 'reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+        subjects,
+      },
+    });
     // The RBAC authorizer reads from an informer cache, so the grant lands a moment later.
-    await waitUntil('the RoleBinding takes effect', async () => (await statusOf(asReader.listNamespacedPod({ namespace }))) === 200, 10_000);
+    await waitUntil(
+      'the RoleBinding takes effect',
+      async () => (await statusOf(asReader.listNamespacedPod({ namespace }))) === 200,
+      10_000,
+    );
     assert.equal(await statusOf(asReader.listNamespacedPod({ namespace: 'default' })), 403);
   });
 
   it('lets kubectl and helm use the kubeconfig file', async () => {
     const helmHome = join(dirname(cp.kubeconfigPath), 'helm'); // keeps helm out of the user's ~/.config and ~/.cache
-    const env = { ...process.env, KUBECONFIG: cp.kubeconfigPath, HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome };
+    const env = {
+      ...process.env,
+      KUBECONFIG: cp.kubeconfigPath,
+      HELM_CACHE_HOME: helmHome,
+      HELM_CONFIG_HOME: helmHome,
+      HELM_DATA_HOME: helmHome,
+    };
     const whoami = await promisify(execFile)(join(cp.binDir, 'kubectl'), ['auth', 'whoami', '-o', 'json'], { env });
-    assert.ok((JSON.parse(whoami.stdout) as { status: { userInfo: { groups: string[] } } }).status.userInfo.groups.includes('system:masters'));
-    const helm = await promisify(execFile)(join(cp.binDir, 'helm'), ['list', '--all-namespaces', '-o', 'json'], { env });
+    assert.ok(
+      (JSON.parse(whoami.stdout) as { status: { userInfo: { groups: string[] } } }).status.userInfo.groups.includes(
+        'system:masters',
+      ),
+    );
+    const helm = await promisify(execFile)(join(cp.binDir, 'helm'), ['list', '--all-namespaces', '-o', 'json'], {
+      env,
+    });
     assert.deepEqual(JSON.parse(helm.stdout), []);
   });
 
   async function createNamespace(prefix: string): Promise<string> {
-    const ns = await cp.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { generateName: `${prefix}-` } } });
+    const ns = await cp.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { generateName: `${prefix}-` } } });
     return ns.metadata!.name!;
   }
 
   async function installCrd(): Promise<void> {
     const api = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
-    await api.patchCustomResourceDefinition({ name: crd.metadata!.name!, body: crd, fieldManager: MANAGER, force: true }, SSA);
+    await api.patchCustomResourceDefinition(
+      { name: crd.metadata!.name!, body: crd, fieldManager: MANAGER, force: true },
+      SSA,
+    );
     await waitUntil('the CRD is Established', async () => {
       const live = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
       return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
@@ -126,7 +184,10 @@ describe('Kubernetes control plane', () => {
   function applyWidget(namespace: string, name: string, size: number): Promise<object> {
     const body = { apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name, namespace }, spec: { size } };
     const api = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    return api.patchNamespacedCustomObject({ group: GROUP, version: 'v1', namespace, plural: 'widgets', name, body, fieldManager: MANAGER, force: true }, SSA);
+    return api.patchNamespacedCustomObject(
+      { group: GROUP, version: 'v1', namespace, plural: 'widgets', name, body, fieldManager: MANAGER, force: true },
+      SSA,
+    );
   }
 });
 
@@ -140,4 +201,3 @@ async function statusOf(call: Promise<unknown>): Promise<number> {
     throw err;
   }
 }
-

@@ -41,7 +41,13 @@ const SCRIPT = fileURLToPath(new URL('../scripts/kube-binaries.sh', import.meta.
 const OPENSSL_CONF = fileURLToPath(new URL('../kube/openssl.cnf', import.meta.url));
 const POLL_MS = 50;
 const DIR_PREFIX = 'kube-testbed-';
-const CONTROLLERS = ['garbage-collector-controller', 'namespace-controller', 'serviceaccount-controller', 'deployment-controller', 'replicaset-controller'];
+const CONTROLLERS = [
+  'garbage-collector-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'deployment-controller',
+  'replicaset-controller',
+];
 
 /** Builds the binaries unless cached (first time: 15–35 min, progress on stderr) and returns their directory. */
 export async function ensureKubeBinaries(): Promise<string> {
@@ -78,11 +84,25 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
     const startApiServer = async (until: number) => {
-      const apiserver = launch(procs, 'kube-apiserver', join(binDir, 'kube-apiserver'), apiserverArgs(dir, port, etcdUrl));
-      await waitFor('/readyz', apiserver, until, async () => (await httpGet(`${server}/readyz`, certs.admin)).status === 200);
+      const apiserver = launch(
+        procs,
+        'kube-apiserver',
+        join(binDir, 'kube-apiserver'),
+        apiserverArgs(dir, port, etcdUrl),
+      );
+      await waitFor(
+        '/readyz',
+        apiserver,
+        until,
+        async () => (await httpGet(`${server}/readyz`, certs.admin)).status === 200,
+      );
     };
     await startApiServer(deadline);
-    const kubeConfig = kubeConfigFor(server, certs.admin.ca, { name: 'admin', certData: b64(certs.admin.cert), keyData: b64(certs.admin.key) });
+    const kubeConfig = kubeConfigFor(server, certs.admin.ca, {
+      name: 'admin',
+      certData: b64(certs.admin.cert),
+      keyData: b64(certs.admin.key),
+    });
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     await writeFile(kubeconfigPath, kubeConfig.exportConfig(), { mode: 0o600 });
     return {
@@ -96,7 +116,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         const body = { spec: { audiences: [], expirationSeconds: 3600 } }; // no audiences → the apiserver's own
         const res = await core.createNamespacedServiceAccountToken({ name: serviceAccount, namespace, body });
         if (!res.status?.token) throw new Error(`Cannot get a token for ServiceAccount ${namespace}/${serviceAccount}`);
-        return kubeConfigFor(server, certs.admin.ca, { name: `${namespace}:${serviceAccount}`, token: res.status.token });
+        return kubeConfigFor(server, certs.admin.ca, {
+          name: `${namespace}:${serviceAccount}`,
+          token: res.status.token,
+        });
       },
       async restartApiServer(whileDown) {
         const old = procs.filter((p) => p.name === 'kube-apiserver');
@@ -190,7 +213,12 @@ async function startControllerManager(binDir: string, dir: string, kubeconfig: s
     `--cert-dir=${join(dir, 'kcm')}`,
   ]);
   // /healthz is always allowed; the serving cert is self-signed, and only liveness is asked here.
-  await waitFor('/healthz', kcm, Date.now() + 60_000, async () => (await httpGet(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false })).status === 200);
+  await waitFor(
+    '/healthz',
+    kcm,
+    Date.now() + 60_000,
+    async () => (await httpGet(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false })).status === 200,
+  );
 }
 
 interface Certs {
@@ -200,13 +228,50 @@ interface Certs {
 // openssl for the certificates (Node makes keys, not X.509); the service-account pair needs none.
 async function makeCerts(dir: string): Promise<Certs> {
   const cert = (name: string, subject: string, section: string, signer: string[] = []) =>
-    run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '7', '-config', OPENSSL_CONF, '-extensions', section, '-subj', subject, '-keyout', `${name}.key`, '-out', `${name}.crt`, ...signer], { cwd: dir });
+    run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '7',
+        '-config',
+        OPENSSL_CONF,
+        '-extensions',
+        section,
+        '-subj',
+        subject,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.crt`,
+        ...signer,
+      ],
+      { cwd: dir },
+    );
   await cert('ca', '/CN=instant-logs-testbed-ca', 'ca');
   const byCa = ['-CA', 'ca.crt', '-CAkey', 'ca.key'];
-  await Promise.all([cert('apiserver', '/CN=kube-apiserver', 'server', byCa), cert('admin', '/O=system:masters/CN=testbed-admin', 'client', byCa)]);
-  const sa = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-  await Promise.all([writeFile(join(dir, 'sa.key'), sa.privateKey, { mode: 0o600 }), writeFile(join(dir, 'sa.pub'), sa.publicKey)]);
-  const [ca, adminCert, adminKey] = await Promise.all(['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(dir, f), 'utf8')));
+  await Promise.all([
+    cert('apiserver', '/CN=kube-apiserver', 'server', byCa),
+    cert('admin', '/O=system:masters/CN=testbed-admin', 'client', byCa),
+  ]);
+  const sa = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  await Promise.all([
+    writeFile(join(dir, 'sa.key'), sa.privateKey, { mode: 0o600 }),
+    writeFile(join(dir, 'sa.pub'), sa.publicKey),
+  ]);
+  const [ca, adminCert, adminKey] = await Promise.all(
+    ['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(dir, f), 'utf8')),
+  );
   return { admin: { ca: ca!, cert: adminCert!, key: adminKey! } };
 }
 
@@ -259,12 +324,13 @@ async function terminate(proc: Proc): Promise<void> {
 async function waitFor(what: string, proc: Proc, deadline: number, probe: () => Promise<boolean>): Promise<void> {
   for (;;) {
     if (await probe().catch(() => false)) return;
-    if (proc.hasExited()) throw new Error(`${proc.name} exited while waiting for ${what}: ${proc.log() || 'no output'}`);
-    if (Date.now() > deadline) throw new Error(`${proc.name} did not answer ${what} in time: ${proc.log().slice(-4_000) || 'no output'}`);
+    if (proc.hasExited())
+      throw new Error(`${proc.name} exited while waiting for ${what}: ${proc.log() || 'no output'}`);
+    if (Date.now() > deadline)
+      throw new Error(`${proc.name} did not answer ${what} in time: ${proc.log().slice(-4_000) || 'no output'}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
-
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -285,7 +351,11 @@ function run(file: string, args: string[], opts: { cwd?: string; stderr?: 'inher
     child.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-8_192)));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`Cannot run ${file} ${args.join(' ')}: exit ${code}\n${err.trim()}`))));
+    child.once('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`Cannot run ${file} ${args.join(' ')}: exit ${code}\n${err.trim()}`)),
+    );
   });
 }
 

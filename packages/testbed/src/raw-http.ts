@@ -35,7 +35,9 @@ export async function rawConnection(port: number): Promise<RawConnection> {
       }
     };
     socket.on('data', onData);
-    socket.once('close', () => reject(new Error(`connection closed before a response (${received.length} bytes received)`)));
+    socket.once('close', () =>
+      reject(new Error(`connection closed before a response (${received.length} bytes received)`)),
+    );
   });
   response.catch(() => undefined); // observed by the tests that expect one
   return { socket, response, closed };

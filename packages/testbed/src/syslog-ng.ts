@@ -37,7 +37,19 @@ export async function startSyslogNg(options: SyslogNgOptions): Promise<SyslogNg>
   const conf = join(dir, 'syslog-ng.conf');
   await writeFile(conf, options.config);
   const binary = options.binary ?? (existsSync('/usr/sbin/syslog-ng') ? '/usr/sbin/syslog-ng' : 'syslog-ng');
-  const args = ['-F', '-e', '--no-caps', '-f', conf, '-R', join(dir, 'persist'), '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')];
+  const args = [
+    '-F',
+    '-e',
+    '--no-caps',
+    '-f',
+    conf,
+    '-R',
+    join(dir, 'persist'),
+    '-p',
+    join(dir, 'pid'),
+    '-c',
+    join(dir, 'ctl'),
+  ];
   const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (s: string) => (output = (output + s).slice(-16_384));
@@ -79,12 +91,20 @@ export async function startSyslogNg(options: SyslogNgOptions): Promise<SyslogNg>
 }
 
 /** Runs Debian's loggen with `args` and resolves with its output and exit code, whatever that is. */
-export function runLoggen(args: string[], options: { binary?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+export function runLoggen(
+  args: string[],
+  options: { binary?: string; timeoutMs?: number } = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
   const binary = options.binary ?? (existsSync('/usr/bin/loggen') ? '/usr/bin/loggen' : 'loggen');
   return new Promise((resolve) => {
-    execFile(binary, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ stdout, stderr: err && typeof err.code !== 'number' ? `${stderr}\n${err.message}` : stderr, code });
-    });
+    execFile(
+      binary,
+      args,
+      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ stdout, stderr: err && typeof err.code !== 'number' ? `${stderr}\n${err.message}` : stderr, code });
+      },
+    );
   });
 }

@@ -1,5 +1,11 @@
 import { LIMITS, type IngestResponse } from '@instant-logs/schema';
-import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '@instant-logs/queue';
+import {
+  QueueFullError,
+  QueueRejectedError,
+  QueueUnavailableError,
+  type LogQueue,
+  type RecordChunk,
+} from '@instant-logs/queue';
 import { injectTraceHeaders } from '@instant-logs/telemetry';
 import type { DecodedItem } from './decode-body.ts';
 import type { IdempotencyClaim, IdempotencyLedger } from './idempotency.ts';
@@ -40,7 +46,9 @@ export async function acceptRecords(
 ): Promise<IngestResponse> {
   if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
   // Charged before normalising, so a refused request costs no validation work.
-  const retentionDays = deps.tenants ? charge(tenant, items.length, () => decodedBytes(items), deps.tenants, deps.metrics) : undefined;
+  const retentionDays = deps.tenants
+    ? charge(tenant, items.length, () => decodedBytes(items), deps.tenants, deps.metrics)
+    : undefined;
   const batch = startBatch(tenant, deps.clock(), retentionDays, each !== undefined);
   for (let start = 0; start < items.length; start += SLICE_RECORDS) {
     // A large request yields between slices, so health checks and other requests are not kept waiting behind it.
@@ -65,9 +73,18 @@ export async function acceptRecords(
  * answered here. Unlike acceptRecords, a tenant over its rate is refused after the thread's work (its
  * record count is only known then), which costs that thread, never the event loop.
  */
-export async function acceptBody(job: Omit<BodyJob, 'retentionDays' | 'measureBytes'>, threads: IngestThreads, deps: AcceptDeps, idempotency?: IdempotencyClaim): Promise<IngestResponse> {
+export async function acceptBody(
+  job: Omit<BodyJob, 'retentionDays' | 'measureBytes'>,
+  threads: IngestThreads,
+  deps: AcceptDeps,
+  idempotency?: IdempotencyClaim,
+): Promise<IngestResponse> {
   const policy = deps.tenants?.policy(job.tenant);
-  const prepared = await threads.prepare({ ...job, retentionDays: policy?.retentionDays, measureBytes: policy?.bytesPerSecond !== undefined });
+  const prepared = await threads.prepare({
+    ...job,
+    retentionDays: policy?.retentionDays,
+    measureBytes: policy?.bytesPerSecond !== undefined,
+  });
   if (deps.tenants) charge(job.tenant, prepared.items, () => prepared.decodedBytes, deps.tenants, deps.metrics);
   const response = { accepted: prepared.rows, rejected: prepared.rejected, errors: prepared.errors };
   return publishAccepted(job.tenant, prepared.rows, () => prepared.data, response, prepared.reasons, deps, idempotency);
@@ -92,7 +109,13 @@ async function publishAccepted(
 }
 
 /** Charges a request against the tenant's limits, throwing the throttling error; nothing is refunded for records validation rejects. Returns the tenant's retention. */
-function charge(tenant: string, items: number, bytes: () => number, limits: TenantLimits, metrics: CollectorMetrics): number | undefined {
+function charge(
+  tenant: string,
+  items: number,
+  bytes: () => number,
+  limits: TenantLimits,
+  metrics: CollectorMetrics,
+): number | undefined {
   const policy = limits.policy(tenant);
   // Measured only for tenants that have a bytes limit.
   const refusal = limits.take(tenant, items, policy.bytesPerSecond === undefined ? 0 : bytes());
@@ -108,10 +131,16 @@ async function publish(deps: AcceptDeps, chunk: RecordChunk): Promise<void> {
     await deps.queue.publish(chunk);
   } catch (err) {
     if (err instanceof QueueFullError) {
-      throw COLLECTOR_ERRORS.QUEUE_FULL({ reason: err.message, headers: { 'retry-after': String(err.retryAfterSeconds) } });
+      throw COLLECTOR_ERRORS.QUEUE_FULL({
+        reason: err.message,
+        headers: { 'retry-after': String(err.retryAfterSeconds) },
+      });
     }
     if (err instanceof QueueUnavailableError) {
-      throw COLLECTOR_ERRORS.QUEUE_UNAVAILABLE({ reason: err.message, headers: { 'retry-after': String(err.retryAfterSeconds) } });
+      throw COLLECTOR_ERRORS.QUEUE_UNAVAILABLE({
+        reason: err.message,
+        headers: { 'retry-after': String(err.retryAfterSeconds) },
+      });
     }
     if (err instanceof QueueRejectedError) throw COLLECTOR_ERRORS.STORE_REJECTED({ reason: err.message });
     throw err;

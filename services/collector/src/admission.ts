@@ -53,7 +53,11 @@ export interface AdmissionObserver {
  * its bytes fit under both ceilings, or when nothing else is in flight (so a body larger than a
  * ceiling is slow, never refused forever).
  */
-export function createAdmission(limits: AdmissionLimits, clock: () => number = Date.now, observer?: AdmissionObserver): Admission {
+export function createAdmission(
+  limits: AdmissionLimits,
+  clock: () => number = Date.now,
+  observer?: AdmissionObserver,
+): Admission {
   let total = 0;
   const perTenant = new Map<string, number>();
   let lastRefusalMs = -Infinity;
@@ -73,11 +77,17 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
   const take = (tenant: string, held: number, bytes: number) => {
     const tenantHeld = perTenant.get(tenant) ?? 0;
     if (total > 0 && total + bytes > limits.maxInFlightBytes) {
-      refuse('in_flight_bytes', `the collector holds ${total} request bytes, over its limit of ${limits.maxInFlightBytes} (INGEST_MAX_IN_FLIGHT_BYTES)`);
+      refuse(
+        'in_flight_bytes',
+        `the collector holds ${total} request bytes, over its limit of ${limits.maxInFlightBytes} (INGEST_MAX_IN_FLIGHT_BYTES)`,
+      );
     }
     if (tenantHeld > 0 && tenantHeld + bytes > limits.maxTenantInFlightBytes) {
       const limit = `${limits.maxTenantInFlightBytes} (INGEST_MAX_TENANT_IN_FLIGHT_BYTES)`;
-      refuse('tenant_in_flight_bytes', `tenant "${tenant}" has ${tenantHeld} request bytes in flight, over its limit of ${limit}`);
+      refuse(
+        'tenant_in_flight_bytes',
+        `tenant "${tenant}" has ${tenantHeld} request bytes in flight, over its limit of ${limit}`,
+      );
     }
     total += bytes;
     observer?.inFlight(total);
@@ -113,7 +123,9 @@ export function createAdmission(limits: AdmissionLimits, clock: () => number = D
     overload() {
       const full = limits.backlog?.(0);
       if (full) return full;
-      return clock() - lastRefusalMs < OVERLOAD_HOLD_MS ? 'requests were refused for overload in the last seconds' : undefined;
+      return clock() - lastRefusalMs < OVERLOAD_HOLD_MS
+        ? 'requests were refused for overload in the last seconds'
+        : undefined;
     },
     inFlightBytes: () => total,
   };
@@ -172,6 +184,12 @@ export const DEFAULT_ADMISSION_LIMITS: Readonly<AdmissionLimits> = Object.freeze
 });
 
 /** Pure: admission limits from the parsed environment. */
-export function admissionLimitsFromEnv(config: { INGEST_MAX_IN_FLIGHT_BYTES: number; INGEST_MAX_TENANT_IN_FLIGHT_BYTES: number }): AdmissionLimits {
-  return { maxInFlightBytes: config.INGEST_MAX_IN_FLIGHT_BYTES, maxTenantInFlightBytes: config.INGEST_MAX_TENANT_IN_FLIGHT_BYTES };
+export function admissionLimitsFromEnv(config: {
+  INGEST_MAX_IN_FLIGHT_BYTES: number;
+  INGEST_MAX_TENANT_IN_FLIGHT_BYTES: number;
+}): AdmissionLimits {
+  return {
+    maxInFlightBytes: config.INGEST_MAX_IN_FLIGHT_BYTES,
+    maxTenantInFlightBytes: config.INGEST_MAX_TENANT_IN_FLIGHT_BYTES,
+  };
 }

@@ -43,10 +43,18 @@ export interface CollectorAppDeps {
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
 export function buildApp(deps: CollectorAppDeps): FastifyInstance {
-  const app = createServer(deps.logger, { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) }, deps.https);
+  const app = createServer(
+    deps.logger,
+    { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) },
+    deps.https,
+  );
   const registry = deps.registry ?? new Registry();
   const metrics = deps.metrics ?? createCollectorMetrics(registry);
-  const admission = createAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...deps.admission }, Date.now, admissionObserver(metrics));
+  const admission = createAdmission(
+    { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission },
+    Date.now,
+    admissionObserver(metrics),
+  );
   app.register(collectorPlugin, {
     queue: deps.queue,
     keyring: deps.keyring,

@@ -14,11 +14,20 @@ export const CollectorConfig = z.object({
   KAFKA_BROKERS: z
     .string()
     .min(1)
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
   KAFKA_CLIENT_ID: z.string().default('instant-logs-collector'),
   KAFKA_TOPIC: z.string().default('instant-logs'),
   KAFKA_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
-  KAFKA_MAX_IN_FLIGHT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  KAFKA_MAX_IN_FLIGHT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Per-tenant rate limits and retention: JSON as packages/schema's TenantPolicies; unset = none. */
   TENANTS_FILE: z.string().min(1).optional(),

@@ -9,7 +9,9 @@ const overInBytesOnly = cjk(Math.ceil(LIMITS.maxRecordBytes / 3) + 10);
 const underInBytes = cjk(Math.floor(LIMITS.maxRecordBytes / 3) - 100);
 
 test('the per-record limit counts UTF-8 bytes, not UTF-16 units, in NDJSON and JSON bodies', () => {
-  assert.ok(overInBytesOnly.length < LIMITS.maxRecordBytes && Buffer.byteLength(overInBytesOnly) > LIMITS.maxRecordBytes);
+  assert.ok(
+    overInBytesOnly.length < LIMITS.maxRecordBytes && Buffer.byteLength(overInBytesOnly) > LIMITS.maxRecordBytes,
+  );
   for (const decode of [decodeNdjson, decodeJson]) {
     const [over] = decode(overInBytesOnly);
     assert.ok(over && 'error' in over && /exceeds/.test(over.error.message), decode.name);

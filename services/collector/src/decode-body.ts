@@ -70,7 +70,9 @@ export function decodeJson(text: string): DecodedItem[] {
   try {
     value = JSON.parse(withoutBom(text));
   } catch (err) {
-    throw KIT_ERRORS.INVALID_JSON({ reason: `${(err as Error).message}; send one record per line as application/x-ndjson` });
+    throw KIT_ERRORS.INVALID_JSON({
+      reason: `${(err as Error).message}; send one record per line as application/x-ndjson`,
+    });
   }
   const records = Array.isArray(value) ? value : [value];
   // Only a body over the per-record limit can hold a record over it, so small bodies skip the measuring.
@@ -83,7 +85,9 @@ export function decodeJson(text: string): DecodedItem[] {
 
 function sizeProblem(record: unknown): string | undefined {
   try {
-    return Buffer.byteLength(JSON.stringify(record) ?? '') > LIMITS.maxRecordBytes ? `record exceeds ${LIMITS.maxRecordBytes} bytes` : undefined;
+    return Buffer.byteLength(JSON.stringify(record) ?? '') > LIMITS.maxRecordBytes
+      ? `record exceeds ${LIMITS.maxRecordBytes} bytes`
+      : undefined;
   } catch {
     // JSON.stringify recurses, so a record nested deeper than the stack cannot even be measured.
     return `record nests deeper than ${LIMITS.maxDepth} levels`;
@@ -91,8 +95,14 @@ function sizeProblem(record: unknown): string | undefined {
 }
 
 /** Undoes Content-Encoding and splits the body into records (NDJSON or JSON); a body with none is refused (400). */
-export async function decodeBody(body: Uint8Array, contentEncoding: string | undefined, ndjson: boolean): Promise<DecodedItem[]> {
-  const text = (await decompress(Buffer.from(body.buffer, body.byteOffset, body.byteLength), contentEncoding)).toString('utf8');
+export async function decodeBody(
+  body: Uint8Array,
+  contentEncoding: string | undefined,
+  ndjson: boolean,
+): Promise<DecodedItem[]> {
+  const text = (await decompress(Buffer.from(body.buffer, body.byteOffset, body.byteLength), contentEncoding)).toString(
+    'utf8',
+  );
   const items = ndjson ? decodeNdjson(text) : decodeJson(text);
   if (items.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request holds no records' });
   return items;

@@ -10,13 +10,19 @@ export const COLLECTOR_ERRORS = defineErrors({
   INVALID_PROTOBUF: { status: 400, message: 'body is not a Loki PushRequest: {reason}' },
   INVALID_SYSLOG_OPTION: { status: 400, message: 'syslog option {field} {reason}' },
   BAD_IDEMPOTENCY_KEY: { status: 400, message: 'Idempotency-Key must be 1-255 visible ASCII characters' },
-  IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, message: 'a request with this Idempotency-Key is still being answered; retry after it' },
+  IDEMPOTENCY_KEY_IN_FLIGHT: {
+    status: 409,
+    message: 'a request with this Idempotency-Key is still being answered; retry after it',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     message: 'this Idempotency-Key was used with a different body: use a new key for a new request',
   },
   TOO_MANY_RECORDS: { status: 413, message: 'a request may hold at most {max} records; split it' },
-  UNSUPPORTED_ENCODING: { status: 415, message: 'Content-Encoding "{encoding}" is not supported; use gzip, zstd, deflate or none' },
+  UNSUPPORTED_ENCODING: {
+    status: 415,
+    message: 'Content-Encoding "{encoding}" is not supported; use gzip, zstd, deflate or none',
+  },
   OVERLOADED: { status: 429, message: '{reason}; retry after {seconds} s' },
   QUEUE_FULL: { status: 429, message: '{reason}; retry later' },
   TENANT_RATE_LIMITED: {

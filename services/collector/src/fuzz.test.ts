@@ -21,7 +21,18 @@ const encoders: Record<string, (b: Buffer) => Promise<Buffer> | Buffer> = {
   zstd: promisify(zlib.zstdCompress),
   deflate: promisify(zlib.deflate),
 };
-const CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'text/plain; charset=utf-8', 'application/x-protobuf', 'application/octet-stream', 'multipart/form-data; boundary=x', 'text/html', '', 'application/json; charset=latin1', ';;;'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/x-ndjson',
+  'text/plain; charset=utf-8',
+  'application/x-protobuf',
+  'application/octet-stream',
+  'multipart/form-data; boundary=x',
+  'text/html',
+  '',
+  'application/json; charset=latin1',
+  ';;;',
+];
 const ENCODINGS = ['identity', 'gzip', 'zstd', 'deflate', 'br', 'GZIP', ' x-gzip ', 'gzip, zstd', '', '\u0000'];
 
 async function post(url: string, payload: Buffer, headers: Record<string, string>) {
@@ -55,22 +66,51 @@ test('random bytes and JSON under any content type and encoding never get a 5xx 
 test('random bytes on the OTLP route never get a 5xx', async () => {
   const type = fc.constantFrom('application/x-protobuf', 'application/json', 'text/plain');
   await fc.assert(
-    fc.asyncProperty(fc.oneof(bytes, jsonText), type, fc.constantFrom('identity', 'gzip'), async (body, contentType, encoding) => {
-      await post('/v1/logs', await encoders[encoding]!(body), { 'content-type': contentType, 'content-encoding': encoding });
-    }),
+    fc.asyncProperty(
+      fc.oneof(bytes, jsonText),
+      type,
+      fc.constantFrom('identity', 'gzip'),
+      async (body, contentType, encoding) => {
+        await post('/v1/logs', await encoders[encoding]!(body), {
+          'content-type': contentType,
+          'content-encoding': encoding,
+        });
+      },
+    ),
     { numRuns: 200 },
   );
 });
 
 // A good line is a record the collector must keep; a bad one is broken JSON or a record it must refuse.
 const goodLine = fc
-  .record({ message: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), n: fc.integer(), key: fc.constantFrom('__proto__', 'constructor', 'a', "' OR 1=1 --") })
+  .record({
+    message: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+    n: fc.integer(),
+    key: fc.constantFrom('__proto__', 'constructor', 'a', "' OR 1=1 --"),
+  })
   .map(({ message, n, key }) => JSON.stringify({ service: 'fuzz', message, attributes: { [key]: n } }));
 const badLine = fc.oneof(
-  fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\n') && s.trim() !== '' && !isJson(s)),
-  fc.constantFrom('{"service":"fuzz"}', '{"message":"no service"}', '[1,2]', '"text"', 'null', '{"service":"s","message":"m","timestamp":1e400}', '{"service":"s","message":"m","trace_id":"xyz"}', '{"service":"s","message":"m","timestamp":"9999-12-31T23:59:59Z"}'),
+  fc
+    .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 })
+    .filter((s) => !s.includes('\n') && s.trim() !== '' && !isJson(s)),
+  fc.constantFrom(
+    '{"service":"fuzz"}',
+    '{"message":"no service"}',
+    '[1,2]',
+    '"text"',
+    'null',
+    '{"service":"s","message":"m","timestamp":1e400}',
+    '{"service":"s","message":"m","trace_id":"xyz"}',
+    '{"service":"s","message":"m","timestamp":"9999-12-31T23:59:59Z"}',
+  ),
 );
-const mixed = fc.array(fc.oneof(goodLine.map((l) => ({ good: true, l })), badLine.map((l) => ({ good: false, l }))), { minLength: 1, maxLength: 20 });
+const mixed = fc.array(
+  fc.oneof(
+    goodLine.map((l) => ({ good: true, l })),
+    badLine.map((l) => ({ good: false, l })),
+  ),
+  { minLength: 1, maxLength: 20 },
+);
 
 function isJson(s: string): boolean {
   try {
@@ -83,25 +123,41 @@ function isJson(s: string): boolean {
 
 test('every good line of a mixed NDJSON body is accepted and published, and every bad one is reported', async () => {
   await fc.assert(
-    fc.asyncProperty(mixed, fc.constantFrom('identity', 'gzip', 'zstd'), fc.constantFrom('\n', '\r\n'), async (lines, encoding, eol) => {
-      const good = lines.filter((x) => x.good).length;
-      const before = chunks.length;
-      const body = Buffer.from(lines.map((x) => x.l).join(eol));
-      const res = await post('/api/v1/logs', await encoders[encoding]!(body), { 'content-type': 'application/x-ndjson', 'content-encoding': encoding });
-      assertCoded(res);
-      if (good === 0) {
-        assert.equal(res.statusCode, 400, res.body);
-        assert.equal(chunks.length, before);
-        return;
-      }
-      assert.equal(res.statusCode, 202, res.body);
-      const answer = res.json() as { accepted: number; rejected: number };
-      assert.deepEqual({ accepted: answer.accepted, rejected: answer.rejected }, { accepted: good, rejected: lines.length - good });
-      const fresh = chunks.slice(before);
-      const published = fresh.flatMap((c) => c.data.toString().split('\n').map((row) => ({ tenant: c.tenant, record: LogRecord.parse(JSON.parse(row)) })));
-      assert.equal(published.length, good);
-      assert.ok(published.every(({ tenant, record }) => record.tenant === tenant && record.service === 'fuzz'));
-    }),
+    fc.asyncProperty(
+      mixed,
+      fc.constantFrom('identity', 'gzip', 'zstd'),
+      fc.constantFrom('\n', '\r\n'),
+      async (lines, encoding, eol) => {
+        const good = lines.filter((x) => x.good).length;
+        const before = chunks.length;
+        const body = Buffer.from(lines.map((x) => x.l).join(eol));
+        const res = await post('/api/v1/logs', await encoders[encoding]!(body), {
+          'content-type': 'application/x-ndjson',
+          'content-encoding': encoding,
+        });
+        assertCoded(res);
+        if (good === 0) {
+          assert.equal(res.statusCode, 400, res.body);
+          assert.equal(chunks.length, before);
+          return;
+        }
+        assert.equal(res.statusCode, 202, res.body);
+        const answer = res.json() as { accepted: number; rejected: number };
+        assert.deepEqual(
+          { accepted: answer.accepted, rejected: answer.rejected },
+          { accepted: good, rejected: lines.length - good },
+        );
+        const fresh = chunks.slice(before);
+        const published = fresh.flatMap((c) =>
+          c.data
+            .toString()
+            .split('\n')
+            .map((row) => ({ tenant: c.tenant, record: LogRecord.parse(JSON.parse(row)) })),
+        );
+        assert.equal(published.length, good);
+        assert.ok(published.every(({ tenant, record }) => record.tenant === tenant && record.service === 'fuzz'));
+      },
+    ),
     { numRuns: 200 },
   );
 });

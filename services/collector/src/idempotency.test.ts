@@ -32,9 +32,15 @@ test('a key answered once is answered the same again, per tenant', async () => {
 test('the same key with another body is 422, and while its first request runs 409', async () => {
   const ledger = await createIdempotencyLedger({ windowMs: 60_000 });
   const first = ledger.claim('acme', claimOf('k1', 'one'));
-  assert.equal(codeOf(() => ledger.claim('acme', claimOf('k1', 'one'))), '409 IDEMPOTENCY_KEY_IN_FLIGHT');
+  assert.equal(
+    codeOf(() => ledger.claim('acme', claimOf('k1', 'one'))),
+    '409 IDEMPOTENCY_KEY_IN_FLIGHT',
+  );
   settleNew(first);
-  assert.equal(codeOf(() => ledger.claim('acme', claimOf('k1', 'two'))), '422 IDEMPOTENCY_KEY_REUSED');
+  assert.equal(
+    codeOf(() => ledger.claim('acme', claimOf('k1', 'two'))),
+    '422 IDEMPOTENCY_KEY_REUSED',
+  );
 });
 
 test('a request that failed frees its key for the retry', async () => {
@@ -73,7 +79,12 @@ test('answers survive a reopen through the journal; aged-out and torn lines are 
 });
 
 test('a malformed key is a 400 naming the header; the digest tells bodies apart', () => {
-  for (const bad of ['', ' ', 'has space', 'é', 'x'.repeat(256)]) assert.equal(codeOf(() => idempotencyClaim(bad, Buffer.from('b'))), '400 BAD_IDEMPOTENCY_KEY', JSON.stringify(bad));
+  for (const bad of ['', ' ', 'has space', 'é', 'x'.repeat(256)])
+    assert.equal(
+      codeOf(() => idempotencyClaim(bad, Buffer.from('b'))),
+      '400 BAD_IDEMPOTENCY_KEY',
+      JSON.stringify(bad),
+    );
   assert.equal(idempotencyClaim(undefined, Buffer.from('b')), undefined);
   assert.notEqual(claimOf('k', 'one').digest, claimOf('k', 'two').digest);
 });

@@ -10,7 +10,8 @@ export interface IdempotencyClaim {
 }
 
 /** The answer to an earlier request with the same key and body, or a claim to settle once this one is answered. */
-export type ClaimOutcome = { kind: 'replay'; response: IngestResponse } | { kind: 'new'; settle(response: IngestResponse | undefined): void };
+export type ClaimOutcome =
+  { kind: 'replay'; response: IngestResponse } | { kind: 'new'; settle(response: IngestResponse | undefined): void };
 
 /**
  * Remembers, per tenant, the answer given to each Idempotency-Key for a window, so a client that retries
@@ -84,7 +85,9 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
 
   if (options.journal) {
     const journal = options.journal;
-    const text = await readFile(journal, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+    const text = await readFile(journal, 'utf8').catch((err: NodeJS.ErrnoException) =>
+      err.code === 'ENOENT' ? '' : Promise.reject(err),
+    );
     for (const line of text.split('\n')) {
       const saved = parseLine(line);
       if (saved && saved.atMs > clock() - options.windowMs) keep(saved.tenant, saved, saved.response, saved.atMs);
@@ -134,11 +137,20 @@ function lineOf(k: string, e: Entry): string {
   return `${JSON.stringify({ tenant, key, digest: e.digest, response: e.response, atMs: e.atMs })}\n`;
 }
 
-function parseLine(line: string): (IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number }) | undefined {
+function parseLine(
+  line: string,
+): (IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number }) | undefined {
   try {
     const v = JSON.parse(line) as Record<string, unknown>;
-    const ok = typeof v['tenant'] === 'string' && typeof v['key'] === 'string' && typeof v['digest'] === 'string' && typeof v['atMs'] === 'number' && v['response'];
-    return ok ? (v as unknown as IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number }) : undefined;
+    const ok =
+      typeof v['tenant'] === 'string' &&
+      typeof v['key'] === 'string' &&
+      typeof v['digest'] === 'string' &&
+      typeof v['atMs'] === 'number' &&
+      v['response'];
+    return ok
+      ? (v as unknown as IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number })
+      : undefined;
   } catch {
     // A line the crash cut short: the log entry it describes is replayed from the log itself.
     return undefined;

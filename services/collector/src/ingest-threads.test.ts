@@ -27,22 +27,49 @@ const job = (body: string | Buffer, extra: { contentEncoding?: string; ndjson?: 
 
 function keepingQueue() {
   const chunks: RecordChunk[] = [];
-  const queue: LogQueue = { publish: async (chunk) => void chunks.push(chunk), ready: async () => true, close: async () => {} };
+  const queue: LogQueue = {
+    publish: async (chunk) => void chunks.push(chunk),
+    ready: async () => true,
+    close: async () => {},
+  };
   return { queue, chunks };
 }
-const depsFor = (queue: LogQueue) => ({ queue, metrics: createCollectorMetrics(new Registry()), clock: () => receivedMs });
+const depsFor = (queue: LogQueue) => ({
+  queue,
+  metrics: createCollectorMetrics(new Registry()),
+  clock: () => receivedMs,
+});
 // Ids are random per record; everything else in a queued line must match.
-const withoutIds = (data: Buffer | undefined) => (data?.toString() ?? '').split('\n').filter(Boolean).map((line) => ({ ...JSON.parse(line), id: '(id)' }));
+const withoutIds = (data: Buffer | undefined) =>
+  (data?.toString() ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({ ...JSON.parse(line), id: '(id)' }));
 
 // Lines that mix the common shape, aliases, odd values and broken JSON.
-const field = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constantFrom(null, true, 'warning', 'ERROR', 50, '2026-12-06T11:59:00.5Z', 1_795_000_000_000));
+const field = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.constantFrom(null, true, 'warning', 'ERROR', 50, '2026-12-06T11:59:00.5Z', 1_795_000_000_000),
+);
 const recordLine = fc
   .record(
-    { service: field, level: field, message: field, msg: field, timestamp: field, attributes: fc.dictionary(fc.string({ maxLength: 5 }), field, { maxKeys: 3 }), trace_id: fc.constantFrom('', '0af7651916cd43dd8448eb211c80319c', 'zz') },
+    {
+      service: field,
+      level: field,
+      message: field,
+      msg: field,
+      timestamp: field,
+      attributes: fc.dictionary(fc.string({ maxLength: 5 }), field, { maxKeys: 3 }),
+      trace_id: fc.constantFrom('', '0af7651916cd43dd8448eb211c80319c', 'zz'),
+    },
     { requiredKeys: [] },
   )
   .map((r) => JSON.stringify(r));
-const line = fc.oneof({ weight: 8, arbitrary: recordLine }, fc.constantFrom('{"service":"a", broken', '[1,2]', '"text"', '', '  '));
+const line = fc.oneof(
+  { weight: 8, arbitrary: recordLine },
+  fc.constantFrom('{"service":"a", broken', '[1,2]', '"text"', '', '  '),
+);
 
 test('a body prepared on an ingest thread is stored and answered exactly as on the event loop', async () => {
   await fc.assert(
@@ -84,7 +111,9 @@ test('a thread that dies fails its jobs with a 503 to retry, and a new thread ta
   // A heap far too small for a 4 MB body (24 MB): the thread runs out of memory mid-job, as a runaway one would.
   const small = startIngestThreads(1, { maxHeapMb: 24 });
   try {
-    const big = Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ service: 'api', message: `request ${i} served`, attributes: { i, path: `/orders/${i}` } })).join('\n');
+    const big = Array.from({ length: 40_000 }, (_, i) =>
+      JSON.stringify({ service: 'api', message: `request ${i} served`, attributes: { i, path: `/orders/${i}` } }),
+    ).join('\n');
     const lost = await small.prepare(job(big)).then(
       () => undefined,
       (err: unknown) => err,

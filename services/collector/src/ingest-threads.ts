@@ -46,16 +46,19 @@ export function startIngestThreads(size: number, options: IngestThreadOptions = 
     const resourceLimits = options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {};
     const worker = new Worker(new URL('./ingest-thread.ts', import.meta.url), resourceLimits);
     const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (message: { id: number; prepared?: PreparedBody; refusal?: PlainCodedError; failure?: string }) => {
-      const job = slot.pending.get(message.id);
-      if (!job) return;
-      slot.pending.delete(message.id);
-      if (slot.pending.size === 0) worker.unref();
-      // A Buffer arrives as a plain Uint8Array.
-      if (message.prepared) job.resolve({ ...message.prepared, data: asBuffer(message.prepared.data) });
-      else if (message.refusal) job.reject(reviveCodedError(message.refusal));
-      else job.reject(new Error(`Ingest thread failed: ${message.failure}`));
-    });
+    worker.on(
+      'message',
+      (message: { id: number; prepared?: PreparedBody; refusal?: PlainCodedError; failure?: string }) => {
+        const job = slot.pending.get(message.id);
+        if (!job) return;
+        slot.pending.delete(message.id);
+        if (slot.pending.size === 0) worker.unref();
+        // A Buffer arrives as a plain Uint8Array.
+        if (message.prepared) job.resolve({ ...message.prepared, data: asBuffer(message.prepared.data) });
+        else if (message.refusal) job.reject(reviveCodedError(message.refusal));
+        else job.reject(new Error(`Ingest thread failed: ${message.failure}`));
+      },
+    );
     const fail = (why: string) => {
       for (const job of slot.pending.values()) job.reject(threadLost(why));
       slot.pending.clear();
@@ -91,4 +94,5 @@ export function startIngestThreads(size: number, options: IngestThreadOptions = 
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-const threadLost = (why: string) => COLLECTOR_ERRORS.INGEST_THREAD_LOST({ reason: why, headers: { 'retry-after': '1' } });
+const threadLost = (why: string) =>
+  COLLECTOR_ERRORS.INGEST_THREAD_LOST({ reason: why, headers: { 'retry-after': '1' } });

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKafkaQueue } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, startProbesFromEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
+import {
+  httpTimeoutsFromEnv,
+  listenerSecurity,
+  parseEnv,
+  startProbesFromEnv,
+  stopOnSignals,
+  trackConnections,
+} from '@instant-logs/service-kit';
 import { startTracing } from '@instant-logs/telemetry';
 import { buildApp } from './app.ts';
 import { CollectorConfig } from './config.ts';
@@ -17,7 +24,9 @@ const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
 const security = await listenerSecurity(config);
 // A bad tenants file stops the start, naming the field: running without the limits it sets would be worse.
-const tenants = config.TENANTS_FILE ? createTenantLimits(parseTenantPolicies(readFileSync(config.TENANTS_FILE, 'utf8'))) : undefined;
+const tenants = config.TENANTS_FILE
+  ? createTenantLimits(parseTenantPolicies(readFileSync(config.TENANTS_FILE, 'utf8')))
+  : undefined;
 
 const queue = createKafkaQueue({
   brokers: config.KAFKA_BROKERS,
@@ -55,7 +64,8 @@ const app = buildApp({
   timeouts: httpTimeoutsFromEnv(config),
   ...(ingestThreads.size > 0 ? { ingestThreads } : {}),
 });
-if (!security.keyring.enabled && !security.clientCertificates) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+if (!security.keyring.enabled && !security.clientCertificates)
+  app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 const connections = trackConnections(app.server);
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });
@@ -70,13 +80,18 @@ const syslog = await startSyslogFromEnv(config, {
 });
 if (syslog?.tlsServer) security.watch(syslog.tlsServer, app.log);
 
-stopOnSignals(app.log, 'Shutting down: answering requests in flight', async () => {
-  // Closing the listeners first lets every request in flight finish its acknowledgement.
-  await app.close();
-  await syslog?.close();
-  await ingestThreads.close();
-  await queue.close();
-  security.close();
-  await probes?.close();
-  await tracing.shutdown();
-}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });
+stopOnSignals(
+  app.log,
+  'Shutting down: answering requests in flight',
+  async () => {
+    // Closing the listeners first lets every request in flight finish its acknowledgement.
+    await app.close();
+    await syslog?.close();
+    await ingestThreads.close();
+    await queue.close();
+    security.close();
+    await probes?.close();
+    await tracing.shutdown();
+  },
+  { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS },
+);

@@ -4,8 +4,17 @@ import { OVERLOAD_LIMITS, type AdmissionObserver } from './admission.ts';
 /** The collector's metrics, registered on its own registry. */
 export function createCollectorMetrics(registry: Registry) {
   return {
-    accepted: new Counter({ name: 'instant_logs_collector_records_accepted_total', help: 'Records made durable and acknowledged.', registers: [registry] }),
-    rejected: new Counter({ name: 'instant_logs_collector_records_rejected_total', help: 'Records refused, by the field at fault.', labelNames: ['reason'], registers: [registry] }),
+    accepted: new Counter({
+      name: 'instant_logs_collector_records_accepted_total',
+      help: 'Records made durable and acknowledged.',
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'instant_logs_collector_records_rejected_total',
+      help: 'Records refused, by the field at fault.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     throttled: new Counter({
       name: 'instant_logs_collector_throttled_total',
       help: 'Requests refused by a tenant rate limit, by tenant (configured ones; the rest as "other") and limit.',
@@ -22,8 +31,17 @@ export function createCollectorMetrics(registry: Registry) {
         for (const limit of OVERLOAD_LIMITS) this.inc({ limit }, 0);
       },
     }),
-    inFlightBytes: new Gauge({ name: 'instant_logs_collector_in_flight_bytes', help: 'Request bytes being read or processed (INGEST_MAX_IN_FLIGHT_BYTES).', registers: [registry] }),
-    requests: new Counter({ name: 'instant_logs_collector_requests_total', help: 'Ingest requests by route and status.', labelNames: ['route', 'status'], registers: [registry] }),
+    inFlightBytes: new Gauge({
+      name: 'instant_logs_collector_in_flight_bytes',
+      help: 'Request bytes being read or processed (INGEST_MAX_IN_FLIGHT_BYTES).',
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'instant_logs_collector_requests_total',
+      help: 'Ingest requests by route and status.',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
     ackSeconds: new Histogram({
       name: 'instant_logs_collector_ack_seconds',
       help: 'Time from request received to acknowledgement.',
@@ -37,5 +55,8 @@ export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
 
 /** Pure: admission's observer over the collector's metrics. */
 export function admissionObserver(metrics: CollectorMetrics): AdmissionObserver {
-  return { refused: (limit) => metrics.overloaded.inc({ limit }), inFlight: (bytes) => metrics.inFlightBytes.set(bytes) };
+  return {
+    refused: (limit) => metrics.overloaded.inc({ limit }),
+    inFlight: (bytes) => metrics.inFlightBytes.set(bytes),
+  };
 }

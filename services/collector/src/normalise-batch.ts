@@ -1,4 +1,11 @@
-import { formatTimestamp, newRecordId, normalizeRecord, nowNs, queuedLine, type RecordError } from '@instant-logs/schema';
+import {
+  formatTimestamp,
+  newRecordId,
+  normalizeRecord,
+  nowNs,
+  queuedLine,
+  type RecordError,
+} from '@instant-logs/schema';
 import type { DecodedItem } from './decode-body.ts';
 
 /** What became of one item: the id it is stored under, or why it was refused. Reported once the batch is durable. */
@@ -15,7 +22,12 @@ export interface NormalisedBatch {
 }
 
 /** A batch whose records are received at `receivedMs`; their ids and default timestamps come from it. */
-export function startBatch(tenant: string, receivedMs: number, retentionDays: number | undefined, keepOutcomes: boolean): NormalisedBatch {
+export function startBatch(
+  tenant: string,
+  receivedMs: number,
+  retentionDays: number | undefined,
+  keepOutcomes: boolean,
+): NormalisedBatch {
   const receivedNs = nowNs(receivedMs);
   const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: () => newRecordId(receivedMs) };
   return { lines: [], errors: [], outcomes: keepOutcomes ? [] : undefined, ctx, retentionDays };
@@ -41,7 +53,22 @@ export function normaliseInto(batch: NormalisedBatch, items: readonly DecodedIte
   }
 }
 
-const REASONS = new Set(['timestamp', 'time', 'observed_timestamp', 'service', 'level', 'severity', 'severity_text', 'severity_number', 'message', 'attributes', 'resource', 'trace_id', 'span_id', '(record)']);
+const REASONS = new Set([
+  'timestamp',
+  'time',
+  'observed_timestamp',
+  'service',
+  'level',
+  'severity',
+  'severity_text',
+  'severity_number',
+  'message',
+  'attributes',
+  'resource',
+  'trace_id',
+  'span_id',
+  '(record)',
+]);
 
 /** Pure: refusals counted by a bounded metric label (attribute paths would be unbounded). */
 export function rejectionReasons(errors: readonly RecordError[]): Record<string, number> {

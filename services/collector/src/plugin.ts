@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '@instant-logs/schema';
 import type { LogQueue } from '@instant-logs/queue';
-import { installApiKeyAuth, installCors, installErrorHandler, installSecurityHeaders, type ApiKeyring } from '@instant-logs/service-kit';
+import {
+  installApiKeyAuth,
+  installCors,
+  installErrorHandler,
+  installSecurityHeaders,
+  type ApiKeyring,
+} from '@instant-logs/service-kit';
 import type { CollectorMetrics } from './metrics.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import type { AcceptDeps } from './accept.ts';
@@ -38,7 +44,9 @@ export interface CollectorDeps {
 }
 
 /** Pure: what every ingest path (HTTP routes and syslog) hands to acceptRecords, so they share limits and metrics. */
-export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants' | 'idempotency' | 'ingestThreads'>): AcceptDeps {
+export function acceptDeps(
+  deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'clock' | 'tenants' | 'idempotency' | 'ingestThreads'>,
+): AcceptDeps {
   return {
     queue: deps.queue,
     metrics: deps.metrics,
@@ -52,7 +60,17 @@ export function acceptDeps(deps: Pick<CollectorDeps, 'queue' | 'metrics' | 'cloc
 // Compressed bodies are read whole up to this size; the uncompressed limit is checked after decoding.
 const RAW_BODY_LIMIT = LIMITS.maxRequestBytes;
 // No text/plain: it is a type a web page may POST without a CORS preflight.
-const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson', 'application/x-protobuf', 'application/protobuf', 'application/vnd.elasticsearch+json', 'application/vnd.elasticsearch+x-ndjson'];
+const BODY_TYPES = [
+  'application/json',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/json-lines',
+  'application/ndjson',
+  'application/x-protobuf',
+  'application/protobuf',
+  'application/vnd.elasticsearch+json',
+  'application/vnd.elasticsearch+x-ndjson',
+];
 
 /** The collector's routes, encapsulated so its parsers, auth and error codes stay its own. */
 export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
@@ -67,7 +85,9 @@ export async function collectorPlugin(app: FastifyInstance, deps: CollectorDeps)
   });
   if (deps.admission) installAdmission(app, deps.admission, RAW_BODY_LIMIT);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(BODY_TYPES, { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(BODY_TYPES, { parseAs: 'buffer', bodyLimit: RAW_BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });

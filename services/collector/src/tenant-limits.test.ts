@@ -105,7 +105,10 @@ test('when both limits refuse, the longer wait is reported', () => {
 });
 
 test('tenants have separate buckets and defaults apply to unlisted tenants', () => {
-  const { limits } = limitsWith({ defaults: { recordsPerSecond: 1, burstSeconds: 1 }, tenants: { a: { recordsPerSecond: 100 } } });
+  const { limits } = limitsWith({
+    defaults: { recordsPerSecond: 1, burstSeconds: 1 },
+    tenants: { a: { recordsPerSecond: 100 } },
+  });
   assert.equal(limits.take('x', 1, 0), undefined);
   assert.ok(limits.take('x', 1, 0));
   assert.equal(limits.take('y', 1, 0), undefined);

@@ -50,8 +50,10 @@ export function createTenantLimits(policies: TenantPolicies, clock: () => number
     const p = policy(tenant);
     const now = clock();
     found = [];
-    if (p.recordsPerSecond !== undefined) found.push(newBucket('records_per_second', p.recordsPerSecond, p.burstSeconds, now));
-    if (p.bytesPerSecond !== undefined) found.push(newBucket('bytes_per_second', p.bytesPerSecond, p.burstSeconds, now));
+    if (p.recordsPerSecond !== undefined)
+      found.push(newBucket('records_per_second', p.recordsPerSecond, p.burstSeconds, now));
+    if (p.bytesPerSecond !== undefined)
+      found.push(newBucket('bytes_per_second', p.bytesPerSecond, p.burstSeconds, now));
     buckets.set(tenant, found);
     return found;
   };
@@ -65,7 +67,8 @@ export function createTenantLimits(policies: TenantPolicies, clock: () => number
       for (const b of own) {
         refill(b, now);
         const wait = waitSeconds(b, b.limit === 'records_per_second' ? records : bytes);
-        if (wait > 0 && (!refusal || wait > refusal.retryAfterSeconds)) refusal = { tenant, limit: b.limit, rate: b.rate, retryAfterSeconds: wait };
+        if (wait > 0 && (!refusal || wait > refusal.retryAfterSeconds))
+          refusal = { tenant, limit: b.limit, rate: b.rate, retryAfterSeconds: wait };
       }
       if (refusal) return { ...refusal, retryAfterSeconds: wholeSeconds(refusal.retryAfterSeconds) };
       // Checked all before charging any, so a request refused by one limit costs nothing from the other.

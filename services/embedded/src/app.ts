@@ -49,7 +49,11 @@ export interface EmbeddedDeps {
    * records' fsync in the log, and a log processor inserts them in large batches. Without it a 202
    * waits for the insert itself (group-committed through the in-process queue).
    */
-  wal?: { log: SegmentLog; maxUnstoredBytes: number; processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'> };
+  wal?: {
+    log: SegmentLog;
+    maxUnstoredBytes: number;
+    processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'>;
+  };
   /** Answers remembered per Idempotency-Key (main.ts keeps them beside the log); absent = the header is ignored. */
   idempotency?: IdempotencyLedger;
   clock?: () => number;
@@ -110,7 +114,11 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const registry = new Registry();
   if (deps.defaultMetrics) collectDefaultMetrics({ register: registry });
   const clock = deps.clock ? { clock: deps.clock } : {};
-  const app = createServer(deps.logger, { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) }, deps.https);
+  const app = createServer(
+    deps.logger,
+    { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) },
+    deps.https,
+  );
   const side = deps.wal ? behindLog(deps, deps.wal, registry, app) : behindInsert(deps, registry);
   const { queue } = side;
 
@@ -168,7 +176,12 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   };
 }
 
-function behindLog(deps: EmbeddedDeps, wal: NonNullable<EmbeddedDeps['wal']>, registry: Registry, app: FastifyInstance): StoreSide {
+function behindLog(
+  deps: EmbeddedDeps,
+  wal: NonNullable<EmbeddedDeps['wal']>,
+  registry: Registry,
+  app: FastifyInstance,
+): StoreSide {
   const { log, maxUnstoredBytes } = wal;
   new Gauge({
     name: 'instant_logs_wal_unstored_bytes',
@@ -184,7 +197,9 @@ function behindLog(deps: EmbeddedDeps, wal: NonNullable<EmbeddedDeps['wal']>, re
     queue: createWalQueue(log, { maxUnstoredBytes }),
     backlog: () => {
       const unstored = log.unstoredBytes();
-      return unstored >= maxUnstoredBytes ? `${unstored} bytes in the local log are waiting to be stored, at the limit of ${maxUnstoredBytes} (WAL_MAX_UNSTORED_BYTES)` : undefined;
+      return unstored >= maxUnstoredBytes
+        ? `${unstored} bytes in the local log are waiting to be stored, at the limit of ${maxUnstoredBytes} (WAL_MAX_UNSTORED_BYTES)`
+        : undefined;
     },
     logProcessor: startLogProcessor(deps.store, log, options, createProcessorMetrics(registry).kafkaObserver, onError),
   };

@@ -29,17 +29,36 @@ after(async () => {
 const restartServer = async () => {
   server = await startClickHouseServer({ dataDir, port: server.port });
 };
-const records = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ service: 'bp', message: `${tag} ${i}` }));
+const records = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => ({ service: 'bp', message: `${tag} ${i}` }));
 
 test('while the store is down, more than the pending limit is a 429, and the waiting records are stored once it is back', async () => {
-  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), processor: { maxPendingRows: 10, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 } });
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    processor: { maxPendingRows: 10, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 },
+  });
   try {
     server.kill();
     await server.stop();
-    const waiting = p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'waited'), headers: { 'content-type': 'application/json' } });
+    const waiting = p.app.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      payload: records(6, 'waited'),
+      headers: { 'content-type': 'application/json' },
+    });
     // The first request is now retrying inside the processor; poll until its rows count as pending.
-    await eventually(async () => (p.processor!.pendingRows() > 0 ? true : undefined), 10_000, 'rows pending in the processor');
-    const refused = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'refused'), headers: { 'content-type': 'application/json' } });
+    await eventually(
+      async () => (p.processor!.pendingRows() > 0 ? true : undefined),
+      10_000,
+      'rows pending in the processor',
+    );
+    const refused = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      payload: records(6, 'refused'),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(refused.statusCode, 429);
     assert.equal(refused.json().error.code, 'COLLECTOR_QUEUE_FULL');
     assert.ok(Number(refused.headers['retry-after']) >= 1);
@@ -55,11 +74,20 @@ test('while the store is down, more than the pending limit is a 429, and the wai
 });
 
 test('when the store stays down past the retry budget the answer is 503 with Retry-After, and nothing is half-stored', async () => {
-  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), processor: { retryInitialMs: 20, retryMaxMs: 100, giveUpAfterMs: 500 } });
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    processor: { retryInitialMs: 20, retryMaxMs: 100, giveUpAfterMs: 500 },
+  });
   try {
     server.kill();
     await server.stop();
-    const res = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(3, 'lost-cause'), headers: { 'content-type': 'application/json' } });
+    const res = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      payload: records(3, 'lost-cause'),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 503);
     assert.equal(res.json().error.code, 'COLLECTOR_QUEUE_UNAVAILABLE');
     assert.ok(Number(res.headers['retry-after']) >= 1);
@@ -74,17 +102,28 @@ test('when the store stays down past the retry budget the answer is 503 with Ret
 });
 
 test('while the backlog is full, a new request is refused with 429 before its body is read', async () => {
-  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), processor: { maxPendingRows: 5, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 } });
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    processor: { maxPendingRows: 5, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 },
+  });
   try {
     await p.app.listen({ host: '127.0.0.1', port: 0 });
     const address = p.app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     server.kill();
     await server.stop();
-    const waiting = p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records(6, 'backlog'), headers: { 'content-type': 'application/json' } });
+    const waiting = p.app.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      payload: records(6, 'backlog'),
+      headers: { 'content-type': 'application/json' },
+    });
     await eventually(async () => (p.processor!.pendingRows() >= 5 ? true : undefined), 10_000, 'the backlog full');
     const unread = await rawConnection(port);
-    unread.socket.write(requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': 1_000_000 }));
+    unread.socket.write(
+      requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': 1_000_000 }),
+    );
     const res = await unread.response;
     unread.socket.destroy();
     assert.equal(res.status, 429);
@@ -101,8 +140,16 @@ test('while the backlog is full, a new request is refused with 429 before its bo
 test('while the store is down the log keeps acknowledging up to its byte limit, then 429; once the store is back every record is stored once', async () => {
   const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-outage-log-'));
   const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
-  const processor = { maxWaitMs: 50, backoff: { initialMs: 20, maxMs: 200 }, deadLetterFile: join(walDir, 'dead-letters.ndjson') };
-  const p = buildEmbeddedPipeline({ store, keyring: parseApiKeys(''), wal: { log, maxUnstoredBytes: 40_000, processor } });
+  const processor = {
+    maxWaitMs: 50,
+    backoff: { initialMs: 20, maxMs: 200 },
+    deadLetterFile: join(walDir, 'dead-letters.ndjson'),
+  };
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    wal: { log, maxUnstoredBytes: 40_000, processor },
+  });
   try {
     server.kill();
     await server.stop();
@@ -110,7 +157,10 @@ test('while the store is down the log keeps acknowledging up to its byte limit, 
       p.app.inject({
         method: 'POST',
         url: '/api/v1/logs',
-        payload: Array.from({ length: 10 }, (_, j) => ({ service: 'outage', message: `waited ${i}-${j} ${'x'.repeat(900)}` })),
+        payload: Array.from({ length: 10 }, (_, j) => ({
+          service: 'outage',
+          message: `waited ${i}-${j} ${'x'.repeat(900)}`,
+        })),
         headers: { 'content-type': 'application/json' },
       });
     let accepted = 0;
@@ -128,7 +178,11 @@ test('while the store is down the log keeps acknowledging up to its byte limit, 
     assert.ok(log.unstoredBytes() > 30_000);
 
     server = await startClickHouseServer({ dataDir, port: server.port });
-    await eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 60_000, 'the log drained into the store');
+    await eventually(
+      async () => (log.unstoredBytes() === 0 ? true : undefined),
+      60_000,
+      'the log drained into the store',
+    );
     const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=outage&limit=1000' });
     const bodies = LogPage.parse(page.json()).records.map((r) => r.body);
     assert.equal(bodies.length, accepted);

@@ -17,13 +17,22 @@ async function listen(p: EmbeddedPipeline): Promise<number> {
 }
 
 /** A raw HTTP request, so Host and Origin are exactly what a browser under an attacker's page would send. */
-function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, setHost: !('host' in headers) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers, setHost: !('host' in headers) },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -36,7 +45,13 @@ function upgrade(port: number, path: string, headers: Record<string, string>): P
       host: '127.0.0.1',
       port,
       path,
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64'), ...headers },
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+        ...headers,
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -52,7 +67,8 @@ function upgrade(port: number, path: string, headers: Record<string, string>): P
   });
 }
 
-const code = (answer: Answer): string | undefined => (JSON.parse(answer.body || '{}') as { error?: { code?: string } }).error?.code;
+const code = (answer: Answer): string | undefined =>
+  (JSON.parse(answer.body || '{}') as { error?: { code?: string } }).error?.code;
 const RECORD = JSON.stringify({ service: 'web', message: 'planted by a web page' });
 
 describe('with authentication off, a web page cannot reach the local server through the browser', () => {
@@ -65,8 +81,19 @@ describe('with authentication off, a web page cannot reach the local server thro
   after(() => p.close());
 
   test('a request whose Host is not a loopback name (DNS rebinding) is refused on every API', async () => {
-    for (const [method, path] of [['GET', '/api/v1/logs?from=now-1h'], ['POST', '/api/v1/logs'], ['GET', '/api/v1/admin/usage'], ['GET', '/']]) {
-      const res = await send(port, method!, path!, { host: `rebind.attacker.example:${port}`, 'content-type': 'application/json' }, method === 'POST' ? RECORD : undefined);
+    for (const [method, path] of [
+      ['GET', '/api/v1/logs?from=now-1h'],
+      ['POST', '/api/v1/logs'],
+      ['GET', '/api/v1/admin/usage'],
+      ['GET', '/'],
+    ]) {
+      const res = await send(
+        port,
+        method!,
+        path!,
+        { host: `rebind.attacker.example:${port}`, 'content-type': 'application/json' },
+        method === 'POST' ? RECORD : undefined,
+      );
       assert.equal(res.status, 403, `${method} ${path}: ${res.body}`);
       assert.match(code(res) ?? '', /_HOST_NOT_ALLOWED$/);
     }
@@ -76,21 +103,46 @@ describe('with authentication off, a web page cannot reach the local server thro
   test('a cross-site POST is refused, with a simple text/plain body as with JSON; the same origin may post', async () => {
     const host = `127.0.0.1:${port}`;
     for (const type of ['text/plain', 'application/json']) {
-      const res = await send(port, 'POST', '/api/v1/logs', { host, origin: 'https://attacker.example', 'content-type': type }, RECORD);
+      const res = await send(
+        port,
+        'POST',
+        '/api/v1/logs',
+        { host, origin: 'https://attacker.example', 'content-type': type },
+        RECORD,
+      );
       assert.equal(res.status, 403, `${type}: ${res.body}`);
       assert.match(code(res) ?? '', /_ORIGIN_NOT_ALLOWED$/);
     }
-    const deleted = await send(port, 'POST', '/api/v1/admin/delete', { host, origin: 'https://attacker.example', 'content-type': 'application/json' }, '{"from":"0"}');
+    const deleted = await send(
+      port,
+      'POST',
+      '/api/v1/admin/delete',
+      { host, origin: 'https://attacker.example', 'content-type': 'application/json' },
+      '{"from":"0"}',
+    );
     assert.equal(deleted.status, 403);
     // Without an Origin (curl, shippers) text/plain is still no ingest type: no simple-request bypass at all.
-    assert.equal((await send(port, 'POST', '/api/v1/logs', { host, 'content-type': 'text/plain' }, RECORD)).status, 415);
-    const same = await send(port, 'POST', '/api/v1/logs', { host, origin: `http://${host}`, 'content-type': 'application/json' }, RECORD);
+    assert.equal(
+      (await send(port, 'POST', '/api/v1/logs', { host, 'content-type': 'text/plain' }, RECORD)).status,
+      415,
+    );
+    const same = await send(
+      port,
+      'POST',
+      '/api/v1/logs',
+      { host, origin: `http://${host}`, 'content-type': 'application/json' },
+      RECORD,
+    );
     assert.equal(same.status, 202, same.body);
     const stored = await send(port, 'GET', '/api/v1/logs?from=now-1h&q=planted', { host });
-    assert.equal((JSON.parse(stored.body) as { records: unknown[] }).records.length, 1, 'only the same-origin record is stored');
+    assert.equal(
+      (JSON.parse(stored.body) as { records: unknown[] }).records.length,
+      1,
+      'only the same-origin record is stored',
+    );
   });
 
-  test('a live tail opened from another origin is refused; the dashboard\'s own origin is served', async () => {
+  test("a live tail opened from another origin is refused; the dashboard's own origin is served", async () => {
     const host = `127.0.0.1:${port}`;
     const foreign = await upgrade(port, '/api/v1/tail', { host, origin: 'https://attacker.example' });
     assert.equal(foreign.status, 403);
@@ -104,8 +156,21 @@ test('the server closes the connection of a refused or unrouted WebSocket upgrad
     const port = await listen(p);
     for (const path of ['/api/v1/tail', '/api/v1/no-such-socket']) {
       const closed = await new Promise<number>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64') } });
-        const deadline = setTimeout(() => reject(new Error(`${path}: the server kept the refused socket open for 10 s`)), 10_000);
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path,
+          headers: {
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': randomBytes(16).toString('base64'),
+          },
+        });
+        const deadline = setTimeout(
+          () => reject(new Error(`${path}: the server kept the refused socket open for 10 s`)),
+          10_000,
+        );
         req.on('response', (res) => {
           res.resume();
           res.socket.on('close', () => {
@@ -142,8 +207,18 @@ describe('with API keys, no key travels in a URL', () => {
   };
 
   test('api_key in the URL is refused on search, ingest, admin and the tail, naming the Authorization header', async () => {
-    for (const [method, path] of [['GET', '/api/v1/logs?from=now-1h'], ['POST', '/api/v1/logs'], ['GET', '/api/v1/admin/usage']]) {
-      const res = await send(port, method!, `${path}${path!.includes('?') ? '&' : '?'}api_key=${KEY}`, { host, 'content-type': 'application/json' }, method === 'POST' ? RECORD : undefined);
+    for (const [method, path] of [
+      ['GET', '/api/v1/logs?from=now-1h'],
+      ['POST', '/api/v1/logs'],
+      ['GET', '/api/v1/admin/usage'],
+    ]) {
+      const res = await send(
+        port,
+        method!,
+        `${path}${path!.includes('?') ? '&' : '?'}api_key=${KEY}`,
+        { host, 'content-type': 'application/json' },
+        method === 'POST' ? RECORD : undefined,
+      );
       assert.equal(res.status, 401, `${method} ${path}: ${res.body}`);
       assert.match(JSON.parse(res.body).error.message, /Authorization: Bearer/);
     }
@@ -161,7 +236,10 @@ describe('with API keys, no key travels in a URL', () => {
   });
 
   test('with keys, a WebSocket from a foreign origin is refused even with a valid ticket', async () => {
-    const res = await upgrade(port, `/api/v1/tail?ticket=${await ticket()}`, { host, origin: 'https://attacker.example' });
+    const res = await upgrade(port, `/api/v1/tail?ticket=${await ticket()}`, {
+      host,
+      origin: 'https://attacker.example',
+    });
     assert.equal(res.status, 403);
   });
 });

@@ -10,16 +10,36 @@ export const EmbeddedConfig = z.object({
   DATA_DIR: z.string().default('.data/chdb'),
   /** The durable log a 202 waits for (fsync'd), before records are inserted in large batches; default DATA_DIR/wal. */
   WAL_DIR: z.string().min(1).optional(),
-  WAL_SEGMENT_BYTES: z.coerce.number().int().min(4096).default(64 * 1024 * 1024),
+  WAL_SEGMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .default(64 * 1024 * 1024),
   /** Bytes in the log not yet stored; beyond it ingest answers 429 COLLECTOR_QUEUE_FULL. */
-  WAL_MAX_UNSTORED_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+  WAL_MAX_UNSTORED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(1024 * 1024 * 1024),
   /** One insert takes at most this many rows and bytes, and waits at most this long for them. */
   WAL_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
-  WAL_BATCH_MAX_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  WAL_BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
   WAL_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** How long the answer to an Idempotency-Key is remembered: a retry within it is answered again, not stored again. */
-  IDEMPOTENCY_WINDOW_S: z.coerce.number().int().min(1).max(7 * 86_400).default(600),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
+  IDEMPOTENCY_WINDOW_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(600),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('instant_logs'),
   ...SecurityEnv,
   ...HttpTimeoutEnv,
   ...ShutdownEnv,

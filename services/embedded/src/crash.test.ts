@@ -19,7 +19,15 @@ const PER_REQUEST = 200;
 async function start(dataDir: string): Promise<{ child: ChildProcess; url: string; output: string[] }> {
   const child = spawn(process.execPath, [MAIN], {
     // A short batch window, so inserts, commits and segment deletions are under way when the kill comes.
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, SAMPLE_TRAFFIC_RATE: '0', LOG_LEVEL: 'info', WAL_BATCH_WAIT_MS: '100', WAL_SEGMENT_BYTES: String(256 * 1024) },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      SAMPLE_TRAFFIC_RATE: '0',
+      LOG_LEVEL: 'info',
+      WAL_BATCH_WAIT_MS: '100',
+      WAL_SEGMENT_BYTES: String(256 * 1024),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -31,7 +39,9 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; url: strin
       const match = /Dashboard\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
       if (match) resolve(match[1]!);
     });
-    child.once('exit', () => reject(new Error(`the embedded process exited before printing its URL:\n${output.join('\n')}`)));
+    child.once('exit', () =>
+      reject(new Error(`the embedded process exited before printing its URL:\n${output.join('\n')}`)),
+    );
   });
   return { child, url, output };
 }
@@ -44,13 +54,23 @@ interface Batch {
 
 const batchOf = (name: string, r: number): Batch => {
   const ids = Array.from({ length: PER_REQUEST }, (_, i) => `${name}-${r}-${i}`);
-  return { key: `${name}-${r}`, ids, body: ids.map((uid) => JSON.stringify({ service: 'crash', message: `record ${uid}`, attributes: { uid } })).join('\n') };
+  return {
+    key: `${name}-${r}`,
+    ids,
+    body: ids
+      .map((uid) => JSON.stringify({ service: 'crash', message: `record ${uid}`, attributes: { uid } }))
+      .join('\n'),
+  };
 };
 
 /** Posts a batch with its Idempotency-Key: 'stored' or 'replayed' on a 202, 'failed' when the request failed or was cut off. */
 async function send(url: string, batch: Batch): Promise<'stored' | 'replayed' | 'failed'> {
   try {
-    const res = await fetch(`${url}/api/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': batch.key }, body: batch.body });
+    const res = await fetch(`${url}/api/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': batch.key },
+      body: batch.body,
+    });
     await res.arrayBuffer();
     if (res.status !== 202) return 'failed';
     return res.headers.get('idempotent-replayed') === 'true' ? 'replayed' : 'stored';
@@ -63,7 +83,13 @@ async function send(url: string, batch: Batch): Promise<'stored' | 'replayed' | 
  * A client posting uniquely numbered records until a request fails; the ids of every 202 go into `acked`,
  * and the batch whose answer never came into `unanswered`, to be retried with the same key after the restart.
  */
-async function client(url: string, name: string, acked: string[], unanswered: Batch[], requests: { n: number }): Promise<void> {
+async function client(
+  url: string,
+  name: string,
+  acked: string[],
+  unanswered: Batch[],
+  requests: { n: number },
+): Promise<void> {
   for (let r = 0; ; r++) {
     const batch = batchOf(name, r);
     if ((await send(url, batch)) === 'failed') return void unanswered.push(batch);
@@ -80,7 +106,9 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
   for (let round = 0; round < 3; round++) {
     const running = await start(dataDir);
     const requests = { n: 0 };
-    const clients = Array.from({ length: CLIENTS }, (_, c) => client(running.url, `k${round}c${c}`, acked, unanswered, requests));
+    const clients = Array.from({ length: CLIENTS }, (_, c) =>
+      client(running.url, `k${round}c${c}`, acked, unanswered, requests),
+    );
     try {
       // Some batches are stored by now (cursor moved, segments deleted) and many entries are not.
       await waitUntil('acknowledged requests', () => requests.n >= 40, 60_000, 5);
@@ -93,7 +121,10 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
   assert.ok(acked.length >= 3 * 40 * PER_REQUEST);
   // And a write the last kill cut short: half an entry at the end of the newest segment.
   const wal = join(dataDir, 'wal');
-  const newest = readdirSync(wal).filter((f) => f.endsWith('.seg')).sort().at(-1)!;
+  const newest = readdirSync(wal)
+    .filter((f) => f.endsWith('.seg'))
+    .sort()
+    .at(-1)!;
   appendFileSync(join(wal, newest), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 123, 34]));
 
   const second = await start(dataDir);
@@ -109,12 +140,17 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
       acked.push(...batch.ids);
     }
     // Which retries find their batch already in the log depends on where each kill fell.
-    t.diagnostic(`retried ${unanswered.length} cut-off batches: ${retries.replayed} answered from the ledger, ${retries.stored} stored now`);
+    t.diagnostic(
+      `retried ${unanswered.length} cut-off batches: ${retries.replayed} answered from the ledger, ${retries.stored} stored now`,
+    );
     stored = await waitUntil(
       'the acknowledged records stored after the restart',
       async () => {
         const res = await fetch(`${second.url}/api/v1/logs/histogram?from=now-1h&service=crash&buckets=1`);
-        const total = Histogram.parse(await res.json()).buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, x) => a + x, 0), 0);
+        const total = Histogram.parse(await res.json()).buckets.reduce(
+          (n, b) => n + Object.values(b.counts).reduce((a, x) => a + x, 0),
+          0,
+        );
         return total >= acked.length ? total : undefined;
       },
       60_000,
@@ -125,17 +161,28 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
     await once(second.child, 'exit');
   }
   assert.ok(stored >= acked.length);
-  const torn = second.output.map((l) => (l.startsWith('{') ? JSON.parse(l) : {})).find((l) => /torn entry/.test(l.msg ?? ''));
+  const torn = second.output
+    .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
+    .find((l) => /torn entry/.test(l.msg ?? ''));
   assert.deepEqual([torn?.file, torn?.droppedBytes], [join(wal, newest), 10]);
 
   // Count by id in the data directory itself, with the process gone.
   const transport = createChdbTransport({ path: dataDir, readers: 1 });
   try {
-    const rows = await transport.query<{ uid: string; n: string }>(`SELECT attributes['uid'] AS uid, count() AS n FROM instant_logs.logs GROUP BY uid`);
+    const rows = await transport.query<{ uid: string; n: string }>(
+      `SELECT attributes['uid'] AS uid, count() AS n FROM instant_logs.logs GROUP BY uid`,
+    );
     const counts = new Map(rows.map((r) => [r.uid, Number(r.n)]));
-    assert.deepEqual(acked.filter((uid) => counts.get(uid) !== 1), [], 'acknowledged records missing or stored twice');
+    assert.deepEqual(
+      acked.filter((uid) => counts.get(uid) !== 1),
+      [],
+      'acknowledged records missing or stored twice',
+    );
     // No record at all is stored twice, whether its first request was cut off or not.
-    assert.deepEqual(rows.filter((r) => Number(r.n) !== 1), []);
+    assert.deepEqual(
+      rows.filter((r) => Number(r.n) !== 1),
+      [],
+    );
   } finally {
     await transport.close();
   }

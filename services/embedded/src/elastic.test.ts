@@ -38,7 +38,11 @@ test('helpers.bulk delivers every document and each is stored with its ECS field
     trace: { id: '5b8efff798038103d269b633813fc60c' },
     order: { id: `A-${i}` },
   }));
-  const stats = await client.helpers.bulk({ datasource: docs, onDocument: () => ({ index: { _index: 'app-logs' } }), flushBytes: 16 * 1024 });
+  const stats = await client.helpers.bulk({
+    datasource: docs,
+    onDocument: () => ({ index: { _index: 'app-logs' } }),
+    flushBytes: 16 * 1024,
+  });
   assert.equal(stats.successful, n);
   assert.equal(stats.failed, 0);
 
@@ -71,7 +75,10 @@ test('client.bulk answers per item as Elasticsearch does and stores the good doc
     ],
   });
   assert.equal(res.errors, true);
-  assert.deepEqual(res.items.map((item) => Object.keys(item)[0]), ['index', 'create', 'delete', 'index']);
+  assert.deepEqual(
+    res.items.map((item) => Object.keys(item)[0]),
+    ['index', 'create', 'delete', 'index'],
+  );
   assert.equal(res.items[0]!.index!.status, 201);
   assert.equal(res.items[0]!.index!._id, 'p-1');
   assert.equal(res.items[0]!.index!.result, 'created');
@@ -87,15 +94,25 @@ test('client.bulk answers per item as Elasticsearch does and stores the good doc
   assert.equal(records.find((r) => r.body.startsWith('charged'))?.service, 'payments');
   const refunded = records.find((r) => r.body.startsWith('refunded'));
   assert.equal(refunded?.service, 'billing');
-  assert.equal(res.items[3]!.index!._id, refunded?.id, 'without an _id of its own, a document is answered with its stored id');
+  assert.equal(
+    res.items[3]!.index!._id,
+    refunded?.id,
+    'without an _id of its own, a document is answered with its stored id',
+  );
 });
 
 test('a client with compression on sends gzip bodies that are stored', async () => {
   const gzipClient = new Client({ node: url, compression: true });
   try {
     const marker = `gzip${Date.now()}`;
-    const docs = Array.from({ length: 40 }, (_, i) => ({ message: `compressed ${i} ${marker}`, 'service.name': 'zipper' }));
-    const stats = await gzipClient.helpers.bulk({ datasource: docs, onDocument: () => ({ create: { _index: 'zipped' } }) });
+    const docs = Array.from({ length: 40 }, (_, i) => ({
+      message: `compressed ${i} ${marker}`,
+      'service.name': 'zipper',
+    }));
+    const stats = await gzipClient.helpers.bulk({
+      datasource: docs,
+      onDocument: () => ({ create: { _index: 'zipped' } }),
+    });
     assert.equal(stats.successful, 40);
     const records = await stored(marker);
     assert.equal(records.length, 40);

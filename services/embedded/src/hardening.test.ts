@@ -15,18 +15,36 @@ before(async () => {
 after(() => p.close());
 
 const post = async (url: string, payload: string | Buffer | unknown[], headers: Record<string, string> = {}) => {
-  const res = await p.app.inject({ method: 'POST', url, payload: payload as string, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await p.app.inject({
+    method: 'POST',
+    url,
+    payload: payload as string,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   assert.ok(res.statusCode < 500, `${url} answered ${res.statusCode}: ${res.body}`);
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> & { accepted?: number; errors?: { index: number; field: string }[]; error?: { code: string; field?: string; position?: number } } };
+  return {
+    status: res.statusCode,
+    body: res.json() as Record<string, unknown> & {
+      accepted?: number;
+      errors?: { index: number; field: string }[];
+      error?: { code: string; field?: string; position?: number };
+    },
+  };
 };
 const get = async (url: string) => {
   const res = await p.app.inject({ method: 'GET', url });
   assert.ok(res.statusCode < 500, `${url} answered ${res.statusCode}: ${res.body}`);
-  return { status: res.statusCode, body: res.json() as { error?: { code: string; field?: string; position?: number } } };
+  return {
+    status: res.statusCode,
+    body: res.json() as { error?: { code: string; field?: string; position?: number } },
+  };
 };
 /** The records stored under `service`, oldest first. */
 const stored = async (service: string): Promise<LogRecord[]> => {
-  const res = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=now-1h&limit=1000&service=${encodeURIComponent(service)}` });
+  const res = await p.app.inject({
+    method: 'GET',
+    url: `/api/v1/logs?from=now-1h&limit=1000&service=${encodeURIComponent(service)}`,
+  });
   assert.equal(res.statusCode, 200, res.body);
   return LogPage.parse(res.json()).records.reverse();
 };
@@ -47,10 +65,22 @@ describe('ingest keeps hostile values intact and good neighbours stored', () => 
     ].join('\n');
     const res = await post('/api/v1/logs', body, { 'content-type': 'application/x-ndjson' });
     assert.equal(res.status, 202);
-    assert.deepEqual(res.body.errors?.map((e) => [e.index, e.field]), [[1, 'timestamp'], [3, 'message'], [5, 'timestamp']]);
+    assert.deepEqual(
+      res.body.errors?.map((e) => [e.index, e.field]),
+      [
+        [1, 'timestamp'],
+        [3, 'message'],
+        [5, 'timestamp'],
+      ],
+    );
     // One request shares one timestamp, so the records are compared by body, not by order.
     const byBody = new Map((await stored(service)).map((r) => [r.body, r.attributes]));
-    assert.deepEqual([...byBody.keys()].sort(), ["'); DROP TABLE logs; -- {p0:String}", 'lone \ufffd surrogate', 'nul \u0000 and \u001b[31m ctl\r\n', 'proto']);
+    assert.deepEqual([...byBody.keys()].sort(), [
+      "'); DROP TABLE logs; -- {p0:String}",
+      'lone \ufffd surrogate',
+      'nul \u0000 and \u001b[31m ctl\r\n',
+      'proto',
+    ]);
     assert.deepEqual(byBody.get('lone \ufffd surrogate'), { 'k\ufffd': 'v\ufffd' });
     assert.deepEqual(byBody.get('nul \u0000 and \u001b[31m ctl\r\n'), { 'k\u0000': '\u0007' });
     assert.deepEqual(byBody.get(sql), { [sql]: sql });
@@ -60,25 +90,44 @@ describe('ingest keeps hostile values intact and good neighbours stored', () => 
 
   test('invalid UTF-8 is stored with U+FFFD in place of the bad bytes', async () => {
     const service = unique();
-    const raw = Buffer.concat([Buffer.from(`{"service":"${service}","message":"bad `), Buffer.from([0xff, 0xc0, 0x80]), Buffer.from(' bytes"}')]);
+    const raw = Buffer.concat([
+      Buffer.from(`{"service":"${service}","message":"bad `),
+      Buffer.from([0xff, 0xc0, 0x80]),
+      Buffer.from(' bytes"}'),
+    ]);
     assert.equal((await post('/api/v1/logs', raw)).status, 202);
-    assert.deepEqual((await stored(service)).map((r) => r.body), ['bad \ufffd\ufffd\ufffd bytes']);
+    assert.deepEqual(
+      (await stored(service)).map((r) => r.body),
+      ['bad \ufffd\ufffd\ufffd bytes'],
+    );
   });
 
   test('a byte-order mark before JSON or NDJSON does not cost the first record', async () => {
     const service = unique();
     assert.equal((await post('/api/v1/logs', `\ufeff{"service":"${service}","message":"json"}`)).status, 202);
     const ndjson = gzipSync(`\ufeff{"service":"${service}","message":"ndjson"}\n`);
-    assert.equal((await post('/api/v1/logs', ndjson, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' })).status, 202);
+    assert.equal(
+      (await post('/api/v1/logs', ndjson, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }))
+        .status,
+      202,
+    );
     assert.deepEqual((await stored(service)).map((r) => r.body).sort(), ['json', 'ndjson']);
   });
 
   test('NUL, CR and U+2028 inside strings do not split NDJSON lines', async () => {
     const service = unique();
-    const lines = ['a\u0000b', 'c\rd', 'e\u2028f\u2029g'].map((m) => JSON.stringify({ service, message: m }).replace('\\r', '\r'));
-    const res = await post('/api/v1/logs', zstdCompressSync(lines.join('\r\n')), { 'content-type': 'application/x-ndjson', 'content-encoding': 'zstd' });
+    const lines = ['a\u0000b', 'c\rd', 'e\u2028f\u2029g'].map((m) =>
+      JSON.stringify({ service, message: m }).replace('\\r', '\r'),
+    );
+    const res = await post('/api/v1/logs', zstdCompressSync(lines.join('\r\n')), {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'zstd',
+    });
     // A raw CR inside a JSON string is invalid JSON: that line alone is refused.
-    assert.deepEqual(res.body.errors?.map((e) => e.index), [1]);
+    assert.deepEqual(
+      res.body.errors?.map((e) => e.index),
+      [1],
+    );
     assert.deepEqual((await stored(service)).map((r) => r.body).sort(), ['a\u0000b', 'e\u2028f\u2029g']);
   });
 
@@ -97,8 +146,19 @@ describe('ingest keeps hostile values intact and good neighbours stored', () => 
       { service, message: 'kept' },
     ]);
     // A value over the value limit is also a record over the record limit when it arrives as JSON.
-    assert.deepEqual(res.body.errors?.map((e) => [e.index, e.field.slice(0, 12)]), [[0, 'attributes.k'], [1, 'attributes'], [2, '(record)'], [3, 'service']]);
-    assert.deepEqual((await stored(service)).map((r) => r.body), ['kept']);
+    assert.deepEqual(
+      res.body.errors?.map((e) => [e.index, e.field.slice(0, 12)]),
+      [
+        [0, 'attributes.k'],
+        [1, 'attributes'],
+        [2, '(record)'],
+        [3, 'service'],
+      ],
+    );
+    assert.deepEqual(
+      (await stored(service)).map((r) => r.body),
+      ['kept'],
+    );
   });
 
   test('an OTLP record with a lone surrogate or an impossible time is refused or cleaned alone', async () => {
@@ -108,7 +168,12 @@ describe('ingest keeps hostile values intact and good neighbours stored', () => 
       {"body":{"stringValue":"otlp \\ud800"},"attributes":[{"key":"k","value":{"stringValue":"\\udfff"}}]},
       {"body":{"stringValue":"too late"},"timeUnixNano":"18446744073709551615"},
       {"body":{"stringValue":"fine"}}]}]}]}`;
-    const res = await p.app.inject({ method: 'POST', url: '/v1/logs', payload: otlp, headers: { 'content-type': 'application/json' } });
+    const res = await p.app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      payload: otlp,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().partialSuccess?.rejectedLogRecords, '1');
     const records = await stored(service);
@@ -146,22 +211,41 @@ describe('query parameters that cannot be answered are 400s naming the parameter
     for (const [q, position] of abuse) {
       const { status, body } = await get(`/api/v1/logs?q=${encodeURIComponent(q)}`);
       assert.equal(status, 400, q.slice(0, 40));
-      assert.deepEqual([body.error?.code, body.error?.field, body.error?.position], ['QUERY_SYNTAX', 'q', position], q.slice(0, 40));
+      assert.deepEqual(
+        [body.error?.code, body.error?.field, body.error?.position],
+        ['QUERY_SYNTAX', 'q', position],
+        q.slice(0, 40),
+      );
     }
   });
 
   test('far-back relative times and huge numeric comparisons are answered, not crashed on', async () => {
     const service = unique();
     await post('/api/v1/logs', [{ service, message: 'numbers', attributes: { n: 5 } }]);
-    const res = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=now-99999999999999999999w&service=${service}&q=${encodeURIComponent('n:<1e308 n:>-1.7976931348623157e308')}` });
+    const res = await p.app.inject({
+      method: 'GET',
+      url: `/api/v1/logs?from=now-99999999999999999999w&service=${service}&q=${encodeURIComponent('n:<1e308 n:>-1.7976931348623157e308')}`,
+    });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(LogPage.parse(res.json()).records.map((r) => r.body), ['numbers']);
+    assert.deepEqual(
+      LogPage.parse(res.json()).records.map((r) => r.body),
+      ['numbers'],
+    );
   });
 
   test('SQL typed into the search box is searched for as text', async () => {
     const service = unique();
-    await post('/api/v1/logs', [{ service, message: "user ' OR 1=1 -- logged in" }, { service, message: 'other' }]);
-    const res = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=now-1h&service=${service}&q=${encodeURIComponent(`"' OR 1=1 --"`)}` });
-    assert.deepEqual(LogPage.parse(res.json()).records.map((r) => r.body), ["user ' OR 1=1 -- logged in"]);
+    await post('/api/v1/logs', [
+      { service, message: "user ' OR 1=1 -- logged in" },
+      { service, message: 'other' },
+    ]);
+    const res = await p.app.inject({
+      method: 'GET',
+      url: `/api/v1/logs?from=now-1h&service=${service}&q=${encodeURIComponent(`"' OR 1=1 --"`)}`,
+    });
+    assert.deepEqual(
+      LogPage.parse(res.json()).records.map((r) => r.body),
+      ["user ' OR 1=1 -- logged in"],
+    );
   });
 });

@@ -12,7 +12,11 @@ import { eventually, startTestPipeline } from './test-pipeline.ts';
 async function open(dir: string, database?: { store: Awaited<ReturnType<typeof startTestPipeline>>['store'] }) {
   const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
   const idempotency = await openIdempotencyLedger(log, dir, 600_000);
-  const wal = { log, maxUnstoredBytes: 1 << 20, processor: { maxWaitMs: 100, deadLetterFile: join(dir, 'dead-letters.ndjson') } };
+  const wal = {
+    log,
+    maxUnstoredBytes: 1 << 20,
+    processor: { maxWaitMs: 100, deadLetterFile: join(dir, 'dead-letters.ndjson') },
+  };
   const pipeline = await startTestPipeline({ wal, idempotency, ...(database ? { store: database.store } : {}) });
   return {
     pipeline,
@@ -23,9 +27,16 @@ async function open(dir: string, database?: { store: Awaited<ReturnType<typeof s
   };
 }
 
-const body = (tag: string) => Array.from({ length: 5 }, (_, i) => JSON.stringify({ service: 'idem', message: `${tag} ${i}` })).join('\n') + '\n{"message":"no service"}';
+const body = (tag: string) =>
+  Array.from({ length: 5 }, (_, i) => JSON.stringify({ service: 'idem', message: `${tag} ${i}` })).join('\n') +
+  '\n{"message":"no service"}';
 const post = (p: Awaited<ReturnType<typeof startTestPipeline>>, key: string | undefined, text: string) =>
-  p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: text, headers: { 'content-type': 'application/x-ndjson', ...(key ? { 'idempotency-key': key } : {}) } });
+  p.app.inject({
+    method: 'POST',
+    url: '/api/v1/logs',
+    payload: text,
+    headers: { 'content-type': 'application/x-ndjson', ...(key ? { 'idempotency-key': key } : {}) },
+  });
 const stored = async (p: Awaited<ReturnType<typeof startTestPipeline>>, tag: string) => {
   const res = await p.app.inject({ url: `/api/v1/logs?from=now-1h&limit=100&q=${encodeURIComponent(`"${tag}"`)}` });
   return LogPage.parse(res.json()).records.length;
@@ -44,7 +55,11 @@ test('a retried request with the same Idempotency-Key gets the first answer and 
   const reused = await post(first.pipeline, 'batch-0001', body('beta'));
   assert.equal(reused.statusCode, 422);
   assert.equal(reused.json().error.code, 'COLLECTOR_IDEMPOTENCY_KEY_REUSED');
-  await eventually(async () => ((await stored(first.pipeline, 'alpha')) === 5 ? true : undefined), 10_000, 'alpha stored');
+  await eventually(
+    async () => ((await stored(first.pipeline, 'alpha')) === 5 ? true : undefined),
+    10_000,
+    'alpha stored',
+  );
   const store = first.pipeline.store;
   await first.close();
 
@@ -56,7 +71,11 @@ test('a retried request with the same Idempotency-Key gets the first answer and 
     assert.deepEqual(retried.json(), firstAnswer.json());
     // Without a key, the same body is new records, as before.
     assert.equal((await post(second.pipeline, undefined, body('alpha'))).statusCode, 202);
-    await eventually(async () => ((await stored(second.pipeline, 'alpha')) === 10 ? true : undefined), 10_000, 'the keyless copy stored');
+    await eventually(
+      async () => ((await stored(second.pipeline, 'alpha')) === 10 ? true : undefined),
+      10_000,
+      'the keyless copy stored',
+    );
     assert.equal(await stored(second.pipeline, 'beta'), 0);
   } finally {
     await second.close();
@@ -68,7 +87,14 @@ test('a key whose answer is only in the log, not yet in the journal, is remember
   const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
   // A process without a ledger wrote it: the entry carries the key, the journal knows nothing.
   const response = { accepted: 1, rejected: 0, errors: [] };
-  await log.append(encodeChunk({ tenant: 'default', rows: 1, data: Buffer.from('{}'), idempotency: { key: 'only-in-log', digest: 'd1', response } }));
+  await log.append(
+    encodeChunk({
+      tenant: 'default',
+      rows: 1,
+      data: Buffer.from('{}'),
+      idempotency: { key: 'only-in-log', digest: 'd1', response },
+    }),
+  );
   const ledger = await openIdempotencyLedger(log, dir, 600_000);
   assert.deepEqual(ledger.claim('default', { key: 'only-in-log', digest: 'd1' }), { kind: 'replay', response });
   await ledger.close();

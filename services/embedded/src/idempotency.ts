@@ -11,10 +11,14 @@ const PAGE_BYTES = 8 * 1024 * 1024;
  * entries not yet stored. A request acknowledged just before a crash is in the log before it is in the
  * journal, so reading both means a retry after the restart is answered from memory, never stored twice.
  */
-export async function openIdempotencyLedger(log: SegmentLog, walDir: string, windowMs: number): Promise<IdempotencyLedger> {
+export async function openIdempotencyLedger(
+  log: SegmentLog,
+  walDir: string,
+  windowMs: number,
+): Promise<IdempotencyLedger> {
   const ledger = await createIdempotencyLedger({ windowMs, journal: join(walDir, 'idempotency.ndjson') });
   const now = Date.now();
-  for (let position = log.committed().position; position < log.end(); ) {
+  for (let position = log.committed().position; position < log.end();) {
     const entries = await log.read(position, PAGE_BYTES);
     if (entries.length === 0) break;
     for (const entry of entries) {

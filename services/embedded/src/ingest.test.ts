@@ -23,7 +23,12 @@ describe('POST /api/v1/logs', () => {
   test('acknowledged records are already queryable, and bad ones beside them are reported by index', async () => {
     const res = await post(
       JSON.stringify([
-        { service: 'checkout', level: 'error', message: 'payment declined for order A-1', attributes: { order: { id: 'A-1' } } },
+        {
+          service: 'checkout',
+          level: 'error',
+          message: 'payment declined for order A-1',
+          attributes: { order: { id: 'A-1' } },
+        },
         { level: 'info', message: 'no service here' },
         { service: 'checkout', message: 'order A-2 placed', marker: 'batch-1' },
       ]),
@@ -32,7 +37,9 @@ describe('POST /api/v1/logs', () => {
     const body = IngestResponse.parse(res.json());
     assert.equal(body.accepted, 2);
     assert.equal(body.rejected, 1);
-    assert.deepEqual(body.errors, [{ index: 1, field: 'service', message: 'is required (or resource."service.name")' }]);
+    assert.deepEqual(body.errors, [
+      { index: 1, field: 'service', message: 'is required (or resource."service.name")' },
+    ]);
     const page = await search('service=checkout');
     assert.deepEqual(page.records.map((r) => r.body).sort(), ['order A-2 placed', 'payment declined for order A-1']);
     const declined = page.records.find((r) => r.body.startsWith('payment'))!;
@@ -42,7 +49,11 @@ describe('POST /api/v1/logs', () => {
   });
 
   test('NDJSON keeps good lines when one line is not JSON', async () => {
-    const lines = ['{"service":"nd","message":"first"}', '{"service":"nd", broken', '{"service":"nd","message":"third"}'].join('\n');
+    const lines = [
+      '{"service":"nd","message":"first"}',
+      '{"service":"nd", broken',
+      '{"service":"nd","message":"third"}',
+    ].join('\n');
     const res = await post(lines, { 'content-type': 'application/x-ndjson' });
     assert.equal(res.statusCode, 202);
     const body = IngestResponse.parse(res.json());
@@ -53,8 +64,15 @@ describe('POST /api/v1/logs', () => {
 
   test('gzip and zstd bodies are decoded', async () => {
     const ndjson = '{"service":"zip","message":"compressed gzip"}\n{"service":"zip","message":"compressed zstd"}';
-    assert.equal((await post(gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' })).statusCode, 202);
-    assert.equal((await post(zstdCompressSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'zstd' })).statusCode, 202);
+    assert.equal(
+      (await post(gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' })).statusCode,
+      202,
+    );
+    assert.equal(
+      (await post(zstdCompressSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'zstd' }))
+        .statusCode,
+      202,
+    );
     assert.equal((await search('service=zip')).records.length, 4);
   });
 
@@ -64,9 +82,24 @@ describe('POST /api/v1/logs', () => {
       [post('[]'), 400, 'COLLECTOR_EMPTY'],
       [post('[{"message":"no service"}]'), 400, 'COLLECTOR_INVALID_RECORDS'],
       [post('<xml/>', { 'content-type': 'application/xml' }), 415, 'COLLECTOR_UNSUPPORTED_MEDIA_TYPE'],
-      [post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' }), 415, 'COLLECTOR_UNSUPPORTED_ENCODING'],
-      [post(Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 400, 'COLLECTOR_BAD_ENCODING'],
-      [post(gzipSync(Buffer.alloc(6 * 1024 * 1024, 0x20)), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 413, 'COLLECTOR_PAYLOAD_TOO_LARGE'],
+      [
+        post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' }),
+        415,
+        'COLLECTOR_UNSUPPORTED_ENCODING',
+      ],
+      [
+        post(Buffer.from('not gzip'), { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+        400,
+        'COLLECTOR_BAD_ENCODING',
+      ],
+      [
+        post(gzipSync(Buffer.alloc(6 * 1024 * 1024, 0x20)), {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        }),
+        413,
+        'COLLECTOR_PAYLOAD_TOO_LARGE',
+      ],
     ];
     for (const [pending, status, code] of cases) {
       const res = await pending;
@@ -79,22 +112,32 @@ describe('POST /api/v1/logs', () => {
     const plain = await post('{"service":"a","message":"b"}', { 'content-type': 'text/plain' });
     assert.equal(plain.statusCode, 415);
     assert.equal(plain.json().error.field, 'Content-Type');
-    assert.match(plain.json().error.message, /"text\/plain" is not accepted here; send one of: application\/json, application\/x-ndjson/);
+    assert.match(
+      plain.json().error.message,
+      /"text\/plain" is not accepted here; send one of: application\/json, application\/x-ndjson/,
+    );
     const large = await post(Buffer.alloc(LIMITS.maxRequestBytes + 1, 0x20));
     assert.equal(large.statusCode, 413);
-    assert.deepEqual(large.json(), { error: { code: 'COLLECTOR_PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 5242880 bytes' } });
+    assert.deepEqual(large.json(), {
+      error: { code: 'COLLECTOR_PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit of 5242880 bytes' },
+    });
   });
 
   test('a rejected-only request still lists every record error', async () => {
     const res = await post('[{"message":"a"},{"service":"s"}]');
     const body = res.json() as { rejected: number; errors: { field: string }[] };
     assert.equal(body.rejected, 2);
-    assert.deepEqual(body.errors.map((e) => e.field), ['service', 'message']);
+    assert.deepEqual(
+      body.errors.map((e) => e.field),
+      ['service', 'message'],
+    );
   });
 
   test('an oversized record is rejected alone', async () => {
     const big = JSON.stringify({ service: 'big', message: 'x'.repeat(1024 * 1024 + 10) });
-    const res = await post(`${big}\n{"service":"big","message":"small one"}`, { 'content-type': 'application/x-ndjson' });
+    const res = await post(`${big}\n{"service":"big","message":"small one"}`, {
+      'content-type': 'application/x-ndjson',
+    });
     assert.equal(res.statusCode, 202);
     const body = IngestResponse.parse(res.json());
     assert.equal(body.accepted, 1);
@@ -116,7 +159,12 @@ describe('authentication', () => {
       assert.equal((await send()).statusCode, 401);
       assert.equal((await send('wrong-key-wrong-key')).json().error.code, 'COLLECTOR_UNAUTHORIZED');
       assert.equal((await send('key-for-team-a-0001')).statusCode, 202);
-      const read = (key: string) => secured.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h', headers: { authorization: `Bearer ${key}` } });
+      const read = (key: string) =>
+        secured.app.inject({
+          method: 'GET',
+          url: '/api/v1/logs?from=now-1h',
+          headers: { authorization: `Bearer ${key}` },
+        });
       assert.equal(LogPage.parse((await read('key-for-team-a-0001')).json()).records[0]?.tenant, 'team-a');
       assert.equal(LogPage.parse((await read('key-for-team-b-0001')).json()).records.length, 0);
       assert.equal((await secured.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);

@@ -34,13 +34,19 @@ async function search(service: string): Promise<LogRecord[]> {
 
 /** Waits until `count` records of `service` are stored and returns them. */
 function storedRecords(service: string, count: number): Promise<LogRecord[]> {
-  return waitUntil(`${count} records of ${service}`, async () => {
-    const records = await search(service);
-    return records.length >= count ? records : undefined;
-  }, 15_000, 20);
+  return waitUntil(
+    `${count} records of ${service}`,
+    async () => {
+      const records = await search(service);
+      return records.length >= count ? records : undefined;
+    },
+    15_000,
+    20,
+  );
 }
 
-const bySequence = (records: LogRecord[]) => [...records].sort((a, b) => Number(/#(\d+)/.exec(a.body)?.[1]) - Number(/#(\d+)/.exec(b.body)?.[1]));
+const bySequence = (records: LogRecord[]) =>
+  [...records].sort((a, b) => Number(/#(\d+)/.exec(a.body)?.[1]) - Number(/#(\d+)/.exec(b.body)?.[1]));
 
 for (const json of [false, true]) {
   test(`winston-loki ${json ? 'JSON' : 'snappy protobuf'} pushes are stored with service, level, body and labels`, async () => {
@@ -61,7 +67,12 @@ for (const json of [false, true]) {
     const n = 20;
     for (let i = 0; i < n; i++) logger.log(levels[i % levels.length]!, `order #${i} handled`, { orderId: `A-${i}` });
     // winston hands records to its transports asynchronously; the transport reports each one it has batched.
-    await waitUntil('winston to hand every record to the transport', async () => (logged === n ? true : undefined), 5_000, 5);
+    await waitUntil(
+      'winston to hand every record to the transport',
+      async () => (logged === n ? true : undefined),
+      5_000,
+      5,
+    );
     // close() sends what is batched and waits for the answer (the batch interval is far longer than the test).
     await transport.close();
     assert.deepEqual(errors, []);
@@ -87,7 +98,8 @@ test('pino-loki JSON pushes are stored with service, level, body, labels and str
   const logger = pino({ level: 'debug' }, transport);
   const n = 12;
   const methods = ['info', 'warn', 'error'] as const;
-  for (let i = 0; i < n; i++) logger[methods[i % methods.length]!]({ meta: { orderId: `B-${i}` }, step: i }, `payment #${i} processed`);
+  for (let i = 0; i < n; i++)
+    logger[methods[i % methods.length]!]({ meta: { orderId: `B-${i}` }, step: i }, `payment #${i} processed`);
 
   try {
     const records = bySequence(await storedRecords(app, n));
@@ -115,24 +127,43 @@ const push = (body: string | Buffer, headers: Record<string, string> = { 'conten
 
 test('a JSON push with bad entries stores the good ones and answers 400 naming the bad ones', async () => {
   const app = unique('mixed-json');
-  const res = await push(JSON.stringify({
-    streams: [
-      { stream: { app, level: 'error' }, values: [[nowNs(), 'good #0'], ['yesterday', 'bad time'], [nowNs(), 'good #1', { user: 'u1' }], [nowNs(), '']] },
-      { stream: { app, region: 7 }, values: [[nowNs(), 'label not a string']] },
-      { stream: { app }, values: [[nowNs(), 'good #2']] },
-    ],
-  }));
+  const res = await push(
+    JSON.stringify({
+      streams: [
+        {
+          stream: { app, level: 'error' },
+          values: [
+            [nowNs(), 'good #0'],
+            ['yesterday', 'bad time'],
+            [nowNs(), 'good #1', { user: 'u1' }],
+            [nowNs(), ''],
+          ],
+        },
+        { stream: { app, region: 7 }, values: [[nowNs(), 'label not a string']] },
+        { stream: { app }, values: [[nowNs(), 'good #2']] },
+      ],
+    }),
+  );
   assert.equal(res.status, 400);
   const message = await res.text();
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
   assert.match(message, /^3 of 6 entries rejected: /);
-  assert.match(message, /streams\[0\]\.values\[1\] timestamp: must be a string of Unix epoch nanoseconds, got "yesterday"/);
+  assert.match(
+    message,
+    /streams\[0\]\.values\[1\] timestamp: must be a string of Unix epoch nanoseconds, got "yesterday"/,
+  );
   assert.match(message, /streams\[0\]\.values\[3\] line: must not be empty/);
   assert.match(message, /streams\[1\]\.values\[0\] stream\.region: label values must be strings/);
 
   const records = bySequence(await storedRecords(app, 3));
-  assert.deepEqual(records.map((r) => r.body), ['good #0', 'good #1', 'good #2']);
-  assert.deepEqual(records.map((r) => r.level), ['error', 'error', 'info']);
+  assert.deepEqual(
+    records.map((r) => r.body),
+    ['good #0', 'good #1', 'good #2'],
+  );
+  assert.deepEqual(
+    records.map((r) => r.level),
+    ['error', 'error', 'info'],
+  );
   assert.equal(records[1]!.attributes['user'], 'u1');
 });
 
@@ -145,21 +176,37 @@ const { root } = protobuf.parse(`
   message LabelPair { string name = 1; string value = 2; }
 `);
 const PushRequest = root.lookupType('PushRequest');
-const encodePush = (message: object) => snappy.compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject(message)).finish()));
+const encodePush = (message: object) =>
+  snappy.compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject(message)).finish()));
 const protobufHeaders = { 'content-type': 'application/x-protobuf' };
 
 test('a protobuf push with a malformed selector stores the other streams and names the broken one', async () => {
   const app = unique('mixed-proto');
   const timestamp = { seconds: Math.floor(Date.now() / 1000), nanos: 5 };
-  const res = await push(encodePush({
-    streams: [
-      { labels: `{app="${app}", detected_level="warn"}`, entries: [{ timestamp, line: 'kept #0', structuredMetadata: [{ name: 'trace', value: 't-1' }] }] },
-      { labels: `{app="${app}", env=prod}`, entries: [{ timestamp, line: 'lost' }, { timestamp, line: 'lost too' }] },
-    ],
-  }), protobufHeaders);
+  const res = await push(
+    encodePush({
+      streams: [
+        {
+          labels: `{app="${app}", detected_level="warn"}`,
+          entries: [{ timestamp, line: 'kept #0', structuredMetadata: [{ name: 'trace', value: 't-1' }] }],
+        },
+        {
+          labels: `{app="${app}", env=prod}`,
+          entries: [
+            { timestamp, line: 'lost' },
+            { timestamp, line: 'lost too' },
+          ],
+        },
+      ],
+    }),
+    protobufHeaders,
+  );
   assert.equal(res.status, 400);
   const message = await res.text();
-  assert.match(message, /^2 of 3 entries rejected: streams\[1\]\.entries\[0\] labels: malformed label selector .*expected a double-quoted value at offset \d+; streams\[1\]\.entries\[1\] labels/);
+  assert.match(
+    message,
+    /^2 of 3 entries rejected: streams\[1\]\.entries\[0\] labels: malformed label selector .*expected a double-quoted value at offset \d+; streams\[1\]\.entries\[1\] labels/,
+  );
 
   const [kept] = await storedRecords(app, 1);
   assert.equal(kept!.body, 'kept #0');
@@ -170,10 +217,13 @@ test('a protobuf push with a malformed selector stores the other streams and nam
 
 test('a gzip-encoded JSON push is decoded and answered with an empty 204', async () => {
   const app = unique('gzip');
-  const res = await push(gzipSync(JSON.stringify({ streams: [{ stream: { service_name: app }, values: [[nowNs(), 'zipped']] }] })), {
-    'content-type': 'application/json',
-    'content-encoding': 'gzip',
-  });
+  const res = await push(
+    gzipSync(JSON.stringify({ streams: [{ stream: { service_name: app }, values: [[nowNs(), 'zipped']] }] })),
+    {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    },
+  );
   assert.equal(res.status, 204);
   assert.equal(await res.text(), '');
   assert.equal((await storedRecords(app, 1))[0]!.body, 'zipped');
@@ -182,11 +232,26 @@ test('a gzip-encoded JSON push is decoded and answered with an empty 204', async
 test('bodies that cannot be decoded are refused whole with a plain-text reason', async () => {
   const cases: Array<[string | Buffer, Record<string, string>, number, RegExp]> = [
     [Buffer.from([0x0a, 0x10, 0x61]), protobufHeaders, 400, /not a valid snappy block: literal at offset 1 needs/],
-    [Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), protobufHeaders, 413, /uncompressed .*exceeds the limit of 5242880 bytes/],
-    [snappy.compressSync(Buffer.from([0x0a, 0x05, 0x0a])), protobufHeaders, 400, /not a Loki PushRequest: invalid protobuf/],
+    [
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
+      protobufHeaders,
+      413,
+      /uncompressed .*exceeds the limit of 5242880 bytes/,
+    ],
+    [
+      snappy.compressSync(Buffer.from([0x0a, 0x05, 0x0a])),
+      protobufHeaders,
+      400,
+      /not a Loki PushRequest: invalid protobuf/,
+    ],
     ['{"streams": [', { 'content-type': 'application/json' }, 400, /body is not valid JSON/],
     ['{"stream": {}}', { 'content-type': 'application/json' }, 400, /must be a Loki push request/],
-    ['{"streams": []}', { 'content-type': 'application/x-ndjson' }, 415, /is not accepted here; send one of: application\/x-protobuf/],
+    [
+      '{"streams": []}',
+      { 'content-type': 'application/x-ndjson' },
+      415,
+      /is not accepted here; send one of: application\/x-protobuf/,
+    ],
   ];
   for (const [body, headers, status, message] of cases) {
     const res = await push(body, headers);

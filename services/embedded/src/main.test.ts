@@ -40,7 +40,9 @@ test('records acknowledged before a shutdown are there after a restart on the sa
     const ingest = await fetch(`${first.url}/api/v1/logs`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-ndjson' },
-      body: Array.from({ length: 50 }, (_, i) => JSON.stringify({ service: 'restart', message: `kept ${i}` })).join('\n'),
+      body: Array.from({ length: 50 }, (_, i) => JSON.stringify({ service: 'restart', message: `kept ${i}` })).join(
+        '\n',
+      ),
     });
     assert.equal(ingest.status, 202);
     assert.equal(IngestResponse.parse(await ingest.json()).accepted, 50);

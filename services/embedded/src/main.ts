@@ -1,10 +1,22 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { admissionLimitsFromEnv, defaultIngestThreads, startIngestThreads, startSyslogFromEnv } from '@instant-logs/collector';
+import {
+  admissionLimitsFromEnv,
+  defaultIngestThreads,
+  startIngestThreads,
+  startSyslogFromEnv,
+} from '@instant-logs/collector';
 import { tailLimitsFromEnv } from '@instant-logs/query';
 import { openSegmentLog } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
-import { httpTimeoutsFromEnv, listenerSecurity, parseEnv, startProbesFromEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
+import {
+  httpTimeoutsFromEnv,
+  listenerSecurity,
+  parseEnv,
+  startProbesFromEnv,
+  stopOnSignals,
+  trackConnections,
+} from '@instant-logs/service-kit';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
@@ -55,11 +67,20 @@ const pipeline = buildEmbeddedPipeline({
 const log = pipeline.app.log;
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
 for (const { problem, ...where } of wal.recovery.truncated) {
-  if (problem === 'torn') log.warn(where, 'Cut off a torn entry at the end of the log: a write the crash interrupted, never acknowledged');
-  else log.error(where, 'Cut off a log entry that failed its checksum, and the rest of its segment: a write a power loss interrupted, or acknowledged records the disk damaged');
+  if (problem === 'torn')
+    log.warn(where, 'Cut off a torn entry at the end of the log: a write the crash interrupted, never acknowledged');
+  else
+    log.error(
+      where,
+      'Cut off a log entry that failed its checksum, and the rest of its segment: a write a power loss interrupted, or acknowledged records the disk damaged',
+    );
 }
-if (wal.unstoredBytes() > 0) log.info({ bytes: wal.unstoredBytes(), dir: walDir }, 'Found records in the log not stored yet; storing them');
-if (!keyring.enabled) log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run -s keys -- create` to require keys.');
+if (wal.unstoredBytes() > 0)
+  log.info({ bytes: wal.unstoredBytes(), dir: walDir }, 'Found records in the log not stored yet; storing them');
+if (!keyring.enabled)
+  log.warn(
+    'AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set, so only 127.0.0.1 may connect. Set API_KEYS="<key>:<tenant>,…" or make a keys file with `npm run -s keys -- create` to require keys.',
+  );
 
 const connections = trackConnections(pipeline.app.server);
 await pipeline.app.listen({ host: config.HOST, port: config.PORT });
@@ -83,7 +104,8 @@ let trafficDone: Promise<unknown> = Promise.resolve();
 const firstKey = config.API_KEYS.split(',')[0]?.split(':')[0];
 // The sample app is a plain HTTP client with a plaintext key: with only hashed keys or with TLS it has neither.
 const sampleTraffic = config.SAMPLE_TRAFFIC_RATE > 0 && !security.https && (!keyring.enabled || Boolean(firstKey));
-if (config.SAMPLE_TRAFFIC_RATE > 0 && !sampleTraffic) log.info('Sample traffic is off: it needs plain HTTP and a key in API_KEYS');
+if (config.SAMPLE_TRAFFIC_RATE > 0 && !sampleTraffic)
+  log.info('Sample traffic is off: it needs plain HTTP and a key in API_KEYS');
 if (sampleTraffic) {
   const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
   if (keyring.enabled && firstKey) headers['authorization'] = `Bearer ${firstKey}`;
@@ -112,16 +134,21 @@ Instant Dev Logs is running (embedded: chdb data in ${dataDir}, log in ${walDir}
   Shippers    OTLP/HTTP ${base}/v1/logs · Elasticsearch ${base}/_bulk · Loki ${base}/loki/api/v1/push${syslog ? `\n  Syslog      ${[syslog.tcpPort !== undefined ? `tcp://${host}:${syslog.tcpPort}` : '', syslog.udpPort !== undefined ? `udp://${host}:${syslog.udpPort}` : ''].filter(Boolean).join(' ')} (tenant ${config.SYSLOG_TENANT})` : ''}
 ${sampleTraffic ? `\n  Sample traffic: ${config.SAMPLE_TRAFFIC_RATE} records/s from a simulated shop (SAMPLE_TRAFFIC_RATE=0 turns it off).\n` : ''}`);
 
-stopOnSignals(log, 'Shutting down: storing acknowledged records', async () => {
-  traffic.abort();
-  // Its last request must finish before the server stops, or the server waits on that connection.
-  await trafficDone;
-  await syslog?.close();
-  await pipeline.close();
-  await ingestThreads.close();
-  await wal.close();
-  security.close();
-  await probes?.close();
-  await transport.close();
-  await tracing.shutdown();
-}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });
+stopOnSignals(
+  log,
+  'Shutting down: storing acknowledged records',
+  async () => {
+    traffic.abort();
+    // Its last request must finish before the server stops, or the server waits on that connection.
+    await trafficDone;
+    await syslog?.close();
+    await pipeline.close();
+    await ingestThreads.close();
+    await wal.close();
+    security.close();
+    await probes?.close();
+    await transport.close();
+    await tracing.shutdown();
+  },
+  { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS },
+);

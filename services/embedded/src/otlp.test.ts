@@ -18,7 +18,11 @@ before(async () => {
 });
 after(() => p.close());
 
-const spanContext = { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', traceFlags: TraceFlags.SAMPLED };
+const spanContext = {
+  traceId: '5b8efff798038103d269b633813fc60c',
+  spanId: 'eee19b7ec3c1b174',
+  traceFlags: TraceFlags.SAMPLED,
+};
 
 async function emitWith(exporter: LogRecordExporter, marker: string): Promise<number[]> {
   const results: number[] = [];
@@ -46,14 +50,22 @@ async function emitWith(exporter: LogRecordExporter, marker: string): Promise<nu
 }
 
 async function stored(marker: string) {
-  const res = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=now-1h&q=${marker}`, headers: { authorization: 'Bearer otel-test-key-000001' } });
+  const res = await p.app.inject({
+    method: 'GET',
+    url: `/api/v1/logs?from=now-1h&q=${marker}`,
+    headers: { authorization: 'Bearer otel-test-key-000001' },
+  });
   return LogPage.parse(res.json()).records;
 }
 
 for (const [name, make] of [
   ['JSON', (headers: Record<string, string>) => new JsonLogExporter({ url: `${url}/v1/logs`, headers })],
   ['protobuf', (headers: Record<string, string>) => new ProtoLogExporter({ url: `${url}/v1/logs`, headers })],
-  ['protobuf with gzip', (headers: Record<string, string>) => new ProtoLogExporter({ url: `${url}/v1/logs`, headers, compression: 'gzip' as never })],
+  [
+    'protobuf with gzip',
+    (headers: Record<string, string>) =>
+      new ProtoLogExporter({ url: `${url}/v1/logs`, headers, compression: 'gzip' as never }),
+  ],
 ] as const) {
   test(`the OpenTelemetry ${name} exporter delivers records that are stored with their fields`, async () => {
     const marker = `m${name.replace(/\W/g, '')}${Date.now()}`;

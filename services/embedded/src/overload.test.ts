@@ -12,7 +12,10 @@ let p: EmbeddedPipeline;
 let port: number;
 
 before(async () => {
-  p = await startTestPipeline({ apiKeys: `${KEYS.a}:a,${KEYS.b}:b`, admission: { maxInFlightBytes: 6 * MiB, maxTenantInFlightBytes: 4 * MiB } });
+  p = await startTestPipeline({
+    apiKeys: `${KEYS.a}:a,${KEYS.b}:b`,
+    admission: { maxInFlightBytes: 6 * MiB, maxTenantInFlightBytes: 4 * MiB },
+  });
   await p.app.listen({ host: '127.0.0.1', port: 0 });
   const address = p.app.server.address();
   port = typeof address === 'object' && address ? address.port : 0;
@@ -32,7 +35,11 @@ async function stalledUpload(tenant: keyof typeof KEYS, length: number) {
   const connection = await rawConnection(port);
   connection.socket.write(ingestHead(tenant, length) + 'x'.repeat(1024));
   try {
-    await eventually(async () => (p.admission.inFlightBytes() >= before + length ? true : undefined), 5_000, 'the stalled upload admitted');
+    await eventually(
+      async () => (p.admission.inFlightBytes() >= before + length ? true : undefined),
+      5_000,
+      'the stalled upload admitted',
+    );
   } catch (err) {
     connection.socket.destroy();
     throw err;
@@ -41,11 +48,18 @@ async function stalledUpload(tenant: keyof typeof KEYS, length: number) {
 }
 
 /** Every test ends with its connections gone and their bytes given back, so the next starts from zero. */
-const released = () => eventually(async () => (p.admission.inFlightBytes() === 0 ? true : undefined), 5_000, 'bytes of closed uploads released');
+const released = () =>
+  eventually(
+    async () => (p.admission.inFlightBytes() === 0 ? true : undefined),
+    5_000,
+    'bytes of closed uploads released',
+  );
 
 function ndjson(service: string, records: number, bytesPerRecord: number): string {
   const padding = 'p'.repeat(bytesPerRecord);
-  return Array.from({ length: records }, (_, i) => JSON.stringify({ service, message: `${service} ${i} ${padding}` })).join('\n');
+  return Array.from({ length: records }, (_, i) =>
+    JSON.stringify({ service, message: `${service} ${i} ${padding}` }),
+  ).join('\n');
 }
 
 test('a body that does not fit is refused with 429 and Retry-After before any of it is sent', async () => {
@@ -62,7 +76,10 @@ test('a body that does not fit is refused with 429 and Retry-After before any of
     assert.match(error.message, /INGEST_MAX_IN_FLIGHT_BYTES/);
     other.socket.destroy();
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    assert.ok(Number(/^instant_logs_collector_in_flight_bytes (\d+)/m.exec(metrics)?.[1]) >= 3 * MiB, 'the held bytes are exposed');
+    assert.ok(
+      Number(/^instant_logs_collector_in_flight_bytes (\d+)/m.exec(metrics)?.[1]) >= 3 * MiB,
+      'the held bytes are exposed',
+    );
     assert.match(metrics, /^instant_logs_collector_overloaded_total\{limit="in_flight_bytes"\} [1-9]/m);
   } finally {
     held.socket.destroy();
@@ -167,7 +184,13 @@ test('a burst of large posts from two tenants gets some 429s at once, stores eve
         readyDuringOverload = -1;
         readyDuringOverload = (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
       }
-      return { i, status: res.status, retryAfter: res.headers.get('retry-after'), json, ms: performance.now() - started };
+      return {
+        i,
+        status: res.status,
+        retryAfter: res.headers.get('retry-after'),
+        json,
+        ms: performance.now() - started,
+      };
     }),
   );
   loadRunning = false;
@@ -194,11 +217,18 @@ test('a burst of large posts from two tenants gets some 429s at once, stores eve
 
   const stored: Record<string, number> = {};
   for (const tenant of ['a', 'b'] as const) {
-    const facets = await fetch(`http://127.0.0.1:${port}/api/v1/facets?from=now-1h&size=100`, { headers: { authorization: `Bearer ${KEYS[tenant]}` } });
-    for (const v of Facets.parse(await facets.json()).facets.find((f) => f.field === 'service')!.values) stored[v.value] = v.count;
+    const facets = await fetch(`http://127.0.0.1:${port}/api/v1/facets?from=now-1h&size=100`, {
+      headers: { authorization: `Bearer ${KEYS[tenant]}` },
+    });
+    for (const v of Facets.parse(await facets.json()).facets.find((f) => f.field === 'service')!.values)
+      stored[v.value] = v.count;
   }
   for (const a of accepted) assert.equal(stored[`burst-${a.i}`], 1400, `every record of accepted post ${a.i} stored`);
   for (const r of refused) assert.equal(stored[`burst-${r.i}`], undefined, `nothing of refused post ${r.i} stored`);
 
-  await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 10_000, 'ready again after the burst');
+  await eventually(
+    async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined),
+    10_000,
+    'ready again after the burst',
+  );
 });

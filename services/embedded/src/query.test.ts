@@ -12,14 +12,48 @@ const at = (minute: number) => new Date(base + minute * 60_000).toISOString();
 before(async () => {
   p = await startTestPipeline({ clock: () => base + 60 * 60_000 });
   const records = [
-    { timestamp: at(0), service: 'api', level: 'info', message: 'GET /orders 200 in 12ms', attributes: { http: { status_code: 200 } } },
-    { timestamp: at(1), service: 'api', level: 'error', message: 'GET /orders 500: upstream timeout', attributes: { http: { status_code: 500 } } },
-    { timestamp: at(2), service: 'payments', level: 'warn', message: 'card declined for user-42', attributes: { provider: 'stripe' } },
-    { timestamp: at(3), service: 'payments', level: 'error', message: 'provider timeout after 3 retries', attributes: { provider: 'adyen' } },
+    {
+      timestamp: at(0),
+      service: 'api',
+      level: 'info',
+      message: 'GET /orders 200 in 12ms',
+      attributes: { http: { status_code: 200 } },
+    },
+    {
+      timestamp: at(1),
+      service: 'api',
+      level: 'error',
+      message: 'GET /orders 500: upstream timeout',
+      attributes: { http: { status_code: 500 } },
+    },
+    {
+      timestamp: at(2),
+      service: 'payments',
+      level: 'warn',
+      message: 'card declined for user-42',
+      attributes: { provider: 'stripe' },
+    },
+    {
+      timestamp: at(3),
+      service: 'payments',
+      level: 'error',
+      message: 'provider timeout after 3 retries',
+      attributes: { provider: 'adyen' },
+    },
     { timestamp: at(4), service: 'worker', level: 'debug', message: 'queue lag 0 messages' },
-    ...Array.from({ length: 25 }, (_, i) => ({ timestamp: at(10 + i), service: 'bulk', level: 'info', message: `bulk line ${i}` })),
+    ...Array.from({ length: 25 }, (_, i) => ({
+      timestamp: at(10 + i),
+      service: 'bulk',
+      level: 'info',
+      message: `bulk line ${i}`,
+    })),
   ];
-  const res = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records, headers: { 'content-type': 'application/json' } });
+  const res = await p.app.inject({
+    method: 'POST',
+    url: '/api/v1/logs',
+    payload: records,
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.statusCode, 202, res.body);
 });
 after(() => p.close());
@@ -36,8 +70,13 @@ const bodies = async (query: string) => {
 
 describe('GET /api/v1/logs', () => {
   test('search terms, fields and negation narrow the results, newest first', async () => {
-    assert.deepEqual(await bodies(`q=${encodeURIComponent('timeout')}`), ['provider timeout after 3 retries', 'GET /orders 500: upstream timeout']);
-    assert.deepEqual(await bodies(`q=${encodeURIComponent('timeout -service:payments')}`), ['GET /orders 500: upstream timeout']);
+    assert.deepEqual(await bodies(`q=${encodeURIComponent('timeout')}`), [
+      'provider timeout after 3 retries',
+      'GET /orders 500: upstream timeout',
+    ]);
+    assert.deepEqual(await bodies(`q=${encodeURIComponent('timeout -service:payments')}`), [
+      'GET /orders 500: upstream timeout',
+    ]);
     assert.deepEqual(await bodies(`q=${encodeURIComponent('"card declined"')}`), ['card declined for user-42']);
     assert.deepEqual(await bodies(`q=${encodeURIComponent('provider:adyen OR http.status_code:>=500')}`), [
       'provider timeout after 3 retries',
@@ -49,7 +88,10 @@ describe('GET /api/v1/logs', () => {
 
   test('the time range bounds the results', async () => {
     const { body } = await get(`/api/v1/logs?from=${at(1)}&to=${at(2)}`);
-    assert.deepEqual(LogPage.parse(body).records.map((r) => r.body), ['card declined for user-42', 'GET /orders 500: upstream timeout']);
+    assert.deepEqual(
+      LogPage.parse(body).records.map((r) => r.body),
+      ['card declined for user-42', 'GET /orders 500: upstream timeout'],
+    );
   });
 
   test('cursor pages walk every record once, and new inserts do not shift them', async () => {
@@ -57,17 +99,27 @@ describe('GET /api/v1/logs', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const { body } = await get(`/api/v1/logs?from=${at(-1)}&service=bulk&limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+      const { body } = await get(
+        `/api/v1/logs?from=${at(-1)}&service=bulk&limit=10${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       const page = LogPage.parse(body);
       seen.push(...page.records.map((r) => r.body));
       cursor = page.next_cursor;
       if (++pages === 1) {
         // A newer record arriving between pages must not duplicate or skip anything.
-        await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: { timestamp: at(50), service: 'bulk', message: 'late arrival' }, headers: { 'content-type': 'application/json' } });
+        await p.app.inject({
+          method: 'POST',
+          url: '/api/v1/logs',
+          payload: { timestamp: at(50), service: 'bulk', message: 'late arrival' },
+          headers: { 'content-type': 'application/json' },
+        });
       }
     } while (cursor);
     assert.equal(pages, 3);
-    assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => `bulk line ${24 - i}`));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 25 }, (_, i) => `bulk line ${24 - i}`),
+    );
   });
 
   test('a query syntax error is a 400 that points at the position', async () => {
@@ -79,7 +131,13 @@ describe('GET /api/v1/logs', () => {
   });
 
   test('bad parameters name the field', async () => {
-    for (const [query, field] of [['from=yesterday', 'from'], ['limit=0', 'limit'], ['level=loud', 'level'], ['cursor=bogus', 'cursor'], [`from=now&to=now-1h`, 'from']]) {
+    for (const [query, field] of [
+      ['from=yesterday', 'from'],
+      ['limit=0', 'limit'],
+      ['level=loud', 'level'],
+      ['cursor=bogus', 'cursor'],
+      [`from=now&to=now-1h`, 'from'],
+    ]) {
       const { status, body } = await get(`/api/v1/logs?${query}`);
       assert.equal(status, 400, query);
       assert.equal(body.error.field, field, query);
@@ -93,8 +151,14 @@ describe('histogram and facets', () => {
     const h = Histogram.parse(body);
     assert.equal(h.interval_ms, 60_000);
     assert.equal(h.buckets.length, 5);
-    assert.deepEqual(h.buckets.map((b) => b.counts['error']), [0, 1, 0, 1, 0]);
-    assert.deepEqual(h.buckets.map((b) => b.counts['info']), [1, 0, 0, 0, 0]);
+    assert.deepEqual(
+      h.buckets.map((b) => b.counts['error']),
+      [0, 1, 0, 1, 0],
+    );
+    assert.deepEqual(
+      h.buckets.map((b) => b.counts['info']),
+      [1, 0, 0, 0, 0],
+    );
   });
 
   test('facets give top values with counts for service, level and an attribute', async () => {
@@ -102,8 +166,14 @@ describe('histogram and facets', () => {
     const f = Facets.parse(body);
     const byField = Object.fromEntries(f.facets.map((x) => [x.field, x.values]));
     assert.deepEqual(byField['service']?.[0], { value: 'bulk', count: 26 });
-    assert.deepEqual(byField['level']?.find((v) => v.value === 'error'), { value: 'error', count: 2 });
-    assert.deepEqual(byField['provider'], [{ value: 'adyen', count: 1 }, { value: 'stripe', count: 1 }]);
+    assert.deepEqual(
+      byField['level']?.find((v) => v.value === 'error'),
+      { value: 'error', count: 2 },
+    );
+    assert.deepEqual(byField['provider'], [
+      { value: 'adyen', count: 1 },
+      { value: 'stripe', count: 1 },
+    ]);
   });
 });
 
@@ -119,11 +189,17 @@ describe('live tail', () => {
     await p.app.inject({
       method: 'POST',
       url: '/api/v1/logs',
-      payload: [{ service: 'other', message: 'not for this tail' }, { service: 'tailed', message: 'hello from tail' }],
+      payload: [
+        { service: 'other', message: 'not for this tail' },
+        { service: 'tailed', message: 'hello from tail' },
+      ],
       headers: { 'content-type': 'application/json' },
     });
     const got = await eventually(async () => messages.find((m) => m.type === 'records'), 10_000, 'tailed record');
-    assert.deepEqual(got.records?.map((r) => r.body), ['hello from tail']);
+    assert.deepEqual(
+      got.records?.map((r) => r.body),
+      ['hello from tail'],
+    );
     ws.close();
   });
 });

@@ -47,7 +47,13 @@ test('on SIGTERM the process closes every socket it holds and exits within its b
     assert.equal((await idle.response).status, 200);
 
     const halfBody = await rawConnection(port);
-    halfBody.socket.write(requestHead('POST', '/api/v1/logs', { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': 100_000 }));
+    halfBody.socket.write(
+      requestHead('POST', '/api/v1/logs', {
+        authorization: `Bearer ${KEY}`,
+        'content-type': 'application/json',
+        'content-length': 100_000,
+      }),
+    );
     halfBody.socket.write('[{"service":"shutdown","message":"');
 
     const halfHeaders = await rawConnection(port);
@@ -55,7 +61,12 @@ test('on SIGTERM the process closes every socket it holds and exits within its b
 
     const refusedUpgrade = await rawConnection(port);
     refusedUpgrade.socket.write(
-      requestHead('GET', '/api/v1/tail', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': 13, 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }),
+      requestHead('GET', '/api/v1/tail', {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': 13,
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      }),
     );
     assert.equal((await refusedUpgrade.response).status, 401);
     // A refused upgrade's socket is closed by the server at once, not left for shutdown to find.
@@ -67,7 +78,10 @@ test('on SIGTERM the process closes every socket it holds and exits within its b
     await eventually(async () => (tailReady ? true : undefined), 10_000, 'live tail ready');
 
     const sockets = [idle, halfBody, halfHeaders];
-    assert.ok(sockets.every((s) => !s.socket.destroyed), 'every socket is still open before the signal');
+    assert.ok(
+      sockets.every((s) => !s.socket.destroyed),
+      'every socket is still open before the signal',
+    );
 
     const signalled = performance.now();
     child.kill('SIGTERM');

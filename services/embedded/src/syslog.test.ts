@@ -22,8 +22,21 @@ const syslogRegistry = new Registry();
 
 before(async () => {
   pipeline = await startTestPipeline();
-  const accept = { queue: createInProcessQueue(pipeline.processor!.consume, async () => true), metrics: createCollectorMetrics(new Registry()), clock: Date.now };
-  syslog = await startSyslogServer({ host: '127.0.0.1', tcpPort: 0, udpPort: 0, tenant: TENANT, accept, log: quiet, registry: syslogRegistry, batch: { maxRecords: 2000, maxDelayMs: 20 } });
+  const accept = {
+    queue: createInProcessQueue(pipeline.processor!.consume, async () => true),
+    metrics: createCollectorMetrics(new Registry()),
+    clock: Date.now,
+  };
+  syslog = await startSyslogServer({
+    host: '127.0.0.1',
+    tcpPort: 0,
+    udpPort: 0,
+    tenant: TENANT,
+    accept,
+    log: quiet,
+    registry: syslogRegistry,
+    batch: { maxRecords: 2000, maxDelayMs: 20 },
+  });
 });
 after(async () => {
   await syslog.close();
@@ -33,15 +46,26 @@ after(async () => {
 const from = () => new Date(Date.now() - 2 * 86_400_000).toISOString();
 
 async function search(q: string, limit = 100): Promise<LogRecord[]> {
-  const res = await pipeline.app.inject({ method: 'GET', url: `/api/v1/logs?q=${encodeURIComponent(q)}&from=${from()}&limit=${limit}`, headers: auth });
+  const res = await pipeline.app.inject({
+    method: 'GET',
+    url: `/api/v1/logs?q=${encodeURIComponent(q)}&from=${from()}&limit=${limit}`,
+    headers: auth,
+  });
   assert.equal(res.statusCode, 200, res.body);
   return LogPage.parse(res.json()).records;
 }
 
 async function count(q: string): Promise<number> {
-  const res = await pipeline.app.inject({ method: 'GET', url: `/api/v1/logs/histogram?q=${encodeURIComponent(q)}&from=${from()}&buckets=1`, headers: auth });
+  const res = await pipeline.app.inject({
+    method: 'GET',
+    url: `/api/v1/logs/histogram?q=${encodeURIComponent(q)}&from=${from()}&buckets=1`,
+    headers: auth,
+  });
   assert.equal(res.statusCode, 200, res.body);
-  return Histogram.parse(res.json()).buckets.reduce((sum, b) => sum + Object.values(b.counts).reduce((a, n) => a + n, 0), 0);
+  return Histogram.parse(res.json()).buckets.reduce(
+    (sum, b) => sum + Object.values(b.counts).reduce((a, n) => a + n, 0),
+    0,
+  );
 }
 
 /** "Nov 23 09:05:07": a BSD syslog timestamp (UTC) for the input files. */
@@ -55,8 +79,14 @@ test('syslog-ng forwards over TCP as RFC 5424 and RFC 3164 and over UDP, and eve
   const dir = await mkdtemp(join(tmpdir(), 'idl-syslog-ng-'));
   const ts = bsdTime(Date.now() - 60_000);
   // Each route gets its own input file so each stored record proves one path end to end.
-  await writeFile(join(dir, 'in-5424.log'), `<11>${ts} web-1 checkout[4242]: payment failed for order 17\n<10>${ts} web-1 checkout[4242]: ledger unreachable\n`);
-  await writeFile(join(dir, 'in-3164.log'), `<12>${ts} db-2 postgres[77]: checkpoint took 9 s\n<15>${ts} db-2 postgres[77]: vacuum details\n`);
+  await writeFile(
+    join(dir, 'in-5424.log'),
+    `<11>${ts} web-1 checkout[4242]: payment failed for order 17\n<10>${ts} web-1 checkout[4242]: ledger unreachable\n`,
+  );
+  await writeFile(
+    join(dir, 'in-3164.log'),
+    `<12>${ts} db-2 postgres[77]: checkpoint took 9 s\n<15>${ts} db-2 postgres[77]: vacuum details\n`,
+  );
   await writeFile(join(dir, 'in-udp.log'), `<14>${ts} edge-3 haproxy[9]: backend api is up\n`);
   const tcp = syslog.tcpPort!;
   const daemon = await startSyslogNg({
@@ -75,11 +105,22 @@ log { source(s_udp); destination(d_udp); };
 `,
   });
   try {
-    await eventually(async () => ((await count('service:checkout OR service:postgres OR service:haproxy')) === 5 ? true : undefined), 20_000, '5 forwarded records stored');
+    await eventually(
+      async () => ((await count('service:checkout OR service:postgres OR service:haproxy')) === 5 ? true : undefined),
+      20_000,
+      '5 forwarded records stored',
+    );
 
-    const received = (await syslogRegistry.getMetricsAsJSON()).find((m) => m.name === 'instant_logs_syslog_messages_total')!.values;
-    const seen = (transport: string, format: string) => received.find((v) => v.labels.transport === transport && v.labels.format === format)?.value;
-    assert.deepEqual([seen('tcp', 'rfc5424'), seen('tcp', 'rfc3164'), seen('udp', 'rfc3164')], [2, 2, 1], 'each route used its own framing and format');
+    const received = (await syslogRegistry.getMetricsAsJSON()).find(
+      (m) => m.name === 'instant_logs_syslog_messages_total',
+    )!.values;
+    const seen = (transport: string, format: string) =>
+      received.find((v) => v.labels.transport === transport && v.labels.format === format)?.value;
+    assert.deepEqual(
+      [seen('tcp', 'rfc5424'), seen('tcp', 'rfc3164'), seen('udp', 'rfc3164')],
+      [2, 2, 1],
+      'each route used its own framing and format',
+    );
 
     const checkout = await search('service:checkout');
     assert.deepEqual(checkout.map((r) => [r.body, r.level, r.severity_text]).sort(), [
@@ -94,10 +135,16 @@ log { source(s_udp); destination(d_udp); };
     }
 
     const postgres = await search('service:postgres host.name:db-2');
-    assert.deepEqual(postgres.map((r) => [r.body, r.level]).sort(), [['checkpoint took 9 s', 'warn'], ['vacuum details', 'debug']]);
+    assert.deepEqual(postgres.map((r) => [r.body, r.level]).sort(), [
+      ['checkpoint took 9 s', 'warn'],
+      ['vacuum details', 'debug'],
+    ]);
 
     const [haproxy] = await search('"backend api is up"');
-    assert.deepEqual([haproxy?.service, haproxy?.level, haproxy?.resource['host.name'], haproxy?.tenant], ['haproxy', 'info', 'edge-3', TENANT]);
+    assert.deepEqual(
+      [haproxy?.service, haproxy?.level, haproxy?.resource['host.name'], haproxy?.tenant],
+      ['haproxy', 'info', 'edge-3', TENANT],
+    );
   } finally {
     await daemon.stop();
     await rm(dir, { recursive: true, force: true });
@@ -107,16 +154,37 @@ log { source(s_udp); destination(d_udp); };
 test('loggen over TCP with RFC 5424 framing: every message is stored exactly once', async () => {
   const total = 20_000;
   const started = Date.now();
-  const result = await runLoggen(['--inet', '--stream', '--syslog-proto', '--rate', '200000', '--number', String(total), '--size', '200', '127.0.0.1', String(syslog.tcpPort)]);
+  const result = await runLoggen([
+    '--inet',
+    '--stream',
+    '--syslog-proto',
+    '--rate',
+    '200000',
+    '--number',
+    String(total),
+    '--size',
+    '200',
+    '127.0.0.1',
+    String(syslog.tcpPort),
+  ]);
   assert.equal(result.code, 0, result.stderr);
-  const stored = await eventually(async () => {
-    const n = await count('service:prg00000');
-    return n >= total ? n : undefined;
-  }, 60_000, `${total} loggen records stored`);
+  const stored = await eventually(
+    async () => {
+      const n = await count('service:prg00000');
+      return n >= total ? n : undefined;
+    },
+    60_000,
+    `${total} loggen records stored`,
+  );
   const seconds = (Date.now() - started) / 1000;
   assert.equal(stored, total);
   const [sample] = await search('service:prg00000', 1);
-  assert.deepEqual([sample?.resource['host.name'], sample?.attributes['process.pid'], sample?.severity_text], ['localhost', '1234', 'info']);
+  assert.deepEqual(
+    [sample?.resource['host.name'], sample?.attributes['process.pid'], sample?.severity_text],
+    ['localhost', '1234', 'info'],
+  );
   console.log(`loggen: ${result.stderr.trim()}`);
-  console.log(`stored ${total} records in ${seconds.toFixed(2)} s end to end: ${Math.round(total / seconds)} records/s`);
+  console.log(
+    `stored ${total} records in ${seconds.toFixed(2)} s end to end: ${Math.round(total / seconds)} records/s`,
+  );
 });

@@ -29,7 +29,12 @@ function countingTails(store: LogStore): LogStore {
 }
 
 before(async () => {
-  p = await startTestPipeline({ apiKeys: `${KEYS.a}:a,${KEYS.b}:b,${KEYS.c}:c`, tailLimits: LIMITS, tailPollMs: 20, wrapStore: countingTails });
+  p = await startTestPipeline({
+    apiKeys: `${KEYS.a}:a,${KEYS.b}:b,${KEYS.c}:c`,
+    tailLimits: LIMITS,
+    tailPollMs: 20,
+    wrapStore: countingTails,
+  });
   await p.app.listen({ host: '127.0.0.1', port: 0 });
   const address = p.app.server.address();
   port = typeof address === 'object' && address ? address.port : 0;
@@ -38,23 +43,37 @@ after(() => p.close());
 
 interface Tail {
   ws: WebSocket;
-  messages: { type: string; error?: { code: string; message: string; field?: string; position?: number }; records?: { body: string }[] }[];
+  messages: {
+    type: string;
+    error?: { code: string; message: string; field?: string; position?: number };
+    records?: { body: string }[];
+  }[];
   closeCode?: number;
 }
 
 /** Opens a tail and resolves once it is ready, or refused and closed. */
 async function openTail(tenant: keyof typeof KEYS, q = ''): Promise<Tail> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer ${KEYS[tenant]}` } });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?q=${encodeURIComponent(q)}`, {
+    headers: { authorization: `Bearer ${KEYS[tenant]}` },
+  });
   const tail: Tail = { ws, messages: [] };
   ws.addEventListener('message', (e) => tail.messages.push(JSON.parse(String(e.data))));
   ws.addEventListener('close', (e) => (tail.closeCode = e.code));
-  await eventually(async () => (tail.closeCode !== undefined || tail.messages.some((m) => m.type === 'ready') ? true : undefined), 10_000, 'tail ready or closed');
+  await eventually(
+    async () => (tail.closeCode !== undefined || tail.messages.some((m) => m.type === 'ready') ? true : undefined),
+    10_000,
+    'tail ready or closed',
+  );
   return tail;
 }
 
 async function closeAll(tails: Tail[]): Promise<void> {
   for (const t of tails) t.ws.close();
-  await eventually(async () => (tails.every((t) => t.closeCode !== undefined) ? true : undefined), 5_000, 'tails closed');
+  await eventually(
+    async () => (tails.every((t) => t.closeCode !== undefined) ? true : undefined),
+    5_000,
+    'tails closed',
+  );
 }
 
 test('a tenant past its open-tail limit is refused with a JSON error, then close code 1013', async () => {
@@ -66,7 +85,10 @@ test('a tenant past its open-tail limit is refused with a JSON error, then close
     assert.equal(refused.messages[0]?.type, 'error');
     assert.equal(refused.messages[0]?.error?.code, 'QUERY_TOO_MANY_TAILS');
     assert.match(refused.messages[0]?.error?.message ?? '', /TAIL_MAX_PER_TENANT/);
-    assert.ok(open.every((t) => t.closeCode === undefined), 'the open tails are untouched');
+    assert.ok(
+      open.every((t) => t.closeCode === undefined),
+      'the open tails are untouched',
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /^instant_logs_query_tails_refused_total\{reason="tenant_limit"\} [1-9]/m);
   } finally {
@@ -112,7 +134,11 @@ test('a tail with a bad query is told why, then closed with 4400 (a client error
 
 test('tails share the poll slots: never more polls on the store at once than allowed, and every tail still gets its records', async () => {
   mostAtOnce = 0;
-  const tails = [await openTail('a', 'service:shared'), await openTail('a', 'service:shared'), await openTail('b', 'service:shared')];
+  const tails = [
+    await openTail('a', 'service:shared'),
+    await openTail('a', 'service:shared'),
+    await openTail('b', 'service:shared'),
+  ];
   try {
     for (const tenant of ['a', 'b'] as const) {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/logs`, {
@@ -123,7 +149,11 @@ test('tails share the poll slots: never more polls on the store at once than all
       assert.equal(res.status, 202);
     }
     const bodies = (t: Tail) => t.messages.flatMap((m) => m.records ?? []).map((r) => r.body);
-    await eventually(async () => (tails.every((t) => bodies(t).length > 0) ? true : undefined), 10_000, 'records on every tail');
+    await eventually(
+      async () => (tails.every((t) => bodies(t).length > 0) ? true : undefined),
+      10_000,
+      'records on every tail',
+    );
     assert.deepEqual(tails.map(bodies), [['for a'], ['for a'], ['for b']]);
     assert.equal(mostAtOnce, LIMITS.pollConcurrency);
   } finally {

@@ -12,17 +12,30 @@ const API_KEYS = `${KEY_A}:a,${KEY_B}:b`;
 const DAY_MS = 86_400_000;
 
 // a: 5 records/s with a 2 s burst (a bucket of 10) and 1 day of retention; b: no limits.
-const policies = parseTenantPolicies(JSON.stringify({ tenants: { a: { recordsPerSecond: 5, burstSeconds: 2, retentionDays: 1 } } }));
+const policies = parseTenantPolicies(
+  JSON.stringify({ tenants: { a: { recordsPerSecond: 5, burstSeconds: 2, retentionDays: 1 } } }),
+);
 
 const records = (n: number, marker: string, timestamp?: string) =>
-  Array.from({ length: n }, (_, i) => JSON.stringify({ service: 'api', message: `${marker} ${i}`, ...(timestamp ? { timestamp } : {}) })).join('\n');
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ service: 'api', message: `${marker} ${i}`, ...(timestamp ? { timestamp } : {}) }),
+  ).join('\n');
 
 function client(p: EmbeddedPipeline) {
   return {
     post: (key: string, ndjson: string) =>
-      p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: ndjson, headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${key}` } }),
+      p.app.inject({
+        method: 'POST',
+        url: '/api/v1/logs',
+        payload: ndjson,
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${key}` },
+      }),
     search: async (key: string, q: string, from = 'now-1h') => {
-      const res = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=${from}&limit=1000&q=${encodeURIComponent(q)}`, headers: { authorization: `Bearer ${key}` } });
+      const res = await p.app.inject({
+        method: 'GET',
+        url: `/api/v1/logs?from=${from}&limit=1000&q=${encodeURIComponent(q)}`,
+        headers: { authorization: `Bearer ${key}` },
+      });
       assert.equal(res.statusCode, 200, res.body);
       return LogPage.parse(res.json()).records;
     },
@@ -73,8 +86,21 @@ describe('per-tenant rate limits on the embedded pipeline', () => {
     const { search } = client(p);
     now += 10_000; // a full bucket of 10 again
     const logRecords = Array.from({ length: 11 }, (_, i) => ({ body: { stringValue: `otlp ${i}` } }));
-    const body = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api' } }] }, scopeLogs: [{ logRecords }] }] };
-    const send = () => p.app.inject({ method: 'POST', url: '/v1/logs', payload: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY_A}` } });
+    const body = {
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api' } }] },
+          scopeLogs: [{ logRecords }],
+        },
+      ],
+    };
+    const send = () =>
+      p.app.inject({
+        method: 'POST',
+        url: '/v1/logs',
+        payload: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY_A}` },
+      });
     assert.equal((await send()).statusCode, 200); // 11 > the bucket of 10, admitted on a full bucket into debt
     const refused = await send();
     assert.equal(refused.statusCode, 429, refused.body);
@@ -108,7 +134,13 @@ describe('per-tenant retention on stored rows', () => {
         `SELECT tenant, retention_days AS d, count() AS n FROM ${store.database}.logs GROUP BY tenant, d ORDER BY tenant`,
       );
       // b has no policy, so its rows keep the table's default (30 days).
-      assert.deepEqual(rows.map((r) => [r.tenant, Number(r.d), Number(r.n)]), [['a', 1, 3], ['b', 30, 2]]);
+      assert.deepEqual(
+        rows.map((r) => [r.tenant, Number(r.d), Number(r.n)]),
+        [
+          ['a', 1, 3],
+          ['b', 30, 2],
+        ],
+      );
     } finally {
       await p.close();
       await transport.close();

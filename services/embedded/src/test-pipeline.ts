@@ -26,7 +26,13 @@ export async function startTestPipeline(
   await store.migrate();
   const { wrapStore, ...deps } = options;
   ingestThreads ??= startIngestThreads(1);
-  const pipeline = buildEmbeddedPipeline({ store: wrapStore ? wrapStore(store) : store, keyring: parseApiKeys(options.apiKeys ?? ''), tailPollMs: 50, ingestThreads, ...deps });
+  const pipeline = buildEmbeddedPipeline({
+    store: wrapStore ? wrapStore(store) : store,
+    keyring: parseApiKeys(options.apiKeys ?? ''),
+    tailPollMs: 50,
+    ingestThreads,
+    ...deps,
+  });
   await pipeline.app.ready();
   return Object.assign(pipeline, { database, store });
 }

@@ -23,14 +23,22 @@ test('a body that stalls halfway gets 408 and its connection closed at the reque
   const started = performance.now();
   const c = await rawConnection(port);
   const body = JSON.stringify({ service: 'stalled', message: 'x'.repeat(2000) });
-  c.socket.write(requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }));
+  c.socket.write(
+    requestHead('POST', '/api/v1/logs', {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    }),
+  );
   c.socket.write(body.slice(0, body.length / 2));
   const res = await c.response;
   await c.closed;
   const elapsed = performance.now() - started;
   assert.equal(res.status, 408);
   assert.equal(JSON.parse(res.body).error.code, 'HTTP_REQUEST_TIMEOUT');
-  assert.ok(elapsed >= TIMEOUTS.requestMs - 50 && elapsed < TIMEOUTS.requestMs + SLACK_MS, `closed after ${elapsed.toFixed(0)} ms`);
+  assert.ok(
+    elapsed >= TIMEOUTS.requestMs - 50 && elapsed < TIMEOUTS.requestMs + SLACK_MS,
+    `closed after ${elapsed.toFixed(0)} ms`,
+  );
 });
 
 test('headers that stop halfway get 408 and the connection closed at the headers timeout', async () => {
@@ -66,7 +74,9 @@ test('a live tail outlives the request timeout: only HTTP requests have deadline
     const opened = performance.now();
     // A stalled request timing out proves the deadline has passed for the tail too.
     const stalled = await rawConnection(port);
-    stalled.socket.write(requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': 100 }));
+    stalled.socket.write(
+      requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': 100 }),
+    );
     assert.equal((await stalled.response).status, 408);
     assert.ok(performance.now() - opened >= TIMEOUTS.requestMs - 50);
     const ingest = await fetch(`http://127.0.0.1:${port}/api/v1/logs`, {
@@ -75,8 +85,15 @@ test('a live tail outlives the request timeout: only HTTP requests have deadline
       body: JSON.stringify({ service: 'outlived', message: 'still tailing' }),
     });
     assert.equal(ingest.status, 202);
-    const got = await eventually(async () => messages.find((m) => m.type === 'records'), 10_000, 'record on the old tail');
-    assert.deepEqual(got.records?.map((r) => r.body), ['still tailing']);
+    const got = await eventually(
+      async () => messages.find((m) => m.type === 'records'),
+      10_000,
+      'record on the old tail',
+    );
+    assert.deepEqual(
+      got.records?.map((r) => r.body),
+      ['still tailing'],
+    );
     assert.equal(closed, false);
   } finally {
     ws.close();

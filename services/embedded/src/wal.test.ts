@@ -9,11 +9,25 @@ import { IngestResponse, LogPage } from '@instant-logs/schema';
 import { eventually, startTestPipeline } from './test-pipeline.ts';
 
 const post = (pipeline: Awaited<ReturnType<typeof startTestPipeline>>, records: object[]) =>
-  pipeline.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records.map((r) => JSON.stringify(r)).join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
+  pipeline.app.inject({
+    method: 'POST',
+    url: '/api/v1/logs',
+    payload: records.map((r) => JSON.stringify(r)).join('\n'),
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
 
-async function withLog(dir: string, run: (log: SegmentLog, pipeline: Awaited<ReturnType<typeof startTestPipeline>>) => Promise<void>) {
+async function withLog(
+  dir: string,
+  run: (log: SegmentLog, pipeline: Awaited<ReturnType<typeof startTestPipeline>>) => Promise<void>,
+) {
   const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
-  const pipeline = await startTestPipeline({ wal: { log, maxUnstoredBytes: 1 << 20, processor: { maxWaitMs: 200, deadLetterFile: join(dir, 'dead-letters.ndjson') } } });
+  const pipeline = await startTestPipeline({
+    wal: {
+      log,
+      maxUnstoredBytes: 1 << 20,
+      processor: { maxWaitMs: 200, deadLetterFile: join(dir, 'dead-letters.ndjson') },
+    },
+  });
   try {
     await run(log, pipeline);
   } finally {
@@ -24,7 +38,11 @@ async function withLog(dir: string, run: (log: SegmentLog, pipeline: Awaited<Ret
 
 test('a 202 means the records are in the log on disk; the log processor then stores them once and empties the log', async () => {
   await withLog(mkdtempSync(join(tmpdir(), 'idl-wal-app-')), async (log, pipeline) => {
-    const records = Array.from({ length: 30 }, (_, i) => ({ service: 'wal', message: `logged ${i}`, attributes: { n: i } }));
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      service: 'wal',
+      message: `logged ${i}`,
+      attributes: { n: i },
+    }));
     const res = await post(pipeline, records);
     assert.equal(res.statusCode, 202);
     assert.equal(IngestResponse.parse(res.json()).accepted, 30);
@@ -34,7 +52,9 @@ test('a 202 means the records are in the log on disk; the log processor then sto
     assert.equal(chunk.rows, 30);
     assert.equal(chunk.data.toString().split('\n').length, 30);
     const page = await eventually(async () => {
-      const got = LogPage.parse((await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=wal&limit=100' })).json());
+      const got = LogPage.parse(
+        (await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=wal&limit=100' })).json(),
+      );
       return got.records.length === 30 ? got : undefined;
     });
     assert.deepEqual(new Set(page.records.map((r) => r.body)).size, 30);
@@ -61,7 +81,10 @@ test('a full log disk answers 503 with Retry-After and a clear message; every re
       let refused: Awaited<ReturnType<typeof post>> | undefined;
       // The processor frees space behind itself every 200 ms; requests come far faster than that.
       for (let i = 0; i < 100 && !refused; i++) {
-        const res = await post(pipeline, Array.from({ length: 50 }, (_, j) => ({ service: 'full', message: `r${i}-${j} ${'x'.repeat(1000)}` })));
+        const res = await post(
+          pipeline,
+          Array.from({ length: 50 }, (_, j) => ({ service: 'full', message: `r${i}-${j} ${'x'.repeat(1000)}` })),
+        );
         if (res.statusCode === 202) accepted += IngestResponse.parse(res.json()).accepted;
         else refused = res;
       }
@@ -70,13 +93,26 @@ test('a full log disk answers 503 with Retry-After and a clear message; every re
       assert.match(refused?.json().error.message, /no space left on the device \(WAL_DISK_FULL\)/);
       assert.equal(refused?.headers['retry-after'], '30');
       assert.ok(accepted >= 100);
-      const stored = async () => LogPage.parse((await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=full&limit=1000' })).json()).records.length;
-      await eventually(async () => ((await stored()) === accepted ? true : undefined), 15_000, 'every acknowledged record stored');
+      const stored = async () =>
+        LogPage.parse(
+          (
+            await pipeline.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=full&limit=1000' })
+          ).json(),
+        ).records.length;
+      await eventually(
+        async () => ((await stored()) === accepted ? true : undefined),
+        15_000,
+        'every acknowledged record stored',
+      );
       await eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 15_000, 'the log caught up');
       // The stored segments are deleted behind the processor, so the next request has room again.
       const again = await post(pipeline, [{ service: 'full', message: 'after the disk had room again' }]);
       assert.equal(again.statusCode, 202);
-      await eventually(async () => ((await stored()) === accepted + 1 ? true : undefined), 15_000, 'the record after the full disk stored');
+      await eventually(
+        async () => ((await stored()) === accepted + 1 ? true : undefined),
+        15_000,
+        'the record after the full disk stored',
+      );
     });
   } finally {
     execFileSync('umount', [mnt]);

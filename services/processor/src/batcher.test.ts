@@ -5,7 +5,11 @@ import { createBatcher, type BatcherOptions } from './batcher.ts';
 
 class Transient extends Error {}
 
-const chunk = (rows: number, tag = 'r') => ({ tenant: 't', rows, data: Buffer.from(Array.from({ length: rows }, (_, i) => `{"${tag}":${i}}`).join('\n')) });
+const chunk = (rows: number, tag = 'r') => ({
+  tenant: 't',
+  rows,
+  data: Buffer.from(Array.from({ length: rows }, (_, i) => `{"${tag}":${i}}`).join('\n')),
+});
 
 function options(overrides: Partial<BatcherOptions>): BatcherOptions {
   return {
@@ -30,7 +34,9 @@ test('concurrent submits share one insert and all resolve after it', async () =>
 
 test('a batch is written as soon as it reaches maxRows without waiting for the timer', async () => {
   const inserts: number[] = [];
-  const b = createBatcher(options({ maxRows: 6, maxWaitMs: 60_000, insert: async (_d, rows) => void inserts.push(rows) }));
+  const b = createBatcher(
+    options({ maxRows: 6, maxWaitMs: 60_000, insert: async (_d, rows) => void inserts.push(rows) }),
+  );
   await Promise.all([b.submit(chunk(6)), b.submit(chunk(6)), b.submit(chunk(6))]);
   assert.deepEqual(inserts, [6, 6, 6]);
 });
@@ -73,7 +79,11 @@ test('a permanent failure rejects only the submit that caused it', async () => {
       },
     }),
   );
-  const results = await Promise.allSettled([b.submit(chunk(2, 'good')), b.submit(chunk(1, 'poison')), b.submit(chunk(3, 'fine'))]);
+  const results = await Promise.allSettled([
+    b.submit(chunk(2, 'good')),
+    b.submit(chunk(1, 'poison')),
+    b.submit(chunk(3, 'fine')),
+  ]);
   assert.equal(results[0].status, 'fulfilled');
   assert.equal(results[1].status, 'rejected');
   assert.ok((results[1] as PromiseRejectedResult).reason instanceof QueueRejectedError);

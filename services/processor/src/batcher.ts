@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { joinLines, QueueFullError, QueueRejectedError, QueueUnavailableError, type RecordChunk } from '@instant-logs/queue';
+import {
+  joinLines,
+  QueueFullError,
+  QueueRejectedError,
+  QueueUnavailableError,
+  type RecordChunk,
+} from '@instant-logs/queue';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 export interface BatcherOptions {
@@ -74,7 +80,11 @@ export function createBatcher(options: BatcherOptions): Batcher {
     const batch: Waiter[] = [];
     let rows = 0;
     let bytes = 0;
-    while (queue.length > 0 && (batch.length === 0 || (rows + queue[0]!.chunk.rows <= options.maxRows && bytes + queue[0]!.bytes <= options.maxBytes))) {
+    while (
+      queue.length > 0 &&
+      (batch.length === 0 ||
+        (rows + queue[0]!.chunk.rows <= options.maxRows && bytes + queue[0]!.bytes <= options.maxBytes))
+    ) {
       const w = queue.shift()!;
       batch.push(w);
       rows += w.chunk.rows;
@@ -122,7 +132,9 @@ export function createBatcher(options: BatcherOptions): Batcher {
         const delay = backoffDelay(options.retry, attempt);
         if (Date.now() - started + delay > options.retry.giveUpAfterMs) {
           options.observe?.failed?.(rows, err);
-          const failure = new QueueUnavailableError(`Cannot store ${rows} records: ${(err as Error).message}`, { cause: err });
+          const failure = new QueueUnavailableError(`Cannot store ${rows} records: ${(err as Error).message}`, {
+            cause: err,
+          });
           for (const w of batch) settle(w, failure);
           return;
         }
@@ -144,9 +156,16 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   return {
     submit(chunk) {
-      if (closed) return Promise.reject(new QueueUnavailableError('Cannot accept records: shutting down', { retryAfterSeconds: 1 }));
+      if (closed)
+        return Promise.reject(
+          new QueueUnavailableError('Cannot accept records: shutting down', { retryAfterSeconds: 1 }),
+        );
       if (queuedRows + inFlightRows + chunk.rows > options.maxPendingRows && queuedRows + inFlightRows > 0) {
-        return Promise.reject(new QueueFullError(`Cannot accept ${chunk.rows} records: ${queuedRows + inFlightRows} are waiting to be stored`));
+        return Promise.reject(
+          new QueueFullError(
+            `Cannot accept ${chunk.rows} records: ${queuedRows + inFlightRows} are waiting to be stored`,
+          ),
+        );
       }
       return new Promise<void>((resolve, reject) => {
         const bytes = chunk.data.length;

@@ -4,7 +4,12 @@ import { TracingEnv } from '@instant-logs/service-kit';
 const brokers = z
   .string()
   .min(1)
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  );
 
 /** The processor's environment, as the Helm chart sets it. */
 export const ProcessorConfig = z.object({
@@ -18,9 +23,16 @@ export const ProcessorConfig = z.object({
   CLICKHOUSE_URL: z.url(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('instant_logs'),
   BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(50_000),
-  BATCH_MAX_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
   BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(200),

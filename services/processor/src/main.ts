@@ -12,7 +12,11 @@ const config = parseEnv(ProcessorConfig, process.env);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 const metrics = createProcessorMetrics(registry);
-const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const transport = createHttpTransport({
+  url: config.CLICKHOUSE_URL,
+  username: config.CLICKHOUSE_USER,
+  password: config.CLICKHOUSE_PASSWORD,
+});
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const processor = createKafkaProcessor(
   store,

@@ -4,7 +4,11 @@ import type { BatchObserver } from './batcher.ts';
 /** The processor's metrics on its own registry, and the batcher hooks that feed them. */
 export function createProcessorMetrics(registry: Registry) {
   const m = {
-    inserted: new Counter({ name: 'instant_logs_processor_records_inserted_total', help: 'Records written to the store.', registers: [registry] }),
+    inserted: new Counter({
+      name: 'instant_logs_processor_records_inserted_total',
+      help: 'Records written to the store.',
+      registers: [registry],
+    }),
     batchRows: new Histogram({
       name: 'instant_logs_processor_batch_rows',
       help: 'Rows per insert.',
@@ -23,11 +27,33 @@ export function createProcessorMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    retries: new Counter({ name: 'instant_logs_processor_insert_retries_total', help: 'Inserts retried after a transient failure.', registers: [registry] }),
-    failed: new Counter({ name: 'instant_logs_processor_records_failed_total', help: 'Records whose insert failed for good.', registers: [registry] }),
-    deadLettered: new Counter({ name: 'instant_logs_processor_dead_lettered_total', help: 'Records sent to the dead-letter topic.', registers: [registry] }),
-    lag: new Gauge({ name: 'instant_logs_processor_consumer_lag', help: 'Messages behind the end of each partition.', labelNames: ['partition'], registers: [registry] }),
-    paused: new Gauge({ name: 'instant_logs_processor_partition_paused', help: '1 while a partition waits for the store to recover.', labelNames: ['partition'], registers: [registry] }),
+    retries: new Counter({
+      name: 'instant_logs_processor_insert_retries_total',
+      help: 'Inserts retried after a transient failure.',
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'instant_logs_processor_records_failed_total',
+      help: 'Records whose insert failed for good.',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'instant_logs_processor_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic.',
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'instant_logs_processor_consumer_lag',
+      help: 'Messages behind the end of each partition.',
+      labelNames: ['partition'],
+      registers: [registry],
+    }),
+    paused: new Gauge({
+      name: 'instant_logs_processor_partition_paused',
+      help: '1 while a partition waits for the store to recover.',
+      labelNames: ['partition'],
+      registers: [registry],
+    }),
   };
   const observer: BatchObserver = {
     flushed(rows, bytes, seconds) {
@@ -43,7 +69,8 @@ export function createProcessorMetrics(registry: Registry) {
     inserted: (rows: number, bytes: number, seconds: number) => observer.flushed!(rows, bytes, seconds),
     retried: () => m.retries.inc(),
     deadLettered: (count: number) => m.deadLettered.inc(count),
-    pausedChanged: (partition: number, paused: boolean) => m.paused.set({ partition: String(partition) }, paused ? 1 : 0),
+    pausedChanged: (partition: number, paused: boolean) =>
+      m.paused.set({ partition: String(partition) }, paused ? 1 : 0),
     lag: (partition: number, lag: number) => m.lag.set({ partition: String(partition) }, Math.max(0, lag)),
   };
   return { ...m, observer, kafkaObserver };

@@ -34,7 +34,11 @@ export interface Processor {
 }
 
 /** Builds the store-facing half of the pipeline: group-committed, retried inserts. */
-export function createProcessor(store: LogStore, registry: Registry, options: Partial<ProcessorOptions> = {}): Processor {
+export function createProcessor(
+  store: LogStore,
+  registry: Registry,
+  options: Partial<ProcessorOptions> = {},
+): Processor {
   const o = { ...DEFAULT_PROCESSOR_OPTIONS, ...options };
   const metrics = createProcessorMetrics(registry);
   const batcher: Batcher = createBatcher({
@@ -47,5 +51,9 @@ export function createProcessor(store: LogStore, registry: Registry, options: Pa
     retry: { initialMs: o.retryInitialMs, maxMs: o.retryMaxMs, giveUpAfterMs: o.giveUpAfterMs },
     observe: metrics.observer,
   });
-  return { consume: (chunk) => batcher.submit(chunk), pendingRows: () => batcher.pendingRows(), close: () => batcher.close() };
+  return {
+    consume: (chunk) => batcher.submit(chunk),
+    pendingRows: () => batcher.pendingRows(),
+    close: () => batcher.close(),
+  };
 }

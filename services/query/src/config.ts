@@ -9,7 +9,10 @@ export const QueryConfig = z.object({
   CLICKHOUSE_URL: z.url(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('instant_logs'),
   ...SecurityEnv,
   /** Signs live-tail tickets so every replica accepts them; unset: derived from CLICKHOUSE_PASSWORD, which replicas share. */
   TAIL_TICKET_SECRET: z.string().min(32).optional(),

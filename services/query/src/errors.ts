@@ -9,7 +9,8 @@ export const QUERY_ERRORS = defineErrors({
   INVALID_CLAUSE: { status: 400, message: '{reason}' },
   INVALID_TIME: {
     status: 400,
-    message: '{field}: "{value}" is not a time; use RFC 3339 or epoch milliseconds between 1970 and 2262, or now-15m style',
+    message:
+      '{field}: "{value}" is not a time; use RFC 3339 or epoch milliseconds between 1970 and 2262, or now-15m style',
   },
   TIME_RANGE_REVERSED: { status: 400, message: '"from" is after "to"' },
   INVALID_CURSOR: { status: 400, message: 'cursor: {reason}' },
@@ -25,7 +26,8 @@ export const QUERY_ERRORS = defineErrors({
   // Not an HTTP answer: a tail closed with 4008 because its reader fell behind; the status names the kind of fault.
   TAIL_TOO_SLOW: {
     status: 429,
-    message: 'this live tail fell more than {max} records behind its reader and was closed; reconnect with since=<position>',
+    message:
+      'this live tail fell more than {max} records behind its reader and was closed; reconnect with since=<position>',
   },
 });
 
@@ -35,7 +37,8 @@ export const QUERY_MEDIA_TYPES = ['application/json'] as const;
 /** Pure: the store's and the query language's input errors as the query service's codes; others unchanged. */
 export function toQueryError(err: unknown): unknown {
   if (err instanceof CodedError) return err;
-  if (err instanceof QuerySyntaxError) return QUERY_ERRORS.SYNTAX({ reason: err.reason, field: 'q', position: err.position });
+  if (err instanceof QuerySyntaxError)
+    return QUERY_ERRORS.SYNTAX({ reason: err.reason, field: 'q', position: err.position });
   if (err instanceof InvalidCursorError) return QUERY_ERRORS.INVALID_CURSOR({ reason: err.message, field: 'cursor' });
   if (err instanceof SearchCompileError) return QUERY_ERRORS.INVALID_CLAUSE({ reason: err.message, field: 'q' });
   return err;

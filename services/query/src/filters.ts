@@ -10,7 +10,11 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown, whol
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   // A repeatable parameter's index ("level.0") names no field a client sent.
-  const field = issue.path.filter((p) => typeof p !== 'number').map(String).join('.') || whole;
+  const field =
+    issue.path
+      .filter((p) => typeof p !== 'number')
+      .map(String)
+      .join('.') || whole;
   throw KIT_ERRORS.BAD_REQUEST({ reason: `${field}: ${issue.message}`, field });
 }
 

@@ -4,7 +4,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { rawConnection, requestHead, startClickHouseServer, waitUntil, type ClickHouseServer } from '@instant-logs/testbed';
+import {
+  rawConnection,
+  requestHead,
+  startClickHouseServer,
+  waitUntil,
+  type ClickHouseServer,
+} from '@instant-logs/testbed';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { LogPage } from '@instant-logs/schema';
 
@@ -21,7 +27,21 @@ before(async () => {
   await store.migrate();
   const now = new Date().toISOString();
   await store.insert(
-    JSON.stringify({ id: 'a1', tenant: 'team-a', timestamp: now, observed_timestamp: now, service: 'billing', level: 'warn', severity_text: 'WARN', severity_number: 13, body: 'invoice retry scheduled', attributes: {}, resource: {}, trace_id: '', span_id: '' }),
+    JSON.stringify({
+      id: 'a1',
+      tenant: 'team-a',
+      timestamp: now,
+      observed_timestamp: now,
+      service: 'billing',
+      level: 'warn',
+      severity_text: 'WARN',
+      severity_number: 13,
+      body: 'invoice retry scheduled',
+      attributes: {},
+      resource: {},
+      trace_id: '',
+      span_id: '',
+    }),
   );
   await transport.close();
 });
@@ -33,7 +53,14 @@ after(async () => {
 
 test('the service starts from its environment and answers searches from ClickHouse over HTTP', async () => {
   child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CLICKHOUSE_URL: server.url, CLICKHOUSE_DATABASE: 'query_main', API_KEYS: 'query-main-key-0001:team-a' },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      CLICKHOUSE_URL: server.url,
+      CLICKHOUSE_DATABASE: 'query_main',
+      API_KEYS: 'query-main-key-0001:team-a',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let url: string | undefined;
@@ -45,9 +72,14 @@ test('the service starts from its environment and answers searches from ClickHou
     }
   }
   assert.ok(url, 'the service logged its address');
-  const res = await fetch(`${url}/api/v1/logs?from=now-1h&q=invoice`, { headers: { authorization: 'Bearer query-main-key-0001' } });
+  const res = await fetch(`${url}/api/v1/logs?from=now-1h&q=invoice`, {
+    headers: { authorization: 'Bearer query-main-key-0001' },
+  });
   assert.equal(res.status, 200);
-  assert.deepEqual(LogPage.parse(await res.json()).records.map((r) => r.id), ['a1']);
+  assert.deepEqual(
+    LogPage.parse(await res.json()).records.map((r) => r.id),
+    ['a1'],
+  );
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
@@ -57,7 +89,15 @@ test('the service starts from its environment and answers searches from ClickHou
 test('on SIGTERM the service closes idle, half-sent and refused-upgrade sockets and open tails, and exits within its bound', async (t) => {
   const drainMs = 1_000;
   const service = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CLICKHOUSE_URL: server.url, CLICKHOUSE_DATABASE: 'query_main', API_KEYS: 'query-main-key-0001:team-a', SHUTDOWN_DRAIN_MS: String(drainMs) },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      CLICKHOUSE_URL: server.url,
+      CLICKHOUSE_DATABASE: 'query_main',
+      API_KEYS: 'query-main-key-0001:team-a',
+      SHUTDOWN_DRAIN_MS: String(drainMs),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(service, 'exit');
@@ -78,10 +118,17 @@ test('on SIGTERM the service closes idle, half-sent and refused-upgrade sockets 
     halfHeaders.socket.write('GET /api/v1/logs HTTP/1.1\r\nhost: 127.0.0.1\r\nauthoriz');
     const refusedUpgrade = await rawConnection(port);
     refusedUpgrade.socket.write(
-      requestHead('GET', '/api/v1/tail', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': 13, 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }),
+      requestHead('GET', '/api/v1/tail', {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': 13,
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      }),
     );
     assert.equal((await refusedUpgrade.response).status, 401);
-    const tail = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail`, { headers: { authorization: 'Bearer query-main-key-0001' } });
+    const tail = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail`, {
+      headers: { authorization: 'Bearer query-main-key-0001' },
+    });
     let ready = false;
     tail.addEventListener('message', (e) => (ready ||= JSON.parse(String(e.data)).type === 'ready'));
     await waitUntil('live tail ready', () => ready, 10_000);
@@ -100,7 +147,10 @@ test('on SIGTERM the service closes idle, half-sent and refused-upgrade sockets 
 });
 
 test('a bad environment fails at start and names the variable', async () => {
-  const bad = spawn(process.execPath, [MAIN], { env: { ...process.env, CLICKHOUSE_URL: 'not a url', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const bad = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, CLICKHOUSE_URL: 'not a url', PORT: 'eighty' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   bad.stderr!.on('data', (d) => (stderr += d));
   const [code] = await once(bad, 'exit');

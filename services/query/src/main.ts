@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createTailTickets, httpTimeoutsFromEnv, listenerSecurity, parseEnv, startProbesFromEnv, stopOnSignals, trackConnections } from '@instant-logs/service-kit';
+import {
+  createTailTickets,
+  httpTimeoutsFromEnv,
+  listenerSecurity,
+  parseEnv,
+  startProbesFromEnv,
+  stopOnSignals,
+  trackConnections,
+} from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -11,13 +19,18 @@ const tracing = startTracing('instant-logs-query', process.env);
 const config = parseEnv(QueryConfig, process.env);
 const security = await listenerSecurity(config);
 
-const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const transport = createHttpTransport({
+  url: config.CLICKHOUSE_URL,
+  username: config.CLICKHOUSE_USER,
+  password: config.CLICKHOUSE_PASSWORD,
+});
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 // Replicas behind one Service must accept each other's tickets. Whoever holds the ClickHouse password reads
 // every log anyway, so a secret derived from it grants nothing more; without either, one replica's own secret.
-const ticketSeed = config.TAIL_TICKET_SECRET ?? (config.CLICKHOUSE_PASSWORD ? `tail-ticket:${config.CLICKHOUSE_PASSWORD}` : undefined);
+const ticketSeed =
+  config.TAIL_TICKET_SECRET ?? (config.CLICKHOUSE_PASSWORD ? `tail-ticket:${config.CLICKHOUSE_PASSWORD}` : undefined);
 const tickets = createTailTickets(ticketSeed ? { secret: createHash('sha256').update(ticketSeed).digest() } : {});
 const app = buildApp({
   store,
@@ -32,16 +45,22 @@ const app = buildApp({
   tickets,
   ...(security.https ? { https: security.https } : {}),
 });
-if (!security.keyring.enabled) app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+if (!security.keyring.enabled)
+  app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
 const connections = trackConnections(app.server);
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);
 const probes = await startProbesFromEnv(config, app);
 
-stopOnSignals(app.log, 'Shutting down: finishing open requests', async () => {
-  await app.close();
-  await transport.close();
-  security.close();
-  await probes?.close();
-  await tracing.shutdown();
-}, { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS });
+stopOnSignals(
+  app.log,
+  'Shutting down: finishing open requests',
+  async () => {
+    await app.close();
+    await transport.close();
+    security.close();
+    await probes?.close();
+    await tracing.shutdown();
+  },
+  { connections: [connections], drainMs: config.SHUTDOWN_DRAIN_MS },
+);

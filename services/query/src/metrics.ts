@@ -11,7 +11,11 @@ export function createQueryMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    tailClients: new Gauge({ name: 'instant_logs_query_tail_clients', help: 'Open live-tail connections.', registers: [registry] }),
+    tailClients: new Gauge({
+      name: 'instant_logs_query_tail_clients',
+      help: 'Open live-tail connections.',
+      registers: [registry],
+    }),
     tailPollers: new Gauge({
       name: 'instant_logs_query_tail_pollers',
       help: 'Live-tail pollers: one per tenant with open tails, shared by all its tails and filters.',

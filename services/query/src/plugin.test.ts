@@ -28,8 +28,17 @@ after(async () => {
 });
 
 const preflight = (app: FastifyInstance, url: string, origin = DASHBOARD) =>
-  app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
-const corsHeaders = (headers: Record<string, unknown>) => Object.keys(headers).filter((h) => h.startsWith('access-control-'));
+  app.inject({
+    method: 'OPTIONS',
+    url,
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
+  });
+const corsHeaders = (headers: Record<string, unknown>) =>
+  Object.keys(headers).filter((h) => h.startsWith('access-control-'));
 
 test('the dashboard page and the API answer with the security headers', async () => {
   for (const url of ['/', '/api/v1/logs?from=now-5m']) {
@@ -51,7 +60,7 @@ test('CORS stays off by default: a preflight gets no Access-Control headers', as
   assert.deepEqual(corsHeaders(res.headers), []);
 });
 
-test('with CORS origins the listed origin\'s preflights are answered on every API route', async () => {
+test("with CORS origins the listed origin's preflights are answered on every API route", async () => {
   for (const url of ['/api/v1/logs', '/api/v1/admin/delete', '/api/v1/facets']) {
     const res = await preflight(withCors, url);
     assert.equal(res.statusCode, 204, `${url}: ${res.body}`);
@@ -107,7 +116,12 @@ test('a plain GET of the live tail is 426 with a coded body', async () => {
 });
 
 test('a body that is not JSON is a 415 listing application/json, text/plain included', async () => {
-  const res = await plain.inject({ method: 'POST', url: '/api/v1/admin/delete', payload: '{"from":"0"}', headers: { 'content-type': 'text/plain' } });
+  const res = await plain.inject({
+    method: 'POST',
+    url: '/api/v1/admin/delete',
+    payload: '{"from":"0"}',
+    headers: { 'content-type': 'text/plain' },
+  });
   assert.equal(res.statusCode, 415);
   assert.equal(res.json().error.code, 'QUERY_UNSUPPORTED_MEDIA_TYPE');
   assert.match(res.json().error.message, /send one of: application\/json$/);

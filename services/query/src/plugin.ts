@@ -55,11 +55,16 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   // Before auth: a preflight carries no key and must be answered without one.
   installCors(app, { origins: deps.corsOrigins ?? [] });
   const tickets = deps.tickets ?? createTailTickets();
-  installApiKeyAuth(app, deps.keyring, { tickets, origins: deps.corsOrigins ?? [], allowedHosts: deps.allowedHosts ?? [] });
+  installApiKeyAuth(app, deps.keyring, {
+    tickets,
+    origins: deps.corsOrigins ?? [],
+    allowedHosts: deps.allowedHosts ?? [],
+  });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url;
-    if (route?.startsWith('/api/')) deps.metrics.duration.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (route?.startsWith('/api/'))
+      deps.metrics.duration.observe({ route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   const clock = deps.clock ?? Date.now;
   const audit = deps.audit ?? createAuditLog({ log: app.log, store: deps.store, clock });

@@ -26,11 +26,22 @@ const tailed = (id: string, second: number, position: string): TailRecord => ({
 test('records wait while the socket is backed up, then go out together in timestamp order with the last position', async () => {
   const s = socket();
   let overflowed: string | undefined;
-  const client = createTailClient(s, { maxBuffered: 10, highWaterBytes: 100, retryMs: 1, onOverflow: (p) => (overflowed = p) });
+  const client = createTailClient(s, {
+    maxBuffered: 10,
+    highWaterBytes: 100,
+    retryMs: 1,
+    onOverflow: (p) => (overflowed = p),
+  });
   client.push([tailed('early', 5, 'p1')]);
   assert.equal(s.sent.length, 0, 'nothing before ready');
   client.start('p0');
-  assert.deepEqual(s.sent.map((m) => [m.type, m.position, m.records?.map((r) => r.id)]), [['ready', 'p0', undefined], ['records', 'p1', ['early']]]);
+  assert.deepEqual(
+    s.sent.map((m) => [m.type, m.position, m.records?.map((r) => r.id)]),
+    [
+      ['ready', 'p0', undefined],
+      ['records', 'p1', ['early']],
+    ],
+  );
   s.backlog = 1000;
   client.push([tailed('c', 30, 'p2'), tailed('a', 10, 'p3')]);
   client.push([tailed('b', 20, 'p4')]);
@@ -45,7 +56,12 @@ test('records wait while the socket is backed up, then go out together in timest
 test('a reader more than maxBuffered behind is dropped once, told the last position it was sent', () => {
   const s = socket();
   const overflows: string[] = [];
-  const client = createTailClient(s, { maxBuffered: 3, highWaterBytes: 100, retryMs: 1000, onOverflow: (p) => overflows.push(p) });
+  const client = createTailClient(s, {
+    maxBuffered: 3,
+    highWaterBytes: 100,
+    retryMs: 1000,
+    onOverflow: (p) => overflows.push(p),
+  });
   client.start('p0');
   client.push([tailed('a', 1, 'p1')]);
   s.backlog = 1000;
@@ -56,5 +72,9 @@ test('a reader more than maxBuffered behind is dropped once, told the last posit
   assert.deepEqual(overflows, ['p1']);
   s.backlog = 0;
   client.push([tailed('g', 7, 'p7')]);
-  assert.deepEqual(s.sent.map((m) => m.position), ['p0', 'p1'], 'nothing more after the drop');
+  assert.deepEqual(
+    s.sent.map((m) => m.position),
+    ['p0', 'p1'],
+    'nothing more after the drop',
+  );
 });

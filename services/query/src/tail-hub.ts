@@ -106,7 +106,14 @@ export function createTailHub(options: TailHubOptions): TailHub {
           continue;
         }
         poller.reading = new Set(keys);
-        const batch = await poll(() => store.tailAny(tenant, keys.map((k) => groups.get(k)!.filter), poller.position!, page));
+        const batch = await poll(() =>
+          store.tailAny(
+            tenant,
+            keys.map((k) => groups.get(k)!.filter),
+            poller.position!,
+            page,
+          ),
+        );
         poller.reading = undefined;
         if (stop.signal.aborted) return;
         if (isEmpty(poller)) return remove(tenant, poller);
@@ -154,15 +161,23 @@ export function createTailHub(options: TailHubOptions): TailHub {
       let poller = pollers.get(tenant);
       if (!poller) {
         const stop = new AbortController();
-        const created: Poller = { groups: new Map(), stop, position: undefined, reading: undefined, started: Promise.resolve() };
-        created.started = gate.poll(() => store.tailStart(), stop.signal).then(
-          (position) => (created.position = position),
-          (err: unknown) => {
-            // Its first tail hears of the failure from its own await below; the map must forget the poller too.
-            remove(tenant, created);
-            throw err;
-          },
-        );
+        const created: Poller = {
+          groups: new Map(),
+          stop,
+          position: undefined,
+          reading: undefined,
+          started: Promise.resolve(),
+        };
+        created.started = gate
+          .poll(() => store.tailStart(), stop.signal)
+          .then(
+            (position) => (created.position = position),
+            (err: unknown) => {
+              // Its first tail hears of the failure from its own await below; the map must forget the poller too.
+              remove(tenant, created);
+              throw err;
+            },
+          );
         poller = created;
         pollers.set(tenant, created);
         void run(tenant, created);
@@ -176,7 +191,11 @@ export function createTailHub(options: TailHubOptions): TailHub {
       const key = tailKey(filter);
       const start = joined.position!;
       const missesRead = joined.reading !== undefined && !joined.reading.has(key);
-      const member: Member = { subscriber, position: since ?? start, lagging: missesRead || (since !== undefined && comparePositions(since, start) < 0) };
+      const member: Member = {
+        subscriber,
+        position: since ?? start,
+        lagging: missesRead || (since !== undefined && comparePositions(since, start) < 0),
+      };
       let group = joined.groups.get(key);
       if (!group) joined.groups.set(key, (group = { filter, members: new Set() }));
       const mine = group;

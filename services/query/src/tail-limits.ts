@@ -14,7 +14,12 @@ export interface TailLimits {
   pollConcurrency: number;
 }
 
-export const DEFAULT_TAIL_LIMITS: Readonly<TailLimits> = Object.freeze({ maxPerTenant: 10, maxTotal: 100, maxClauses: 20, pollConcurrency: 2 });
+export const DEFAULT_TAIL_LIMITS: Readonly<TailLimits> = Object.freeze({
+  maxPerTenant: 10,
+  maxTotal: 100,
+  maxClauses: 20,
+  pollConcurrency: 2,
+});
 
 /** The live-tail limits' environment, shared by the query service and the embedded process. */
 export const TailEnv = {
@@ -26,7 +31,12 @@ export const TailEnv = {
 
 /** Pure: tail limits from the parsed environment. */
 export function tailLimitsFromEnv(c: z.infer<z.ZodObject<typeof TailEnv>>): TailLimits {
-  return { maxPerTenant: c.TAIL_MAX_PER_TENANT, maxTotal: c.TAIL_MAX_TOTAL, maxClauses: c.TAIL_MAX_CLAUSES, pollConcurrency: c.TAIL_POLL_CONCURRENCY };
+  return {
+    maxPerTenant: c.TAIL_MAX_PER_TENANT,
+    maxTotal: c.TAIL_MAX_TOTAL,
+    maxClauses: c.TAIL_MAX_CLAUSES,
+    pollConcurrency: c.TAIL_POLL_CONCURRENCY,
+  };
 }
 
 export const TAIL_REFUSALS = ['tenant_limit', 'total_limit', 'filter_too_complex'] as const;
@@ -40,7 +50,11 @@ export interface TailSeat {
 
 export interface TailGate {
   /** Throws 400 TAIL_FILTER_TOO_COMPLEX when the filter has more clauses than a tail may run. */
-  checkFilter(filter: { query: QueryNode | null; services?: readonly string[] | undefined; levels?: readonly string[] | undefined }): void;
+  checkFilter(filter: {
+    query: QueryNode | null;
+    services?: readonly string[] | undefined;
+    levels?: readonly string[] | undefined;
+  }): void;
   /** A seat for the tenant's new tail, or 429 TOO_MANY_TAILS naming the limit. */
   take(tenant: string): TailSeat;
   /** Runs one store call of a tail when a poll slot is free (first come, first served); skipped if `signal` aborted meanwhile. */

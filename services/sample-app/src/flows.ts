@@ -14,7 +14,12 @@ type Handled = { ms: number; status: number };
 export function runRequest(req: Request): void {
   const sale = req.incident === 'flash-sale';
   const flow = req.rng.weighted<(req: Request) => void>([
-    [browse, 35], [find, 25], [addToCart, sale ? 25 : 10], [login, 8], [placeOrder, sale ? 30 : 12], [orderStatus, 10],
+    [browse, 35],
+    [find, 25],
+    [addToCart, sale ? 25 : 10],
+    [login, 8],
+    [placeOrder, sale ? 30 : 12],
+    [orderStatus, 10],
   ]);
   flow(req);
 }
@@ -24,15 +29,27 @@ export function runBackground(req: Request): void {
   // A backlog makes the worker report its lag far more often: its alerting fires on every poll.
   const lagWeight = req.incident === 'email-backlog' ? 10 : 2;
   const job = req.rng.weighted<(req: Request) => void>([
-    [runtimeNoise, 5], [email.reportLag, lagWeight], [inventory.cacheStats, 1.5], [search.refreshIndex, 1.5],
-    [checkout.expireCarts, 0.2], [(r) => payments.refund(r, orderId(r.rng)), 0.3], [auth.rotateKeys, 0.05],
+    [runtimeNoise, 5],
+    [email.reportLag, lagWeight],
+    [inventory.cacheStats, 1.5],
+    [search.refreshIndex, 1.5],
+    [checkout.expireCarts, 0.2],
+    [(r) => payments.refund(r, orderId(r.rng)), 0.3],
+    [auth.rotateKeys, 0.05],
   ]);
   job(req);
 }
 
 // The gateway's part of every request: throttling and load shedding up front, then the upstream's
 // work, then the access line, or a 504 when the upstream took longer than the gateway waits.
-function serve(req: Request, method: string, path: string, route: string, upstream: string, handle: (at: number) => Handled): void {
+function serve(
+  req: Request,
+  method: string,
+  path: string,
+  route: string,
+  upstream: string,
+  handle: (at: number) => Handled,
+): void {
   if (gateway.rateLimited(req, method, path, route) || gateway.shedLoad(req, method, path, route)) return;
   const overhead = req.rng.latency(1.2, 0.3);
   const { ms, status } = handle(overhead);
@@ -46,12 +63,18 @@ function serve(req: Request, method: string, path: string, route: string, upstre
 
 function browse(req: Request): void {
   const item = sku(req.rng);
-  serve(req, 'GET', `/api/products/${item}`, '/api/products/:sku', 'inventory', (at) => ({ ms: inventory.getProduct(req, at, item), status: 200 }));
+  serve(req, 'GET', `/api/products/${item}`, '/api/products/:sku', 'inventory', (at) => ({
+    ms: inventory.getProduct(req, at, item),
+    status: 200,
+  }));
 }
 
 function find(req: Request): void {
   const term = search.pickTerm(req.rng);
-  serve(req, 'GET', `/api/search?q=${encodeURIComponent(term)}`, '/api/search', 'search', (at) => ({ ms: search.query(req, at, term), status: 200 }));
+  serve(req, 'GET', `/api/search?q=${encodeURIComponent(term)}`, '/api/search', 'search', (at) => ({
+    ms: search.query(req, at, term),
+    status: 200,
+  }));
 }
 
 function login(req: Request): void {
@@ -102,7 +125,12 @@ function placeOrder(req: Request): void {
     const paid = payments.charge(req, at + t, order, cart.total);
     t += paid.ms;
     if (paid.outcome !== 'authorized') {
-      checkout.orderFailed(req, at + t, order, paid.outcome === 'declined' ? 'payment declined' : 'payment provider unavailable');
+      checkout.orderFailed(
+        req,
+        at + t,
+        order,
+        paid.outcome === 'declined' ? 'payment declined' : 'payment provider unavailable',
+      );
       return { ms: t, status: paid.outcome === 'declined' ? 402 : 503 };
     }
     checkout.orderCreated(req, at + t, order, cart.total, t);

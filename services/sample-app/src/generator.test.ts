@@ -69,7 +69,8 @@ test('without a clock, records come out in time order from startMs', () => {
   const startMs = Date.UTC(2030, 5, 1);
   const records = createTrafficGenerator({ seed: 9, startMs }).batch(20_000);
   assert.ok(timeMs(records[0]!) >= startMs);
-  for (let i = 1; i < records.length; i++) assert.ok(timeMs(records[i]!) >= timeMs(records[i - 1]!), `record ${i} out of order`);
+  for (let i = 1; i < records.length; i++)
+    assert.ok(timeMs(records[i]!) >= timeMs(records[i - 1]!), `record ${i} out of order`);
 });
 
 test('with a wall clock, records carry its time, even when it does not move', () => {
@@ -114,16 +115,23 @@ test('incidents raise the error share and the volume, then traffic recovers', ()
     if (isError(r)) after.errors++;
   }
   assert.ok(after.records > 10_000);
-  assert.ok(after.errors / after.records < 3 * normalShare, `after incidents: ${after.errors / after.records} vs normal ${normalShare}`);
+  assert.ok(
+    after.errors / after.records < 3 * normalShare,
+    `after incidents: ${after.errors / after.records} vs normal ${normalShare}`,
+  );
 });
 
 test('payments errors come within the first second at the default rate, and keep coming outside incidents', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     const generator = createTrafficGenerator({ seed });
     // 50 records is the first second at SAMPLE_TRAFFIC_RATE's default: what the README's third example finds.
-    assert.ok(generator.batch(50).some((r) => r.service === 'payments' && isError(r)), `seed ${seed}: no payments error first`);
+    assert.ok(
+      generator.batch(50).some((r) => r.service === 'payments' && isError(r)),
+      `seed ${seed}: no payments error first`,
+    );
     const later = generator.batch(60_000);
-    const during = (r: SampleRecord) => generator.incidents().some((w) => timeMs(r) >= w.startMs && timeMs(r) <= w.endMs + 10_000);
+    const during = (r: SampleRecord) =>
+      generator.incidents().some((w) => timeMs(r) >= w.startMs && timeMs(r) <= w.endMs + 10_000);
     const routine = later.filter((r) => r.service === 'payments' && isError(r) && !during(r));
     assert.ok(routine.length >= 3, `seed ${seed}: ${routine.length} payments errors outside incidents in 60k records`);
   }

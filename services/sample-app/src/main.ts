@@ -22,15 +22,23 @@ function parseOptions() {
   if (values.help) return undefined;
   const problems: string[] = [];
   const endpoint = URL.parse('api/v1/logs', values.url.endsWith('/') ? values.url : `${values.url}/`);
-  if (!endpoint || !/^https?:$/.test(endpoint.protocol)) problems.push(`--url must be an http(s) URL, got "${values.url}"`);
+  if (!endpoint || !/^https?:$/.test(endpoint.protocol))
+    problems.push(`--url must be an http(s) URL, got "${values.url}"`);
   const rate = Number(values.rate);
   if (!(rate > 0)) problems.push(`--rate must be a positive number, got "${values.rate}"`);
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) problems.push(`--batch-size must be a positive integer, got "${values['batch-size']}"`);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))
+    problems.push(`--batch-size must be a positive integer, got "${values['batch-size']}"`);
   const seed = values.seed === undefined ? Date.now() : Number(values.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got "${values.seed}"`);
   if (problems.length > 0) throw new Error(problems.join('\n'));
-  return { endpoint: endpoint!, rate, batchSize, seed, apiKey: values['api-key'] ?? process.env['INSTANT_LOGS_API_KEY'] };
+  return {
+    endpoint: endpoint!,
+    rate,
+    batchSize,
+    seed,
+    apiKey: values['api-key'] ?? process.env['INSTANT_LOGS_API_KEY'],
+  };
 }
 
 async function main(): Promise<void> {
@@ -48,7 +56,12 @@ async function main(): Promise<void> {
   if (options.apiKey) headers['authorization'] = `Bearer ${options.apiKey}`;
   let rejected = 0;
   const send = async (records: object[]): Promise<void> => {
-    const res = await fetch(options.endpoint, { method: 'POST', headers, body: toNdjson(records), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((err: Error) => {
+    const res = await fetch(options.endpoint, {
+      method: 'POST',
+      headers,
+      body: toNdjson(records),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    }).catch((err: Error) => {
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout…) is in its cause.
       const cause = err.cause as { code?: string; message?: string } | undefined;
       throw new Error(`cannot send logs: ${cause?.code ?? cause?.message ?? err.message}`);
@@ -62,7 +75,13 @@ async function main(): Promise<void> {
 
   const generator = createTrafficGenerator({ seed: options.seed, clock: Date.now });
   const controller = new AbortController();
-  const traffic = runSampleTraffic({ send, ratePerSecond: options.rate, batchSize: options.batchSize, signal: controller.signal, generator });
+  const traffic = runSampleTraffic({
+    send,
+    ratePerSecond: options.rate,
+    batchSize: options.batchSize,
+    signal: controller.signal,
+    generator,
+  });
   console.log(`Started sample traffic to ${options.endpoint} at ${options.rate} records/s (seed ${options.seed})`);
 
   let lastSent = 0;
@@ -71,7 +90,9 @@ async function main(): Promise<void> {
     const incident = generator.incidents().at(-1);
     const running = incident && incident.endMs > Date.now() ? `; incident ${incident.kind} running` : '';
     const error = lastError ? `; last error: ${lastError}` : '';
-    console.log(`Sent ${sent} records (${Math.round(((sent - lastSent) * 1000) / SUMMARY_EVERY_MS)}/s), ${failed} failed, ${rejected} rejected${running}${error}`);
+    console.log(
+      `Sent ${sent} records (${Math.round(((sent - lastSent) * 1000) / SUMMARY_EVERY_MS)}/s), ${failed} failed, ${rejected} rejected${running}${error}`,
+    );
     lastSent = sent;
   };
   const timer = setInterval(summarise, SUMMARY_EVERY_MS);

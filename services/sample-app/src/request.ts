@@ -34,14 +34,26 @@ export interface Request {
 const REGIONS = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-1'] as const;
 
 /** Pure apart from the sink: starts a request at `startMs`; untraced requests carry no trace or span id. */
-export function createRequest(rng: Rng, startMs: number, incident: IncidentKind | null, sink: RecordSink, traced: boolean): Request {
+export function createRequest(
+  rng: Rng,
+  startMs: number,
+  incident: IncidentKind | null,
+  sink: RecordSink,
+  traced: boolean,
+): Request {
   const traceId = traced ? rng.hex(32) : undefined;
   const spans = new Map<ServiceName, { spanId: string; resource: Resource }>();
   return {
     rng,
     incident,
     user: userId(rng),
-    region: rng.weighted([[REGIONS[0], 5], [REGIONS[1], 3], [REGIONS[2], 4], [REGIONS[3], 2], [REGIONS[4], 1]]),
+    region: rng.weighted([
+      [REGIONS[0], 5],
+      [REGIONS[1], 3],
+      [REGIONS[2], 4],
+      [REGIONS[3], 2],
+      [REGIONS[4], 1],
+    ]),
     log(service, offsetMs, level, message, attributes = {}) {
       let span = spans.get(service);
       if (!span) {
@@ -49,7 +61,14 @@ export function createRequest(rng: Rng, startMs: number, incident: IncidentKind 
         spans.set(service, span);
       }
       const atMs = startMs + offsetMs;
-      const record: SampleRecord = { timestamp: formatTime(service, atMs), service, level, message, attributes, resource: span.resource };
+      const record: SampleRecord = {
+        timestamp: formatTime(service, atMs),
+        service,
+        level,
+        message,
+        attributes,
+        resource: span.resource,
+      };
       if (traceId) {
         record.trace_id = traceId;
         record.span_id = span.spanId;

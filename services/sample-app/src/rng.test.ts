@@ -5,7 +5,10 @@ import { createRng } from './rng.ts';
 test('the same seed gives the same sequence', () => {
   const a = createRng(99);
   const b = createRng(99);
-  assert.deepEqual(Array.from({ length: 100 }, () => a.float()), Array.from({ length: 100 }, () => b.float()));
+  assert.deepEqual(
+    Array.from({ length: 100 }, () => a.float()),
+    Array.from({ length: 100 }, () => b.float()),
+  );
 });
 
 test('int covers both bounds and nothing outside them', () => {
@@ -24,7 +27,14 @@ test('hex gives exactly the digits asked for, lowercase', () => {
 test('weighted picks follow their weights', () => {
   const rng = createRng(4);
   let heavy = 0;
-  for (let i = 0; i < 10_000; i++) if (rng.weighted([['heavy', 9], ['light', 1]] as const) === 'heavy') heavy++;
+  for (let i = 0; i < 10_000; i++)
+    if (
+      rng.weighted([
+        ['heavy', 9],
+        ['light', 1],
+      ] as const) === 'heavy'
+    )
+      heavy++;
   assert.ok(heavy > 8700 && heavy < 9300, String(heavy));
 });
 

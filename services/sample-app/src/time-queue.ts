@@ -29,7 +29,7 @@ export function createTimeQueue<T>(): TimeQueue<T> {
     },
     push(atMs, item) {
       heap.push({ atMs, seq: seq++, item });
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!before(heap[i]!, heap[parent]!)) break;
         swap(i, parent);
@@ -43,7 +43,7 @@ export function createTimeQueue<T>(): TimeQueue<T> {
       if (top === undefined || last === undefined) return undefined;
       if (heap.length > 0) {
         heap[0] = last;
-        for (let i = 0; ; ) {
+        for (let i = 0; ;) {
           const l = 2 * i + 1;
           const r = l + 1;
           let min = i;

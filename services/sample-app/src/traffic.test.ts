@@ -12,7 +12,13 @@ test('sends batches until aborted, then reports what was sent', async () => {
     batches.push(records);
     if (batches.length === 5) controller.abort();
   };
-  const traffic = runSampleTraffic({ send, ratePerSecond: 1_000_000, batchSize: 20, signal: controller.signal, generator: generator() });
+  const traffic = runSampleTraffic({
+    send,
+    ratePerSecond: 1_000_000,
+    batchSize: 20,
+    signal: controller.signal,
+    generator: generator(),
+  });
   const stats = await traffic.done;
   assert.equal(batches.length, 5);
   assert.ok(batches.every((b) => b.length === 20));
@@ -28,7 +34,13 @@ test('swallows send failures, counts them and keeps going', async () => {
     if (calls === 6) controller.abort();
     if (calls % 2 === 1) throw new Error(`collector down (call ${calls})`);
   };
-  const traffic = runSampleTraffic({ send, ratePerSecond: 1_000_000, batchSize: 10, signal: controller.signal, generator: generator() });
+  const traffic = runSampleTraffic({
+    send,
+    ratePerSecond: 1_000_000,
+    batchSize: 10,
+    signal: controller.signal,
+    generator: generator(),
+  });
   const stats = await traffic.done;
   assert.equal(stats.sent, 30);
   assert.equal(stats.failed, 30);
@@ -38,7 +50,12 @@ test('swallows send failures, counts them and keeps going', async () => {
 
 test('an already aborted signal sends nothing', async () => {
   let calls = 0;
-  const traffic = runSampleTraffic({ send: async () => void calls++, ratePerSecond: 100, signal: AbortSignal.abort(), generator: generator() });
+  const traffic = runSampleTraffic({
+    send: async () => void calls++,
+    ratePerSecond: 100,
+    signal: AbortSignal.abort(),
+    generator: generator(),
+  });
   assert.deepEqual(await traffic.done, { sent: 0, failed: 0 });
   assert.equal(calls, 0);
 });
@@ -55,13 +72,22 @@ test('the default batch is a tenth of a second of traffic', async () => {
 });
 
 test('a rate that is not positive is refused', () => {
-  assert.throws(() => runSampleTraffic({ send: async () => {}, ratePerSecond: 0, signal: AbortSignal.abort() }), RangeError);
+  assert.throws(
+    () => runSampleTraffic({ send: async () => {}, ratePerSecond: 0, signal: AbortSignal.abort() }),
+    RangeError,
+  );
 });
 
 test('toNdjson writes one JSON record per line, newline-terminated', () => {
   const records = generator().batch(3);
   const text = toNdjson(records);
   assert.ok(text.endsWith('\n'));
-  assert.deepEqual(text.trimEnd().split('\n').map((line) => JSON.parse(line)), records);
+  assert.deepEqual(
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+    records,
+  );
   assert.equal(toNdjson([]), '');
 });

@@ -33,7 +33,8 @@ export function runSampleTraffic(options: SampleTrafficOptions): SampleTraffic {
   const { send, ratePerSecond, signal } = options;
   if (!(ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be positive, got ${ratePerSecond}`);
   const batchSize = options.batchSize ?? Math.max(1, Math.min(1000, Math.round(ratePerSecond / 10)));
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const generator = options.generator ?? createTrafficGenerator({ seed: Date.now(), clock: Date.now });
   const stats: TrafficStats = { sent: 0, failed: 0 };
 
@@ -48,7 +49,10 @@ export function runSampleTraffic(options: SampleTrafficOptions): SampleTraffic {
         stats.failed += records.length;
         stats.lastError = err instanceof Error ? err.message : String(err);
       }
-      dueMs = Math.max(dueMs + (batchSize * 1000) / (ratePerSecond * generator.load()), performance.now() - MAX_BACKLOG_MS);
+      dueMs = Math.max(
+        dueMs + (batchSize * 1000) / (ratePerSecond * generator.load()),
+        performance.now() - MAX_BACKLOG_MS,
+      );
       const wait = dueMs - performance.now();
       try {
         // Timers cannot wait under a millisecond. When there is no real wait, still yield so timers, I/O

@@ -32,7 +32,10 @@ export interface ParsedEntry {
  * Pure: the whole entries in `bytes` (read from file offset `base`), stopping at the first one that
  * is cut off (`torn`) or fails its checksum (`corrupt`); `validBytes` is where the good ones end.
  */
-export function parseEntries(bytes: Buffer, base = 0): { entries: ParsedEntry[]; validBytes: number; problem?: 'torn' | 'corrupt' } {
+export function parseEntries(
+  bytes: Buffer,
+  base = 0,
+): { entries: ParsedEntry[]; validBytes: number; problem?: 'torn' | 'corrupt' } {
   const entries: ParsedEntry[] = [];
   let at = 0;
   while (at < bytes.length) {
@@ -42,7 +45,8 @@ export function parseEntries(bytes: Buffer, base = 0): { entries: ParsedEntry[];
     const end = at + ENTRY_HEADER_BYTES + length;
     if (end > bytes.length) return { entries, validBytes: at, problem: 'torn' };
     const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, end);
-    if (crc32(payload, crc32(bytes.subarray(at, at + 4))) !== bytes.readUInt32LE(at + 4)) return { entries, validBytes: at, problem: 'corrupt' };
+    if (crc32(payload, crc32(bytes.subarray(at, at + 4))) !== bytes.readUInt32LE(at + 4))
+      return { entries, validBytes: at, problem: 'corrupt' };
     entries.push({ offset: base + at, payload });
     at = end;
   }
@@ -100,7 +104,9 @@ export async function openCursorFile(dir: string, firstPosition: bigint): Promis
   await file.read(bytes, 0, bytes.length, 0);
   const slots = [0, 1].flatMap((i) => {
     const [entry] = parseEntries(bytes.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES)).entries;
-    return entry ? [JSON.parse(entry.payload.toString()) as { seq: number; id: string; position: string; metadata: string | null }] : [];
+    return entry
+      ? [JSON.parse(entry.payload.toString()) as { seq: number; id: string; position: string; metadata: string | null }]
+      : [];
   });
   const newest = slots.sort((a, b) => b.seq - a.seq)[0];
   if (!newest) {
@@ -126,7 +132,8 @@ function cursorFile(file: FileHandle, current: Cursor, lastSeq: number): CursorF
 function slot(cursor: Cursor, seq: number): Buffer {
   const json = JSON.stringify({ seq, id: cursor.id, position: cursor.position.toString(), metadata: cursor.metadata });
   const frame = frameEntry(Buffer.from(json));
-  if (frame.length > SLOT_BYTES) throw new Error(`Cannot write the log cursor: ${frame.length} bytes do not fit a slot`);
+  if (frame.length > SLOT_BYTES)
+    throw new Error(`Cannot write the log cursor: ${frame.length} bytes do not fit a slot`);
   return Buffer.concat([frame, Buffer.alloc(SLOT_BYTES - frame.length)]);
 }
 

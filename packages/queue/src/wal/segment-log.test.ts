@@ -8,8 +8,12 @@ import { openSegmentLog, type SegmentLog } from './segment-log.ts';
 import { ENTRY_HEADER_BYTES, frameEntry, segmentName } from './segment-files.ts';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'idl-wal-'));
-const text = (log: SegmentLog, from = log.committed().position) => log.read(from, 1 << 30).then((es) => es.map((e) => e.payload.toString()));
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+const text = (log: SegmentLog, from = log.committed().position) =>
+  log.read(from, 1 << 30).then((es) => es.map((e) => e.payload.toString()));
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.seg'))
+    .sort();
 
 test('appended entries are read back in order at their positions, also after reopening', async () => {
   const dir = freshDir();
@@ -35,7 +39,10 @@ test('concurrent appends are group-committed: one write and one fdatasync for al
   const positions = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(Buffer.from(`entry ${i}`))));
   // The first append finds the log idle and goes alone; the other 99 queue behind its fsync.
   assert.equal(log.groupCommits(), 2);
-  assert.deepEqual(positions, [...positions].sort((a, b) => (a < b ? -1 : 1)));
+  assert.deepEqual(
+    positions,
+    [...positions].sort((a, b) => (a < b ? -1 : 1)),
+  );
   assert.equal((await text(log)).length, 100);
   await log.close();
 });
@@ -50,7 +57,9 @@ test('a torn last entry is cut off on open, the entries before it are kept, and 
   appendFileSync(join(dir, segmentName(0n)), frameEntry(Buffer.from('never acknowledged')).subarray(0, 12));
 
   const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
-  assert.deepEqual(again.recovery.truncated, [{ file: join(dir, segmentName(0n)), at: Number(end), droppedBytes: 12, problem: 'torn' }]);
+  assert.deepEqual(again.recovery.truncated, [
+    { file: join(dir, segmentName(0n)), at: Number(end), droppedBytes: 12, problem: 'torn' },
+  ]);
   assert.equal(statSync(join(dir, segmentName(0n))).size, Number(end));
   assert.equal(await again.append(Buffer.from('d')), end);
   assert.deepEqual(await text(again), ['a', 'b', 'c', 'd']);
@@ -83,11 +92,20 @@ test('a full segment rolls over to a new file named by its base position, and re
   for (let i = 0; i < 10; i++) positions.push(await log.append(entry(i)));
   const frame = BigInt(ENTRY_HEADER_BYTES + entry(0).length);
   // 48-byte entries: two fit in 100 bytes, the third starts a new segment.
-  assert.deepEqual(segments(dir), [0n, 2n, 4n, 6n, 8n].map((i) => segmentName(i * frame)));
-  assert.deepEqual(positions, positions.map((_, i) => BigInt(i) * frame));
+  assert.deepEqual(
+    segments(dir),
+    [0n, 2n, 4n, 6n, 8n].map((i) => segmentName(i * frame)),
+  );
+  assert.deepEqual(
+    positions,
+    positions.map((_, i) => BigInt(i) * frame),
+  );
   assert.equal((await text(log)).length, 10);
   // A read limit counts bytes from `from`; an entry that starts inside it is returned whole.
-  assert.deepEqual((await log.read(positions[1]!, Number(frame) * 2 + 1)).map((e) => e.position), [positions[1], positions[2], positions[3]]);
+  assert.deepEqual(
+    (await log.read(positions[1]!, Number(frame) * 2 + 1)).map((e) => e.position),
+    [positions[1], positions[2], positions[3]],
+  );
   await log.close();
 });
 
@@ -141,7 +159,10 @@ test('a reader waiting for more is woken by the next durable append', async () =
   const waited = log.waitForAppend(log.end(), 60_000);
   const at = await log.append(Buffer.from('wake'));
   await waited;
-  assert.deepEqual((await log.read(at, 100)).map((e) => e.payload.toString()), ['wake']);
+  assert.deepEqual(
+    (await log.read(at, 100)).map((e) => e.payload.toString()),
+    ['wake'],
+  );
   await log.close();
 });
 
@@ -161,7 +182,10 @@ test('a full disk fails the append with WAL_DISK_FULL and keeps every entry ackn
     const acknowledged: bigint[] = [];
     let refusal: unknown;
     for (let i = 0; i < 100 && !refusal; i++) {
-      await log.append(Buffer.alloc(10_000, i)).then((p) => acknowledged.push(p), (err: unknown) => (refusal = err));
+      await log.append(Buffer.alloc(10_000, i)).then(
+        (p) => acknowledged.push(p),
+        (err: unknown) => (refusal = err),
+      );
     }
     assert.equal((refusal as { code?: string }).code, 'WAL_DISK_FULL');
     assert.match((refusal as Error).message, /no space left/);
@@ -172,7 +196,10 @@ test('a full disk fails the append with WAL_DISK_FULL and keeps every entry ackn
     await log.close();
     const again = await openSegmentLog({ dir: walDir, segmentBytes: 64 * 1024 });
     assert.deepEqual(again.recovery.truncated, []);
-    assert.deepEqual((await again.read(0n, 1 << 30)).map((e) => e.position), acknowledged);
+    assert.deepEqual(
+      (await again.read(0n, 1 << 30)).map((e) => e.position),
+      acknowledged,
+    );
     // Committing needs no new space, and deleting the stored segments makes room for appends again.
     await again.commit(again.end(), null);
     assert.equal(await again.append(Buffer.alloc(10_000, 1)), again.end() - 10_008n);

@@ -1,6 +1,16 @@
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ENTRY_HEADER_BYTES, frameEntry, MAX_ENTRY_BYTES, openCursorFile, parseEntries, segmentBase, segmentName, syncDir, type Cursor } from './segment-files.ts';
+import {
+  ENTRY_HEADER_BYTES,
+  frameEntry,
+  MAX_ENTRY_BYTES,
+  openCursorFile,
+  parseEntries,
+  segmentBase,
+  segmentName,
+  syncDir,
+  type Cursor,
+} from './segment-files.ts';
 
 export interface SegmentLogOptions {
   dir: string;
@@ -119,7 +129,8 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     return { segment, file };
   };
   const last = segments.at(-1);
-  if (last && endOf(last) >= cursor.position) active = { segment: last, file: await open(join(dir, segmentName(last.base)), 'r+') };
+  if (last && endOf(last) >= cursor.position)
+    active = { segment: last, file: await open(join(dir, segmentName(last.base)), 'r+') };
   else active = await startSegment(cursor.position);
 
   let pending: Pending[] = [];
@@ -150,14 +161,17 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     const at = active.segment.size;
     const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
     try {
-      for (let written = 0; written < bytes; ) {
+      for (let written = 0; written < bytes;) {
         written += (await active.file.write(data, written, bytes - written, at + written)).bytesWritten;
       }
       await active.file.datasync();
     } catch (err) {
       // Cut back to the last durable entry so a later group does not follow half an entry.
       await active.file.truncate(at).catch((truncateErr: unknown) => {
-        broken = new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log: it could not be cut back after a failed write (${(truncateErr as Error).message}); restart to recover it`);
+        broken = new LogAppendError(
+          'WAL_WRITE_FAILED',
+          `Cannot append to the log: it could not be cut back after a failed write (${(truncateErr as Error).message}); restart to recover it`,
+        );
       });
       throw appendError(err);
     }
@@ -169,9 +183,13 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
   const appendError = (err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      return new LogAppendError('WAL_DISK_FULL', `Cannot append to the log in ${dir}: no space left on the device`, { cause: err });
+      return new LogAppendError('WAL_DISK_FULL', `Cannot append to the log in ${dir}: no space left on the device`, {
+        cause: err,
+      });
     }
-    return new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log in ${dir}: ${(err as Error).message}`, { cause: err });
+    return new LogAppendError('WAL_WRITE_FAILED', `Cannot append to the log in ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   };
 
   const drain = async () => {
@@ -215,7 +233,10 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
         entries.push(...rest.entries);
         problem = rest.problem;
       }
-      if (problem) throw new Error(`Cannot read the log: ${segmentName(segment.base)} is ${problem} at ${from + first.validBytes}`);
+      if (problem)
+        throw new Error(
+          `Cannot read the log: ${segmentName(segment.base)} is ${problem} at ${from + first.validBytes}`,
+        );
       return entries.map((e) => {
         const position = segment.base + BigInt(e.offset);
         return { position, next: position + BigInt(ENTRY_HEADER_BYTES + e.payload.length), payload: e.payload };
@@ -230,7 +251,13 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     recovery,
     append(payload) {
       if (closed) return Promise.reject(new LogAppendError('WAL_CLOSED', 'Cannot append to the log: it is closed'));
-      if (payload.length > MAX_ENTRY_BYTES) return Promise.reject(new LogAppendError('WAL_ENTRY_TOO_LARGE', `Cannot append ${payload.length} bytes: an entry holds at most ${MAX_ENTRY_BYTES}`));
+      if (payload.length > MAX_ENTRY_BYTES)
+        return Promise.reject(
+          new LogAppendError(
+            'WAL_ENTRY_TOO_LARGE',
+            `Cannot append ${payload.length} bytes: an entry holds at most ${MAX_ENTRY_BYTES}`,
+          ),
+        );
       return new Promise((resolve, reject) => {
         const frame = frameEntry(payload);
         pending.push({ frame, resolve, reject });

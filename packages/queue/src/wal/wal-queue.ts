@@ -1,4 +1,10 @@
-import { QueueFullError, QueueRejectedError, QueueUnavailableError, type LogQueue, type RecordChunk } from '../queue.ts';
+import {
+  QueueFullError,
+  QueueRejectedError,
+  QueueUnavailableError,
+  type LogQueue,
+  type RecordChunk,
+} from '../queue.ts';
 import { LogAppendError, type SegmentLog } from './segment-log.ts';
 
 export interface WalQueueOptions {
@@ -40,7 +46,9 @@ export function createWalQueue(log: SegmentLog, options: WalQueueOptions): LogQu
       const payload = encodeChunk(chunk);
       const unstored = log.unstoredBytes();
       if (unstored > 0 && unstored + payload.length > options.maxUnstoredBytes) {
-        throw new QueueFullError(`Cannot accept ${chunk.rows} records: ${unstored} bytes in the log are waiting to be stored`);
+        throw new QueueFullError(
+          `Cannot accept ${chunk.rows} records: ${unstored} bytes in the log are waiting to be stored`,
+        );
       }
       try {
         await log.append(payload);
@@ -48,7 +56,10 @@ export function createWalQueue(log: SegmentLog, options: WalQueueOptions): LogQu
         if (!(err instanceof LogAppendError)) throw err;
         if (err.code === 'WAL_ENTRY_TOO_LARGE') throw new QueueRejectedError(err.message, { cause: err });
         // A full disk frees up only when the processor catches up or someone cleans up: not in a second.
-        throw new QueueUnavailableError(`${err.message} (${err.code})`, { cause: err, retryAfterSeconds: err.code === 'WAL_DISK_FULL' ? 30 : 5 });
+        throw new QueueUnavailableError(`${err.message} (${err.code})`, {
+          cause: err,
+          retryAfterSeconds: err.code === 'WAL_DISK_FULL' ? 30 : 5,
+        });
       }
     },
     ready: async () => !closed,

@@ -36,7 +36,14 @@ describe('keys CLI', () => {
     assert.ok(!text.includes(token.split('_')[2]!), 'the secret must not be stored');
     const stored = JSON.parse(text);
     assert.equal(stored.version, 1);
-    assert.deepEqual(stored.keys[0], { ...stored.keys[0], id: token.slice(4, 16), tenant: 'shop', scopes: ['ingest', 'query'], name: 'ci', sha256: sha256(token).toString('hex') });
+    assert.deepEqual(stored.keys[0], {
+      ...stored.keys[0],
+      id: token.slice(4, 16),
+      tenant: 'shop',
+      scopes: ['ingest', 'query'],
+      name: 'ci',
+      sha256: sha256(token).toString('hex'),
+    });
     assert.equal((await stat(file)).mode & 0o777, 0o600);
   });
 
@@ -69,7 +76,10 @@ describe('keys CLI', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(JSON.parse(res.stderr.trim()).action, 'revoke');
     const afterKeys = JSON.parse(await readFile(file, 'utf8')).keys;
-    assert.deepEqual(afterKeys.map((k: { id: string }) => k.id), before.slice(1).map((k: { id: string }) => k.id));
+    assert.deepEqual(
+      afterKeys.map((k: { id: string }) => k.id),
+      before.slice(1).map((k: { id: string }) => k.id),
+    );
   });
 
   test('revoking an unknown id fails naming it', async () => {
@@ -79,11 +89,24 @@ describe('keys CLI', () => {
   });
 
   test('secret prints a Kubernetes Secret with the file under keys.json', async () => {
-    const res = await keysCli('secret', '--file', file, '--name', 'shop-api-keys', '--namespace', 'logs', '--output', 'json');
+    const res = await keysCli(
+      'secret',
+      '--file',
+      file,
+      '--name',
+      'shop-api-keys',
+      '--namespace',
+      'logs',
+      '--output',
+      'json',
+    );
     assert.equal(res.code, 0, res.stderr);
     const manifest = JSON.parse(res.stdout);
     assert.equal(manifest.kind, 'Secret');
-    assert.deepEqual({ name: manifest.metadata.name, namespace: manifest.metadata.namespace }, { name: 'shop-api-keys', namespace: 'logs' });
+    assert.deepEqual(
+      { name: manifest.metadata.name, namespace: manifest.metadata.namespace },
+      { name: 'shop-api-keys', namespace: 'logs' },
+    );
     assert.equal(Buffer.from(manifest.data['keys.json'], 'base64').toString('utf8'), await readFile(file, 'utf8'));
   });
 
@@ -97,7 +120,11 @@ describe('keys CLI', () => {
     ['no command', [], /missing command/],
     ['an unknown command', ['rotate'], /unknown command "rotate"/],
     ['a missing --tenant', ['create', '--file', 'k.json', '--scopes', 'ingest'], /--tenant is required/],
-    ['an unknown scope', ['create', '--file', 'k.json', '--tenant', 'shop', '--scopes', 'write'], /Unknown scope "write"/],
+    [
+      'an unknown scope',
+      ['create', '--file', 'k.json', '--tenant', 'shop', '--scopes', 'write'],
+      /Unknown scope "write"/,
+    ],
     ['an unknown option', ['list', '--file', 'k.json', '--verbose'], /verbose/],
     ['a bad Secret name', ['secret', '--file', 'k.json', '--name', 'Shop_Keys'], /not a valid Kubernetes object name/],
   ];

@@ -17,12 +17,24 @@ class UsageError extends Error {}
 type Options = Record<string, string | undefined>;
 
 /** Runs one CLI command; resolves to the process exit code (0 ok, 1 failed, 2 bad usage). */
-export async function runKeysCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runKeysCli(
+  argv: string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   try {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { file: { type: 'string' }, tenant: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, namespace: { type: 'string' }, output: { type: 'string' } },
+      options: {
+        file: { type: 'string' },
+        tenant: { type: 'string' },
+        scopes: { type: 'string' },
+        name: { type: 'string' },
+        id: { type: 'string' },
+        namespace: { type: 'string' },
+        output: { type: 'string' },
+      },
     });
     const [command, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
@@ -55,7 +67,8 @@ function required(opts: Options, name: string): string {
 async function create(opts: Options, out: (line: string) => void, err: (line: string) => void): Promise<void> {
   const path = required(opts, 'file');
   const tenant = required(opts, 'tenant');
-  if (!TENANT_PATTERN.test(tenant)) throw new UsageError(`--tenant "${tenant}" must be 1-64 letters, digits, "_" or "-"`);
+  if (!TENANT_PATTERN.test(tenant))
+    throw new UsageError(`--tenant "${tenant}" must be 1-64 letters, digits, "_" or "-"`);
   let scopes: KeyEntry['scopes'];
   try {
     scopes = [...parseScopes(required(opts, 'scopes').split(','))];
@@ -91,22 +104,50 @@ async function secret(opts: Options, out: (line: string) => void): Promise<void>
   const namespace = opts['namespace'];
   const output = opts['output'] ?? 'yaml';
   const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-  if (!dns.test(name) || name.length > 253) throw new UsageError(`--name "${name}" is not a valid Kubernetes object name`);
-  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new UsageError(`--namespace "${namespace}" is not a valid namespace`);
+  if (!dns.test(name) || name.length > 253)
+    throw new UsageError(`--name "${name}" is not a valid Kubernetes object name`);
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace))
+    throw new UsageError(`--namespace "${namespace}" is not a valid namespace`);
   if (output !== 'yaml' && output !== 'json') throw new UsageError('--output must be yaml or json');
   await readKeysFile(path); // refuse to package a file the services would reject
   const data = (await readFile(path)).toString('base64');
-  const metadata = { name, ...(namespace ? { namespace } : {}), labels: { 'app.kubernetes.io/part-of': 'instant-logs' } };
+  const metadata = {
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: { 'app.kubernetes.io/part-of': 'instant-logs' },
+  };
   const manifest = { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { 'keys.json': data } };
   if (output === 'json') return out(JSON.stringify(manifest, null, 2));
   // Every value is a plain DNS name or base64, so no YAML quoting is needed.
-  out(['apiVersion: v1', 'kind: Secret', 'metadata:', `  name: ${name}`, ...(namespace ? [`  namespace: ${namespace}`] : []),
-    '  labels:', '    app.kubernetes.io/part-of: instant-logs', 'type: Opaque', 'data:', `  keys.json: ${data}`].join('\n'));
+  out(
+    [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata:',
+      `  name: ${name}`,
+      ...(namespace ? [`  namespace: ${namespace}`] : []),
+      '  labels:',
+      '    app.kubernetes.io/part-of: instant-logs',
+      'type: Opaque',
+      'data:',
+      `  keys.json: ${data}`,
+    ].join('\n'),
+  );
 }
 
 function audit(err: (line: string) => void, action: string, entry: KeyEntry): void {
   const actor = safeUser();
-  err(JSON.stringify({ audit: true, action, keyId: entry.id, tenant: entry.tenant, scopes: entry.scopes, actor, time: new Date().toISOString() }));
+  err(
+    JSON.stringify({
+      audit: true,
+      action,
+      keyId: entry.id,
+      tenant: entry.tenant,
+      scopes: entry.scopes,
+      actor,
+      time: new Date().toISOString(),
+    }),
+  );
 }
 
 function safeUser(): string {
@@ -118,6 +159,10 @@ function safeUser(): string {
 }
 
 if (import.meta.main) {
-  const code = await runKeysCli(process.argv.slice(2), (l) => process.stdout.write(`${l}\n`), (l) => process.stderr.write(`${l}\n`));
+  const code = await runKeysCli(
+    process.argv.slice(2),
+    (l) => process.stdout.write(`${l}\n`),
+    (l) => process.stderr.write(`${l}\n`),
+  );
   process.exitCode = code;
 }

@@ -16,7 +16,9 @@ const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 /** Runs the keys CLI as its own process and returns what it printed on stdout (the token, for create). */
 function keysCli(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())));
+    execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) =>
+      err ? reject(new Error(stderr)) : resolve(stdout.trim()),
+    );
   });
 }
 
@@ -52,7 +54,13 @@ describe('file keyring', () => {
 
   test('a bad file at start throws naming the field', async () => {
     const bad = join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ version: 1, keys: [{ id: 'abc', tenant: 'shop', scopes: ['ingest'], sha256: '00', created: 'now' }] }));
+    await writeFile(
+      bad,
+      JSON.stringify({
+        version: 1,
+        keys: [{ id: 'abc', tenant: 'shop', scopes: ['ingest'], sha256: '00', created: 'now' }],
+      }),
+    );
     await assert.rejects(createFileKeyring(bad, { reloadMs: 0 }), /keys\.0\.id: must be 12 lowercase hex/);
   });
 
@@ -94,7 +102,10 @@ describe('file keyring', () => {
       app = Fastify();
       installErrorHandler(app, 'TEST');
       installApiKeyAuth(app, ring);
-      app.get('/whoami', { config: { access: 'query' } }, async (request) => ({ tenant: request.tenant, id: request.principal.id }));
+      app.get('/whoami', { config: { access: 'query' } }, async (request) => ({
+        tenant: request.tenant,
+        id: request.principal.id,
+      }));
       base = await app.listen({ port: 0, host: '127.0.0.1' });
     });
     after(async () => {
@@ -107,7 +118,17 @@ describe('file keyring', () => {
 
     test('a key added and the old one revoked through the CLI take effect without a restart', async () => {
       assert.equal(await status(shopToken), 200);
-      const newToken = await keysCli('create', '--file', file, '--tenant', 'shop', '--scopes', 'query', '--name', 'rotated');
+      const newToken = await keysCli(
+        'create',
+        '--file',
+        file,
+        '--tenant',
+        'shop',
+        '--scopes',
+        'query',
+        '--name',
+        'rotated',
+      );
       await waitUntil('the new key to be accepted', async () => (await status(newToken)) === 200, 10_000);
       assert.equal(await status(shopToken), 200, 'the old key works until it is revoked');
       await keysCli('revoke', '--file', file, '--id', idOf(shopToken));

@@ -39,7 +39,8 @@ export async function createFileKeyring(path: string, options: FileKeyringOption
   };
   const reloadMs = options.reloadMs ?? 5000;
   let running: Promise<void> | undefined;
-  const timer = reloadMs > 0 ? setInterval(() => (running ??= reload().finally(() => (running = undefined))), reloadMs) : undefined;
+  const timer =
+    reloadMs > 0 ? setInterval(() => (running ??= reload().finally(() => (running = undefined))), reloadMs) : undefined;
   timer?.unref();
   return {
     // A keys file, even an empty one, means auth is on: revoking every key must not open the door.
@@ -62,7 +63,10 @@ function load(text: string, path: string): Loaded {
   const file: KeysFile = parseKeysFile(text, path);
   const byId = new Map<string, { digest: Buffer; principal: Principal }>();
   for (const key of file.keys) {
-    byId.set(key.id, { digest: Buffer.from(key.sha256, 'hex'), principal: { tenant: key.tenant, scopes: new Set<Scope>(key.scopes), id: key.id } });
+    byId.set(key.id, {
+      digest: Buffer.from(key.sha256, 'hex'),
+      principal: { tenant: key.tenant, scopes: new Set<Scope>(key.scopes), id: key.id },
+    });
   }
   return { text, byId };
 }

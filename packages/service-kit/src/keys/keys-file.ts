@@ -17,15 +17,14 @@ const keyEntry = z.strictObject({
   created: z.iso.datetime({ offset: true }),
 });
 
-const keysFile = z
-  .strictObject({ version: z.literal(1), keys: z.array(keyEntry) })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.keys.forEach((key, i) => {
-      if (seen.has(key.id)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id ${key.id}` });
-      seen.add(key.id);
-    });
+const keysFile = z.strictObject({ version: z.literal(1), keys: z.array(keyEntry) }).superRefine((file, ctx) => {
+  const seen = new Set<string>();
+  file.keys.forEach((key, i) => {
+    if (seen.has(key.id))
+      ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id ${key.id}` });
+    seen.add(key.id);
   });
+});
 
 export type KeyEntry = z.infer<typeof keyEntry>;
 export type KeysFile = z.infer<typeof keysFile>;
@@ -69,10 +68,22 @@ export async function writeKeysFile(path: string, file: KeysFile): Promise<void>
 }
 
 /** A fresh token and the entry that stores only its hash; the token is shown once and never kept. */
-export function issueKey(tenant: string, scopes: KeyEntry['scopes'], name: string | undefined, now: Date): { token: string; entry: KeyEntry } {
+export function issueKey(
+  tenant: string,
+  scopes: KeyEntry['scopes'],
+  name: string | undefined,
+  now: Date,
+): { token: string; entry: KeyEntry } {
   const id = randomBytes(6).toString('hex');
   const token = `idl_${id}_${randomBytes(32).toString('base64url')}`;
-  const entry = keyEntry.parse({ id, tenant, scopes, sha256: sha256(token).toString('hex'), ...(name ? { name } : {}), created: now.toISOString() });
+  const entry = keyEntry.parse({
+    id,
+    tenant,
+    scopes,
+    sha256: sha256(token).toString('hex'),
+    ...(name ? { name } : {}),
+    created: now.toISOString(),
+  });
   return { token, entry };
 }
 

@@ -2,10 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBulkBody } from './bulk-body.ts';
 
-const ndjson = (...lines: unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+const ndjson = (...lines: unknown[]) =>
+  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 
 test('index and create pairs become documents with their index and id', () => {
-  const entries = parseBulkBody(ndjson({ index: { _index: 'a', _id: 'x1' } }, { message: 'one' }, { create: {} }, { message: 'two' }), 'fallback');
+  const entries = parseBulkBody(
+    ndjson({ index: { _index: 'a', _id: 'x1' } }, { message: 'one' }, { create: {} }, { message: 'two' }),
+    'fallback',
+  );
   assert.deepEqual(entries, [
     { action: 'index', line: 1, index: 'a', id: 'x1', doc: { message: 'one' } },
     { action: 'create', line: 3, index: 'fallback', doc: { message: 'two' } },
@@ -13,7 +17,10 @@ test('index and create pairs become documents with their index and id', () => {
 });
 
 test('blank lines between and around operations are skipped', () => {
-  const entries = parseBulkBody(`\n${JSON.stringify({ index: {} })}\n\n  \n${JSON.stringify({ message: 'm' })}\n\n`, 'i');
+  const entries = parseBulkBody(
+    `\n${JSON.stringify({ index: {} })}\n\n  \n${JSON.stringify({ message: 'm' })}\n\n`,
+    'i',
+  );
   assert.equal(entries.length, 1);
   assert.deepEqual(entries[0]!.doc, { message: 'm' });
 });
@@ -48,13 +55,25 @@ test('an action line that is not JSON is an x_content_parse_exception and the ne
 });
 
 test('a document line that is not JSON or not an object is a document_parsing_exception', () => {
-  const entries = parseBulkBody(ndjson({ index: {} }, '{"message": oops}', { index: {} }, '[1,2]', { index: {} }, { message: 'ok' }), 'i');
-  assert.deepEqual(entries.map((e) => e.error?.type), ['document_parsing_exception', 'document_parsing_exception', undefined]);
+  const entries = parseBulkBody(
+    ndjson({ index: {} }, '{"message": oops}', { index: {} }, '[1,2]', { index: {} }, { message: 'ok' }),
+    'i',
+  );
+  assert.deepEqual(
+    entries.map((e) => e.error?.type),
+    ['document_parsing_exception', 'document_parsing_exception', undefined],
+  );
 });
 
 test('delete has no document line and update consumes one, both refused as append-only', () => {
-  const entries = parseBulkBody(ndjson({ delete: { _id: 'd' } }, { update: { _id: 'u' } }, { doc: { a: 1 } }, { index: {} }, { message: 'ok' }), 'i');
-  assert.deepEqual(entries.map((e) => e.action), ['delete', 'update', 'index']);
+  const entries = parseBulkBody(
+    ndjson({ delete: { _id: 'd' } }, { update: { _id: 'u' } }, { doc: { a: 1 } }, { index: {} }, { message: 'ok' }),
+    'i',
+  );
+  assert.deepEqual(
+    entries.map((e) => e.action),
+    ['delete', 'update', 'index'],
+  );
   assert.match(entries[0]!.error!.reason, /append-only: the delete action/);
   assert.match(entries[1]!.error!.reason, /append-only: the update action/);
   assert.equal(entries[0]!.error!.type, 'illegal_argument_exception');
@@ -62,7 +81,9 @@ test('delete has no document line and update consumes one, both refused as appen
 });
 
 test('an operation with no index in the action or the path is refused and its document skipped', () => {
-  const entries = parseBulkBody(ndjson({ index: {} }, { message: 'nowhere' }, { index: { _index: 'x' } }, { message: 'ok' }));
+  const entries = parseBulkBody(
+    ndjson({ index: {} }, { message: 'nowhere' }, { index: { _index: 'x' } }, { message: 'ok' }),
+  );
   assert.match(entries[0]!.error!.reason, /index is missing/);
   assert.equal(entries[1]!.index, 'x');
   assert.deepEqual(entries[1]!.doc, { message: 'ok' });

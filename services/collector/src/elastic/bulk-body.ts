@@ -24,7 +24,8 @@ const ACTIONS = new Set<string>(['index', 'create', 'delete', 'update']);
 // Actions that are followed by a source line; delete is the only one without.
 const WITH_SOURCE = new Set<string>(['index', 'create', 'update']);
 
-type ActionLine = { ok: true; action: BulkAction; meta: Record<string, unknown> } | { ok: false; action?: string; error: EsError };
+type ActionLine =
+  { ok: true; action: BulkAction; meta: Record<string, unknown> } | { ok: false; action?: string; error: EsError };
 
 /**
  * Pure: splits a bulk body into operations (action line, then source line except for delete).
@@ -50,7 +51,10 @@ export function parseBulkBody(text: string, defaultIndex?: string): BulkEntry[] 
     if (WITH_SOURCE.has(parsed.action)) {
       const source = lines[i];
       if (source === undefined) {
-        entries.push({ ...entry, error: entry.error ?? validation(`the ${parsed.action} action on line ${number} has no document line`) });
+        entries.push({
+          ...entry,
+          error: entry.error ?? validation(`the ${parsed.action} action on line ${number} has no document line`),
+        });
         continue;
       }
       i++;
@@ -82,45 +86,71 @@ function parseActionLine(text: string, line: number): ActionLine {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: { type: 'x_content_parse_exception', reason: `[${line}:1] malformed action/metadata line: ${(err as Error).message}` } };
+    return {
+      ok: false,
+      error: {
+        type: 'x_content_parse_exception',
+        reason: `[${line}:1] malformed action/metadata line: ${(err as Error).message}`,
+      },
+    };
   }
   if (!isObject(value)) {
     return { ok: false, error: malformed(line, 'expected a JSON object such as {"index":{}}') };
   }
   const keys = Object.keys(value);
-  if (keys.length !== 1) return { ok: false, error: malformed(line, `expected exactly one action but found ${keys.length}`) };
+  if (keys.length !== 1)
+    return { ok: false, error: malformed(line, `expected exactly one action but found ${keys.length}`) };
   const name = keys[0]!;
   if (!ACTIONS.has(name)) {
-    return { ok: false, action: name, error: malformed(line, `expected one of [create, delete, index, update] but found [${name.slice(0, 64)}]`) };
+    return {
+      ok: false,
+      action: name,
+      error: malformed(line, `expected one of [create, delete, index, update] but found [${name.slice(0, 64)}]`),
+    };
   }
   const meta = value[name];
   if (!isObject(meta)) return { ok: false, action: name, error: malformed(line, `expected an object after [${name}]`) };
   return { ok: true, action: name as BulkAction, meta };
 }
 
-function withMeta(action: BulkAction, line: number, meta: Record<string, unknown>, defaultIndex: string | undefined): BulkEntry {
+function withMeta(
+  action: BulkAction,
+  line: number,
+  meta: Record<string, unknown>,
+  defaultIndex: string | undefined,
+): BulkEntry {
   const index = meta['_index'] ?? defaultIndex;
   const id = meta['_id'];
   const entry: BulkEntry = { action, line };
   if (typeof id === 'string' && id !== '') entry.id = id;
-  else if (id !== undefined && id !== null) return { ...entry, error: validation(`[_id] on line ${line} must be a string`) };
+  else if (id !== undefined && id !== null)
+    return { ...entry, error: validation(`[_id] on line ${line} must be a string`) };
   if (typeof index === 'string' && index !== '') entry.index = index;
-  else if (index !== undefined) return { ...entry, error: validation(`[_index] on line ${line} must be a non-empty string`) };
+  else if (index !== undefined)
+    return { ...entry, error: validation(`[_index] on line ${line} must be a non-empty string`) };
   if (entry.index === undefined) return { ...entry, error: validation('index is missing') };
   return entry;
 }
 
 function parseSource(text: string, line: number): { value: Record<string, unknown> } | { error: EsError } {
   if (Buffer.byteLength(text) > LIMITS.maxRecordBytes) {
-    return { error: { type: 'document_parsing_exception', reason: `[${line}:1] document exceeds ${LIMITS.maxRecordBytes} bytes` } };
+    return {
+      error: {
+        type: 'document_parsing_exception',
+        reason: `[${line}:1] document exceeds ${LIMITS.maxRecordBytes} bytes`,
+      },
+    };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { error: { type: 'document_parsing_exception', reason: `[${line}:1] failed to parse: ${(err as Error).message}` } };
+    return {
+      error: { type: 'document_parsing_exception', reason: `[${line}:1] failed to parse: ${(err as Error).message}` },
+    };
   }
-  if (!isObject(value)) return { error: { type: 'document_parsing_exception', reason: `[${line}:1] the document must be a JSON object` } };
+  if (!isObject(value))
+    return { error: { type: 'document_parsing_exception', reason: `[${line}:1] the document must be a JSON object` } };
   return { value };
 }
 
@@ -138,7 +168,10 @@ function malformed(line: number, detail: string): EsError {
 }
 
 function appendOnly(action: BulkAction): EsError {
-  return { type: 'illegal_argument_exception', reason: `logs are append-only: the ${action} action is not supported; use index or create` };
+  return {
+    type: 'illegal_argument_exception',
+    reason: `logs are append-only: the ${action} action is not supported; use index or create`,
+  };
 }
 
 function validation(detail: string): EsError {

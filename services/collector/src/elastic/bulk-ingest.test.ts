@@ -9,19 +9,47 @@ import { ingestBulk } from './bulk-ingest.ts';
 
 function collector(consume?: (chunk: RecordChunk) => Promise<void>) {
   const stored: LogRecord[] = [];
-  const queue = createInProcessQueue(consume ?? (async (chunk) => void stored.push(...chunk.data.toString().split('\n').map((l) => JSON.parse(l) as LogRecord))));
+  const queue = createInProcessQueue(
+    consume ??
+      (async (chunk) =>
+        void stored.push(
+          ...chunk.data
+            .toString()
+            .split('\n')
+            .map((l) => JSON.parse(l) as LogRecord),
+        )),
+  );
   return { stored, deps: { queue, metrics: createCollectorMetrics(new Registry()), clock: Date.now } };
 }
 
-const ndjson = (...lines: unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+const ndjson = (...lines: unknown[]) =>
+  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 
 test('accepted documents are stored with their mapped fields and answered as created', async () => {
   const { stored, deps } = collector();
-  const body = ndjson({ index: { _index: 'web', _id: 'doc-1' } }, { '@timestamp': '2024-05-01T10:00:00.5Z', message: 'GET /cart', 'log.level': 'warn', host: { name: 'h1' }, url: { path: '/cart' } });
+  const body = ndjson(
+    { index: { _index: 'web', _id: 'doc-1' } },
+    {
+      '@timestamp': '2024-05-01T10:00:00.5Z',
+      message: 'GET /cart',
+      'log.level': 'warn',
+      host: { name: 'h1' },
+      url: { path: '/cart' },
+    },
+  );
   const res = await ingestBulk(body, undefined, 'acme', deps);
   assert.equal(res.errors, false);
   assert.deepEqual(res.items[0], {
-    index: { _index: 'web', _id: 'doc-1', _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1, status: 201 },
+    index: {
+      _index: 'web',
+      _id: 'doc-1',
+      _version: 1,
+      result: 'created',
+      _shards: { total: 1, successful: 1, failed: 0 },
+      _seq_no: 0,
+      _primary_term: 1,
+      status: 201,
+    },
   });
   const [record] = stored;
   assert.equal(record?.tenant, 'acme');
@@ -36,24 +64,42 @@ test('accepted documents are stored with their mapped fields and answered as cre
 test('items answer in request order, bad ones with a 400 error and good neighbours stored', async () => {
   const { stored, deps } = collector();
   const body = ndjson(
-    { create: { _index: 'a' } }, { message: 'first' },
-    { index: { _index: 'a', _id: 'bad' } }, { message: 'x', 'log.level': 'loud' },
+    { create: { _index: 'a' } },
+    { message: 'first' },
+    { index: { _index: 'a', _id: 'bad' } },
+    { message: 'x', 'log.level': 'loud' },
     { delete: { _index: 'a', _id: 'gone' } },
-    { index: { _index: 'a' } }, { 'service.name': 'svc' },
-    { index: { _index: 'a' } }, { message: 'last' },
+    { index: { _index: 'a' } },
+    { 'service.name': 'svc' },
+    { index: { _index: 'a' } },
+    { message: 'last' },
   );
   const res = await ingestBulk(body, undefined, 't', deps);
   assert.equal(res.errors, true);
-  assert.deepEqual(res.items.map((i) => Object.keys(i)[0]), ['create', 'index', 'delete', 'index', 'index']);
-  assert.deepEqual(res.items.map((i) => Object.values(i)[0]!.status), [201, 400, 400, 400, 201]);
+  assert.deepEqual(
+    res.items.map((i) => Object.keys(i)[0]),
+    ['create', 'index', 'delete', 'index', 'index'],
+  );
+  assert.deepEqual(
+    res.items.map((i) => Object.values(i)[0]!.status),
+    [201, 400, 400, 400, 201],
+  );
   assert.deepEqual(res.items[1]!.index, {
-    _index: 'a', _id: 'bad', status: 400,
+    _index: 'a',
+    _id: 'bad',
+    status: 400,
     error: { type: 'document_parsing_exception', reason: res.items[1]!.index!.error!.reason },
   });
-  assert.match(res.items[1]!.index!.error!.reason, /failed to parse field \[log\.level\] in document with id 'bad': unknown level "loud"/);
+  assert.match(
+    res.items[1]!.index!.error!.reason,
+    /failed to parse field \[log\.level\] in document with id 'bad': unknown level "loud"/,
+  );
   assert.equal(res.items[2]!.delete!.error!.type, 'illegal_argument_exception');
   assert.match(res.items[3]!.index!.error!.reason, /failed to parse field \[message\]: is required/);
-  assert.deepEqual(stored.map((r) => r.body), ['first', 'last']);
+  assert.deepEqual(
+    stored.map((r) => r.body),
+    ['first', 'last'],
+  );
   assert.notEqual(res.items[0]!.create!._id, res.items[4]!.index!._id);
 });
 
@@ -61,28 +107,42 @@ test('every refused document is named even past the errors acceptRecords lists',
   const { stored, deps } = collector();
   const lines: unknown[] = [];
   for (let i = 0; i < 150; i++) lines.push({ index: { _index: 'a' } }, { message: `bad ${i}`, 'log.level': 'nope' });
-  lines.push({ index: { _index: 'a' } }, { message: 'good' }, { index: { _index: 'a' } }, { message: 'bad too', '@timestamp': 'yesterday' });
+  lines.push(
+    { index: { _index: 'a' } },
+    { message: 'good' },
+    { index: { _index: 'a' } },
+    { message: 'bad too', '@timestamp': 'yesterday' },
+  );
   const res = await ingestBulk(ndjson(...lines), undefined, 't', deps);
   const statuses = res.items.map((i) => i.index!.status);
   assert.equal(statuses.filter((s) => s === 400).length, 151);
   assert.equal(statuses[150], 201);
   assert.match(res.items[151]!.index!.error!.reason, /\[@timestamp\]/);
-  assert.deepEqual(stored.map((r) => r.body), ['good']);
+  assert.deepEqual(
+    stored.map((r) => r.body),
+    ['good'],
+  );
 });
 
 test('a full queue fails the whole request with 429 so the client retries it', async () => {
   const { deps } = collector(async () => {
     throw new QueueFullError('queue is full', 2);
   });
-  await assert.rejects(ingestBulk(ndjson({ index: { _index: 'a' } }, { message: 'm' }), undefined, 't', deps), (err: unknown) => {
-    assert.ok(err instanceof CodedError);
-    assert.equal(err.statusCode, 429);
-    assert.equal(err.headers['retry-after'], '2');
-    return true;
-  });
+  await assert.rejects(
+    ingestBulk(ndjson({ index: { _index: 'a' } }, { message: 'm' }), undefined, 't', deps),
+    (err: unknown) => {
+      assert.ok(err instanceof CodedError);
+      assert.equal(err.statusCode, 429);
+      assert.equal(err.headers['retry-after'], '2');
+      return true;
+    },
+  );
 });
 
 test('a body with no operations is a 400', async () => {
   const { deps } = collector();
-  await assert.rejects(ingestBulk('\n\n', undefined, 't', deps), (err: unknown) => err instanceof CodedError && err.statusCode === 400);
+  await assert.rejects(
+    ingestBulk('\n\n', undefined, 't', deps),
+    (err: unknown) => err instanceof CodedError && err.statusCode === 400,
+  );
 });

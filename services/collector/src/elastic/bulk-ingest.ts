@@ -11,10 +11,18 @@ import { documentFieldOf, mapEcsDocument } from './ecs-mapping.ts';
  * Parses a bulk body, hands its index/create documents to acceptRecords in one call and answers
  * per item as Elasticsearch does. Queue errors (429/503) fail the whole request so clients retry it.
  */
-export async function ingestBulk(text: string, defaultIndex: string | undefined, tenant: string, deps: AcceptDeps): Promise<BulkResponse> {
+export async function ingestBulk(
+  text: string,
+  defaultIndex: string | undefined,
+  tenant: string,
+  deps: AcceptDeps,
+): Promise<BulkResponse> {
   const started = performance.now();
   const entries = parseBulkBody(text, defaultIndex);
-  if (entries.length === 0) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the bulk request holds no operations; send an action line and a document line per operation' });
+  if (entries.length === 0)
+    throw COLLECTOR_ERRORS.EMPTY({
+      reason: 'the bulk request holds no operations; send an action line and a document line per operation',
+    });
   const stored: ItemOutcome[] = [];
   await acceptRecords(entries.map(toItem), tenant, deps, (index, outcome) => (stored[index] = outcome));
   const outcomes = entries.map((entry, i): EntryOutcome => {
@@ -36,6 +44,9 @@ function documentError(entry: BulkEntry, problem: RecordError): EsError {
   const field = documentFieldOf(problem.field);
   const id = entry.id === undefined ? '' : ` in document with id '${entry.id}'`;
   // The record model also accepts "msg"/"body", which an ECS document would keep as attributes.
-  const message = field === 'message' && problem.message.startsWith('is required') ? 'is required, as it becomes the log line' : problem.message;
+  const message =
+    field === 'message' && problem.message.startsWith('is required')
+      ? 'is required, as it becomes the log line'
+      : problem.message;
   return { type: 'document_parsing_exception', reason: `failed to parse field [${field}]${id}: ${message}` };
 }

@@ -66,7 +66,10 @@ const ERROR_TYPES: Record<number, string> = {
 };
 
 /** Pure: a whole-request error in Elasticsearch's shape, which its clients parse for type and reason. */
-export function esErrorBody(status: number, reason: string): { error: EsError & { root_cause: EsError[] }; status: number } {
+export function esErrorBody(
+  status: number,
+  reason: string,
+): { error: EsError & { root_cause: EsError[] }; status: number } {
   const type = ERROR_TYPES[status] ?? 'exception';
   return { error: { root_cause: [{ type, reason }], type, reason }, status };
 }

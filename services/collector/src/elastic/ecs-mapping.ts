@@ -35,7 +35,11 @@ export function mapEcsDocument(doc: Record<string, unknown>, index: string): Map
     else if (key === 'service.name') out.service = value;
     else if (key === 'trace.id') out.trace_id = lowerHex(value);
     else if (key === 'span.id') out.span_id = lowerHex(value);
-    else if (rest === undefined && isObject(value) && (key === 'log' || key === 'trace' || key === 'span' || key === 'service')) {
+    else if (
+      rest === undefined &&
+      isObject(value) &&
+      (key === 'log' || key === 'trace' || key === 'span' || key === 'service')
+    ) {
       spread(out, key, value);
     } else if (key === 'service' && typeof value === 'string') {
       // Not ECS, but a plain service string is unambiguous.

@@ -13,7 +13,12 @@ const app = buildApp({
   keyring: parseApiKeys(''),
   queue: createInProcessQueue(async (chunk) => {
     if (unavailable) throw new QueueUnavailableError('broker down', { retryAfterSeconds: 3 });
-    stored.push(...chunk.data.toString().split('\n').map((l) => JSON.parse(l) as LogRecord));
+    stored.push(
+      ...chunk.data
+        .toString()
+        .split('\n')
+        .map((l) => JSON.parse(l) as LogRecord),
+    );
   }),
 });
 after(() => app.close());
@@ -22,7 +27,12 @@ const auth = {};
 const bulkBody = (marker: string) => `${JSON.stringify({ index: {} })}\n${JSON.stringify({ message: marker })}\n`;
 
 test('a bulk request to an index path is stored under that index and names the product', async () => {
-  const res = await app.inject({ method: 'POST', url: '/orders/_bulk', payload: bulkBody('route-1'), headers: { ...auth, 'content-type': 'application/x-ndjson' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/orders/_bulk',
+    payload: bulkBody('route-1'),
+    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+  });
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.headers['x-elastic-product'], 'Elasticsearch');
   assert.equal(res.json().items[0].index._index, 'orders');
@@ -36,7 +46,12 @@ test('PUT /_bulk takes a gzip body and answers in the compatible-with media type
     method: 'PUT',
     url: '/_bulk',
     payload: gzipSync(`${JSON.stringify({ create: { _index: 'z' } })}\n${JSON.stringify({ message: 'route-2' })}\n`),
-    headers: { ...auth, 'content-type': 'application/vnd.elasticsearch+x-ndjson; compatible-with=8', 'content-encoding': 'gzip', accept: 'application/vnd.elasticsearch+json; compatible-with=8' },
+    headers: {
+      ...auth,
+      'content-type': 'application/vnd.elasticsearch+x-ndjson; compatible-with=8',
+      'content-encoding': 'gzip',
+      accept: 'application/vnd.elasticsearch+json; compatible-with=8',
+    },
   });
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.headers['content-type'], 'application/vnd.elasticsearch+json;compatible-with=8');
@@ -47,7 +62,12 @@ test('PUT /_bulk takes a gzip body and answers in the compatible-with media type
 test('an unavailable queue answers 503 in the Elasticsearch error shape with retry-after', async () => {
   unavailable = true;
   try {
-    const res = await app.inject({ method: 'POST', url: '/logs/_bulk', payload: bulkBody('route-4'), headers: { ...auth, 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/logs/_bulk',
+      payload: bulkBody('route-4'),
+      headers: { ...auth, 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 503);
     assert.equal(res.headers['retry-after'], '3');
     const body = res.json();
@@ -61,7 +81,12 @@ test('an unavailable queue answers 503 in the Elasticsearch error shape with ret
 });
 
 test('an empty bulk body is a 400 in the Elasticsearch error shape', async () => {
-  const res = await app.inject({ method: 'POST', url: '/_bulk', payload: '\n', headers: { ...auth, 'content-type': 'application/x-ndjson' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/_bulk',
+    payload: '\n',
+    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+  });
   assert.equal(res.statusCode, 400);
   assert.equal(res.headers['x-elastic-product'], 'Elasticsearch');
   assert.equal(res.json().error.type, 'illegal_argument_exception');

@@ -10,7 +10,11 @@ import { decodeSnappyBlock, SnappyError } from './snappy.ts';
 const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 
 /** Decodes a Loki push body by its Content-Type: snappy-compressed protobuf, or JSON (gzip/zstd/deflate allowed). */
-export async function decodePush(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined): Promise<PushRequest> {
+export async function decodePush(
+  body: Buffer,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+): Promise<PushRequest> {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (PROTOBUF_TYPES.has(type)) {
@@ -18,8 +22,13 @@ export async function decodePush(body: Buffer, contentType: string | undefined, 
     const raw = await decompress(body, encoding === 'snappy' ? undefined : encoding);
     return decodePushProto(unsnappy(raw));
   }
-  if (type === 'application/json' || type === '') return decodePushJson((await decompress(body, encoding)).toString('utf8'));
-  throw KIT_ERRORS.UNSUPPORTED_MEDIA_TYPE({ type, accepted: 'application/x-protobuf (snappy), application/json', field: 'Content-Type' });
+  if (type === 'application/json' || type === '')
+    return decodePushJson((await decompress(body, encoding)).toString('utf8'));
+  throw KIT_ERRORS.UNSUPPORTED_MEDIA_TYPE({
+    type,
+    accepted: 'application/x-protobuf (snappy), application/json',
+    field: 'Content-Type',
+  });
 }
 
 function unsnappy(raw: Buffer): Buffer {
@@ -27,7 +36,11 @@ function unsnappy(raw: Buffer): Buffer {
     return decodeSnappyBlock(raw, LIMITS.maxRequestBytes);
   } catch (err) {
     if (!(err instanceof SnappyError)) throw err;
-    if (err.tooLarge) throw KIT_ERRORS.PAYLOAD_TOO_LARGE({ what: `request body uncompressed (${err.message})`, limit: LIMITS.maxRequestBytes });
+    if (err.tooLarge)
+      throw KIT_ERRORS.PAYLOAD_TOO_LARGE({
+        what: `request body uncompressed (${err.message})`,
+        limit: LIMITS.maxRequestBytes,
+      });
     throw COLLECTOR_ERRORS.BAD_SNAPPY({ reason: err.message, field: 'body' });
   }
 }

@@ -8,7 +8,13 @@ const decode = (value: unknown) => decodePushJson(JSON.stringify(value));
 test('a JSON push decodes into streams with labels, times, lines and structured metadata', () => {
   const push = decode({
     streams: [
-      { stream: { app: 'api' }, values: [['1767225600123456789', 'GET /orders 200'], ['1767225601000000000', 'slow', { trace_id: 'abc' }]] },
+      {
+        stream: { app: 'api' },
+        values: [
+          ['1767225600123456789', 'GET /orders 200'],
+          ['1767225601000000000', 'slow', { trace_id: 'abc' }],
+        ],
+      },
       { stream: {}, values: [] },
     ],
   });
@@ -29,7 +35,11 @@ test('a JSON push decodes into streams with labels, times, lines and structured 
 
 test('bad entries carry their own problem and leave their neighbours decoded', () => {
   const cases: Array<[unknown, string, RegExp]> = [
-    [[1767225600000000000, 'number time'], 'timestamp', /must be a string of Unix epoch nanoseconds, got 1767225600000000000/],
+    [
+      [1767225600000000000, 'number time'],
+      'timestamp',
+      /must be a string of Unix epoch nanoseconds, got 1767225600000000000/,
+    ],
     [['2026-01-01T00:00:00Z', 'rfc3339'], 'timestamp', /Unix epoch nanoseconds, got "2026-01-01T00:00:00Z"/],
     [['12345678901234567890', 'twenty digits'], 'timestamp', /Unix epoch nanoseconds/],
     [['1', 42], 'line', /must be a string/],
@@ -64,13 +74,28 @@ test('bad labels mark their stream and keep its entries for reporting', () => {
 
 test('a stream without values or that is not an object is a problem of its own', () => {
   const { streams } = decode({ streams: [{ stream: { a: 'b' } }, 'x', { stream: { a: 'c' }, values: [['1', 'ok']] }] });
-  assert.deepEqual(streams[0], { error: { field: 'values', message: 'must be an array of ["<unix epoch ns>", "<line>"] entries' }, entries: [] });
-  assert.deepEqual(streams[1], { error: { field: '(stream)', message: 'must be an object with "stream" and "values"' }, entries: [] });
+  assert.deepEqual(streams[0], {
+    error: { field: 'values', message: 'must be an array of ["<unix epoch ns>", "<line>"] entries' },
+    entries: [],
+  });
+  assert.deepEqual(streams[1], {
+    error: { field: '(stream)', message: 'must be an object with "stream" and "values"' },
+    entries: [],
+  });
   assert.deepEqual(streams[2], { labels: { a: 'c' }, entries: [{ timestampNs: 1n, line: 'ok', metadata: {} }] });
 });
 
 test('a body that is not a push request fails as a whole with a 400', () => {
-  for (const [text, code] of [['{"streams":', 'INVALID_JSON'], ['[]', 'INVALID_PUSH'], ['{"stream":[]}', 'INVALID_PUSH'], ['{"streams":{}}', 'INVALID_PUSH']]) {
-    assert.throws(() => decodePushJson(text!), (err: unknown) => err instanceof CodedError && err.statusCode === 400 && err.code === code, text);
+  for (const [text, code] of [
+    ['{"streams":', 'INVALID_JSON'],
+    ['[]', 'INVALID_PUSH'],
+    ['{"stream":[]}', 'INVALID_PUSH'],
+    ['{"streams":{}}', 'INVALID_PUSH'],
+  ]) {
+    assert.throws(
+      () => decodePushJson(text!),
+      (err: unknown) => err instanceof CodedError && err.statusCode === 400 && err.code === code,
+      text,
+    );
   }
 });

@@ -7,7 +7,10 @@ const ctx = { tenant: 't1', receivedNs: 1n, newId: () => 'id-1' };
 
 /** The stored record for one entry of a stream, through the collector's real normaliser. */
 function stored(labels: Record<string, string>, metadata: Record<string, unknown> = {}, line = 'hello'): LogRecord {
-  const result = normalizeRecord(toRecordInput(labels, { timestampNs: 1_767_225_600_123_456_789n, line, metadata }), ctx);
+  const result = normalizeRecord(
+    toRecordInput(labels, { timestampNs: 1_767_225_600_123_456_789n, line, metadata }),
+    ctx,
+  );
   assert.ok(result.ok, JSON.stringify(result));
   return result.record;
 }
@@ -60,24 +63,62 @@ test('every entry becomes one item named after where it was in the request', () 
   const { items, where } = mapPush({
     entriesKey: 'values',
     streams: [
-      { labels: { app: 'a' }, entries: [{ timestampNs: 1n, line: 'one', metadata: {} }, { error: { field: 'timestamp', message: 'bad' } }] },
-      { error: { field: 'stream', message: 'broken labels' }, entries: [{ timestampNs: 1n, line: 'lost', metadata: {} }] },
+      {
+        labels: { app: 'a' },
+        entries: [{ timestampNs: 1n, line: 'one', metadata: {} }, { error: { field: 'timestamp', message: 'bad' } }],
+      },
+      {
+        error: { field: 'stream', message: 'broken labels' },
+        entries: [{ timestampNs: 1n, line: 'lost', metadata: {} }],
+      },
       { error: { field: 'values', message: 'not an array' }, entries: [] },
-      { labels: { app: 'b' }, entries: [{ timestampNs: 1n, line: '', metadata: {} }, { timestampNs: 10n ** 19n, line: 'far', metadata: {} }] },
+      {
+        labels: { app: 'b' },
+        entries: [
+          { timestampNs: 1n, line: '', metadata: {} },
+          { timestampNs: 10n ** 19n, line: 'far', metadata: {} },
+        ],
+      },
     ],
   });
-  assert.deepEqual(where, ['streams[0].values[0]', 'streams[0].values[1]', 'streams[1].values[0]', 'streams[2]', 'streams[3].values[0]', 'streams[3].values[1]']);
+  assert.deepEqual(where, [
+    'streams[0].values[0]',
+    'streams[0].values[1]',
+    'streams[1].values[0]',
+    'streams[2]',
+    'streams[3].values[0]',
+    'streams[3].values[1]',
+  ]);
   assert.ok('record' in items[0]!);
-  assert.deepEqual(items.slice(1).map((i) => ('error' in i ? i.error.field : 'record')), ['timestamp', 'stream', 'values', 'line', 'timestamp']);
+  assert.deepEqual(
+    items.slice(1).map((i) => ('error' in i ? i.error.field : 'record')),
+    ['timestamp', 'stream', 'values', 'line', 'timestamp'],
+  );
 });
 
 test('the rejection message names each rejected entry in Loki terms and counts the rest', () => {
   const where = ['streams[0].values[0]', 'streams[0].values[1]', 'streams[1].values[0]'];
-  const message = describeRejections(3, 2, [
-    { index: 1, field: 'timestamp', message: 'must be a string of Unix epoch nanoseconds' },
-    { index: 2, field: 'attributes.user', message: 'attribute key longer than 256 characters' },
-  ], where);
-  assert.equal(message, '2 of 3 entries rejected: streams[0].values[1] timestamp: must be a string of Unix epoch nanoseconds; streams[1].values[0] structured_metadata.user: attribute key longer than 256 characters');
-  const many = describeRejections(50, 20, Array.from({ length: 20 }, (_, i) => ({ index: i, field: 'line', message: 'must not be empty' })), []);
-  assert.match(many, /^20 of 50 entries rejected: entry 0 line: must not be empty; .*entry 9 line: must not be empty; and 10 more$/);
+  const message = describeRejections(
+    3,
+    2,
+    [
+      { index: 1, field: 'timestamp', message: 'must be a string of Unix epoch nanoseconds' },
+      { index: 2, field: 'attributes.user', message: 'attribute key longer than 256 characters' },
+    ],
+    where,
+  );
+  assert.equal(
+    message,
+    '2 of 3 entries rejected: streams[0].values[1] timestamp: must be a string of Unix epoch nanoseconds; streams[1].values[0] structured_metadata.user: attribute key longer than 256 characters',
+  );
+  const many = describeRejections(
+    50,
+    20,
+    Array.from({ length: 20 }, (_, i) => ({ index: i, field: 'line', message: 'must not be empty' })),
+    [],
+  );
+  assert.match(
+    many,
+    /^20 of 50 entries rejected: entry 0 line: must not be empty; .*entry 9 line: must not be empty; and 10 more$/,
+  );
 });

@@ -13,7 +13,10 @@ const INFO_SEVERITY = 9;
 const MAX_NS = 10n ** 19n;
 
 /** Pure: one Loki entry with its stream's labels, as the LogRecord input the collector normalises. */
-export function toRecordInput(labels: Record<string, string>, entry: Extract<PushEntry, { line: string }>): Record<string, unknown> {
+export function toRecordInput(
+  labels: Record<string, string>,
+  entry: Extract<PushEntry, { line: string }>,
+): Record<string, unknown> {
   const record: Record<string, unknown> = {
     timestamp: formatTimestamp(entry.timestampNs),
     service: serviceOf(labels),
@@ -66,7 +69,8 @@ export function mapPush(push: PushRequest): MappedPush {
       if ('error' in stream) items.push({ error: stream.error });
       else if ('error' in entry) items.push(entry);
       else if (entry.line === '') items.push({ error: { field: 'line', message: 'must not be empty' } });
-      else if (entry.timestampNs >= MAX_NS) items.push({ error: { field: 'timestamp', message: 'is after the year 2286; send Unix epoch nanoseconds' } });
+      else if (entry.timestampNs >= MAX_NS)
+        items.push({ error: { field: 'timestamp', message: 'is after the year 2286; send Unix epoch nanoseconds' } });
       else items.push({ record: toRecordInput(stream.labels, entry) });
     });
   });
@@ -74,11 +78,18 @@ export function mapPush(push: PushRequest): MappedPush {
 }
 
 // Record errors name LogRecord fields; a Loki sender knows them as labels, structured metadata and lines.
-const FIELD_NAMES: Array<[string, string]> = [['attributes', 'structured_metadata'], ['resource', 'labels'], ['service', 'labels'], ['message', 'line']];
+const FIELD_NAMES: Array<[string, string]> = [
+  ['attributes', 'structured_metadata'],
+  ['resource', 'labels'],
+  ['service', 'labels'],
+  ['message', 'line'],
+];
 
 /** Pure: the plain-text answer naming rejected entries, e.g. "2 of 5 entries rejected: streams[0].values[1] timestamp: …". */
 export function describeRejections(total: number, rejected: number, errors: RecordError[], where: string[]): string {
-  const listed = errors.slice(0, 10).map((e) => `${where[e.index] ?? `entry ${e.index}`} ${lokiField(e.field)}: ${e.message}`);
+  const listed = errors
+    .slice(0, 10)
+    .map((e) => `${where[e.index] ?? `entry ${e.index}`} ${lokiField(e.field)}: ${e.message}`);
   const more = rejected > listed.length ? `; and ${rejected - listed.length} more` : '';
   return `${rejected} of ${total} entries rejected: ${listed.join('; ')}${more}`;
 }

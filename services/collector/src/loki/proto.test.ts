@@ -25,7 +25,11 @@ test('a PushRequest decodes into streams with labels, times, lines and structure
         labels: '{app="api", env="prod"}',
         hash: 42,
         entries: [
-          { timestamp: { seconds: 1_767_225_600, nanos: 123_456_789 }, line: 'GET /orders 200', structuredMetadata: [{ name: 'trace_id', value: 'abc' }] },
+          {
+            timestamp: { seconds: 1_767_225_600, nanos: 123_456_789 },
+            line: 'GET /orders 200',
+            structuredMetadata: [{ name: 'trace_id', value: 'abc' }],
+          },
           { timestamp: { seconds: 1_767_225_601 }, line: 'GET /health 200' },
         ],
       },
@@ -48,7 +52,9 @@ test('a PushRequest decodes into streams with labels, times, lines and structure
 });
 
 test('a stream with a malformed selector keeps its entries but carries the labels problem', () => {
-  const [stream] = decodePushProto(encode({ streams: [{ labels: '{app=api}', entries: [{ timestamp: { seconds: 1 }, line: 'x' }] }] })).streams;
+  const [stream] = decodePushProto(
+    encode({ streams: [{ labels: '{app=api}', entries: [{ timestamp: { seconds: 1 }, line: 'x' }] }] }),
+  ).streams;
   assert.ok(stream && 'error' in stream);
   assert.equal(stream.error.field, 'labels');
   assert.match(stream.error.message, /malformed label selector "\{app=api\}": expected a double-quoted value/);
@@ -56,9 +62,20 @@ test('a stream with a malformed selector keeps its entries but carries the label
 });
 
 test('an entry without a timestamp or with a negative one is refused on its own', () => {
-  const { streams } = decodePushProto(encode({
-    streams: [{ labels: '{a="b"}', entries: [{ line: 'no time' }, { timestamp: { seconds: -5 }, line: 'before 1970' }, { timestamp: { seconds: 9 }, line: 'fine' }] }],
-  }));
+  const { streams } = decodePushProto(
+    encode({
+      streams: [
+        {
+          labels: '{a="b"}',
+          entries: [
+            { line: 'no time' },
+            { timestamp: { seconds: -5 }, line: 'before 1970' },
+            { timestamp: { seconds: 9 }, line: 'fine' },
+          ],
+        },
+      ],
+    }),
+  );
   const entries = streams[0]!.entries;
   assert.deepEqual(entries[0], { error: { field: 'timestamp', message: 'is required' } });
   assert.ok('error' in entries[1]! && /at or after 1970/.test(entries[1].error.message));
@@ -75,7 +92,9 @@ test('unknown fields at every level are skipped', () => {
     .message(1, (s) => s.string(1, '{a="b"}').bytes(2, entry.finish()).varint(3, 99n).double(8, 1.5))
     .string(7, 'future field')
     .finish();
-  assert.deepEqual(decodePushProto(bytes).streams, [{ labels: { a: 'b' }, entries: [{ timestampNs: 7_000_000_000n, line: 'line', metadata: {} }] }]);
+  assert.deepEqual(decodePushProto(bytes).streams, [
+    { labels: { a: 'b' }, entries: [{ timestampNs: 7_000_000_000n, line: 'line', metadata: {} }] },
+  ]);
 });
 
 test('an empty body is a push with no streams', () => {
@@ -88,7 +107,11 @@ test('broken protobuf fails the whole body with a 400 that says where', () => {
   for (const bytes of [truncated, wrongType, Uint8Array.from([0xff, 0xff])]) {
     assert.throws(
       () => decodePushProto(bytes),
-      (err: unknown) => err instanceof CodedError && err.statusCode === 400 && err.code === 'INVALID_PROTOBUF' && /^body is not a Loki PushRequest: invalid protobuf/.test(err.message),
+      (err: unknown) =>
+        err instanceof CodedError &&
+        err.statusCode === 400 &&
+        err.code === 'INVALID_PROTOBUF' &&
+        /^body is not a Loki PushRequest: invalid protobuf/.test(err.message),
     );
   }
 });

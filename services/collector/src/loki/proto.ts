@@ -36,7 +36,9 @@ function readStream(r: WireReader): PushStream {
     else r.skip();
   }
   const parsed = parseLabelSelector(selector);
-  return parsed.ok ? { labels: parsed.labels, entries } : { error: { field: 'labels', message: parsed.error }, entries };
+  return parsed.ok
+    ? { labels: parsed.labels, entries }
+    : { error: { field: 'labels', message: parsed.error }, entries };
 }
 
 function readEntry(r: WireReader): PushEntry {
@@ -55,7 +57,12 @@ function readEntry(r: WireReader): PushEntry {
   }
   if (!timestamp) return { error: { field: 'timestamp', message: 'is required' } };
   if (timestamp.seconds < 0n || timestamp.nanos < 0 || timestamp.nanos > 999_999_999) {
-    return { error: { field: 'timestamp', message: `must be at or after 1970 with nanos in 0–999999999, got ${timestamp.seconds}s ${timestamp.nanos}ns` } };
+    return {
+      error: {
+        field: 'timestamp',
+        message: `must be at or after 1970 with nanos in 0–999999999, got ${timestamp.seconds}s ${timestamp.nanos}ns`,
+      },
+    };
   }
   return { timestampNs: timestamp.seconds * 1_000_000_000n + BigInt(timestamp.nanos), line, metadata };
 }

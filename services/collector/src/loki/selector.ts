@@ -16,7 +16,8 @@ export function parseLabelSelector(text: string): SelectorResult {
   try {
     return { ok: true, labels: new SelectorParser(text).parse() };
   } catch (err) {
-    if (err instanceof SelectorSyntaxError) return { ok: false, error: `malformed label selector ${preview(text)}: ${err.message}` };
+    if (err instanceof SelectorSyntaxError)
+      return { ok: false, error: `malformed label selector ${preview(text)}: ${err.message}` };
     throw err;
   }
 }
@@ -39,7 +40,12 @@ class SelectorParser {
       if (Object.hasOwn(labels, name)) this.#fail(`duplicate label "${name}"`);
       this.#expect('=');
       // defineProperty keeps a label called "__proto__" as data instead of changing the prototype.
-      Object.defineProperty(labels, name, { value: this.#quoted(), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(labels, name, {
+        value: this.#quoted(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       if (this.#peek() === ',') this.#pos++;
       else if (this.#peek() !== '}') this.#fail(`expected "," or "}"`);
     }

@@ -32,13 +32,19 @@ test('repetitive random text, which produces long overlapping copies, round-trip
   const repetitive = fc
     .tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 3_000 }), fc.string({ maxLength: 50 }))
     .map(([unit, times, tail]) => Buffer.from(unit.repeat(times) + tail));
-  fc.assert(fc.property(repetitive, (data) => assert.deepEqual(decodeSnappyBlock(compress(data), LIMIT), data)), { numRuns: 200 });
+  fc.assert(
+    fc.property(repetitive, (data) => assert.deepEqual(decodeSnappyBlock(compress(data), LIMIT), data)),
+    { numRuns: 200 },
+  );
 });
 
 test('a declared length over the limit is refused before anything is allocated', () => {
   // Varint of 0xffffffff, then nothing: a request claiming 4 GiB.
   const hostile = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
-  assert.throws(() => decodeSnappyBlock(hostile, LIMIT), (err: unknown) => err instanceof SnappyError && err.tooLarge && /exceeds the limit/.test(err.message));
+  assert.throws(
+    () => decodeSnappyBlock(hostile, LIMIT),
+    (err: unknown) => err instanceof SnappyError && err.tooLarge && /exceeds the limit/.test(err.message),
+  );
 });
 
 test('corrupt blocks fail with a SnappyError that says what is wrong', () => {
@@ -54,7 +60,11 @@ test('corrupt blocks fail with a SnappyError that says what is wrong', () => {
     ['output shorter than declared', [0x05, 0x00, 0x61], /decodes to 1 bytes but declares 5/],
   ];
   for (const [name, bytes, message] of cases) {
-    assert.throws(() => decodeSnappyBlock(Uint8Array.from(bytes), LIMIT), (err: unknown) => err instanceof SnappyError && message.test(err.message), name);
+    assert.throws(
+      () => decodeSnappyBlock(Uint8Array.from(bytes), LIMIT),
+      (err: unknown) => err instanceof SnappyError && message.test(err.message),
+      name,
+    );
   }
 });
 

@@ -38,7 +38,8 @@ export function decodeSnappyBlock(input: Uint8Array, maxLength: number): Buffer 
     if (b < 0x80) break;
   }
   if (length > 0xffffffff) throw new SnappyError('uncompressed length does not fit 32 bits');
-  if (length > maxLength) throw new SnappyError(`uncompressed length ${length} exceeds the limit of ${maxLength} bytes`, true);
+  if (length > maxLength)
+    throw new SnappyError(`uncompressed length ${length} exceeds the limit of ${maxLength} bytes`, true);
 
   const out = Buffer.alloc(length);
   let written = 0;
@@ -49,8 +50,10 @@ export function decodeSnappyBlock(input: Uint8Array, maxLength: number): Buffer 
     if (kind === LITERAL) {
       const small = tag >> 2;
       const size = (small < 60 ? small : uintLE(small - 59, 'literal length')) + 1;
-      if (size > input.length - pos) throw new SnappyError(`literal at offset ${tagAt} needs ${size} bytes but ${input.length - pos} remain`);
-      if (size > length - written) throw new SnappyError(`literal at offset ${tagAt} overruns the declared length ${length}`);
+      if (size > input.length - pos)
+        throw new SnappyError(`literal at offset ${tagAt} needs ${size} bytes but ${input.length - pos} remain`);
+      if (size > length - written)
+        throw new SnappyError(`literal at offset ${tagAt} overruns the declared length ${length}`);
       out.set(input.subarray(pos, pos + size), written);
       pos += size;
       written += size;
@@ -65,8 +68,10 @@ export function decodeSnappyBlock(input: Uint8Array, maxLength: number): Buffer 
       size = 1 + (tag >> 2);
       offset = uintLE(kind === COPY_2 ? 2 : 4, 'copy offset');
     }
-    if (offset === 0 || offset > written) throw new SnappyError(`copy at offset ${tagAt} points ${offset} bytes back but only ${written} are decoded`);
-    if (size > length - written) throw new SnappyError(`copy at offset ${tagAt} overruns the declared length ${length}`);
+    if (offset === 0 || offset > written)
+      throw new SnappyError(`copy at offset ${tagAt} points ${offset} bytes back but only ${written} are decoded`);
+    if (size > length - written)
+      throw new SnappyError(`copy at offset ${tagAt} overruns the declared length ${length}`);
     copyBack(out, written, offset, size);
     written += size;
   }

@@ -19,11 +19,14 @@ test('each encoding goes to its own decoder', () => {
 });
 
 test('another content type is refused with 415', () => {
-  assert.throws(() => decodeOtlpLogs(Buffer.from('{}'), 'text/plain'), (err: unknown) => {
-    assert.ok(err instanceof OtlpDecodeError);
-    assert.equal(err.statusCode, 415);
-    assert.equal(err.code, 'OTLP_UNSUPPORTED_MEDIA_TYPE');
-    assert.equal(err.field, 'Content-Type');
-    return true;
-  });
+  assert.throws(
+    () => decodeOtlpLogs(Buffer.from('{}'), 'text/plain'),
+    (err: unknown) => {
+      assert.ok(err instanceof OtlpDecodeError);
+      assert.equal(err.statusCode, 415);
+      assert.equal(err.code, 'OTLP_UNSUPPORTED_MEDIA_TYPE');
+      assert.equal(err.field, 'Content-Type');
+      return true;
+    },
+  );
 });

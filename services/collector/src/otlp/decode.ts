@@ -25,8 +25,11 @@ export function decodeOtlpLogs(body: Buffer, contentType: string): { records: un
   const encoding = otlpEncodingOf(contentType);
   if (encoding === 'json') return { records: decodeJsonLogs(body.toString('utf8')) };
   if (encoding === 'protobuf') return { records: decodeProtobufLogs(body) };
-  throw new OtlpDecodeError(`Content-Type "${contentType}" is not an OTLP encoding; send application/x-protobuf or application/json`, {
-    code: 'OTLP_UNSUPPORTED_MEDIA_TYPE',
-    field: 'Content-Type',
-  });
+  throw new OtlpDecodeError(
+    `Content-Type "${contentType}" is not an OTLP encoding; send application/x-protobuf or application/json`,
+    {
+      code: 'OTLP_UNSUPPORTED_MEDIA_TYPE',
+      field: 'Content-Type',
+    },
+  );
 }

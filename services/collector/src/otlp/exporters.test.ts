@@ -8,7 +8,12 @@ import { DiagLogLevel, ROOT_CONTEXT, SeverityNumber, TraceFlags, diag, trace } f
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordExporter,
+} from '@opentelemetry/sdk-logs';
 import { normalizeRecord } from '@instant-logs/schema';
 import { decodeOtlpLogs } from './decode.ts';
 import { encodeExportLogsResponse, encodeOtlpStatus, type OtlpPartialSuccess } from './response.ts';
@@ -40,7 +45,8 @@ async function startReceiver(partial?: OtlpPartialSuccess) {
     const captured: Captured = { method: req.method, path: req.url, contentType, contentEncoding, records: [] };
     requests.push(captured);
     try {
-      captured.records = decodeOtlpLogs(contentEncoding === 'gzip' ? gunzipSync(raw) : raw, contentType ?? '').records as Record<string, unknown>[];
+      captured.records = decodeOtlpLogs(contentEncoding === 'gzip' ? gunzipSync(raw) : raw, contentType ?? '')
+        .records as Record<string, unknown>[];
     } catch (err) {
       // Answer at once, so a decoder bug fails the export (and the test) instead of hanging it.
       captured.error = String(err);
@@ -78,7 +84,11 @@ before(() => {
 });
 after(() => diag.disable());
 
-const SPAN = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+const SPAN = {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: TraceFlags.SAMPLED,
+};
 const RESOURCE = { 'service.name': 'checkout', 'deployment.environment.name': 'test' };
 
 function emitSample(provider: LoggerProvider): void {
@@ -89,7 +99,14 @@ function emitSample(provider: LoggerProvider): void {
     severityText: 'INFO',
     body: 'user signed in',
     eventName: 'user.login',
-    attributes: { 'user.id': 42, http: { method: 'GET', status: 200 }, tags: ['a', 'b'], ratio: 0.25, ok: true, big: 2 ** 53 + 2 },
+    attributes: {
+      'user.id': 42,
+      http: { method: 'GET', status: 200 },
+      tags: ['a', 'b'],
+      ratio: 0.25,
+      ok: true,
+      big: 2 ** 53 + 2,
+    },
     context: trace.setSpanContext(ROOT_CONTEXT, SPAN),
   });
   provider.getLogger('billing', '2.1.0').emit({
@@ -110,10 +127,17 @@ const EXPECTED = [
     severity_text: 'INFO',
     body: 'user signed in',
     attributes: {
-      'otel.scope.name': 'app.http', 'otel.scope.version': '1.4.0', 'user.id': 42, http: { method: 'GET', status: 200 },
+      'otel.scope.name': 'app.http',
+      'otel.scope.version': '1.4.0',
+      'user.id': 42,
+      http: { method: 'GET', status: 200 },
       // Above 2^53, kept as text. (2 ** 60 would not do: the JSON exporter writes it as 1152921504606847000,
       // the shortest decimal that rounds to the same double, so the two encodings would carry different digits.)
-      tags: ['a', 'b'], ratio: 0.25, ok: true, big: '9007199254740994', 'event.name': 'user.login',
+      tags: ['a', 'b'],
+      ratio: 0.25,
+      ok: true,
+      big: '9007199254740994',
+      'event.name': 'user.login',
     },
     resource: RESOURCE,
     trace_id: SPAN.traceId,
@@ -130,20 +154,36 @@ const EXPECTED = [
   },
 ];
 
-const byTimestamp = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.timestamp).localeCompare(String(b.timestamp));
+const byTimestamp = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a.timestamp).localeCompare(String(b.timestamp));
 
 const CASES = [
   { name: 'http/json', Exporter: JsonLogExporter, contentType: 'application/json', compression: 'none', batch: false },
   { name: 'http/json', Exporter: JsonLogExporter, contentType: 'application/json', compression: 'gzip', batch: true },
-  { name: 'http/protobuf', Exporter: ProtoLogExporter, contentType: 'application/x-protobuf', compression: 'none', batch: true },
-  { name: 'http/protobuf', Exporter: ProtoLogExporter, contentType: 'application/x-protobuf', compression: 'gzip', batch: false },
+  {
+    name: 'http/protobuf',
+    Exporter: ProtoLogExporter,
+    contentType: 'application/x-protobuf',
+    compression: 'none',
+    batch: true,
+  },
+  {
+    name: 'http/protobuf',
+    Exporter: ProtoLogExporter,
+    contentType: 'application/x-protobuf',
+    compression: 'gzip',
+    batch: false,
+  },
 ] as const;
 
 for (const c of CASES) {
   test(`the official ${c.name} exporter (${c.compression}, ${c.batch ? 'batch' : 'simple'} processor) delivers exactly the records emitted`, async () => {
     const receiver = await startReceiver();
     const results: ExportResult[] = [];
-    const exporter = recording(new c.Exporter({ url: `${receiver.url}/v1/logs`, compression: c.compression as ExporterConfig['compression'] }), results);
+    const exporter = recording(
+      new c.Exporter({ url: `${receiver.url}/v1/logs`, compression: c.compression as ExporterConfig['compression'] }),
+      results,
+    );
     const processor = c.batch ? new BatchLogRecordProcessor({ exporter }) : new SimpleLogRecordProcessor({ exporter });
     const provider = new LoggerProvider({ resource: resourceFromAttributes(RESOURCE), processors: [processor] });
     warnings.length = 0;
@@ -153,7 +193,10 @@ for (const c of CASES) {
     await provider.shutdown(); // and this waits for exports still in flight (the simple processor's)
     await receiver.close();
 
-    assert.ok(results.length > 0 && results.every((r) => r.code === SUCCESS && r.error === undefined), `export results: ${JSON.stringify(results)}`);
+    assert.ok(
+      results.length > 0 && results.every((r) => r.code === SUCCESS && r.error === undefined),
+      `export results: ${JSON.stringify(results)}`,
+    );
     assert.deepEqual(warnings, [], 'the exporter had nothing to say about our response');
     for (const r of receiver.requests) {
       assert.equal(r.error, undefined);
@@ -178,15 +221,26 @@ test('decoded exporter records normalise to nanosecond timestamps, the resource 
   await receiver.close();
 
   const ctx = { tenant: 't1', receivedNs: 0n, newId: () => 'id' };
-  const [first, second] = receiver.requests.flatMap((r) => r.records).sort(byTimestamp).map((raw) => normalizeRecord(raw, ctx));
+  const [first, second] = receiver.requests
+    .flatMap((r) => r.records)
+    .sort(byTimestamp)
+    .map((raw) => normalizeRecord(raw, ctx));
   assert.ok(first?.ok && second?.ok);
   assert.equal(first.record.timestamp, '2026-01-01T00:00:00.123456789Z');
   assert.equal(first.record.observed_timestamp, '2026-01-01T00:00:01.987654321Z');
   assert.equal(first.record.service, 'checkout');
   assert.equal(first.record.level, 'info');
   assert.deepEqual(first.record.attributes, {
-    'otel.scope.name': 'app.http', 'otel.scope.version': '1.4.0', 'user.id': '42', 'http.method': 'GET', 'http.status': '200',
-    tags: '["a","b"]', ratio: '0.25', ok: 'true', big: '9007199254740994', 'event.name': 'user.login',
+    'otel.scope.name': 'app.http',
+    'otel.scope.version': '1.4.0',
+    'user.id': '42',
+    'http.method': 'GET',
+    'http.status': '200',
+    tags: '["a","b"]',
+    ratio: '0.25',
+    ok: 'true',
+    big: '9007199254740994',
+    'event.name': 'user.login',
   });
   assert.equal(first.record.trace_id, SPAN.traceId);
   assert.equal(second.record.level, 'error');
@@ -198,7 +252,9 @@ test('the exporter appends /v1/logs to OTEL_EXPORTER_OTLP_ENDPOINT', async () =>
   const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
   try {
-    const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: new ProtoLogExporter() })] });
+    const provider = new LoggerProvider({
+      processors: [new BatchLogRecordProcessor({ exporter: new ProtoLogExporter() })],
+    });
     provider.getLogger('x').emit({ body: 'hello' });
     await provider.shutdown();
   } finally {
@@ -206,10 +262,16 @@ test('the exporter appends /v1/logs to OTEL_EXPORTER_OTLP_ENDPOINT', async () =>
     else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved;
     await receiver.close();
   }
-  assert.deepEqual(receiver.requests.map((r) => [r.path, r.records[0]?.body]), [['/v1/logs', 'hello']]);
+  assert.deepEqual(
+    receiver.requests.map((r) => [r.path, r.records[0]?.body]),
+    [['/v1/logs', 'hello']],
+  );
 });
 
-for (const [name, Exporter] of [['http/json', JsonLogExporter], ['http/protobuf', ProtoLogExporter]] as const) {
+for (const [name, Exporter] of [
+  ['http/json', JsonLogExporter],
+  ['http/protobuf', ProtoLogExporter],
+] as const) {
   test(`the official ${name} exporter reads our partial-success answer`, async () => {
     const receiver = await startReceiver({ rejectedLogRecords: 1, errorMessage: 'record 1: severity_text unknown' });
     const results: ExportResult[] = [];
@@ -220,10 +282,16 @@ for (const [name, Exporter] of [['http/json', JsonLogExporter], ['http/protobuf'
     await provider.shutdown();
     await receiver.close();
 
-    assert.deepEqual(results.map((r) => r.code), [SUCCESS]);
+    assert.deepEqual(
+      results.map((r) => r.code),
+      [SUCCESS],
+    );
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0]!, /Received Partial Success response:/);
-    const reported = JSON.parse(warnings[0]!.slice(warnings[0]!.indexOf('{'))) as { rejectedLogRecords: unknown; errorMessage: string };
+    const reported = JSON.parse(warnings[0]!.slice(warnings[0]!.indexOf('{'))) as {
+      rejectedLogRecords: unknown;
+      errorMessage: string;
+    };
     assert.equal(String(reported.rejectedLogRecords), '1');
     assert.equal(reported.errorMessage, 'record 1: severity_text unknown');
   });

@@ -41,7 +41,8 @@ const BIG_NUMBER = /[:[,]\s*-?\d{16}/;
 
 // JSON.parse rounds integers beyond 2^53; the reviver's source text still has every digit.
 function keepBigIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source) return context.source;
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source)
+    return context.source;
   return value;
 }
 
@@ -54,7 +55,10 @@ function logRecord(value: unknown, path: string): OtlpLog {
   const o = object(value, path) ?? {};
   return {
     timeUnixNano: uint64(pick(o, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
-    observedTimeUnixNano: uint64(pick(o, 'observedTimeUnixNano', 'observed_time_unix_nano'), `${path}.observedTimeUnixNano`),
+    observedTimeUnixNano: uint64(
+      pick(o, 'observedTimeUnixNano', 'observed_time_unix_nano'),
+      `${path}.observedTimeUnixNano`,
+    ),
     severityNumber: severityNumber(pick(o, 'severityNumber', 'severity_number'), `${path}.severityNumber`),
     severityText: string(pick(o, 'severityText', 'severity_text'), `${path}.severityText`),
     body: anyValue(o.body, `${path}.body`, 1),
@@ -78,21 +82,30 @@ function keyValues(value: unknown, path: string, depth: number): Obj {
 }
 
 const ANY_VALUE_FIELDS = [
-  ['stringValue', 'string_value'], ['boolValue', 'bool_value'], ['intValue', 'int_value'], ['doubleValue', 'double_value'],
-  ['arrayValue', 'array_value'], ['kvlistValue', 'kvlist_value'], ['bytesValue', 'bytes_value'],
+  ['stringValue', 'string_value'],
+  ['boolValue', 'bool_value'],
+  ['intValue', 'int_value'],
+  ['doubleValue', 'double_value'],
+  ['arrayValue', 'array_value'],
+  ['kvlistValue', 'kvlist_value'],
+  ['bytesValue', 'bytes_value'],
 ] as const;
 
 /** An AnyValue as a JSON-friendly value; `{}` or null → undefined. */
 function anyValue(value: unknown, path: string, depth: number): unknown {
   const o = object(value, path);
   if (!o) return undefined;
-  if (depth > MAX_NESTING) throw new OtlpDecodeError(`${path}: AnyValue nested deeper than ${MAX_NESTING} levels`, { field: path });
+  if (depth > MAX_NESTING)
+    throw new OtlpDecodeError(`${path}: AnyValue nested deeper than ${MAX_NESTING} levels`, { field: path });
   let result: unknown;
   let seen = '';
   for (const [camel, snake] of ANY_VALUE_FIELDS) {
     const v = pick(o, camel, snake);
     if (v === undefined || v === null) continue;
-    if (seen) throw new OtlpDecodeError(`${path}: sets both ${seen} and ${camel}, but an AnyValue holds one value`, { field: path });
+    if (seen)
+      throw new OtlpDecodeError(`${path}: sets both ${seen} and ${camel}, but an AnyValue holds one value`, {
+        field: path,
+      });
     seen = camel;
     result = member(camel, v, `${path}.${camel}`, depth);
   }
@@ -101,14 +114,21 @@ function anyValue(value: unknown, path: string, depth: number): unknown {
 
 function member(kind: (typeof ANY_VALUE_FIELDS)[number][0], v: unknown, path: string, depth: number): unknown {
   switch (kind) {
-    case 'stringValue': return string(v, path);
+    case 'stringValue':
+      return string(v, path);
     case 'boolValue':
       if (typeof v !== 'boolean') throw bad(path, 'must be true or false');
       return v;
-    case 'intValue': return int64Value(int64(v, path, true));
-    case 'doubleValue': return double(v, path);
-    case 'arrayValue': return list((object(v, path) ?? {}).values, `${path}.values`).map((item, i) => anyValue(item, `${path}.values[${i}]`, depth + 1) ?? null);
-    case 'kvlistValue': return keyValues((object(v, path) ?? {}).values, `${path}.values`, depth + 1);
+    case 'intValue':
+      return int64Value(int64(v, path, true));
+    case 'doubleValue':
+      return double(v, path);
+    case 'arrayValue':
+      return list((object(v, path) ?? {}).values, `${path}.values`).map(
+        (item, i) => anyValue(item, `${path}.values[${i}]`, depth + 1) ?? null,
+      );
+    case 'kvlistValue':
+      return keyValues((object(v, path) ?? {}).values, `${path}.values`, depth + 1);
     case 'bytesValue':
       // proto3 JSON allows standard and URL-safe base64; re-encoding gives the same text protobuf bytes get.
       if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) throw bad(path, 'must be a base64 string');
@@ -162,7 +182,10 @@ function double(v: unknown, path: string): number {
 }
 
 // SeverityNumber enum names, in number order (logs.proto); senders should send numbers, but proto3 JSON allows names.
-const SEVERITY_NAMES = ['UNSPECIFIED', ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [l, `${l}2`, `${l}3`, `${l}4`])];
+const SEVERITY_NAMES = [
+  'UNSPECIFIED',
+  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [l, `${l}2`, `${l}3`, `${l}4`]),
+];
 
 function severityNumber(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0;

@@ -35,7 +35,11 @@ const nsText = (ns: bigint) => (ns >= DIGITS_READ_AS_NS ? ns.toString() : format
  * Absent values are left out, so the collector's defaults (receive time, INFO) apply.
  * Records of one ResourceLogs share their `resource` object: treat it as read-only.
  */
-export function toRecordInput(log: OtlpLog, scope: OtlpScope, resource: Record<string, unknown>): Record<string, unknown> {
+export function toRecordInput(
+  log: OtlpLog,
+  scope: OtlpScope,
+  resource: Record<string, unknown>,
+): Record<string, unknown> {
   const attributes: Record<string, unknown> = {};
   // Scope first, so a record's own attribute of the same name wins.
   if (scope.name) put(attributes, 'otel.scope.name', scope.name);
@@ -62,7 +66,8 @@ export function toRecordInput(log: OtlpLog, scope: OtlpScope, resource: Record<s
 /** Pure: sets a key as plain data, so a "__proto__" key cannot reach the prototype. */
 export function put(target: Record<string, unknown>, key: string, value: unknown): void {
   // Only "__proto__" has a setter on a plain object; defineProperty is far slower, so it is kept for that key.
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -71,5 +76,7 @@ export function put(target: Record<string, unknown>, key: string, value: unknown
  * (a BigInt would make JSON.stringify throw further down the pipeline).
  */
 export function int64Value(value: bigint): number | string {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 }

@@ -25,7 +25,10 @@ export function encodeExportLogsResponse(requestContentType: string, partial?: O
   const full = rejected === 0n && message === '';
   if (otlpEncodingOf(requestContentType) === 'json') {
     // Proto3 JSON leaves out default values and writes int64 as a decimal string.
-    const partialSuccess = { ...(rejected !== 0n && { rejectedLogRecords: rejected.toString() }), ...(message && { errorMessage: message }) };
+    const partialSuccess = {
+      ...(rejected !== 0n && { rejectedLogRecords: rejected.toString() }),
+      ...(message && { errorMessage: message }),
+    };
     return json(full ? {} : { partialSuccess });
   }
   const w = new WireWriter();

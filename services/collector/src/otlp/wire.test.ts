@@ -38,7 +38,13 @@ test('fixed64 keeps nanosecond timestamps above 2^53 exact', () => {
 });
 
 test('fixed32, double, bool, string and bytes read back what was written', () => {
-  const msg = new WireWriter().fixed32(1, 0xdeadbeef).double(2, -0.125).varint(3, true).string(4, 'grüße ✓').bytes(5, bytes(0, 255)).finish();
+  const msg = new WireWriter()
+    .fixed32(1, 0xdeadbeef)
+    .double(2, -0.125)
+    .varint(3, true)
+    .string(4, 'grüße ✓')
+    .bytes(5, bytes(0, 255))
+    .finish();
   const r = new WireReader(msg);
   r.next();
   assert.equal(r.fixed32('a'), 0xdeadbeef);
@@ -54,7 +60,10 @@ test('fixed32, double, bool, string and bytes read back what was written', () =>
 });
 
 test('an embedded message is read within its own bounds', () => {
-  const msg = new WireWriter().message(1, (w) => w.varint(1, 7)).varint(2, 9).finish();
+  const msg = new WireWriter()
+    .message(1, (w) => w.varint(1, 7))
+    .varint(2, 9)
+    .finish();
   const outer = new WireReader(msg);
   assert.equal(outer.next(), 1);
   const inner = outer.message('m');
@@ -66,7 +75,13 @@ test('an embedded message is read within its own bounds', () => {
 });
 
 test('skip passes over a field of every wire type', () => {
-  const msg = new WireWriter().varint(1, 2n ** 60n).fixed64(2, 1n).string(3, 'xyz').fixed32(4, 1).varint(5, 42).finish();
+  const msg = new WireWriter()
+    .varint(1, 2n ** 60n)
+    .fixed64(2, 1n)
+    .string(3, 'xyz')
+    .fixed32(4, 1)
+    .varint(5, 42)
+    .finish();
   const r = new WireReader(msg);
   const wireTypes: number[] = [];
   while (r.next() !== 5) {
@@ -80,14 +95,17 @@ test('skip passes over a field of every wire type', () => {
 test('a truncated varint is an OtlpDecodeError with its offset', () => {
   const r = new WireReader(bytes(0x08, 0x96));
   r.next();
-  assert.throws(() => r.varint('LogRecord.severity_number'), (err: unknown) => {
-    assert.ok(err instanceof OtlpDecodeError);
-    assert.equal(err.statusCode, 400);
-    assert.equal(err.field, 'LogRecord.severity_number');
-    assert.equal(err.position, 1);
-    assert.match(err.message, /truncated varint at offset 1/);
-    return true;
-  });
+  assert.throws(
+    () => r.varint('LogRecord.severity_number'),
+    (err: unknown) => {
+      assert.ok(err instanceof OtlpDecodeError);
+      assert.equal(err.statusCode, 400);
+      assert.equal(err.field, 'LogRecord.severity_number');
+      assert.equal(err.position, 1);
+      assert.match(err.message, /truncated varint at offset 1/);
+      return true;
+    },
+  );
 });
 
 test('a varint longer than ten bytes is refused', () => {
@@ -99,7 +117,10 @@ test('a varint longer than ten bytes is refused', () => {
 test('a length beyond the end of the body is refused', () => {
   const r = new WireReader(bytes(0x0a, 0x05, 0x61, 0x62));
   r.next();
-  assert.throws(() => r.string('LogRecord.severity_text'), /LogRecord.severity_text: truncated, needs 5 bytes at offset 2 but 2 remain/);
+  assert.throws(
+    () => r.string('LogRecord.severity_text'),
+    /LogRecord.severity_text: truncated, needs 5 bytes at offset 2 but 2 remain/,
+  );
 });
 
 test('fixed-width fields cut short are refused', () => {
@@ -111,12 +132,15 @@ test('fixed-width fields cut short are refused', () => {
 test('a field read with the wrong wire type names the field and both types', () => {
   const r = new WireReader(new WireWriter().varint(1, 5).finish());
   r.next();
-  assert.throws(() => r.fixed64('LogRecord.time_unix_nano'), (err: unknown) => {
-    assert.ok(err instanceof OtlpDecodeError);
-    assert.equal(err.field, 'LogRecord.time_unix_nano');
-    assert.match(err.message, /expected wire type 1 \(fixed64\), got 0 \(varint\)/);
-    return true;
-  });
+  assert.throws(
+    () => r.fixed64('LogRecord.time_unix_nano'),
+    (err: unknown) => {
+      assert.ok(err instanceof OtlpDecodeError);
+      assert.equal(err.field, 'LogRecord.time_unix_nano');
+      assert.match(err.message, /expected wire type 1 \(fixed64\), got 0 \(varint\)/);
+      return true;
+    },
+  );
 });
 
 test('field number 0 and group wire types are refused', () => {

@@ -3,7 +3,16 @@ import { OtlpDecodeError } from './error.ts';
 // Protobuf wire format: https://protobuf.dev/programming-guides/encoding/
 /** The four wire types proto3 uses; groups (3, 4) never occur in OTLP and are refused. */
 export const WIRE = Object.freeze({ VARINT: 0, I64: 1, LEN: 2, I32: 5 });
-const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'group start', 'group end', 'fixed32', 'reserved', 'reserved'];
+const WIRE_NAMES = [
+  'varint',
+  'fixed64',
+  'length-delimited',
+  'group start',
+  'group end',
+  'fixed32',
+  'reserved',
+  'reserved',
+];
 const MAX_FIELD = 2 ** 29 - 1;
 
 /**
@@ -47,7 +56,11 @@ export class WireReader {
     const wireType = key % 8;
     if (field === 0 || field > MAX_FIELD) throw this.#error(`invalid field number ${field}`, 'field key', at);
     if (wireType !== WIRE.VARINT && wireType !== WIRE.I64 && wireType !== WIRE.LEN && wireType !== WIRE.I32) {
-      throw this.#error(`field ${field} has unsupported wire type ${wireType} (${WIRE_NAMES[wireType]})`, 'field key', at);
+      throw this.#error(
+        `field ${field} has unsupported wire type ${wireType} (${WIRE_NAMES[wireType]})`,
+        'field key',
+        at,
+      );
     }
     this.#wireType = wireType;
     this.#fieldAt = at;
@@ -133,12 +146,21 @@ export class WireReader {
   #expect(wireType: number, name: string): void {
     if (this.#wireType === wireType) return;
     const got = this.#wireType;
-    throw this.#error(`${name}: expected wire type ${wireType} (${WIRE_NAMES[wireType]}), got ${got} (${WIRE_NAMES[got] ?? 'none'})`, name, this.#fieldAt);
+    throw this.#error(
+      `${name}: expected wire type ${wireType} (${WIRE_NAMES[wireType]}), got ${got} (${WIRE_NAMES[got] ?? 'none'})`,
+      name,
+      this.#fieldAt,
+    );
   }
 
   #need(n: number, name: string): void {
     const left = this.#end - this.#pos;
-    if (n > left) throw this.#error(`${name}: truncated, needs ${n} bytes at offset ${this.#pos} but ${left} remain`, name, this.#pos);
+    if (n > left)
+      throw this.#error(
+        `${name}: truncated, needs ${n} bytes at offset ${this.#pos} but ${left} remain`,
+        name,
+        this.#pos,
+      );
   }
 
   #advance(n: number, name: string): void {
@@ -166,7 +188,8 @@ export class WireReader {
       const byte = this.#buf[this.#pos++]!;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) {
-        if (value > Number.MAX_SAFE_INTEGER) throw this.#error(`${name}: varint at offset ${at} is too large`, name, at);
+        if (value > Number.MAX_SAFE_INTEGER)
+          throw this.#error(`${name}: varint at offset ${at} is too large`, name, at);
         return value;
       }
       scale *= 128;
@@ -224,7 +247,9 @@ export class WireWriter {
 
   /** Appends a length-delimited bytes field. */
   bytes(field: number, value: Uint8Array): this {
-    return this.#key(field, WIRE.LEN).raw(encodeVarint(BigInt(value.length))).raw(value);
+    return this.#key(field, WIRE.LEN)
+      .raw(encodeVarint(BigInt(value.length)))
+      .raw(value);
   }
 
   /** Appends a UTF-8 string field. */

@@ -30,9 +30,28 @@ export function registerElasticRoutes(app: FastifyInstance, deps: AcceptDeps): v
   // dashboard, and every other client gets the cluster info.
   if (!app.hasConstraintStrategy(ES_CLIENT)) app.addConstraintStrategy(notBrowser);
   const node = hostname();
-  app.route({ method: 'GET', url: '/', config: { access: 'ingest' }, constraints: { [ES_CLIENT]: 'yes' }, onSend: asElasticsearch, handler: async () => clusterInfo(node) });
-  app.route({ method: 'GET', url: '/_license', config: { access: 'ingest' }, onSend: asElasticsearch, handler: async () => licenseInfo() });
-  app.route({ method: 'GET', url: '/_xpack', config: { access: 'ingest' }, onSend: asElasticsearch, handler: async () => xpackInfo() });
+  app.route({
+    method: 'GET',
+    url: '/',
+    config: { access: 'ingest' },
+    constraints: { [ES_CLIENT]: 'yes' },
+    onSend: asElasticsearch,
+    handler: async () => clusterInfo(node),
+  });
+  app.route({
+    method: 'GET',
+    url: '/_license',
+    config: { access: 'ingest' },
+    onSend: asElasticsearch,
+    handler: async () => licenseInfo(),
+  });
+  app.route({
+    method: 'GET',
+    url: '/_xpack',
+    config: { access: 'ingest' },
+    onSend: asElasticsearch,
+    handler: async () => xpackInfo(),
+  });
 }
 
 async function bulk(request: FastifyRequest, reply: FastifyReply, deps: AcceptDeps) {
@@ -56,7 +75,8 @@ async function bulk(request: FastifyRequest, reply: FastifyReply, deps: AcceptDe
 async function asElasticsearch(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   reply.header('x-elastic-product', 'Elasticsearch');
   const type = reply.getHeader('content-type');
-  if (typeof type === 'string' && type.startsWith('application/json')) reply.type(responseContentType(request.headers.accept));
+  if (typeof type === 'string' && type.startsWith('application/json'))
+    reply.type(responseContentType(request.headers.accept));
   return payload;
 }
 

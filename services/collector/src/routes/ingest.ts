@@ -6,45 +6,59 @@ import { decodeBody } from '../decode-body.ts';
 import { idempotencyClaim } from '../idempotency.ts';
 import { inIngestSpan } from '../tracing.ts';
 
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/ndjson']);
+const NDJSON_TYPES = new Set([
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/json-lines',
+  'application/ndjson',
+]);
 
 /**
  * POST /api/v1/logs: a JSON object, a JSON array or NDJSON, optionally gzip/zstd/deflate encoded. With
  * an Idempotency-Key, a retry of a request that was stored gets the first answer again, stored once.
  */
 export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/api/v1/logs', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest logs', request, async () => {
-    const started = performance.now();
-    const body = request.body;
-    if (!Buffer.isBuffer(body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
-    const claim = deps.idempotency ? idempotencyClaim(request.headers['idempotency-key'], body) : undefined;
-    const outcome = claim ? deps.idempotency!.claim(request.tenant, claim) : undefined;
-    if (outcome?.kind === 'replay') return reply.status(202).header('idempotent-replayed', 'true').send(outcome.response);
-    let result: IngestResponse | undefined;
-    try {
-      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      const contentEncoding = request.headers['content-encoding'];
-      if (deps.ingestThreads) {
-        const job = { body, contentEncoding, ndjson: NDJSON_TYPES.has(type), tenant: request.tenant, receivedMs: deps.clock() };
-        result = await acceptBody(job, deps.ingestThreads, deps, claim);
-      } else {
-        const items = await decodeBody(body, contentEncoding, NDJSON_TYPES.has(type));
-        result = await acceptRecords(items, request.tenant, deps, undefined, claim);
+  app.post('/api/v1/logs', { config: { access: 'ingest' } }, (request, reply) =>
+    inIngestSpan('ingest logs', request, async () => {
+      const started = performance.now();
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
+      const claim = deps.idempotency ? idempotencyClaim(request.headers['idempotency-key'], body) : undefined;
+      const outcome = claim ? deps.idempotency!.claim(request.tenant, claim) : undefined;
+      if (outcome?.kind === 'replay')
+        return reply.status(202).header('idempotent-replayed', 'true').send(outcome.response);
+      let result: IngestResponse | undefined;
+      try {
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const contentEncoding = request.headers['content-encoding'];
+        if (deps.ingestThreads) {
+          const job = {
+            body,
+            contentEncoding,
+            ndjson: NDJSON_TYPES.has(type),
+            tenant: request.tenant,
+            receivedMs: deps.clock(),
+          };
+          result = await acceptBody(job, deps.ingestThreads, deps, claim);
+        } else {
+          const items = await decodeBody(body, contentEncoding, NDJSON_TYPES.has(type));
+          result = await acceptRecords(items, request.tenant, deps, undefined, claim);
+        }
+      } finally {
+        // Only a stored answer is remembered: after a failure the same key may try again.
+        if (outcome?.kind === 'new') outcome.settle(result !== undefined && result.accepted > 0 ? result : undefined);
       }
-    } finally {
-      // Only a stored answer is remembered: after a failure the same key may try again.
-      if (outcome?.kind === 'new') outcome.settle(result !== undefined && result.accepted > 0 ? result : undefined);
-    }
-    if (result.accepted === 0) {
-      const first = result.errors[0]!;
-      throw COLLECTOR_ERRORS.INVALID_RECORDS({
-        index: first.index,
-        reason: first.message,
-        field: first.field,
-        details: result,
-      });
-    }
-    deps.metrics.ackSeconds.observe({ route: 'logs' }, (performance.now() - started) / 1000);
-    return reply.status(202).send(result);
-  }));
+      if (result.accepted === 0) {
+        const first = result.errors[0]!;
+        throw COLLECTOR_ERRORS.INVALID_RECORDS({
+          index: first.index,
+          reason: first.message,
+          field: first.field,
+          details: result,
+        });
+      }
+      deps.metrics.ackSeconds.observe({ route: 'logs' }, (performance.now() - started) / 1000);
+      return reply.status(202).send(result);
+    }),
+  );
 }

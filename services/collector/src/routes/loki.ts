@@ -11,22 +11,31 @@ import { inIngestSpan } from '../tracing.ts';
  * client libraries can ship here. Answers as Loki does: 204 with no body, errors as plain text.
  */
 export function registerLokiRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/loki/api/v1/push', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest loki push', request, async () => {
-    const started = performance.now();
-    try {
-      if (!Buffer.isBuffer(request.body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
-      const push = await decodePush(request.body, request.headers['content-type'], request.headers['content-encoding']);
-      const { items, where } = mapPush(push);
-      const result = await acceptRecords(items, request.tenant, deps);
-      deps.metrics.ackSeconds.observe({ route: 'loki' }, (performance.now() - started) / 1000);
-      if (result.rejected === 0) return reply.status(204).send();
-      // The good entries are already stored. Loki clients treat a 4xx as final and never retry it, so
-      // answering 400 reports the dropped entries without causing the stored ones to be sent twice.
-      return reply.status(400).type('text/plain; charset=utf-8').send(describeRejections(items.length, result.rejected, result.errors, where));
-    } catch (err) {
-      if (!(err instanceof CodedError)) throw err;
-      // 429 and 503 keep their Retry-After: Loki clients retry those with backoff.
-      return reply.status(err.statusCode).headers(err.headers).type('text/plain; charset=utf-8').send(err.message);
-    }
-  }));
+  app.post('/loki/api/v1/push', { config: { access: 'ingest' } }, (request, reply) =>
+    inIngestSpan('ingest loki push', request, async () => {
+      const started = performance.now();
+      try {
+        if (!Buffer.isBuffer(request.body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
+        const push = await decodePush(
+          request.body,
+          request.headers['content-type'],
+          request.headers['content-encoding'],
+        );
+        const { items, where } = mapPush(push);
+        const result = await acceptRecords(items, request.tenant, deps);
+        deps.metrics.ackSeconds.observe({ route: 'loki' }, (performance.now() - started) / 1000);
+        if (result.rejected === 0) return reply.status(204).send();
+        // The good entries are already stored. Loki clients treat a 4xx as final and never retry it, so
+        // answering 400 reports the dropped entries without causing the stored ones to be sent twice.
+        return reply
+          .status(400)
+          .type('text/plain; charset=utf-8')
+          .send(describeRejections(items.length, result.rejected, result.errors, where));
+      } catch (err) {
+        if (!(err instanceof CodedError)) throw err;
+        // 429 and 503 keep their Retry-After: Loki clients retry those with backoff.
+        return reply.status(err.statusCode).headers(err.headers).type('text/plain; charset=utf-8').send(err.message);
+      }
+    }),
+  );
 }

@@ -14,29 +14,44 @@ const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 429
  * Records the collector refuses are reported as partial success, as the OTLP spec asks.
  */
 export function registerOtlpRoute(app: FastifyInstance, deps: AcceptDeps): void {
-  app.post('/v1/logs', { config: { access: 'ingest' } }, (request, reply) => inIngestSpan('ingest otlp logs', request, async () => {
-    const started = performance.now();
-    const contentType = request.headers['content-type'] ?? '';
-    try {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const { records } = decodeOtlpLogs(await decompress(body, request.headers['content-encoding']), contentType);
-      const result = await acceptRecords(records.map((record) => ({ record })), request.tenant, deps);
-      deps.metrics.ackSeconds.observe({ route: 'otlp' }, (performance.now() - started) / 1000);
-      const first = result.errors[0];
-      const partial = first
-        ? { rejectedLogRecords: result.rejected, errorMessage: `${result.rejected} log records rejected; first: record ${first.index}, ${first.field} ${first.message}` }
-        : undefined;
-      const answer = encodeExportLogsResponse(contentType, partial);
-      return reply.status(200).type(answer.contentType).send(answer.body);
-    } catch (err) {
-      if (err instanceof OtlpDecodeError) return sendStatus(reply, contentType, err.statusCode, err.message, {});
-      if (err instanceof CodedError) return sendStatus(reply, contentType, err.statusCode, err.message, err.headers);
-      throw err;
-    }
-  }));
+  app.post('/v1/logs', { config: { access: 'ingest' } }, (request, reply) =>
+    inIngestSpan('ingest otlp logs', request, async () => {
+      const started = performance.now();
+      const contentType = request.headers['content-type'] ?? '';
+      try {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const { records } = decodeOtlpLogs(await decompress(body, request.headers['content-encoding']), contentType);
+        const result = await acceptRecords(
+          records.map((record) => ({ record })),
+          request.tenant,
+          deps,
+        );
+        deps.metrics.ackSeconds.observe({ route: 'otlp' }, (performance.now() - started) / 1000);
+        const first = result.errors[0];
+        const partial = first
+          ? {
+              rejectedLogRecords: result.rejected,
+              errorMessage: `${result.rejected} log records rejected; first: record ${first.index}, ${first.field} ${first.message}`,
+            }
+          : undefined;
+        const answer = encodeExportLogsResponse(contentType, partial);
+        return reply.status(200).type(answer.contentType).send(answer.body);
+      } catch (err) {
+        if (err instanceof OtlpDecodeError) return sendStatus(reply, contentType, err.statusCode, err.message, {});
+        if (err instanceof CodedError) return sendStatus(reply, contentType, err.statusCode, err.message, err.headers);
+        throw err;
+      }
+    }),
+  );
 }
 
-function sendStatus(reply: FastifyReply, contentType: string, status: number, message: string, headers: Record<string, string>) {
+function sendStatus(
+  reply: FastifyReply,
+  contentType: string,
+  status: number,
+  message: string,
+  headers: Record<string, string>,
+) {
   const answer = encodeOtlpStatus(contentType, { code: RPC_CODES[status] ?? 2, message });
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
   return reply.status(status).type(answer.contentType).send(answer.body);

@@ -6,7 +6,11 @@ import { createFrameSplitter, type FramingProblem } from './framing.ts';
 function split(chunks: Array<string | Buffer>, maxFrameBytes = 64) {
   const frames: string[] = [];
   const problems: FramingProblem[] = [];
-  const splitter = createFrameSplitter({ maxFrameBytes, onFrame: (f) => frames.push(f.toString('utf8')), onProblem: (p) => problems.push(p) });
+  const splitter = createFrameSplitter({
+    maxFrameBytes,
+    onFrame: (f) => frames.push(f.toString('utf8')),
+    onProblem: (p) => problems.push(p),
+  });
   for (const chunk of chunks) splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   splitter.end();
   return { frames, problems };
@@ -46,7 +50,10 @@ test('octet-counted frames may be followed by a newline', () => {
 
 test('an oversize delimited line is truncated to the limit and counted once', () => {
   const long = 'x'.repeat(100);
-  assert.deepEqual(split([long.slice(0, 30), long.slice(30), '\nok\n'], 64), { frames: ['x'.repeat(64), 'ok'], problems: ['oversize'] });
+  assert.deepEqual(split([long.slice(0, 30), long.slice(30), '\nok\n'], 64), {
+    frames: ['x'.repeat(64), 'ok'],
+    problems: ['oversize'],
+  });
 });
 
 test('an oversize octet-counted frame is truncated, its rest skipped, and the next frame read', () => {

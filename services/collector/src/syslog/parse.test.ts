@@ -11,16 +11,23 @@ const parse = (line: string, utcOffsetMinutes = 0) => {
 };
 
 test('a line of nothing but whitespace, newlines or NULs is no message', () => {
-  for (const line of ['', ' ', '\n', '\u0000', '\r\n\u0000', ' \t\u0000']) assert.equal(parseSyslogLine(line, { nowMs: NOW }), undefined, JSON.stringify(line));
+  for (const line of ['', ' ', '\n', '\u0000', '\r\n\u0000', ' \t\u0000'])
+    assert.equal(parseSyslogLine(line, { nowMs: NOW }), undefined, JSON.stringify(line));
 });
 const normalize = (line: string) => {
-  const result = normalizeRecord(parse(line).record, { tenant: 't', receivedNs: BigInt(NOW) * 1_000_000n, newId: () => 'id' });
+  const result = normalizeRecord(parse(line).record, {
+    tenant: 't',
+    receivedNs: BigInt(NOW) * 1_000_000n,
+    newId: () => 'id',
+  });
   assert.ok(result.ok, JSON.stringify(result));
   return result.record;
 };
 
 test('an RFC 5424 message maps every header field onto the record', () => {
-  const { format, record } = parse('<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 8710 ID47 [exampleSDID@32473 iut="3" eventSource="Application"] An application event');
+  const { format, record } = parse(
+    '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 8710 ID47 [exampleSDID@32473 iut="3" eventSource="Application"] An application event',
+  );
   assert.equal(format, 'rfc5424');
   assert.deepEqual(record, {
     service: 'evntslog',
@@ -28,7 +35,13 @@ test('an RFC 5424 message maps every header field onto the record', () => {
     message: 'An application event',
     timestamp: '2003-10-11T22:14:15.003Z',
     resource: { 'host.name': 'mymachine.example.com' },
-    attributes: { 'syslog.facility': 'local4', 'process.pid': '8710', 'syslog.msgid': 'ID47', 'exampleSDID@32473.iut': '3', 'exampleSDID@32473.eventSource': 'Application' },
+    attributes: {
+      'syslog.facility': 'local4',
+      'process.pid': '8710',
+      'syslog.msgid': 'ID47',
+      'exampleSDID@32473.iut': '3',
+      'exampleSDID@32473.eventSource': 'Application',
+    },
   });
 });
 
@@ -59,8 +72,14 @@ test('an RFC 5424 message without MSG keeps the whole line as the body', () => {
 
 test('syslog severities map onto levels with the syslog name as severity text', () => {
   const cases: Array<[number, string, string]> = [
-    [0, 'emerg', 'fatal'], [1, 'alert', 'fatal'], [2, 'crit', 'fatal'], [3, 'err', 'error'],
-    [4, 'warning', 'warn'], [5, 'notice', 'info'], [6, 'info', 'info'], [7, 'debug', 'debug'],
+    [0, 'emerg', 'fatal'],
+    [1, 'alert', 'fatal'],
+    [2, 'crit', 'fatal'],
+    [3, 'err', 'error'],
+    [4, 'warning', 'warn'],
+    [5, 'notice', 'info'],
+    [6, 'info', 'info'],
+    [7, 'debug', 'debug'],
   ];
   for (const [severity, text, level] of cases) {
     const record = normalize(`<${8 + severity}>1 - h app - - - m`);
@@ -90,15 +109,24 @@ test('an RFC 3164 timestamp is read in the configured zone', () => {
 
 test('an RFC 3164 line without PRI is user.notice', () => {
   const record = normalize('Nov 23 10:00:00 host cron[1]: job ran');
-  assert.deepEqual([record.service, record.level, record.severity_text, record.attributes['syslog.facility']], ['cron', 'info', 'notice', 'user']);
+  assert.deepEqual(
+    [record.service, record.level, record.severity_text, record.attributes['syslog.facility']],
+    ['cron', 'info', 'notice', 'user'],
+  );
 });
 
 test('RFC 3164 lines with parts missing keep what they have', () => {
   const cases: Array<[string, Record<string, unknown>]> = [
     ['<13>Nov 23 10:00:00 sshd[99]: no host', { service: 'sshd', message: 'no host', resource: {} }],
-    ['<13>Nov 23 10:00:00 host just text', { service: 'syslog', message: 'just text', resource: { 'host.name': 'host' } }],
+    [
+      '<13>Nov 23 10:00:00 host just text',
+      { service: 'syslog', message: 'just text', resource: { 'host.name': 'host' } },
+    ],
     ['<13>kernel: no timestamp', { service: 'kernel', message: 'no timestamp', timestamp: undefined }],
-    ['<13>2026-11-23T10:00:00.123456+02:00 host app: iso stamp', { timestamp: '2026-11-23T10:00:00.123456+02:00', service: 'app' }],
+    [
+      '<13>2026-11-23T10:00:00.123456+02:00 host app: iso stamp',
+      { timestamp: '2026-11-23T10:00:00.123456+02:00', service: 'app' },
+    ],
   ];
   for (const [line, expected] of cases) {
     const { format, record } = parse(line);
@@ -108,7 +136,12 @@ test('RFC 3164 lines with parts missing keep what they have', () => {
 });
 
 test('a line that follows no grammar is kept whole as a "syslog" record', () => {
-  for (const line of ['plain words', '<999>bad pri', '<13>1 not-a-time h a - - - m', '<13>1 - h a - - [unterminated x="1" m']) {
+  for (const line of [
+    'plain words',
+    '<999>bad pri',
+    '<13>1 not-a-time h a - - - m',
+    '<13>1 - h a - - [unterminated x="1" m',
+  ]) {
     const { format, record } = parse(line);
     assert.equal(format, 'raw', line);
     assert.equal(record.service, 'syslog');
@@ -118,7 +151,8 @@ test('a line that follows no grammar is kept whole as a "syslog" record', () => 
 });
 
 test('every parsed line, even garbage, is a valid record', () => {
-  for (const line of ['\u0000\u0001', '<', '<13>', '   x', '<191>1 - - - - - -', '<13>Feb 30 99:99:99 h a: m']) normalize(line);
+  for (const line of ['\u0000\u0001', '<', '<13>', '   x', '<191>1 - - - - - -', '<13>Feb 30 99:99:99 h a: m'])
+    normalize(line);
 });
 
 test('format detection looks only at how the line starts', () => {

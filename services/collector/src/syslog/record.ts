@@ -20,8 +20,30 @@ export const SEVERITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'noti
 
 /** RFC 5424 §6.2.1 facility names, indexed by facility code. */
 export const FACILITY_NAMES = [
-  'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp',
-  'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+  'kern',
+  'user',
+  'mail',
+  'daemon',
+  'auth',
+  'syslog',
+  'lpr',
+  'news',
+  'uucp',
+  'cron',
+  'authpriv',
+  'ftp',
+  'ntp',
+  'security',
+  'console',
+  'solaris-cron',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
 ] as const;
 
 // RFC 3164 §4.3.3: a relay that finds no PRI treats the message as user.notice.
@@ -39,7 +61,8 @@ export function toRecordInput(parts: SyslogParts, rawLine: string): Record<strin
   const pri = parts.pri ?? DEFAULT_PRI;
   const attributes: Record<string, string> = {};
   // defineProperty keeps a hostile key such as "__proto__" as plain data.
-  const set = (key: string, value: string) => Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+  const set = (key: string, value: string) =>
+    Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
   set('syslog.facility', FACILITY_NAMES[pri >> 3] ?? String(pri >> 3));
   if (parts.procId) set('process.pid', parts.procId);
   if (parts.msgId) set('syslog.msgid', parts.msgId);

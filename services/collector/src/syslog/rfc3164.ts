@@ -65,10 +65,14 @@ function readTimestamp(text: string, options: Rfc3164Options): { timestamp: stri
   if (!m) return undefined;
   const [whole, mon, day, hh, mm, ss, fraction = ''] = m as unknown as string[];
   const month = MONTHS.indexOf(mon!);
-  const d = Number(day), h = Number(hh), mi = Number(mm), s = Number(ss);
+  const d = Number(day),
+    h = Number(hh),
+    mi = Number(mm),
+    s = Number(ss);
   if (month < 0 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
   const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
-  const at = (year: number) => Date.UTC(year, month, d, h, mi, Math.min(s, 59), Number(fraction.padEnd(3, '0').slice(0, 3))) - offsetMs;
+  const at = (year: number) =>
+    Date.UTC(year, month, d, h, mi, Math.min(s, 59), Number(fraction.padEnd(3, '0').slice(0, 3))) - offsetMs;
   // No year is sent: take the current one, unless that lands more than a day ahead (a December
   // message read in January), then it was last year's.
   const year = new Date(options.nowMs + offsetMs).getUTCFullYear();

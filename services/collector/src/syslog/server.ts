@@ -84,7 +84,10 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
     const result = await acceptRecords(items, owner, accept);
     if (result.rejected > 0) {
       metrics.dropped.inc({ reason: 'invalid' }, result.rejected);
-      log.warn({ rejected: result.rejected, errors: result.errors.slice(0, 3) }, 'Syslog records were refused by validation');
+      log.warn(
+        { rejected: result.rejected, errors: result.errors.slice(0, 3) },
+        'Syslog records were refused by validation',
+      );
     }
   };
 
@@ -99,7 +102,8 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
         const reason = dropReason(err);
         const retryable = reason === 'queue_full' || reason === 'queue_unavailable';
         if (retryable && !(closing && Date.now() >= closeDeadline)) {
-          if (attempt === 1) log.warn({ err, records: items.length }, 'Syslog batch was refused by the queue; retrying');
+          if (attempt === 1)
+            log.warn({ err, records: items.length }, 'Syslog batch was refused by the queue; retrying');
           await new Promise((resolve) => setTimeout(resolve, delayMs));
           delayMs = Math.min(delayMs * 2, o.retryMaxMs);
           continue;
@@ -177,7 +181,10 @@ export async function startSyslogServer(options: SyslogServerOptions): Promise<S
   }
 
   const tcpAddress = tcp?.address();
-  log.info({ tcpPort: portOf(tcpAddress), udpPort: udp?.address().port, tenant, tls: options.tls !== undefined }, 'Syslog listeners started');
+  log.info(
+    { tcpPort: portOf(tcpAddress), udpPort: udp?.address().port, tenant, tls: options.tls !== undefined },
+    'Syslog listeners started',
+  );
 
   return {
     tcpPort: portOf(tcpAddress),
@@ -235,17 +242,20 @@ async function bindUdp(socket: dgram.Socket, host: string, port: number): Promis
 function validate(options: SyslogServerOptions) {
   const bad = (field: string, reason: string) => COLLECTOR_ERRORS.INVALID_SYSLOG_OPTION({ field, reason });
   const port = (field: string, value: number | undefined) => {
-    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 65535)) throw bad(field, 'must be a port number from 0 to 65535');
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 65535))
+      throw bad(field, 'must be a port number from 0 to 65535');
     return value;
   };
   const positive = (field: string, value: number, max = Number.MAX_SAFE_INTEGER) => {
-    if (!Number.isInteger(value) || value < 1 || value > max) throw bad(field, `must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw bad(field, `must be a whole number from 1 to ${max}`);
     return value;
   };
   if (options.tenant.trim() === '') throw bad('tenant', 'must not be empty');
   if (options.tcpPort === undefined && options.udpPort === undefined) throw bad('tcpPort', 'or udpPort must be given');
   const utcOffsetMinutes = options.utcOffsetMinutes ?? 0;
-  if (!Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 18 * 60) throw bad('utcOffsetMinutes', 'must be whole minutes within ±18 hours');
+  if (!Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 18 * 60)
+    throw bad('utcOffsetMinutes', 'must be whole minutes within ±18 hours');
   return Object.freeze({
     host: options.host,
     tcpPort: port('tcpPort', options.tcpPort),

@@ -21,7 +21,11 @@ export interface BatchLimits {
  * intent left by a crashed predecessor fixes the first batch to exactly its range; if the messages
  * do not reach its end yet, nothing is cut (`waiting` is true) so the range is never split.
  */
-export function cutBatches(messages: readonly SourceMessage[], limits: BatchLimits, intent?: Intent): { batches: SourceMessage[][]; waiting: boolean } {
+export function cutBatches(
+  messages: readonly SourceMessage[],
+  limits: BatchLimits,
+  intent?: Intent,
+): { batches: SourceMessage[][]; waiting: boolean } {
   const batches: SourceMessage[][] = [];
   let rest = messages;
   if (intent && rest.length > 0 && rest[0]!.offset <= intent.end) {

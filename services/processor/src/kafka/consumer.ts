@@ -30,14 +30,28 @@ export interface KafkaProcessor {
 }
 
 // Kafka says the member no longer owns its partitions: the batch belongs to someone else now.
-const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+const MEMBERSHIP_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+]);
 
 /**
  * A processor in a consumer group: reads record batches from the logs topic, writes them to the
  * store exactly once (see intent.ts) and dead-letters what the store refuses for good.
  */
-export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOptions, observe: WriterObserver & { lag(partition: number, lag: number): void }): KafkaProcessor {
-  const kafka = createKafkaClient({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
+export function createKafkaProcessor(
+  store: LogStore,
+  options: KafkaProcessorOptions,
+  observe: WriterObserver & { lag(partition: number, lag: number): void },
+): KafkaProcessor {
+  const kafka = createKafkaClient({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+  });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     minBytes: options.fetchMinBytes,
@@ -47,7 +61,10 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
     heartbeatInterval: 3_000,
   });
   const admin: Admin = kafka.admin();
-  const deadLetters: Producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  const deadLetters: Producer = kafka.producer({
+    idempotent: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   // Partitions whose committed metadata was read since this member last joined the group.
   let intents = new Map<number, Intent | undefined>();
   // Partitions this member reported lag for: once they move, their gauges must not keep the last value.
@@ -126,7 +143,8 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
       const ok = await writeBatch(
         {
           topic: options.topic,
-          insert: (data, token, sources) => tracedInsert(store, data, token, sources, { 'messaging.destination.partition.id': String(partition) }),
+          insert: (data, token, sources) =>
+            tracedInsert(store, data, token, sources, { 'messaging.destination.partition.id': String(partition) }),
           isTransient: isRetryable,
           commit: (p, offset, metadata) => commit(consumer, options.topic, p, offset, metadata),
           deadLetter: sendDeadLetters,
@@ -161,7 +179,13 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
     }
   };
 
-  const run = () => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently, eachBatch });
+  const run = () =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatch,
+    });
   // kafkajs restarts its consumer after errors it deems retriable but gives up for good after
   // others that are just as passing, e.g. KafkaJSGroupCoordinatorNotFound when the broker dies at
   // the wrong moment; a processor that stops consuming but stays up would hold nothing and say so
@@ -170,16 +194,19 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
   let crashes = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   const restart = () => {
-    restartTimer = setTimeout(() => {
-      if (stopped) return;
-      consumer
-        .connect()
-        .then(run)
-        .catch((err: Error) => {
-          options.onCrash?.(err);
-          if (!stopped) restart();
-        });
-    }, backoffDelay(options.backoff, ++crashes));
+    restartTimer = setTimeout(
+      () => {
+        if (stopped) return;
+        consumer
+          .connect()
+          .then(run)
+          .catch((err: Error) => {
+            options.onCrash?.(err);
+            if (!stopped) restart();
+          });
+      },
+      backoffDelay(options.backoff, ++crashes),
+    );
   };
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     options.onCrash?.(payload.error);
@@ -205,7 +232,13 @@ export function createKafkaProcessor(store: LogStore, options: KafkaProcessorOpt
   };
 }
 
-async function commit(consumer: Consumer, topic: string, partition: number, offset: bigint, metadata: string | null): Promise<void> {
+async function commit(
+  consumer: Consumer,
+  topic: string,
+  partition: number,
+  offset: bigint,
+  metadata: string | null,
+): Promise<void> {
   try {
     await consumer.commitOffsets([{ topic, partition, offset: offset.toString(), metadata }]);
   } catch (err) {
@@ -216,13 +249,19 @@ async function commit(consumer: Consumer, topic: string, partition: number, offs
 
 /** Pure: whether Kafka said this member no longer owns its partitions, also when kafkajs' retrier wrapped that error (the type is then on the cause). */
 export function isMembershipError(err: unknown): boolean {
-  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { type?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (MEMBERSHIP_ERRORS.has(e.type ?? '')) return true;
   }
   return false;
 }
 
-function traceHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> | undefined {
+function traceHeaders(
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
+): Record<string, string> | undefined {
   const traceparent = headers?.['traceparent']?.toString();
   if (!traceparent) return undefined;
   const tracestate = headers?.['tracestate']?.toString();

@@ -4,7 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpTransport, createLogStore, type ClickHouseTransport } from '@instant-logs/store';
-import { startClickHouseServer, startKafkaBroker, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
+import {
+  startClickHouseServer,
+  startKafkaBroker,
+  type ClickHouseServer,
+  type KafkaBroker,
+} from '@instant-logs/testbed';
 import {
   exactlyOnceProblems,
   groupWatcher,
@@ -66,7 +71,12 @@ async function pipeline(t: TestContext, name: string, { processors = 1, partitio
   const mine = new Set<ServiceProcess>();
   t.after(() => Promise.all([...mine].map((p) => p.stop(10_000))));
   const service = async (kind: keyof typeof SERVICE_MAINS, env: Record<string, string>, readyLine?: RegExp) => {
-    const p = await startService(kind, SERVICE_MAINS[kind], { HOST: '127.0.0.1', PORT: '0', ...env }, readyLine ? { readyLine } : {});
+    const p = await startService(
+      kind,
+      SERVICE_MAINS[kind],
+      { HOST: '127.0.0.1', PORT: '0', ...env },
+      readyLine ? { readyLine } : {},
+    );
     running.add(p);
     mine.add(p);
     void p.exited.then(() => running.delete(p));
@@ -94,18 +104,47 @@ async function pipeline(t: TestContext, name: string, { processors = 1, partitio
     return processor;
   };
   const [collector, query] = await Promise.all([
-    service('collector', { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: topic, API_KEYS: `${KEY}:faults`, KAFKA_SEND_TIMEOUT_MS: '3000' }),
+    service('collector', {
+      KAFKA_BROKERS: broker.bootstrap,
+      KAFKA_TOPIC: topic,
+      API_KEYS: `${KEY}:faults`,
+      KAFKA_SEND_TIMEOUT_MS: '3000',
+    }),
     service('query', { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_DATABASE: db, API_KEYS: `${KEY}:faults` }),
     ...Array.from({ length: processors }, startProcessor),
   ]);
   // Every processor this pipeline started, in the order they became ready (a restarted one last).
   const ended = new AbortController();
   t.after(() => ended.abort());
-  return { signal: ended.signal, topic, group, db, collector: collector!, query: query!, processors: all, startProcessor };
+  return {
+    signal: ended.signal,
+    topic,
+    group,
+    db,
+    collector: collector!,
+    query: query!,
+    processors: all,
+    startProcessor,
+  };
 }
 
-const ingest = (p: Pipeline, prefix: string, total: number, { pauseMs = 15, log }: { pauseMs?: number; log?: IngestLog } = {}) =>
-  startIngest({ url: p.collector.url, apiKey: KEY, prefix, total, batchSize: 50, concurrency: 2, pauseMs, signal: p.signal, ...(log ? { log } : {}) });
+const ingest = (
+  p: Pipeline,
+  prefix: string,
+  total: number,
+  { pauseMs = 15, log }: { pauseMs?: number; log?: IngestLog } = {},
+) =>
+  startIngest({
+    url: p.collector.url,
+    apiKey: KEY,
+    prefix,
+    total,
+    batchSize: 50,
+    concurrency: 2,
+    pauseMs,
+    signal: p.signal,
+    ...(log ? { log } : {}),
+  });
 
 /** Waits until the group has committed to the end of every partition, then checks the stored markers. */
 async function assertExactlyOnce(t: TestContext, p: Pipeline, log: IngestLog): Promise<void> {
@@ -120,15 +159,25 @@ async function assertExactlyOnce(t: TestContext, p: Pipeline, log: IngestLog): P
     const tails = p.processors.map((proc) => `--- processor ${proc.pid} ---\n${proc.output().slice(-3000)}`);
     throw new Error(`${err.message}\n${tails.join('\n')}`);
   });
-  const crashes = p.processors.flatMap((proc) => proc.output().split('\n').filter((l) => l.includes('Kafka consumer crashed')).map((l) => /"type":"(\w+)"/.exec(l)?.[1]));
+  const crashes = p.processors.flatMap((proc) =>
+    proc
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('Kafka consumer crashed'))
+      .map((l) => /"type":"(\w+)"/.exec(l)?.[1]),
+  );
   if (crashes.length > 0) t.diagnostic(`consumer crashes, each followed by a restart: ${crashes.join(', ')}`);
   const markers = await queriedMarkers(p.query.url, KEY);
   const [direct] = await transport.query<{ rows: string }>(`SELECT count() AS rows FROM ${p.db}.logs`);
-  t.diagnostic(`acknowledged ${log.acknowledged.size}, unacknowledged ${[...log.unacknowledged].filter((m) => !log.acknowledged.has(m)).length}, stored ${markers.length}, answers ${JSON.stringify([...log.statuses])}`);
+  t.diagnostic(
+    `acknowledged ${log.acknowledged.size}, unacknowledged ${[...log.unacknowledged].filter((m) => !log.acknowledged.has(m)).length}, stored ${markers.length}, answers ${JSON.stringify([...log.statuses])}`,
+  );
   const problems = exactlyOnceProblems(markers, log);
   if (problems.length > 0) {
     // Same id twice: the pipeline stored one request twice. Different ids: two requests (a client retry) both landed.
-    const twice = await transport.query(`SELECT attributes['marker'] AS marker, groupArray(id) AS ids, groupArray(toString(observed_timestamp)) AS received FROM ${p.db}.logs GROUP BY marker HAVING count() > 1 LIMIT 3`);
+    const twice = await transport.query(
+      `SELECT attributes['marker'] AS marker, groupArray(id) AS ids, groupArray(toString(observed_timestamp)) AS received FROM ${p.db}.logs GROUP BY marker HAVING count() > 1 LIMIT 3`,
+    );
     problems.push(`examples: ${JSON.stringify(twice)}`);
   }
   assert.deepEqual(problems, []);
@@ -180,7 +229,9 @@ test('a processor stopped mid-stream hands its partitions to the other and nothi
   const [leaving, staying] = p.processors as [ServiceProcess, ServiceProcess];
   const { log, done } = ingest(p, 'rb', 4000, { pauseMs: 100 });
   const owned = async (proc: ServiceProcess) => (await scrape(proc.url, 'instant_logs_processor_consumer_lag')).size;
-  await waitFor('both processors to consume', async () => ((await owned(leaving)) > 0 && (await owned(staying)) > 0 && log.acknowledged.size >= 1000 ? true : undefined));
+  await waitFor('both processors to consume', async () =>
+    (await owned(leaving)) > 0 && (await owned(staying)) > 0 && log.acknowledged.size >= 1000 ? true : undefined,
+  );
   assert.ok((await owned(staying)) < 4, 'the partitions were shared before the stop');
   assert.deepEqual(await leaving.stop(), { code: 0, signal: null }, 'SIGTERM stops the processor cleanly');
   await done;
@@ -200,8 +251,13 @@ test('a ClickHouse outage pauses the partitions, lag grows, and drains after the
   let restarted: Promise<void> | undefined;
   t.after(() => (restarted ??= restart())); // also when an assertion below fails
   const lag = async () => Math.max(0, ...(await scrape(processor.url, 'instant_logs_processor_consumer_lag')).values());
-  const paused = async () => Math.max(0, ...(await scrape(processor.url, 'instant_logs_processor_partition_paused')).values());
-  await waitFor('a partition paused during the outage', async () => ((await paused()) === 1 ? true : undefined), 30_000);
+  const paused = async () =>
+    Math.max(0, ...(await scrape(processor.url, 'instant_logs_processor_partition_paused')).values());
+  await waitFor(
+    'a partition paused during the outage',
+    async () => ((await paused()) === 1 ? true : undefined),
+    30_000,
+  );
   const lagDuring = await waitFor('lag during the outage', async () => {
     const l = await lag();
     return l > 0 ? l : undefined;
@@ -215,7 +271,11 @@ test('a ClickHouse outage pauses the partitions, lag grows, and drains after the
   t.diagnostic(`lag during the outage: ${lagDuring} then ${lagLater}`);
   await (restarted ??= restart());
   await done;
-  await waitFor('lag drained and partitions resumed', async () => ((await lag()) === 0 && (await paused()) === 0 ? true : undefined), 90_000);
+  await waitFor(
+    'lag drained and partitions resumed',
+    async () => ((await lag()) === 0 && (await paused()) === 0 ? true : undefined),
+    90_000,
+  );
   await assertExactlyOnce(t, p, log);
 });
 
@@ -230,8 +290,13 @@ test('a processor joining during a ClickHouse outage is let in promptly and noth
   };
   let restarted: Promise<void> | undefined;
   t.after(() => (restarted ??= restart()));
-  const paused = async (proc: ServiceProcess) => Math.max(0, ...(await scrape(proc.url, 'instant_logs_processor_partition_paused')).values());
-  await waitFor('the first processor to wait for the store', async () => ((await paused(first)) === 1 ? true : undefined), 30_000);
+  const paused = async (proc: ServiceProcess) =>
+    Math.max(0, ...(await scrape(proc.url, 'instant_logs_processor_partition_paused')).values());
+  await waitFor(
+    'the first processor to wait for the store',
+    async () => ((await paused(first)) === 1 ? true : undefined),
+    30_000,
+  );
   // The member stuck retrying must give way to the rebalance rather than hold the group until
   // the rebalance timeout (60 s) evicts it.
   const joinStart = performance.now();
@@ -242,7 +307,8 @@ test('a processor joining during a ClickHouse outage is let in promptly and noth
   await (restarted ??= restart());
   await done;
   await assertExactlyOnce(t, p, log);
-  const lag = async (proc: ServiceProcess) => Math.max(0, ...(await scrape(proc.url, 'instant_logs_processor_consumer_lag')).values());
+  const lag = async (proc: ServiceProcess) =>
+    Math.max(0, ...(await scrape(proc.url, 'instant_logs_processor_consumer_lag')).values());
   assert.deepEqual([await paused(first), await paused(second)], [0, 0], 'no partition is left paused');
   assert.deepEqual([await lag(first), await lag(second)], [0, 0], 'no lag is left reported for a partition that moved');
 });
@@ -263,7 +329,7 @@ test('with the broker down the collector answers 503 with Retry-After and every 
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'COLLECTOR_QUEUE_UNAVAILABLE');
   first.log.unacknowledged.add('down-0');
   const during = ingest(p, 'after', 1000, { log: first.log });
-  await waitFor('retries answered 503', () => (first.log.statuses.get(503) ?? 0) >= 2 ? true : undefined, 30_000, 20);
+  await waitFor('retries answered 503', () => ((first.log.statuses.get(503) ?? 0) >= 2 ? true : undefined), 30_000, 20);
   await broker.restart();
   await during.done;
   await assertExactlyOnce(t, p, first.log);

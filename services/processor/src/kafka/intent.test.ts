@@ -5,10 +5,14 @@ import { decodeIntent, dedupToken, encodeIntent } from './intent.ts';
 
 test('an encoded intent decodes to the committed offset and the planned end', () => {
   fc.assert(
-    fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 40n }), (start, length) => {
-      const end = start + length;
-      assert.deepEqual(decodeIntent(String(start), encodeIntent(end)), { start, end });
-    }),
+    fc.property(
+      fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+      fc.bigInt({ min: 0n, max: 2n ** 40n }),
+      (start, length) => {
+        const end = start + length;
+        assert.deepEqual(decodeIntent(String(start), encodeIntent(end)), { start, end });
+      },
+    ),
   );
 });
 
@@ -28,7 +32,8 @@ test('metadata that is not an intent is ignored', () => {
     ['8', intent], // end before start: stale or corrupt
     ['abc', intent],
   ];
-  for (const [offset, metadata] of cases) assert.equal(decodeIntent(offset, metadata), undefined, `${offset} ${metadata}`);
+  for (const [offset, metadata] of cases)
+    assert.equal(decodeIntent(offset, metadata), undefined, `${offset} ${metadata}`);
 });
 
 test('an intent of a single message is a range of one', () => {

@@ -7,7 +7,13 @@ import { buildApp as buildCollector } from '@instant-logs/collector';
 import { createKafkaQueue, type KafkaQueue } from '@instant-logs/queue';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
-import { startClickHouseServer, startKafkaBroker, waitUntil as waitFor, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
+import {
+  startClickHouseServer,
+  startKafkaBroker,
+  waitUntil as waitFor,
+  type ClickHouseServer,
+  type KafkaBroker,
+} from '@instant-logs/testbed';
 import { createProcessorMetrics } from '../metrics.ts';
 import { createKafkaProcessor, type KafkaProcessor } from './consumer.ts';
 import { startTracing } from '@instant-logs/telemetry';
@@ -42,7 +48,10 @@ async function topics() {
   return { topic: name, deadLetterTopic: `${name}-dlq` };
 }
 
-function startProcessor(t: { topic: string; deadLetterTopic: string }, registry = new Registry()): { processor: KafkaProcessor; metrics: ReturnType<typeof createProcessorMetrics> } {
+function startProcessor(
+  t: { topic: string; deadLetterTopic: string },
+  registry = new Registry(),
+): { processor: KafkaProcessor; metrics: ReturnType<typeof createProcessorMetrics> } {
   const metrics = createProcessorMetrics(registry);
   const processor = createKafkaProcessor(
     store,
@@ -62,19 +71,31 @@ function startProcessor(t: { topic: string; deadLetterTopic: string }, registry 
   return { processor, metrics };
 }
 
-
 async function storedIds(tenant: string): Promise<string[]> {
-  const rows = await transport.query<{ id: string }>(`SELECT id FROM kafka_pipeline.logs WHERE tenant = {t:String} ORDER BY id`, { t: tenant });
+  const rows = await transport.query<{ id: string }>(
+    `SELECT id FROM kafka_pipeline.logs WHERE tenant = {t:String} ORDER BY id`,
+    { t: tenant },
+  );
   return rows.map((r) => r.id);
 }
 
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
-const checksum = (ids: string[]) => createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
+const checksum = (ids: string[]) =>
+  createHash('sha256')
+    .update([...ids].sort().join('\n'))
+    .digest('hex');
 
 test('records acknowledged over HTTP all arrive in ClickHouse exactly once', async () => {
   const t = await topics();
-  const queue: KafkaQueue = createKafkaQueue({ brokers: [broker.bootstrap], topic: t.topic, clientId: 'test-collector', compression: 'gzip', maxInFlightBytes: 64 << 20, sendTimeoutMs: 10_000 });
+  const queue: KafkaQueue = createKafkaQueue({
+    brokers: [broker.bootstrap],
+    topic: t.topic,
+    clientId: 'test-collector',
+    compression: 'gzip',
+    maxInFlightBytes: 64 << 20,
+    sendTimeoutMs: 10_000,
+  });
   await queue.connect();
   const collector = buildCollector({ queue, keyring: parseApiKeys('pipeline-test-key-01:pipeline') });
   const { processor } = startProcessor(t);
@@ -88,7 +109,16 @@ test('records acknowledged over HTTP all arrive in ClickHouse exactly once', asy
         markers.push(marker);
         return JSON.stringify({ service: services[i % 4], message: `request ${marker} done`, attributes: { marker } });
       }).join('\n');
-      const res = await collector.inject({ method: 'POST', url: '/api/v1/logs', payload: body, headers: { 'content-type': 'application/x-ndjson', authorization: 'Bearer pipeline-test-key-01', traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+      const res = await collector.inject({
+        method: 'POST',
+        url: '/api/v1/logs',
+        payload: body,
+        headers: {
+          'content-type': 'application/x-ndjson',
+          authorization: 'Bearer pipeline-test-key-01',
+          traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`,
+        },
+      });
       assert.equal(res.statusCode, 202, res.body);
     }
     const ids = await waitFor('5000 rows', async () => {
@@ -97,14 +127,20 @@ test('records acknowledged over HTTP all arrive in ClickHouse exactly once', asy
     });
     assert.equal(ids.length, 5000);
     assert.equal(new Set(ids).size, 5000, 'no duplicates');
-    const stored = await transport.query<{ marker: string }>(`SELECT attributes['marker'] AS marker FROM kafka_pipeline.logs WHERE tenant = 'pipeline'`);
+    const stored = await transport.query<{ marker: string }>(
+      `SELECT attributes['marker'] AS marker FROM kafka_pipeline.logs WHERE tenant = 'pipeline'`,
+    );
     assert.equal(checksum(stored.map((r) => r.marker)), checksum(markers));
 
     // The trace continues from the caller's traceparent into the ingest span, and every insert
     // span links back to the ingest spans whose records it wrote.
     const ingest = spans.getFinishedSpans().filter((s) => s.name === 'ingest logs');
     assert.equal(ingest.length, 10);
-    assert.ok(ingest.every((s) => s.spanContext().traceId === CALLER_TRACE_ID && s.parentSpanContext?.spanId === CALLER_SPAN_ID));
+    assert.ok(
+      ingest.every(
+        (s) => s.spanContext().traceId === CALLER_TRACE_ID && s.parentSpanContext?.spanId === CALLER_SPAN_ID,
+      ),
+    );
     const inserts = spans.getFinishedSpans().filter((s) => s.name === 'insert logs');
     assert.ok(inserts.length > 0);
     const linked = new Set(inserts.flatMap((s) => s.links.map((l) => l.context.spanId)));
@@ -122,9 +158,33 @@ test('poison records go to the dead-letter topic with their reason while their n
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const good = (id: string) =>
-    JSON.stringify({ id, tenant: 'poison', timestamp: new Date().toISOString(), observed_timestamp: new Date().toISOString(), service: 's', level: 'info', severity_text: 'INFO', severity_number: 9, body: 'fine', attributes: {}, resource: {}, trace_id: '', span_id: '' });
-  const lines = [good('g1'), good('g2'), '{"id":"bad-1","tenant":"poison","timestamp":"not a time at all"}', good('g3'), 'this is not json', good('g4')];
-  await producer.send({ topic: t.topic, messages: [{ key: 'poison/s', value: lines.join('\n'), headers: { tenant: 'poison', rows: String(lines.length) } }] });
+    JSON.stringify({
+      id,
+      tenant: 'poison',
+      timestamp: new Date().toISOString(),
+      observed_timestamp: new Date().toISOString(),
+      service: 's',
+      level: 'info',
+      severity_text: 'INFO',
+      severity_number: 9,
+      body: 'fine',
+      attributes: {},
+      resource: {},
+      trace_id: '',
+      span_id: '',
+    });
+  const lines = [
+    good('g1'),
+    good('g2'),
+    '{"id":"bad-1","tenant":"poison","timestamp":"not a time at all"}',
+    good('g3'),
+    'this is not json',
+    good('g4'),
+  ];
+  await producer.send({
+    topic: t.topic,
+    messages: [{ key: 'poison/s', value: lines.join('\n'), headers: { tenant: 'poison', rows: String(lines.length) } }],
+  });
   await producer.disconnect();
   const { processor, metrics } = startProcessor(t);
   await processor.start();
@@ -140,12 +200,19 @@ test('poison records go to the dead-letter topic with their reason while their n
     await consumer.subscribe({ topic: t.deadLetterTopic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        dead.push({ value: message.value!.toString(), error: message.headers!['dlq.error']!.toString(), offset: message.headers!['dlq.source.offset']!.toString() });
+        dead.push({
+          value: message.value!.toString(),
+          error: message.headers!['dlq.error']!.toString(),
+          offset: message.headers!['dlq.source.offset']!.toString(),
+        });
       },
     });
     await waitFor('two dead letters', async () => (dead.length >= 2 ? true : undefined));
     await consumer.disconnect();
-    assert.deepEqual(dead.map((d) => d.value).sort(), ['this is not json', '{"id":"bad-1","tenant":"poison","timestamp":"not a time at all"}'].sort());
+    assert.deepEqual(
+      dead.map((d) => d.value).sort(),
+      ['this is not json', '{"id":"bad-1","tenant":"poison","timestamp":"not a time at all"}'].sort(),
+    );
     assert.ok(dead.every((d) => d.error.length > 0 && d.offset === '0'));
     assert.equal((await metrics.deadLettered.get()).values[0]?.value, 2);
   } finally {
@@ -159,9 +226,30 @@ test('a batch inserted just before a crash is not stored twice when the next pro
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const line = (id: string) =>
-    JSON.stringify({ id, tenant: 'crash', timestamp: new Date().toISOString(), observed_timestamp: new Date().toISOString(), service: 's', level: 'info', severity_text: 'INFO', severity_number: 9, body: id, attributes: {}, resource: {}, trace_id: '', span_id: '' });
+    JSON.stringify({
+      id,
+      tenant: 'crash',
+      timestamp: new Date().toISOString(),
+      observed_timestamp: new Date().toISOString(),
+      service: 's',
+      level: 'info',
+      severity_text: 'INFO',
+      severity_number: 9,
+      body: id,
+      attributes: {},
+      resource: {},
+      trace_id: '',
+      span_id: '',
+    });
   // Ten messages on partition 0, two records each.
-  await producer.send({ topic: t.topic, messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `${line(`c${i}a`)}\n${line(`c${i}b`)}`, headers: { tenant: 'crash', rows: '2' } })) });
+  await producer.send({
+    topic: t.topic,
+    messages: Array.from({ length: 10 }, (_, i) => ({
+      partition: 0,
+      value: `${line(`c${i}a`)}\n${line(`c${i}b`)}`,
+      headers: { tenant: 'crash', rows: '2' },
+    })),
+  });
   await producer.disconnect();
 
   // What a processor that died between its insert and its final commit leaves behind: the intent

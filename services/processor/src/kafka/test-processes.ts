@@ -45,8 +45,16 @@ export interface StartOptions {
  * Spawns `node <main>` with `env` on top of this process's environment and resolves once it logged
  * "Server listening at …" (and `readyLine`, if given). It dies with this process, however this one dies.
  */
-export async function startService(name: string, main: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [main, ...(options.args ?? [])], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startService(
+  name: string,
+  main: string,
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [main, ...(options.args ?? [])], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let url: string | undefined = options.listens === false ? '' : undefined;
   let ready = options.readyLine === undefined;
@@ -93,7 +101,9 @@ export async function startService(name: string, main: string, env: Record<strin
 // we are gone: `exit` handlers do not run when the test runner itself is killed.
 export function parentDeathWatchdog(child: ChildProcess): ChildProcess | undefined {
   if (child.pid === undefined) return undefined;
-  const dog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(child.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const dog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null', String(child.pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   dog.unref();
   (dog.stdin as unknown as { unref(): void } | null)?.unref();
   return dog;
@@ -127,13 +137,30 @@ export interface IngestOptions {
 
 /** Sends `total` records with unique markers as NDJSON (8 services, so every partition gets some), retrying each batch until it gets a 202. */
 export function startIngest(options: IngestOptions): { log: IngestLog; done: Promise<void> } {
-  const log: IngestLog = options.log ?? { acknowledged: new Set(), unacknowledged: new Set(), statuses: new Map(), retryAfter: new Set() };
+  const log: IngestLog = options.log ?? {
+    acknowledged: new Set(),
+    unacknowledged: new Set(),
+    statuses: new Map(),
+    retryAfter: new Set(),
+  };
   const count = (key: number | string) => log.statuses.set(key, (log.statuses.get(key) ?? 0) + 1);
   let next = 0;
   const worker = async () => {
     while (next < options.total && !options.signal?.aborted) {
-      const markers = Array.from({ length: Math.min(options.batchSize, options.total - next) }, () => `${options.prefix}-${next++}`);
-      const body = markers.map((marker, i) => JSON.stringify({ service: `svc-${i % 8}`, level: 'info', message: `handled ${marker}`, attributes: { marker } })).join('\n');
+      const markers = Array.from(
+        { length: Math.min(options.batchSize, options.total - next) },
+        () => `${options.prefix}-${next++}`,
+      );
+      const body = markers
+        .map((marker, i) =>
+          JSON.stringify({
+            service: `svc-${i % 8}`,
+            level: 'info',
+            message: `handled ${marker}`,
+            attributes: { marker },
+          }),
+        )
+        .join('\n');
       for (;;) {
         if (options.signal?.aborted) return;
         const res = await fetch(`${options.url}/api/v1/logs`, {
@@ -148,7 +175,8 @@ export function startIngest(options: IngestOptions): { log: IngestLog; done: Pro
           for (const m of markers) log.acknowledged.add(m);
           break;
         }
-        if (!(res instanceof Error) && res.status !== 503 && res.status !== 429) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+        if (!(res instanceof Error) && res.status !== 503 && res.status !== 429)
+          throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
         for (const m of markers) log.unacknowledged.add(m);
         let wait = 200;
         if (res instanceof Error) count(res.name);
@@ -176,7 +204,10 @@ export async function queriedMarkers(queryUrl: string, apiKey: string): Promise<
     const params = new URLSearchParams({ from: 'now-1h', limit: '1000', ...(cursor ? { cursor } : {}) });
     const res = await fetch(`${queryUrl}/api/v1/logs?${params}`, { headers: { authorization: `Bearer ${apiKey}` } });
     if (res.status !== 200) throw new Error(`query answered ${res.status}: ${await res.text()}`);
-    const page = (await res.json()) as { records: { attributes: Record<string, string> }[]; next_cursor: string | null };
+    const page = (await res.json()) as {
+      records: { attributes: Record<string, string> }[];
+      next_cursor: string | null;
+    };
     for (const r of page.records) markers.push(r.attributes['marker'] ?? '(none)');
     cursor = page.next_cursor;
   } while (cursor);
@@ -189,20 +220,37 @@ export function exactlyOnceProblems(stored: readonly string[], log: IngestLog): 
   for (const m of stored) counts.set(m, (counts.get(m) ?? 0) + 1);
   const problems: string[] = [];
   const twice = [...counts].filter(([, n]) => n > 1);
-  if (twice.length) problems.push(`${twice.length} markers stored more than once, e.g. ${twice.slice(0, 5).map(([m, n]) => `${m}×${n}`).join(', ')}`);
+  if (twice.length)
+    problems.push(
+      `${twice.length} markers stored more than once, e.g. ${twice
+        .slice(0, 5)
+        .map(([m, n]) => `${m}×${n}`)
+        .join(', ')}`,
+    );
   const missing = [...log.acknowledged].filter((m) => !counts.has(m));
-  if (missing.length) problems.push(`${missing.length} acknowledged markers missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+  if (missing.length)
+    problems.push(`${missing.length} acknowledged markers missing, e.g. ${missing.slice(0, 5).join(', ')}`);
   const extra = [...counts.keys()].filter((m) => !log.acknowledged.has(m) && !log.unacknowledged.has(m));
-  if (extra.length) problems.push(`${extra.length} markers stored that were never sent, e.g. ${extra.slice(0, 5).join(', ')}`);
+  if (extra.length)
+    problems.push(`${extra.length} markers stored that were never sent, e.g. ${extra.slice(0, 5).join(', ')}`);
   const acked = [...counts.keys()].filter((m) => log.acknowledged.has(m));
-  if (checksum(acked) !== checksum([...log.acknowledged])) problems.push('the checksum over acknowledged markers differs');
+  if (checksum(acked) !== checksum([...log.acknowledged]))
+    problems.push('the checksum over acknowledged markers differs');
   return problems;
 }
 
-export const checksum = (markers: readonly string[]) => createHash('sha256').update([...markers].sort().join('\n')).digest('hex');
+export const checksum = (markers: readonly string[]) =>
+  createHash('sha256')
+    .update([...markers].sort().join('\n'))
+    .digest('hex');
 
 /** The test bed's condition poll with the longer defaults these multi-process tests need. */
-export function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
   return waitUntil(what, check, timeoutMs, everyMs);
 }
 
@@ -226,12 +274,20 @@ export interface GroupPosition {
 
 /** Where a consumer group stands on a topic, read with a Kafka admin client. */
 export function groupWatcher(brokers: string[]) {
-  const admin = new Kafka({ clientId: 'fault-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } }).admin();
+  const admin = new Kafka({
+    clientId: 'fault-test',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  }).admin();
   let connected: Promise<void> | undefined;
   return {
     async position(groupId: string, topic: string): Promise<GroupPosition> {
       await (connected ??= admin.connect());
-      const [high, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const [high, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
       let behind = 0;
       const intents: number[] = [];
       for (const h of high) {
@@ -243,7 +299,11 @@ export function groupWatcher(brokers: string[]) {
       return { behind, intents };
     },
     async close() {
-      if (connected) await connected.then(() => admin.disconnect(), () => undefined);
+      if (connected)
+        await connected.then(
+          () => admin.disconnect(),
+          () => undefined,
+        );
     },
   };
 }

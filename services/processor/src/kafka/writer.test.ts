@@ -19,7 +19,13 @@ interface Fake {
   heartbeats: number;
 }
 
-function fake(overrides: Partial<WriterDeps> & { failInsert?: (token: string, call: number) => Error | undefined; failCommit?: (offset: bigint, call: number) => Error | undefined } = {}, store = new Map<string, string>()): Fake {
+function fake(
+  overrides: Partial<WriterDeps> & {
+    failInsert?: (token: string, call: number) => Error | undefined;
+    failCommit?: (offset: bigint, call: number) => Error | undefined;
+  } = {},
+  store = new Map<string, string>(),
+): Fake {
   const { failInsert, failCommit, ...rest } = overrides;
   const f: Fake = {
     events: [],
@@ -33,7 +39,8 @@ function fake(overrides: Partial<WriterDeps> & { failInsert?: (token: string, ca
         f.events.push(`insert ${token}`);
         const err = failInsert?.(token, f.events.filter((e) => e === `insert ${token}`).length);
         if (err) throw err;
-        if (data.includes('poison')) throw new Refused(`Cannot parse input: ${data.split('\n').find((l) => l.includes('poison'))}`);
+        if (data.includes('poison'))
+          throw new Refused(`Cannot parse input: ${data.split('\n').find((l) => l.includes('poison'))}`);
         if (!store.has(token)) store.set(token, data);
       },
       isTransient: (err) => err instanceof Transient,
@@ -50,14 +57,24 @@ function fake(overrides: Partial<WriterDeps> & { failInsert?: (token: string, ca
       heartbeat: async () => void f.heartbeats++,
       shouldStop: () => false,
       backoff: { initialMs: 1, maxMs: 2 },
-      observe: { inserted() {}, retried() {}, deadLettered() {}, pausedChanged: (_p, paused) => void f.events.push(`paused ${paused}`) },
+      observe: {
+        inserted() {},
+        retried() {},
+        deadLettered() {},
+        pausedChanged: (_p, paused) => void f.events.push(`paused ${paused}`),
+      },
       ...rest,
     },
   };
   return f;
 }
 
-const message = (offset: number, ...lines: string[]): SourceMessage => ({ offset: BigInt(offset), value: Buffer.from(lines.join('\n')), rows: lines.length, tenant: 'acme' });
+const message = (offset: number, ...lines: string[]): SourceMessage => ({
+  offset: BigInt(offset),
+  value: Buffer.from(lines.join('\n')),
+  rows: lines.length,
+  tenant: 'acme',
+});
 const batch = [message(10, 'a0', 'a1'), message(11, 'b0'), message(12, 'c0', 'c1', 'c2')];
 
 test('a batch commits its intent, inserts under the batch token, then commits past it', async () => {
@@ -72,21 +89,35 @@ test('transient insert failures are retried with the same token while heartbeati
   assert.equal(await writeBatch(f.deps, 3, batch), true);
   const inserts = f.events.filter((e) => e.startsWith('insert'));
   assert.deepEqual(inserts, Array(4).fill('insert logs/3/10-12'));
-  assert.deepEqual(f.events.filter((e) => e.startsWith('paused')), ['paused true', 'paused false']);
+  assert.deepEqual(
+    f.events.filter((e) => e.startsWith('paused')),
+    ['paused true', 'paused false'],
+  );
   assert.ok(f.heartbeats >= 1, 'heartbeats while waiting');
   assert.equal(f.events.at(-1), 'commit 13 null');
   assert.equal(f.rows().length, 6);
 });
 
 test('transient commit failures are retried before anything is inserted', async () => {
-  const f = fake({ failCommit: (offset, call) => (offset === 10n && call === 1 ? new Error('NOT_COORDINATOR') : undefined) });
+  const f = fake({
+    failCommit: (offset, call) => (offset === 10n && call === 1 ? new Error('NOT_COORDINATOR') : undefined),
+  });
   assert.equal(await writeBatch(f.deps, 3, batch), true);
-  assert.deepEqual(f.events.slice(0, 4), [`commit 10 ${encodeIntent(12n)}`, 'paused true', `commit 10 ${encodeIntent(12n)}`, 'paused false']);
+  assert.deepEqual(f.events.slice(0, 4), [
+    `commit 10 ${encodeIntent(12n)}`,
+    'paused true',
+    `commit 10 ${encodeIntent(12n)}`,
+    'paused false',
+  ]);
   assert.equal(f.events[4], 'insert logs/3/10-12');
 });
 
 test('a refused batch is split by message, then by halves of lines, until the poison lines stand alone', async () => {
-  const poisoned = [message(10, 'a0', 'a1'), message(11, 'b0', 'b1', 'poison-b2', 'b3', 'b4'), message(12, 'poison-c0')];
+  const poisoned = [
+    message(10, 'a0', 'a1'),
+    message(11, 'b0', 'b1', 'poison-b2', 'b3', 'b4'),
+    message(12, 'poison-c0'),
+  ];
   const f = fake();
   assert.equal(await writeBatch(f.deps, 3, poisoned), true);
   assert.deepEqual(f.events, [
@@ -105,7 +136,14 @@ test('a refused batch is split by message, then by halves of lines, until the po
   ]);
   assert.deepEqual(f.rows().sort(), ['a0', 'a1', 'b0', 'b1', 'b3', 'b4']);
   assert.deepEqual(
-    f.letters.map((l) => ({ value: l.value, offset: l.offset, partition: l.partition, topic: l.topic, tenant: l.tenant, attempts: l.attempts })),
+    f.letters.map((l) => ({
+      value: l.value,
+      offset: l.offset,
+      partition: l.partition,
+      topic: l.topic,
+      tenant: l.tenant,
+      attempts: l.attempts,
+    })),
     [
       { value: 'poison-b2', offset: 11n, partition: 3, topic: 'logs', tenant: 'acme', attempts: 1 },
       { value: 'poison-c0', offset: 12n, partition: 3, topic: 'logs', tenant: 'acme', attempts: 1 },
@@ -134,11 +172,19 @@ test('a dead letter that cannot be sent yet is retried before the batch is commi
     },
   });
   assert.equal(await writeBatch(f.deps, 3, [message(10, 'poison')]), true);
-  assert.deepEqual(f.events.slice(-5), ['dead-letter poison', 'paused true', 'dead-letter poison', 'paused false', 'commit 11 null']);
+  assert.deepEqual(f.events.slice(-5), [
+    'dead-letter poison',
+    'paused true',
+    'dead-letter poison',
+    'paused false',
+    'commit 11 null',
+  ]);
 });
 
 test('losing the partition after the insert stops without the final commit', async () => {
-  const f = fake({ failCommit: (offset) => (offset === 13n ? new GroupMembershipLost(new Error('ILLEGAL_GENERATION')) : undefined) });
+  const f = fake({
+    failCommit: (offset) => (offset === 13n ? new GroupMembershipLost(new Error('ILLEGAL_GENERATION')) : undefined),
+  });
   assert.equal(await writeBatch(f.deps, 3, batch), false);
   assert.deepEqual(f.events, [`commit 10 ${encodeIntent(12n)}`, 'insert logs/3/10-12', 'commit 13 null']);
 });
@@ -159,7 +205,10 @@ test('being asked to stop while the store is down abandons the batch without the
     shouldStop: () => stop,
   });
   assert.equal(await writeBatch(f.deps, 3, batch), false);
-  assert.deepEqual(f.events.filter((e) => e.startsWith('insert')), Array(3).fill('insert logs/3/10-12'));
+  assert.deepEqual(
+    f.events.filter((e) => e.startsWith('insert')),
+    Array(3).fill('insert logs/3/10-12'),
+  );
   assert.ok(!f.events.includes('commit 13 null'));
 });
 

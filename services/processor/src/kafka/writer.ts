@@ -53,13 +53,27 @@ class Stopped extends Error {}
  * failures without limit, splitting out records ClickHouse refuses for good into the dead-letter
  * topic), then commits past the batch. Returns false if it had to stop before committing.
  */
-export async function writeBatch(deps: WriterDeps, partition: number, batch: readonly SourceMessage[]): Promise<boolean> {
+export async function writeBatch(
+  deps: WriterDeps,
+  partition: number,
+  batch: readonly SourceMessage[],
+): Promise<boolean> {
   const start = batch[0]!.offset;
   const end = batch.at(-1)!.offset;
   try {
-    await untilDone(deps, partition, () => deps.commit(partition, start, encodeIntent(end)), () => true);
+    await untilDone(
+      deps,
+      partition,
+      () => deps.commit(partition, start, encodeIntent(end)),
+      () => true,
+    );
     await insertIsolating(deps, partition, batch, dedupToken(deps.topic, partition, start, end));
-    await untilDone(deps, partition, () => deps.commit(partition, end + 1n, null), () => true);
+    await untilDone(
+      deps,
+      partition,
+      () => deps.commit(partition, end + 1n, null),
+      () => true,
+    );
     return true;
   } catch (err) {
     if (err instanceof Stopped || err instanceof GroupMembershipLost) return false;
@@ -67,7 +81,12 @@ export async function writeBatch(deps: WriterDeps, partition: number, batch: rea
   }
 }
 
-async function insertIsolating(deps: WriterDeps, partition: number, messages: readonly SourceMessage[], token: string): Promise<void> {
+async function insertIsolating(
+  deps: WriterDeps,
+  partition: number,
+  messages: readonly SourceMessage[],
+  token: string,
+): Promise<void> {
   const data = joinLines(messages.map((m) => m.value));
   const rows = messages.reduce((n, m) => n + m.rows, 0);
   const failure = await insertOnce(deps, partition, data, rows, token, messages);
@@ -82,15 +101,39 @@ async function insertIsolating(deps: WriterDeps, partition: number, messages: re
 
 // Halves the lines of one message until the refused ones stand alone; each half has its own
 // token derived from its position, so a replay makes the same inserts under the same tokens.
-async function isolateLines(deps: WriterDeps, partition: number, m: SourceMessage, lines: string[], from: number, token: string, failure: unknown): Promise<void> {
+async function isolateLines(
+  deps: WriterDeps,
+  partition: number,
+  m: SourceMessage,
+  lines: string[],
+  from: number,
+  token: string,
+  failure: unknown,
+): Promise<void> {
   if (lines.length === 1) {
-    const letter = { value: lines[0]!, tenant: m.tenant, error: errorText(failure), topic: deps.topic, partition, offset: m.offset, attempts: 1 };
-    await untilDone(deps, partition, () => deps.deadLetter([letter]), () => true);
+    const letter = {
+      value: lines[0]!,
+      tenant: m.tenant,
+      error: errorText(failure),
+      topic: deps.topic,
+      partition,
+      offset: m.offset,
+      attempts: 1,
+    };
+    await untilDone(
+      deps,
+      partition,
+      () => deps.deadLetter([letter]),
+      () => true,
+    );
     deps.observe.deadLettered(1);
     return;
   }
   const mid = Math.ceil(lines.length / 2);
-  for (const [part, at] of [[lines.slice(0, mid), from], [lines.slice(mid), from + mid]] as const) {
+  for (const [part, at] of [
+    [lines.slice(0, mid), from],
+    [lines.slice(mid), from + mid],
+  ] as const) {
     const partToken = `${token}/L${at}-${at + part.length - 1}`;
     const partFailure = await insertOnce(deps, partition, Buffer.from(part.join('\n')), part.length, partToken, [m]);
     if (partFailure) await isolateLines(deps, partition, m, part, at, partToken, partFailure);
@@ -98,7 +141,14 @@ async function isolateLines(deps: WriterDeps, partition: number, m: SourceMessag
 }
 
 /** Inserts, retrying transient failures; resolves with the error if ClickHouse refused the data for good. */
-async function insertOnce(deps: WriterDeps, partition: number, data: Buffer, rows: number, token: string, sources: readonly SourceMessage[]): Promise<unknown> {
+async function insertOnce(
+  deps: WriterDeps,
+  partition: number,
+  data: Buffer,
+  rows: number,
+  token: string,
+  sources: readonly SourceMessage[],
+): Promise<unknown> {
   let permanent: unknown;
   await untilDone(
     deps,
@@ -119,7 +169,12 @@ async function insertOnce(deps: WriterDeps, partition: number, data: Buffer, row
 }
 
 /** Runs `step` until it succeeds, backing off after transient errors while heartbeating; stops on revocation. */
-async function untilDone(deps: WriterDeps, partition: number, step: () => Promise<void>, retryable: (err: unknown) => boolean): Promise<void> {
+async function untilDone(
+  deps: WriterDeps,
+  partition: number,
+  step: () => Promise<void>,
+  retryable: (err: unknown) => boolean,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     if (deps.shouldStop()) throw new Stopped();
     try {

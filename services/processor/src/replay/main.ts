@@ -10,11 +10,18 @@ if ('help' in parsed) {
   process.exitCode = 2;
 } else {
   const o = parsed.options;
-  const filters = [o.tenant !== undefined ? `tenant ${o.tenant}` : '', o.matchError ? `error matching ${o.matchError}` : ''].filter(Boolean).join(', ') || 'none';
-  console.log(`Replaying ${o.from} → ${o.to} as group ${o.group}; filters: ${filters}${o.dryRun ? '; dry run: nothing is published or committed' : ''}`);
+  const filters =
+    [o.tenant !== undefined ? `tenant ${o.tenant}` : '', o.matchError ? `error matching ${o.matchError}` : '']
+      .filter(Boolean)
+      .join(', ') || 'none';
+  console.log(
+    `Replaying ${o.from} → ${o.to} as group ${o.group}; filters: ${filters}${o.dryRun ? '; dry run: nothing is published or committed' : ''}`,
+  );
   try {
     const { replayed, skipped, left } = await replayDeadLetters(o);
-    console.log(`${o.dryRun ? 'Would have replayed' : 'Replayed'} ${replayed} records, skipped ${skipped}, left ${left} in ${o.from}`);
+    console.log(
+      `${o.dryRun ? 'Would have replayed' : 'Replayed'} ${replayed} records, skipped ${skipped}, left ${left} in ${o.from}`,
+    );
   } catch (err) {
     console.error(`Cannot replay ${o.from}: ${(err as Error).message}`);
     process.exitCode = 1;

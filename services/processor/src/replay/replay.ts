@@ -17,7 +17,12 @@ export interface ReplayCounts {
  * broker acknowledged its republished records, so a crash replays at most that batch again.
  */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayCounts> {
-  const kafka = createKafkaClient({ clientId: 'instant-logs-replay', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } });
+  const kafka = createKafkaClient({
+    clientId: 'instant-logs-replay',
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -34,7 +39,14 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayC
   }
 }
 
-async function consume(kafka: Kafka, options: ReplayOptions, ends: Map<number, bigint>, position: Map<number, bigint>, pending: Set<number>, counts: { replayed: number; skipped: number }) {
+async function consume(
+  kafka: Kafka,
+  options: ReplayOptions,
+  ends: Map<number, bigint>,
+  position: Map<number, bigint>,
+  pending: Set<number>,
+  counts: { replayed: number; skipped: number },
+) {
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: options.group, maxWaitTimeInMs: 500 });
   let finish!: () => void;
@@ -48,11 +60,21 @@ async function consume(kafka: Kafka, options: ReplayOptions, ends: Map<number, b
     const end = ends.get(batch.partition) ?? 0n;
     const letters: DeadLetterRecord[] = batch.messages
       .filter((m) => BigInt(m.offset) < end)
-      .map((m) => ({ value: m.value ?? Buffer.alloc(0), headers: m.headers ?? {}, partition: batch.partition, offset: m.offset }));
+      .map((m) => ({
+        value: m.value ?? Buffer.alloc(0),
+        headers: m.headers ?? {},
+        partition: batch.partition,
+        offset: m.offset,
+      }));
     if (letters.length === 0) return;
     const picked = letters.filter((l) => selects(options, l));
     if (!options.dryRun) {
-      if (picked.length > 0) await producer.send({ topic: options.to, acks: -1, messages: picked.map((l) => toReplayMessage(options.from, l)) });
+      if (picked.length > 0)
+        await producer.send({
+          topic: options.to,
+          acks: -1,
+          messages: picked.map((l) => toReplayMessage(options.from, l)),
+        });
       const next = (BigInt(letters.at(-1)!.offset) + 1n).toString();
       await consumer.commitOffsets([{ topic: options.from, partition: batch.partition, offset: next }]);
     }
@@ -83,7 +105,10 @@ async function endOffsets(admin: Admin, topic: string): Promise<Map<number, bigi
 // Where the group resumes: its committed offset, or the oldest record kept when it has none (or
 // retention already deleted past it).
 async function startOffsets(admin: Admin, group: string, topic: string): Promise<Map<number, bigint>> {
-  const [low, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+  const [low, [committed]] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId: group, topics: [topic] }),
+  ]);
   return new Map(
     low.map((p) => {
       const c = BigInt(committed?.partitions.find((q) => q.partition === p.partition)?.offset ?? '-1');

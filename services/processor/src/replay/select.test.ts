@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseReplayArgs, selects, toReplayMessage, type DeadLetterRecord } from './select.ts';
 
-const letter = (tenant: string, error: string, value = '{"id":"x","tenant":"a","service":"checkout","body":"hi"}'): DeadLetterRecord => ({
+const letter = (
+  tenant: string,
+  error: string,
+  value = '{"id":"x","tenant":"a","service":"checkout","body":"hi"}',
+): DeadLetterRecord => ({
   value: Buffer.from(value),
   headers: { tenant: Buffer.from(tenant), 'dlq.error': Buffer.from(error), 'dlq.source.offset': '7' },
   partition: 2,
@@ -10,14 +14,32 @@ const letter = (tenant: string, error: string, value = '{"id":"x","tenant":"a","
 });
 
 test('the command line becomes options with a default group per dead-letter topic', () => {
-  const parsed = parseReplayArgs(['--brokers', '127.0.0.1:9092, 127.0.0.1:9093', '--from', 'logs-dlq', '--to', 'logs', '--match-error', 'Constraint `\\w+`', '--tenant', 'acme', '--dry-run']);
+  const parsed = parseReplayArgs([
+    '--brokers',
+    '127.0.0.1:9092, 127.0.0.1:9093',
+    '--from',
+    'logs-dlq',
+    '--to',
+    'logs',
+    '--match-error',
+    'Constraint `\\w+`',
+    '--tenant',
+    'acme',
+    '--dry-run',
+  ]);
   assert.ok('options' in parsed);
   const o = parsed.options;
-  assert.deepEqual([o.brokers, o.from, o.to, o.group, o.tenant, o.dryRun], [['127.0.0.1:9092', '127.0.0.1:9093'], 'logs-dlq', 'logs', 'instant-logs-replay-logs-dlq', 'acme', true]);
+  assert.deepEqual(
+    [o.brokers, o.from, o.to, o.group, o.tenant, o.dryRun],
+    [['127.0.0.1:9092', '127.0.0.1:9093'], 'logs-dlq', 'logs', 'instant-logs-replay-logs-dlq', 'acme', true],
+  );
   assert.ok(o.matchError?.test('Constraint `body_limit` is violated'));
   const plain = parseReplayArgs(['--brokers', 'b:9092', '--from', 'd', '--to', 'l', '--group', 'g']);
   assert.ok('options' in plain);
-  assert.deepEqual([plain.options.group, plain.options.matchError, plain.options.tenant, plain.options.dryRun], ['g', undefined, undefined, false]);
+  assert.deepEqual(
+    [plain.options.group, plain.options.matchError, plain.options.tenant, plain.options.dryRun],
+    ['g', undefined, undefined, false],
+  );
 });
 
 test('a bad command line names every problem', () => {
@@ -31,7 +53,11 @@ test('a bad command line names every problem', () => {
   for (const [argv, wanted] of cases) {
     const parsed = parseReplayArgs(argv);
     assert.ok('problems' in parsed, argv.join(' '));
-    for (const w of wanted) assert.ok(parsed.problems.some((p) => w.test(p)), `${argv.join(' ')}: ${parsed.problems.join('; ')}`);
+    for (const w of wanted)
+      assert.ok(
+        parsed.problems.some((p) => w.test(p)),
+        `${argv.join(' ')}: ${parsed.problems.join('; ')}`,
+      );
   }
   assert.deepEqual(parseReplayArgs(['--help']), { help: true });
 });
@@ -47,7 +73,12 @@ test('filters pick by tenant header and by the error text, and together need bot
     [{ tenant: 'acme', matchError: /body_limit/ }, true],
     [{ tenant: 'other', matchError: /body_limit/ }, false],
   ];
-  for (const [filters, want] of cases) assert.equal(selects({ tenant: filters.tenant, matchError: filters.matchError }, l), want, JSON.stringify(String(filters.matchError ?? filters.tenant)));
+  for (const [filters, want] of cases)
+    assert.equal(
+      selects({ tenant: filters.tenant, matchError: filters.matchError }, l),
+      want,
+      JSON.stringify(String(filters.matchError ?? filters.tenant)),
+    );
 });
 
 test('a replayed message keeps the value byte for byte and is keyed and headed like the collector’s', () => {

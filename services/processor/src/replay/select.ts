@@ -20,7 +20,9 @@ export interface ReplayOptions {
 }
 
 /** Pure: the command line as options, or every problem with it. */
-export function parseReplayArgs(argv: readonly string[]): { options: ReplayOptions } | { problems: string[] } | { help: true } {
+export function parseReplayArgs(
+  argv: readonly string[],
+): { options: ReplayOptions } | { problems: string[] } | { help: true } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -41,7 +43,10 @@ export function parseReplayArgs(argv: readonly string[]): { options: ReplayOptio
   }
   if (values.help) return { help: true };
   const problems: string[] = [];
-  const brokers = (values.brokers ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = (values.brokers ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) problems.push('--brokers is required, e.g. 127.0.0.1:9092');
   if (!values.from) problems.push('--from (the dead-letter topic) is required');
   if (!values.to) problems.push('--to (the logs topic) is required');
@@ -55,7 +60,17 @@ export function parseReplayArgs(argv: readonly string[]): { options: ReplayOptio
   if (values.tenant === '') problems.push('--tenant must not be empty');
   if (problems.length > 0) return { problems };
   const from = values.from!;
-  return { options: { brokers, from, to: values.to!, group: values.group ?? `instant-logs-replay-${from}`, matchError, tenant: values.tenant, dryRun: values['dry-run'] } };
+  return {
+    options: {
+      brokers,
+      from,
+      to: values.to!,
+      group: values.group ?? `instant-logs-replay-${from}`,
+      matchError,
+      tenant: values.tenant,
+      dryRun: values['dry-run'],
+    },
+  };
 }
 
 /** What the replay reads of a dead letter: its value and the headers the processor wrote. */
@@ -82,8 +97,15 @@ export function selects(options: Pick<ReplayOptions, 'matchError' | 'tenant'>, l
  * Pure: the logs-topic message for a dead letter: the value as it is, keyed and headed like the
  * collector's messages (tenant/service key, tenant and rows=1 headers), plus where it came from.
  */
-export function toReplayMessage(from: string, letter: DeadLetterRecord): { key: string; value: Buffer; headers: Record<string, string> } {
+export function toReplayMessage(
+  from: string,
+  letter: DeadLetterRecord,
+): { key: string; value: Buffer; headers: Record<string, string> } {
   const tenant = headerText(letter.headers, 'tenant');
   const [first] = toLogMessages({ tenant, rows: 1, data: letter.value });
-  return { key: first?.key ?? `${tenant}/`, value: letter.value, headers: { tenant, rows: '1', 'replay.source': `${from}/${letter.partition}/${letter.offset}` } };
+  return {
+    key: first?.key ?? `${tenant}/`,
+    value: letter.value,
+    headers: { tenant, rows: '1', 'replay.source': `${from}/${letter.partition}/${letter.offset}` },
+  };
 }

@@ -7,7 +7,10 @@ export const SetupConfig = z.object({
   CLICKHOUSE_URL: z.url(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('instant_logs'),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('instant_logs'),
   RETENTION_DAYS: positiveInt.max(65535).default(30),
   /** Set only for a Kafka that Strimzi does not manage: then this Job creates the topics. */
   KAFKA_BROKERS: z.string().optional(),

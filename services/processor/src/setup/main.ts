@@ -5,7 +5,11 @@ import { runSetup } from './setup.ts';
 
 // Runs as a Kubernetes Job before the pipeline starts and after upgrades; exits non-zero so the Job retries.
 const config = parseEnv(SetupConfig, process.env);
-const transport = createHttpTransport({ url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const transport = createHttpTransport({
+  url: config.CLICKHOUSE_URL,
+  username: config.CLICKHOUSE_USER,
+  password: config.CLICKHOUSE_PASSWORD,
+});
 try {
   const result = await runSetup(createLogStore(transport, config.CLICKHOUSE_DATABASE), config);
   console.log(JSON.stringify({ level: 'info', msg: 'Set up the pipeline storage', ...result }));

@@ -2,7 +2,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { createHttpTransport, createLogStore, type ClickHouseTransport } from '@instant-logs/store';
-import { startClickHouseServer, startKafkaBroker, type ClickHouseServer, type KafkaBroker } from '@instant-logs/testbed';
+import {
+  startClickHouseServer,
+  startKafkaBroker,
+  type ClickHouseServer,
+  type KafkaBroker,
+} from '@instant-logs/testbed';
 import { SetupConfig } from './config.ts';
 import { runSetup } from './setup.ts';
 
@@ -41,5 +46,8 @@ test('setup migrates ClickHouse, sets the retention and creates the topics, and 
   await admin.connect();
   const meta = await admin.fetchTopicMetadata({ topics: ['setup-logs', 'setup-dlq'] });
   await admin.disconnect();
-  assert.deepEqual(meta.topics.map((t) => [t.name, t.partitions.length]).sort(), [['setup-dlq', 2], ['setup-logs', 4]]);
+  assert.deepEqual(meta.topics.map((t) => [t.name, t.partitions.length]).sort(), [
+    ['setup-dlq', 2],
+    ['setup-logs', 4],
+  ]);
 });

@@ -17,15 +17,18 @@ export async function runSetup(store: LogStore, config: SetupConfig): Promise<Se
   const { applied } = await store.migrate();
   await store.setDefaultRetention(config.RETENTION_DAYS);
   if (!config.KAFKA_BROKERS) return { migrations: applied, topics: [] };
-  const { created } = await ensureTopics(config.KAFKA_BROKERS.split(',').map((b) => b.trim()), {
-    topic: config.KAFKA_TOPIC,
-    deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
-    partitions: config.KAFKA_TOPIC_PARTITIONS,
-    replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
-    retentionMs: config.KAFKA_TOPIC_RETENTION_MS,
-    compressionType: config.KAFKA_TOPIC_COMPRESSION,
-    deadLetterPartitions: config.KAFKA_DEAD_LETTER_PARTITIONS,
-    deadLetterRetentionMs: config.KAFKA_DEAD_LETTER_RETENTION_MS,
-  });
+  const { created } = await ensureTopics(
+    config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    {
+      topic: config.KAFKA_TOPIC,
+      deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+      retentionMs: config.KAFKA_TOPIC_RETENTION_MS,
+      compressionType: config.KAFKA_TOPIC_COMPRESSION,
+      deadLetterPartitions: config.KAFKA_DEAD_LETTER_PARTITIONS,
+      deadLetterRetentionMs: config.KAFKA_DEAD_LETTER_RETENTION_MS,
+    },
+  );
   return { migrations: applied, topics: created };
 }

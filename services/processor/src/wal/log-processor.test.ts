@@ -33,13 +33,31 @@ async function setup(segmentBytes = 1 << 20): Promise<{ store: LogStore; db: str
 }
 
 const line = (id: string, over: Record<string, unknown> = {}) =>
-  JSON.stringify({ id, tenant: 'acme', timestamp: '2026-12-01T10:00:00.000000000Z', observed_timestamp: '2026-12-01T10:00:00.000000000Z', service: 'api', level: 'info', body: `record ${id}`, ...over });
-const chunk = (ids: string[]) => encodeChunk({ tenant: 'acme', rows: ids.length, data: Buffer.from(ids.map((id) => line(id)).join('\n')) });
+  JSON.stringify({
+    id,
+    tenant: 'acme',
+    timestamp: '2026-12-01T10:00:00.000000000Z',
+    observed_timestamp: '2026-12-01T10:00:00.000000000Z',
+    service: 'api',
+    level: 'info',
+    body: `record ${id}`,
+    ...over,
+  });
+const chunk = (ids: string[]) =>
+  encodeChunk({ tenant: 'acme', rows: ids.length, data: Buffer.from(ids.map((id) => line(id)).join('\n')) });
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 function recorder() {
   const inserts: number[] = [];
-  return { inserts, observe: { inserted: (rows: number) => void inserts.push(rows), retried() {}, deadLettered() {}, pausedChanged() {} } };
+  return {
+    inserts,
+    observe: {
+      inserted: (rows: number) => void inserts.push(rows),
+      retried() {},
+      deadLettered() {},
+      pausedChanged() {},
+    },
+  };
 }
 
 const options = (dir: string, over: Partial<LogProcessorOptions> = {}): LogProcessorOptions => ({
@@ -50,7 +68,8 @@ const options = (dir: string, over: Partial<LogProcessorOptions> = {}): LogProce
   ...over,
 });
 
-const duplicates = (db: string) => transport.query<{ id: string }>(`SELECT id FROM ${db}.logs GROUP BY id HAVING count() > 1`);
+const duplicates = (db: string) =>
+  transport.query<{ id: string }>(`SELECT id FROM ${db}.logs GROUP BY id HAVING count() > 1`);
 
 test('entries appended within the wait are stored by one insert, and the log is emptied behind it', async () => {
   const { store, log, dir } = await setup(4096);
@@ -99,12 +118,20 @@ test('a record the store refuses for good goes to the dead-letter file; the rest
   const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 50 }), observe, (err) => assert.fail(err));
   try {
     const bad = line('poison', { severity_number: 'not a number' });
-    await log.append(encodeChunk({ tenant: 'acme', rows: 3, data: Buffer.from([line('ok-1'), bad, line('ok-2')].join('\n')) }));
+    await log.append(
+      encodeChunk({ tenant: 'acme', rows: 3, data: Buffer.from([line('ok-1'), bad, line('ok-2')].join('\n')) }),
+    );
     await log.append(chunk(['ok-3']));
     await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
     assert.equal(await store.count('acme'), 3);
-    const letters = readFileSync(join(dir, 'dead-letters.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(letters.map((l) => [l.tenant, l.record, l.position]), [['acme', bad, '0']]);
+    const letters = readFileSync(join(dir, 'dead-letters.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      letters.map((l) => [l.tenant, l.record, l.position]),
+      [['acme', bad, '0']],
+    );
     assert.match(letters[0].error, /severity_number|parse|Cannot/i);
   } finally {
     await processor.close();
@@ -114,7 +141,9 @@ test('a record the store refuses for good goes to the dead-letter file; the rest
 
 test('closing stores what the log holds without waiting out the batch window', async () => {
   const { store, log, dir } = await setup();
-  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 60_000 }), recorder().observe, (err) => assert.fail(err));
+  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 60_000 }), recorder().observe, (err) =>
+    assert.fail(err),
+  );
   await log.append(chunk(ids('late', 5)));
   const t0 = Date.now();
   await processor.close();
@@ -130,7 +159,9 @@ test('an intent reaching past the end of the log (its entries cut off as corrupt
   await log.append(chunk(ids('left-too', 10)));
   await log.commit(first, encodeIntent(log.end() + 1000n));
   const errors: string[] = [];
-  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 50 }), recorder().observe, (err) => errors.push(err.message));
+  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 50 }), recorder().observe, (err) =>
+    errors.push(err.message),
+  );
   try {
     await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
     assert.equal(await store.count('acme'), 20);
@@ -147,13 +178,29 @@ test("a batch's insert span links to the trace of every request whose records it
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const spanIds = ['00f067aa0ba902b7', '00f067aa0ba902b8'];
   spans.reset();
-  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 200 }), recorder().observe, (err) => assert.fail(err));
+  const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 200 }), recorder().observe, (err) =>
+    assert.fail(err),
+  );
   try {
-    await Promise.all(spanIds.map((spanId, i) => log.append(encodeChunk({ tenant: 'acme', rows: 1, data: Buffer.from(line(`traced-${i}`)), trace: { traceparent: `00-${traceId}-${spanId}-01` } }))));
+    await Promise.all(
+      spanIds.map((spanId, i) =>
+        log.append(
+          encodeChunk({
+            tenant: 'acme',
+            rows: 1,
+            data: Buffer.from(line(`traced-${i}`)),
+            trace: { traceparent: `00-${traceId}-${spanId}-01` },
+          }),
+        ),
+      ),
+    );
     await waitUntil('the log caught up', () => log.unstoredBytes() === 0, 15_000, 10);
     const inserts = spans.getFinishedSpans().filter((s) => s.name === 'insert logs');
     assert.equal(inserts.length, 1);
-    assert.deepEqual(inserts[0]!.links.map((l) => [l.context.traceId, l.context.spanId]).sort(), spanIds.map((id) => [traceId, id]));
+    assert.deepEqual(
+      inserts[0]!.links.map((l) => [l.context.traceId, l.context.spanId]).sort(),
+      spanIds.map((id) => [traceId, id]),
+    );
   } finally {
     await processor.close();
     await log.close();

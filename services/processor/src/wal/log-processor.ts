@@ -32,7 +32,13 @@ export interface LogProcessor {
  * large batches with the Kafka path's writer (intent, insert with a token from the log positions,
  * commit), so a restart replays the batch in flight under the same token and nothing is stored twice.
  */
-export function startLogProcessor(store: LogStore, log: SegmentLog, options: LogProcessorOptions, observe: WriterObserver, onError: (err: Error) => void): LogProcessor {
+export function startLogProcessor(
+  store: LogStore,
+  log: SegmentLog,
+  options: LogProcessorOptions,
+  observe: WriterObserver,
+  onError: (err: Error) => void,
+): LogProcessor {
   let stopping = false;
   let failing = false;
   let wakeStop: () => void = () => {};
@@ -44,9 +50,11 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
   const deps = {
     // The log's id keeps tokens apart from an earlier log whose positions started at 0 too.
     topic: `wal-${log.id}`,
-    insert: (data: Buffer, token: string, sources: readonly SourceMessage[]) => tracedInsert(store, data, token, sources),
+    insert: (data: Buffer, token: string, sources: readonly SourceMessage[]) =>
+      tracedInsert(store, data, token, sources),
     isTransient: isRetryable,
-    commit: (_partition: number, offset: bigint, metadata: string | null) => log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata),
+    commit: (_partition: number, offset: bigint, metadata: string | null) =>
+      log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata),
     deadLetter: (letters: DeadLetter[]) => appendDeadLetters(options.deadLetterFile, letters),
     heartbeat: async () => {},
     // On shutdown a failing store is not waited for: the entries stay in the log for the next start.
@@ -64,7 +72,13 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
   const toMessage = (e: LogEntry): SourceMessage => {
     following.set(e.position + 1n, e.next);
     const chunk = decodeChunk(e.payload);
-    return { offset: e.position, value: chunk.data, rows: chunk.rows, tenant: chunk.tenant, ...(chunk.trace ? { trace: chunk.trace } : {}) };
+    return {
+      offset: e.position,
+      value: chunk.data,
+      rows: chunk.rows,
+      tenant: chunk.tenant,
+      ...(chunk.trace ? { trace: chunk.trace } : {}),
+    };
   };
 
   // Resolves when maxWaitMs passed since `since`, maxBytes are waiting, or the processor stops.
@@ -85,7 +99,9 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
       await gather(position, windowStart);
     }
     // A batch a predecessor began is replayed exactly as it was cut, however large.
-    const limit = intent ? Math.max(options.limits.maxBytes, Number(intent.end - position) + 1) : options.limits.maxBytes;
+    const limit = intent
+      ? Math.max(options.limits.maxBytes, Number(intent.end - position) + 1)
+      : options.limits.maxBytes;
     following.clear();
     const readAt = Date.now();
     const messages = (await log.read(position, limit)).map(toMessage);
@@ -93,7 +109,11 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
     if (waiting) {
       // The log no longer reaches the end of the batch in flight: entries were cut off as corrupt.
       // That batch cannot be replayed as it was; store what is left as new batches.
-      onError(new Error(`Cannot replay the batch in flight up to log position ${intent!.end}: the log ends before it; its rest is stored anew`));
+      onError(
+        new Error(
+          `Cannot replay the batch in flight up to log position ${intent!.end}: the log ends before it; its rest is stored anew`,
+        ),
+      );
       await log.commit(position, null);
       return { readAt };
     }
@@ -105,7 +125,7 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
 
   const run = async () => {
     let windowStart = 0;
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       try {
         const outcome = await step(windowStart);
         if (outcome === 'stop') return;
@@ -135,7 +155,15 @@ export function startLogProcessor(store: LogStore, log: SegmentLog, options: Log
 }
 
 async function appendDeadLetters(file: string, letters: DeadLetter[]): Promise<void> {
-  const lines = letters.map((l) => JSON.stringify({ at: new Date().toISOString(), tenant: l.tenant, error: l.error, position: String(l.offset), record: l.value }));
+  const lines = letters.map((l) =>
+    JSON.stringify({
+      at: new Date().toISOString(),
+      tenant: l.tenant,
+      error: l.error,
+      position: String(l.offset),
+      record: l.value,
+    }),
+  );
   const handle = await open(file, 'a');
   try {
     await handle.appendFile(`${lines.join('\n')}\n`);

@@ -12,7 +12,11 @@ describe('admin routes on the embedded pipeline', () => {
     // Auth off: dev mode acts as the default tenant (scope checks are the auth plugin's tests).
     p = await startTestPipeline();
     const records = [
-      ...['card declined for user-1', 'card declined for user-2', 'payment captured'].map((message) => ({ service: 'payments', level: 'info', message })),
+      ...['card declined for user-1', 'card declined for user-2', 'payment captured'].map((message) => ({
+        service: 'payments',
+        level: 'info',
+        message,
+      })),
       ...['GET /orders 200', 'GET /orders 500'].map((message) => ({ service: 'api', level: 'info', message })),
     ];
     const res = await p.app.inject({ method: 'POST', url: '/api/v1/logs', payload: records, headers: json });
@@ -25,7 +29,8 @@ describe('admin routes on the embedded pipeline', () => {
     assert.equal(res.statusCode, 200, res.body);
     return LogPage.parse(res.json()).records;
   };
-  const remove = (payload: unknown) => p.app.inject({ method: 'POST', url: '/api/v1/admin/delete', payload: JSON.stringify(payload), headers: json });
+  const remove = (payload: unknown) =>
+    p.app.inject({ method: 'POST', url: '/api/v1/admin/delete', payload: JSON.stringify(payload), headers: json });
 
   test('usage reports the records of each service of the tenant', async () => {
     const res = await p.app.inject({ url: '/api/v1/admin/usage' });
@@ -41,11 +46,14 @@ describe('admin routes on the embedded pipeline', () => {
     const res = await remove({ q: '"card declined"' });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json(), { deleted: 2 });
-    assert.deepEqual((await search('service:payments')).map((r) => r.body), ['payment captured']);
+    assert.deepEqual(
+      (await search('service:payments')).map((r) => r.body),
+      ['payment captured'],
+    );
     assert.equal((await search('service:api')).length, 2);
   });
 
-  test('the delete is in the tenant\'s audit trail, searchable like any log', async () => {
+  test("the delete is in the tenant's audit trail, searchable like any log", async () => {
     const trail = await search('service:instant-logs-audit action:admin.delete outcome:ok');
     assert.ok(trail.length >= 1, 'no audit record of the delete');
     const [entry] = trail;
@@ -82,14 +90,16 @@ describe('admin routes on the embedded pipeline', () => {
   });
 });
 
-describe('every admin request is audited in the acting key\'s tenant', () => {
+describe("every admin request is audited in the acting key's tenant", () => {
   const ADMIN = 'acme-admin-key-000001';
   const QUERY = 'acme-query-key-000001';
   const OTHER = 'other-admin-key-00001';
   let p: Awaited<ReturnType<typeof startTestPipeline>>;
 
   before(async () => {
-    p = await startTestPipeline({ apiKeys: `${ADMIN}:acme:query+admin,${QUERY}:acme:query,${OTHER}:other:query+admin` });
+    p = await startTestPipeline({
+      apiKeys: `${ADMIN}:acme:query+admin,${QUERY}:acme:query,${OTHER}:other:query+admin`,
+    });
   });
   after(() => p.close());
 
@@ -102,12 +112,15 @@ describe('every admin request is audited in the acting key\'s tenant', () => {
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     });
   const trail = async (key: string) => {
-    const res = await p.app.inject({ url: '/api/v1/logs?from=now-1h&limit=100&q=service:instant-logs-audit', headers: { authorization: `Bearer ${key}` } });
+    const res = await p.app.inject({
+      url: '/api/v1/logs?from=now-1h&limit=100&q=service:instant-logs-audit',
+      headers: { authorization: `Bearer ${key}` },
+    });
     assert.equal(res.statusCode, 200, res.body);
     return LogPage.parse(res.json()).records.map((r) => r.attributes);
   };
 
-  test('200, 400, 403 (also through an encoded path) land in acme\'s trail with key, route, status and client; 401 in no tenant\'s', async () => {
+  test("200, 400, 403 (also through an encoded path) land in acme's trail with key, route, status and client; 401 in no tenant's", async () => {
     assert.equal((await admin(ADMIN, 'GET', '/api/v1/admin/usage')).statusCode, 200);
     assert.equal((await admin(ADMIN, 'POST', '/api/v1/admin/delete', { q: ' ' })).statusCode, 400);
     assert.equal((await admin(QUERY, 'POST', '/api/v1/admin/delete', { from: '0' })).statusCode, 403);
@@ -116,7 +129,9 @@ describe('every admin request is audited in the acting key\'s tenant', () => {
     assert.equal((await admin('acme-unknown-key-0001', 'POST', '/api/v1/admin/delete', { from: '0' })).statusCode, 401);
 
     const acme = await trail(ADMIN);
-    const summary = acme.map((a) => [a['action'], a['status'], a['outcome'], a['principal']?.startsWith('key:'), a['route'], a['client']]).sort();
+    const summary = acme
+      .map((a) => [a['action'], a['status'], a['outcome'], a['principal']?.startsWith('key:'), a['route'], a['client']])
+      .sort();
     assert.deepEqual(summary, [
       ['admin.delete', '400', 'error', true, 'POST /api/v1/admin/delete', '192.0.2.7'],
       ['admin.delete', '403', 'error', true, 'POST /api/v1/admin/delete', '192.0.2.7'],
@@ -125,9 +140,12 @@ describe('every admin request is audited in the acting key\'s tenant', () => {
     ]);
     assert.ok(acme.some((a) => a['status'] === '400' && /DELETE_UNBOUNDED/.test(a['detail'] ?? '')));
     assert.ok(acme.some((a) => a['status'] === '403' && /lacks the "admin" scope/.test(a['detail'] ?? '')));
-    assert.deepEqual(await trail(OTHER), [], 'another tenant received acme\'s audit records');
+    assert.deepEqual(await trail(OTHER), [], "another tenant received acme's audit records");
     // Auth off would act as "default"; with keys nothing may land there.
-    const defaults = await p.store.search({ tenant: 'default', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, services: [], levels: [], query: null }, { limit: 10 });
+    const defaults = await p.store.search(
+      { tenant: 'default', fromNs: 0n, toNs: 9_223_372_036_854_775_807n, services: [], levels: [], query: null },
+      { limit: 10 },
+    );
     assert.deepEqual(defaults.records, []);
   });
 });

@@ -25,33 +25,48 @@ function principalOf(request: FastifyRequest): string {
 // What a handler learnt about its own request, for the audit record its answer triggers.
 const notes = new WeakMap<FastifyRequest, { params?: Record<string, unknown>; detail?: string; error?: string }>();
 
-function note(request: FastifyRequest, fields: { params?: Record<string, unknown>; detail?: string; error?: string }): void {
+function note(
+  request: FastifyRequest,
+  fields: { params?: Record<string, unknown>; detail?: string; error?: string },
+): void {
   notes.set(request, { ...notes.get(request), ...fields });
 }
 
 /** GET /api/v1/admin/usage and POST /api/v1/admin/delete, scoped to the caller's tenant; each call is audited by auditAdminRequests. */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const schema = (method: 'GET' | 'POST', path: string) => ({ response: responseSchemas(apiRoute(method, path)) });
-  app.get(`${ADMIN_PREFIX}usage`, { config: { access: 'admin', audit: 'admin.usage' }, schema: schema('GET', `${ADMIN_PREFIX}usage`) }, async (request) => {
-    const services = await deps.store.usage(request.tenant);
-    note(request, { detail: `${services.length} services` });
-    return { services };
-  });
+  app.get(
+    `${ADMIN_PREFIX}usage`,
+    { config: { access: 'admin', audit: 'admin.usage' }, schema: schema('GET', `${ADMIN_PREFIX}usage`) },
+    async (request) => {
+      const services = await deps.store.usage(request.tenant);
+      note(request, { detail: `${services.length} services` });
+      return { services };
+    },
+  );
 
-  app.post(`${ADMIN_PREFIX}delete`, { config: { access: 'admin', audit: 'admin.delete' }, schema: schema('POST', `${ADMIN_PREFIX}delete`) }, async (request) => {
-    const raw = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-    note(request, { params: { q: raw['q'], from: raw['from'], to: raw['to'] } });
-    const { q = '', from, to } = parseParams(DeleteRequest, request.body ?? {}, '(body)');
-    // A typo must not wipe a tenant: deleting everything takes an explicit from: "0".
-    if (!q.trim() && from === undefined && to === undefined) {
-      throw QUERY_ERRORS.DELETE_UNBOUNDED({ field: 'from' });
-    }
-    const filter = toLogFilter({ q, from: from ?? '0', to: to ?? 'now', service: [], level: [] }, request.tenant, deps.clock());
-    const query: QueryNode = filter.query ? { kind: 'and', children: [filter.query, NOT_AUDIT] } : NOT_AUDIT;
-    const { deleted } = await deps.store.deleteLogs({ ...filter, query });
-    note(request, { detail: `deleted ${deleted} records` });
-    return { deleted };
-  });
+  app.post(
+    `${ADMIN_PREFIX}delete`,
+    { config: { access: 'admin', audit: 'admin.delete' }, schema: schema('POST', `${ADMIN_PREFIX}delete`) },
+    async (request) => {
+      const raw = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+      note(request, { params: { q: raw['q'], from: raw['from'], to: raw['to'] } });
+      const { q = '', from, to } = parseParams(DeleteRequest, request.body ?? {}, '(body)');
+      // A typo must not wipe a tenant: deleting everything takes an explicit from: "0".
+      if (!q.trim() && from === undefined && to === undefined) {
+        throw QUERY_ERRORS.DELETE_UNBOUNDED({ field: 'from' });
+      }
+      const filter = toLogFilter(
+        { q, from: from ?? '0', to: to ?? 'now', service: [], level: [] },
+        request.tenant,
+        deps.clock(),
+      );
+      const query: QueryNode = filter.query ? { kind: 'and', children: [filter.query, NOT_AUDIT] } : NOT_AUDIT;
+      const { deleted } = await deps.store.deleteLogs({ ...filter, query });
+      note(request, { detail: `deleted ${deleted} records` });
+      return { deleted };
+    },
+  );
 }
 
 /**
@@ -87,5 +102,7 @@ function describeError(raw: FastifyError | Error): string {
   const err = toQueryError(raw);
   if (err instanceof CodedError) return `${err.code}: ${err.message}`;
   const status = (raw as FastifyError).statusCode;
-  return status !== undefined && status < 500 ? `${(raw as FastifyError).code ?? 'BAD_REQUEST'}: ${raw.message}` : 'internal error';
+  return status !== undefined && status < 500
+    ? `${(raw as FastifyError).code ?? 'BAD_REQUEST'}: ${raw.message}`
+    : 'internal error';
 }

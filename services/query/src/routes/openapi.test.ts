@@ -19,7 +19,21 @@ before(async () => {
   await store.migrate();
   const now = new Date().toISOString();
   await store.insert(
-    JSON.stringify({ id: 'o1', tenant: 'team', timestamp: now, observed_timestamp: now, service: 'billing', level: 'warn', severity_text: 'WARN', severity_number: 13, body: 'invoice retry scheduled', attributes: { region: 'eu' }, resource: {}, trace_id: '', span_id: '' }),
+    JSON.stringify({
+      id: 'o1',
+      tenant: 'team',
+      timestamp: now,
+      observed_timestamp: now,
+      service: 'billing',
+      level: 'warn',
+      severity_text: 'WARN',
+      severity_number: 13,
+      body: 'invoice retry scheduled',
+      attributes: { region: 'eu' },
+      resource: {},
+      trace_id: '',
+      span_id: '',
+    }),
   );
   app = buildApp({ store, keyring: parseApiKeys(`${KEY}:team:query+admin`) });
   await app.ready();
@@ -46,7 +60,10 @@ test('every /api route the query service registers is in the document, with the 
   assert.ok(routes.length >= 8, `only ${routes.length} routes found`);
   for (const route of routes) {
     const operation = paths[route.url.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
-    assert.ok(operation, `${route.method} ${route.url} is missing from the OpenAPI document (packages/schema/src/api-routes.ts)`);
+    assert.ok(
+      operation,
+      `${route.method} ${route.url} is missing from the OpenAPI document (packages/schema/src/api-routes.ts)`,
+    );
     assert.equal(operation['x-access'], route.access, `${route.method} ${route.url}`);
   }
 });
@@ -59,10 +76,18 @@ test("every query-service answer with a declared shape parses with the route's z
     'GET /api/v1/facets': { url: '/api/v1/facets?from=now-1h&attribute=region' },
     'POST /api/v1/tail/ticket': { url: '/api/v1/tail/ticket', method: 'POST' as const, payload: '{}' },
     'GET /api/v1/admin/usage': { url: '/api/v1/admin/usage' },
-    'POST /api/v1/admin/delete': { url: '/api/v1/admin/delete', method: 'POST' as const, payload: { q: 'nothing-matches-this' } },
+    'POST /api/v1/admin/delete': {
+      url: '/api/v1/admin/delete',
+      method: 'POST' as const,
+      payload: { q: 'nothing-matches-this' },
+    },
   };
   const shaped = API_ROUTES.filter((r) => r.response.schema && r.access !== 'ingest');
-  assert.deepEqual(shaped.map((r) => `${r.method} ${r.path}`).sort(), Object.keys(calls).sort(), 'a call for every shaped route');
+  assert.deepEqual(
+    shaped.map((r) => `${r.method} ${r.path}`).sort(),
+    Object.keys(calls).sort(),
+    'a call for every shaped route',
+  );
   for (const route of shaped) {
     const res = await app.inject({ headers, ...calls[`${route.method} ${route.path}` as keyof typeof calls] });
     assert.equal(res.statusCode, route.response.status, `${route.method} ${route.path}: ${res.body}`);
@@ -71,5 +96,8 @@ test("every query-service answer with a declared shape parses with the route's z
   }
   // Serialised from the schema, the record keeps every field and its attributes.
   const page = (await app.inject({ headers, url: '/api/v1/logs?from=now-1h&q=service:billing' })).json();
-  assert.deepEqual(page.records.map((r: { id: string; attributes: unknown }) => [r.id, r.attributes]), [['o1', { region: 'eu' }]]);
+  assert.deepEqual(
+    page.records.map((r: { id: string; attributes: unknown }) => [r.id, r.attributes]),
+    [['o1', { region: 'eu' }]],
+  );
 });

@@ -5,5 +5,7 @@ import { openApiDocument } from '@instant-logs/schema';
 export function registerOpenApiRoute(app: FastifyInstance): void {
   // Serialised once: the document is the same for every caller and every request.
   const body = JSON.stringify(openApiDocument());
-  app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send(body));
+  app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(body),
+  );
 }

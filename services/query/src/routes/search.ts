@@ -1,11 +1,21 @@
 import type { FastifyInstance } from 'fastify';
-import { apiRoute, FacetsQuery, HistogramQuery, LogSearchQuery, responseSchemas, type Facets } from '@instant-logs/schema';
+import {
+  apiRoute,
+  FacetsQuery,
+  HistogramQuery,
+  LogSearchQuery,
+  responseSchemas,
+  type Facets,
+} from '@instant-logs/schema';
 import type { LogStore } from '@instant-logs/store';
 import { parseParams, toLogFilter } from '../filters.ts';
 
 // Parameters are parsed by the zod schemas in the handlers (coded errors naming the parameter); the answer is
 // serialised by fastify from the same schemas' JSON form, which also drops any field the contract lacks.
-const options = (path: string) => ({ config: { access: 'query' as const }, schema: { response: responseSchemas(apiRoute('GET', path)) } });
+const options = (path: string) => ({
+  config: { access: 'query' as const },
+  schema: { response: responseSchemas(apiRoute('GET', path)) },
+});
 
 /** GET /api/v1/logs, /api/v1/logs/histogram and /api/v1/facets, each scoped to the caller's tenant. */
 export function registerSearchRoutes(app: FastifyInstance, store: LogStore, clock: () => number): void {
@@ -29,7 +39,9 @@ export function registerSearchRoutes(app: FastifyInstance, store: LogStore, cloc
       { name: 'level', field: { kind: 'level' as const } },
       ...params.attribute.map((key) => ({ name: key, field: { kind: 'attribute' as const, key } })),
     ];
-    const facets = await Promise.all(fields.map(async (f) => ({ field: f.name, values: await store.facet(filter, f.field, params.size) })));
+    const facets = await Promise.all(
+      fields.map(async (f) => ({ field: f.name, values: await store.facet(filter, f.field, params.size) })),
+    );
     return { facets };
   });
 }

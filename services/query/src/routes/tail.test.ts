@@ -83,11 +83,18 @@ interface Tail {
 
 async function openTail(tenant: keyof typeof KEYS, q: string, since?: string): Promise<Tail> {
   const params = new URLSearchParams({ q, ...(since ? { since } : {}) });
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?${params}`, { headers: { authorization: `Bearer ${KEYS[tenant]}` } });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?${params}`, {
+    headers: { authorization: `Bearer ${KEYS[tenant]}` },
+  });
   const tail: Tail = { ws, messages: [] };
   ws.addEventListener('message', (e) => tail.messages.push(JSON.parse(String(e.data))));
   ws.addEventListener('close', (e) => (tail.closeCode = e.code));
-  await waitUntil('tail ready', () => tail.closeCode !== undefined || tail.messages.some((m) => m.type === 'ready'), 10_000, 5);
+  await waitUntil(
+    'tail ready',
+    () => tail.closeCode !== undefined || tail.messages.some((m) => m.type === 'ready'),
+    10_000,
+    5,
+  );
   assert.equal(tail.closeCode, undefined, `tail ${q} refused: ${JSON.stringify(tail.messages)}`);
   return tail;
 }
@@ -102,13 +109,16 @@ async function metric(name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 // In the tail's order: by insert, and by timestamp within one insert (which one poll reads whole).
-const byTime = (records: LogRecord[]) => [...records].sort((x, y) => (x.timestamp < y.timestamp ? -1 : x.timestamp > y.timestamp ? 1 : x.id < y.id ? -1 : 1));
+const byTime = (records: LogRecord[]) =>
+  [...records].sort((x, y) => (x.timestamp < y.timestamp ? -1 : x.timestamp > y.timestamp ? 1 : x.id < y.id ? -1 : 1));
 
 function batch(n: number): LogRecord[] {
   const services = ['payments', 'checkout', 'gateway'];
   const levels = ['info', 'error', 'warn'] as const;
   const words = ['card declined', 'upstream timeout', 'order placed', 'cache warm'];
-  return Array.from({ length: n }, (_, i) => record(i % 4 === 3 ? 'b' : 'a', services[i % 3]!, levels[(i >> 1) % 3]!, words[i % 4]!, (i * 7919) % 5000));
+  return Array.from({ length: n }, (_, i) =>
+    record(i % 4 === 3 ? 'b' : 'a', services[i % 3]!, levels[(i >> 1) % 3]!, words[i % 4]!, (i * 7919) % 5000),
+  );
 }
 
 const FILTERS: { tenant: keyof typeof KEYS; q: string; matches: (r: LogRecord) => boolean }[] = [
@@ -127,10 +137,16 @@ test('many tails with the same and different filters each get exactly their reco
     // Two tenants: two pollers for 48 tails over five distinct filters.
     assert.equal(await metric('instant_logs_query_tail_pollers'), 2);
     const batches = [batch(60), batch(60), batch(60)];
-    const expected = (f: (typeof FILTERS)[number], upTo: number) => batches.slice(0, upTo).flatMap((b) => byTime(b.filter(f.matches)).map((r) => r.id));
+    const expected = (f: (typeof FILTERS)[number], upTo: number) =>
+      batches.slice(0, upTo).flatMap((b) => byTime(b.filter(f.matches)).map((r) => r.id));
     for (let i = 0; i < batches.length; i++) {
       await store(batches[i]!);
-      await waitUntil(`batch ${i} on every tail`, () => tails.every((t, n) => ids(t).length >= expected(FILTERS[Math.floor(n / 8)]!, i + 1).length), 10_000, 5);
+      await waitUntil(
+        `batch ${i} on every tail`,
+        () => tails.every((t, n) => ids(t).length >= expected(FILTERS[Math.floor(n / 8)]!, i + 1).length),
+        10_000,
+        5,
+      );
     }
     tails.forEach((t, n) => {
       const f = FILTERS[Math.floor(n / 8)]!;
@@ -158,9 +174,16 @@ test('store queries per second stay flat as tails with the same and other filter
     others.push(...(await Promise.all(Array.from({ length: 30 }, (_, i) => openTail('a', `service:flat-${i % 15}`)))));
     // Once a record has reached them, every new tail has joined the tenant's one read.
     await store([record('a', 'flat', 'info', 'for the crowd', 0)]);
-    await waitUntil('the record on every tail of its filter', () => same.every((tail) => ids(tail).length === 1), 10_000, 5);
+    await waitUntil(
+      'the record on every tail of its filter',
+      () => same.every((tail) => ids(tail).length === 1),
+      10_000,
+      5,
+    );
     const crowd = await queryRate(40);
-    t.diagnostic(`${alone.toFixed(0)} store queries/s for 1 tail, ${crowd.toFixed(0)} for 61 over 16 filters (a poll every ${POLL_MS} ms)`);
+    t.diagnostic(
+      `${alone.toFixed(0)} store queries/s for 1 tail, ${crowd.toFixed(0)} for 61 over 16 filters (a poll every ${POLL_MS} ms)`,
+    );
     assert.equal(await metric('instant_logs_query_tail_pollers'), 1);
     // One read a tick for the tenant whatever its tails and filters; a poll per tail would be 61 times that.
     assert.ok(crowd <= (1000 / POLL_MS) * 1.2, `${crowd.toFixed(0)} queries/s with 61 tails`);
@@ -199,25 +222,35 @@ test('a tail resumed from an older position, beside a live one, gets what it mis
 });
 
 test('a made-up since is refused before the tail is ready, with 4400 and QUERY_INVALID_CURSOR', async () => {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?since=not-a-position`, { headers: { authorization: `Bearer ${KEYS.a}` } });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?since=not-a-position`, {
+    headers: { authorization: `Bearer ${KEYS.a}` },
+  });
   const tail: Tail = { ws, messages: [] };
   ws.addEventListener('message', (e) => tail.messages.push(JSON.parse(String(e.data))));
   ws.addEventListener('close', (e) => (tail.closeCode = e.code));
   await waitUntil('refused tail closed', () => tail.closeCode !== undefined, 10_000, 5);
   assert.equal(tail.closeCode, 4400);
-  assert.deepEqual(tail.messages.map((m) => [m.type, m.error?.code]), [['error', 'QUERY_INVALID_CURSOR']]);
+  assert.deepEqual(
+    tail.messages.map((m) => [m.type, m.error?.code]),
+    [['error', 'QUERY_INVALID_CURSOR']],
+  );
 });
 
 test("a filter the store cannot run is refused with 4400 on its own tail, and the tenant's other tails keep going", async () => {
   const live = await openTail('b', 'service:unharmed');
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?q=${encodeURIComponent('level:loud')}`, { headers: { authorization: `Bearer ${KEYS.b}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/tail?q=${encodeURIComponent('level:loud')}`, {
+      headers: { authorization: `Bearer ${KEYS.b}` },
+    });
     const refused: Tail = { ws, messages: [] };
     ws.addEventListener('message', (e) => refused.messages.push(JSON.parse(String(e.data))));
     ws.addEventListener('close', (e) => (refused.closeCode = e.code));
     await waitUntil('refused tail closed', () => refused.closeCode !== undefined, 10_000, 5);
     assert.equal(refused.closeCode, 4400);
-    assert.deepEqual(refused.messages.map((m) => [m.type, m.error?.code]), [['error', 'QUERY_INVALID_CLAUSE']]);
+    assert.deepEqual(
+      refused.messages.map((m) => [m.type, m.error?.code]),
+      [['error', 'QUERY_INVALID_CLAUSE']],
+    );
     const after = record('b', 'unharmed', 'info', 'still here', 0);
     await store([after]);
     await waitUntil('the record on the other tail', () => ids(live).length === 1, 10_000, 5);
@@ -284,7 +317,10 @@ test('a reader too slow for its buffer is dropped with 4008 and a position to re
     assert.equal(closeCode, 4008);
     const last = JSON.parse(texts.at(-1)!);
     assert.equal(last.error.code, 'QUERY_TAIL_TOO_SLOW');
-    const delivered = texts.slice(0, -1).map((t) => JSON.parse(t)).findLast((m) => m.position)?.position;
+    const delivered = texts
+      .slice(0, -1)
+      .map((t) => JSON.parse(t))
+      .findLast((m) => m.position)?.position;
     assert.equal(last.position, delivered, 'the position to resume from is the last one the reader was sent');
     assert.equal(fast.closeCode, undefined);
   } finally {

@@ -44,11 +44,22 @@ export function registerTailTicketRoute(app: FastifyInstance, tickets: TailTicke
  * as matching records are stored. Reconnecting with `since=<position>` resumes without gaps. A tenant's
  * tails share one poller (tail-hub.ts).
  */
-export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics: QueryMetrics, options: TailOptions): void {
-  const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits }, (reason) => metrics.tailsRefused.inc({ reason }));
+export function registerTailRoute(
+  app: FastifyInstance,
+  store: LogStore,
+  metrics: QueryMetrics,
+  options: TailOptions,
+): void {
+  const gate = createTailGate({ ...DEFAULT_TAIL_LIMITS, ...options.limits }, (reason) =>
+    metrics.tailsRefused.inc({ reason }),
+  );
   const hub = createTailHub({ store, gate, pollMs: options.pollMs });
   app.addHook('onClose', async () => hub.close());
-  const outbox = { maxBuffered: options.maxBuffered ?? 10_000, highWaterBytes: options.highWaterBytes ?? 1024 * 1024, retryMs: options.pollMs };
+  const outbox = {
+    maxBuffered: options.maxBuffered ?? 10_000,
+    highWaterBytes: options.highWaterBytes ?? 1024 * 1024,
+    retryMs: options.pollMs,
+  };
   const url = '/api/v1/tail';
   // A plain GET (no Upgrade) gets 426 in the API's coded shape, not @fastify/websocket's empty 404.
   const handler = async () => {
@@ -85,13 +96,22 @@ export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics
       metrics.tailClients.inc();
       try {
         const params = parseParams(TailQuery, request.query);
-        const filter = { tenant: request.tenant, ...ALL_TIME, services: params.service, levels: params.level, query: parseQuery(params.q) };
+        const filter = {
+          tenant: request.tenant,
+          ...ALL_TIME,
+          services: params.service,
+          levels: params.level,
+          query: parseQuery(params.q),
+        };
         gate.checkFilter(filter);
         // Compiled once here so that a clause the store cannot run (level:loud) refuses this tail alone,
         // before it joins the read it would share with the tenant's other tails.
         compileSearch(filter.query, new ParamBag());
         seat = gate.take(request.tenant);
-        const joined = await hub.subscribe(filter, params.since, { deliver: (records) => client.push(records), fail: (err) => failed.reject(err) });
+        const joined = await hub.subscribe(filter, params.since, {
+          deliver: (records) => client.push(records),
+          fail: (err) => failed.reject(err),
+        });
         if (closed) joined.unsubscribe();
         else subscription = joined;
         metrics.tailPollers.set(hub.pollers);
@@ -117,7 +137,9 @@ export function registerTailRoute(app: FastifyInstance, store: LogStore, metrics
 
 // A client dropped for reading too slowly resumes from the last position it was sent.
 function positionOf(err: unknown): { position?: string } {
-  return err instanceof CodedError && typeof err.details.position === 'string' ? { position: err.details.position } : {};
+  return err instanceof CodedError && typeof err.details.position === 'string'
+    ? { position: err.details.position }
+    : {};
 }
 
 // RFC 6455 close codes: 1013 "try again later" for a full house, 1008 "policy violation" for a filter over the

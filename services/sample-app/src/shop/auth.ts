@@ -22,17 +22,27 @@ export function verifyToken(req: Request, at: number): { ms: number; ok: boolean
 /** A password or SSO login at `at`; returns the time spent and the HTTP status to answer. */
 export function login(req: Request, at: number): { ms: number; status: number } {
   const { rng, user } = req;
-  const via = rng.weighted([['password', 6], ['google', 3], ['apple', 1]] as const);
+  const via = rng.weighted([
+    ['password', 6],
+    ['google', 3],
+    ['apple', 1],
+  ] as const);
   // bcrypt (cost 10) dominates a password login; SSO only checks the provider's token.
   const took = via === 'password' ? rng.latency(85, 0.3) : rng.latency(12, 0.5);
   if (via === 'password' && rng.chance(0.12)) {
     const attempt = rng.int(1, 5);
-    const message = attempt === 5 ? `Account ${user} locked after 5 failed logins` : `Login failed for ${user}: invalid password (attempt ${attempt}/5)`;
+    const message =
+      attempt === 5
+        ? `Account ${user} locked after 5 failed logins`
+        : `Login failed for ${user}: invalid password (attempt ${attempt}/5)`;
     req.log(S, at + took, 'warn', message, { user: { id: user }, auth: { method: via } });
     return { ms: took, status: 401 };
   }
   if (via === 'password') req.log(S, at + took * 0.9, 'debug', `Password hash check took ${ms(took * 0.9)}ms`);
-  req.log(S, at + took, 'info', `Login succeeded for ${user} via ${via}`, { user: { id: user }, auth: { method: via } });
+  req.log(S, at + took, 'info', `Login succeeded for ${user} via ${via}`, {
+    user: { id: user },
+    auth: { method: via },
+  });
   return { ms: took, status: 200 };
 }
 

@@ -47,7 +47,9 @@ export function orderFailed(req: Request, at: number, order: string, reason: str
 export function getOrder(req: Request, at: number, order: string): { ms: number; found: boolean } {
   const took = req.rng.latency(5, 0.6);
   const found = !req.rng.chance(0.03);
-  req.log(S, at + took, 'debug', found ? `Fetched ${order} in ${ms(took)}ms` : `Order ${order} not found`, { order: { id: order } });
+  req.log(S, at + took, 'debug', found ? `Fetched ${order} in ${ms(took)}ms` : `Order ${order} not found`, {
+    order: { id: order },
+  });
   return { ms: took, found };
 }
 

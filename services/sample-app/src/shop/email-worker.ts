@@ -17,24 +17,35 @@ export function sendConfirmation(req: Request, at: number, order: string): void 
     }
   }
   const took = rng.latency(180, 0.4);
-  req.log(S, start + took, 'info', `Sent order_confirmed to ${req.user} in ${ms(took)}ms`, { ...attrs, duration_ms: ms(took) });
+  req.log(S, start + took, 'info', `Sent order_confirmed to ${req.user} in ${ms(took)}ms`, {
+    ...attrs,
+    duration_ms: ms(took),
+  });
 }
 
 /** Logs the consumer's lag on the order topic: an untraced background event. */
 export function reportLag(req: Request): void {
   if (req.incident === 'email-backlog') {
-    req.log(S, 0, 'warn', `Consumer lag on orders.email: ${req.rng.int(5000, 40000)} messages (threshold 5000)`, { kafka: { topic: 'orders.email' } });
+    req.log(S, 0, 'warn', `Consumer lag on orders.email: ${req.rng.int(5000, 40000)} messages (threshold 5000)`, {
+      kafka: { topic: 'orders.email' },
+    });
     if (req.rng.chance(0.4)) {
-      req.log(S, 2, 'error', `Offset commit failed for orders.email/${req.rng.int(0, 5)}: rebalance in progress`, { kafka: { topic: 'orders.email' } });
+      req.log(S, 2, 'error', `Offset commit failed for orders.email/${req.rng.int(0, 5)}: rebalance in progress`, {
+        kafka: { topic: 'orders.email' },
+      });
     }
   } else {
-    req.log(S, 0, 'debug', `Consumer lag on orders.email: ${req.rng.int(0, 40)} messages`, { kafka: { topic: 'orders.email' } });
+    req.log(S, 0, 'debug', `Consumer lag on orders.email: ${req.rng.int(0, 40)} messages`, {
+      kafka: { topic: 'orders.email' },
+    });
   }
 }
 
 /** Logs the consumer group losing its partitions as a backlog starts. */
 export function backlogStarted(req: Request): void {
-  req.log(S, 0, 'error', 'Consumer group email-worker rebalance timed out; partitions 0-5 unassigned', { kafka: { topic: 'orders.email' } });
+  req.log(S, 0, 'error', 'Consumer group email-worker rebalance timed out; partitions 0-5 unassigned', {
+    kafka: { topic: 'orders.email' },
+  });
 }
 
 /** Logs the consumer catching up. */

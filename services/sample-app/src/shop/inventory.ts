@@ -9,11 +9,20 @@ function query(req: Request, at: number, name: string, statement: string, median
   // A slow database makes every query far slower, with a fatter tail, and the statement timeout cuts some off.
   const slow = req.incident === 'inventory-db-slow';
   if (slow && req.rng.chance(0.12)) {
-    req.log(S, at + STATEMENT_TIMEOUT_MS, 'error', `Query ${name} canceled: statement timeout (${STATEMENT_TIMEOUT_MS}ms)`, { db: { statement } });
+    req.log(
+      S,
+      at + STATEMENT_TIMEOUT_MS,
+      'error',
+      `Query ${name} canceled: statement timeout (${STATEMENT_TIMEOUT_MS}ms)`,
+      { db: { statement } },
+    );
     return STATEMENT_TIMEOUT_MS + 1;
   }
   const took = slow ? req.rng.latency(medianMs * 60, 0.9) : req.rng.latency(medianMs, 0.6);
-  if (took >= SLOW_QUERY_MS) req.log(S, at + took, 'warn', `Slow query (${Math.round(took)}ms): ${statement}`, { db: { duration_ms: Math.round(took) } });
+  if (took >= SLOW_QUERY_MS)
+    req.log(S, at + took, 'warn', `Slow query (${Math.round(took)}ms): ${statement}`, {
+      db: { duration_ms: Math.round(took) },
+    });
   else req.log(S, at + took, 'debug', `Query ${name} took ${ms(took)}ms`, { db: { duration_ms: ms(took) } });
   return took;
 }
@@ -33,26 +42,43 @@ export function checkStock(req: Request, at: number, sku: string, quantity: numb
   const took = query(req, at, 'stock.available', 'SELECT available FROM stock WHERE sku = $1', 3);
   if (req.rng.chance(req.incident === 'flash-sale' ? 0.15 : 0.03)) {
     const available = req.rng.int(0, quantity - 1);
-    req.log(S, at + took, 'warn', `Out of stock: ${sku} (requested ${quantity}, available ${available})`, { product: { sku } });
+    req.log(S, at + took, 'warn', `Out of stock: ${sku} (requested ${quantity}, available ${available})`, {
+      product: { sku },
+    });
     return { ms: took, ok: false };
   }
   return { ms: took, ok: true };
 }
 
 /** Reserves stock for an order, retrying lock timeouts; returns the time spent and the outcome. */
-export function reserve(req: Request, at: number, order: string, sku: string, quantity: number): { ms: number; ok: boolean } {
+export function reserve(
+  req: Request,
+  at: number,
+  order: string,
+  sku: string,
+  quantity: number,
+): { ms: number; ok: boolean } {
   const { rng } = req;
   let t = 0;
   const lockTrouble = req.incident === 'inventory-db-slow' ? 0.35 : 0.01;
   for (let attempt = 1; attempt <= 3; attempt++) {
     t += query(req, at + t, 'stock.reserve', 'UPDATE stock SET reserved = reserved + $2 WHERE sku = $1', 4);
     if (!rng.chance(lockTrouble)) {
-      req.log(S, at + t, 'info', `Reserved ${quantity} x ${sku} for ${order}`, { order: { id: order }, product: { sku } });
+      req.log(S, at + t, 'info', `Reserved ${quantity} x ${sku} for ${order}`, {
+        order: { id: order },
+        product: { sku },
+      });
       return { ms: t, ok: true };
     }
-    if (attempt < 3) req.log(S, at + t, 'warn', `Lock wait timeout on ${sku}, retrying (attempt ${attempt}/3)`, { order: { id: order } });
+    if (attempt < 3)
+      req.log(S, at + t, 'warn', `Lock wait timeout on ${sku}, retrying (attempt ${attempt}/3)`, {
+        order: { id: order },
+      });
   }
-  req.log(S, at + t, 'error', `Stock reservation failed for ${order}: lock wait timeout after 3 attempts`, { order: { id: order }, product: { sku } });
+  req.log(S, at + t, 'error', `Stock reservation failed for ${order}: lock wait timeout after 3 attempts`, {
+    order: { id: order },
+    product: { sku },
+  });
   return { ms: t, ok: false };
 }
 

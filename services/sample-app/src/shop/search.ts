@@ -2,7 +2,18 @@ import { ms, type Request } from '../request.ts';
 import type { Rng } from '../rng.ts';
 
 const S = 'search';
-const TERMS = ['red sneakers', 'rain jacket', 'usb-c cable', 'coffee grinder', 'yoga mat', 'headphones', 'desk lamp', 'gift card', 'socks', 'backpack'];
+const TERMS = [
+  'red sneakers',
+  'rain jacket',
+  'usb-c cable',
+  'coffee grinder',
+  'yoga mat',
+  'headphones',
+  'desk lamp',
+  'gift card',
+  'socks',
+  'backpack',
+];
 const SEARCH_TIMEOUT_MS = 2000;
 
 /** Pure: what a customer types; some misspell it, and those searches find nothing. */
@@ -20,13 +31,21 @@ export function query(req: Request, at: number, term: string): number {
   const took = rng.latency(35, 0.7);
   if (took > SEARCH_TIMEOUT_MS) {
     const shards = rng.int(1, 4);
-    req.log(S, at + SEARCH_TIMEOUT_MS, 'warn', `Search "${term}" timed out after ${SEARCH_TIMEOUT_MS}ms; partial results from ${shards}/5 shards`);
+    req.log(
+      S,
+      at + SEARCH_TIMEOUT_MS,
+      'warn',
+      `Search "${term}" timed out after ${SEARCH_TIMEOUT_MS}ms; partial results from ${shards}/5 shards`,
+    );
     return SEARCH_TIMEOUT_MS;
   }
   const hits = term.endsWith('zz') ? 0 : rng.int(1, 240);
   const level = took > 500 ? 'warn' : 'info';
   const what = took > 500 ? 'Slow search' : 'Search';
-  req.log(S, at + took, level, `${what} "${term}" returned ${hits} hits in ${ms(took)}ms`, { search: { hits }, duration_ms: ms(took) });
+  req.log(S, at + took, level, `${what} "${term}" returned ${hits} hits in ${ms(took)}ms`, {
+    search: { hits },
+    duration_ms: ms(took),
+  });
   return took;
 }
 
