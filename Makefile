@@ -9,7 +9,7 @@ NODE_PLATFORM ?= $(NODE_OS)-$(NODE_ARCH)
 NODE_BIN      := $(NODE_HOME)/node_modules/node-$(NODE_PLATFORM)/bin
 export PATH   := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps system-deps dev dev-kafka test typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps system-deps dev dev-kafka test format format-check typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -48,6 +48,13 @@ dev: deps dashboard/dist/index.html
 dev-kafka: deps dashboard/dist/index.html
 	node scripts/dev-kafka.ts
 
+# One layout for every source file (Prettier, settings in .prettierrc.json); `make format` rewrites, the check fails the tests.
+format: deps
+	npm run format
+
+format-check: deps
+	npm run format:check
+
 typecheck: deps
 	npx tsc -p tsconfig.json
 	npm run typecheck -w @instant-logs/dashboard
@@ -59,7 +66,7 @@ typecheck: deps
 system-deps:
 	@sh scripts/system-deps.sh
 
-test: deps typecheck crds-check openapi-check charts-check system-deps dashboard/dist/index.html
+test: deps format-check typecheck crds-check openapi-check charts-check system-deps dashboard/dist/index.html
 	npm test
 
 # The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.
