@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   describeRange,
+  formatTime,
   isTimeExpression,
   normalizeTimeInput,
   rangeAround,
@@ -57,4 +58,14 @@ test('the window around a record spans both sides of its timestamp', () => {
     from: '2026-11-23T08:59:00.123Z',
     to: '2026-11-23T09:01:00.123Z',
   });
+});
+
+test('timestamps read in UTC carry a Z, in local time they follow the time zone', () => {
+  const ms = Date.parse('2026-11-23T09:04:05.007Z');
+  assert.equal(formatTime(ms, 'utc', true), '2026-11-23 09:04:05.007Z');
+  assert.equal(formatTime(ms, 'utc'), '2026-11-23 09:04:05Z');
+  const local = new Date(ms);
+  const expected = `${local.getHours()}`.padStart(2, '0') + `:${`${local.getMinutes()}`.padStart(2, '0')}:05.007`;
+  assert.ok(formatTime(ms, 'local', true).endsWith(expected), formatTime(ms, 'local', true));
+  assert.ok(!formatTime(ms, 'local').endsWith('Z'));
 });

@@ -95,9 +95,21 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Pure apart from the local time zone: `2026-11-23 10:04:05`. */
 export function formatLocal(ms: number, withMillis = false): string {
+  return formatTime(ms, 'local', withMillis);
+}
+
+/** How timestamps are shown: in the browser's time zone, or in UTC (marked with a `Z`). */
+export type TimeZoneMode = 'local' | 'utc';
+
+/** Pure apart from the local time zone: `2026-11-23 10:04:05.123` locally, `2026-11-23 09:04:05.123Z` in UTC. */
+export function formatTime(ms: number, zone: TimeZoneMode, withMillis = false): string {
   const d = new Date(ms);
-  const base = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return withMillis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
+  const utc = zone === 'utc';
+  const [y, mo, day, h, mi, s, milli] = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()]
+    : [d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()];
+  const base = `${y}-${pad(mo + 1)}-${pad(day)} ${pad(h)}:${pad(mi)}:${pad(s)}`;
+  return `${base}${withMillis ? `.${pad(milli, 3)}` : ''}${utc ? 'Z' : ''}`;
 }
 
 /** Pure: the window of ±`spanMs` around an RFC 3339 timestamp, for "logs around this one" links. */
