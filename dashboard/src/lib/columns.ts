@@ -76,7 +76,12 @@ export function moveColumn(columns: readonly ColumnId[], id: ColumnId, by: numbe
   return next;
 }
 
-const WIDTHS: Record<string, string> = { time: '200px', level: '64px', service: '130px', message: 'minmax(240px, 1fr)' };
+const WIDTHS: Record<string, string> = {
+  time: '200px',
+  level: '64px',
+  service: '130px',
+  message: 'minmax(240px, 1fr)',
+};
 
 /** Pure: the CSS grid columns for a header and its rows; the message takes what is left. */
 export function gridTemplate(columns: readonly ColumnId[]): string {

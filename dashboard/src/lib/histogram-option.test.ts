@@ -61,7 +61,10 @@ test('the legend shows every level selected with no filter, and only the filtere
 });
 
 test('light and dark options differ only in colours', () => {
-  const light = histogramOption({ histogram, range, levels: [], palette: PALETTES.light, width: 1100 }) as Record<string, any>;
+  const light = histogramOption({ histogram, range, levels: [], palette: PALETTES.light, width: 1100 }) as Record<
+    string,
+    any
+  >;
   assert.equal(light.yAxis.axisLabel.color, PALETTES.light.muted);
   assert.notEqual(light.yAxis.axisLabel.color, option().yAxis.axisLabel.color);
 });

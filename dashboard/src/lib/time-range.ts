@@ -106,7 +106,15 @@ export function formatTime(ms: number, zone: TimeZoneMode, withMillis = false): 
   const d = new Date(ms);
   const utc = zone === 'utc';
   const [y, mo, day, h, mi, s, milli] = utc
-    ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()]
+    ? [
+        d.getUTCFullYear(),
+        d.getUTCMonth(),
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCSeconds(),
+        d.getUTCMilliseconds(),
+      ]
     : [d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()];
   const base = `${y}-${pad(mo + 1)}-${pad(day)} ${pad(h)}:${pad(mi)}:${pad(s)}`;
   return `${base}${withMillis ? `.${pad(milli, 3)}` : ''}${utc ? 'Z' : ''}`;
