@@ -128,11 +128,21 @@ describe('reading results at a desk (1440×900)', () => {
     await detail.waitFor({ state: 'detached' });
     assert.equal(await focusedRowId(page), ids[1]);
 
+    // Far past the bottom of the view the selection scrolls along and stays in sight.
+    for (let i = 0; i < 35; i++) await page.keyboard.press('j');
+    const selected = page.locator('[data-testid=log-row].selected');
+    assert.equal(await selected.getAttribute('data-id'), await focusedRowId(page));
+    const rowBox = (await selected.boundingBox())!;
+    const listBox = (await page.getByTestId('results').boundingBox())!;
+    assert.ok(rowBox.y >= listBox.y && rowBox.y + rowBox.height <= listBox.y + listBox.height + 1, 'selection in view');
+    assert.ok(await page.getByTestId('results').evaluate((el) => el.scrollTop > 0));
+
     // While typing in the search box the same keys are text.
     await page.keyboard.press('/');
     await page.keyboard.type('jk');
     assert.equal(await page.getByTestId('search-input').inputValue(), 'jk');
-    assert.equal(await selectedId(page), ids[1]);
+    assert.equal(await selectedId(page), await selected.getAttribute('data-id'));
+    assert.equal(await page.getByTestId('record-detail').count(), 0);
     await page.close();
   });
 
@@ -380,6 +390,37 @@ describe('reading results on a phone (390×844)', () => {
     await count(page, 1);
     assert.equal(urlParams(page).get('q'), 'card service:checkout');
     await page.close();
+  });
+
+  test('at 360 px nothing runs off the side, and the time range and column pickers fit the screen', async () => {
+    const narrowest = { width: 360, height: 740 };
+    const context = await browser.newContext({ viewport: narrowest, isMobile: true, hasTouch: true });
+    const page = await open('/', narrowest, context);
+    await page.getByTestId('log-row').first().waitFor();
+    const within = async (testId: string) => {
+      const box = (await page.getByTestId(testId).first().boundingBox())!;
+      assert.ok(box.x >= 0 && box.x + box.width <= narrowest.width + 0.5, `${testId}: ${box.x}+${box.width}`);
+    };
+    for (const id of ['search-input', 'search-run', 'range-button', 'live-toggle', 'theme-toggle', 'tz-toggle'])
+      await within(id);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+
+    await page.getByTestId('range-button').tap();
+    await within('range-popover');
+    await page.getByRole('button', { name: 'Last 1 hour' }).tap();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('from') === 'now-1h');
+
+    await page.getByTestId('columns-button').tap();
+    await within('columns-popover');
+    await page.getByTestId('column-input').fill('http.method');
+    await page.getByTestId('column-add').tap();
+    await page.waitForFunction(() =>
+      new URL(location.href).searchParams.getAll('col').includes('attributes.http.method'),
+    );
+    // On a card, an added column shows on the first line, after the service.
+    const extra = page.getByTestId('log-row').first().locator('[data-col="attributes.http.method"]');
+    assert.match((await extra.textContent()) ?? '', /http\.method\s*GET/);
+    await context.close();
   });
 
   test('a record opens to its fields within the screen and Esc closes it; live tail follows new records', async () => {
