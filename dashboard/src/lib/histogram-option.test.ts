@@ -90,3 +90,9 @@ test('on a phone-width chart the legend wraps within the width and the plot star
   }
   assert.ok(legendLayout(140).rows > legendLayout(390).rows);
 });
+
+test('the time axis reads in UTC when the results do', () => {
+  assert.equal(option().useUTC, false);
+  const utc = histogramOption({ histogram, range, levels: [], palette: PALETTES.light, width: 800, utc: true });
+  assert.equal((utc as Record<string, unknown>).useUTC, true);
+});

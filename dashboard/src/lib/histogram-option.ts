@@ -11,6 +11,8 @@ export interface HistogramView {
   palette: Palette;
   /** The chart's width in pixels; the legend wraps to fit it, and the plot starts below it. */
   width: number;
+  /** Axis times in UTC rather than the browser's time zone, as the results show them. */
+  utc?: boolean;
 }
 
 const LEGEND = { fontSize: 11, icon: 10, iconGap: 5, itemGap: 10, padding: 5, right: 8 } as const;
@@ -68,6 +70,7 @@ export function histogramOption(view: HistogramView): EChartsOption {
   const legend = legendLayout(view.width);
   return {
     animation: false,
+    useUTC: view.utc ?? false,
     grid: { left: 44, right: 16, top: legend.height + LABEL_CLEARANCE, bottom: 24 },
     legend: {
       top: 0,

@@ -69,3 +69,12 @@ test('timestamps read in UTC carry a Z, in local time they follow the time zone'
   assert.ok(formatTime(ms, 'local', true).endsWith(expected), formatTime(ms, 'local', true));
   assert.ok(!formatTime(ms, 'local').endsWith('Z'));
 });
+
+test('in UTC mode typed times are read as UTC and range labels are written in UTC', () => {
+  assert.equal(normalizeTimeInput('2026-11-23 09:05', 'utc'), '2026-11-23T09:05:00.000Z');
+  assert.equal(normalizeTimeInput('2026-11-23 09:05:07.25', 'utc'), '2026-11-23T09:05:07.250Z');
+  assert.equal(
+    describeRange({ from: '2026-11-23T09:00:00Z', to: '2026-11-23T10:30:00Z' }, 'utc'),
+    '2026-11-23 09:00:00Z → 2026-11-23 10:30:00Z',
+  );
+});

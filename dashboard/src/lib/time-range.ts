@@ -43,15 +43,16 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,
 
 /**
  * Pure apart from the local time zone: turns user input into an API time expression. Accepts
- * `now-2h` style, RFC 3339, and `YYYY-MM-DD HH:MM[:SS]` read as local time; undefined otherwise.
+ * `now-2h` style, RFC 3339, and `YYYY-MM-DD HH:MM[:SS]` read in `zone` (local time unless UTC
+ * is what the results show); undefined otherwise.
  */
-export function normalizeTimeInput(text: string): string | undefined {
+export function normalizeTimeInput(text: string, zone: TimeZoneMode = 'local'): string | undefined {
   const t = text.trim();
   if (t === '') return undefined;
   const local = LOCAL.exec(t);
   if (local) {
     const [, y, mo, d, h, mi, s = '0', ms = '0'] = local;
-    const date = new Date(
+    const parts = [
       Number(y),
       Number(mo) - 1,
       Number(d),
@@ -59,7 +60,8 @@ export function normalizeTimeInput(text: string): string | undefined {
       Number(mi),
       Number(s),
       Number(ms.padEnd(3, '0')),
-    );
+    ] as const;
+    const date = zone === 'utc' ? new Date(Date.UTC(...parts)) : new Date(...parts);
     return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
   }
   return isTimeExpression(t) ? t : undefined;
@@ -75,20 +77,20 @@ export function zoomRange(aMs: number, bMs: number): TimeRange {
   return { from: new Date(Math.floor(start)).toISOString(), to: new Date(Math.ceil(end)).toISOString() };
 }
 
-/** Pure: a label for the picker: the preset's name, or both ends in local time. */
-export function describeRange(range: TimeRange): string {
+/** Pure: a label for the picker: the preset's name, or both ends in `zone`. */
+export function describeRange(range: TimeRange, zone: TimeZoneMode = 'local'): string {
   if (range.to === 'now') {
     const preset = PRESETS.find((p) => p.from === range.from);
     if (preset) return preset.label;
     if (range.from.startsWith('now-')) return `Last ${range.from.slice(4)}`;
   }
-  return `${describeBound(range.from)} → ${describeBound(range.to)}`;
+  return `${describeBound(range.from, zone)} → ${describeBound(range.to, zone)}`;
 }
 
-function describeBound(expr: string): string {
+function describeBound(expr: string, zone: TimeZoneMode): string {
   if (expr.startsWith('now')) return expr;
   const ns = parseTimeExpression(expr, 0);
-  return ns === undefined ? expr : formatLocal(Number(ns / 1_000_000n));
+  return ns === undefined ? expr : formatTime(Number(ns / 1_000_000n), zone);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
