@@ -43,6 +43,7 @@ export interface Pipeline {
 
 /** Starts broker and ClickHouse in `dir`, creates the topics and schema, then the three services; `nodeOptions` go to collector and processor. */
 export async function startPipeline(dir: string, nodeOptions: string): Promise<Pipeline> {
+  // eslint-disable-next-line prefer-const -- clickhouse is replaced on restart, broker never is
   let [broker, clickhouse] = await Promise.all([
     startKafkaBroker({ dataDir: join(dir, 'kafka') }),
     startClickHouseServer({ dataDir: join(dir, 'clickhouse') }),

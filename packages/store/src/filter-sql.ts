@@ -128,6 +128,7 @@ function substring(text: string, params: ParamBag): string {
   if (text === '') return 'true';
   const hints = tokenHints(text, false, params);
   // lower() folds only ASCII, so it is exact for ASCII needles; other text needs the UTF-8 variant.
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
   const exact = /^[\x00-\x7f]*$/.test(text)
     ? `lower(body) LIKE ${params.add(`%${escapeLike(text.toLowerCase())}%`, 'String')}`
     : `positionCaseInsensitiveUTF8(body, ${params.add(text, 'String')}) > 0`;
