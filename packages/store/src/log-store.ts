@@ -23,6 +23,13 @@ export interface FacetCount {
   count: number;
 }
 
+/** A record as the patterns of a range see it: epoch milliseconds, level and message. */
+export interface SampledMessage {
+  ms: number;
+  level: string;
+  body: string;
+}
+
 /** A record seen by live tail, with the position to resume after it. */
 export interface TailRecord {
   record: LogRecord;
@@ -53,6 +60,8 @@ export interface LogStore {
     field: { kind: 'service' | 'level' } | { kind: 'attribute'; key: string },
     size: number,
   ): Promise<FacetCount[]>;
+  /** How many records match, and the newest `limit` of them (time, level, message), newest first. */
+  sampleMessages(filter: LogFilter, limit: number): Promise<{ total: number; messages: SampledMessage[] }>;
   /** A tail position just before now, by the store's clock. */
   tailStart(): Promise<string>;
   /** Records stored after position `after`, oldest first, with the position to continue from. */
@@ -274,6 +283,23 @@ export function createLogStore(
         bag.params,
       );
       return rows.map((r) => ({ value: r.value, count: Number(r.n) }));
+    },
+
+    async sampleMessages(filter, limit) {
+      const countBag = new ParamBag();
+      const counted = await transport.query<{ n: string }>(
+        `SELECT count() AS n FROM ${table} WHERE ${where(filter, countBag)}`,
+        countBag.params,
+      );
+      const total = Number(counted[0]?.n ?? 0);
+      if (total === 0) return { total, messages: [] };
+      const bag = new ParamBag();
+      const rows = await transport.query<{ ms: string; level: string; body: string }>(
+        `SELECT toUnixTimestamp64Milli(timestamp) AS ms, level, body FROM ${table} WHERE ${where(filter, bag)}
+         ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(limit, 'UInt32')}${await settingsForSearch()}`,
+        bag.params,
+      );
+      return { total, messages: rows.map((r) => ({ ms: Number(r.ms), level: r.level, body: r.body })) };
     },
 
     async tailStart() {
