@@ -15,6 +15,7 @@ test('every field survives a round trip through the URL', () => {
     services: ['checkout', 'payments'],
     levels: ['warn', 'error'],
     live: true,
+    tab: 'patterns',
   };
   const search = encodeState(state);
   assert.deepEqual(decodeState(`?${search}`), state);
@@ -35,4 +36,10 @@ test('unknown levels, unreadable times and duplicate services are dropped when r
 
 test('a link may spell levels as the API takes them: aliases and any case', () => {
   assert.deepEqual(decodeState('level=WARNING&level=err').levels, ['warn', 'error']);
+});
+
+test('the patterns tab is kept in the URL; the results tab is the default and left out', () => {
+  assert.equal(encodeState({ ...DEFAULT_STATE, tab: 'patterns' }), 'tab=patterns');
+  assert.equal(decodeState('tab=patterns').tab, 'patterns');
+  assert.equal(decodeState('tab=charts').tab, 'results');
 });

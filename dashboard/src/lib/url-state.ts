@@ -1,7 +1,10 @@
 import { LEVELS, levelFromText, type Level } from '@instant-logs/schema';
 import { DEFAULT_RANGE, isTimeExpression } from './time-range.ts';
 
-/** Everything a shared link restores: the search, the range, the filters and whether tail is on. */
+/** What the main panel shows: the matching records, or the patterns of their messages. */
+export type ExplorerTab = 'results' | 'patterns';
+
+/** Everything a shared link restores: the search, the range, the filters, whether tail is on, the tab. */
 export interface ExplorerState {
   q: string;
   from: string;
@@ -9,6 +12,7 @@ export interface ExplorerState {
   services: string[];
   levels: Level[];
   live: boolean;
+  tab: ExplorerTab;
 }
 
 export const DEFAULT_STATE: Readonly<ExplorerState> = Object.freeze({
@@ -18,6 +22,7 @@ export const DEFAULT_STATE: Readonly<ExplorerState> = Object.freeze({
   services: [],
   levels: [],
   live: false,
+  tab: 'results',
 });
 
 /** Pure: the query string for a state (no leading "?"), leaving out what equals the default. */
@@ -30,6 +35,7 @@ export function encodeState(state: ExplorerState): string {
   // Levels in severity order, so the same filter always makes the same link.
   for (const l of LEVELS) if (state.levels.includes(l)) params.append('level', l);
   if (state.live) params.set('live', '1');
+  if (state.tab !== DEFAULT_STATE.tab) params.set('tab', state.tab);
   return params.toString();
 }
 
@@ -52,6 +58,7 @@ export function decodeState(search: string): ExplorerState {
     services: [...new Set(params.getAll('service').filter(Boolean))],
     levels: LEVELS.filter((l) => levels.includes(l)),
     live: params.get('live') === '1',
+    tab: params.get('tab') === 'patterns' ? 'patterns' : 'results',
   };
 }
 
