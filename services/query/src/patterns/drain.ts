@@ -2,8 +2,10 @@ import { maskMessage, splitTokens } from '@instant-logs/query-language';
 
 // Drain (He et al., ICWS 2017, "Drain: An Online Log Parsing Approach with Fixed Depth Tree"):
 // messages are masked, split into tokens and grouped by token count and first token; within a
-// group a message joins the most similar template when enough of its tokens equal the
-// template's constant ones, and the positions that differ become `<*>`.
+// group a message joins the most similar template when enough of its constant tokens (those that
+// are not just a placeholder) equal the template's, and the positions that differ become `<*>`.
+// Counting only constant tokens keeps `GET /a <NUM> <DURATION>` and `GET /b <NUM> <DURATION>` apart:
+// the placeholders they share say nothing about whether they are the same event.
 
 /** A template and the indices of the messages assigned to it. */
 export interface Cluster {
@@ -12,7 +14,7 @@ export interface Cluster {
 }
 
 export interface DrainOptions {
-  /** Share of a template's tokens a message must equal to join it (Drain's similarity threshold). */
+  /** Share of a message's constant tokens the template must equal for the message to join it (default 0.6). */
   similarity?: number;
 }
 
@@ -27,7 +29,7 @@ interface Group {
  * (`templateRegex`), and within one group no two templates could both match a message by token.
  */
 export function clusterMessages(messages: readonly string[], options: DrainOptions = {}): Cluster[] {
-  const threshold = options.similarity ?? 0.5;
+  const threshold = options.similarity ?? 0.6;
   const groups = new Map<string, Group>();
   // A masked message seen before goes where it went then: its template has only widened since.
   const seen = new Map<string, Group['clusters'][number]>();
@@ -56,17 +58,23 @@ export function clusterMessages(messages: readonly string[], options: DrainOptio
   );
 }
 
+const PLACEHOLDER_ONLY = /^<[A-Z*]+>$/;
+
 function mostSimilar(clusters: Group['clusters'], tokens: readonly string[]) {
   let best: { cluster: Group['clusters'][number]; score: number; wild: number } | undefined;
   for (const cluster of clusters) {
+    let constant = 0;
     let same = 0;
     let wild = 0;
     cluster.tokens.forEach((t, i) => {
       if (t === ANY) wild++;
-      else if (t === tokens[i]) same++;
+      const token = tokens[i]!;
+      if (PLACEHOLDER_ONLY.test(token)) return;
+      constant++;
+      if (t === token) same++;
     });
-    // An empty message is as similar as can be to the one empty template.
-    const score = tokens.length === 0 ? 1 : same / tokens.length;
+    // A message of placeholders only (or none) is as similar as can be to a template of its group.
+    const score = constant === 0 ? 1 : same / constant;
     if (!best || score > best.score || (score === best.score && wild < best.wild)) best = { cluster, score, wild };
   }
   return best;
