@@ -293,12 +293,22 @@ export function createLogStore(
       );
       const total = Number(counted[0]?.n ?? 0);
       if (total === 0) return { total, messages: [] };
-      const bag = new ParamBag();
-      const rows = await transport.query<{ ms: string; level: string; body: string }>(
-        `SELECT toUnixTimestamp64Milli(timestamp) AS ms, level, body FROM ${table} WHERE ${where(filter, bag)}
-         ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(limit, 'UInt32')}${await settingsForSearch()}`,
-        bag.params,
-      );
+      // Newest first in widening windows, as search reads: the newest records of a long range are read
+      // without sorting the whole of it (bench/results/patterns.md).
+      const rows: { ms: string; level: string; body: string }[] = [];
+      // When every match fits the sample, one read of the range is all it takes.
+      const plan =
+        total > limit
+          ? searchWindows(filter.fromNs, filter.toNs, now(), limit, windows)
+          : [{ fromNs: filter.fromNs, toNs: filter.toNs }].values();
+      for (let next = plan.next(); !next.done; next = plan.next(rows.length)) {
+        const bag = new ParamBag();
+        const sql = `SELECT toUnixTimestamp64Milli(timestamp) AS ms, level, body FROM ${table}
+          WHERE ${where({ ...filter, ...next.value }, bag)}
+          ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(limit - rows.length, 'UInt32')}${await settingsForSearch()}`;
+        rows.push(...(await transport.query<{ ms: string; level: string; body: string }>(sql, bag.params)));
+        if (rows.length >= limit) break;
+      }
       return { total, messages: rows.map((r) => ({ ms: Number(r.ms), level: r.level, body: r.body })) };
     },
 
