@@ -144,6 +144,11 @@ bench-histogram-rollup: deps
 bench-tail: deps
 	node bench/tail.ts $(or $(LABEL),run)
 
+# Patterns (GET /api/v1/patterns) over 1M distinct records in chdb: p50/p99 for every record and filtered searches.
+.PHONY: bench-patterns
+bench-patterns: deps
+	node bench/patterns.ts
+
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps
 	node bench/kafka/run.ts
