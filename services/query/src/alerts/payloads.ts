@@ -20,7 +20,7 @@ const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 
 /** Pure: one line saying what the rule watches. */
 export function describeRule(rule: EvaluatedRule): string {
-  const parts = [rule.q ? `"${rule.q}"` : 'all records'];
+  const parts = [rule.q ? `records matching ${rule.q}` : 'all records'];
   if (rule.service.length > 0) parts.push(`service ${rule.service.join(' or ')}`);
   if (rule.level.length > 0) parts.push(`level ${rule.level.join(' or ')}`);
   const { op, threshold, window_minutes } = rule.condition;
