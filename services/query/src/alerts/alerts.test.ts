@@ -110,7 +110,10 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
     assert.equal(alert!.generatorURL, link);
     assert.equal(alert!.annotations?.['dashboard_url'], link);
     assert.match(alert!.annotations?.['summary'] ?? '', /^Checkout failures: 5 records in the last 1 min \(> 3\)$/);
-    assert.match(alert!.annotations?.['description'] ?? '', /^records matching "checkout failed", service shop: count > 3 over the last 1 min$/);
+    assert.match(
+      alert!.annotations?.['description'] ?? '',
+      /^records matching "checkout failed", service shop: count > 3 over the last 1 min$/,
+    );
 
     // Evaluations go on while it fires; the state already sent is not sent again.
     const firedEval = firing.status.evaluated_at!;
