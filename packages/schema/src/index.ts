@@ -56,7 +56,6 @@ export { API_ROUTES, apiRoute, type ApiRoute, type ApiAccess } from './api-route
 export { openApiDocument, renderOpenApi, responseSchemas } from './openapi.ts';
 export {
   SavedName,
-  SavedId,
   SavedIdParams,
   SavedSearch,
   SavedViewInput,
