@@ -21,8 +21,9 @@ export interface AlertStore {
   /** Newest first. */
   history(tenant: string, ruleId: string, limit: number): Promise<StoredTransition[]>;
   /**
-   * Takes or renews the lease `name` for `holder` until nowMs + ttlMs, unless another holder's lease is
-   * still valid; true when `holder` holds it afterwards.
+   * Renews the lease `name` held by `holder` until nowMs + ttlMs (true), or claims it when it is free or
+   * expired (false: the claim holds from the next call, if no later claim beat it). Never takes a lease
+   * another holder still holds.
    */
   claimLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
 }
@@ -42,12 +43,13 @@ export function createAlertStore(
   const lease = `${database}.${SAVED_TABLES.lease}`;
 
   const currentLease = async (name: string) => {
-    const rows = await transport.query<{ holder: string; expires_ms: string }>(
-      `SELECT argMax(holder, version) AS holder, toString(toUnixTimestamp64Milli(argMax(expires_at, version))) AS expires_ms
+    const rows = await transport.query<{ current: string; expires_ms: string }>(
+      `SELECT argMax(holder, (version, holder)) AS current,
+         toString(toUnixTimestamp64Milli(argMax(expires_at, (version, holder)))) AS expires_ms
        FROM ${lease} WHERE name = {name:String} HAVING count() > 0`,
       { name },
     );
-    return rows[0] && { holder: rows[0].holder, expiresAt: Number(rows[0].expires_ms) };
+    return rows[0] && { holder: rows[0].current, expiresAt: Number(rows[0].expires_ms) };
   };
 
   return {
@@ -100,7 +102,8 @@ export function createAlertStore(
     },
     async claimLease(name, holder, ttlMs, nowMs) {
       const held = await currentLease(name);
-      if (held && held.holder !== holder && held.expiresAt > nowMs) return false;
+      const valid = held !== undefined && held.expiresAt > nowMs;
+      if (valid && held.holder !== holder) return false;
       await transport.insertJsonEachRow(
         lease,
         JSON.stringify({
@@ -110,9 +113,10 @@ export function createAlertStore(
           version: String(nextVersion()),
         }),
       );
-      // Two replicas that both found the lease free both wrote; the higher version is the holder
-      // for everyone who reads after both writes (see the README on several replicas).
-      return (await currentLease(name))?.holder === holder;
+      // A renewal of a lease still held is safe: nobody else writes while it is valid. A claim of a free
+      // lease may race another replica's: it counts from the next call, once every competing claim is
+      // visible and all replicas agree the newest one holds it.
+      return valid;
     },
   };
 }

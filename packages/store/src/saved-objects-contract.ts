@@ -105,12 +105,30 @@ export function describeSavedObjectsContract(name: string, open: () => Promise<O
 
     test('a lease is held by one holder until it expires, then another may take it', async () => {
       const now = Date.now();
-      assert.equal(await alerts.claimLease('evaluator', 'replica-a', 30_000, now), true);
+      assert.equal(
+        await alerts.claimLease('evaluator', 'replica-a', 30_000, now),
+        false,
+        'a claim holds from the next call',
+      );
+      assert.equal(await alerts.claimLease('evaluator', 'replica-a', 30_000, now + 100), true, 'held after its claim');
       assert.equal(await alerts.claimLease('evaluator', 'replica-b', 30_000, now + 1_000), false);
       assert.equal(await alerts.claimLease('evaluator', 'replica-a', 30_000, now + 10_000), true, 'renewal');
       assert.equal(await alerts.claimLease('evaluator', 'replica-b', 30_000, now + 39_000), false);
-      assert.equal(await alerts.claimLease('evaluator', 'replica-b', 30_000, now + 40_001), true, 'after expiry');
-      assert.equal(await alerts.claimLease('evaluator', 'replica-a', 30_000, now + 41_000), false);
+      assert.equal(
+        await alerts.claimLease('evaluator', 'replica-b', 30_000, now + 40_001),
+        false,
+        'claimed once expired',
+      );
+      assert.equal(await alerts.claimLease('evaluator', 'replica-a', 30_000, now + 41_000), false, 'taken over');
+      assert.equal(await alerts.claimLease('evaluator', 'replica-b', 30_000, now + 42_000), true);
+    });
+
+    test('of two replicas that claim a free lease at once, the same one holds it for both', async () => {
+      const now = Date.now();
+      const claims = await Promise.all(['x', 'y'].map((holder) => alerts.claimLease('race', holder, 30_000, now)));
+      assert.deepEqual(claims, [false, false], 'nobody evaluates on a claim');
+      const next = await Promise.all(['x', 'y'].map((holder) => alerts.claimLease('race', holder, 30_000, now + 100)));
+      assert.deepEqual(next.filter(Boolean).length, 1, `both or neither hold it: ${next}`);
     });
   });
 }

@@ -149,7 +149,7 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
 
     const scrape = await metrics();
     assert.match(scrape, new RegExp(`instant_logs_alert_state\\{tenant="default",rule="${created.id}"\\} 0`));
-    assert.match(scrape, /instant_logs_alert_evaluator_leader 1/);
+    assert.match(scrape, /^instant_logs_alert_evaluator_leader 1$/m);
     assert.match(scrape, /instant_logs_alert_notifications_total\{result="sent"\} [2-9]/);
     assert.match(scrape, /instant_logs_alert_evaluations_total\{result="ok"\} \d+/);
     await p.app.inject({ method: 'DELETE', url: `/api/v1/alerts/${created.id}` });
