@@ -41,6 +41,7 @@ export interface EvaluatorDeps {
 }
 
 const LEASE = 'alert-evaluator';
+const CONCURRENCY = 4;
 const NS_PER_MS = 1_000_000n;
 
 /** Counts a rule's records over its window ending now. */
@@ -134,13 +135,24 @@ export function createEvaluator(deps: EvaluatorDeps) {
     }
     const [objects, states] = await Promise.all([deps.saved.listAll('alert_rule'), deps.alerts.states()]);
     const live = new Set<string>();
-    for (const o of objects) {
-      if (stopping.signal.aborted) return;
-      const rule = ruleOf(o.tenant, o);
-      if (!rule) continue;
-      live.add(JSON.stringify([rule.tenant, rule.id]));
-      await evaluateRule(rule, stateOf(states.get(stateKey(o.tenant, o.id))), now);
-    }
+    const rules = objects.flatMap((o) => ruleOf(o.tenant, o) ?? []);
+    for (const rule of rules) live.add(JSON.stringify([rule.tenant, rule.id]));
+    // A few rules at a time: each waits mostly on ClickHouse (and a slow webhook must not hold up the rest).
+    let next = 0;
+    const worker = async () => {
+      while (next < rules.length && !stopping.signal.aborted) {
+        const rule = rules[next++]!;
+        await evaluateRule(rule, stateOf(states.get(stateKey(rule.tenant, rule.id))), now).catch((err: unknown) => {
+          metrics.evaluations.inc({ result: 'error' });
+          log.warn(
+            { err, rule: rule.id, tenant: rule.tenant },
+            'Could not evaluate alert rule; retrying next interval',
+          );
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    if (stopping.signal.aborted) return;
     for (const key of seen) {
       if (live.has(key)) continue;
       const [tenant, rule] = JSON.parse(key) as [string, string];
