@@ -181,6 +181,24 @@ describe('saved views and alert rules over HTTP, with keys', () => {
     assert.equal((await call(ADMIN, 'DELETE', `/api/v1/alerts/${created.id}`)).statusCode, 204);
     assert.equal((await call(QUERY, 'GET', `/api/v1/alerts/${created.id}`)).statusCode, 404);
   });
+
+  test("changes to views and rules, and refused attempts, are in the tenant's audit trail", async () => {
+    const res = await call(ADMIN, 'GET', '/api/v1/logs?from=now-1h&limit=1000&q=service:instant-logs-audit');
+    const trail = (res.json().records as Array<{ attributes: Record<string, string> }>).map((r) => r.attributes);
+    const seen = new Set(trail.map((a) => `${a['action']} ${a['status']}`));
+    for (const entry of [
+      'views.create 201',
+      'views.update 200',
+      'views.delete 204',
+      'views.create 403',
+      'alerts.create 201',
+      'alerts.update 200',
+      'alerts.delete 204',
+      'alerts.create 400',
+    ])
+      assert.ok(seen.has(entry), `${entry} is not in the trail: ${[...seen].join(', ')}`);
+    assert.ok(trail.some((a) => a['action'] === 'views.delete' && a['route'] === 'DELETE /api/v1/views/:id'));
+  });
 });
 
 describe('saved views in the embedded mode with auth off', () => {

@@ -20,10 +20,16 @@ export function newSavedId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** Route options from the route's declaration in packages/schema: its access and response schema. */
-export function declared(method: ApiRoute['method'], path: string) {
+/**
+ * Route options from the route's declaration in packages/schema: its access and response schema; `audit`
+ * names the action of a change, recorded in the tenant's audit trail like the admin API's.
+ */
+export function declared(method: ApiRoute['method'], path: string, audit?: string) {
   const route = apiRoute(method, path);
-  return { config: { access: route.access }, schema: { response: responseSchemas(route) } };
+  return {
+    config: { access: route.access, ...(audit ? { audit } : {}) },
+    schema: { response: responseSchemas(route) },
+  };
 }
 
 /** Refuses a search a view or rule could not run: a bad time or query syntax is a 400 naming the field. */
@@ -73,17 +79,17 @@ export function registerSavedViewRoutes(app: FastifyInstance, store: SavedObject
   app.get('/api/v1/views', declared('GET', '/api/v1/views'), async (request) => ({
     views: (await store.list(request.tenant, 'view')).map(toView),
   }));
-  app.post('/api/v1/views', declared('POST', '/api/v1/views'), async (request, reply) => {
+  app.post('/api/v1/views', declared('POST', '/api/v1/views', 'views.create'), async (request, reply) => {
     reply.status(201);
     return save(request.tenant, request.body);
   });
   app.get('/api/v1/views/:id', declared('GET', '/api/v1/views/:id'), async (request) =>
     toView(await find(request.tenant, request.params)),
   );
-  app.put('/api/v1/views/:id', declared('PUT', '/api/v1/views/:id'), async (request) =>
+  app.put('/api/v1/views/:id', declared('PUT', '/api/v1/views/:id', 'views.update'), async (request) =>
     save(request.tenant, request.body, await find(request.tenant, request.params)),
   );
-  app.delete('/api/v1/views/:id', declared('DELETE', '/api/v1/views/:id'), async (request, reply) => {
+  app.delete('/api/v1/views/:id', declared('DELETE', '/api/v1/views/:id', 'views.delete'), async (request, reply) => {
     const { id } = await find(request.tenant, request.params);
     await store.remove(request.tenant, 'view', id);
     return reply.status(204).send();

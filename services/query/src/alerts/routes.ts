@@ -50,21 +50,25 @@ export function registerAlertRoutes(
     });
     return { rules };
   });
-  app.post('/api/v1/alerts', declared('POST', '/api/v1/alerts'), async (request, reply) => {
+  app.post('/api/v1/alerts', declared('POST', '/api/v1/alerts', 'alerts.create'), async (request, reply) => {
     reply.status(201);
     return save(request.tenant, request.body);
   });
   app.get('/api/v1/alerts/:id', declared('GET', '/api/v1/alerts/:id'), async (request) =>
     answer(request.tenant, await find(request.tenant, request.params)),
   );
-  app.put('/api/v1/alerts/:id', declared('PUT', '/api/v1/alerts/:id'), async (request) =>
+  app.put('/api/v1/alerts/:id', declared('PUT', '/api/v1/alerts/:id', 'alerts.update'), async (request) =>
     save(request.tenant, request.body, await find(request.tenant, request.params)),
   );
-  app.delete('/api/v1/alerts/:id', declared('DELETE', '/api/v1/alerts/:id'), async (request, reply) => {
-    const { id } = await find(request.tenant, request.params);
-    await saved.remove(request.tenant, 'alert_rule', id);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/alerts/:id',
+    declared('DELETE', '/api/v1/alerts/:id', 'alerts.delete'),
+    async (request, reply) => {
+      const { id } = await find(request.tenant, request.params);
+      await saved.remove(request.tenant, 'alert_rule', id);
+      return reply.status(204).send();
+    },
+  );
   app.get('/api/v1/alerts/:id/history', declared('GET', '/api/v1/alerts/:id/history'), async (request) => {
     const { id } = await find(request.tenant, request.params);
     const transitions = await alerts.history(request.tenant, id, HISTORY_LIMIT);
