@@ -59,8 +59,8 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
       name: 'Checkout failures',
       q: '"checkout failed"',
       service: ['shop'],
-      condition: { op: '>', threshold: 3, window_minutes: 1 },
-      for_seconds: 1,
+      condition: { op: '>', threshold: 3, window_minutes: 5 },
+      for_seconds: 60,
       severity: 'critical',
       webhook: { type: 'alertmanager', url: alertmanager.url },
     });
@@ -81,8 +81,15 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
       return r.status.state === 'pending' && r;
     });
     assert.equal(pending.status.value, 5);
+    // Still pending evaluations later: the clock has not moved the minute the rule waits for.
+    await waitUntil(
+      'more evaluations',
+      async () => (await rule(created.id)).status.evaluated_at !== pending.status.evaluated_at,
+    );
+    assert.equal((await rule(created.id)).status.state, 'pending');
     assert.equal(alertmanager.received.length, 0, 'nothing is sent while pending');
 
+    offsetMs += 61_000;
     const firing = await waitUntil(
       'firing',
       async () => {
@@ -106,13 +113,13 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
     });
     assert.equal(alert!.startsAt, firing.status.since);
     assert.equal(alert!.endsAt, undefined);
-    const link = 'https://logs.example.com/?q=%22checkout+failed%22&from=now-1m&to=now&service=shop';
+    const link = 'https://logs.example.com/?q=%22checkout+failed%22&from=now-5m&to=now&service=shop';
     assert.equal(alert!.generatorURL, link);
     assert.equal(alert!.annotations?.['dashboard_url'], link);
-    assert.match(alert!.annotations?.['summary'] ?? '', /^Checkout failures: 5 records in the last 1 min \(> 3\)$/);
+    assert.match(alert!.annotations?.['summary'] ?? '', /^Checkout failures: 5 records in the last 5 min \(> 3\)$/);
     assert.match(
       alert!.annotations?.['description'] ?? '',
-      /^records matching "checkout failed", service shop: count > 3 over the last 1 min$/,
+      /^records matching "checkout failed", service shop: count > 3 over the last 5 min$/,
     );
 
     // Evaluations go on while it fires; the state already sent is not sent again.
@@ -125,8 +132,8 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
     });
     assert.equal(alertmanager.received.length, 1);
 
-    // Two minutes on, the window holds none of the records.
-    offsetMs += 120_000;
+    // Six minutes on, the window holds none of the records.
+    offsetMs += 360_000;
     const resolvedPost = await waitUntil('the resolved notification', () => alertmanager.received[1]);
     const [resolved] = PostableAlerts.parse(resolvedPost.body);
     const after = await rule(created.id);
