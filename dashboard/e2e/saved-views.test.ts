@@ -147,6 +147,15 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         ['firing', name, '"payment failed"', ['payments']],
       );
 
+      // The rule's search over its window, from the list.
+      await page.goto(`${base}/`);
+      await page.getByTestId('alerts-button').click();
+      await rule.getByTestId('rule-open').click();
+      await page.waitForURL((url) => url.searchParams.get('from') === 'now-10m');
+      assert.deepEqual(params(page), { q: '"payment failed"', from: 'now-10m', service: 'payments' });
+      await rowsShown(page, 6);
+
+      await page.getByTestId('alerts-button').click();
       await rule.getByTestId('rule-delete').click();
       await rule.waitFor({ state: 'detached' });
       await page.context().close();
