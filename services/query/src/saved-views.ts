@@ -42,10 +42,12 @@ export function checkSearch(input: { q: string; from?: string; to?: string }, no
   parseQuery(input.q);
 }
 
-function toView(o: SavedObject): SavedView {
-  const body = SavedViewInput.parse({ ...JSON.parse(o.body), name: o.name });
+/** Pure: a stored view as the API answers it; undefined for one this build cannot read. */
+function toView(o: SavedObject): SavedView | undefined {
+  const parsed = SavedViewInput.safeParse({ ...JSON.parse(o.body), name: o.name });
+  if (!parsed.success) return undefined;
   return {
-    ...body,
+    ...parsed.data,
     id: o.id,
     created_at: new Date(o.createdAt).toISOString(),
     updated_at: new Date(o.updatedAt).toISOString(),
@@ -73,19 +75,23 @@ export function registerSavedViewRoutes(app: FastifyInstance, store: SavedObject
       updatedAt: now,
     };
     await store.put(tenant, 'view', object);
-    return toView(object);
+    return toView(object)!;
   };
 
   app.get('/api/v1/views', declared('GET', '/api/v1/views'), async (request) => ({
-    views: (await store.list(request.tenant, 'view')).map(toView),
+    views: (await store.list(request.tenant, 'view')).flatMap((o) => toView(o) ?? []),
   }));
   app.post('/api/v1/views', declared('POST', '/api/v1/views', 'views.create'), async (request, reply) => {
     reply.status(201);
     return save(request.tenant, request.body);
   });
-  app.get('/api/v1/views/:id', declared('GET', '/api/v1/views/:id'), async (request) =>
-    toView(await find(request.tenant, request.params)),
-  );
+  app.get('/api/v1/views/:id', declared('GET', '/api/v1/views/:id'), async (request) => {
+    const found = await find(request.tenant, request.params);
+    const view = toView(found);
+    // Saved by a build whose fields this one does not read: as good as absent.
+    if (!view) throw QUERY_ERRORS.VIEW_NOT_FOUND({ id: JSON.stringify(found.id), field: 'id' });
+    return view;
+  });
   app.put('/api/v1/views/:id', declared('PUT', '/api/v1/views/:id', 'views.update'), async (request) =>
     save(request.tenant, request.body, await find(request.tenant, request.params)),
   );
