@@ -17,6 +17,7 @@ test('every field survives a round trip through the URL', () => {
     live: true,
     columns: ['time', 'attributes.http.status_code', 'message', 'resource.k8s.pod.name'],
     tz: 'utc',
+    tab: 'patterns',
   };
   const search = encodeState(state);
   assert.deepEqual(decodeState(`?${search}`), state);
@@ -61,4 +62,10 @@ test('columns and time zone do not change what is asked of the server', () => {
   const a = { ...DEFAULT_STATE, q: 'x' };
   assert.equal(queryKey({ ...a, columns: ['message'], tz: 'utc' }), queryKey(a));
   assert.notEqual(queryKey({ ...a, live: true }), queryKey(a));
+});
+
+test('the patterns tab is kept in the URL; the results tab is the default and left out', () => {
+  assert.equal(encodeState({ ...DEFAULT_STATE, tab: 'patterns' }), 'tab=patterns');
+  assert.equal(decodeState('tab=patterns').tab, 'patterns');
+  assert.equal(decodeState('tab=charts').tab, 'results');
 });

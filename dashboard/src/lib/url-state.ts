@@ -2,9 +2,12 @@ import { LEVELS, levelFromText, type Level } from '@instant-logs/schema';
 import { DEFAULT_COLUMNS, isColumnId } from './columns.ts';
 import { DEFAULT_RANGE, isTimeExpression, type TimeZoneMode } from './time-range.ts';
 
+/** What the main panel shows: the matching records, or the patterns of their messages. */
+export type ExplorerTab = 'results' | 'patterns';
+
 /**
- * Everything a shared link restores: the search, the range, the filters, whether tail is on, and
- * how results read (their columns, and the time zone when the link fixes one).
+ * Everything a shared link restores: the search, the range, the filters, whether tail is on, the tab,
+ * and how results read (their columns, and the time zone when the link fixes one).
  */
 export interface ExplorerState {
   q: string;
@@ -16,6 +19,7 @@ export interface ExplorerState {
   columns: string[];
   /** null: the link does not say, so the viewer's own preference applies. */
   tz: TimeZoneMode | null;
+  tab: ExplorerTab;
 }
 
 export const DEFAULT_STATE: Readonly<ExplorerState> = Object.freeze({
@@ -27,6 +31,7 @@ export const DEFAULT_STATE: Readonly<ExplorerState> = Object.freeze({
   live: false,
   columns: [...DEFAULT_COLUMNS],
   tz: null,
+  tab: 'results',
 });
 
 /** Pure: the query string for a state (no leading "?"), leaving out what equals the default. */
@@ -41,6 +46,7 @@ export function encodeState(state: ExplorerState): string {
   if (state.live) params.set('live', '1');
   if (state.columns.join() !== DEFAULT_COLUMNS.join()) for (const c of state.columns) params.append('col', c);
   if (state.tz) params.set('tz', state.tz);
+  if (state.tab !== DEFAULT_STATE.tab) params.set('tab', state.tab);
   return params.toString();
 }
 
@@ -67,6 +73,7 @@ export function decodeState(search: string): ExplorerState {
     live: params.get('live') === '1',
     columns: columns.length > 0 ? columns : [...DEFAULT_COLUMNS],
     tz: tz === 'utc' || tz === 'local' ? tz : null,
+    tab: params.get('tab') === 'patterns' ? 'patterns' : 'results',
   };
 }
 

@@ -9,6 +9,8 @@ import {
   IngestResponse,
   LogPage,
   LogSearchQuery,
+  Patterns,
+  PatternsQuery,
   TailMessage,
   TailQuery,
   TailTicket,
@@ -76,6 +78,18 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Top values of service, level and attributes',
     query: FacetsQuery,
     response: { status: 200, schema: Facets, description: 'Top values with counts, per field' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/patterns',
+    access: 'query',
+    summary: 'Message templates of the newest matching records',
+    description:
+      'Groups the newest `sample` records matching the filters into templates (variable parts as placeholders). ' +
+      'Counts, levels and sparklines count sampled records; `total` counts every match and `estimated_total` scales a ' +
+      'pattern to it. A pattern\'s `query` (pattern:"<template>") selects its messages in any search.',
+    query: PatternsQuery,
+    response: { status: 200, schema: Patterns, description: 'Patterns, most frequent first, with the sample size' },
   },
   {
     method: 'GET',

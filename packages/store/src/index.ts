@@ -11,6 +11,7 @@ export {
   type TailRecord,
   type MatchedTailRecord,
   type ServiceUsage,
+  type SampledMessage,
   type LogStoreOptions,
 } from './log-store.ts';
 export { type WindowOptions } from './search-windows.ts';

@@ -91,6 +91,26 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       );
     });
 
+    test('sampleMessages counts every match of the tenant and returns the newest few, newest first', async () => {
+      const sample = await store.sampleMessages(filter({ query: parseQuery('failed') }), 3);
+      assert.equal(sample.total, 4);
+      assert.deepEqual(
+        sample.messages.map((m) => [m.ms, m.level, m.body]),
+        [15, 10, 5].map((i) => [T0 + i * 1000, 'error', `request ${i} failed: upstream timeout`]),
+      );
+      const selected = await store.search(
+        filter({ query: parseQuery('pattern:"request <NUM> failed: upstream timeout"') }),
+        {
+          limit: 100,
+        },
+      );
+      assert.deepEqual(
+        selected.records.map((r) => r.id),
+        ['r015', 'r010', 'r005', 'r000'],
+      );
+      assert.deepEqual(await store.sampleMessages(filter({ tenant: 'nobody' }), 3), { total: 0, messages: [] });
+    });
+
     test('time bounds are inclusive to the nanosecond', async () => {
       const page = await store.search(filter({ fromNs: ns(T0 + 3000, 123), toNs: ns(T0 + 4000, 123) }), { limit: 10 });
       assert.deepEqual(

@@ -142,14 +142,13 @@ for (const [connections, bodiesEach] of [
     await waitUntil('the probe port answers', async () => (await probeOnce(probePort)) === 200);
     const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
     const answers: { status: number; retryAfter?: string }[] = [];
-    let probes: { status: number; ms: number }[] = [];
     const prober = startProber(probePort);
     try {
       const clients = Array.from({ length: connections }, async (_, c) => {
         for (let i = 0; i < bodiesEach; i++) answers.push(await post(agent, port, bodies[(c + i) % bodies.length]!));
       });
       await Promise.all(clients);
-      probes = await prober.stop();
+      const probes = await prober.stop();
       const peak = peakRssBytes(collector.pid);
       const count = (status: number) => answers.filter((a) => a.status === status).length;
       const summary = `${count(202)} × 202, ${count(429)} × 429, others ${answers.length - count(202) - count(429)}; peak RSS ${Math.round(peak / 2 ** 20)} MiB; ${probes.length} probes, slowest ${Math.round(Math.max(...probes.map((p) => p.ms)))} ms, statuses ${[...new Set(probes.map((p) => p.status))].join('/')}`;

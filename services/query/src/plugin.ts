@@ -18,6 +18,7 @@ import type { TailLimits } from './tail-limits.ts';
 import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
+import { registerPatternsRoute } from './routes/patterns.ts';
 import { registerSearchRoutes } from './routes/search.ts';
 import { registerTailRoute, registerTailTicketRoute, type TailBuffer } from './routes/tail.ts';
 import { registerSavedAndAlerts, type SavedStores } from './alerts/plugin.ts';
@@ -76,6 +77,7 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   const audit = deps.audit ?? createAuditLog({ log: app.log, store: deps.store, clock });
   auditAdminRequests(app, audit);
   registerSearchRoutes(app, deps.store, clock);
+  registerPatternsRoute(app, deps.store, clock);
   registerOpenApiRoute(app);
   registerAdminRoutes(app, { store: deps.store, audit, clock });
   registerTailTicketRoute(app, tickets);

@@ -13,10 +13,8 @@ export const AlertEnv = {
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 };
 
-const AlertEnvSchema = z.object(AlertEnv);
-
 /** Pure: the evaluator's settings from a parsed environment. */
-export function alertingFromEnv(env: z.infer<typeof AlertEnvSchema>, port: number): AlertingOptions {
+export function alertingFromEnv(env: z.infer<z.ZodObject<typeof AlertEnv>>, port: number): AlertingOptions {
   return {
     intervalMs: env.ALERT_EVAL_INTERVAL_MS,
     resendMs: env.ALERT_RESEND_INTERVAL_MS,

@@ -72,37 +72,39 @@ export function createEvaluator(deps: EvaluatorDeps) {
   let running: Promise<void> | undefined;
   const stopping = new AbortController();
 
-  async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number): Promise<void> {
-    let next = prev;
+  /** The rule's next state, its transition recorded; undefined when there is nothing to evaluate. */
+  async function advance(rule: EvaluatedRule, prev: RuleState, now: number): Promise<RuleState | undefined> {
+    let value: number;
+    let holds: boolean;
+    let forMs: number;
     if (rule.enabled) {
-      let value: number;
       try {
         value = await countOver(deps.store, rule, now);
         metrics.evaluations.inc({ result: 'ok' });
       } catch (err) {
         metrics.evaluations.inc({ result: 'error' });
         log.warn({ err, rule: rule.id, tenant: rule.tenant }, 'Could not count the records of alert rule');
-        return;
+        return undefined;
       }
-      const holds = conditionHolds(value, rule.condition.op, rule.condition.threshold);
-      const { next: stepped, transition } = step(prev, holds, value, now, rule.for_seconds * 1000);
-      next = stepped;
-      if (transition) {
-        await deps.alerts.addTransitions(rule.tenant, rule.id, [
-          { ...transition, value, threshold: rule.condition.threshold },
-        ]);
-        log.info({ rule: rule.id, tenant: rule.tenant, ...transition, value }, 'Alert rule changed state');
-      }
+      holds = conditionHolds(value, rule.condition.op, rule.condition.threshold);
+      forMs = rule.for_seconds * 1000;
     } else if (prev.state === 'firing' || prev.state === 'pending') {
       // A rule switched off while active ends: a firing one is resolved at the receiver.
-      const { next: stepped, transition } = step(prev, false, prev.value ?? 0, now, 0);
-      next = stepped;
-      if (transition)
-        await deps.alerts.addTransitions(rule.tenant, rule.id, [
-          { ...transition, value: prev.value ?? 0, threshold: rule.condition.threshold },
-        ]);
-    } else return;
+      [value, holds, forMs] = [prev.value ?? 0, false, 0];
+    } else return undefined;
+    const { next, transition } = step(prev, holds, value, now, forMs);
+    if (transition) {
+      await deps.alerts.addTransitions(rule.tenant, rule.id, [
+        { ...transition, value, threshold: rule.condition.threshold },
+      ]);
+      log.info({ rule: rule.id, tenant: rule.tenant, ...transition, value }, 'Alert rule changed state');
+    }
+    return next;
+  }
 
+  async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number): Promise<void> {
+    let next = await advance(rule, prev, now);
+    if (!next) return;
     if (shouldNotify(next, now, options.resendMs, rule.webhook.type)) {
       const target = notification(rule, next, ruleLink(rule, options.publicUrl));
       const result = await deliver(target, options.delivery, stopping.signal);

@@ -88,6 +88,7 @@ test("every query-service answer with a declared shape parses with the route's z
     'GET /api/v1/logs': { url: '/api/v1/logs?from=now-1h' },
     'GET /api/v1/logs/histogram': { url: '/api/v1/logs/histogram?from=now-1h&buckets=6' },
     'GET /api/v1/facets': { url: '/api/v1/facets?from=now-1h&attribute=region' },
+    'GET /api/v1/patterns': { url: '/api/v1/patterns?from=now-1h' },
     'POST /api/v1/tail/ticket': { url: '/api/v1/tail/ticket', method: 'POST' as const, payload: '{}' },
     'GET /api/v1/admin/usage': { url: '/api/v1/admin/usage' },
     'POST /api/v1/admin/delete': {
