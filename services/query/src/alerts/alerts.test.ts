@@ -213,4 +213,27 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
       await hook.stop();
     }
   });
+
+  test('a rule on a pattern (pattern:"…" in its search) counts only that template\'s messages', async () => {
+    const hook = webhookReceiver();
+    await hook.start();
+    try {
+      const created = await create({
+        name: 'Refund failures',
+        q: 'pattern:"refund <NUM> failed after <NUM> ms"',
+        condition: { op: '>', threshold: 2, window_minutes: 5 },
+        webhook: { type: 'json', url: hook.url },
+      });
+      await ingest([
+        ...[1, 2, 3].map((i) => ({ service: 'billing', message: `refund ${i} failed after ${i * 10} ms` })),
+        ...[4, 5, 6].map((i) => ({ service: 'billing', message: `refund ${i} queued after ${i * 10} ms` })),
+      ]);
+      const delivered = await waitUntil('the firing notification', () => hook.received[0]);
+      const body = delivered.body as Record<string, unknown>;
+      assert.deepEqual([body['state'], body['value']], ['firing', 3]);
+      assert.equal((await rule(created.id)).status.value, 3);
+    } finally {
+      await hook.stop();
+    }
+  });
 });
