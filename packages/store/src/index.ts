@@ -20,3 +20,11 @@ export { chooseInterval } from './interval.ts';
 export { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';
 export { ROLLUP_TABLE } from './migrations.ts';
 export type { HistogramOptions } from './log-store.ts';
+export {
+  createSavedObjectStore,
+  versionClock,
+  type SavedObjectStore,
+  type SavedObject,
+  type SavedKind,
+} from './saved-objects-store.ts';
+export { createAlertStore, stateKey, type AlertStore, type StoredTransition } from './alert-store.ts';
