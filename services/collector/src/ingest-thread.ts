@@ -15,3 +15,6 @@ parentPort?.on('message', async ({ id, job }: { id: number; job: BodyJob }) => {
     else parentPort!.postMessage({ id, failure: err instanceof Error ? err.message : String(err) });
   }
 });
+
+// Loaded and listening: a thread that dies before saying so failed to start (see startIngestThreads).
+parentPort?.postMessage({ ready: true });

@@ -8,7 +8,8 @@ import type { LogQueue, RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
 import { acceptBody, acceptRecords } from './accept.ts';
 import { decodeNdjson } from './decode-body.ts';
-import { startIngestThreads } from './ingest-threads.ts';
+import { waitUntil } from '@instant-logs/testbed';
+import { restartDelayMs, startIngestThreads } from './ingest-threads.ts';
 import { createCollectorMetrics } from './metrics.ts';
 
 const threads = startIngestThreads(2);
@@ -124,5 +125,36 @@ test('a thread that dies fails its jobs with a 503 to retry, and a new thread ta
     assert.equal(prepared.rows, 1);
   } finally {
     await small.close();
+  }
+});
+
+test('restarts of a thread that failed to start wait longer each time, up to 30 s', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 9, 20].map(restartDelayMs), [0, 100, 200, 400, 800, 25_600, 30_000]);
+});
+
+test('a thread that cannot start is restarted after growing delays, and jobs meanwhile get a 503 at once', async () => {
+  const broken = startIngestThreads(1, { module: new URL('./no-such-ingest-thread.ts', import.meta.url) });
+  try {
+    // When each start was first seen; the delays (100, 200, 400 ms) are far longer than the 5 ms poll.
+    const seen: number[] = [];
+    await waitUntil(
+      'four starts',
+      () => {
+        while (seen.length < broken.starts()) seen.push(performance.now());
+        return seen.length >= 4;
+      },
+      30_000,
+      5,
+    );
+    assert.ok(seen[2]! - seen[1]! >= 190, `second restart after ${seen[2]! - seen[1]!} ms`);
+    assert.ok(seen[3]! - seen[2]! >= 390, `third restart after ${seen[3]! - seen[2]!} ms`);
+    const refused = await broken.prepare(job('{"service":"api","message":"m"}')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(refused instanceof CodedError, String(refused));
+    assert.deepEqual([refused.statusCode, refused.code], [503, 'INGEST_THREAD_LOST']);
+  } finally {
+    await broken.close();
   }
 });
