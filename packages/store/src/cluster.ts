@@ -1,0 +1,90 @@
+import type { ClickHouseTransport, SqlParams } from './transport.ts';
+
+/**
+ * Where the store's tables live when ClickHouse is a cluster (a `remote_servers` entry). Each shard
+ * holds `<table>_local` tables; `logs` and the tables read across shards are `Distributed` over them.
+ */
+export interface ClusterTopology {
+  /** The cluster's name in the servers' `remote_servers`. */
+  name: string;
+  /**
+   * ReplicatedMergeTree with the servers' `{shard}` and `{replica}` macros: needs ClickHouse Keeper
+   * and `distributed_ddl` on every server. Off: plain MergeTree on each shard, no copies.
+   */
+  replicated?: boolean;
+  /**
+   * Every server of the cluster, one transport each. Given: schema changes and deletes run on each
+   * of them in turn. Omitted: they run once with `ON CLUSTER`, which needs Keeper.
+   */
+  nodes?: readonly ClickHouseTransport[];
+}
+
+// The logs of one tenant spread over every shard (its reads use all of them at once), and a record
+// always goes to the same shard, so a retried batch splits exactly as before and each shard drops
+// its part of it as a duplicate. rand() would spread as well but break that.
+export const LOGS_SHARDING_KEY = 'cityHash64(tenant, id)';
+
+/** How the schema's statements name tables and engines: one server, or a cluster. */
+export interface Layout {
+  readonly db: string;
+  readonly cluster: ClusterTopology | undefined;
+  /** Where rows are stored: `db.table`, or on a cluster each shard's `db.table_local`. */
+  local(table: string): string;
+  /** ` ON CLUSTER name` when schema changes go through the cluster's DDL queue, else ''. */
+  readonly on: string;
+  /** The engine of a stored table: as given on one server or per shard, replicated when asked. */
+  engine(kind: 'MergeTree' | 'AggregatingMergeTree', table: string): string;
+  /** Pure: the Distributed table named `table` over the shards' `table_local`. */
+  distributed(table: string, shardingKey: string): string;
+}
+
+/** Pure: the layout for a database on one server (cluster undefined) or on a cluster. */
+export function layoutFor(db: string, cluster: ClusterTopology | undefined): Layout {
+  if (!cluster) {
+    return {
+      db,
+      cluster,
+      local: (table) => `${db}.${table}`,
+      on: '',
+      engine: (kind) => kind,
+      distributed: () => {
+        throw new Error('A Distributed table needs a cluster');
+      },
+    };
+  }
+  assertClusterName(cluster.name);
+  const on = cluster.nodes ? '' : ` ON CLUSTER ${cluster.name}`;
+  return {
+    db,
+    cluster,
+    local: (table) => `${db}.${table}_local`,
+    on,
+    // One Keeper path per shard and table; replicas of a shard share it and name themselves by macro.
+    engine: (kind, table) =>
+      cluster.replicated ? `Replicated${kind}('/clickhouse/tables/{shard}/${db}/${table}_local', '{replica}')` : kind,
+    distributed: (table, shardingKey) =>
+      `CREATE TABLE IF NOT EXISTS ${db}.${table}${on} AS ${db}.${table}_local
+       ENGINE = Distributed(${cluster.name}, ${db}, ${table}_local, ${shardingKey})`,
+  };
+}
+
+/**
+ * Runs a schema change or a mutation where the layout says: on the one server, once ON CLUSTER
+ * (the statement carries it), or on every node in turn.
+ */
+export async function onEveryNode(
+  transport: ClickHouseTransport,
+  layout: Layout,
+  sql: string,
+  params?: SqlParams,
+): Promise<void> {
+  const nodes = layout.cluster?.nodes;
+  if (!nodes) return transport.command(sql, params);
+  for (const node of nodes) await node.command(sql, params);
+}
+
+/** Throws unless `name` is a plain identifier; cluster names are spliced into SQL. */
+export function assertClusterName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
+    throw new Error(`Invalid cluster name "${name}": use letters, digits and underscores`);
+}
