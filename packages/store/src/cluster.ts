@@ -88,3 +88,25 @@ export function assertClusterName(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
     throw new Error(`Invalid cluster name "${name}": use letters, digits and underscores`);
 }
+
+/** A cluster as services configure it: its name (none: one server), and its servers' URLs when DDL runs on each. */
+export interface ClusterSettings {
+  name: string | undefined;
+  replicated: boolean;
+  nodeUrls?: readonly string[] | undefined;
+}
+
+/** The topology for `settings`, with a transport (from `createTransport`) per listed server; `close` closes those. */
+export function openClusterTopology(
+  settings: ClusterSettings,
+  createTransport: (url: string) => ClickHouseTransport,
+): { topology: ClusterTopology | undefined; close(): Promise<void> } {
+  const { name } = settings;
+  const nodes = name === undefined ? undefined : settings.nodeUrls?.map(createTransport);
+  return {
+    topology: name === undefined ? undefined : { name, replicated: settings.replicated, ...(nodes ? { nodes } : {}) },
+    close: async () => {
+      await Promise.all((nodes ?? []).map((n) => n.close()));
+    },
+  };
+}

@@ -3,7 +3,7 @@ export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport
 export { createHttpTransport } from './http-transport.ts';
 export { isTransientClickHouseCode } from './errors.ts';
 export { migrate, schemaStatements, SCHEMA_VERSION, MESSAGE_WORDS } from './migrations.ts';
-export { type ClusterTopology, LOGS_SHARDING_KEY } from './cluster.ts';
+export { type ClusterTopology, type ClusterSettings, LOGS_SHARDING_KEY, openClusterTopology } from './cluster.ts';
 export {
   createLogStore,
   type LogStore,

@@ -119,7 +119,7 @@ export interface LogStoreOptions {
   /** Epoch nanoseconds now; search starts its first window here when the range reaches past it. */
   now?: () => bigint;
   /** The cluster the tables are laid out over; omitted: one server. */
-  cluster?: ClusterTopology;
+  cluster?: ClusterTopology | undefined;
 }
 
 // An insert through the Distributed table returns once every shard has written its rows, or fails
