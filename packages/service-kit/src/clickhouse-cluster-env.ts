@@ -25,5 +25,10 @@ export const ClickHouseClusterEnv = {
         .map((u) => u.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.url()).min(1).optional()),
+    .pipe(
+      z
+        .array(z.string().regex(/^https?:\/\/[^\s/?#]+\S*$/, 'must be http:// or https:// URLs'))
+        .min(1)
+        .optional(),
+    ),
 };
