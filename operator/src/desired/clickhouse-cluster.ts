@@ -33,6 +33,14 @@ export function shardStatefulSetName(p: LogPipeline, shard: number): string {
   return `${namesOf(p).clickhouse}-shard-${shard}`;
 }
 
+/** Pure: the managed ClickHouse's StatefulSets: the one of a single server, or one per shard. */
+export function clickhouseStatefulSetNames(p: LogPipeline): string[] {
+  const cluster = managedCluster(p);
+  if (!p.spec.clickhouse.managed) return [];
+  if (!cluster) return [namesOf(p).clickhouse];
+  return Array.from({ length: cluster.shards }, (_, i) => shardStatefulSetName(p, i + 1));
+}
+
 /** Pure: the DNS names of each shard's pods, through the headless Service, by shard. */
 export function shardHosts(p: LogPipeline, cluster: ManagedCluster): string[][] {
   const names = namesOf(p);
