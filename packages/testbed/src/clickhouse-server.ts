@@ -47,6 +47,10 @@ export interface ClickHouseServer {
   stop(): Promise<void>;
   /** SIGKILL now, for fault tests. `stop()` afterwards waits for the exit. */
   kill(): void;
+  /** Whether the process is still running. */
+  running(): boolean;
+  /** The end of what the server wrote to stderr (why it exited, when it did). */
+  stderr(): string;
 }
 
 const SOURCE = fileURLToPath(new URL('../native/chdb-http-server.c', import.meta.url));
@@ -111,7 +115,11 @@ function watch(child: ChildProcess): Watched {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8192)));
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => ((done = true), resolve()));
+    child.once('exit', (code, signal) => {
+      if (code !== 0 || signal) stderr += `\nexited with ${signal ? `signal ${signal}` : `code ${code}`}`;
+      done = true;
+      resolve();
+    });
     child.once('error', (err) => ((stderr += `\n${err.message}`), (done = true), resolve())); // e.g. spawn failed
   });
   // EPIPE when the server is already gone; its exit is what matters and is reported above.
@@ -141,6 +149,8 @@ function handle(
     kill() {
       if (!proc.hasExited()) proc.child.kill('SIGKILL');
     },
+    running: () => !proc.hasExited(),
+    stderr: () => proc.stderr(),
   };
 }
 
