@@ -6,9 +6,9 @@ import { createLogStore, type LogStore } from './log-store.ts';
 import { StoreError, type ClickHouseTransport } from './transport.ts';
 
 // Two shards: the store talks to the first, the second is killed and restarted. With a third server,
-// libchdb 26.7 sometimes aborts (SIGABRT) a live shard that was receiving its part of an insert that
-// failed because another shard was down (about 1 run in 5 here), so this file keeps every live shard
-// local to the server the store talks to.
+// the receiving server resets its connection to that live shard when the insert fails on the dead one,
+// and libchdb 26.7's TCP handler lets the NETWORK_ERROR escape a thread: std::terminate, SIGABRT (about
+// 1 run in 5 here). With two, every live shard is local to the server the store talks to.
 const DB = 'faults';
 const now = Date.now();
 
