@@ -49,7 +49,7 @@ async function owned(ns: string, name: string): Promise<Map<string, string>> {
 }
 
 describe('a sharded managed ClickHouse on a real API server', () => {
-  test('two shards become two StatefulSets with the cluster config and settings, Ready once both are, then settled', async () => {
+  test('two shards are two StatefulSets with the cluster config and settings, Ready when both are', async () => {
     const ns = await newNamespace();
     await createPipeline(ns, 'wide', { kafka, clickhouse: { managed: { shards: 2 } } });
     await reconcile(deps, ns, 'wide');
@@ -116,7 +116,7 @@ describe('a sharded managed ClickHouse on a real API server', () => {
     assert.equal((await configMap(ns, 'grow-pipeline'))['CLICKHOUSE_CLUSTER_NODES']?.split(',').length, 3);
   });
 
-  test('replicated shards on a Keeper are accepted: two pods a shard, the DDL queue and the interserver port', async () => {
+  test('replicated shards on a Keeper are accepted: two pods a shard, DDL queue, interserver port', async () => {
     const ns = await newNamespace();
     const keeper = { nodes: ['keeper-0.keeper:9181', 'keeper-1.keeper:9181', 'keeper-2.keeper:9181'] };
     await createPipeline(ns, 'copies', { kafka, clickhouse: { managed: { shards: 2, replicas: 2, keeper } } });

@@ -62,7 +62,7 @@ test('two shards are two StatefulSets, each selecting only its own pods and tell
   assert.equal((pdb['spec'] as { maxUnavailable: number }).maxUnavailable, 1);
 });
 
-test('the cluster config names every pod through the headless Service, which publishes them before they are ready', () => {
+test('the cluster config names every pod through the headless Service, which publishes them before ready', () => {
   const objects = desired(sharded, context());
   const xml = configOf(objects)['cluster.xml']!;
   for (const shard of [1, 2])

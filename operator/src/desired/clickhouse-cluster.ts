@@ -81,9 +81,10 @@ export function clusterSettings(p: LogPipeline): Record<string, string> {
  * its environment. Servers reach each other as the pipeline's user (the default user is local only).
  * Replicated: Keeper, the distributed DDL queue and the interserver port that replicas fetch from.
  */
-export function clusterConfig(p: LogPipeline, cluster: ManagedCluster): string {
+export function clusterConfig(p: LogPipeline, cluster: ManagedCluster, user: string): string {
   const replica = (host: string) =>
-    `<replica><host>${host}</host><port>${PORTS.clickhouseNative}</port><user>instant_logs</user><password from_env="${PASSWORD_ENV}"/></replica>`;
+    `<replica><host>${host}</host><port>${PORTS.clickhouseNative}</port>` +
+    `<user>${user}</user><password from_env="${PASSWORD_ENV}"/></replica>`;
   const shards = shardHosts(p, cluster).map(
     (hosts) =>
       `            <shard><internal_replication>true</internal_replication>${hosts.map(replica).join('')}</shard>`,

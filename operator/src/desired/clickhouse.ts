@@ -84,7 +84,7 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   };
   const cluster = managedCluster(p);
   const configData: Record<string, string> = { 'server.xml': SERVER_CONFIG, 'users.xml': usersConfig(MANAGED_USER) };
-  if (cluster) configData['cluster.xml'] = clusterConfig(p, cluster);
+  if (cluster) configData['cluster.xml'] = clusterConfig(p, cluster, MANAGED_USER);
   const configMap: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
