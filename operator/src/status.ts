@@ -5,6 +5,7 @@ import {
   type PipelineCondition,
 } from '@instant-logs/schema';
 import { schemeOf, type ComponentNames } from './desired/index.ts';
+import { clickhouseStatefulSetNames } from './desired/clickhouse-cluster.ts';
 import type { KubeObject } from './kube/client.ts';
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -165,15 +166,12 @@ function kafkaVerdict(pipeline: LogPipeline, live: LiveObjects, names: Component
 }
 
 function clickhouseVerdict(pipeline: LogPipeline, live: LiveObjects, names: ComponentNames): Verdict {
-  if (pipeline.spec.clickhouse.managed) {
-    const sts = get(live, 'StatefulSet', names.clickhouse) as
-      (KubeObject & { status?: { readyReplicas?: number } }) | undefined;
-    if (!sts) return notYet('NotCreated', `StatefulSet ${names.clickhouse} does not exist yet`);
-    if ((sts.status?.readyReplicas ?? 0) < pipeline.spec.clickhouse.managed.replicas)
-      return notYet(
-        'Unavailable',
-        `StatefulSet ${names.clickhouse} has ${sts.status?.readyReplicas ?? 0} ready replica(s)`,
-      );
+  // Every shard must be up: a Distributed read fails while any one is down.
+  for (const name of clickhouseStatefulSetNames(pipeline)) {
+    const sts = get(live, 'StatefulSet', name) as (KubeObject & { status?: { readyReplicas?: number } }) | undefined;
+    if (!sts) return notYet('NotCreated', `StatefulSet ${name} does not exist yet`);
+    if ((sts.status?.readyReplicas ?? 0) < pipeline.spec.clickhouse.managed!.replicas)
+      return notYet('Unavailable', `StatefulSet ${name} has ${sts.status?.readyReplicas ?? 0} ready replica(s)`);
   }
   return jobSucceeded(live, names.setupJob)
     ? ok('SchemaReady', 'ClickHouse answers and the schema is migrated')

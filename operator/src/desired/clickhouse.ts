@@ -1,7 +1,15 @@
 import type { LogPipeline } from '@instant-logs/schema';
-import type { V1EnvVar, V1StatefulSetSpec } from '@kubernetes/client-node';
+import type { V1EnvVar, V1PodSpec, V1PodTemplateSpec, V1StatefulSetSpec } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
 import { CLICKHOUSE_DATA_DIR, PASSWORD_ENV, SERVER_CONFIG, usersConfig } from './clickhouse-config.ts';
+import {
+  clusterConfig,
+  INTERSERVER_PORT,
+  managedCluster,
+  REPLICA_ENV,
+  SHARD_ENV,
+  shardStatefulSetName,
+} from './clickhouse-cluster.ts';
 import { PORTS, type DesiredContext } from './context.ts';
 import { disruptionBudget } from './disruption.ts';
 import { shortHash } from './hash.ts';
@@ -48,9 +56,13 @@ export function credentialsAnnotations(p: LogPipeline, ctx: DesiredContext): Rec
     : {};
 }
 
+/** The label that tells one shard's pods from another's. */
+export const SHARD_LABEL = 'logging.instantdev.io/shard';
+
 /**
  * Pure: a managed ClickHouse — credentials Secret, config ConfigMap, headless and ClusterIP Services,
- * and a one-replica StatefulSet with a persistent volume. Nothing for an external ClickHouse.
+ * and a one-replica StatefulSet with a persistent volume; for a cluster, one StatefulSet per shard
+ * (its pods the shard's replicas) and the cluster's config. Nothing for an external ClickHouse.
  * Throws when managed and `ctx.clickhousePassword` is missing: the reconciler must supply it.
  */
 export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
@@ -70,7 +82,9 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     metadata: objectMeta(p, names.clickhouseCredentials, 'clickhouse'),
     data: { username: base64(MANAGED_USER), password: base64(ctx.clickhousePassword) },
   };
-  const configData = { 'server.xml': SERVER_CONFIG, 'users.xml': usersConfig(MANAGED_USER) };
+  const cluster = managedCluster(p);
+  const configData: Record<string, string> = { 'server.xml': SERVER_CONFIG, 'users.xml': usersConfig(MANAGED_USER) };
+  if (cluster) configData['cluster.xml'] = clusterConfig(p, cluster, MANAGED_USER);
   const configMap: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -81,8 +95,13 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
   const ports = [
     { name: 'http', port: PORTS.clickhouseHttp, targetPort: PORTS.clickhouseHttp },
     { name: 'native', port: PORTS.clickhouseNative, targetPort: PORTS.clickhouseNative },
+    ...(cluster?.replicated ? [{ name: 'interserver', port: INTERSERVER_PORT, targetPort: INTERSERVER_PORT }] : []),
   ];
-  const headless = service(p, names.clickhouseHeadless, 'clickhouse', ports, { clusterIP: 'None' });
+  // Servers of a cluster must find each other by name while they start, before any is ready.
+  const headless = service(p, names.clickhouseHeadless, 'clickhouse', ports, {
+    clusterIP: 'None',
+    ...(cluster ? { publishNotReadyAddresses: true } : {}),
+  });
   const clusterIp = service(p, names.clickhouse, 'clickhouse', ports);
 
   const server = {
@@ -95,6 +114,15 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       args: ['--config-file=/etc/clickhouse-server/config.xml'],
       env: [
         { name: PASSWORD_ENV, valueFrom: { secretKeyRef: { name: names.clickhouseCredentials, key: 'password' } } },
+        ...(cluster
+          ? [
+              { name: REPLICA_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              {
+                name: `${REPLICA_ENV}_HOST`,
+                value: `$(${REPLICA_ENV}).${names.clickhouseHeadless}.${p.metadata.namespace}.svc`,
+              },
+            ]
+          : []),
       ],
       volumeMounts: [
         { name: 'data', mountPath: CLICKHOUSE_DATA_DIR },
@@ -105,6 +133,7 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     ports: [
       { name: 'http', containerPort: PORTS.clickhouseHttp },
       { name: 'native', containerPort: PORTS.clickhouseNative },
+      ...(cluster?.replicated ? [{ name: 'interserver', containerPort: INTERSERVER_PORT }] : []),
     ],
     // ClickHouse answers /ping once it serves queries; loading a large data set can take minutes.
     startupProbe: { ...httpProbe('/ping'), failureThreshold: 60 },
@@ -117,26 +146,73 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     volumes: [
       {
         name: 'config',
-        configMap: { name: names.clickhouse, items: [{ key: 'server.xml', path: 'instant-logs.xml' }] },
+        // cluster.xml sorts after instant-logs.xml, so it is merged last (it re-opens the interserver port).
+        configMap: {
+          name: names.clickhouse,
+          items: [
+            { key: 'server.xml', path: 'instant-logs.xml' },
+            ...(cluster ? [{ key: 'cluster.xml', path: 'remote-servers.xml' }] : []),
+          ],
+        },
       },
       { name: 'users', configMap: { name: names.clickhouse, items: [{ key: 'users.xml', path: 'instant-logs.xml' }] } },
     ],
   });
+  const annotations = { [CONFIG_HASH_ANNOTATION]: shortHash(configData), ...credentialsAnnotations(p, ctx) };
+  // One server: the StatefulSet as it always was. A cluster: one per shard, its pods the shard's
+  // replicas, so a rolling change takes one replica of one shard at a time, never a whole shard.
+  const statefulSets = cluster
+    ? Array.from({ length: cluster.shards }, (_, i) => {
+        const shard = { [SHARD_LABEL]: String(i + 1) };
+        const template = podTemplate(p, 'clickhouse', withShardEnv(pod, i + 1), annotations);
+        template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, ...shard } };
+        return statefulSet(p, shardStatefulSetName(p, i + 1), cluster.replicas, template, shard);
+      })
+    : [statefulSet(p, names.clickhouse, managed.replicas, podTemplate(p, 'clickhouse', pod, annotations), {})];
+  return [
+    secret,
+    configMap,
+    headless,
+    clusterIp,
+    ...statefulSets,
+    // One pod of the whole cluster at a time: with one replica a shard, that one shard is briefly down.
+    ...disruptionBudget(p, names.clickhouse, 'clickhouse', managed.replicas * managed.shards),
+  ];
+}
+
+function withShardEnv(pod: V1PodSpec, shard: number): V1PodSpec {
+  return {
+    ...pod,
+    containers: pod.containers.map((c) => ({
+      ...c,
+      env: [...(c.env ?? []), { name: SHARD_ENV, value: String(shard) }],
+    })),
+  };
+}
+
+function statefulSet(
+  p: LogPipeline,
+  name: string,
+  replicas: number,
+  template: V1PodTemplateSpec,
+  shardSelector: Record<string, string>,
+): KubeObject {
+  const managed = p.spec.clickhouse.managed!;
   const spec: V1StatefulSetSpec = {
-    serviceName: names.clickhouseHeadless,
-    replicas: managed.replicas,
+    serviceName: namesOf(p).clickhouseHeadless,
+    replicas,
     persistentVolumeClaimRetentionPolicy: { ...managed.persistentVolumeClaimRetentionPolicy },
-    selector: { matchLabels: selectorLabels(p, 'clickhouse') },
+    selector: { matchLabels: { ...selectorLabels(p, 'clickhouse'), ...shardSelector } },
     // The server reads listen_host and ports only at start: a config change rolls the pod.
-    template: podTemplate(p, 'clickhouse', pod, {
-      [CONFIG_HASH_ANNOTATION]: shortHash(configData),
-      ...credentialsAnnotations(p, ctx),
-    }),
+    template,
     volumeClaimTemplates: [
       {
         // The claim outlives the pipeline; its labels find it (kubectl get pvc -l logging.instantdev.io/pipeline=<name>).
         // Claim templates are immutable: only labels that never change.
-        metadata: { name: 'data', labels: { ...selectorLabels(p, 'clickhouse'), [PIPELINE_LABEL]: p.metadata.name } },
+        metadata: {
+          name: 'data',
+          labels: { ...selectorLabels(p, 'clickhouse'), [PIPELINE_LABEL]: p.metadata.name, ...shardSelector },
+        },
         spec: {
           accessModes: ['ReadWriteOnce'],
           ...(managed.storage.storageClassName ? { storageClassName: managed.storage.storageClassName } : {}),
@@ -145,18 +221,5 @@ export function clickhouse(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       },
     ],
   };
-  const statefulSet: KubeObject = {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: objectMeta(p, names.clickhouse, 'clickhouse'),
-    spec,
-  };
-  return [
-    secret,
-    configMap,
-    headless,
-    clusterIp,
-    statefulSet,
-    ...disruptionBudget(p, names.clickhouse, 'clickhouse', managed.replicas),
-  ];
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: objectMeta(p, name, 'clickhouse'), spec };
 }

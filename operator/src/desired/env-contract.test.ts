@@ -30,6 +30,11 @@ const everything = pipeline({
 const external = pipeline({ kafka: { bootstrapServers: 'k1:9092' }, clickhouse: EXTERNAL_CLICKHOUSE });
 // No keys at all: the services are told that is deliberate.
 const open = pipeline({});
+// A managed sharded ClickHouse, and an external replicated cluster: the CLICKHOUSE_CLUSTER* settings.
+const sharded = pipeline({ clickhouse: { managed: { shards: 2 } } });
+const externalCluster = pipeline({
+  clickhouse: { external: { ...EXTERNAL_CLICKHOUSE.external, cluster: { name: 'prod', replicated: true } } },
+});
 
 const cases = [
   {
@@ -39,6 +44,8 @@ const cases = [
   },
   { name: 'external Kafka and ClickHouse', objects: desired(external, context({}, null)), p: external },
   { name: 'no keys', objects: desired(open, context()), p: open },
+  { name: 'sharded managed ClickHouse', objects: desired(sharded, context()), p: sharded },
+  { name: 'external ClickHouse cluster', objects: desired(externalCluster, context({}, null)), p: externalCluster },
 ];
 
 /** The schema of the service each workload runs; the dashboard (nginx) and ClickHouse are not ours to parse. */

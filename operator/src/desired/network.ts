@@ -1,4 +1,5 @@
 import type { LogPipeline } from '@instant-logs/schema';
+import { INTERSERVER_PORT, managedCluster } from './clickhouse-cluster.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { syslogPorts } from './collector.ts';
 import { PORTS } from './context.ts';
@@ -47,7 +48,12 @@ export function networkPolicies(p: LogPipeline): KubeObject[] {
       policy(names.clickhouse, 'clickhouse', [
         {
           from: [{ podSelector: { matchLabels: { [PIPELINE_LABEL]: p.metadata.name } } }],
-          ports: [{ port: PORTS.clickhouseHttp }, { port: PORTS.clickhouseNative }],
+          ports: [
+            { port: PORTS.clickhouseHttp },
+            { port: PORTS.clickhouseNative },
+            // Replicas of a shard fetch parts from each other.
+            ...(managedCluster(p)?.replicated ? [{ port: INTERSERVER_PORT }] : []),
+          ],
         },
       ]),
     );

@@ -2,6 +2,7 @@ import type { LogPipeline } from '@instant-logs/schema';
 import type { V1EnvFromSource } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
 import { clickhouseEndpoint } from './clickhouse.ts';
+import { clusterSettings } from './clickhouse-cluster.ts';
 import { shortHash } from './hash.ts';
 import { kafkaBootstrap } from './kafka.ts';
 import { CONFIG_HASH_ANNOTATION } from './labels.ts';
@@ -18,6 +19,7 @@ export function sharedSettings(p: LogPipeline): Record<string, string> {
     KAFKA_DEAD_LETTER_TOPIC: names.deadLetterTopic,
     CLICKHOUSE_URL: url,
     CLICKHOUSE_DATABASE: database,
+    ...clusterSettings(p),
   };
 }
 

@@ -2,6 +2,7 @@ import type { LogPipeline } from '@instant-logs/schema';
 import type { V1JobSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
 import { clickhouseCredentialsEnv, clickhouseEndpoint } from './clickhouse.ts';
+import { clusterSettings } from './clickhouse-cluster.ts';
 import { shortHash } from './hash.ts';
 import { topicSettingsEnv } from './kafka.ts';
 import { namesOf } from './names.ts';
@@ -30,6 +31,7 @@ function setupTemplate(p: LogPipeline): V1PodTemplateSpec {
     env: [
       { name: 'CLICKHOUSE_URL', value: url },
       { name: 'CLICKHOUSE_DATABASE', value: database },
+      ...Object.entries(clusterSettings(p)).map(([name, value]) => ({ name, value })),
       ...clickhouseCredentialsEnv(p),
       { name: 'RETENTION_DAYS', value: String(p.spec.retentionDays) },
       ...topicSettingsEnv(p),

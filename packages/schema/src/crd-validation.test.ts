@@ -138,11 +138,18 @@ const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
     /should be less than or equal to 3650/,
   ],
   [
-    'two managed ClickHouse replicas',
+    'two managed ClickHouse replicas without a Keeper',
     withValue(minimal, 'clickhouse.managed.replicas', 2),
     'p',
+    'spec.clickhouse.managed.keeper',
+    /replicas above 1 need keeper/,
+  ],
+  [
+    'four managed ClickHouse replicas',
+    withValue(withValue(minimal, 'clickhouse.managed.replicas', 4), 'clickhouse.managed.keeper', { nodes: ['k:9181'] }),
+    'p',
     'spec.clickhouse.managed.replicas',
-    /should be less than or equal to 1/,
+    /should be less than or equal to 3/,
   ],
   [
     'a malformed quantity',
@@ -431,6 +438,24 @@ describe('LogPipeline CRD on a real API server', () => {
     assert.equal(updated.spec.retentionDays, 7);
   });
 
+  it('lets managed ClickHouse shards grow and refuses fewer', async () => {
+    const name = `p${++counter}`;
+    await create(withValue(minimal, 'clickhouse.managed.shards', 2), name);
+    const patch = (shards: number) =>
+      objects.patchNamespacedCustomObject(
+        { group, version, namespace, plural, name, body: { spec: { clickhouse: { managed: { shards } } } } },
+        MERGE,
+      );
+    const error = await patch(1).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ApiException && error.code === 422, String(error));
+    assert.match(error.body as string, /spec.clickhouse.managed.shards: .*shards cannot be reduced/);
+    const grown = (await patch(3)) as { spec: { clickhouse: { managed: { shards: number } } } };
+    assert.equal(grown.spec.clickhouse.managed.shards, 3);
+  });
+
   it('takes a status through the status subresource and prints it in kubectl get columns', async () => {
     const name = `p${++counter}`;
     await create(minimal, name);
@@ -474,7 +499,7 @@ describe('LogPipeline CRD on a real API server', () => {
       );
       return out !== '';
     });
-    assert.match(out, /replication needs ClickHouse Keeper/);
+    assert.match(out, /Above 1 needs keeper/);
     const processor = (await kubectl('explain', 'lp.spec.processor')).stdout;
     assert.match(processor, /lagThreshold\s+<integer>/);
     assert.match(processor, /Consumer lag \(records\) per replica/);

@@ -41,6 +41,7 @@ describe('LogPipelineSpec', () => {
     );
     assert.deepEqual(spec.processor.batch, { maxRows: 50000, maxWaitMs: 200 });
     assert.deepEqual(spec.clickhouse.managed, {
+      shards: 1,
       replicas: 1,
       storage: { size: '50Gi' },
       image: 'clickhouse/clickhouse-server:25.8',
@@ -145,10 +146,18 @@ describe('LogPipelineSpec', () => {
       /Kubernetes quantity/,
     ],
     [
-      'two managed ClickHouse replicas',
+      'two managed ClickHouse replicas without a Keeper',
       withValue(minimal, 'clickhouse.managed.replicas', 2),
-      'clickhouse.managed.replicas',
-      /<=1/,
+      'clickhouse.managed.keeper',
+      /need keeper/,
+    ],
+    [
+      'a Keeper node without a port',
+      withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+        nodes: ['keeper-0'],
+      }),
+      'clickhouse.managed.keeper.nodes.0',
+      /host:port/,
     ],
     [
       'an unknown compression',

@@ -365,13 +365,43 @@ const Processor = withRules(
   ],
 ).describe('The consumers that batch log records from Kafka into ClickHouse, autoscaled on consumer lag.');
 
-const ClickHouseManaged = z
-  .object({
-    replicas: int(1, 1)
+/** A transition rule: the value may stay or grow, never shrink. */
+function neverShrinks<S extends z.ZodType>(schema: S, message: string): S {
+  return schema.meta({ 'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message }] });
+}
+
+const KeeperNode = z
+  .string()
+  .max(253 + 6)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[0-9]{1,5}$/, 'must be host:port')
+  .describe('A ClickHouse Keeper (or ZooKeeper) server, host:port.');
+
+const ClickHouseManaged = withRules(
+  z.object({
+    shards: neverShrinks(
+      int(1, 32).default(1),
+      'shards cannot be reduced: the records of a removed shard would be lost',
+    ).describe(
+      'Servers the logs are spread over, one StatefulSet each. Above 1 (or with replicas above 1) the tables ' +
+        'are shard-local with a Distributed table over them; a shard added later starts empty and takes its share ' +
+        'of new records. Changing 1 to more makes a new, empty store: the one-server tables are not moved.',
+    ),
+    replicas: int(1, 3)
       .default(1)
       .describe(
-        'ClickHouse replicas. Only 1 for now: replication needs ClickHouse Keeper, which the operator does not run yet.',
+        'Copies of each shard (pods of its StatefulSet). Above 1 needs keeper: ReplicatedMergeTree keeps the ' +
+          'copies in step through ClickHouse Keeper, which the operator does not run.',
       ),
+    keeper: z
+      .object({
+        nodes: z
+          .array(KeeperNode)
+          .min(1)
+          .max(7)
+          .describe('The Keeper ensemble; 3 for a quorum that survives one loss.'),
+      })
+      .optional()
+      .describe('An existing ClickHouse Keeper or ZooKeeper; required when replicas is above 1.'),
     storage: immutable(
       z.object({
         size: Quantity.default('50Gi').describe('Size of the data volume.'),
@@ -402,8 +432,16 @@ const ClickHouseManaged = z
       ),
     pod: PodSettings.optional(),
     service: ServiceSettings.optional(),
-  })
-  .describe('A ClickHouse the operator runs as a StatefulSet in this namespace.');
+  }),
+  [
+    {
+      rule: 'self.replicas == 1 || has(self.keeper)',
+      message: 'replicas above 1 need keeper: replication runs through ClickHouse Keeper',
+      field: ['keeper'],
+      holds: (m) => m.replicas === 1 || m.keeper !== undefined,
+    },
+  ],
+).describe('A ClickHouse the operator runs in this namespace: one StatefulSet, or one per shard.');
 
 const ClickHouseExternal = z
   .object({
@@ -425,6 +463,23 @@ const ClickHouseExternal = z
         passwordKey: SecretKey.default('password').describe('Key in the Secret that holds the password.'),
       })
       .describe('Secret with the ClickHouse user and password.'),
+    cluster: z
+      .object({
+        name: z
+          .string()
+          .max(64)
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+          .describe("The cluster's name in the servers' remote_servers."),
+        replicated: z
+          .boolean()
+          .default(true)
+          .describe('ReplicatedMergeTree tables (needs Keeper); false: one copy per shard.'),
+      })
+      .optional()
+      .describe(
+        'A ClickHouse cluster: shard-local tables and a Distributed table over them, created ON CLUSTER ' +
+          '(the servers need Keeper and distributed_ddl). Unset: one server.',
+      ),
   })
   .describe('A ClickHouse the pipeline uses but does not run.');
 

@@ -77,3 +77,4 @@ export {
   type ProbeThread,
   type ProbeThreadOptions,
 } from './probe-thread.ts';
+export { ClickHouseClusterEnv } from './clickhouse-cluster-env.ts';

@@ -1,3 +1,4 @@
+import { SHARDS_AT_ONCE } from './cluster.ts';
 import { assertIdentifier } from './migrations.ts';
 import { SAVED_TABLES } from './saved-objects-migration.ts';
 import { versionClock } from './saved-objects-store.ts';
@@ -64,6 +65,7 @@ export function createAlertStore(
       transport.insertJsonEachRow(
         state,
         JSON.stringify({ tenant, rule_id: ruleId, version: String(nextVersion()), body }),
+        SHARDS_AT_ONCE,
       ),
     async addTransitions(tenant, ruleId, transitions) {
       if (transitions.length === 0) return;
@@ -78,7 +80,7 @@ export function createAlertStore(
           threshold: t.threshold,
         }),
       );
-      await transport.insertJsonEachRow(history, rows.join('\n'));
+      await transport.insertJsonEachRow(history, rows.join('\n'), SHARDS_AT_ONCE);
     },
     async history(tenant, ruleId, limit) {
       const rows = await transport.query<{
@@ -112,6 +114,7 @@ export function createAlertStore(
           expires_at: new Date(nowMs + ttlMs).toISOString(),
           version: String(nextVersion()),
         }),
+        SHARDS_AT_ONCE,
       );
       // A renewal of a lease still held is safe: nobody else writes while it is valid. A claim of a free
       // lease may race another replica's: it counts from the next call, once every competing claim is

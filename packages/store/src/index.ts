@@ -2,7 +2,8 @@ export { StoreError, isRetryable, type ClickHouseTransport, type InsertOptions, 
 export { createChdbTransport, type ChdbTransportOptions } from './chdb-transport.ts';
 export { createHttpTransport } from './http-transport.ts';
 export { isTransientClickHouseCode } from './errors.ts';
-export { migrate, SCHEMA_VERSION, MESSAGE_WORDS } from './migrations.ts';
+export { migrate, schemaStatements, SCHEMA_VERSION, MESSAGE_WORDS } from './migrations.ts';
+export { type ClusterTopology, type ClusterSettings, LOGS_SHARDING_KEY, openClusterTopology } from './cluster.ts';
 export {
   createLogStore,
   type LogStore,

@@ -50,7 +50,7 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
 
     before(async () => {
       opened = await open();
-      store = createLogStore(opened.transport, `contract_${process.pid}`);
+      store = createLogStore(opened.transport, `contract_${process.pid}`, opened.storeOptions);
       assert.deepEqual((await store.migrate()).applied, [1, 2, 3, 4]);
       await store.insert(lines(records));
       await store.insert(

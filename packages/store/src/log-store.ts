@@ -2,6 +2,7 @@ import { formatTimestamp, LEVELS, type Histogram, type LogRecord } from '@instan
 import type { QueryNode } from '@instant-logs/query-language';
 import { compileSearch, ParamBag } from './filter-sql.ts';
 import { assertIdentifier, migrate } from './migrations.ts';
+import { type ClusterTopology, layoutFor, onEveryNode } from './cluster.ts';
 import { edgeFilters, isRollupStale, markRollupStale, rollupCountsSql, rollupSpan } from './volume-rollup.ts';
 import type { ClickHouseTransport, InsertOptions } from './transport.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -126,7 +127,14 @@ export interface LogStoreOptions {
   windows?: WindowOptions;
   /** Epoch nanoseconds now; search starts its first window here when the range reaches past it. */
   now?: () => bigint;
+  /** The cluster the tables are laid out over; omitted: one server. */
+  cluster?: ClusterTopology | undefined;
 }
+
+// An insert through the Distributed table returns once every shard has written its rows, or fails
+// (and is retried whole, each shard dropping what it already has): the background queue would
+// acknowledge rows held only on the receiving server's disk.
+const CLUSTER_INSERT_SETTINGS = { distributed_foreground_insert: 1 } as const;
 
 /** Builds the log store over a transport; `database` holds the logs table. */
 export function createLogStore(
@@ -138,6 +146,8 @@ export function createLogStore(
   const windows = options.windows ?? DEFAULT_WINDOWS;
   const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const table = `${database}.logs`;
+  const layout = layoutFor(database, options.cluster);
+  const clustered = options.cluster !== undefined;
 
   const where = (filter: LogFilter, bag: ParamBag): string =>
     `tenant = ${bag.add(filter.tenant, 'String')} AND ${matching(filter, bag)}`;
@@ -177,17 +187,18 @@ export function createLogStore(
     (insertSettings ??= transport
       .query<{ n: string; others: string[] }>(
         `SELECT (SELECT count() FROM system.settings WHERE name = 'exclude_materialize_skip_indexes_on_insert') AS n,
-           (SELECT groupArray(name) FROM system.data_skipping_indices WHERE database = {db:String} AND table = 'logs' AND name != 'idx_words') AS others`,
-        { db: database },
+           (SELECT groupArray(name) FROM system.data_skipping_indices WHERE database = {db:String} AND table = {table:String} AND name != 'idx_words') AS others`,
+        { db: database, table: clustered ? 'logs_local' : 'logs' },
       )
-      .then(([row]): Record<string, string | number> =>
-        Number(row?.n) > 0
+      .then(([row]): Record<string, string | number> => ({
+        ...(Number(row?.n) > 0
           ? {
               materialize_skip_indexes_on_insert: 1,
               exclude_materialize_skip_indexes_on_insert: (row?.others ?? []).join(','),
             }
-          : {},
-      )
+          : {}),
+        ...(clustered ? CLUSTER_INSERT_SETTINGS : {}),
+      }))
       .catch((err: unknown) => {
         insertSettings = undefined;
         throw err;
@@ -196,7 +207,7 @@ export function createLogStore(
   return {
     database,
     async migrate() {
-      const result = await migrate(transport, database);
+      const result = await migrate(transport, database, undefined, options.cluster);
       insertSettings = undefined;
       return result;
     },
@@ -204,7 +215,10 @@ export function createLogStore(
       // A column DEFAULT cannot be a query parameter; the integer check keeps the splice safe.
       if (!Number.isInteger(days) || days < 1 || days > 65535)
         throw new Error(`Invalid retention of ${days} days: use a whole number from 1 to 65535`);
-      await transport.command(`ALTER TABLE ${table} MODIFY COLUMN retention_days UInt16 DEFAULT ${days}`);
+      const alter = (t: string) => `ALTER TABLE ${t}${layout.on} MODIFY COLUMN retention_days UInt16 DEFAULT ${days}`;
+      // On a cluster the receiving server fills defaults of the Distributed table, the shards those of theirs.
+      if (clustered) await onEveryNode(transport, layout, alter(layout.local('logs')));
+      await onEveryNode(transport, layout, alter(table));
     },
     insert: async (rows, options) =>
       transport.insertJsonEachRow(table, rows, { ...options, settings: await settingsForInsert() }),
@@ -376,11 +390,14 @@ export function createLogStore(
       );
       const deleted = Number(rows[0]?.n ?? 0);
       if (deleted === 0) return { deleted };
-      await markRollupStale(transport, database, filter);
+      await markRollupStale(transport, database, filter, clustered);
       // Lightweight delete hides the rows at once and drops them at the next merge; sync = 2 waits
       // for every replica, so a search right after the answer no longer sees them.
-      await transport.command(
-        `DELETE FROM ${table} WHERE ${condition} SETTINGS lightweight_deletes_sync = 2`,
+      // A Distributed table cannot delete: each shard deletes from its own.
+      await onEveryNode(
+        transport,
+        layout,
+        `DELETE FROM ${layout.local('logs')}${layout.on} WHERE ${condition} SETTINGS lightweight_deletes_sync = 2`,
         bag.params,
       );
       return { deleted };

@@ -26,12 +26,13 @@ export function describeSavedObjectsContract(name: string, open: () => Promise<O
 
     before(async () => {
       opened = await open();
-      await migrate(opened.transport, db);
+      await migrate(opened.transport, db, undefined, opened.storeOptions?.cluster);
       saved = createSavedObjectStore(opened.transport, db);
       alerts = createAlertStore(opened.transport, db);
     });
     after(async () => {
-      await opened?.transport.command(`DROP DATABASE IF EXISTS ${db}`).catch(() => {});
+      const nodes = opened?.storeOptions?.cluster?.nodes ?? (opened ? [opened.transport] : []);
+      for (const node of nodes) await node.command(`DROP DATABASE IF EXISTS ${db}`).catch(() => {});
       await opened?.close();
     });
 
@@ -55,7 +56,10 @@ export function describeSavedObjectsContract(name: string, open: () => Promise<O
       const got = await saved.get('acme', 'view', 'v-c');
       assert.equal(got?.name, 'name 4');
       assert.equal(got?.updatedAt, T + 4);
-      await opened.transport.command(`OPTIMIZE TABLE ${db}.saved_objects FINAL`);
+      // Merged where the rows are: each shard's own table on a cluster.
+      const cluster = opened.storeOptions?.cluster;
+      for (const node of cluster?.nodes ?? [opened.transport])
+        await node.command(`OPTIMIZE TABLE ${db}.saved_objects${cluster ? '_local' : ''} FINAL`);
       assert.equal((await saved.get('acme', 'view', 'v-c'))?.name, 'name 4');
       assert.equal((await saved.list('acme', 'view')).filter((o) => o.id === 'v-c').length, 1);
     });

@@ -8,14 +8,23 @@ export const SAVED_TABLES = Object.freeze({
   lease: 'alert_lease',
 });
 
+// Distributed over the shards of a cluster, keyed so that every version of a row lands on the same shard (FINAL
+// then works shard by shard), and all of one lease on one shard.
+const SHARDING_KEYS: Record<keyof typeof SAVED_TABLES, string> = {
+  objects: 'cityHash64(tenant, kind, id)',
+  alertState: 'cityHash64(tenant, rule_id)',
+  alertHistory: 'cityHash64(tenant, rule_id)',
+  lease: 'cityHash64(name)',
+};
+
 // Issue 13 item 4. Few, small rows that change: ReplacingMergeTree keeps the highest `version` of a
 // key once parts merge, and reads ask for FINAL so they see only that row before the merge too. A
 // delete is a row with deleted = 1 (a tombstone), so it needs no mutation and replicas agree on it.
 export const savedObjectsMigration: Migration = {
   version: 4,
   description: 'saved views, alert rules, alert state and history',
-  statements: (db) => [
-    `CREATE TABLE IF NOT EXISTS ${db}.${SAVED_TABLES.objects} (
+  statements: (L) => [
+    `CREATE TABLE IF NOT EXISTS ${L.local(SAVED_TABLES.objects)}${L.on} (
       tenant LowCardinality(String),
       kind LowCardinality(String),
       id String,
@@ -26,17 +35,17 @@ export const savedObjectsMigration: Migration = {
       created_at DateTime64(3, 'UTC'),
       updated_at DateTime64(3, 'UTC')
     )
-    ENGINE = ReplacingMergeTree(version)
+    ENGINE = ${L.engine('ReplacingMergeTree', SAVED_TABLES.objects, 'version')}
     ORDER BY (tenant, kind, id)`,
-    `CREATE TABLE IF NOT EXISTS ${db}.${SAVED_TABLES.alertState} (
+    `CREATE TABLE IF NOT EXISTS ${L.local(SAVED_TABLES.alertState)}${L.on} (
       tenant LowCardinality(String),
       rule_id String,
       version UInt64,
       body String
     )
-    ENGINE = ReplacingMergeTree(version)
+    ENGINE = ${L.engine('ReplacingMergeTree', SAVED_TABLES.alertState, 'version')}
     ORDER BY (tenant, rule_id)`,
-    `CREATE TABLE IF NOT EXISTS ${db}.${SAVED_TABLES.alertHistory} (
+    `CREATE TABLE IF NOT EXISTS ${L.local(SAVED_TABLES.alertHistory)}${L.on} (
       tenant LowCardinality(String),
       rule_id String,
       at DateTime64(3, 'UTC'),
@@ -45,16 +54,21 @@ export const savedObjectsMigration: Migration = {
       value Float64,
       threshold Float64
     )
-    ENGINE = MergeTree
+    ENGINE = ${L.engine('MergeTree', SAVED_TABLES.alertHistory)}
     ORDER BY (tenant, rule_id, at)
     TTL toDateTime(at) + INTERVAL 90 DAY`,
-    `CREATE TABLE IF NOT EXISTS ${db}.${SAVED_TABLES.lease} (
+    `CREATE TABLE IF NOT EXISTS ${L.local(SAVED_TABLES.lease)}${L.on} (
       name String,
       holder String,
       expires_at DateTime64(3, 'UTC'),
       version UInt64
     )
-    ENGINE = ReplacingMergeTree(version)
+    ENGINE = ${L.engine('ReplacingMergeTree', SAVED_TABLES.lease, 'version')}
     ORDER BY name`,
+    ...(L.cluster
+      ? (Object.keys(SAVED_TABLES) as (keyof typeof SAVED_TABLES)[]).map((t) =>
+          L.distributed(SAVED_TABLES[t], SHARDING_KEYS[t]),
+        )
+      : []),
   ],
 };

@@ -1,3 +1,4 @@
+import { SHARDS_AT_ONCE } from './cluster.ts';
 import { assertIdentifier } from './migrations.ts';
 import { SAVED_TABLES } from './saved-objects-migration.ts';
 import type { ClickHouseTransport } from './transport.ts';
@@ -81,6 +82,7 @@ export function createSavedObjectStore(
         created_at: new Date(o.createdAt).toISOString(),
         updated_at: new Date(o.updatedAt).toISOString(),
       }),
+      SHARDS_AT_ONCE,
     );
 
   return {

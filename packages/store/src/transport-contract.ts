@@ -4,13 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startClickHouseServer } from '@instant-logs/testbed';
+import { startClickHouseCluster, startClickHouseServer } from '@instant-logs/testbed';
+import type { LogStoreOptions } from './log-store.ts';
 import { createChdbTransport } from './chdb-transport.ts';
 import { createHttpTransport } from './http-transport.ts';
 import { StoreError, type ClickHouseTransport } from './transport.ts';
 
 export interface OpenedTransport {
   transport: ClickHouseTransport;
+  /** How a store over this transport must be built (a cluster's layout); omitted: one server. */
+  storeOptions?: Pick<LogStoreOptions, 'cluster'>;
   close(): Promise<void>;
 }
 
@@ -193,6 +196,20 @@ export async function openHttpForTest(): Promise<OpenedTransport> {
     async close() {
       await transport.close(); // first: idle keep-alive sockets would hold up the server's shutdown
       await server.stop();
+    },
+  };
+}
+
+/** A cluster of `shards` ClickHouse servers; the store talks to the first and lays its tables out over all. */
+export async function openClusterForTest(shards = 2): Promise<OpenedTransport> {
+  const cluster = await startClickHouseCluster({ shards });
+  const nodes = cluster.servers.map((s) => createHttpTransport({ url: s.url }));
+  return {
+    transport: nodes[0]!,
+    storeOptions: { cluster: { name: cluster.name, nodes } },
+    async close() {
+      await Promise.all(nodes.map((n) => n.close()));
+      await cluster.stop();
     },
   };
 }

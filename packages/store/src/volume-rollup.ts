@@ -72,9 +72,12 @@ export async function markRollupStale(
   transport: ClickHouseTransport,
   database: string,
   filter: LogFilter,
+  clustered = false,
 ): Promise<void> {
+  // Through a cluster's Distributed table, written before this returns (see CLUSTER_INSERT_SETTINGS).
+  const settings = clustered ? ' SETTINGS distributed_foreground_insert = 1' : '';
   await transport.command(
-    `INSERT INTO ${database}.${ROLLUP_TABLE}_stale (tenant, from_ns, to_ns) VALUES ({tenant:String}, {from:Int64}, {to:Int64})`,
+    `INSERT INTO ${database}.${ROLLUP_TABLE}_stale (tenant, from_ns, to_ns)${settings} VALUES ({tenant:String}, {from:Int64}, {to:Int64})`,
     { tenant: filter.tenant, from: filter.fromNs, to: filter.toNs },
   );
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -23,12 +23,18 @@ export interface ClickHouseServerOptions {
   port?: number;
   /** How long start may take before it gives up. */
   startTimeoutMs?: number;
+  /** Also serve ClickHouse's native TCP protocol (what Distributed tables use) on this port; 0 picks one. */
+  tcpPort?: number;
+  /** XML elements added inside the server's `<clickhouse>` config, e.g. `remote_servers` and `macros`. */
+  configXml?: string;
 }
 
 export interface ClickHouseServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /** The native TCP port, when `tcpPort` was given. */
+  tcpPort: number | undefined;
   dataDir: string;
   /** What `SELECT version()` answered during the self-test. */
   version: string;
@@ -40,6 +46,10 @@ export interface ClickHouseServer {
   stop(): Promise<void>;
   /** SIGKILL now, for fault tests. `stop()` afterwards waits for the exit. */
   kill(): void;
+  /** Whether the process is still running. */
+  running(): boolean;
+  /** The end of what the server wrote to stderr (why it exited, when it did). */
+  stderr(): string;
 }
 
 const SOURCE = fileURLToPath(new URL('../native/chdb-http-server.c', import.meta.url));
@@ -58,14 +68,17 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'clickhouse-testbed-')));
   const confDir = join(dataDir, '.testbed');
   await mkdir(confDir, { recursive: true });
-  const configFile = await writeConfig(confDir, options.users ?? []);
+  const configFile = await writeConfig(confDir, options.users ?? [], options.configXml ?? '');
   const portFile = join(confDir, 'http_port');
+  const tcpPortFile = join(confDir, 'tcp_port');
 
   // A killed predecessor on the same directory may still hold its lock for a moment: retry briefly.
   const lockDeadline = Math.min(deadline, Date.now() + 5_000);
   for (;;) {
     await rm(portFile, { force: true });
-    const child = spawn(launcher, serverArgs(dataDir, configFile, portFile, options.port ?? 0), {
+    await rm(tcpPortFile, { force: true });
+    const ports = { http: options.port ?? 0, tcp: options.tcpPort, portFile, tcpPortFile };
+    const child = spawn(launcher, serverArgs(dataDir, configFile, ports), {
       cwd: dataDir,
       stdio: ['pipe', 'ignore', 'pipe'],
     });
@@ -75,7 +88,8 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
       const url = `http://127.0.0.1:${port}`;
       await waitForPing(url, proc, deadline);
       const version = await selfTest(url, lib.version);
-      return handle(proc, { url, port, dataDir, version, ownsDir });
+      const tcpPort = options.tcpPort === undefined ? undefined : await waitForPort(tcpPortFile, proc, deadline);
+      return handle(proc, { url, port, tcpPort, dataDir, version, ownsDir });
     } catch (err) {
       await terminate(proc);
       if (proc.stderr().includes('Cannot lock file') && Date.now() < lockDeadline) {
@@ -100,7 +114,11 @@ function watch(child: ChildProcess): Watched {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8192)));
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => ((done = true), resolve()));
+    child.once('exit', (code, signal) => {
+      if (code !== 0 || signal) stderr += `\nexited with ${signal ? `signal ${signal}` : `code ${code}`}`;
+      done = true;
+      resolve();
+    });
     child.once('error', (err) => ((stderr += `\n${err.message}`), (done = true), resolve())); // e.g. spawn failed
   });
   // EPIPE when the server is already gone; its exit is what matters and is reported above.
@@ -114,11 +132,12 @@ function watch(child: ChildProcess): Watched {
 
 function handle(
   proc: Watched,
-  info: { url: string; port: number; dataDir: string; version: string; ownsDir: boolean },
+  info: { url: string; port: number; tcpPort: number | undefined; dataDir: string; version: string; ownsDir: boolean },
 ): ClickHouseServer {
   return {
     url: info.url,
     port: info.port,
+    tcpPort: info.tcpPort,
     dataDir: info.dataDir,
     version: info.version,
     pid: proc.child.pid ?? -1,
@@ -129,6 +148,8 @@ function handle(
     kill() {
       if (!proc.hasExited()) proc.child.kill('SIGKILL');
     },
+    running: () => !proc.hasExited(),
+    stderr: () => proc.stderr(),
   };
 }
 
@@ -143,17 +164,31 @@ async function terminate(proc: Watched): Promise<void> {
 
 // SYSTEM START LISTEN opens the HTTP port inside clickhouse-local; the last query blocks on stdin,
 // so the server lives exactly as long as the pipe from this process stays open.
-function serverArgs(dataDir: string, configFile: string, portFile: string, port: number): string[] {
+// TCP, when asked, opens after HTTP and its port file is written last: waiting for it waits for both.
+function serverArgs(
+  dataDir: string,
+  configFile: string,
+  ports: { http: number; tcp: number | undefined; portFile: string; tcpPortFile: string },
+): string[] {
+  const tcp =
+    ports.tcp === undefined
+      ? []
+      : [
+          'SYSTEM START LISTEN TCP',
+          `SELECT getServerPort('tcp_port') INTO OUTFILE ${sqlString(ports.tcpPortFile)} TRUNCATE FORMAT TSV`,
+        ];
   const query = [
     'SYSTEM START LISTEN HTTP',
-    `SELECT getServerPort('http_port') INTO OUTFILE ${sqlString(portFile)} TRUNCATE FORMAT TSV`,
+    `SELECT getServerPort('http_port') INTO OUTFILE ${sqlString(ports.portFile)} TRUNCATE FORMAT TSV`,
+    ...tcp,
     `SELECT count() FROM file(stdin, 'LineAsString')`,
   ].join('; ');
   return [
     `--config-file=${configFile}`,
     `--path=${dataDir}`,
     '--listen_host=127.0.0.1',
-    `--http_port=${port}`,
+    `--http_port=${ports.http}`,
+    ...(ports.tcp === undefined ? [] : [`--tcp_port=${ports.tcp}`]),
     '--multiquery',
     `--query=${query}`,
   ];
@@ -199,7 +234,7 @@ async function selfTest(url: string, libVersion: string): Promise<string> {
 }
 
 // clickhouse-local reads users only from a separate users_config file, not from the main config.
-async function writeConfig(confDir: string, users: ClickHouseUser[]): Promise<string> {
+async function writeConfig(confDir: string, users: ClickHouseUser[], extraXml: string): Promise<string> {
   const entries = [{ name: 'default', password: '' }, ...users].map(({ name, password }, i) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || (i > 0 && name === 'default'))
       throw new Error(`Invalid ClickHouse user name "${name}"`);
@@ -214,7 +249,10 @@ async function writeConfig(confDir: string, users: ClickHouseUser[]): Promise<st
     `<clickhouse>\n<users>\n${entries.join('\n')}\n</users>\n<profiles><default/></profiles>\n<quotas><default/></quotas>\n</clickhouse>\n`,
   );
   const configFile = join(confDir, 'config.xml');
-  await writeFile(configFile, `<clickhouse><users_config>${xmlText(usersFile)}</users_config></clickhouse>\n`);
+  await writeFile(
+    configFile,
+    `<clickhouse><users_config>${xmlText(usersFile)}</users_config>${extraXml}</clickhouse>\n`,
+  );
   return configFile;
 }
 
@@ -240,7 +278,8 @@ async function buildLauncher(lib: Libchdb): Promise<string> {
   const bin = join(dir, 'chdb-http-server');
   if (existsSync(bin)) return bin;
   await mkdir(dir, { recursive: true });
-  const tmp = `${bin}.${process.pid}.tmp`;
+  // Unique per call: servers started together in one process may each build it.
+  const tmp = `${bin}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const args = ['-O2', '-Wall', '-o', tmp, SOURCE, `-L${lib.dir}`, '-lchdb', `-Wl,-rpath,${lib.dir}`];
   await promisify(execFile)('gcc', args).catch((err: Error & { stderr?: string }) => {
     throw new Error(`Cannot compile ${SOURCE} with gcc: ${err.stderr || err.message}`);

@@ -8,3 +8,5 @@ export { waitUntil } from './wait.ts';
 export { startSyslogNg, runLoggen, type SyslogNg } from './syslog-ng.ts';
 export { createTestCertificates, type TestCertificates, type CertAndKey } from './certs.ts';
 export { rawConnection, requestHead, type RawConnection, type RawResponse } from './raw-http.ts';
+export { startClickHouseCluster } from './clickhouse-cluster.ts';
+export type { ClickHouseCluster, ClickHouseClusterOptions } from './clickhouse-cluster.ts';

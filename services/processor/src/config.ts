@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TracingEnv } from '@instant-logs/service-kit';
+import { ClickHouseClusterEnv, TracingEnv } from '@instant-logs/service-kit';
 
 const brokers = z
   .string()
@@ -27,6 +27,7 @@ export const ProcessorConfig = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .default('instant_logs'),
+  ...ClickHouseClusterEnv,
   BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(50_000),
   BATCH_MAX_BYTES: z.coerce
     .number()

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseEnv, stopOnSignals } from '@instant-logs/service-kit';
-import { createHttpTransport, createLogStore } from '@instant-logs/store';
+import { createHttpTransport, createLogStore, openClusterTopology } from '@instant-logs/store';
 import { buildApp } from './app.ts';
 import { ProcessorConfig } from './config.ts';
 import { createKafkaProcessor } from './kafka/consumer.ts';
@@ -17,7 +17,16 @@ const transport = createHttpTransport({
   username: config.CLICKHOUSE_USER,
   password: config.CLICKHOUSE_PASSWORD,
 });
-const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
+// A cluster's schema changes and deletes reach its servers through these (see ClusterTopology).
+const cluster = openClusterTopology(
+  {
+    name: config.CLICKHOUSE_CLUSTER,
+    replicated: config.CLICKHOUSE_CLUSTER_REPLICATED,
+    nodeUrls: config.CLICKHOUSE_CLUSTER_NODES,
+  },
+  (url) => createHttpTransport({ url, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+);
+const store = createLogStore(transport, config.CLICKHOUSE_DATABASE, { cluster: cluster.topology });
 const processor = createKafkaProcessor(
   store,
   {
@@ -45,5 +54,6 @@ stopOnSignals(app.log, 'Shutting down: finishing the batches in progress', async
   await processor.stop();
   await app.close();
   await transport.close();
+  await cluster.close();
   await tracing.shutdown();
 });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
+import {
+  ClickHouseClusterEnv,
+  HttpTimeoutEnv,
+  ProbeEnv,
+  SecurityEnv,
+  ShutdownEnv,
+  TracingEnv,
+} from '@instant-logs/service-kit';
 import { TailEnv } from './tail-limits.ts';
 import { AlertEnv } from './alerts/config.ts';
 
@@ -14,6 +21,7 @@ export const QueryConfig = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .default('instant_logs'),
+  ...ClickHouseClusterEnv,
   ...SecurityEnv,
   /** Signs live-tail tickets so every replica accepts them; unset: derived from CLICKHOUSE_PASSWORD, which replicas share. */
   TAIL_TICKET_SECRET: z.string().min(32).optional(),

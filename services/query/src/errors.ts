@@ -1,6 +1,6 @@
 import { QuerySyntaxError } from '@instant-logs/query-language';
 import { CodedError, defineErrors, KIT_ERRORS } from '@instant-logs/service-kit';
-import { InvalidCursorError, SearchCompileError } from '@instant-logs/store';
+import { InvalidCursorError, SearchCompileError, StoreError } from '@instant-logs/store';
 
 /** Every code the query service declares besides the kit's shared ones; answered as `QUERY_<code>`. */
 export const QUERY_ERRORS = defineErrors({
@@ -26,6 +26,11 @@ export const QUERY_ERRORS = defineErrors({
   // The same answer whether the id never existed or is another tenant's: ids reveal nothing.
   VIEW_NOT_FOUND: { status: 404, message: 'id: no saved view {id}' },
   ALERT_NOT_FOUND: { status: 404, message: 'id: no alert rule {id}' },
+  // A ClickHouse server or a shard of the cluster that cannot answer now; never a short answer instead.
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'the log store cannot answer now (ClickHouse error {clickhouseCode}); retry shortly',
+  },
   // Not an HTTP answer: a tail closed with 4008 because its reader fell behind; the status names the kind of fault.
   TAIL_TOO_SLOW: {
     status: 429,
@@ -44,6 +49,9 @@ export function toQueryError(err: unknown): unknown {
     return QUERY_ERRORS.SYNTAX({ reason: err.reason, field: 'q', position: err.position });
   if (err instanceof InvalidCursorError) return QUERY_ERRORS.INVALID_CURSOR({ reason: err.message, field: 'cursor' });
   if (err instanceof SearchCompileError) return QUERY_ERRORS.INVALID_CLAUSE({ reason: err.message, field: 'q' });
+  // Its message names servers and ports: the answer gives the code only.
+  if (err instanceof StoreError && err.transient)
+    return QUERY_ERRORS.STORE_UNAVAILABLE({ clickhouseCode: err.clickhouseCode ?? 'none' });
   return err;
 }
 

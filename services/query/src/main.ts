@@ -8,7 +8,13 @@ import {
   stopOnSignals,
   trackConnections,
 } from '@instant-logs/service-kit';
-import { createAlertStore, createHttpTransport, createLogStore, createSavedObjectStore } from '@instant-logs/store';
+import {
+  createAlertStore,
+  createHttpTransport,
+  createLogStore,
+  createSavedObjectStore,
+  openClusterTopology,
+} from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { QueryConfig } from './config.ts';
@@ -25,7 +31,16 @@ const transport = createHttpTransport({
   username: config.CLICKHOUSE_USER,
   password: config.CLICKHOUSE_PASSWORD,
 });
-const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
+// A cluster's schema changes and deletes reach its servers through these (see ClusterTopology).
+const cluster = openClusterTopology(
+  {
+    name: config.CLICKHOUSE_CLUSTER,
+    replicated: config.CLICKHOUSE_CLUSTER_REPLICATED,
+    nodeUrls: config.CLICKHOUSE_CLUSTER_NODES,
+  },
+  (url) => createHttpTransport({ url, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+);
+const store = createLogStore(transport, config.CLICKHOUSE_DATABASE, { cluster: cluster.topology });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 // Replicas behind one Service must accept each other's tickets. Whoever holds the ClickHouse password reads
@@ -64,6 +79,7 @@ stopOnSignals(
   async () => {
     await app.close();
     await transport.close();
+    await cluster.close();
     security.close();
     await probes?.close();
     await tracing.shutdown();

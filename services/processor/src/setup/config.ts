@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClickHouseClusterEnv } from '@instant-logs/service-kit';
 
 const positiveInt = z.coerce.number().int().min(1);
 
@@ -11,6 +12,7 @@ export const SetupConfig = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .default('instant_logs'),
+  ...ClickHouseClusterEnv,
   RETENTION_DAYS: positiveInt.max(65535).default(30),
   /** Set only for a Kafka that Strimzi does not manage: then this Job creates the topics. */
   KAFKA_BROKERS: z.string().optional(),

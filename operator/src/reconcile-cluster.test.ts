@@ -1,0 +1,135 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LogPipelineStatus } from '@instant-logs/schema';
+import type { ControlPlane } from '@instant-logs/testbed';
+import type { V1StatefulSetSpec } from '@kubernetes/client-node';
+import type { KubeClient, KubeObject } from './kube/client.ts';
+import { RESOURCES } from './kube/resources.ts';
+import { reconcile, type ReconcileDeps } from './reconcile.ts';
+import { markEverythingReady, startTestCluster } from './test-cluster.ts';
+
+let plane: ControlPlane;
+let client: KubeClient;
+let newNamespace: () => Promise<string>;
+let deps: ReconcileDeps;
+
+before(async () => {
+  ({ plane, client, namespace: newNamespace } = await startTestCluster());
+  deps = { client, now: () => new Date().toISOString(), newPassword: () => 'generated-password-1' };
+});
+after(() => plane.stop());
+
+type Pipeline = KubeObject & { spec: Record<string, unknown>; status?: LogPipelineStatus };
+type StatefulSet = KubeObject & { spec: V1StatefulSetSpec };
+const LABEL = 'logging.instantdev.io/pipeline';
+const kafka = { cluster: 'kafka', topic: { replicas: 1 } };
+
+const createPipeline = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  client.create<Pipeline>(RESOURCES.LogPipeline, {
+    apiVersion: 'logging.instantdev.io/v1alpha1',
+    kind: 'LogPipeline',
+    metadata: { name, namespace },
+    spec,
+  });
+const getPipeline = async (ns: string, name: string) => (await client.get<Pipeline>(RESOURCES.LogPipeline, ns, name))!;
+const statefulSets = async (ns: string, name: string) =>
+  (await client.list<StatefulSet>(RESOURCES.StatefulSet, ns, `${LABEL}=${name}`)).sort((a, b) =>
+    a.metadata.name.localeCompare(b.metadata.name),
+  );
+const configMap = async (ns: string, name: string) =>
+  (await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.ConfigMap, ns, name))!.data;
+
+/** Every object the operator owns in the namespace, as kind/name → resourceVersion. */
+async function owned(ns: string, name: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const t of [RESOURCES.StatefulSet, RESOURCES.Service, RESOURCES.ConfigMap, RESOURCES.Secret, RESOURCES.Job])
+    for (const o of await client.list(t, ns, `${LABEL}=${name}`))
+      out.set(`${t.kind}/${o.metadata.name}`, o.metadata.resourceVersion!);
+  return out;
+}
+
+describe('a sharded managed ClickHouse on a real API server', () => {
+  test('two shards are two StatefulSets with the cluster config and settings, Ready when both are', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'wide', { kafka, clickhouse: { managed: { shards: 2 } } });
+    await reconcile(deps, ns, 'wide');
+
+    const sets = await statefulSets(ns, 'wide');
+    assert.deepEqual(
+      sets.map((s) => s.metadata.name),
+      ['wide-clickhouse-shard-1', 'wide-clickhouse-shard-2'],
+    );
+    for (const [i, s] of sets.entries()) {
+      assert.equal(s.spec.selector.matchLabels?.['logging.instantdev.io/shard'], String(i + 1));
+      const env = s.spec.template.spec!.containers[0]!.env ?? [];
+      assert.equal(env.find((e) => e.name === 'INSTANT_LOGS_SHARD')?.value, String(i + 1));
+    }
+    const cluster = (await configMap(ns, 'wide-clickhouse'))['cluster.xml']!;
+    assert.match(cluster, /wide-clickhouse-shard-1-0\.wide-clickhouse-headless\./);
+    assert.match(cluster, /wide-clickhouse-shard-2-0\.wide-clickhouse-headless\./);
+    const shared = await configMap(ns, 'wide-pipeline');
+    assert.equal(shared['CLICKHOUSE_CLUSTER'], 'instant_logs');
+    assert.equal(shared['CLICKHOUSE_CLUSTER_NODES']?.split(',').length, 2);
+
+    await markEverythingReady(client, ns, 'wide');
+    await reconcile(deps, ns, 'wide');
+    const ready = (await getPipeline(ns, 'wide')).status?.conditions?.find((c) => c.type === 'ClickHouseReady');
+    assert.equal(ready?.status, 'True', ready?.message);
+
+    const before = await owned(ns, 'wide');
+    const result = await reconcile(deps, ns, 'wide');
+    assert.deepEqual(result.changed, []);
+    assert.deepEqual(await owned(ns, 'wide'), before);
+  });
+
+  test('a shard that is not ready keeps ClickHouse not Ready, naming its StatefulSet', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'half', { kafka, clickhouse: { managed: { shards: 2 } } });
+    await reconcile(deps, ns, 'half');
+    await markEverythingReady(client, ns, 'half');
+    const second = (await statefulSets(ns, 'half'))[1]!;
+    await client.replaceStatus(RESOURCES.StatefulSet, { ...second, status: { replicas: 1, readyReplicas: 0 } });
+    await reconcile(deps, ns, 'half');
+    const ready = (await getPipeline(ns, 'half')).status?.conditions?.find((c) => c.type === 'ClickHouseReady');
+    assert.equal(ready?.status, 'False');
+    assert.match(ready?.message ?? '', /StatefulSet half-clickhouse-shard-2 has 0 ready replica/);
+  });
+
+  test('a third shard adds its StatefulSet and names it in every server config, keeping the first two', async () => {
+    const ns = await newNamespace();
+    await createPipeline(ns, 'grow', { kafka, clickhouse: { managed: { shards: 2 } } });
+    await reconcile(deps, ns, 'grow');
+    const uids = (await statefulSets(ns, 'grow')).map((s) => s.metadata.uid);
+    const p = await getPipeline(ns, 'grow');
+    await client.replace(RESOURCES.LogPipeline, { ...p, spec: { kafka, clickhouse: { managed: { shards: 3 } } } });
+    await reconcile(deps, ns, 'grow');
+    const sets = await statefulSets(ns, 'grow');
+    assert.deepEqual(
+      sets.map((s) => s.metadata.name),
+      ['grow-clickhouse-shard-1', 'grow-clickhouse-shard-2', 'grow-clickhouse-shard-3'],
+    );
+    assert.deepEqual(
+      sets.slice(0, 2).map((s) => s.metadata.uid),
+      uids,
+    );
+    assert.match((await configMap(ns, 'grow-clickhouse'))['cluster.xml']!, /grow-clickhouse-shard-3-0\./);
+    assert.equal((await configMap(ns, 'grow-pipeline'))['CLICKHOUSE_CLUSTER_NODES']?.split(',').length, 3);
+  });
+
+  test('replicated shards on a Keeper are accepted: two pods a shard, DDL queue, interserver port', async () => {
+    const ns = await newNamespace();
+    const keeper = { nodes: ['keeper-0.keeper:9181', 'keeper-1.keeper:9181', 'keeper-2.keeper:9181'] };
+    await createPipeline(ns, 'copies', { kafka, clickhouse: { managed: { shards: 2, replicas: 2, keeper } } });
+    const result = await reconcile(deps, ns, 'copies');
+    assert.ok(result.changed.length > 0);
+    for (const s of await statefulSets(ns, 'copies')) assert.equal(s.spec.replicas, 2);
+    const cluster = (await configMap(ns, 'copies-clickhouse'))['cluster.xml']!;
+    assert.equal(cluster.match(/<replica>/g)?.length, 4);
+    assert.match(cluster, /<distributed_ddl>/);
+    const shared = await configMap(ns, 'copies-pipeline');
+    assert.equal(shared['CLICKHOUSE_CLUSTER_REPLICATED'], 'true');
+    assert.equal(shared['CLICKHOUSE_CLUSTER_NODES'], undefined);
+    const failed = (await getPipeline(ns, 'copies')).status?.conditions?.find((c) => c.reason === 'ApplyFailed');
+    assert.equal(failed, undefined, failed?.message);
+  });
+});
