@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Browser, Page } from 'playwright-core';
 import { startTestPipeline } from '../../services/embedded/src/test-pipeline.ts';
 import type { EmbeddedPipeline } from '../../services/embedded/src/app.ts';
-import { ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR, postRecords, ago } from './harness.ts';
 
 // Everything here runs against the real embedded pipeline (collector → processor → chdb → query)
 // serving the real Vite build, driven in Debian's Chromium.
@@ -15,16 +15,8 @@ let base: string;
 // Every WebSocket the server accepts, so a test can cut them as a network failure would.
 const upgraded = new Set<Duplex>();
 const TRACE = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-async function ingest(records: object[]): Promise<void> {
-  const res = await fetch(`${base}/api/v1/logs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(records),
-  });
-  assert.equal(res.status, 202, await res.text());
-}
+const ingest = (records: object[]) => postRecords(base, records);
 
 before(async () => {
   [pipeline, browser] = await Promise.all([ensureDashboardBuilt().then(() => startTestPipeline()), launchChromium()]);

@@ -47,3 +47,16 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** An ISO timestamp `ms` before now. */
+export const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+/** Stores records through the server's ingest API, as an application would; anything but a 202 fails the test. */
+export async function postRecords(base: string, records: object[]): Promise<void> {
+  const res = await fetch(`${base}/api/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(records),
+  });
+  if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+}

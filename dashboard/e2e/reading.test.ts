@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestPipeline } from '../../services/embedded/src/test-pipeline.ts';
 import type { EmbeddedPipeline } from '../../services/embedded/src/app.ts';
-import { DASHBOARD_DIR, DIST_DIR, ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR } from './harness.ts';
+import {
+  DASHBOARD_DIR,
+  DIST_DIR,
+  ensureDashboardBuilt,
+  launchChromium,
+  SCREENSHOT_DIR,
+  postRecords,
+  ago,
+} from './harness.ts';
 
 // Reading results at a desk and on a phone, on the real embedded pipeline and the real Vite build
 // in Debian's Chromium. The README's screenshots come from here.
@@ -16,16 +24,8 @@ const POD = 'checkout-deployment-7c9f8b6d5-';
 let pipeline: EmbeddedPipeline;
 let browser: Browser;
 let base: string;
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-async function ingest(records: object[]): Promise<void> {
-  const res = await fetch(`${base}/api/v1/logs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(records),
-  });
-  assert.equal(res.status, 202, await res.text());
-}
+const ingest = (records: object[]) => postRecords(base, records);
 
 before(async () => {
   mkdirSync(README_SHOTS, { recursive: true });

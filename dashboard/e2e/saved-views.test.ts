@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestPipeline } from '../../services/embedded/src/test-pipeline.ts';
 import type { EmbeddedPipeline } from '../../services/embedded/src/app.ts';
 import { webhookReceiver } from '../../services/query/src/alerts/receiver.ts';
-import { DASHBOARD_DIR, ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR } from './harness.ts';
+import { DASHBOARD_DIR, ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR, postRecords, ago } from './harness.ts';
 
 // Saved views and alert rules in the browser, at a desk and on a phone, on the real embedded pipeline
 // (alert rules evaluated every 200 ms) and a real webhook receiver.
@@ -16,16 +16,8 @@ let pipeline: EmbeddedPipeline;
 let browser: Browser;
 let base: string;
 const receiver = webhookReceiver();
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-async function ingest(records: object[]): Promise<void> {
-  const res = await fetch(`${base}/api/v1/logs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(records),
-  });
-  assert.equal(res.status, 202, await res.text());
-}
+const ingest = (records: object[]) => postRecords(base, records);
 
 before(async () => {
   mkdirSync(README_SHOTS, { recursive: true });

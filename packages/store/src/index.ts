@@ -29,3 +29,4 @@ export {
   type SavedKind,
 } from './saved-objects-store.ts';
 export { createAlertStore, stateKey, type AlertStore, type StoredTransition } from './alert-store.ts';
+export { connectClickHouse, type ClickHouseSettings } from './connect.ts';

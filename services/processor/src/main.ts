@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseEnv, stopOnSignals } from '@instant-logs/service-kit';
-import { createHttpTransport, createLogStore, openClusterTopology } from '@instant-logs/store';
+import { connectClickHouse } from '@instant-logs/store';
 import { buildApp } from './app.ts';
 import { ProcessorConfig } from './config.ts';
 import { createKafkaProcessor } from './kafka/consumer.ts';
@@ -12,21 +12,8 @@ const config = parseEnv(ProcessorConfig, process.env);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 const metrics = createProcessorMetrics(registry);
-const transport = createHttpTransport({
-  url: config.CLICKHOUSE_URL,
-  username: config.CLICKHOUSE_USER,
-  password: config.CLICKHOUSE_PASSWORD,
-});
-// A cluster's schema changes and deletes reach its servers through these (see ClusterTopology).
-const cluster = openClusterTopology(
-  {
-    name: config.CLICKHOUSE_CLUSTER,
-    replicated: config.CLICKHOUSE_CLUSTER_REPLICATED,
-    nodeUrls: config.CLICKHOUSE_CLUSTER_NODES,
-  },
-  (url) => createHttpTransport({ url, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
-);
-const store = createLogStore(transport, config.CLICKHOUSE_DATABASE, { cluster: cluster.topology });
+const clickhouse = connectClickHouse(config);
+const { store } = clickhouse;
 const processor = createKafkaProcessor(
   store,
   {
@@ -53,7 +40,6 @@ app.log.info({ topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID }, 'Joine
 stopOnSignals(app.log, 'Shutting down: finishing the batches in progress', async () => {
   await processor.stop();
   await app.close();
-  await transport.close();
-  await cluster.close();
+  await clickhouse.close();
   await tracing.shutdown();
 });

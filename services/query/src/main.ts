@@ -8,13 +8,7 @@ import {
   stopOnSignals,
   trackConnections,
 } from '@instant-logs/service-kit';
-import {
-  createAlertStore,
-  createHttpTransport,
-  createLogStore,
-  createSavedObjectStore,
-  openClusterTopology,
-} from '@instant-logs/store';
+import { connectClickHouse, createAlertStore, createSavedObjectStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { QueryConfig } from './config.ts';
@@ -26,21 +20,8 @@ const tracing = startTracing('instant-logs-query', process.env);
 const config = parseEnv(QueryConfig, process.env);
 const security = await listenerSecurity(config);
 
-const transport = createHttpTransport({
-  url: config.CLICKHOUSE_URL,
-  username: config.CLICKHOUSE_USER,
-  password: config.CLICKHOUSE_PASSWORD,
-});
-// A cluster's schema changes and deletes reach its servers through these (see ClusterTopology).
-const cluster = openClusterTopology(
-  {
-    name: config.CLICKHOUSE_CLUSTER,
-    replicated: config.CLICKHOUSE_CLUSTER_REPLICATED,
-    nodeUrls: config.CLICKHOUSE_CLUSTER_NODES,
-  },
-  (url) => createHttpTransport({ url, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
-);
-const store = createLogStore(transport, config.CLICKHOUSE_DATABASE, { cluster: cluster.topology });
+const clickhouse = connectClickHouse(config);
+const { transport, store } = clickhouse;
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 // Replicas behind one Service must accept each other's tickets. Whoever holds the ClickHouse password reads
@@ -78,8 +59,7 @@ stopOnSignals(
   'Shutting down: finishing open requests',
   async () => {
     await app.close();
-    await transport.close();
-    await cluster.close();
+    await clickhouse.close();
     security.close();
     await probes?.close();
     await tracing.shutdown();
