@@ -65,7 +65,11 @@ const app = buildApp({
   ...(ingestThreads.size > 0 ? { ingestThreads } : {}),
 });
 if (!security.keyring.enabled && !security.clientCertificates)
-  app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+  app.log.warn(
+    config.ALLOW_UNAUTHENTICATED
+      ? `AUTHENTICATION IS OFF (ALLOW_UNAUTHENTICATED): listening on ${config.HOST}; whoever reaches this port reads and writes logs, so keep it behind the gateway or NetworkPolicy that authenticates.`
+      : 'AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.',
+  );
 const connections = trackConnections(app.server);
 await queue.connect();
 await app.listen({ host: config.HOST, port: config.PORT });

@@ -28,6 +28,7 @@ const processor = createKafkaProcessor(
     partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
     backoff: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
     onCrash: (err) => app.log.error({ err }, 'Kafka consumer crashed; restarting it'),
+    onWaiting: (why) => app.log.warn(`Waiting for Kafka: ${why}`),
   },
   metrics.kafkaObserver,
 );

@@ -48,7 +48,11 @@ const app = buildApp({
   ...(security.https ? { https: security.https } : {}),
 });
 if (!security.keyring.enabled)
-  app.log.warn('AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.');
+  app.log.warn(
+    config.ALLOW_UNAUTHENTICATED
+      ? `AUTHENTICATION IS OFF (ALLOW_UNAUTHENTICATED): listening on ${config.HOST}; whoever reaches this port reads and writes logs, so keep it behind the gateway or NetworkPolicy that authenticates.`
+      : 'AUTHENTICATION IS OFF: no API_KEYS or API_KEYS_FILE set; listening on loopback only.',
+  );
 const connections = trackConnections(app.server);
 await app.listen({ host: config.HOST, port: config.PORT });
 security.watch(app.server, app.log);

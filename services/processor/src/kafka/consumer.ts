@@ -21,6 +21,8 @@ export interface KafkaProcessorOptions {
   backoff: BackoffPolicy;
   /** Told of every consumer crash; the consumer is restarted after each (with backoff). */
   onCrash?: (error: Error) => void;
+  /** Told each time start finds the topic missing and waits for it (with backoff). */
+  onWaiting?: (why: string) => void;
 }
 
 export interface KafkaProcessor {
@@ -217,6 +219,14 @@ export function createKafkaProcessor(
   return {
     async start() {
       await admin.connect();
+      // On a first install the setup Job may create the topics after the processor starts: waiting for them keeps
+      // the pod running (and not ready) instead of crashing into kubelet's restart backoff.
+      for (let attempt = 1; !(await admin.listTopics()).includes(options.topic); attempt++) {
+        if (stopped) return;
+        options.onWaiting?.(`topic ${options.topic} does not exist yet`);
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(options.backoff, attempt)));
+      }
+      if (stopped) return;
       await deadLetters.connect();
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: true });

@@ -49,7 +49,7 @@ async function topics() {
 }
 
 function startProcessor(
-  t: { topic: string; deadLetterTopic: string },
+  t: { topic: string; deadLetterTopic: string; onWaiting?: (why: string) => void },
   registry = new Registry(),
 ): { processor: KafkaProcessor; metrics: ReturnType<typeof createProcessorMetrics> } {
   const metrics = createProcessorMetrics(registry);
@@ -149,6 +149,52 @@ test('records acknowledged over HTTP all arrive in ClickHouse exactly once', asy
     await processor.stop();
     await collector.close();
     await queue.close();
+  }
+});
+
+test('a processor started before its topic exists waits for it, then stores what arrives', async () => {
+  const t = { topic: `late-${++seq}`, deadLetterTopic: `late-${seq}-dlq`, waits: [] as string[] };
+  const { processor } = startProcessor({ ...t, onWaiting: (why) => t.waits.push(why) });
+  const started = processor.start();
+  try {
+    await waitFor('the processor to wait for its topic', async () => (t.waits.length > 0 ? true : undefined));
+    assert.match(t.waits[0]!, new RegExp(`topic ${t.topic} does not exist yet`));
+    await broker.createTopic(t.topic, { partitions: 1 });
+    await broker.createTopic(t.deadLetterTopic, { partitions: 1 });
+    await started;
+    const producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    const now = new Date().toISOString();
+    await producer.send({
+      topic: t.topic,
+      messages: [
+        {
+          key: 'late/api',
+          value: JSON.stringify({
+            id: 'late-1',
+            tenant: 'late',
+            timestamp: now,
+            observed_timestamp: now,
+            service: 'api',
+            body: 'after the wait',
+          }),
+          headers: { tenant: 'late', rows: '1' },
+        },
+      ],
+    });
+    await producer.disconnect();
+    assert.deepEqual(
+      await waitFor('the record stored', async () => {
+        const ids = await storedIds('late');
+        return ids.length > 0 ? ids : undefined;
+      }),
+      ['late-1'],
+    );
+  } finally {
+    await started.catch(() => {});
+    await processor.stop();
   }
 });
 
