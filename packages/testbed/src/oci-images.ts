@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './kube-control-plane.ts';
+
+/** An image saved as a docker-archive tar, ready for `ctr images import`. */
+export interface ImageArchive {
+  /** Fully qualified, as the CRI names it (`docker.io/…`, `registry.k8s.io/…`). */
+  name: string;
+  path: string;
+}
+
+export const CACHE_ROOT = join(homedir(), '.cache', 'instant-dev-logs');
+export const IMAGE_CACHE = join(CACHE_ROOT, 'images');
+// buildah's own store (layers, build cache); kept between runs so rebuilds reuse layers.
+const BUILDAH_ROOT = join(CACHE_ROOT, 'buildah');
+const PAUSE_SOURCE = fileURLToPath(new URL('../native/pause.c', import.meta.url));
+const BUSYBOX = '/bin/busybox';
+
+/** The sandbox image containerd is configured with (kube-node-config.ts): a static pause built here. */
+export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
+/** A few-MB image with a shell, wget, nc and httpd (Debian's busybox-static), for test pods. */
+export const BUSYBOX_IMAGE = 'docker.io/instant-logs/testbed-busybox:1';
+
+/** Runs buildah on the test bed's own store, never the machine's default one. */
+export function buildah(args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  return run(
+    'buildah',
+    [
+      '--root',
+      join(BUILDAH_ROOT, 'root'),
+      '--runroot',
+      join(BUILDAH_ROOT, 'run'),
+      '--storage-driver',
+      'overlay',
+      ...args,
+    ],
+    { cwd: opts.cwd },
+  );
+}
+
+/**
+ * Returns the cached archive for `key`, or builds it with `build(tarPath)` into a temp file first and
+ * renames it into place, so an interrupted build never leaves a half-written archive in the cache.
+ */
+export async function cachedArchive(
+  name: string,
+  key: string,
+  build: (tarPath: string) => Promise<void>,
+): Promise<ImageArchive> {
+  const slug = name.replace(/[^a-z0-9.-]+/gi, '_');
+  const path = join(IMAGE_CACHE, `${slug}-${key.slice(0, 16)}.tar`);
+  if (existsSync(path)) return { name, path };
+  await mkdir(IMAGE_CACHE, { recursive: true });
+  const tmp = await mkdtemp(join(IMAGE_CACHE, '.build-'));
+  try {
+    await build(join(tmp, 'image.tar'));
+    await rename(join(tmp, 'image.tar'), path);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return { name, path };
+}
+
+/** Commits a working container as `name` and saves it to `tarPath` (docker-archive keeps the name). */
+export async function commitAndSave(container: string, name: string, tarPath: string): Promise<void> {
+  await buildah(['commit', '-q', container, name]);
+  await buildah(['rm', container]);
+  await buildah(['push', '-q', name, `docker-archive:${tarPath}:${name}`]);
+}
+
+/** The pause image: pause.c compiled statically (gcc, glibc's libc.a), on an empty base. */
+export async function pauseImage(): Promise<ImageArchive> {
+  const source = await readFile(PAUSE_SOURCE);
+  return cachedArchive(PAUSE_IMAGE, sha256(source), async (tarPath) => {
+    const work = await mkdtemp(join(tmpdir(), 'pause-build-'));
+    try {
+      await run('gcc', ['-static', '-Os', '-s', '-o', join(work, 'pause'), PAUSE_SOURCE]);
+      const c = (await buildah(['from', 'scratch'])).trim();
+      await buildah(['copy', c, join(work, 'pause'), '/pause']);
+      await buildah(['config', '--entrypoint', '["/pause"]', '--user', '65535:65535', c]);
+      await commitAndSave(c, PAUSE_IMAGE, tarPath);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+}
+
+/** A busybox image: the static binary and its applet links, nothing else. */
+export async function busyboxImage(): Promise<ImageArchive> {
+  const binary = await readFile(BUSYBOX);
+  return cachedArchive(BUSYBOX_IMAGE, sha256(binary), async (tarPath) => {
+    const c = (await buildah(['from', 'scratch'])).trim();
+    await buildah(['copy', c, BUSYBOX, '/bin/busybox']);
+    await buildah(['run', '--isolation', 'chroot', c, '/bin/busybox', '--install', '-s', '/bin']);
+    await buildah(['config', '--cmd', '["/bin/sh"]', '--env', 'PATH=/bin', c]);
+    await commitAndSave(c, BUSYBOX_IMAGE, tarPath);
+  });
+}
+
+export function sha256(...parts: (string | Buffer)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
