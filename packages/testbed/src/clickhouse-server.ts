@@ -22,12 +22,14 @@ export interface ClickHouseServerOptions {
   users?: ClickHouseUser[];
   /** HTTP port; 0 (default) picks a free one. A restart passes the old port so clients reconnect. */
   port?: number;
+  /** Address to listen on (default 127.0.0.1), e.g. the one-node cluster's host address for its pods. */
+  host?: string;
   /** How long start may take before it gives up. */
   startTimeoutMs?: number;
 }
 
 export interface ClickHouseServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<host>:<port>` */
   url: string;
   port: number;
   dataDir: string;
@@ -66,14 +68,15 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
   const lockDeadline = Math.min(deadline, Date.now() + 5_000);
   for (;;) {
     await rm(portFile, { force: true });
-    const child = spawn(launcher, serverArgs(dataDir, configFile, portFile, options.port ?? 0), {
+    const host = options.host ?? '127.0.0.1';
+    const child = spawn(launcher, serverArgs(dataDir, configFile, portFile, host, options.port ?? 0), {
       cwd: dataDir,
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     const proc = watch(child);
     try {
       const port = await waitForPort(portFile, proc, deadline);
-      const url = `http://127.0.0.1:${port}`;
+      const url = `http://${host}:${port}`;
       await waitForPing(url, proc, deadline);
       const version = await selfTest(url, lib.version);
       return handle(proc, { url, port, dataDir, version, ownsDir });
@@ -144,7 +147,7 @@ async function terminate(proc: Watched): Promise<void> {
 
 // SYSTEM START LISTEN opens the HTTP port inside clickhouse-local; the last query blocks on stdin,
 // so the server lives exactly as long as the pipe from this process stays open.
-function serverArgs(dataDir: string, configFile: string, portFile: string, port: number): string[] {
+function serverArgs(dataDir: string, configFile: string, portFile: string, host: string, port: number): string[] {
   const query = [
     'SYSTEM START LISTEN HTTP',
     `SELECT getServerPort('http_port') INTO OUTFILE ${sqlString(portFile)} TRUNCATE FORMAT TSV`,
@@ -153,7 +156,7 @@ function serverArgs(dataDir: string, configFile: string, portFile: string, port:
   return [
     `--config-file=${configFile}`,
     `--path=${dataDir}`,
-    '--listen_host=127.0.0.1',
+    `--listen_host=${host}`,
     `--http_port=${port}`,
     '--multiquery',
     `--query=${query}`,

@@ -8,3 +8,8 @@ export { waitUntil } from './wait.ts';
 export { startSyslogNg, runLoggen, type SyslogNg } from './syslog-ng.ts';
 export { createTestCertificates, type TestCertificates, type CertAndKey } from './certs.ts';
 export { rawConnection, requestHead, type RawConnection, type RawResponse } from './raw-http.ts';
+export { kubeNodeUnavailable, startKubeNode } from './kube-node.ts';
+export type { KubeNode, KubeNodeOptions } from './kube-node.ts';
+export { busyboxImage, pauseImage, BUSYBOX_IMAGE, PAUSE_IMAGE, type ImageArchive } from './oci-images.ts';
+export { dockerfileImages, imageName, NODE_TARGETS, type NodeTarget } from './dockerfile-images.ts';
+export { nodeBaseImage, NODE_BASE_IMAGE } from './node-image.ts';

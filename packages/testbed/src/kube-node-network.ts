@@ -11,6 +11,8 @@ export interface NodeNetwork {
   hostIp: string;
   /** The node's end (eth0 in the namespace). */
   nodeIp: string;
+  /** The pods' /24, routed from the host through the node, so the API server reaches pods as on any cluster. */
+  podCidr: string;
   remove(): Promise<void>;
 }
 
@@ -19,9 +21,9 @@ export const NETNS_PREFIX = 'idl-node-';
 const RANGE = [172, 30];
 
 /**
- * Creates the namespace, the veth pair and the node's default route back through the host. The host
- * forwards nothing (its ip_forward stays as it is): pods can talk to each other, the node and the
- * host's API server, and to nothing beyond.
+ * Creates the namespace, the veth pair, the node's default route back through the host and the host's
+ * route to the pods (it goes with the veth). The host forwards nothing (its ip_forward stays as it is):
+ * pods can talk to each other, the node and the host, and to nothing beyond.
  */
 export async function createNodeNetwork(id: string): Promise<NodeNetwork> {
   const name = `${NETNS_PREFIX}${id}`;
@@ -42,7 +44,8 @@ export async function createNodeNetwork(id: string): Promise<NodeNetwork> {
     // Per-namespace settings: the node routes between its bridge and eth0 like any Kubernetes node.
     await run('nsenter', [`--net=/run/netns/${name}`, '--', 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     await run('nsenter', [`--net=/run/netns/${name}`, '--', 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=1']);
-    return { name, path: `/run/netns/${name}`, hostIp, nodeIp, remove };
+    const podCidr = await claimPodCidr(hostVeth, nodeIp);
+    return { name, path: `/run/netns/${name}`, hostIp, nodeIp, podCidr, remove };
   } catch (err) {
     await remove();
     throw err;
@@ -67,6 +70,18 @@ async function claimSubnet(hostVeth: string, ns: string): Promise<{ hostIp: stri
     await ip('addr', 'add', `${hostIp}/30`, 'dev', hostVeth);
     await ip('link', 'set', hostVeth, 'up');
     return { hostIp, nodeIp };
+  }
+}
+
+async function claimPodCidr(hostVeth: string, nodeIp: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const cidr = `10.244.${randomInt(0, 256)}.0/24`;
+    try {
+      await ip('route', 'add', cidr, 'via', nodeIp, 'dev', hostVeth);
+      return cidr;
+    } catch (err) {
+      if (attempt === 20) throw err;
+    }
   }
 }
 

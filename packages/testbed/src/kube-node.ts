@@ -99,7 +99,7 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       dir,
       nodeName: `testbed-${id}`,
       nodeIp: network.nodeIp,
-      podCidr: '10.244.0.0/24',
+      podCidr: network.podCidr,
       serviceCidr: '10.0.0.0/24',
       bridge: 'cni0',
       pauseImage: PAUSE_IMAGE,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,21 +25,33 @@ export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 /** A few-MB image with a shell, wget, nc and httpd (Debian's busybox-static), for test pods. */
 export const BUSYBOX_IMAGE = 'docker.io/instant-logs/testbed-busybox:1';
 
+const BUILDAH_SCRIPT = fileURLToPath(new URL('../scripts/buildah.sh', import.meta.url));
+let buildahBin: Promise<string> | undefined;
+
+/** The cached buildah binary (scripts/buildah.sh builds it once: Debian 12's cannot read heredocs). */
+export function ensureBuildah(): Promise<string> {
+  buildahBin ??= run('bash', [BUILDAH_SCRIPT], { stderr: 'inherit' }).then((out) => out.trim().split('\n').pop()!);
+  return buildahBin;
+}
+
+/**
+ * For `buildah from` and `bud`: buildah raises the open-files and process limits to 1048576 by default,
+ * which a machine (or container) with lower hard limits refuses; keep the limits this process has.
+ */
+export const ULIMITS = [
+  ['nofile', 'Max open files'],
+  ['nproc', 'Max processes'],
+].flatMap(([flag, label]) => ['--ulimit', `${flag}=${currentLimit(label!)}`]);
+
+function currentLimit(label: string): string {
+  const m = readFileSync('/proc/self/limits', 'utf8').match(new RegExp(`^${label}\\s+(\\S+)\\s+(\\S+)`, 'm'));
+  return m ? `${m[1]}:${m[2]}`.replaceAll('unlimited', '-1') : '1024:4096';
+}
+
 /** Runs buildah on the test bed's own store, never the machine's default one. */
-export function buildah(args: string[], opts: { cwd?: string } = {}): Promise<string> {
-  return run(
-    'buildah',
-    [
-      '--root',
-      join(BUILDAH_ROOT, 'root'),
-      '--runroot',
-      join(BUILDAH_ROOT, 'run'),
-      '--storage-driver',
-      'overlay',
-      ...args,
-    ],
-    { cwd: opts.cwd },
-  );
+export async function buildah(args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  const store = ['--root', join(BUILDAH_ROOT, 'root'), '--runroot', join(BUILDAH_ROOT, 'run')];
+  return run(await ensureBuildah(), [...store, '--storage-driver', 'overlay', ...args], { cwd: opts.cwd });
 }
 
 /**
@@ -79,7 +91,7 @@ export async function pauseImage(): Promise<ImageArchive> {
     const work = await mkdtemp(join(tmpdir(), 'pause-build-'));
     try {
       await run('gcc', ['-static', '-Os', '-s', '-o', join(work, 'pause'), PAUSE_SOURCE]);
-      const c = (await buildah(['from', 'scratch'])).trim();
+      const c = (await buildah(['from', ...ULIMITS, 'scratch'])).trim();
       await buildah(['copy', c, join(work, 'pause'), '/pause']);
       await buildah(['config', '--entrypoint', '["/pause"]', '--user', '65535:65535', c]);
       await commitAndSave(c, PAUSE_IMAGE, tarPath);
@@ -93,7 +105,7 @@ export async function pauseImage(): Promise<ImageArchive> {
 export async function busyboxImage(): Promise<ImageArchive> {
   const binary = await readFile(BUSYBOX);
   return cachedArchive(BUSYBOX_IMAGE, sha256(binary), async (tarPath) => {
-    const c = (await buildah(['from', 'scratch'])).trim();
+    const c = (await buildah(['from', ...ULIMITS, 'scratch'])).trim();
     await buildah(['copy', c, BUSYBOX, '/bin/busybox']);
     await buildah(['run', '--isolation', 'chroot', c, '/bin/busybox', '--install', '-s', '/bin']);
     await buildah(['config', '--cmd', '["/bin/sh"]', '--env', 'PATH=/bin', c]);
@@ -103,6 +115,6 @@ export async function busyboxImage(): Promise<ImageArchive> {
 
 export function sha256(...parts: (string | Buffer)[]): string {
   const h = createHash('sha256');
-  for (const p of parts) h.update(p);
+  for (const p of parts) h.update(p).update('\0');
   return h.digest('hex');
 }
