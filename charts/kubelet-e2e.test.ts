@@ -1,0 +1,366 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import {
+  dockerfileImages,
+  kubeNodeUnavailable,
+  startClickHouseServer,
+  startKafkaBroker,
+  startKubeNode,
+  waitUntil,
+  type ClickHouseServer,
+  type KafkaBroker,
+  type KubeNode,
+} from '@instant-logs/testbed';
+
+// The deploy path for real: the images built from this repository's Dockerfile, the operator installed
+// with helm, a LogPipeline applied with kubectl, and logs through running pods of a real kubelet
+// (packages/testbed/src/kube-node.ts). Kafka and ClickHouse are test-bed stand-ins on the host's end of
+// the node's veth (the Maven Kafka jars, the libchdb ClickHouse server), given to the pipeline as its
+// external `kafka.bootstrapServers` and `clickhouse.external`. Services are addressed by ClusterIP:
+// there is no cluster DNS (the pipeline's own components reach each other the same way, by env).
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const unavailable = kubeNodeUnavailable();
+if (unavailable) console.log(`# Skipping the kubelet end-to-end test: ${unavailable}`);
+
+const SYSTEM_NS = 'instant-logs-system';
+const NS = 'logs';
+const PIPELINE = 'e2e';
+const GROUP = 'logging.instantdev.io';
+const VERSION = 'v1alpha1';
+const CH_USER = { name: 'logs', password: 'e2e-password' };
+
+interface Timings {
+  [step: string]: number;
+}
+
+describe('The operator and a LogPipeline on a one-node cluster with a kubelet', { skip: unavailable }, () => {
+  let node: KubeNode;
+  let clickhouse: ClickHouseServer;
+  let kafka: KafkaBroker;
+  let core: CoreV1Api;
+  let images: Awaited<ReturnType<typeof dockerfileImages>>;
+  const timings: Timings = {};
+  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[step] = Math.round(performance.now() - t0);
+    }
+  };
+  const kubectl = (args: string[], input?: string) =>
+    exec(join(node.controlPlane.binDir, 'kubectl'), ['--kubeconfig', node.controlPlane.kubeconfigPath, ...args], input);
+  const helm = (...args: string[]) =>
+    exec(join(node.controlPlane.binDir, 'helm'), ['--kubeconfig', node.controlPlane.kubeconfigPath, ...args]);
+
+  before(
+    async () => {
+      images = await timed('images', () => dockerfileImages(undefined, (l) => console.log(`# image ${l}`)));
+      node = await timed('cluster', () => startKubeNode());
+      core = node.controlPlane.kubeConfig.makeApiClient(CoreV1Api);
+      await timed('import', () => node.importImages(...Object.values(images)));
+      [clickhouse, kafka] = await timed('stand-ins', () =>
+        Promise.all([
+          startClickHouseServer({ host: node.network.hostIp, users: [CH_USER] }),
+          startKafkaBroker({ host: node.network.hostIp }),
+        ]),
+      );
+    },
+    { timeout: 90 * 60_000 },
+  );
+  after(async () => {
+    await node?.stop();
+    await Promise.all([clickhouse?.stop(), kafka?.stop()]);
+    console.log(`# timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  test('helm install runs the operator from its image until Ready', async () => {
+    const [repository, tag] = splitImage(images.operator.name);
+    await timed('helm install', () =>
+      helm(
+        'install',
+        'instant-logs-operator',
+        join(ROOT, 'charts/instant-logs-operator'),
+        '--namespace',
+        SYSTEM_NS,
+        '--create-namespace',
+        '--set',
+        `image.repository=${repository}`,
+        '--set',
+        `image.tag=${tag}`,
+        '--set',
+        'image.pullPolicy=Never',
+      ),
+    );
+    await timed('operator Ready', () => waitForReadyPods(core, SYSTEM_NS, 1, 180_000));
+  });
+
+  test('a LogPipeline runs every component as Ready pods', async () => {
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'clickhouse' }, stringData: { username: CH_USER.name, password: CH_USER.password } },
+    });
+    const pipeline = {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'LogPipeline',
+      metadata: { name: PIPELINE, namespace: NS },
+      spec: {
+        kafka: { bootstrapServers: kafka.bootstrap, topic: { partitions: 2, replicas: 1 } },
+        clickhouse: { external: { url: clickhouse.url, credentialsSecretRef: { name: 'clickhouse' } } },
+        collector: { replicas: 2 },
+        processor: { minReplicas: 1, maxReplicas: 2 },
+        query: { replicas: 1 },
+        // The dashboard image starts from nginx, which no registry here can give; the query service serves the page.
+        dashboard: { enabled: false },
+        images: {
+          collector: images.collector.name,
+          processor: images.processor.name,
+          query: images.query.name,
+          pullPolicy: 'Never',
+        },
+      },
+    };
+    await kubectl(['apply', '-f', '-'], JSON.stringify(pipeline));
+    // collector ×2, processor, query
+    await timed('pipeline Ready', () => waitForReadyPods(core, NS, 4, 300_000));
+    const custom = node.controlPlane.kubeConfig.makeApiClient(CustomObjectsApi);
+    const status = await waitUntil(
+      'the LogPipeline to report Ready',
+      async () => {
+        const p = (await custom.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: NS,
+          plural: 'logpipelines',
+          name: PIPELINE,
+        })) as { status?: { conditions?: { type: string; status: string }[] } };
+        return p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+      },
+      120_000,
+      500,
+    );
+    assert.equal(status.status, 'True');
+  });
+
+  test('logs sent from a pod to the collector Service come back through the query Service', async () => {
+    const collector = await core.readNamespacedService({ name: `${PIPELINE}-collector`, namespace: NS });
+    const run = `e2e-${Date.now()}`;
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: senderPod('sender-1', images.collector.name, `http://${collector.spec?.clusterIP}:8081`, run, 20),
+    });
+    const acked = await timed('send 20 batches', () => waitForSender(core, 'sender-1', 20));
+    assert.equal(acked.size, 20);
+    const found = await timed('query back', () => waitForRecords(kubectl, run, 200));
+    assert.equal(found, 200);
+  });
+
+  test('killing the operator, a collector and a processor pod loses no acknowledged record', async () => {
+    const collector = await core.readNamespacedService({ name: `${PIPELINE}-collector`, namespace: NS });
+    const run = `kill-${Date.now()}`;
+    const batches = 150;
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: senderPod('sender-2', images.collector.name, `http://${collector.spec?.clusterIP}:8081`, run, batches),
+    });
+    const kill = async (namespace: string, component: string, afterBatch: number) => {
+      await waitUntil(
+        `batch ${afterBatch} to be acknowledged`,
+        async () => {
+          const log = await core.readNamespacedPodLog({ name: 'sender-2', namespace: NS }).catch(() => '');
+          return new RegExp(`^acked ${afterBatch}$`, 'm').test(log);
+        },
+        120_000,
+        200,
+      );
+      const pods = await core.listNamespacedPod({
+        namespace,
+        labelSelector: `app.kubernetes.io/component=${component}`,
+      });
+      const victim = pods.items.find((p) => p.status?.phase === 'Running');
+      assert.ok(victim?.metadata?.name, `a running ${component} pod in ${namespace}`);
+      await core.deleteNamespacedPod({ name: victim.metadata.name, namespace, gracePeriodSeconds: 0 });
+      return victim.metadata.name;
+    };
+    const killed = await timed('kills', async () => [
+      await kill(SYSTEM_NS, 'operator', 10),
+      await kill(NS, 'collector', 30),
+      await kill(NS, 'processor', 60),
+    ]);
+    console.log(`# killed ${killed.join(', ')}`);
+    const acked = await timed('send 150 batches with kills', () => waitForSender(core, 'sender-2', batches));
+    assert.equal(acked.size, batches);
+    // Every acknowledged record, read from ClickHouse itself (1,500 is more than one page of the query API).
+    const stored = await timed('all acknowledged stored', () =>
+      waitUntil(
+        'every acknowledged record in ClickHouse',
+        async () => {
+          const bodies = await storedBodies(clickhouse, run);
+          return bodies.size >= acked.size * 10 && bodies;
+        },
+        180_000,
+        500,
+      ),
+    );
+    const missing = [...acked].flatMap((i) =>
+      Array.from({ length: 10 }, (_, j) => `${run} batch=${i} n=${j}`).filter((b) => !stored.has(b)),
+    );
+    assert.deepEqual(missing, []);
+    // The killed pods are replaced: the operator (its Deployment) and the pipeline's components run again.
+    await timed('pods replaced', async () => {
+      await waitForReadyPods(core, SYSTEM_NS, 1, 120_000);
+      await waitForReadyPods(core, NS, 4, 120_000, 'app.kubernetes.io/managed-by=instant-logs-operator');
+    });
+  });
+
+  test('deleting the LogPipeline removes every object it owns', async () => {
+    for (const name of ['sender-1', 'sender-2']) await core.deleteNamespacedPod({ name, namespace: NS });
+    await kubectl(['delete', 'logpipeline', PIPELINE, '-n', NS, '--wait=true']);
+    const left = await timed('pipeline gone', () =>
+      waitUntil(
+        "the pipeline's objects to go",
+        async () => {
+          const out = await kubectl(['get', 'all,configmaps,secrets,networkpolicies', '-n', NS, '-o', 'name']);
+          const owned = out.split('\n').filter((l) => l.includes(PIPELINE));
+          return owned.length === 0 && owned;
+        },
+        180_000,
+        500,
+      ),
+    );
+    assert.deepEqual(left, []);
+  });
+});
+
+async function storedBodies(clickhouse: ClickHouseServer, run: string): Promise<Set<string>> {
+  const sql = `SELECT DISTINCT body FROM instant_logs.logs WHERE startsWith(body, {run:String}) FORMAT TSV`;
+  const url = `${clickhouse.url}/?param_run=${encodeURIComponent(run)}`;
+  const auth = Buffer.from(`${CH_USER.name}:${CH_USER.password}`).toString('base64');
+  const res = await fetch(url, { method: 'POST', body: sql, headers: { authorization: `Basic ${auth}` } });
+  if (!res.ok) throw new Error(`ClickHouse: ${res.status} ${await res.text()}`);
+  return new Set((await res.text()).split('\n').filter(Boolean));
+}
+
+function splitImage(name: string): [string, string] {
+  const i = name.lastIndexOf(':');
+  return [name.slice(0, i), name.slice(i + 1)];
+}
+
+/** A pod that posts `batches` batches of 10 records, retrying each until the collector accepts it. */
+function senderPod(name: string, image: string, collectorUrl: string, run: string, batches: number): V1Pod {
+  const script = `
+const [url, run, total] = [process.env.COLLECTOR_URL + '/api/v1/logs', process.env.RUN, Number(process.env.BATCHES)];
+for (let i = 0; i < total; i++) {
+  const records = Array.from({ length: 10 }, (_, j) => ({ service: 'e2e', level: 'info', message: run + ' batch=' + i + ' n=' + j }));
+  for (;;) {
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records), signal: AbortSignal.timeout(5000) });
+      if (res.ok) break;
+      console.log('refused ' + i + ' ' + res.status);
+    } catch (err) {
+      console.log('failed ' + i + ' ' + err.message);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log('acked ' + i);
+}
+console.log('done');
+`;
+  return {
+    metadata: { name, namespace: NS },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'sender',
+          image,
+          imagePullPolicy: 'Never',
+          command: ['node', '--input-type=module', '-e', script],
+          env: [
+            { name: 'COLLECTOR_URL', value: collectorUrl },
+            { name: 'RUN', value: run },
+            { name: 'BATCHES', value: String(batches) },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+async function waitForSender(core: CoreV1Api, name: string, batches: number): Promise<Set<number>> {
+  await waitUntil(
+    `pod ${name} to finish`,
+    async () => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      if (p.status?.phase === 'Failed') throw new Error(`pod ${name} failed`);
+      return p.status?.phase === 'Succeeded';
+    },
+    batches * 10_000,
+    250,
+  );
+  const log = await core.readNamespacedPodLog({ name, namespace: NS });
+  assert.match(log, /^done$/m);
+  return new Set([...log.matchAll(/^acked (\d+)$/gm)].map((m) => Number(m[1])));
+}
+
+// Through the API server's proxy to the query Service (kubectl get --raw), as `kubectl proxy` would serve it.
+async function waitForRecords(
+  kubectl: (args: string[]) => Promise<string>,
+  run: string,
+  expected: number,
+): Promise<number> {
+  const path =
+    `/api/v1/namespaces/${NS}/services/http:${PIPELINE}-query:8082/proxy/api/v1/logs` +
+    `?from=now-1h&limit=1000&q=${encodeURIComponent(`"${run}"`)}`;
+  return waitUntil(
+    `${expected} records of ${run} through the query service`,
+    async () => {
+      const out = await kubectl(['get', '--raw', path]).catch(() => '{}');
+      const n = (JSON.parse(out) as { records?: unknown[] }).records?.length ?? 0;
+      return n >= expected && n;
+    },
+    120_000,
+    500,
+  );
+}
+
+async function waitForReadyPods(
+  core: CoreV1Api,
+  namespace: string,
+  count: number,
+  timeoutMs: number,
+  labelSelector?: string,
+): Promise<void> {
+  await waitUntil(
+    `${count} Ready pods in ${namespace}`,
+    async () => {
+      const list = await core.listNamespacedPod({ namespace, labelSelector });
+      const pods = list.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+      const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length >= count && ready.length === pods.length;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+function exec(file: string, args: string[], input = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${file} ${args.join(' ')}: exit ${code}\n${err.trim()}`)),
+    );
+    child.stdin.end(input);
+  });
+}
