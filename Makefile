@@ -9,7 +9,7 @@ NODE_PLATFORM ?= $(NODE_OS)-$(NODE_ARCH)
 NODE_BIN      := $(NODE_HOME)/node_modules/node-$(NODE_PLATFORM)/bin
 export PATH   := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps system-deps dev dev-kafka test format format-check typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps system-deps dev dev-kafka test e2e cluster-up cluster-down format format-check typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -98,6 +98,22 @@ deploy: charts-check
 
 kind-down:
 	kind delete cluster --name $(KIND_CLUSTER)
+
+# The deploy path on a real kubelet without Docker or a registry (README, "A cluster without Docker"): a
+# one-node cluster (containerd, runc, CNI bridge, kube-proxy) in a network namespace of its own, the images
+# built from this Dockerfile with buildah, the operator chart installed with helm, a LogPipeline, pod kills.
+# Needs root and Debian packages (scripts/system-deps.sh installs them when run as root); make test runs
+# the same test and says why when it skips it.
+E2E_TESTS := packages/testbed/src/kube-node.test.ts charts/kubelet-e2e.test.ts
+e2e: deps system-deps
+	node --test --test-timeout=5400000 --test-concurrency=1 $(E2E_TESTS)
+
+# The e2e's cluster to try things by hand; cluster-up prints KUBECONFIG and the stand-ins' addresses.
+cluster-up: deps system-deps
+	node packages/testbed/scripts/cluster.ts up
+
+cluster-down:
+	node packages/testbed/scripts/cluster.ts down
 
 # The CRD YAML is generated from the zod types in packages/schema; a drift fails the tests.
 crds: deps

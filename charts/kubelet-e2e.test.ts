@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import {
   dockerfileImages,
+  imageBuildUnavailable,
   kubeNodeUnavailable,
   startClickHouseServer,
   startKafkaBroker,
@@ -23,7 +24,7 @@ import {
 // external `kafka.bootstrapServers` and `clickhouse.external`. Services are addressed by ClusterIP:
 // there is no cluster DNS (the pipeline's own components reach each other the same way, by env).
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const unavailable = kubeNodeUnavailable();
+const unavailable = kubeNodeUnavailable() ?? imageBuildUnavailable();
 if (unavailable) console.log(`# Skipping the kubelet end-to-end test: ${unavailable}`);
 
 const SYSTEM_NS = 'instant-logs-system';

@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_BASE_IMAGE, nodeBaseImage } from './node-image.ts';
-import { buildah, cachedArchive, sha256, ULIMITS, type ImageArchive } from './oci-images.ts';
+import { buildah, cachedArchive, IMAGE_CACHE, sha256, ULIMITS, type ImageArchive } from './oci-images.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The Dockerfile targets built on Node; `dashboard` starts from an nginx image no registry here can give. */
@@ -13,6 +14,16 @@ export type NodeTarget = (typeof NODE_TARGETS)[number];
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.ci', '.data', '.cache', 'bench', 'charts', 'crds']);
 const SKIP_TOP = new Set(['observability', 'scripts']);
 const SKIP_FILE = /(\.test\.ts|\.log|\.md)$/;
+
+/** Why the images cannot be built here (a program missing), or undefined when they can. */
+export function imageBuildUnavailable(): string | undefined {
+  const path = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']);
+  const missing = ['debootstrap', 'go', 'gcc', 'npm'].filter((p) => !path.some((d) => existsSync(join(d, p))));
+  if (!existsSync('/etc/containers/policy.json')) missing.push('/etc/containers/policy.json (buildah)');
+  if (!existsSync('/usr/lib/podman/netavark')) missing.push('netavark');
+  if (missing.length === 0) return undefined;
+  return `missing ${missing.join(', ')}: apt-get install debootstrap buildah netavark gcc, and Go for scripts/buildah.sh`;
+}
 
 /** The name each target's image gets: its tag is the build key, so a pod never runs a stale image. */
 export function imageName(target: NodeTarget, key: string): string {
@@ -55,8 +66,17 @@ export async function dockerfileImages(
       await buildah(['push', '-q', name, `docker-archive:${tarPath}:${name}`]);
     });
     log(`${target}: ${built ? `built in ${Math.round(performance.now() - t0)} ms` : 'cached'} (${name})`);
+    if (built) await pruneArchives(out[target].path, target);
   }
   return out;
+}
+
+// Each build of a changed tree adds ~270 MB per target: keep only the newest archive of each.
+async function pruneArchives(keep: string, target: NodeTarget): Promise<void> {
+  const prefix = `docker.io_instantdev_instant-logs-${target}_testbed-`;
+  for (const f of await readdir(IMAGE_CACHE)) {
+    if (f.startsWith(prefix) && join(IMAGE_CACHE, f) !== keep) await rm(join(IMAGE_CACHE, f), { force: true });
+  }
 }
 
 /** Hash of the Dockerfile and every file of the build context, by path and content. */

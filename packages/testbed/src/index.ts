@@ -11,5 +11,11 @@ export { rawConnection, requestHead, type RawConnection, type RawResponse } from
 export { kubeNodeUnavailable, startKubeNode } from './kube-node.ts';
 export type { KubeNode, KubeNodeOptions } from './kube-node.ts';
 export { busyboxImage, pauseImage, BUSYBOX_IMAGE, PAUSE_IMAGE, type ImageArchive } from './oci-images.ts';
-export { dockerfileImages, imageName, NODE_TARGETS, type NodeTarget } from './dockerfile-images.ts';
+export {
+  dockerfileImages,
+  imageBuildUnavailable,
+  imageName,
+  NODE_TARGETS,
+  type NodeTarget,
+} from './dockerfile-images.ts';
 export { nodeBaseImage, NODE_BASE_IMAGE } from './node-image.ts';
