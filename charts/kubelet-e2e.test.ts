@@ -16,6 +16,7 @@ import {
   type KafkaBroker,
   type KubeNode,
 } from '@instant-logs/testbed';
+import { launchChromium } from '../dashboard/e2e/harness.ts';
 
 // The deploy path for real: the images built from this repository's Dockerfile, the operator installed
 // with helm, a LogPipeline applied with kubectl, and logs through running pods of a real kubelet
@@ -44,6 +45,7 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
   let kafka: KafkaBroker;
   let core: CoreV1Api;
   let images: Awaited<ReturnType<typeof dockerfileImages>>;
+  let lastRun = '';
   const timings: Timings = {};
   const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -129,23 +131,7 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     await kubectl(['apply', '-f', '-'], JSON.stringify(pipeline));
     // collector ×2, processor, query
     await timed('pipeline Ready', () => waitForReadyPods(core, NS, 4, 300_000));
-    const custom = node.controlPlane.kubeConfig.makeApiClient(CustomObjectsApi);
-    const status = await waitUntil(
-      'the LogPipeline to report Ready',
-      async () => {
-        const p = (await custom.getNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace: NS,
-          plural: 'logpipelines',
-          name: PIPELINE,
-        })) as { status?: { conditions?: { type: string; status: string }[] } };
-        return p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
-      },
-      120_000,
-      500,
-    );
-    assert.equal(status.status, 'True');
+    await waitForPipelineReady(node);
   });
 
   test('logs sent from a pod to the collector Service come back through the query Service', async () => {
@@ -159,6 +145,77 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     assert.equal(acked.size, 20);
     const found = await timed('query back', () => waitForRecords(kubectl, run, 200));
     assert.equal(found, 200);
+    lastRun = run;
+  });
+
+  test('the dashboard, served by the query Service, shows them in Chromium', async () => {
+    // The host reaches a ClusterIP through the node's kube-proxy (the node's Service range is routed to it).
+    const query = await core.readNamespacedService({ name: `${PIPELINE}-query`, namespace: NS });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+      const q = encodeURIComponent(`"${lastRun}"`);
+      await timed('dashboard', () => page.goto(`http://${query.spec?.clusterIP}:8082/?q=${q}&from=now-1h`));
+      await page.getByTestId('log-row').first().waitFor({ timeout: 60_000 });
+      const messages = await page.getByTestId('row-message').allTextContents();
+      assert.ok(messages.length > 0);
+      assert.ok(
+        messages.every((m) => m.startsWith(`${lastRun} batch=`)),
+        messages.join('\n'),
+      );
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('scaling the processor through the LogPipeline adds a Ready processor pod', async () => {
+    await kubectl([
+      'patch',
+      'logpipeline',
+      PIPELINE,
+      '-n',
+      NS,
+      '--type=merge',
+      '-p',
+      '{"spec":{"processor":{"minReplicas":2}}}',
+    ]);
+    await timed('processor scaled', () =>
+      waitForReadyPods(core, NS, 2, 120_000, 'app.kubernetes.io/component=processor'),
+    );
+  });
+
+  test('helm upgrade of the operator chart rolls the operator and leaves the pipeline Ready', async () => {
+    const before = await core.listNamespacedPod({ namespace: SYSTEM_NS });
+    await timed('helm upgrade', () =>
+      helm(
+        'upgrade',
+        'instant-logs-operator',
+        join(ROOT, 'charts/instant-logs-operator'),
+        '--namespace',
+        SYSTEM_NS,
+        '--reuse-values',
+        '--set',
+        'logLevel=debug',
+      ),
+    );
+    const old = new Set(before.items.map((p) => p.metadata?.name));
+    await timed('operator rolled', () =>
+      waitUntil(
+        'a new operator pod to be Ready',
+        async () => {
+          const pods = (await core.listNamespacedPod({ namespace: SYSTEM_NS })).items;
+          return (
+            pods.length === 1 &&
+            !old.has(pods[0]!.metadata?.name) &&
+            pods[0]!.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          );
+        },
+        120_000,
+        500,
+      ),
+    );
+    await waitForPipelineReady(node);
   });
 
   test('killing the operator, a collector and a processor pod loses no acknowledged record', async () => {
@@ -237,6 +294,32 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     assert.deepEqual(left, []);
   });
 });
+
+async function waitForPipelineReady(node: KubeNode): Promise<void> {
+  const custom = node.controlPlane.kubeConfig.makeApiClient(CustomObjectsApi);
+  await waitUntil(
+    'the LogPipeline to report Ready',
+    async () => {
+      const p = (await custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'logpipelines',
+        name: PIPELINE,
+      })) as { metadata?: { generation?: number }; status?: { conditions?: Condition[] } };
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && ready.observedGeneration === p.metadata?.generation;
+    },
+    120_000,
+    500,
+  );
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  observedGeneration?: number;
+}
 
 async function storedBodies(clickhouse: ClickHouseServer, run: string): Promise<Set<string>> {
   const sql = `SELECT DISTINCT body FROM instant_logs.logs WHERE startsWith(body, {run:String}) FORMAT TSV`;

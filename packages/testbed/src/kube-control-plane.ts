@@ -23,6 +23,8 @@ export interface ControlPlaneOptions {
    * tokens) and every default controller (endpoints, jobs, statefulsets, the root CA publisher…).
    */
   workloads?: boolean;
+  /** --service-cluster-ip-range (default 10.0.0.0/24); its first address, the `kubernetes` Service's, is in the cert. */
+  serviceCidr?: string;
 }
 
 export interface ControlPlane {
@@ -94,7 +96,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
   try {
     const address = options.address ?? '127.0.0.1';
-    const [certs, etcdUrl] = await both(makeCerts(dir, address), startEtcd(binDir, dir, procs, deadline));
+    const serviceCidr = options.serviceCidr ?? '10.0.0.0/24';
+    const [certs, etcdUrl] = await both(
+      makeCerts(dir, address, firstAddress(serviceCidr)),
+      startEtcd(binDir, dir, procs, deadline),
+    );
     const port = await freePort(address);
     const server = `https://${address}:${port}`;
     const startApiServer = async (until: number) => {
@@ -102,7 +108,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         procs,
         'kube-apiserver',
         join(binDir, 'kube-apiserver'),
-        apiserverArgs(dir, address, port, etcdUrl, options.workloads === true),
+        apiserverArgs(dir, address, port, etcdUrl, serviceCidr, options.workloads === true),
       );
       await waitFor(
         '/readyz',
@@ -196,7 +202,14 @@ async function startEtcd(binDir: string, dir: string, procs: Proc[], deadline: n
   return url;
 }
 
-function apiserverArgs(dir: string, address: string, port: number, etcdUrl: string, workloads: boolean): string[] {
+function apiserverArgs(
+  dir: string,
+  address: string,
+  port: number,
+  etcdUrl: string,
+  serviceCidr: string,
+  workloads: boolean,
+): string[] {
   return [
     `--etcd-servers=${etcdUrl}`,
     `--bind-address=${address}`,
@@ -206,7 +219,7 @@ function apiserverArgs(dir: string, address: string, port: number, etcdUrl: stri
     `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
     `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
     `--client-ca-file=${join(dir, 'ca.crt')}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-cluster-ip-range=${serviceCidr}`,
     '--service-account-issuer=https://kubernetes.default.svc',
     `--service-account-key-file=${join(dir, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
@@ -255,7 +268,14 @@ interface Certs {
 }
 
 // openssl for the certificates (Node makes keys, not X.509); the service-account pair needs none.
-async function makeCerts(dir: string, address: string): Promise<Certs> {
+// The `kubernetes` Service's ClusterIP: the range's first host address.
+function firstAddress(cidr: string): string {
+  const octets = cidr.split('/')[0]!.split('.').map(Number);
+  octets[3] = octets[3]! + 1;
+  return octets.join('.');
+}
+
+async function makeCerts(dir: string, address: string, serviceIp: string): Promise<Certs> {
   const cert = (name: string, subject: string, section: string, signer: string[] = []) =>
     run(
       'openssl',
@@ -281,7 +301,7 @@ async function makeCerts(dir: string, address: string): Promise<Certs> {
         `${name}.crt`,
         ...signer,
       ],
-      { cwd: dir, env: { ...process.env, TESTBED_APISERVER_IP: address } },
+      { cwd: dir, env: { ...process.env, TESTBED_APISERVER_IP: address, TESTBED_SERVICE_IP: serviceIp } },
     );
   await cert('ca', '/CN=instant-logs-testbed-ca', 'ca');
   const byCa = ['-CA', 'ca.crt', '-CAkey', 'ca.key'];

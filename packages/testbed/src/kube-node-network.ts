@@ -13,6 +13,8 @@ export interface NodeNetwork {
   nodeIp: string;
   /** The pods' /24, routed from the host through the node, so the API server reaches pods as on any cluster. */
   podCidr: string;
+  /** The Services' /24, routed the same way: the host reaches a ClusterIP through the node's kube-proxy. */
+  serviceCidr: string;
   remove(): Promise<void>;
 }
 
@@ -44,8 +46,9 @@ export async function createNodeNetwork(id: string): Promise<NodeNetwork> {
     // Per-namespace settings: the node routes between its bridge and eth0 like any Kubernetes node.
     await run('nsenter', [`--net=/run/netns/${name}`, '--', 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     await run('nsenter', [`--net=/run/netns/${name}`, '--', 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=1']);
-    const podCidr = await claimPodCidr(hostVeth, nodeIp);
-    return { name, path: `/run/netns/${name}`, hostIp, nodeIp, podCidr, remove };
+    const podCidr = await claimRoute('10.244', hostVeth, nodeIp);
+    const serviceCidr = await claimRoute('10.96', hostVeth, nodeIp);
+    return { name, path: `/run/netns/${name}`, hostIp, nodeIp, podCidr, serviceCidr, remove };
   } catch (err) {
     await remove();
     throw err;
@@ -73,9 +76,10 @@ async function claimSubnet(hostVeth: string, ns: string): Promise<{ hostIp: stri
   }
 }
 
-async function claimPodCidr(hostVeth: string, nodeIp: string): Promise<string> {
+// A random /24 of <prefix>.0.0/16 routed to the node; a taken one fails `ip route add`, and another is tried.
+async function claimRoute(prefix: string, hostVeth: string, nodeIp: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const cidr = `10.244.${randomInt(0, 256)}.0/24`;
+    const cidr = `${prefix}.${randomInt(0, 256)}.0/24`;
     try {
       await ip('route', 'add', cidr, 'via', nodeIp, 'dev', hostVeth);
       return cidr;

@@ -21,6 +21,10 @@ function busyboxPod(name: string, script: string, labels: Record<string, string>
   };
 }
 
+// Both ranges the node claims are /24s.
+const sameSubnet = (ip: string, cidr: string) =>
+  ip.split('.').slice(0, 3).join('.') === cidr.split('.').slice(0, 3).join('.');
+
 describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-proxy)', { skip: unavailable }, () => {
   let node: KubeNode;
   let core: CoreV1Api;
@@ -58,7 +62,7 @@ describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-pro
       60_000,
       200,
     );
-    assert.equal(pod.status?.podIP?.split('.').slice(0, 3).join('.'), node.podCidr.split('.').slice(0, 3).join('.'));
+    assert.equal(sameSubnet(pod.status?.podIP ?? '', node.podCidr), true);
     const log = await waitUntil(
       'the greeting in the log',
       async () => {
@@ -107,6 +111,13 @@ describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-pro
     const log = await core.readNamespacedPodLog({ name: 'client', namespace: NS });
     assert.equal(log.trim(), 'served by web');
     const svc = await core.readNamespacedService({ name: 'web', namespace: NS });
-    assert.match(svc.spec?.clusterIP ?? '', /^10\.0\.0\.\d+$/);
+    assert.equal(sameSubnet(svc.spec?.clusterIP ?? '', node.serviceCidr), true);
+  });
+
+  it('reaches the same Service from the host by its ClusterIP, through the node and kube-proxy', async () => {
+    const svc = await core.readNamespacedService({ name: 'web', namespace: NS });
+    const res = await fetch(`http://${svc.spec?.clusterIP}/`, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(res.status, 200);
+    assert.equal((await res.text()).trim(), 'served by web');
   });
 });

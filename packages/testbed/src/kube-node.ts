@@ -94,13 +94,17 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
   };
   try {
     network = await createNodeNetwork(id);
-    controlPlane = await startControlPlane({ address: network.hostIp, workloads: true });
+    controlPlane = await startControlPlane({
+      address: network.hostIp,
+      workloads: true,
+      serviceCidr: network.serviceCidr,
+    });
     const layout: NodeLayout = {
       dir,
       nodeName: `testbed-${id}`,
       nodeIp: network.nodeIp,
       podCidr: network.podCidr,
-      serviceCidr: '10.0.0.0/24',
+      serviceCidr: network.serviceCidr,
       bridge: 'cni0',
       pauseImage: PAUSE_IMAGE,
       kubeconfig: controlPlane.kubeconfigPath,
