@@ -250,6 +250,7 @@ async function sweepAbandoned(): Promise<void> {
       continue;
     }
     await killNamespaceProcesses(`${NETNS_PREFIX}${id}`);
+    await killContainers(dir);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
   for (const ns of await listNodeNamespaces()) {
@@ -261,8 +262,7 @@ async function sweepAbandoned(): Promise<void> {
   }
 }
 
-// The shims stay in the node's network namespace; killing them ends their containers' supervision, and
-// the containers (in pod namespaces) are killed through their shims' process groups.
+// The shims live in the node's network namespace; the containers, in pods' namespaces, are found below.
 async function killNamespaceProcesses(ns: string): Promise<void> {
   const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => '')).split('\n').filter(Boolean);
   for (const pid of pids) {
@@ -272,6 +272,41 @@ async function killNamespaceProcesses(ns: string): Promise<void> {
       // already gone
     }
   }
+}
+
+// Containers outlive a killed containerd and its shims. Their ids are the task bundles in the node's state
+// dir; runc put each in the cgroup /k8s.io/<id> of every hierarchy: kill what is there, then remove it.
+async function killContainers(dir: string): Promise<void> {
+  const bundles = join(dir, 'containerd', 'state', 'io.containerd.runtime.v2.task', 'k8s.io');
+  const ids = await readdir(bundles).catch(() => []);
+  const controllers = await readdir(CGROUP_ROOT).catch(() => []);
+  for (const id of ids) {
+    const procs = await readFile(join(CGROUP_ROOT, 'pids', 'k8s.io', id, 'cgroup.procs'), 'utf8').catch(() => '');
+    for (const pid of procs.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const id of ids) {
+    for (const c of controllers) {
+      const cgroup = join(CGROUP_ROOT, c, 'k8s.io', id);
+      // A killed process leaves its cgroup a moment later.
+      await waitUntil(
+        `cgroup ${cgroup} to empty`,
+        () =>
+          rmdir(cgroup).then(
+            () => true,
+            (e: NodeJS.ErrnoException) => e.code === 'ENOENT' || e.code === 'ENOTDIR',
+          ),
+        10_000,
+        50,
+      ).catch(() => undefined);
+    }
+  }
+  for (const c of controllers) await rmdir(join(CGROUP_ROOT, c, 'k8s.io')).catch(() => undefined);
 }
 
 function isAlive(pid: number): boolean {
