@@ -134,6 +134,21 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     await waitForPipelineReady(node);
   });
 
+  test(
+    'no component restarted on the way to Ready',
+    // Seen on this kubelet: with kafka.bootstrapServers the setup Job creates the topics, and a processor that
+    // starts first exits (KafkaJSProtocolError UNKNOWN_TOPIC_OR_PARTITION from consumer.subscribe in start(),
+    // services/processor/src/kafka/consumer.ts) and is restarted by kubelet, with backoff.
+    { todo: 'the processor exits instead of waiting when its topic does not exist yet' },
+    async () => {
+      const pods = (await core.listNamespacedPod({ namespace: NS })).items;
+      const restarts = pods.flatMap((p) =>
+        (p.status?.containerStatuses ?? []).filter((c) => c.restartCount > 0).map((c) => p.metadata?.name),
+      );
+      assert.deepEqual(restarts, []);
+    },
+  );
+
   test('logs sent from a pod to the collector Service come back through the query Service', async () => {
     const collector = await core.readNamespacedService({ name: `${PIPELINE}-collector`, namespace: NS });
     const run = `e2e-${Date.now()}`;
