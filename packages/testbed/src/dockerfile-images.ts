@@ -1,9 +1,17 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_BASE_IMAGE, nodeBaseImage } from './node-image.ts';
-import { buildah, cachedArchive, IMAGE_CACHE, sha256, ULIMITS, type ImageArchive } from './oci-images.ts';
+import {
+  buildah,
+  cachedArchive,
+  IMAGE_CACHE,
+  missingForBuildah,
+  missingPrograms,
+  sha256,
+  ULIMITS,
+  type ImageArchive,
+} from './oci-images.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The Dockerfile targets built on Node; `dashboard` starts from an nginx image no registry here can give. */
@@ -17,10 +25,7 @@ const SKIP_FILE = /(\.test\.ts|\.log|\.md)$/;
 
 /** Why the images cannot be built here (a program missing), or undefined when they can. */
 export function imageBuildUnavailable(): string | undefined {
-  const path = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']);
-  const missing = ['debootstrap', 'go', 'gcc', 'npm'].filter((p) => !path.some((d) => existsSync(join(d, p))));
-  if (!existsSync('/etc/containers/policy.json')) missing.push('/etc/containers/policy.json (buildah)');
-  if (!existsSync('/usr/lib/podman/netavark')) missing.push('netavark');
+  const missing = [...missingPrograms(['debootstrap', 'npm']), ...missingForBuildah()];
   if (missing.length === 0) return undefined;
   return `missing ${missing.join(', ')}: apt-get install debootstrap buildah netavark gcc, and Go for scripts/buildah.sh`;
 }

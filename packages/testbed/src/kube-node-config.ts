@@ -15,7 +15,8 @@ export interface NodeLayout {
   kubeconfig: string;
 }
 
-export const containerdSocket = (l: NodeLayout) => join(l.dir, 'containerd', 'containerd.sock');
+/** Where the node's containerd listens; under its dir, so a sweep finds it from the dir alone. */
+export const containerdSocket = (dir: string) => join(dir, 'containerd', 'containerd.sock');
 
 /** Pure: containerd 1.6's config (version 2), everything under the node's dir. */
 export function containerdConfig(l: NodeLayout): string {
@@ -28,7 +29,7 @@ state = "${join(cd, 'state')}"
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
 
 [grpc]
-  address = "${containerdSocket(l)}"
+  address = "${containerdSocket(l.dir)}"
 
 [ttrpc]
   address = "${join(cd, 'containerd.ttrpc.sock')}"
@@ -105,7 +106,7 @@ export function kubeletConfig(l: NodeLayout): string {
       cgroupDriver: 'cgroupfs',
       enforceNodeAllocatable: [],
       failSwapOn: false,
-      containerRuntimeEndpoint: `unix://${containerdSocket(l)}`,
+      containerRuntimeEndpoint: `unix://${containerdSocket(l.dir)}`,
       address: l.nodeIp,
       healthzBindAddress: '127.0.0.1',
       readOnlyPort: 0,

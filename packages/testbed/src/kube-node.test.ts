@@ -96,20 +96,25 @@ describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-pro
     const get = 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 "$WEB_SERVICE_HOST" "$WEB_SERVICE_PORT"';
     await core.createNamespacedPod({
       namespace: NS,
-      body: busyboxPod('client', `until out=$(${get}) && [ -n "$out" ]; do sleep 0.2; done; echo "$out" | tail -n 1`),
+      // Until the body came: busybox nc may stop reading when its stdin ends, leaving a partial answer.
+      body: busyboxPod(
+        'client',
+        `until out=$(${get}) && echo "$out" | grep -q '^served by'; do sleep 0.2; done; echo "$out" | grep '^served by'`,
+      ),
     });
-    const phase = await waitUntil(
+    const client = await waitUntil(
       'the client pod to finish',
       async () => {
         const p = await core.readNamespacedPod({ name: 'client', namespace: NS });
-        return (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') && p.status.phase;
+        return (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') && p;
       },
       90_000,
       250,
     );
-    assert.equal(phase, 'Succeeded');
     const log = await core.readNamespacedPodLog({ name: 'client', namespace: NS });
-    assert.equal(log.trim(), 'served by web');
+    const state = JSON.stringify(client.status?.containerStatuses?.[0]?.state);
+    assert.equal(client.status?.phase, 'Succeeded', `${state}\n${log}`);
+    assert.equal(log.trim(), 'served by web', state);
     const svc = await core.readNamespacedService({ name: 'web', namespace: NS });
     assert.equal(sameSubnet(svc.spec?.clusterIP ?? '', node.serviceCidr), true);
   });

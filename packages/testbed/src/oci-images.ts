@@ -25,6 +25,23 @@ export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 /** A few-MB image with a shell, wget, nc and httpd (Debian's busybox-static), for test pods. */
 export const BUSYBOX_IMAGE = 'docker.io/instant-logs/testbed-busybox:1';
 
+/** What buildah (ours, and its helpers from Debian) lacks here, as a list of names; empty when nothing. */
+export function missingForBuildah(): string[] {
+  const missing = missingPrograms(['gcc']);
+  if (!existsSync(BUILDAH_CACHED)) missing.push(...missingPrograms(['go']));
+  if (!existsSync('/etc/containers/policy.json')) missing.push('/etc/containers/policy.json (buildah)');
+  if (!existsSync('/usr/lib/podman/netavark')) missing.push('netavark');
+  return missing;
+}
+
+/** The programs of `names` found on neither PATH nor the sbin directories. */
+export function missingPrograms(names: string[]): string[] {
+  const path = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']);
+  return names.filter((p) => !path.some((d) => existsSync(join(d, p))));
+}
+
+// Keep in step with BUILDAH_VERSION in scripts/buildah.sh.
+const BUILDAH_CACHED = join(CACHE_ROOT, 'buildah-v1.42.2', 'buildah');
 const BUILDAH_SCRIPT = fileURLToPath(new URL('../scripts/buildah.sh', import.meta.url));
 let buildahBin: Promise<string> | undefined;
 
