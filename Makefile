@@ -9,7 +9,7 @@ NODE_PLATFORM ?= $(NODE_OS)-$(NODE_ARCH)
 NODE_BIN      := $(NODE_HOME)/node_modules/node-$(NODE_PLATFORM)/bin
 export PATH   := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps system-deps dev dev-kafka test e2e cluster-up cluster-down format format-check typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps system-deps dev dev-kafka test format format-check typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -104,6 +104,7 @@ kind-down:
 # built from this Dockerfile with buildah, the operator chart installed with helm, a LogPipeline, pod kills.
 # Needs root and Debian packages (scripts/system-deps.sh installs them when run as root); make test runs
 # the same test and says why when it skips it.
+.PHONY: e2e cluster-up cluster-down
 E2E_TESTS := packages/testbed/src/kube-node.test.ts charts/kubelet-e2e.test.ts
 e2e: deps system-deps
 	node --test --test-timeout=5400000 --test-concurrency=1 $(E2E_TESTS)
