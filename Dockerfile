@@ -84,7 +84,7 @@ USER 10001:10001
 ENV PORT=8083
 EXPOSE 8083
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "services/processor/src/main.ts"]
+CMD ["node", "--single-threaded-gc", "services/processor/src/main.ts"]
 
 FROM base AS query
 COPY --from=query-deps /app/ ./

@@ -9,7 +9,7 @@ NODE_PLATFORM ?= $(NODE_OS)-$(NODE_ARCH)
 NODE_BIN      := $(NODE_HOME)/node_modules/node-$(NODE_PLATFORM)/bin
 export PATH   := $(NODE_BIN):$(PATH)
 
-.PHONY: all node deps system-deps dev dev-kafka test format format-check typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
+.PHONY: all node deps system-deps dev dev-kafka test format format-check lint typecheck bench bench-overload clean crds crds-check openapi openapi-check bench-kafka bench-yardstick charts charts-check helm-lint images kind-up kind-down deploy
 
 all: test
 
@@ -55,6 +55,10 @@ format: deps
 format-check: deps
 	npm run format:check
 
+# typescript-eslint's and eslint-plugin-vue's recommended rules (eslint.config.js); a warning fails too.
+lint: deps
+	npm run lint
+
 typecheck: deps
 	npx tsc -p tsconfig.json
 	npm run typecheck -w @instant-logs/dashboard
@@ -66,7 +70,7 @@ typecheck: deps
 system-deps:
 	@sh scripts/system-deps.sh
 
-test: deps format-check typecheck crds-check openapi-check charts-check system-deps dashboard/dist/index.html
+test: deps format-check lint typecheck crds-check openapi-check charts-check system-deps dashboard/dist/index.html
 	npm test
 
 # The charts carry the generated CRD, the operator's RBAC rules and the pipeline values schema; a drift fails the tests.
@@ -156,6 +160,11 @@ bench-histogram-rollup: deps
 .PHONY: bench-tail
 bench-tail: deps
 	node bench/tail.ts $(or $(LABEL),run)
+
+# Patterns (GET /api/v1/patterns) over 1M distinct records in chdb: p50/p99 for every record and filtered searches.
+.PHONY: bench-patterns
+bench-patterns: deps
+	node bench/patterns.ts
 
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps

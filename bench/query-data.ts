@@ -100,7 +100,7 @@ const multiplyMs = performance.now() - t1;
 
 // Let background merges settle (bounded), so queries see the table as it would sit in steady use.
 const t2 = performance.now();
-let bigParts = 0;
+let bigParts: number;
 for (;;) {
   const [state] = await transport.query<{ parts: string; merges: string }>(
     `SELECT (SELECT count() FROM system.parts WHERE database = 'big10m' AND table = 'logs' AND active) AS parts,

@@ -54,7 +54,7 @@ export function readDashboards(dir = join(CHART_FILES, 'dashboards')): Map<strin
     try {
       return JSON.parse(readFileSync(join(dir, f), 'utf8')) as Dashboard;
     } catch (err) {
-      throw new Error(`cannot parse dashboard ${f}: ${(err as Error).message}`);
+      throw new Error(`cannot parse dashboard ${f}: ${(err as Error).message}`, { cause: err });
     }
   };
   return new Map(files.map((f) => [f, parse(f)]));

@@ -9,6 +9,7 @@ import { createOperatorMetrics } from '../operator/src/metrics.ts';
 import { contractProblems, dashboardQueries, readDashboards, readRuleFiles, ruleQueries } from './contract.ts';
 import { parseExposition, sampleLabels, type Family } from './exposition.ts';
 import { findPromtool } from './promtool.ts';
+import { waitUntil } from '@instant-logs/testbed';
 
 // The metric names the dashboards and alerts read are a contract with the services: scrape the
 // real services, parse what they expose, and fail here when a dashboard or alert reads something
@@ -25,7 +26,23 @@ before(async () => {
   pipeline = await startTestPipeline({
     defaultMetrics: true,
     tenants: { defaults: {}, tenants: { default: { recordsPerSecond: 1, burstSeconds: 2 } } },
+    alerting: { intervalMs: 100 },
   });
+  // An alert rule, so the per-rule state gauge has a sample once it is evaluated.
+  const rule = await pipeline.app.inject({
+    method: 'POST',
+    url: '/api/v1/alerts',
+    headers: { 'content-type': 'application/json' },
+    payload: {
+      name: 'contract',
+      condition: { op: '>', threshold: 1_000_000, window_minutes: 5 },
+      webhook: { type: 'json', url: 'http://127.0.0.1:9/unused' },
+    },
+  });
+  assert.equal(rule.statusCode, 201, rule.body);
+  await waitUntil('the alert rule evaluated', async () =>
+    /instant_logs_alert_state\{/.test((await pipeline.app.inject({ url: '/metrics' })).body),
+  );
   const ingest = await pipeline.app.inject({
     method: 'POST',
     url: '/api/v1/logs',

@@ -302,6 +302,45 @@ export function pipelineDashboard() {
         ],
       },
       {
+        title: 'Alerts',
+        panels: [
+          timeseries({
+            title: 'Alert rules firing and pending',
+            description:
+              'Rules per state on the replica that evaluates (instant_logs_alert_state: 2 firing, 1 pending, 0 inactive or resolved).',
+            unit: 'short',
+            queries: [
+              { expr: `count(instant_logs_alert_state{${S}} == 2) or vector(0)`, legend: 'firing' },
+              { expr: `count(instant_logs_alert_state{${S}} == 1) or vector(0)`, legend: 'pending' },
+            ],
+          }),
+          timeseries({
+            title: 'Alert evaluations',
+            description: "Rule evaluations per second; error: the rule's count could not be read from ClickHouse.",
+            unit: 'ops',
+            queries: [
+              { expr: `sum by (result) (${rate('instant_logs_alert_evaluations_total')})`, legend: '{{result}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Alert notifications',
+            description:
+              'Webhook deliveries; failed: every attempt of an evaluation failed, and the next evaluation retries.',
+            unit: 'ops',
+            queries: [
+              { expr: `sum by (result) (${rate('instant_logs_alert_notifications_total')})`, legend: '{{result}}' },
+            ],
+          }),
+          timeseries({
+            title: 'Alert evaluator',
+            description:
+              'Replicas holding the evaluation lease: 1 normally, 0 while none does (e.g. during a restart).',
+            unit: 'short',
+            queries: [{ expr: `sum(instant_logs_alert_evaluator_leader{${S}})`, legend: 'leaders' }],
+          }),
+        ],
+      },
+      {
         title: 'Processes',
         panels: [
           timeseries({

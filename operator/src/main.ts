@@ -10,6 +10,7 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault(); // in a pod: the ServiceAccount token; elsewhere: ~/.kube/config or KUBECONFIG
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// eslint-disable-next-line prefer-const -- the probes read it before it is assigned, once the app is up
 let operator: Operator | undefined;
 const probes = { live: () => operator?.healthy() ?? true, ready: () => operator?.ready() ?? false };
 const app = buildApp({ registry, probes, logger: { level: config.LOG_LEVEL } });

@@ -2,7 +2,7 @@ import { ref, shallowRef, watch, type Ref } from 'vue';
 import type { ApiClient, SearchFilters } from '../lib/api.ts';
 import { commonAttributeKeys } from '../lib/record-fields.ts';
 import { resolveRange, type ResolvedRange } from '../lib/time-range.ts';
-import type { ExplorerState } from '../lib/url-state.ts';
+import { queryKey, type ExplorerState } from '../lib/url-state.ts';
 import { useLiveTail } from './useLiveTail.ts';
 import { useLogSearch } from './useLogSearch.ts';
 import { useRequest } from './useRequest.ts';
@@ -35,14 +35,17 @@ export function useExplorer(client: ApiClient, state: Ref<ExplorerState>, apiKey
     const filters: SearchFilters = { range: resolved, services: s.services, levels: s.levels, q: s.q };
     void histogram.run(filters);
     const records = await search.run(filters);
+    if (search.error.value) return;
     // Facet the attributes these results actually have, rather than a fixed list.
     void facets.run(filters, commonAttributeKeys(records));
   }
 
   let tailKey = '';
+  // Columns and the time zone change how results read, not what is asked: no new search for them.
   watch(
-    state,
-    (s) => {
+    () => queryKey(state.value),
+    () => {
+      const s = state.value;
       void run();
       if (!s.live) return tail.stop();
       const key = JSON.stringify([s.q, s.services, s.levels]);

@@ -5,23 +5,28 @@ import { useRequest } from './useRequest.ts';
 
 const PAGE_SIZE = 200;
 
-/** Search results, newest first, with further pages fetched by cursor as the table asks for them. */
+/**
+ * Search results, newest first, with further pages fetched by cursor as the table asks for them.
+ * A search the server refuses leaves the last results (and `query`, the text that found them) in place.
+ */
 export function useLogSearch(client: ApiClient) {
   const first = useRequest((signal, filters: SearchFilters) => client.search(filters, { limit: PAGE_SIZE }, signal));
   const records = shallowRef<LogRecord[]>([]);
   const nextCursor = ref<string | null>(null);
   const loadingMore = ref(false);
+  const query = ref('');
   let filters: SearchFilters | null = null;
   let generation = 0;
 
   async function run(next: SearchFilters): Promise<LogRecord[]> {
-    filters = next;
     const mine = ++generation;
     loadingMore.value = false;
     const page = await first.run(next);
-    if (mine !== generation) return [];
-    records.value = page?.records ?? [];
-    nextCursor.value = page?.next_cursor ?? null;
+    if (mine !== generation || !page) return [];
+    filters = next;
+    query.value = next.q;
+    records.value = page.records;
+    nextCursor.value = page.next_cursor;
     return records.value;
   }
 
@@ -41,5 +46,5 @@ export function useLogSearch(client: ApiClient) {
     }
   }
 
-  return { records, nextCursor, loading: first.loading, loadingMore, error: first.error, run, loadMore };
+  return { records, query, nextCursor, loading: first.loading, loadingMore, error: first.error, run, loadMore };
 }

@@ -1,7 +1,10 @@
 import { ref, shallowRef } from 'vue';
 import { ApiRequestError } from '../lib/api.ts';
 
-/** Asks `fetcher` again on every run; a newer run aborts the older one, whose answer is dropped. */
+/**
+ * Asks `fetcher` again on every run; a newer run aborts the older one, whose answer is dropped.
+ * A failed run sets `error` and keeps `data` from the last run that worked.
+ */
 export function useRequest<A extends unknown[], T>(fetcher: (signal: AbortSignal, ...args: A) => Promise<T>) {
   const data = shallowRef<T | null>(null);
   const loading = ref(false);
@@ -20,7 +23,7 @@ export function useRequest<A extends unknown[], T>(fetcher: (signal: AbortSignal
       return result;
     } catch (err) {
       if (current !== controller) return null;
-      data.value = null;
+      // The last answer stays: a refused query leaves what the previous one showed on screen.
       error.value =
         err instanceof ApiRequestError
           ? err

@@ -1,4 +1,4 @@
-import { ApiError, Facets, Histogram, LogPage, type Level } from '@instant-logs/schema';
+import { ApiError, Facets, Histogram, LogPage, Patterns, type Level } from '@instant-logs/schema';
 import type { ResolvedRange } from './time-range.ts';
 
 /** What the API said no with (or NETWORK when it could not be reached), with the query position if any. */
@@ -74,6 +74,11 @@ export interface ApiClient {
   ): Promise<LogPage>;
   histogram(filters: SearchFilters, buckets: number, signal?: AbortSignal): Promise<Histogram>;
   facets(filters: SearchFilters, attributes: readonly string[], size: number, signal?: AbortSignal): Promise<Facets>;
+  patterns(
+    filters: SearchFilters,
+    options: { buckets: number; limit: number },
+    signal?: AbortSignal,
+  ): Promise<Patterns>;
 }
 
 /** The part of a zod schema the client needs, so any of the shared schemas can be passed. */
@@ -125,5 +130,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       get('/api/v1/logs/histogram', filterParams(filters, { buckets: String(buckets) }), Histogram, signal),
     facets: (filters, attributes, size, signal) =>
       get('/api/v1/facets', filterParams(filters, { attribute: attributes, size: String(size) }), Facets, signal),
+    patterns: (filters, options, signal) =>
+      get(
+        '/api/v1/patterns',
+        filterParams(filters, { buckets: String(options.buckets), limit: String(options.limit) }),
+        Patterns,
+        signal,
+      ),
   };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Histogram } from '@instant-logs/schema';
-import { histogramOption, histogramTotal, levelSeries } from './histogram-option.ts';
+import { histogramOption, histogramTotal, legendLayout, levelSeries } from './histogram-option.ts';
 import { PALETTES } from './palette.ts';
 
 const histogram: Histogram = {
@@ -13,7 +13,7 @@ const histogram: Histogram = {
 };
 const range = { fromMs: Date.parse('2026-11-23T10:00:00Z'), toMs: Date.parse('2026-11-23T10:02:00Z') };
 const option = (levels: Parameters<typeof histogramOption>[0]['levels'] = []) =>
-  histogramOption({ histogram, range, levels, palette: PALETTES.dark }) as Record<string, any>;
+  histogramOption({ histogram, range, levels, palette: PALETTES.dark, width: 1100 }) as Record<string, any>;
 
 test('each level becomes a series of counts at the middle of each bucket, missing levels as 0', () => {
   const series = levelSeries(histogram);
@@ -61,7 +61,38 @@ test('the legend shows every level selected with no filter, and only the filtere
 });
 
 test('light and dark options differ only in colours', () => {
-  const light = histogramOption({ histogram, range, levels: [], palette: PALETTES.light }) as Record<string, any>;
+  const light = histogramOption({ histogram, range, levels: [], palette: PALETTES.light, width: 1100 }) as Record<
+    string,
+    any
+  >;
   assert.equal(light.yAxis.axisLabel.color, PALETTES.light.muted);
   assert.notEqual(light.yAxis.axisLabel.color, option().yAxis.axisLabel.color);
+});
+
+test('on a wide chart the legend takes one row and the plot starts just below it', () => {
+  const o = option();
+  assert.equal(legendLayout(1100).rows, 1);
+  assert.ok(o.grid.top >= legendLayout(1100).height + 6);
+  assert.ok(o.grid.top <= 40, `grid starts at ${o.grid.top}`);
+});
+
+test('on a phone-width chart the legend wraps within the width and the plot starts below its last row', () => {
+  for (const width of [140, 240, 328, 360, 390]) {
+    const o = histogramOption({ histogram, range, levels: [], palette: PALETTES.light, width }) as Record<string, any>;
+    const layout = legendLayout(width);
+    assert.ok(o.legend.right + o.legend.width + 2 * o.legend.padding <= width || width < 100, `${width}: too wide`);
+    // Every row, packed with the widest estimate per glyph, fits the legend's width.
+    assert.ok(layout.rows >= 1);
+    const legendBottom = o.legend.top + layout.height;
+    // The top y-axis label is centred on grid.top, about 6 px above it.
+    assert.ok(o.grid.top - 6 >= legendBottom, `${width}: legend ends at ${legendBottom}, plot at ${o.grid.top}`);
+    assert.ok(o.xAxis.splitNumber <= 3, `${width}: ${o.xAxis.splitNumber} ticks`);
+  }
+  assert.ok(legendLayout(140).rows > legendLayout(390).rows);
+});
+
+test('the time axis reads in UTC when the results do', () => {
+  assert.equal(option().useUTC, false);
+  const utc = histogramOption({ histogram, range, levels: [], palette: PALETTES.light, width: 800, utc: true });
+  assert.equal((utc as Record<string, unknown>).useUTC, true);
 });

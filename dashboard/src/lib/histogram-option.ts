@@ -9,6 +9,35 @@ export interface HistogramView {
   /** The level filter; empty means every level. */
   levels: readonly Level[];
   palette: Palette;
+  /** The chart's width in pixels; the legend wraps to fit it, and the plot starts below it. */
+  width: number;
+  /** Axis times in UTC rather than the browser's time zone, as the results show them. */
+  utc?: boolean;
+}
+
+const LEGEND = { fontSize: 11, icon: 10, iconGap: 5, itemGap: 10, padding: 5, right: 8 } as const;
+// Wider than the real average glyph of an 11 px sans-serif, so an estimate never undercounts rows.
+const CHAR_WIDTH = 7;
+const LINE_HEIGHT = 14;
+// Room above the plot for the top y-axis label, which is centred on the grid's top line.
+const LABEL_CLEARANCE = 10;
+
+/** Pure: how the level legend lays out in `width` pixels: its width, rows and height (padding included). */
+export function legendLayout(width: number): { width: number; rows: number; height: number } {
+  const available = Math.max(60, width - LEGEND.right - 2 * LEGEND.padding);
+  let rows = 1;
+  let x = 0;
+  for (const level of LEVELS) {
+    const item = LEGEND.icon + LEGEND.iconGap + level.length * CHAR_WIDTH;
+    const start = x === 0 ? 0 : x + LEGEND.itemGap;
+    if (x > 0 && start + item > available) {
+      rows++;
+      x = item;
+    } else {
+      x = start + item;
+    }
+  }
+  return { width: available, rows, height: rows * LINE_HEIGHT + (rows - 1) * LEGEND.itemGap + 2 * LEGEND.padding };
 }
 
 /** Pure: one [bucket middle, count] series per level, so stacked bars fill their bucket. */
@@ -38,15 +67,20 @@ export function histogramOption(view: HistogramView): EChartsOption {
   const { histogram, range, levels, palette } = view;
   const data = levelSeries(histogram);
   const axisLabel = { color: palette.muted, fontSize: 11 };
+  const legend = legendLayout(view.width);
   return {
     animation: false,
-    grid: { left: 44, right: 16, top: 30, bottom: 24 },
+    useUTC: view.utc ?? false,
+    grid: { left: 44, right: 16, top: legend.height + LABEL_CLEARANCE, bottom: 24 },
     legend: {
       top: 0,
-      right: 8,
-      itemWidth: 10,
-      itemHeight: 10,
-      textStyle: { color: palette.text, fontSize: 11 },
+      right: LEGEND.right,
+      width: legend.width,
+      padding: LEGEND.padding,
+      itemGap: LEGEND.itemGap,
+      itemWidth: LEGEND.icon,
+      itemHeight: LEGEND.icon,
+      textStyle: { color: palette.text, fontSize: LEGEND.fontSize, lineHeight: LINE_HEIGHT },
       inactiveColor: palette.grid,
       data: [...LEVELS],
       selected: Object.fromEntries(LEVELS.map((l) => [l, levels.length === 0 || levels.includes(l)])),
@@ -70,6 +104,8 @@ export function histogramOption(view: HistogramView): EChartsOption {
       type: 'time',
       min: range.fromMs,
       max: range.toMs,
+      // Fewer ticks on a phone, where five timestamps do not fit side by side.
+      splitNumber: view.width < 480 ? 3 : 5,
       axisLabel: { ...axisLabel, hideOverlap: true },
       axisLine: { lineStyle: { color: palette.grid } },
       splitLine: { show: false },

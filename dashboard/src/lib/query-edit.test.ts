@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseQuery } from '@instant-logs/query-language';
-import { addClause, filterClause, syntaxProblem } from './query-edit.ts';
+import { addClause, describeProblem, filterClause, syntaxProblem } from './query-edit.ts';
 
 test('a valid query has no syntax problem', () => {
   assert.equal(syntaxProblem('timeout service:checkout -level:debug'), null);
@@ -31,4 +31,12 @@ test('adding a clause ANDs it on, once, and keeps a top-level OR intact', () => 
   assert.equal(addClause('timeout ', 'service:a'), 'timeout service:a');
   assert.equal(addClause('timeout service:a', 'service:a'), 'timeout service:a');
   assert.equal(addClause('a OR b', 'service:x'), '(a OR b) service:x');
+});
+
+test('a problem is told with a 1-based column that points where the 0-based position does', () => {
+  const p = syntaxProblem('timeout service:')!;
+  assert.equal(p.position, 16);
+  assert.equal(describeProblem(p), 'missing value after "service:" at column 17');
+  // A message that already names the raw offset does not name a second place.
+  assert.equal(describeProblem({ message: 'unexpected ")" at 0', position: 0 }), 'unexpected ")" at column 1');
 });

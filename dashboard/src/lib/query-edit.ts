@@ -5,6 +5,14 @@ export interface SyntaxProblem {
   position: number;
 }
 
+/**
+ * Pure: the one way a problem is told, counting columns from 1 as editors do. A trailing
+ * "at <offset>" some messages carry is dropped, so the text never names two different places.
+ */
+export function describeProblem(p: SyntaxProblem): string {
+  return `${p.message.replace(/ at \d+$/, '')} at column ${p.position + 1}`;
+}
+
 /** Pure: the first syntax problem in `q`, or null when the parser accepts it. */
 export function syntaxProblem(q: string): SyntaxProblem | null {
   try {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   describeRange,
+  formatTime,
   isTimeExpression,
   normalizeTimeInput,
   rangeAround,
@@ -57,4 +58,23 @@ test('the window around a record spans both sides of its timestamp', () => {
     from: '2026-11-23T08:59:00.123Z',
     to: '2026-11-23T09:01:00.123Z',
   });
+});
+
+test('timestamps read in UTC carry a Z, in local time they follow the time zone', () => {
+  const ms = Date.parse('2026-11-23T09:04:05.007Z');
+  assert.equal(formatTime(ms, 'utc', true), '2026-11-23 09:04:05.007Z');
+  assert.equal(formatTime(ms, 'utc'), '2026-11-23 09:04:05Z');
+  const local = new Date(ms);
+  const expected = `${local.getHours()}`.padStart(2, '0') + `:${`${local.getMinutes()}`.padStart(2, '0')}:05.007`;
+  assert.ok(formatTime(ms, 'local', true).endsWith(expected), formatTime(ms, 'local', true));
+  assert.ok(!formatTime(ms, 'local').endsWith('Z'));
+});
+
+test('in UTC mode typed times are read as UTC and range labels are written in UTC', () => {
+  assert.equal(normalizeTimeInput('2026-11-23 09:05', 'utc'), '2026-11-23T09:05:00.000Z');
+  assert.equal(normalizeTimeInput('2026-11-23 09:05:07.25', 'utc'), '2026-11-23T09:05:07.250Z');
+  assert.equal(
+    describeRange({ from: '2026-11-23T09:00:00Z', to: '2026-11-23T10:30:00Z' }, 'utc'),
+    '2026-11-23 09:00:00Z → 2026-11-23 10:30:00Z',
+  );
 });

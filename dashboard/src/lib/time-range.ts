@@ -43,15 +43,16 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,
 
 /**
  * Pure apart from the local time zone: turns user input into an API time expression. Accepts
- * `now-2h` style, RFC 3339, and `YYYY-MM-DD HH:MM[:SS]` read as local time; undefined otherwise.
+ * `now-2h` style, RFC 3339, and `YYYY-MM-DD HH:MM[:SS]` read in `zone` (local time unless UTC
+ * is what the results show); undefined otherwise.
  */
-export function normalizeTimeInput(text: string): string | undefined {
+export function normalizeTimeInput(text: string, zone: TimeZoneMode = 'local'): string | undefined {
   const t = text.trim();
   if (t === '') return undefined;
   const local = LOCAL.exec(t);
   if (local) {
     const [, y, mo, d, h, mi, s = '0', ms = '0'] = local;
-    const date = new Date(
+    const parts = [
       Number(y),
       Number(mo) - 1,
       Number(d),
@@ -59,7 +60,8 @@ export function normalizeTimeInput(text: string): string | undefined {
       Number(mi),
       Number(s),
       Number(ms.padEnd(3, '0')),
-    );
+    ] as const;
+    const date = zone === 'utc' ? new Date(Date.UTC(...parts)) : new Date(...parts);
     return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
   }
   return isTimeExpression(t) ? t : undefined;
@@ -75,29 +77,49 @@ export function zoomRange(aMs: number, bMs: number): TimeRange {
   return { from: new Date(Math.floor(start)).toISOString(), to: new Date(Math.ceil(end)).toISOString() };
 }
 
-/** Pure: a label for the picker: the preset's name, or both ends in local time. */
-export function describeRange(range: TimeRange): string {
+/** Pure: a label for the picker: the preset's name, or both ends in `zone`. */
+export function describeRange(range: TimeRange, zone: TimeZoneMode = 'local'): string {
   if (range.to === 'now') {
     const preset = PRESETS.find((p) => p.from === range.from);
     if (preset) return preset.label;
     if (range.from.startsWith('now-')) return `Last ${range.from.slice(4)}`;
   }
-  return `${describeBound(range.from)} → ${describeBound(range.to)}`;
+  return `${describeBound(range.from, zone)} → ${describeBound(range.to, zone)}`;
 }
 
-function describeBound(expr: string): string {
+function describeBound(expr: string, zone: TimeZoneMode): string {
   if (expr.startsWith('now')) return expr;
   const ns = parseTimeExpression(expr, 0);
-  return ns === undefined ? expr : formatLocal(Number(ns / 1_000_000n));
+  return ns === undefined ? expr : formatTime(Number(ns / 1_000_000n), zone);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Pure apart from the local time zone: `2026-11-23 10:04:05`. */
 export function formatLocal(ms: number, withMillis = false): string {
+  return formatTime(ms, 'local', withMillis);
+}
+
+/** How timestamps are shown: in the browser's time zone, or in UTC (marked with a `Z`). */
+export type TimeZoneMode = 'local' | 'utc';
+
+/** Pure apart from the local time zone: `2026-11-23 10:04:05.123` locally, `2026-11-23 09:04:05.123Z` in UTC. */
+export function formatTime(ms: number, zone: TimeZoneMode, withMillis = false): string {
   const d = new Date(ms);
-  const base = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return withMillis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
+  const utc = zone === 'utc';
+  const [y, mo, day, h, mi, s, milli] = utc
+    ? [
+        d.getUTCFullYear(),
+        d.getUTCMonth(),
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCSeconds(),
+        d.getUTCMilliseconds(),
+      ]
+    : [d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()];
+  const base = `${y}-${pad(mo + 1)}-${pad(day)} ${pad(h)}:${pad(mi)}:${pad(s)}`;
+  return `${base}${withMillis ? `.${pad(milli, 3)}` : ''}${utc ? 'Z' : ''}`;
 }
 
 /** Pure: the window of ±`spanMs` around an RFC 3339 timestamp, for "logs around this one" links. */

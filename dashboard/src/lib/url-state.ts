@@ -1,7 +1,14 @@
 import { LEVELS, levelFromText, type Level } from '@instant-logs/schema';
-import { DEFAULT_RANGE, isTimeExpression } from './time-range.ts';
+import { DEFAULT_COLUMNS, isColumnId } from './columns.ts';
+import { DEFAULT_RANGE, isTimeExpression, type TimeZoneMode } from './time-range.ts';
 
-/** Everything a shared link restores: the search, the range, the filters and whether tail is on. */
+/** What the main panel shows: the matching records, or the patterns of their messages. */
+export type ExplorerTab = 'results' | 'patterns';
+
+/**
+ * Everything a shared link restores: the search, the range, the filters, whether tail is on, the tab,
+ * and how results read (their columns, and the time zone when the link fixes one).
+ */
 export interface ExplorerState {
   q: string;
   from: string;
@@ -9,6 +16,10 @@ export interface ExplorerState {
   services: string[];
   levels: Level[];
   live: boolean;
+  columns: string[];
+  /** null: the link does not say, so the viewer's own preference applies. */
+  tz: TimeZoneMode | null;
+  tab: ExplorerTab;
 }
 
 export const DEFAULT_STATE: Readonly<ExplorerState> = Object.freeze({
@@ -18,6 +29,9 @@ export const DEFAULT_STATE: Readonly<ExplorerState> = Object.freeze({
   services: [],
   levels: [],
   live: false,
+  columns: [...DEFAULT_COLUMNS],
+  tz: null,
+  tab: 'results',
 });
 
 /** Pure: the query string for a state (no leading "?"), leaving out what equals the default. */
@@ -30,6 +44,9 @@ export function encodeState(state: ExplorerState): string {
   // Levels in severity order, so the same filter always makes the same link.
   for (const l of LEVELS) if (state.levels.includes(l)) params.append('level', l);
   if (state.live) params.set('live', '1');
+  if (state.columns.join() !== DEFAULT_COLUMNS.join()) for (const c of state.columns) params.append('col', c);
+  if (state.tz) params.set('tz', state.tz);
+  if (state.tab !== DEFAULT_STATE.tab) params.set('tab', state.tab);
   return params.toString();
 }
 
@@ -45,6 +62,8 @@ export function decodeState(search: string): ExplorerState {
     .getAll('level')
     .map(levelFromText)
     .filter((l): l is Level => l !== undefined);
+  const columns = [...new Set(params.getAll('col').filter(isColumnId))];
+  const tz = params.get('tz');
   return {
     q: params.get('q') ?? '',
     from: time('from'),
@@ -52,10 +71,18 @@ export function decodeState(search: string): ExplorerState {
     services: [...new Set(params.getAll('service').filter(Boolean))],
     levels: LEVELS.filter((l) => levels.includes(l)),
     live: params.get('live') === '1',
+    columns: columns.length > 0 ? columns : [...DEFAULT_COLUMNS],
+    tz: tz === 'utc' || tz === 'local' ? tz : null,
+    tab: params.get('tab') === 'patterns' ? 'patterns' : 'results',
   };
 }
 
-/** Pure: whether two states ask the server the same thing. */
+/** Pure: whether two states make the same link. */
 export function sameState(a: ExplorerState, b: ExplorerState): boolean {
   return encodeState(a) === encodeState(b);
+}
+
+/** Pure: what the server is asked for a state; columns and time zone change only how results read. */
+export function queryKey(state: ExplorerState): string {
+  return encodeState({ ...state, columns: [...DEFAULT_COLUMNS], tz: null });
 }

@@ -69,7 +69,7 @@ test('bootstrap servers: no KafkaTopics; the setup Job gets the topic settings t
     pipeline({
       kafka: {
         bootstrapServers: 'k1:9092,k2:9092',
-        topic: { partitions: 8, replicas: 2, retentionHours: 12, compression: 'lz4' },
+        topic: { partitions: 8, replicas: 2, retentionHours: 12, compression: 'gzip' },
         deadLetterTopic: { partitions: 3 },
       },
     }),
@@ -85,7 +85,7 @@ test('bootstrap servers: no KafkaTopics; the setup Job gets the topic settings t
     KAFKA_TOPIC_PARTITIONS: '8',
     KAFKA_TOPIC_REPLICATION_FACTOR: '2',
     KAFKA_TOPIC_RETENTION_MS: String(12 * 3_600_000),
-    KAFKA_TOPIC_COMPRESSION: 'lz4',
+    KAFKA_TOPIC_COMPRESSION: 'gzip',
     KAFKA_DEAD_LETTER_TOPIC: 'demo-dead-letter',
     KAFKA_DEAD_LETTER_PARTITIONS: '3',
     KAFKA_DEAD_LETTER_RETENTION_MS: String(168 * 3_600_000),

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Kafka, type KafkaConfig } from 'kafkajs';
+import { registerZstdCodec } from './kafka-zstd.ts';
 
 /** The parts of kafkajs' RequestQueue (src/network/requestQueue) the fix below reads and replaces. */
 export interface RequestQueueInternals {
@@ -49,5 +50,6 @@ export function fixKafkaRequestQueue(): { prototype: RequestQueueInternals } | u
 /** A kafkajs client, its request queue fixed first (see fixKafkaRequestQueue). Every Kafka client is made here. */
 export function createKafkaClient(config: KafkaConfig): Kafka {
   fixKafkaRequestQueue();
+  registerZstdCodec();
   return new Kafka(config);
 }

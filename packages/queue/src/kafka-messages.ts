@@ -18,38 +18,51 @@ const NEWLINE = 10;
 /**
  * Pure: splits a chunk into messages keyed by tenant/service, each at most MAX_MESSAGE_BYTES (a lone
  * larger line goes alone), so one service's records land on one partition in order. Lines are
- * sliced from the chunk's bytes as they are: neither decoded nor re-serialised.
+ * copied from the chunk's bytes as they are: neither decoded nor re-serialised. Lines are kept as
+ * offsets, not sliced, because a Buffer object per line was the collector's largest allocation.
  */
 export function toLogMessages(chunk: RecordChunk): LogMessage[] {
-  const byKey = new Map<string, Buffer[]>();
+  // Per key: start and end offsets of its lines, flat.
+  const byKey = new Map<string, number[]>();
   const data = chunk.data;
   for (let start = 0; start <= data.length;) {
     let end = data.indexOf(NEWLINE, start);
     if (end < 0) end = data.length;
     const key = `${chunk.tenant}/${lineService(data, start, end) ?? ''}`;
-    let lines = byKey.get(key);
-    if (!lines) byKey.set(key, (lines = []));
-    lines.push(data.subarray(start, end));
+    let ranges = byKey.get(key);
+    if (!ranges) byKey.set(key, (ranges = []));
+    ranges.push(start, end);
     start = end + 1;
   }
   const messages: LogMessage[] = [];
-  const message = (key: string, lines: Buffer[]) => ({ key, value: joinLines(lines), rows: lines.length });
-  for (const [key, lines] of byKey) {
-    let current: Buffer[] = [];
+  for (const [key, ranges] of byKey) {
+    let first = 0;
     let bytes = 0;
-    for (const line of lines) {
-      const lineBytes = line.length + 1;
-      if (current.length > 0 && bytes + lineBytes > MAX_MESSAGE_BYTES) {
-        messages.push(message(key, current));
-        current = [];
+    for (let i = 0; i < ranges.length; i += 2) {
+      const lineBytes = ranges[i + 1]! - ranges[i]! + 1;
+      if (i > first && bytes + lineBytes > MAX_MESSAGE_BYTES) {
+        messages.push(copyLines(key, data, ranges, first, i));
+        first = i;
         bytes = 0;
       }
-      current.push(line);
       bytes += lineBytes;
     }
-    if (current.length > 0) messages.push(message(key, current));
+    messages.push(copyLines(key, data, ranges, first, ranges.length));
   }
   return messages;
+}
+
+/** The lines at ranges[from..to) (start/end pairs) of data, joined with newlines into one message. */
+function copyLines(key: string, data: Buffer, ranges: readonly number[], from: number, to: number): LogMessage {
+  let size = -1;
+  for (let i = from; i < to; i += 2) size += ranges[i + 1]! - ranges[i]! + 1;
+  const value = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = from; i < to; i += 2) {
+    if (at > 0) value[at++] = NEWLINE;
+    at += data.copy(value, at, ranges[i]!, ranges[i + 1]!);
+  }
+  return { key, value, rows: (to - from) / 2 };
 }
 
 // Only the line's head is decoded; a service cut off by the head (or named late) falls back to the whole line.

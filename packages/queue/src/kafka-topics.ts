@@ -9,7 +9,7 @@ export interface TopicPlan {
   replicationFactor: number;
   retentionMs: number;
   /** Producers compress already; the broker keeps what they send. */
-  compressionType: 'producer' | 'gzip' | 'zstd' | 'lz4' | 'snappy' | 'uncompressed';
+  compressionType: 'producer' | 'gzip' | 'zstd';
   deadLetterPartitions: number;
   deadLetterRetentionMs: number;
 }

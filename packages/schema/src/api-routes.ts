@@ -9,25 +9,30 @@ import {
   IngestResponse,
   LogPage,
   LogSearchQuery,
+  Patterns,
+  PatternsQuery,
   TailMessage,
   TailQuery,
   TailTicket,
   Usage,
 } from './api.ts';
 import { LogRecordInput } from './log-record.ts';
+import { SAVED_VIEW_ROUTES } from './saved-view-routes.ts';
 
 /** Who may call a route: a key with that scope, or anyone. */
 export type ApiAccess = 'ingest' | 'query' | 'admin' | 'public';
 
 /** One HTTP route of the API: declared once here, documented by the OpenAPI document and served by a service. */
 export interface ApiRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The path as fastify writes it. */
   path: string;
   summary: string;
   description?: string;
   access: ApiAccess;
   query?: z.ZodObject;
+  /** Path parameters (`:id`). */
+  params?: z.ZodObject;
   body?: { schema: z.ZodType; types: readonly string[] };
   /** The success answer: its status and body. */
   response: { status: number; schema: z.ZodType | null; description: string };
@@ -76,6 +81,18 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/patterns',
+    access: 'query',
+    summary: 'Message templates of the newest matching records',
+    description:
+      'Groups the newest `sample` records matching the filters into templates (variable parts as placeholders). ' +
+      'Counts, levels and sparklines count sampled records; `total` counts every match and `estimated_total` scales a ' +
+      'pattern to it. A pattern\'s `query` (pattern:"<template>") selects its messages in any search.',
+    query: PatternsQuery,
+    response: { status: 200, schema: Patterns, description: 'Patterns, most frequent first, with the sample size' },
+  },
+  {
+    method: 'GET',
     path: '/api/v1/tail',
     access: 'query',
     summary: 'Live tail (WebSocket)',
@@ -115,6 +132,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'This document',
     response: { status: 200, schema: null, description: 'The OpenAPI 3.1 document of the API' },
   },
+  ...SAVED_VIEW_ROUTES,
 ];
 
 /** The route declared for `method` and `path` (fastify's form); throws for one the table lacks. */

@@ -137,3 +137,61 @@ export type DeleteRequest = z.infer<typeof DeleteRequest>;
 
 export const DeleteResult = z.object({ deleted: z.number().int() });
 export type DeleteResult = z.infer<typeof DeleteResult>;
+
+/** The default and the most messages a patterns request clusters (its `sample`). */
+export const PATTERN_SAMPLE = { default: 10_000, max: 50_000 } as const;
+
+export const PatternsQuery = LogFilterQuery.extend({
+  sample: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(PATTERN_SAMPLE.max)
+    .default(PATTERN_SAMPLE.default)
+    .describe(`the newest this many matching messages are grouped (default ${PATTERN_SAMPLE.default})`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(50)
+    .describe('at most this many patterns, most frequent first'),
+  buckets: z.coerce.number().int().min(1).max(120).default(30).describe('points in each sparkline'),
+});
+export type PatternsQuery = z.infer<typeof PatternsQuery>;
+
+/** One template and what the sample holds of it; every count is a count of sampled messages. */
+export const LogPattern = z.object({
+  id: z.string().describe('a hash of the template: the same template has the same id in every answer'),
+  template: z
+    .string()
+    .describe(
+      'the message with variable parts as <NUM>, <UUID>, <IP>, <HEX>, <DURATION>, <EMAIL>, <ID>, <QUOTED>, <*>',
+    ),
+  query: z
+    .string()
+    .nullable()
+    .describe(
+      'the search clause selecting the messages of this template, pattern:"…"; null when over the 4096-character limit of q',
+    ),
+  count: z.number().int().describe('sampled messages with this template'),
+  share: z.number().describe('count / sampled, from 0 to 1'),
+  estimated_total: z.number().int().describe('share × total: the matching records in the whole range, estimated'),
+  levels: z.record(z.string(), z.number().int()).describe('sampled messages per level'),
+  sparkline: z.array(z.number().int()).describe('sampled messages per bucket, oldest first'),
+  example: z.string().describe('the newest sampled message'),
+});
+export type LogPattern = z.infer<typeof LogPattern>;
+
+export const Patterns = z.object({
+  total: z.number().int().describe('records matching the filters in the range'),
+  sampled: z.number().int().describe('the newest matching records grouped: min(total, sample)'),
+  sample_from: z
+    .string()
+    .nullable()
+    .describe('timestamp of the oldest sampled record; the sparklines span from it (or from `from`) to `to`'),
+  sparkline: z.object({ from: z.string(), to: z.string(), interval_ms: z.number() }),
+  other: z.number().int().describe('sampled messages in patterns beyond `limit`'),
+  patterns: z.array(LogPattern),
+});
+export type Patterns = z.infer<typeof Patterns>;

@@ -31,6 +31,10 @@ export {
   Histogram,
   FacetsQuery,
   Facets,
+  PATTERN_SAMPLE,
+  PatternsQuery,
+  LogPattern,
+  Patterns,
   TailQuery,
   TailMessage,
   TailTicket,
@@ -54,3 +58,21 @@ export { logPipelineCrd, structuralSchema, type CustomResourceDefinition, type J
 export { TenantPolicies, type TenantPolicy, policyFor, parseTenantPolicies, TENANT_NAME } from './tenants.ts';
 export { API_ROUTES, apiRoute, type ApiRoute, type ApiAccess } from './api-routes.ts';
 export { openApiDocument, renderOpenApi, responseSchemas } from './openapi.ts';
+export {
+  SavedName,
+  SavedIdParams,
+  SavedSearch,
+  SavedViewInput,
+  SavedView,
+  SavedViewList,
+  ALERT_STATES,
+  AlertCondition,
+  AlertWebhook,
+  AlertRuleInput,
+  AlertRuleStatus,
+  AlertRule,
+  AlertRuleList,
+  AlertTransition,
+  AlertHistory,
+  type AlertState,
+} from './saved-views.ts';

@@ -151,9 +151,11 @@ const KafkaTopicSettings = z.object({
   replicas: int(1, 10).default(3).describe('Replication factor of the logs and dead-letter topics.'),
   retentionHours: int(1, 8760).default(24).describe('How long Kafka keeps log records (retention.ms), in hours.'),
   compression: z
-    .enum(['producer', 'gzip', 'zstd', 'lz4', 'snappy'])
+    .enum(['producer', 'gzip', 'zstd'])
     .default('producer')
-    .describe('Kafka compression.type of the topic; "producer" keeps what the collector sends.'),
+    .describe(
+      'Kafka compression.type of the topic; "producer" keeps what the collector sends (zstd). The processor reads gzip and zstd batches only.',
+    ),
 });
 
 const DeadLetterTopic = z.object({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { API_ROUTES } from './api-routes.ts';
 import { openApiDocument, renderOpenApi } from './openapi.ts';
 
@@ -31,4 +32,15 @@ test('query parameters with defaults or repeatable ones are optional, and their 
     [params['limit']!.schema['maximum'], params['q']!.schema['maxLength'], params['service']!.schema['type']],
     [1000, 4096, 'array'],
   );
+});
+
+test('the document is valid OpenAPI 3.1 by the specification’s own JSON schema, and the check can fail', async () => {
+  const validator = new Validator();
+  const document = openApiDocument();
+  const result = await validator.validate(structuredClone(document));
+  assert.equal(validator.version, '3.1');
+  assert.ok(result.valid, JSON.stringify(result.errors)?.slice(0, 2000));
+  const broken = structuredClone(document) as { paths: Record<string, Record<string, { responses: unknown }>> };
+  broken.paths['/api/v1/logs']!['post']!.responses = 'none';
+  assert.equal((await new Validator().validate(broken)).valid, false);
 });

@@ -27,6 +27,18 @@ function parameters(query: z.ZodObject): JsonSchema[] {
   });
 }
 
+/** Pure: a route's path parameters, every one required. */
+function pathParameters(params: z.ZodObject | undefined): JsonSchema[] {
+  if (!params) return [];
+  const object = jsonSchema(params, 'input') as { properties?: Record<string, JsonSchema> };
+  return Object.entries(object.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema,
+  }));
+}
+
 // Input side: an error may carry more top-level fields (an ingest's per-record errors) than the ones every error has.
 const CODED_ERROR = {
   description: 'A coded error: QUERY_… or COLLECTOR_…, one status per code',
@@ -57,7 +69,9 @@ function operation(route: ApiRoute): JsonSchema {
     operationId: `${route.method.toLowerCase()}${route.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     'x-access': route.access,
     security,
-    ...(route.query ? { parameters: parameters(route.query) } : {}),
+    ...(route.query || route.params
+      ? { parameters: [...pathParameters(route.params), ...(route.query ? parameters(route.query) : [])] }
+      : {}),
     ...(body ? { requestBody: body } : {}),
     responses: {
       [String(status)]: {

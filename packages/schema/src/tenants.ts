@@ -44,7 +44,7 @@ export function parseTenantPolicies(text: string): TenantPolicies {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`Invalid tenant policies: not valid JSON (${(err as Error).message})`);
+    throw new Error(`Invalid tenant policies: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const result = TenantPolicies.safeParse(value);
   if (result.success) return result.data;

@@ -44,8 +44,7 @@ export const SecurityEnv = {
     ),
 };
 
-const SecuritySettings = z.object(SecurityEnv);
-type SecurityConfig = { HOST: string } & z.infer<typeof SecuritySettings>;
+type SecurityConfig = { HOST: string } & z.infer<z.ZodObject<typeof SecurityEnv>>;
 
 /** What a service's buildApp needs to listen securely: keys, TLS and which origins may call it. */
 export interface ListenerSecurity {

@@ -31,7 +31,7 @@ export function tlsServerOptions(options: TlsOptions): HttpsServerOptions {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`Cannot read ${field} ${path}: ${(err as Error).message}`);
+      throw new Error(`Cannot read ${field} ${path}: ${(err as Error).message}`, { cause: err });
     }
   };
   return {

@@ -39,6 +39,8 @@ const HOSTILE = [
   `"naïve ' OR 1 --"`,
   `user-42';DROP*`,
   `n:>1e308`,
+  `pattern:"'); DROP TABLE x; -- <NUM>"`,
+  `-pattern:"<*>) OR 1=1 --"`,
 ];
 
 describe('compileSearch (SQL text)', () => {
@@ -126,6 +128,26 @@ describe('compileSearch (SQL text)', () => {
     for (const type of ["String'", 'String}', 'String:x', 'Array(String)} OR {x:String'])
       assert.throws(() => params.add('v', type), /Invalid parameter type/);
     assert.equal(params.add(['a'], 'Array(String)'), '{p0:Array(String)}');
+  });
+
+  test('refuses a pattern clause that is not a template', () => {
+    for (const q of ['pattern:>5', 'pattern:GET*'])
+      assert.throws(
+        () => compile(q),
+        (err: unknown) => err instanceof SearchCompileError && err.field === 'pattern',
+        q,
+      );
+  });
+
+  test('compiles a pattern to its words and its regular expression', () => {
+    const { sql, params } = compile('pattern:"GET /items/<NUM> in <DURATION>"');
+    assert.match(sql, /^\(hasAllTokens\(.+\) AND match\(body, \{p1:String\}\)\)$/);
+    assert.deepEqual(params['p0'], ['get', 'items', 'in']);
+    assert.equal(
+      params['p1'],
+      '^[\\t\\n\\v\\f\\r ]*GET[\\t\\n\\v\\f\\r ]+/items/-?[0-9]+(?:\\.[0-9]+)?' +
+        '[\\t\\n\\v\\f\\r ]+in[\\t\\n\\v\\f\\r ]+[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h|d)[\\t\\n\\v\\f\\r ]*$',
+    );
   });
 
   test('compiles a blank search to true', () => assert.equal(compileSearch(null, new ParamBag()), 'true'));

@@ -1,4 +1,12 @@
-import type { CompareOp, LeafNode, PhraseNode, QueryNode, TermNode } from '@instant-logs/query-language';
+import {
+  templateRegex,
+  templateWords,
+  type CompareOp,
+  type LeafNode,
+  type PhraseNode,
+  type QueryNode,
+  type TermNode,
+} from '@instant-logs/query-language';
 import { LEVELS, levelFromText } from '@instant-logs/schema';
 import { MESSAGE_WORDS } from './migrations.ts';
 import type { SqlParams } from './transport.ts';
@@ -86,6 +94,8 @@ function compileLeaf(node: LeafNode, params: ParamBag): string {
       return compileColumn(node.field, node, params, (v) => v.toLowerCase());
     case 'level':
       return compileLevel(node, params);
+    case 'pattern':
+      return compilePattern(node, params);
     default:
       return compileMaps(node.field, node, params);
   }
@@ -128,6 +138,7 @@ function substring(text: string, params: ParamBag): string {
   if (text === '') return 'true';
   const hints = tokenHints(text, false, params);
   // lower() folds only ASCII, so it is exact for ASCII needles; other text needs the UTF-8 variant.
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
   const exact = /^[\x00-\x7f]*$/.test(text)
     ? `lower(body) LIKE ${params.add(`%${escapeLike(text.toLowerCase())}%`, 'String')}`
     : `positionCaseInsensitiveUTF8(body, ${params.add(text, 'String')}) > 0`;
@@ -169,6 +180,19 @@ function escapeRe2(text: string): string {
 
 function all(conditions: string[]): string {
   return conditions.length === 1 ? conditions[0]! : `(${conditions.join(' AND ')})`;
+}
+
+/**
+ * `pattern:"<template>"`: the whole message fits the template (packages/query-language/src/template.ts),
+ * checked by its regular expression after the words index has narrowed to messages with its constant words.
+ */
+function compilePattern(node: LeafNode, params: ParamBag): string {
+  if (node.kind === 'compare' || (node.kind === 'term' && node.prefix))
+    throw new SearchCompileError('pattern', 'pattern: takes a template, such as pattern:"GET /items/<NUM> <NUM>"');
+  return all([
+    ...wholeTokens(templateWords(node.text), params),
+    `match(body, ${params.add(templateRegex(node.text), 'String')})`,
+  ]);
 }
 
 // ---- columns and maps --------------------------------------------------------------------------

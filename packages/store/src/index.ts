@@ -11,6 +11,7 @@ export {
   type TailRecord,
   type MatchedTailRecord,
   type ServiceUsage,
+  type SampledMessage,
   type LogStoreOptions,
 } from './log-store.ts';
 export { type WindowOptions } from './search-windows.ts';
@@ -19,3 +20,11 @@ export { chooseInterval } from './interval.ts';
 export { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';
 export { ROLLUP_TABLE } from './migrations.ts';
 export type { HistogramOptions } from './log-store.ts';
+export {
+  createSavedObjectStore,
+  versionClock,
+  type SavedObjectStore,
+  type SavedObject,
+  type SavedKind,
+} from './saved-objects-store.ts';
+export { createAlertStore, stateKey, type AlertStore, type StoredTransition } from './alert-store.ts';

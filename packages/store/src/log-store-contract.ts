@@ -51,7 +51,7 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     before(async () => {
       opened = await open();
       store = createLogStore(opened.transport, `contract_${process.pid}`);
-      assert.deepEqual((await store.migrate()).applied, [1, 2, 3]);
+      assert.deepEqual((await store.migrate()).applied, [1, 2, 3, 4]);
       await store.insert(lines(records));
       await store.insert(
         lines([record(0, { id: 'other-tenant', tenant: 'globex', body: 'request 0 failed: upstream timeout' })]),
@@ -89,6 +89,26 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
         page.records.map((r) => r.id),
         ['r010', 'r000'],
       );
+    });
+
+    test('sampleMessages counts every match of the tenant and returns the newest few, newest first', async () => {
+      const sample = await store.sampleMessages(filter({ query: parseQuery('failed') }), 3);
+      assert.equal(sample.total, 4);
+      assert.deepEqual(
+        sample.messages.map((m) => [m.ms, m.level, m.body]),
+        [15, 10, 5].map((i) => [T0 + i * 1000, 'error', `request ${i} failed: upstream timeout`]),
+      );
+      const selected = await store.search(
+        filter({ query: parseQuery('pattern:"request <NUM> failed: upstream timeout"') }),
+        {
+          limit: 100,
+        },
+      );
+      assert.deepEqual(
+        selected.records.map((r) => r.id),
+        ['r015', 'r010', 'r005', 'r000'],
+      );
+      assert.deepEqual(await store.sampleMessages(filter({ tenant: 'nobody' }), 3), { total: 0, messages: [] });
     });
 
     test('time bounds are inclusive to the nanosecond', async () => {

@@ -23,6 +23,13 @@ export interface FacetCount {
   count: number;
 }
 
+/** A record as the patterns of a range see it: epoch milliseconds, level and message. */
+export interface SampledMessage {
+  ms: number;
+  level: string;
+  body: string;
+}
+
 /** A record seen by live tail, with the position to resume after it. */
 export interface TailRecord {
   record: LogRecord;
@@ -53,6 +60,8 @@ export interface LogStore {
     field: { kind: 'service' | 'level' } | { kind: 'attribute'; key: string },
     size: number,
   ): Promise<FacetCount[]>;
+  /** How many records match, and the newest `limit` of them (time, level, message), newest first. */
+  sampleMessages(filter: LogFilter, limit: number): Promise<{ total: number; messages: SampledMessage[] }>;
   /** A tail position just before now, by the store's clock. */
   tailStart(): Promise<string>;
   /** Records stored after position `after`, oldest first, with the position to continue from. */
@@ -274,6 +283,33 @@ export function createLogStore(
         bag.params,
       );
       return rows.map((r) => ({ value: r.value, count: Number(r.n) }));
+    },
+
+    async sampleMessages(filter, limit) {
+      const countBag = new ParamBag();
+      const counted = await transport.query<{ n: string }>(
+        `SELECT count() AS n FROM ${table} WHERE ${where(filter, countBag)}`,
+        countBag.params,
+      );
+      const total = Number(counted[0]?.n ?? 0);
+      if (total === 0) return { total, messages: [] };
+      // Newest first in widening windows, as search reads: the newest records of a long range are read
+      // without sorting the whole of it (bench/results/patterns.md).
+      const rows: { ms: string; level: string; body: string }[] = [];
+      // When every match fits the sample, one read of the range is all it takes.
+      const plan =
+        total > limit
+          ? searchWindows(filter.fromNs, filter.toNs, now(), limit, windows)
+          : [{ fromNs: filter.fromNs, toNs: filter.toNs }].values();
+      for (let next = plan.next(); !next.done; next = plan.next(rows.length)) {
+        const bag = new ParamBag();
+        const sql = `SELECT toUnixTimestamp64Milli(timestamp) AS ms, level, body FROM ${table}
+          WHERE ${where({ ...filter, ...next.value }, bag)}
+          ORDER BY timestamp DESC, id DESC LIMIT ${bag.add(limit - rows.length, 'UInt32')}${await settingsForSearch()}`;
+        rows.push(...(await transport.query<{ ms: string; level: string; body: string }>(sql, bag.params)));
+        if (rows.length >= limit) break;
+      }
+      return { total, messages: rows.map((r) => ({ ms: Number(r.ms), level: r.level, body: r.body })) };
     },
 
     async tailStart() {

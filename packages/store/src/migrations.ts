@@ -1,4 +1,5 @@
 import type { ClickHouseTransport } from './transport.ts';
+import { savedObjectsMigration } from './saved-objects-migration.ts';
 
 /**
  * The message in lower case without its tokens that hold a digit (ids, numbers, hex), as the words
@@ -15,7 +16,7 @@ export const ROLLUP_TABLE = 'logs_per_minute';
  * the logs table where the server knows them (older servers keep their defaults), then `backfill`
  * (if any) fills what they created from the data already stored. Steps are append-only.
  */
-interface Migration {
+export interface Migration {
   version: number;
   description: string;
   statements: (db: string) => string[];
@@ -128,6 +129,7 @@ const MIGRATIONS: readonly Migration[] = [
     // record, the message 29.0 → 28.6 (ClickHouse 25.11+ writes a separate stream by default).
     logsSettings: { string_serialization_version: 'single_stream' },
   },
+  savedObjectsMigration,
 ];
 
 /** The newest schema version this build knows. */

@@ -101,7 +101,10 @@ async function consume(kafka: Kafka, groupId: string, done: (seen: string[]) => 
         .run({
           eachMessage: async ({ message }) => {
             seen.push(message.value?.toString() ?? '');
-            if (done(seen)) (clearTimeout(timer), resolve());
+            if (done(seen)) {
+              clearTimeout(timer);
+              resolve();
+            }
           },
         })
         .catch(reject);

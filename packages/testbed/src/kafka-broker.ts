@@ -231,6 +231,7 @@ async function launch(config: Config, timeoutMs: number): Promise<Running> {
     const log = await readFile(join(config.dataDir, 'broker.log'), 'utf8').catch(() => '');
     throw new Error(
       `${(err as Error).message}\n--- output ---\n${proc.output()}\n--- broker.log (tail) ---\n${log.slice(-4000)}`,
+      { cause: err },
     );
   }
 }

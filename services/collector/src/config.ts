@@ -22,7 +22,7 @@ export const CollectorConfig = z.object({
     ),
   KAFKA_CLIENT_ID: z.string().default('instant-logs-collector'),
   KAFKA_TOPIC: z.string().default('instant-logs'),
-  KAFKA_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
+  KAFKA_COMPRESSION: z.enum(['zstd', 'gzip', 'none']).default('zstd'),
   KAFKA_MAX_IN_FLIGHT_BYTES: z.coerce
     .number()
     .int()

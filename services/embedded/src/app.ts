@@ -25,7 +25,13 @@ import {
   type Processor,
   type ProcessorOptions,
 } from '@instant-logs/processor';
-import { createQueryMetrics, queryPlugin, type TailLimits } from '@instant-logs/query';
+import {
+  createQueryMetrics,
+  queryPlugin,
+  type AlertingOptions,
+  type SavedStores,
+  type TailLimits,
+} from '@instant-logs/query';
 import { createInProcessQueue, createWalQueue, type LogQueue, type SegmentLog } from '@instant-logs/queue';
 import {
   type ApiKeyring,
@@ -80,6 +86,10 @@ export interface EmbeddedDeps {
   defaultMetrics?: boolean;
   /** Threads that decode and normalise ingest bodies off the event loop (INGEST_THREADS); the caller closes them. */
   ingestThreads?: IngestThreads;
+  /** Saved views and alert rules (absent: their routes are not served). */
+  saved?: SavedStores;
+  /** Alert evaluation settings (ALERT_*); defaults when absent. */
+  alerting?: Partial<AlertingOptions>;
 }
 
 export interface EmbeddedPipeline {
@@ -153,6 +163,8 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     ...(deps.tailPollMs ? { tailPollMs: deps.tailPollMs } : {}),
     ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
     ...(deps.dashboardDir ? { dashboardDir: deps.dashboardDir } : {}),
+    ...(deps.saved ? { saved: deps.saved } : {}),
+    ...(deps.alerting ? { alerting: deps.alerting } : {}),
     ...browser,
   });
   installNotFoundHandler(app, 'API');

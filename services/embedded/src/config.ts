@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
-import { TailEnv } from '@instant-logs/query';
+import { AlertEnv, TailEnv } from '@instant-logs/query';
 
 /** The embedded process's environment; every key has a default that works on a laptop. */
 export const EmbeddedConfig = z.object({
@@ -49,6 +49,7 @@ export const EmbeddedConfig = z.object({
   ...SyslogEnv,
   ...AdmissionEnv,
   ...TailEnv,
+  ...AlertEnv,
   SAMPLE_TRAFFIC_RATE: z.coerce.number().min(0).max(100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...TracingEnv,

@@ -128,7 +128,7 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
   appendFileSync(join(wal, newest), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 123, 34]));
 
   const second = await start(dataDir);
-  let stored = 0;
+  let stored: number;
   try {
     // Clients retry what the kills cut off, with the same keys: a batch the log took before the kill
     // gets its first answer again; one it never took is stored now. Either way, once.

@@ -6,7 +6,7 @@ import {
   startIngestThreads,
   startSyslogFromEnv,
 } from '@instant-logs/collector';
-import { tailLimitsFromEnv } from '@instant-logs/query';
+import { alertingFromEnv, tailLimitsFromEnv } from '@instant-logs/query';
 import { openSegmentLog } from '@instant-logs/queue';
 import { parseTenantPolicies } from '@instant-logs/schema';
 import {
@@ -17,7 +17,7 @@ import {
   stopOnSignals,
   trackConnections,
 } from '@instant-logs/service-kit';
-import { createChdbTransport, createLogStore } from '@instant-logs/store';
+import { createAlertStore, createChdbTransport, createLogStore, createSavedObjectStore } from '@instant-logs/store';
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
 import { openIdempotencyLedger } from './idempotency.ts';
@@ -48,6 +48,11 @@ const pipeline = buildEmbeddedPipeline({
   timeouts: httpTimeoutsFromEnv(config),
   tailLimits: tailLimitsFromEnv(config),
   idempotency,
+  saved: {
+    saved: createSavedObjectStore(transport, config.CLICKHOUSE_DATABASE),
+    alerts: createAlertStore(transport, config.CLICKHOUSE_DATABASE),
+  },
+  alerting: alertingFromEnv(config, config.PORT),
   ...(ingestThreads.size > 0 ? { ingestThreads } : {}),
   wal: {
     log: wal,

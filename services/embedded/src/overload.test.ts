@@ -144,7 +144,7 @@ test('a chunked body is counted as it arrives and refused the moment it no longe
   await released();
 });
 
-test('a burst of large posts from two tenants gets some 429s at once, stores every accepted one, and health stays fast', async (t) => {
+test('a burst of large posts from two tenants gets some 429s at once, stores every accepted one, and liveness stays 200', async (t) => {
   const posts = 24;
   const tenantOf = (i: number): keyof typeof KEYS => (i % 2 === 0 ? 'a' : 'b');
   // Encoded up front, so the client's own copies are in the baseline and RSS growth is the server's.
@@ -211,7 +211,8 @@ test('a burst of large posts from two tenants gets some 429s at once, stores eve
     assert.equal(r.json.error?.code, 'COLLECTOR_OVERLOADED');
   }
   assert.equal(readyDuringOverload, 503, 'readiness reports the overload');
-  assert.ok(slowestHealthMs < 1000, `slowest health check took ${slowestHealthMs.toFixed(0)} ms`);
+  // No bound on the API port's answer time: under a flood it waits behind bodies being read, and kubelet asks the
+  // probe port instead, whose answers within the probe timeout services/collector/src/flood.test.ts asserts.
   // Generous: chdb's own memory grows with the inserts (+240–270 MiB measured); with the ceiling lifted the burst grew RSS by ~590 MiB.
   assert.ok(rssPeak - rssBefore < 400 * MiB, `RSS grew ${((rssPeak - rssBefore) / MiB).toFixed(0)} MiB`);
 

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startIngestThreads, type IngestThreads } from '@instant-logs/collector';
 import { parseApiKeys } from '@instant-logs/service-kit';
-import { createChdbTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
+import {
+  createAlertStore,
+  createChdbTransport,
+  createLogStore,
+  createSavedObjectStore,
+  type ClickHouseTransport,
+  type LogStore,
+} from '@instant-logs/store';
 import { buildEmbeddedPipeline, type EmbeddedDeps, type EmbeddedPipeline } from './app.ts';
 import { waitUntil } from '@instant-logs/testbed';
 
@@ -31,6 +38,7 @@ export async function startTestPipeline(
     keyring: parseApiKeys(options.apiKeys ?? ''),
     tailPollMs: 50,
     ingestThreads,
+    saved: { saved: createSavedObjectStore(transport, database), alerts: createAlertStore(transport, database) },
     ...deps,
   });
   await pipeline.app.ready();

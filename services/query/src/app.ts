@@ -17,6 +17,8 @@ import { createQueryMetrics } from './metrics.ts';
 import { queryPlugin } from './plugin.ts';
 import type { TailBuffer } from './routes/tail.ts';
 import type { TailLimits } from './tail-limits.ts';
+import type { SavedStores } from './alerts/plugin.ts';
+import type { AlertingOptions } from './alerts/evaluator.ts';
 
 export interface QueryAppDeps {
   store: LogStore;
@@ -41,6 +43,10 @@ export interface QueryAppDeps {
   tailLimits?: Partial<TailLimits>;
   /** A tail's outbox bounds; defaults when absent. */
   tailBuffer?: TailBuffer;
+  /** Saved views and alert rules (absent: their routes are not served). */
+  saved?: SavedStores;
+  /** Alert evaluation settings (ALERT_*); defaults when absent. */
+  alerting?: Partial<AlertingOptions>;
 }
 
 /** The query service as a standalone HTTP app. Never listens and never reads the environment. */
@@ -62,6 +68,8 @@ export function buildApp(deps: QueryAppDeps): FastifyInstance {
     ...(audit ? { audit } : {}),
     ...(deps.tailLimits ? { tailLimits: deps.tailLimits } : {}),
     ...(deps.tailBuffer ? { tailBuffer: deps.tailBuffer } : {}),
+    ...(deps.saved ? { saved: deps.saved } : {}),
+    ...(deps.alerting ? { alerting: deps.alerting } : {}),
   });
   installNotFoundHandler(app, 'QUERY');
   // Bounded: a store busy with heavy queries must not make the kubelet's probe time out.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
 import { TailEnv } from './tail-limits.ts';
+import { AlertEnv } from './alerts/config.ts';
 
 /** The query service's environment, as the Helm chart sets it. */
 export const QueryConfig = z.object({
@@ -21,6 +22,7 @@ export const QueryConfig = z.object({
   ...ProbeEnv,
   TAIL_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
   ...TailEnv,
+  ...AlertEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...TracingEnv,
 });

@@ -23,6 +23,9 @@ export const QUERY_ERRORS = defineErrors({
     message: "a live tail's filter may have at most {max} clauses (TAIL_MAX_CLAUSES); this one has {clauses}",
   },
   TOO_MANY_TAILS: { status: 429, message: '{reason}; close one or retry later' },
+  // The same answer whether the id never existed or is another tenant's: ids reveal nothing.
+  VIEW_NOT_FOUND: { status: 404, message: 'id: no saved view {id}' },
+  ALERT_NOT_FOUND: { status: 404, message: 'id: no alert rule {id}' },
   // Not an HTTP answer: a tail closed with 4008 because its reader fell behind; the status names the kind of fault.
   TAIL_TOO_SLOW: {
     status: 429,

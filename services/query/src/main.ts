@@ -8,11 +8,12 @@ import {
   stopOnSignals,
   trackConnections,
 } from '@instant-logs/service-kit';
-import { createHttpTransport, createLogStore } from '@instant-logs/store';
+import { createAlertStore, createHttpTransport, createLogStore, createSavedObjectStore } from '@instant-logs/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { QueryConfig } from './config.ts';
 import { tailLimitsFromEnv } from './tail-limits.ts';
+import { alertingFromEnv } from './alerts/config.ts';
 import { startTracing } from '@instant-logs/telemetry';
 
 const tracing = startTracing('instant-logs-query', process.env);
@@ -43,6 +44,11 @@ const app = buildApp({
   corsOrigins: security.corsOrigins,
   allowedHosts: security.allowedHosts,
   tickets,
+  saved: {
+    saved: createSavedObjectStore(transport, config.CLICKHOUSE_DATABASE),
+    alerts: createAlertStore(transport, config.CLICKHOUSE_DATABASE),
+  },
+  alerting: alertingFromEnv(config, config.PORT),
   ...(security.https ? { https: security.https } : {}),
 });
 if (!security.keyring.enabled)

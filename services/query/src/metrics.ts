@@ -1,9 +1,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TAIL_REFUSALS } from './tail-limits.ts';
+import { createAlertMetrics } from './alerts/metrics.ts';
 
 /** The query service's metrics, registered on its own registry. */
 export function createQueryMetrics(registry: Registry) {
   return {
+    alerts: createAlertMetrics(registry),
     duration: new Histogram({
       name: 'instant_logs_query_duration_seconds',
       help: 'Time to answer a query, by route and status.',

@@ -18,8 +18,11 @@ import type { TailLimits } from './tail-limits.ts';
 import { auditAdminRequests, registerAdminRoutes } from './routes/admin.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
+import { registerPatternsRoute } from './routes/patterns.ts';
 import { registerSearchRoutes } from './routes/search.ts';
 import { registerTailRoute, registerTailTicketRoute, type TailBuffer } from './routes/tail.ts';
+import { registerSavedAndAlerts, type SavedStores } from './alerts/plugin.ts';
+import type { AlertingOptions } from './alerts/evaluator.ts';
 
 export interface QueryDeps {
   store: LogStore;
@@ -44,6 +47,10 @@ export interface QueryDeps {
   tailLimits?: Partial<TailLimits>;
   /** A tail's outbox: records held for a backed-up reader before it is dropped, and the socket's high-water mark. */
   tailBuffer?: TailBuffer;
+  /** Saved views and alert rules (absent: their routes are not served). */
+  saved?: SavedStores;
+  /** Alert evaluation settings (ALERT_*); defaults when absent. */
+  alerting?: Partial<AlertingOptions>;
 }
 
 /** The query API and the dashboard page, encapsulated so its auth and error codes stay its own. */
@@ -70,6 +77,7 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
   const audit = deps.audit ?? createAuditLog({ log: app.log, store: deps.store, clock });
   auditAdminRequests(app, audit);
   registerSearchRoutes(app, deps.store, clock);
+  registerPatternsRoute(app, deps.store, clock);
   registerOpenApiRoute(app);
   registerAdminRoutes(app, { store: deps.store, audit, clock });
   registerTailTicketRoute(app, tickets);
@@ -78,5 +86,13 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps): Promis
     ...(deps.tailLimits ? { limits: deps.tailLimits } : {}),
     ...deps.tailBuffer,
   });
+  if (deps.saved)
+    registerSavedAndAlerts(app, {
+      ...deps.saved,
+      store: deps.store,
+      metrics: deps.metrics.alerts,
+      clock,
+      alerting: deps.alerting,
+    });
   registerDashboardRoutes(app, { dir: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
 }

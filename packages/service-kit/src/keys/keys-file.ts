@@ -35,7 +35,7 @@ export function parseKeysFile(text: string, source: string): KeysFile {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`Invalid keys file ${source}: not JSON (${(err as Error).message})`);
+    throw new Error(`Invalid keys file ${source}: not JSON (${(err as Error).message})`, { cause: err });
   }
   const parsed = keysFile.safeParse(json);
   if (parsed.success) return parsed.data;

@@ -13,8 +13,7 @@ export const SyslogEnv = {
   /** Offset from UTC of RFC 3164 timestamps, which carry no zone. */
   SYSLOG_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-1440).max(1440).default(0),
 };
-const SyslogSettings = z.object(SyslogEnv);
-type SyslogConfig = { HOST: string } & z.infer<typeof SyslogSettings>;
+type SyslogConfig = { HOST: string } & z.infer<z.ZodObject<typeof SyslogEnv>>;
 
 /** Starts the listeners the environment asks for (over TLS when the service has TLS), or resolves undefined when it asks for none. */
 export async function startSyslogFromEnv(

@@ -36,6 +36,8 @@ export interface StartOptions {
   /** false for a process without an HTTP server: then only `readyLine` is awaited. */
   listens?: boolean;
   args?: string[];
+  /** Node's own flags, before the main module (e.g. --single-threaded-gc, which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
   /** Receives all output as it arrives. */
   onOutput?: (text: string) => void;
   timeoutMs?: number;
@@ -51,7 +53,7 @@ export async function startService(
   env: Record<string, string>,
   options: StartOptions = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [main, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main, ...(options.args ?? [])], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

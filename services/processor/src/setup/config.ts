@@ -19,7 +19,7 @@ export const SetupConfig = z.object({
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(6),
   KAFKA_TOPIC_REPLICATION_FACTOR: positiveInt.default(3),
   KAFKA_TOPIC_RETENTION_MS: positiveInt.default(86_400_000),
-  KAFKA_TOPIC_COMPRESSION: z.enum(['producer', 'gzip', 'zstd', 'lz4', 'snappy', 'uncompressed']).default('producer'),
+  KAFKA_TOPIC_COMPRESSION: z.enum(['producer', 'gzip', 'zstd']).default('producer'),
   KAFKA_DEAD_LETTER_PARTITIONS: positiveInt.default(1),
   KAFKA_DEAD_LETTER_RETENTION_MS: positiveInt.default(7 * 86_400_000),
 });

@@ -6,7 +6,13 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { API_ROUTES, openApiDocument } from '@instant-logs/schema';
 import { declaredRoutes, parseApiKeys } from '@instant-logs/service-kit';
-import { createChdbTransport, createLogStore, type ClickHouseTransport } from '@instant-logs/store';
+import {
+  createAlertStore,
+  createChdbTransport,
+  createLogStore,
+  createSavedObjectStore,
+  type ClickHouseTransport,
+} from '@instant-logs/store';
 import { buildApp } from '../app.ts';
 
 const KEY = 'openapi-test-key-0001';
@@ -35,7 +41,15 @@ before(async () => {
       span_id: '',
     }),
   );
-  app = buildApp({ store, keyring: parseApiKeys(`${KEY}:team:query+admin`) });
+  app = buildApp({
+    store,
+    keyring: parseApiKeys(`${KEY}:team:query+admin`),
+    saved: {
+      saved: createSavedObjectStore(transport, 'query_openapi'),
+      alerts: createAlertStore(transport, 'query_openapi'),
+    },
+    alerting: { evaluate: false },
+  });
   await app.ready();
 });
 after(async () => {
@@ -70,10 +84,11 @@ test('every /api route the query service registers is in the document, with the 
 
 test("every query-service answer with a declared shape parses with the route's zod schema", async () => {
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-  const calls = {
+  const calls: Record<string, { url: string; method?: 'POST' | 'PUT'; payload?: string | object }> = {
     'GET /api/v1/logs': { url: '/api/v1/logs?from=now-1h' },
     'GET /api/v1/logs/histogram': { url: '/api/v1/logs/histogram?from=now-1h&buckets=6' },
     'GET /api/v1/facets': { url: '/api/v1/facets?from=now-1h&attribute=region' },
+    'GET /api/v1/patterns': { url: '/api/v1/patterns?from=now-1h' },
     'POST /api/v1/tail/ticket': { url: '/api/v1/tail/ticket', method: 'POST' as const, payload: '{}' },
     'GET /api/v1/admin/usage': { url: '/api/v1/admin/usage' },
     'POST /api/v1/admin/delete': {
@@ -82,6 +97,29 @@ test("every query-service answer with a declared shape parses with the route's z
       payload: { q: 'nothing-matches-this' },
     },
   };
+  const view = (
+    await app.inject({ headers, url: '/api/v1/views', method: 'POST', payload: { name: 'shaped' } })
+  ).json();
+  const rule = { name: 'r', condition: { op: '>', threshold: 1, window_minutes: 5 } };
+  const webhook = { type: 'json', url: 'http://127.0.0.1:9/hook' };
+  const alert = (
+    await app.inject({ headers, url: '/api/v1/alerts', method: 'POST', payload: { ...rule, webhook } })
+  ).json();
+  Object.assign(calls, {
+    'GET /api/v1/views': { url: '/api/v1/views' },
+    'POST /api/v1/views': { url: '/api/v1/views', method: 'POST' as const, payload: { name: 'another', q: 'x' } },
+    'GET /api/v1/views/:id': { url: `/api/v1/views/${view.id}` },
+    'PUT /api/v1/views/:id': { url: `/api/v1/views/${view.id}`, method: 'PUT' as const, payload: { name: 'renamed' } },
+    'GET /api/v1/alerts': { url: '/api/v1/alerts' },
+    'POST /api/v1/alerts': { url: '/api/v1/alerts', method: 'POST' as const, payload: { ...rule, webhook } },
+    'GET /api/v1/alerts/:id': { url: `/api/v1/alerts/${alert.id}` },
+    'PUT /api/v1/alerts/:id': {
+      url: `/api/v1/alerts/${alert.id}`,
+      method: 'PUT' as const,
+      payload: { ...rule, webhook, enabled: false },
+    },
+    'GET /api/v1/alerts/:id/history': { url: `/api/v1/alerts/${alert.id}/history` },
+  });
   const shaped = API_ROUTES.filter((r) => r.response.schema && r.access !== 'ingest');
   assert.deepEqual(
     shaped.map((r) => `${r.method} ${r.path}`).sort(),
@@ -89,7 +127,7 @@ test("every query-service answer with a declared shape parses with the route's z
     'a call for every shaped route',
   );
   for (const route of shaped) {
-    const res = await app.inject({ headers, ...calls[`${route.method} ${route.path}` as keyof typeof calls] });
+    const res = await app.inject({ headers, ...calls[`${route.method} ${route.path}`]! });
     assert.equal(res.statusCode, route.response.status, `${route.method} ${route.path}: ${res.body}`);
     const parsed = route.response.schema!.safeParse(res.json());
     assert.ok(parsed.success, `${route.method} ${route.path}: ${parsed.error?.message}`);

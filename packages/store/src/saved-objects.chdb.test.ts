@@ -1,0 +1,4 @@
+import { describeSavedObjectsContract } from './saved-objects-contract.ts';
+import { openChdbForTest } from './transport-contract.ts';
+
+describeSavedObjectsContract('chdb', () => openChdbForTest('saved-objects-chdb-'));

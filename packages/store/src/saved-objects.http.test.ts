@@ -1,0 +1,4 @@
+import { describeSavedObjectsContract } from './saved-objects-contract.ts';
+import { openHttpForTest } from './transport-contract.ts';
+
+describeSavedObjectsContract('ClickHouse HTTP', openHttpForTest);

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { parseQuery } from '@instant-logs/query-language';
+import { stateKey, type AlertStore, type LogStore, type SavedObjectStore } from '@instant-logs/store';
+import { deliver, DEFAULT_DELIVERY, type DeliveryOptions } from './deliver.ts';
+import { STATE_VALUE, type AlertMetrics } from './metrics.ts';
+import { notification, type EvaluatedRule } from './payloads.ts';
+import { ruleLink, ruleOf, stateOf } from './rules.ts';
+import { conditionHolds, notificationKey, shouldNotify, step, type RuleState } from './state-machine.ts';
+import type { AlertState } from '@instant-logs/schema';
+
+/** How alert rules are evaluated; the defaults suit production, tests shorten the interval. */
+export interface AlertingOptions {
+  /** Between evaluations (ALERT_EVAL_INTERVAL_MS). */
+  intervalMs: number;
+  /** How often an Alertmanager is told again that an alert still fires (ALERT_RESEND_INTERVAL_MS). */
+  resendMs: number;
+  /** The dashboard's public address for links in notifications (PUBLIC_URL). */
+  publicUrl: string;
+  delivery: DeliveryOptions;
+  /** Evaluate in this process at all (off: the API still serves rules). */
+  evaluate: boolean;
+}
+
+export const DEFAULT_ALERTING: Readonly<AlertingOptions> = Object.freeze({
+  intervalMs: 60_000,
+  resendMs: 60_000,
+  publicUrl: 'http://localhost:8082',
+  delivery: DEFAULT_DELIVERY,
+  evaluate: true,
+});
+
+export interface EvaluatorDeps {
+  store: LogStore;
+  saved: SavedObjectStore;
+  alerts: AlertStore;
+  metrics: AlertMetrics;
+  clock: () => number;
+  log: FastifyBaseLogger;
+  options: AlertingOptions;
+}
+
+const LEASE = 'alert-evaluator';
+const CONCURRENCY = 4;
+const NS_PER_MS = 1_000_000n;
+
+/** Counts a rule's records over its window ending now. */
+async function countOver(store: LogStore, rule: EvaluatedRule, now: number): Promise<number> {
+  const toNs = BigInt(now) * NS_PER_MS;
+  const filter = {
+    tenant: rule.tenant,
+    fromNs: toNs - BigInt(rule.condition.window_minutes) * 60_000n * NS_PER_MS,
+    toNs,
+    services: rule.service,
+    levels: rule.level,
+    query: parseQuery(rule.q),
+  };
+  // One bucket asked; whole minutes are read from the per-minute rollup when the search allows it.
+  const histogram = await store.histogram(filter, 1);
+  return histogram.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0);
+}
+
+/**
+ * Evaluates every tenant's alert rules on an interval, in the one replica that holds the lease: counts,
+ * steps each rule's state, records transitions, and delivers notifications not delivered yet.
+ */
+export function createEvaluator(deps: EvaluatorDeps) {
+  const { options, metrics, log } = deps;
+  const holder = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const seen = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const stopping = new AbortController();
+
+  /** The rule's next state, its transition recorded; undefined when there is nothing to evaluate. */
+  async function advance(rule: EvaluatedRule, prev: RuleState, now: number): Promise<RuleState | undefined> {
+    let value: number;
+    let holds: boolean;
+    let forMs: number;
+    if (rule.enabled) {
+      try {
+        value = await countOver(deps.store, rule, now);
+        metrics.evaluations.inc({ result: 'ok' });
+      } catch (err) {
+        metrics.evaluations.inc({ result: 'error' });
+        log.warn({ err, rule: rule.id, tenant: rule.tenant }, 'Could not count the records of alert rule');
+        return undefined;
+      }
+      holds = conditionHolds(value, rule.condition.op, rule.condition.threshold);
+      forMs = rule.for_seconds * 1000;
+    } else if (prev.state === 'firing' || prev.state === 'pending') {
+      // A rule switched off while active ends: a firing one is resolved at the receiver.
+      [value, holds, forMs] = [prev.value ?? 0, false, 0];
+    } else return undefined;
+    const { next, transition } = step(prev, holds, value, now, forMs);
+    if (transition) {
+      await deps.alerts.addTransitions(rule.tenant, rule.id, [
+        { ...transition, value, threshold: rule.condition.threshold },
+      ]);
+      log.info({ rule: rule.id, tenant: rule.tenant, ...transition, value }, 'Alert rule changed state');
+    }
+    return next;
+  }
+
+  async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number): Promise<void> {
+    let next = await advance(rule, prev, now);
+    if (!next) return;
+    if (shouldNotify(next, now, options.resendMs, rule.webhook.type)) {
+      const target = notification(rule, next, ruleLink(rule, options.publicUrl));
+      const result = await deliver(target, options.delivery, stopping.signal);
+      metrics.notifications.inc({ result: result.ok ? 'sent' : 'failed' });
+      if (result.ok) next = { ...next, sent: { key: notificationKey(next)!, at: now } };
+      else
+        log.warn(
+          { rule: rule.id, tenant: rule.tenant, url: target.url, error: result.error, attempts: result.attempts },
+          'Could not deliver an alert notification; the next evaluation retries',
+        );
+    }
+    await deps.alerts.putState(rule.tenant, rule.id, JSON.stringify(next));
+    setStateMetric(rule.tenant, rule.id, next.state);
+  }
+
+  function setStateMetric(tenant: string, rule: string, state: AlertState): void {
+    seen.add(JSON.stringify([tenant, rule]));
+    metrics.alertState.set({ tenant, rule }, STATE_VALUE[state]);
+  }
+
+  /** One evaluation of every rule, if this replica holds (or takes) the lease. */
+  async function tick(): Promise<void> {
+    const now = deps.clock();
+    const leader = await deps.alerts.claimLease(LEASE, holder, options.intervalMs * 3, now);
+    metrics.evaluator.set(leader ? 1 : 0);
+    if (!leader) {
+      metrics.alertState.reset();
+      seen.clear();
+      return;
+    }
+    const [objects, states] = await Promise.all([deps.saved.listAll('alert_rule'), deps.alerts.states()]);
+    const live = new Set<string>();
+    const rules = objects.flatMap((o) => ruleOf(o.tenant, o) ?? []);
+    for (const rule of rules) live.add(JSON.stringify([rule.tenant, rule.id]));
+    // A few rules at a time: each waits mostly on ClickHouse (and a slow webhook must not hold up the rest).
+    let next = 0;
+    const worker = async () => {
+      while (next < rules.length && !stopping.signal.aborted) {
+        const rule = rules[next++]!;
+        await evaluateRule(rule, stateOf(states.get(stateKey(rule.tenant, rule.id))), now).catch((err: unknown) => {
+          metrics.evaluations.inc({ result: 'error' });
+          log.warn(
+            { err, rule: rule.id, tenant: rule.tenant },
+            'Could not evaluate alert rule; retrying next interval',
+          );
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    if (stopping.signal.aborted) return;
+    for (const key of seen) {
+      if (live.has(key)) continue;
+      const [tenant, rule] = JSON.parse(key) as [string, string];
+      metrics.alertState.remove({ tenant, rule });
+      seen.delete(key);
+    }
+  }
+
+  const schedule = () => {
+    if (stopping.signal.aborted) return;
+    timer = setTimeout(() => {
+      running = tick()
+        .catch((err: unknown) => log.error({ err }, 'Alert evaluation failed; retrying at the next interval'))
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
+    }, options.intervalMs);
+    timer.unref();
+  };
+
+  return {
+    tick,
+    /** Evaluates every intervalMs from now on. */
+    start(): void {
+      schedule();
+    },
+    /** Stops after the evaluation under way (its webhook waits are cut short). */
+    async stop(): Promise<void> {
+      stopping.abort();
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
