@@ -152,7 +152,7 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     async () => {
       const pods = (await core.listNamespacedPod({ namespace: NS })).items;
       const restarts = pods.flatMap((p) =>
-        (p.status?.containerStatuses ?? []).filter((c) => c.restartCount > 0).map((c) => p.metadata?.name),
+        (p.status?.containerStatuses ?? []).filter((c) => c.restartCount > 0).map(() => p.metadata?.name),
       );
       assert.deepEqual(restarts, []);
     },

@@ -9,7 +9,6 @@ import {
   launch,
   run,
   startControlPlane,
-  terminate,
   waitFor,
   type ControlPlane,
   type Proc,
