@@ -1,11 +1,10 @@
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_BASE_IMAGE, nodeBaseImage } from './node-image.ts';
 import {
   buildah,
   cachedArchive,
-  IMAGE_CACHE,
   missingForBuildah,
   missingPrograms,
   sha256,
@@ -71,17 +70,8 @@ export async function dockerfileImages(
       await buildah(['push', '-q', name, `docker-archive:${tarPath}:${name}`]);
     });
     log(`${target}: ${built ? `built in ${Math.round(performance.now() - t0)} ms` : 'cached'} (${name})`);
-    if (built) await pruneArchives(out[target].path, target);
   }
   return out;
-}
-
-// Each build of a changed tree adds ~270 MB per target: keep only the newest archive of each.
-async function pruneArchives(keep: string, target: NodeTarget): Promise<void> {
-  const prefix = `docker.io_instantdev_instant-logs-${target}_testbed-`;
-  for (const f of await readdir(IMAGE_CACHE)) {
-    if (f.startsWith(prefix) && join(IMAGE_CACHE, f) !== keep) await rm(join(IMAGE_CACHE, f), { force: true });
-  }
 }
 
 /** Hash of the Dockerfile and every file of the build context, by path and content. */

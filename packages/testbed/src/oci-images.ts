@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,14 +74,15 @@ export async function buildah(args: string[], opts: { cwd?: string } = {}): Prom
 /**
  * Returns the cached archive for `key`, or builds it with `build(tarPath)` into a temp file first and
  * renames it into place, so an interrupted build never leaves a half-written archive in the cache.
+ * A new archive replaces the older ones of the same repository (each is a few hundred MB).
  */
 export async function cachedArchive(
   name: string,
   key: string,
   build: (tarPath: string) => Promise<void>,
 ): Promise<ImageArchive> {
-  const slug = name.replace(/[^a-z0-9.-]+/gi, '_');
-  const path = join(IMAGE_CACHE, `${slug}-${key.slice(0, 16)}.tar`);
+  const slug = (s: string) => s.replace(/[^a-z0-9.-]+/gi, '_');
+  const path = join(IMAGE_CACHE, `${slug(name)}-${key.slice(0, 16)}.tar`);
   if (existsSync(path)) return { name, path };
   await mkdir(IMAGE_CACHE, { recursive: true });
   const tmp = await mkdtemp(join(IMAGE_CACHE, '.build-'));
@@ -90,6 +91,11 @@ export async function cachedArchive(
     await rename(join(tmp, 'image.tar'), path);
   } finally {
     await rm(tmp, { recursive: true, force: true });
+  }
+  const repository = `${slug(name.slice(0, name.lastIndexOf(':')))}_`;
+  for (const f of await readdir(IMAGE_CACHE)) {
+    if (f.startsWith(repository) && f.endsWith('.tar') && join(IMAGE_CACHE, f) !== path)
+      await rm(join(IMAGE_CACHE, f), { force: true });
   }
   return { name, path };
 }
