@@ -8,6 +8,7 @@ import {
   missingForBuildah,
   missingPrograms,
   sha256,
+  trimBuildahStore,
   ULIMITS,
   type ImageArchive,
 } from './oci-images.ts';
@@ -43,6 +44,7 @@ export async function dockerfileImages(
   targets: readonly NodeTarget[] = NODE_TARGETS,
   log: (line: string) => void = () => undefined,
 ): Promise<Record<NodeTarget, ImageArchive>> {
+  await trimBuildahStore();
   const baseKey = await nodeBaseImage();
   const key = sha256(baseKey, await contextHash(REPO_ROOT));
   const out = {} as Record<NodeTarget, ImageArchive>;

@@ -65,6 +65,21 @@ function currentLimit(label: string): string {
   return m ? `${m[1]}:${m[2]}`.replaceAll('unlimited', '-1') : '1024:4096';
 }
 
+// Every build of a changed tree leaves its layers (and the cache's intermediate images) in the store.
+const STORE_LIMIT_MB = 12_000;
+
+/**
+ * Empties the store once it holds more than STORE_LIMIT_MB: the next build starts from the base again
+ * (a few minutes) instead of the store growing with every change. Layers in use cannot be told apart
+ * from stale ones cheaply, since buildah's layer cache is untagged images.
+ */
+export async function trimBuildahStore(): Promise<void> {
+  const out = await run('du', ['-sm', join(BUILDAH_ROOT, 'root')]).catch(() => '0');
+  if (Number(out.split('\t')[0]) <= STORE_LIMIT_MB) return;
+  await buildah(['rm', '--all']);
+  await buildah(['rmi', '--all', '--force']);
+}
+
 /** Runs buildah on the test bed's own store, never the machine's default one. */
 export async function buildah(args: string[], opts: { cwd?: string } = {}): Promise<string> {
   const store = ['--root', join(BUILDAH_ROOT, 'root'), '--runroot', join(BUILDAH_ROOT, 'run')];
