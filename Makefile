@@ -103,6 +103,23 @@ deploy: charts-check
 kind-down:
 	kind delete cluster --name $(KIND_CLUSTER)
 
+# The deploy path on a real kubelet without Docker or a registry (README, "A cluster without Docker"): a
+# one-node cluster (containerd, runc, CNI bridge, kube-proxy) in a network namespace of its own, the images
+# built from this Dockerfile with buildah, the operator chart installed with helm, a LogPipeline, pod kills.
+# Needs root and Debian packages (scripts/system-deps.sh installs them when run as root); make test runs
+# the same test and says why when it skips it.
+.PHONY: e2e cluster-up cluster-down
+E2E_TESTS := packages/testbed/src/kube-node.test.ts charts/kubelet-e2e.test.ts
+e2e: deps system-deps
+	node --test --test-timeout=5400000 --test-concurrency=1 $(E2E_TESTS)
+
+# The e2e's cluster to try things by hand; cluster-up prints KUBECONFIG and the stand-ins' addresses.
+cluster-up: deps system-deps
+	node packages/testbed/scripts/cluster.ts up
+
+cluster-down:
+	node packages/testbed/scripts/cluster.ts down
+
 # The CRD YAML is generated from the zod types in packages/schema; a drift fails the tests.
 crds: deps
 	node scripts/generate-crds.ts

@@ -14,6 +14,21 @@ in_system() { PATH=/usr/sbin:/usr/bin:/bin command -v "$1" >/dev/null 2>&1; }
 in_system syslog-ng || command -v syslog-ng >/dev/null 2>&1 || need syslog-ng-core syslog-ng
 in_system nginx || need nginx nginx
 in_system envsubst || need gettext-base envsubst
+# The one-node cluster of the kubelet tests (packages/testbed/src/kube-node.ts) and the image builds of the
+# end-to-end test: only as root, since they need network namespaces, mounts and runc (elsewhere they skip).
+if [ "$(id -u)" = 0 ]; then
+  in_system containerd || need containerd containerd
+  in_system runc || need runc runc
+  [ -x /usr/lib/cni/bridge ] || need containernetworking-plugins "CNI plugins"
+  in_system iptables || need iptables iptables
+  in_system debootstrap || need debootstrap debootstrap
+  # Debian's buildah for /etc/containers (policy, registries); the build uses buildah 1.42 (scripts/buildah.sh), which needs netavark.
+  [ -e /etc/containers/policy.json ] || need buildah buildah
+  [ -x /usr/lib/podman/netavark ] || need netavark netavark
+  [ -x /bin/busybox ] || need busybox-static busybox
+  in_system gcc || need gcc gcc
+  [ -e /usr/include/stdio.h ] || need libc6-dev "libc headers"
+fi
 
 [ -z "$packages" ] && exit 0
 

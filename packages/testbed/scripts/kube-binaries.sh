@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes test bed (the envtest approach) from the Go module proxy and caches it:
-# kube-apiserver, kube-controller-manager, kubectl, etcd and helm in $CACHE_DIR/kube-<version>/bin.
+# kube-apiserver, kube-controller-manager, kubectl, etcd and helm in $CACHE_DIR/kube-<version>/bin, plus
+# kube-scheduler, kubelet and kube-proxy for the one-node cluster (kube-node.ts).
 # Idempotent: only binaries that are missing or report another version are built. Progress goes to
 # stderr; the last stdout line is the bin directory. First run: 15–35 min on 2 cores.
 set -euo pipefail
@@ -12,9 +13,9 @@ CACHE_DIR=${CACHE_DIR:-$HOME/.cache/instant-dev-logs}
 BIN=$CACHE_DIR/kube-$KUBE_VERSION/bin
 STAMP="kube=$KUBE_VERSION etcd=$ETCD_VERSION helm=$HELM_VERSION"
 
-BINARIES=(kube-apiserver kube-controller-manager kubectl etcd helm)
+BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd helm)
 
-# Fast path for every test run: the marker is written last, only when all five binaries check out.
+# Fast path for every test run: the marker is written last, only when every binary checks out.
 complete() {
   [[ "$(cat "$BIN/.complete" 2>/dev/null)" == "$STAMP" ]] || return 1
   local b
@@ -51,6 +52,9 @@ build_kube() {
   local pkgs=() minor=${KUBE_VERSION#v1.} gomod
   has kube-apiserver "$KUBE_VERSION" --version || pkgs+=(kube-apiserver)
   has kube-controller-manager "$KUBE_VERSION" --version || pkgs+=(kube-controller-manager)
+  has kube-scheduler "$KUBE_VERSION" --version || pkgs+=(kube-scheduler)
+  has kubelet "$KUBE_VERSION" --version || pkgs+=(kubelet)
+  has kube-proxy "$KUBE_VERSION" --version || pkgs+=(kube-proxy)
   has kubectl "$KUBE_VERSION" version --client || pkgs+=(kubectl)
   ((${#pkgs[@]})) || return 0
   local start=$SECONDS

@@ -21,6 +21,8 @@ export interface ClickHouseServerOptions {
   users?: ClickHouseUser[];
   /** HTTP port; 0 (default) picks a free one. A restart passes the old port so clients reconnect. */
   port?: number;
+  /** Address to listen on (default 127.0.0.1), e.g. the one-node cluster's host address for its pods. */
+  host?: string;
   /** How long start may take before it gives up. */
   startTimeoutMs?: number;
   /** Also serve ClickHouse's native TCP protocol (what Distributed tables use) on this port; 0 picks one. */
@@ -30,7 +32,7 @@ export interface ClickHouseServerOptions {
 }
 
 export interface ClickHouseServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<host>:<port>` */
   url: string;
   port: number;
   /** The native TCP port, when `tcpPort` was given. */
@@ -77,7 +79,8 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
   for (;;) {
     await rm(portFile, { force: true });
     await rm(tcpPortFile, { force: true });
-    const ports = { http: options.port ?? 0, tcp: options.tcpPort, portFile, tcpPortFile };
+    const host = options.host ?? '127.0.0.1';
+    const ports = { host, http: options.port ?? 0, tcp: options.tcpPort, portFile, tcpPortFile };
     const child = spawn(launcher, serverArgs(dataDir, configFile, ports), {
       cwd: dataDir,
       stdio: ['pipe', 'ignore', 'pipe'],
@@ -85,7 +88,7 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
     const proc = watch(child);
     try {
       const port = await waitForPort(portFile, proc, deadline);
-      const url = `http://127.0.0.1:${port}`;
+      const url = `http://${host}:${port}`;
       await waitForPing(url, proc, deadline);
       const version = await selfTest(url, lib.version);
       const tcpPort = options.tcpPort === undefined ? undefined : await waitForPort(tcpPortFile, proc, deadline);
@@ -168,7 +171,7 @@ async function terminate(proc: Watched): Promise<void> {
 function serverArgs(
   dataDir: string,
   configFile: string,
-  ports: { http: number; tcp: number | undefined; portFile: string; tcpPortFile: string },
+  ports: { host: string; http: number; tcp: number | undefined; portFile: string; tcpPortFile: string },
 ): string[] {
   const tcp =
     ports.tcp === undefined
@@ -186,7 +189,7 @@ function serverArgs(
   return [
     `--config-file=${configFile}`,
     `--path=${dataDir}`,
-    '--listen_host=127.0.0.1',
+    `--listen_host=${ports.host}`,
     `--http_port=${ports.http}`,
     ...(ports.tcp === undefined ? [] : [`--tcp_port=${ports.tcp}`]),
     '--multiquery',

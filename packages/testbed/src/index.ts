@@ -10,3 +10,14 @@ export { createTestCertificates, type TestCertificates, type CertAndKey } from '
 export { rawConnection, requestHead, type RawConnection, type RawResponse } from './raw-http.ts';
 export { startClickHouseCluster } from './clickhouse-cluster.ts';
 export type { ClickHouseCluster, ClickHouseClusterOptions } from './clickhouse-cluster.ts';
+export { kubeNodeUnavailable, startKubeNode } from './kube-node.ts';
+export type { KubeNode, KubeNodeOptions } from './kube-node.ts';
+export { busyboxImage, pauseImage, BUSYBOX_IMAGE, PAUSE_IMAGE, type ImageArchive } from './oci-images.ts';
+export {
+  dockerfileImages,
+  imageBuildUnavailable,
+  imageName,
+  NODE_TARGETS,
+  type NodeTarget,
+} from './dockerfile-images.ts';
+export { nodeBaseImage, NODE_BASE_IMAGE } from './node-image.ts';

@@ -14,6 +14,8 @@ export interface KafkaBrokerOptions {
   dataDir?: string;
   /** Client port; omitted or 0 picks a free one. The controller port is always picked. */
   port?: number;
+  /** Address of the client listener, bound and advertised (default 127.0.0.1); the controller stays on loopback. */
+  host?: string;
   /** How long one start may take once the jars are installed. */
   startTimeoutMs?: number;
 }
@@ -49,6 +51,7 @@ const run = promisify(execFile);
 
 interface Config {
   dataDir: string;
+  host: string;
   port: number;
   controllerPort: number;
   libs: string;
@@ -65,14 +68,15 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kafka-testbed-')));
   await mkdir(dataDir, { recursive: true });
-  const started = await firstStart(libs, dataDir, options.port ?? 0, timeoutMs).catch(async (err: unknown) => {
+  const host = options.host ?? '127.0.0.1';
+  const started = await firstStart(libs, dataDir, host, options.port ?? 0, timeoutMs).catch(async (err: unknown) => {
     if (ownsDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   });
   const { config, port } = started;
   let proc = started.proc;
   let stopped = false;
-  const bootstrap = `127.0.0.1:${port}`;
+  const bootstrap = `${host}:${port}`;
   return {
     bootstrap,
     port,
@@ -106,10 +110,10 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
 // Picked ports are released before the JVM binds them, so another process can take one in
 // between: then pick again (a fixed port is the caller's to keep free).
-async function firstStart(libs: string, dataDir: string, fixedPort: number, timeoutMs: number) {
+async function firstStart(libs: string, dataDir: string, host: string, fixedPort: number, timeoutMs: number) {
   for (let attempt = 1; ; attempt++) {
-    const [port, controllerPort] = await freePorts(fixedPort);
-    const config: Config = { dataDir, port, controllerPort, libs };
+    const [port, controllerPort] = await freePorts(host, fixedPort);
+    const config: Config = { dataDir, host, port, controllerPort, libs };
     await writeFile(join(dataDir, 'server.properties'), serverProperties(config));
     await format(config);
     try {
@@ -130,8 +134,8 @@ async function installJars(): Promise<string> {
   return stdout.trim();
 }
 
-function serverProperties({ dataDir, port, controllerPort }: Config): string {
-  const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`;
+function serverProperties({ dataDir, host, port, controllerPort }: Config): string {
+  const listeners = `PLAINTEXT://${host}:${port},CONTROLLER://127.0.0.1:${controllerPort}`;
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -215,7 +219,7 @@ async function launch(config: Config, timeoutMs: number): Promise<Running> {
   const proc = watch(spawn('java', args, { cwd: config.dataDir, stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     await waitForReady(proc, deadline);
-    await withAdmin(`127.0.0.1:${config.port}`, async (admin) => {
+    await withAdmin(`${config.host}:${config.port}`, async (admin) => {
       await admin.describeCluster();
       // Finding a group coordinator creates/loads __consumer_offsets, so the first consumer group
       // (and every fetch of committed offsets after a restart) does not wait and log errors for it.
@@ -331,15 +335,15 @@ async function withAdmin<T>(bootstrap: string, use: (admin: Admin) => Promise<T>
 }
 
 // Binds both at once, so the picked ports differ and a fixed port that is taken fails here, clearly.
-async function freePorts(port: number): Promise<[port: number, controllerPort: number]> {
+async function freePorts(host: string, port: number): Promise<[port: number, controllerPort: number]> {
   const servers = [createServer(), createServer()];
-  const listen = (server: Server, wanted: number) =>
+  const listen = (server: Server, address: string, wanted: number) =>
     new Promise<number>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`Cannot listen on 127.0.0.1:${wanted}: ${err.message}`)));
-      server.listen(wanted, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+      server.once('error', (err) => reject(new Error(`Cannot listen on ${address}:${wanted}: ${err.message}`)));
+      server.listen(wanted, address, () => resolve((server.address() as AddressInfo).port));
     });
   try {
-    return await Promise.all([listen(servers[0]!, port), listen(servers[1]!, 0)]);
+    return await Promise.all([listen(servers[0]!, host, port), listen(servers[1]!, '127.0.0.1', 0)]);
   } finally {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }

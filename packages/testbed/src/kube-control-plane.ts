@@ -12,18 +12,33 @@ import { httpGet } from './http-get.ts';
 export interface ControlPlaneOptions {
   /** How long etcd and kube-apiserver may take to become ready (default 90 s); a first build is not counted. */
   startTimeoutMs?: number;
+  /**
+   * The address kube-apiserver listens on and advertises (default 127.0.0.1). A cluster with a node
+   * (kube-node.ts) needs one its pods and kubelet can reach: the `kubernetes` Service points there.
+   */
+  address?: string;
+  /**
+   * Run as the control plane of a cluster with a node: the ServiceAccount admission plugin (pods get
+   * tokens) and every default controller (endpoints, jobs, statefulsets, the root CA publisher…).
+   */
+  workloads?: boolean;
+  /** --service-cluster-ip-range (default 10.0.0.0/24); its first address, the `kubernetes` Service's, is in the cert. */
+  serviceCidr?: string;
 }
 
 export interface ControlPlane {
-  /** `https://127.0.0.1:<port>` */
+  /** `https://<address>:<port>` */
   server: string;
   /** An admin (`system:masters`) kubeconfig with inline certificates, for kubectl and helm. */
   kubeconfigPath: string;
   /** The same admin credentials, loaded. */
   kubeConfig: KubeConfig;
-  /** Holds kube-apiserver, kube-controller-manager, kubectl, etcd and helm. */
+  /** Holds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl, etcd and helm. */
   binDir: string;
-  /** Starts the GC, namespace, serviceaccount, deployment and replicaset controllers; call after installing CRDs. */
+  /**
+   * Starts the GC, namespace, serviceaccount, deployment and replicaset controllers (all defaults with
+   * `workloads`); call after installing CRDs.
+   */
   startControllerManager(): Promise<void>;
   /** Credentials of a ServiceAccount (a TokenRequest token), to test what RBAC lets it do. */
   userKubeConfig(serviceAccount: string, namespace: string): Promise<KubeConfig>;
@@ -79,15 +94,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const [certs, etcdUrl] = await both(makeCerts(dir), startEtcd(binDir, dir, procs, deadline));
-    const port = await freePort();
-    const server = `https://127.0.0.1:${port}`;
+    const address = options.address ?? '127.0.0.1';
+    const serviceCidr = options.serviceCidr ?? '10.0.0.0/24';
+    const [certs, etcdUrl] = await both(
+      makeCerts(dir, address, firstAddress(serviceCidr)),
+      startEtcd(binDir, dir, procs, deadline),
+    );
+    const port = await freePort(address);
+    const server = `https://${address}:${port}`;
     const startApiServer = async (until: number) => {
       const apiserver = launch(
         procs,
         'kube-apiserver',
         join(binDir, 'kube-apiserver'),
-        apiserverArgs(dir, port, etcdUrl),
+        apiserverArgs(dir, address, port, etcdUrl, serviceCidr, options.workloads === true),
       );
       await waitFor(
         '/readyz',
@@ -109,7 +129,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeconfigPath,
       kubeConfig,
       binDir,
-      startControllerManager: () => startControllerManager(binDir, dir, kubeconfigPath, procs),
+      startControllerManager: () =>
+        startControllerManager(binDir, dir, kubeconfigPath, procs, options.workloads === true),
       userKubeConfig: async (serviceAccount, namespace) => {
         const core = kubeConfig.makeApiClient(CoreV1Api);
         const body = { spec: { audiences: [], expirationSeconds: 3600 } }; // no audiences → the apiserver's own
@@ -180,32 +201,53 @@ async function startEtcd(binDir: string, dir: string, procs: Proc[], deadline: n
   return url;
 }
 
-function apiserverArgs(dir: string, port: number, etcdUrl: string): string[] {
+function apiserverArgs(
+  dir: string,
+  address: string,
+  port: number,
+  etcdUrl: string,
+  serviceCidr: string,
+  workloads: boolean,
+): string[] {
   return [
     `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
     `--secure-port=${port}`,
     `--cert-dir=${dir}`,
     `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
     `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
     `--client-ca-file=${join(dir, 'ca.crt')}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-cluster-ip-range=${serviceCidr}`,
     '--service-account-issuer=https://kubernetes.default.svc',
     `--service-account-key-file=${join(dir, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
     '--authorization-mode=RBAC',
     // It rejects Pods until the serviceaccount controller (maybe never started) creates the namespace's default SA.
-    '--disable-admission-plugins=ServiceAccount',
+    ...(workloads ? [] : ['--disable-admission-plugins=ServiceAccount']),
     '--allow-privileged=true',
+    // For logs and exec through the node's kubelet, which allows any client (kube-node.ts); by its address,
+    // since the node's name is in no DNS.
+    '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-client-certificate=${join(dir, 'admin.crt')}`,
+    `--kubelet-client-key=${join(dir, 'admin.key')}`,
   ];
 }
 
-async function startControllerManager(binDir: string, dir: string, kubeconfig: string, procs: Proc[]): Promise<void> {
+async function startControllerManager(
+  binDir: string,
+  dir: string,
+  kubeconfig: string,
+  procs: Proc[],
+  workloads: boolean,
+): Promise<void> {
   if (procs.some((p) => p.name === 'kube-controller-manager' && !p.hasExited())) return;
   const port = await freePort();
   const kcm = launch(procs, 'kube-controller-manager', join(binDir, 'kube-controller-manager'), [
     `--kubeconfig=${kubeconfig}`,
-    `--controllers=${CONTROLLERS.join(',')}`,
+    ...(workloads
+      ? ['--controllers=*', `--root-ca-file=${join(dir, 'ca.crt')}`]
+      : [`--controllers=${CONTROLLERS.join(',')}`]),
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
@@ -225,7 +267,14 @@ interface Certs {
 }
 
 // openssl for the certificates (Node makes keys, not X.509); the service-account pair needs none.
-async function makeCerts(dir: string): Promise<Certs> {
+// The `kubernetes` Service's ClusterIP: the range's first host address.
+function firstAddress(cidr: string): string {
+  const octets = cidr.split('/')[0]!.split('.').map(Number);
+  octets[3] = octets[3]! + 1;
+  return octets.join('.');
+}
+
+async function makeCerts(dir: string, address: string, serviceIp: string): Promise<Certs> {
   const cert = (name: string, subject: string, section: string, signer: string[] = []) =>
     run(
       'openssl',
@@ -251,7 +300,7 @@ async function makeCerts(dir: string): Promise<Certs> {
         `${name}.crt`,
         ...signer,
       ],
-      { cwd: dir },
+      { cwd: dir, env: { ...process.env, TESTBED_APISERVER_IP: address, TESTBED_SERVICE_IP: serviceIp } },
     );
   await cert('ca', '/CN=instant-logs-testbed-ca', 'ca');
   const byCa = ['-CA', 'ca.crt', '-CAkey', 'ca.key'];
@@ -285,7 +334,7 @@ function kubeConfigFor(server: string, caPem: string, user: User): KubeConfig {
   return kc;
 }
 
-interface Proc {
+export interface Proc {
   name: string;
   child: ChildProcess;
   exited: Promise<void>;
@@ -293,7 +342,7 @@ interface Proc {
   log(): string;
 }
 
-function launch(procs: Proc[], name: string, bin: string, args: string[]): Proc {
+export function launch(procs: Proc[], name: string, bin: string, args: string[]): Proc {
   // setpriv makes the kernel SIGKILL the process when this one dies, even by SIGKILL.
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let done = false;
@@ -311,7 +360,7 @@ function launch(procs: Proc[], name: string, bin: string, args: string[]): Proc 
   return proc;
 }
 
-async function terminate(proc: Proc): Promise<void> {
+export async function terminate(proc: Proc): Promise<void> {
   if (proc.hasExited()) return;
   proc.child.ref();
   proc.child.kill('SIGTERM');
@@ -320,7 +369,12 @@ async function terminate(proc: Proc): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitFor(what: string, proc: Proc, deadline: number, probe: () => Promise<boolean>): Promise<void> {
+export async function waitFor(
+  what: string,
+  proc: Proc,
+  deadline: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
   for (;;) {
     if (await probe().catch(() => false)) return;
     if (proc.hasExited())
@@ -331,20 +385,24 @@ async function waitFor(what: string, proc: Proc, deadline: number, probe: () => 
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer().unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, address, () => {
       const { port } = srv.address() as AddressInfo;
       srv.close(() => resolve(port));
     });
   });
 }
 
-function run(file: string, args: string[], opts: { cwd?: string; stderr?: 'inherit' | 'pipe' } = {}): Promise<string> {
+export function run(
+  file: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stderr?: 'inherit' | 'pipe' } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', opts.stderr ?? 'pipe'] });
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', opts.stderr ?? 'pipe'] });
     let out = '';
     let err = '';
     child.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
