@@ -136,7 +136,11 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
     offsetMs += 360_000;
     const resolvedPost = await waitUntil('the resolved notification', () => alertmanager.received[1]);
     const [resolved] = PostableAlerts.parse(resolvedPost.body);
-    const after = await rule(created.id);
+    // The state is stored once the receiver has answered, so a moment after it got the post.
+    const after = await waitUntil('resolved, marked delivered', async () => {
+      const r = await rule(created.id);
+      return r.status.notified === 'resolved' && r;
+    });
     assert.equal(after.status.state, 'resolved');
     assert.equal(resolved!.endsAt, after.status.since);
     assert.equal(resolved!.startsAt, alert!.startsAt);
@@ -231,7 +235,11 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
       const delivered = await waitUntil('the firing notification', () => hook.received[0]);
       const body = delivered.body as Record<string, unknown>;
       assert.deepEqual([body['state'], body['value']], ['firing', 3]);
-      assert.equal((await rule(created.id)).status.value, 3);
+      const stored = await waitUntil('marked delivered', async () => {
+        const r = await rule(created.id);
+        return r.status.notified === 'firing' && r;
+      });
+      assert.equal(stored.status.value, 3);
     } finally {
       await hook.stop();
     }
@@ -282,7 +290,10 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
         [body['state'], body['op'], body['value'], body['previous_value'], body['factor'], body['threshold']],
         ['firing', 'rise', 6, 2, 3, 4],
       );
-      const firing = await rule(toAm.id);
+      const firing = await waitUntil('firing, marked delivered', async () => {
+        const r = await rule(toAm.id);
+        return r.status.notified === 'firing' && r;
+      });
       assert.deepEqual([firing.status.state, firing.status.value, firing.status.previous], ['firing', 6, 2]);
       const history = AlertHistory.parse((await p.app.inject({ url: `/api/v1/alerts/${toAm.id}/history` })).json());
       assert.deepEqual(
