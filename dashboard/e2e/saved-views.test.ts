@@ -181,6 +181,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await rule.getByTestId('rule-state').filter({ hasText: 'firing' }).waitFor({ timeout: 15_000 });
       assert.equal(await rule.getByTestId('rule-value').textContent(), '6');
       assert.equal(await rule.getByTestId('rule-previous').textContent(), '0');
+      await shot(page, `alerts-rise-${device}`);
       const delivered = await waitUntil('the rise notification', () =>
         receiver.received.find((r) => r.path === `/rise/${device}`),
       );
