@@ -19,7 +19,7 @@ export interface PostableAlert {
 const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 
 /** Pure: the condition in words, e.g. "count > 3" or "count rises ×3 (and > 10)". */
-export function describeCondition(condition: EvaluatedRule['condition']): string {
+function describeCondition(condition: EvaluatedRule['condition']): string {
   const { op, threshold, factor } = condition;
   return op === 'rise' ? `count rises ×${factor} (and > ${threshold})` : `count ${op} ${threshold}`;
 }
@@ -88,7 +88,7 @@ export function jsonPayload(rule: EvaluatedRule, state: RuleState, link: string)
     value: state.value ?? 0,
     op: rule.condition.op,
     threshold: rule.condition.threshold,
-    // Rise rules: the count of the window before and how many times it the count must be; else null.
+    // Rise rules: the window before's count and the factor the count is held to; null for the others.
     previous_value: rule.condition.op === 'rise' ? (state.previous ?? 0) : null,
     factor: rule.condition.factor ?? null,
     window_minutes: rule.condition.window_minutes,
