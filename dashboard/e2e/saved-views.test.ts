@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestPipeline } from '../../services/embedded/src/test-pipeline.ts';
 import type { EmbeddedPipeline } from '../../services/embedded/src/app.ts';
 import { webhookReceiver } from '../../services/query/src/alerts/receiver.ts';
+import { waitUntil } from '@instant-logs/testbed';
 import { DASHBOARD_DIR, ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR, postRecords, ago } from './harness.ts';
 
 // Saved views and alert rules in the browser, at a desk and on a phone, on the real embedded pipeline
@@ -148,6 +149,36 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await rowsShown(page, 6);
 
       await page.getByTestId('alerts-button').click();
+      await rule.getByTestId('rule-delete').click();
+      await rule.waitFor({ state: 'detached' });
+      await page.context().close();
+    });
+
+    test('a rise rule made in the form shows its factor and the count before, and fires on a new pattern', async () => {
+      const name = `Payments rising (${device})`;
+      const page = await open('/?q=%22payment+failed%22&service=payments', viewport);
+      await page.getByTestId('alerts-button').click();
+      await page.getByTestId('rule-search').filter({ hasText: 'service payments' }).waitFor();
+      await page.getByTestId('rule-name').fill(name);
+      await page.getByTestId('rule-op').selectOption('rise');
+      await page.getByTestId('rule-factor').fill('2.5');
+      await page.getByTestId('rule-threshold').fill('3');
+      await page.getByTestId('rule-window').fill('10');
+      await page.getByTestId('rule-type').selectOption('json');
+      await page.getByTestId('rule-url').fill(`${receiver.url}/rise/${device}`);
+      await page.getByTestId('rule-create').click();
+      const rule = page.getByTestId('rule-item').filter({ hasText: name });
+      assert.equal(await rule.getByTestId('rule-condition').textContent(), 'count rises ×2.5 (and > 3)');
+      // The six records are all in the last 10 minutes, none in the 10 before: a rise from nothing.
+      await rule.getByTestId('rule-state').filter({ hasText: 'firing' }).waitFor({ timeout: 15_000 });
+      assert.equal(await rule.getByTestId('rule-value').textContent(), '6');
+      assert.equal(await rule.getByTestId('rule-previous').textContent(), '0');
+      await shot(page, `alerts-rise-${device}`);
+      const delivered = await waitUntil('the rise notification', () =>
+        receiver.received.find((r) => r.path === `/rise/${device}`),
+      );
+      const body = delivered.body as { op: string; value: number; previous_value: number; factor: number };
+      assert.deepEqual([body.op, body.value, body.previous_value, body.factor], ['rise', 6, 0, 2.5]);
       await rule.getByTestId('rule-delete').click();
       await rule.waitFor({ state: 'detached' });
       await page.context().close();

@@ -51,12 +51,35 @@ export type SavedViewList = z.infer<typeof SavedViewList>;
 export const ALERT_STATES = ['inactive', 'pending', 'firing', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
-/** `count op threshold` over the last `window_minutes`: `>` for too many records, `<` for too few (absence). */
-export const AlertCondition = z.strictObject({
-  op: z.enum(['>', '<']),
-  threshold: z.number().int().min(0).max(1_000_000_000),
-  window_minutes: z.number().int().min(1).max(1440),
-});
+/**
+ * `count op threshold` over the last `window_minutes`: `>` for too many records, `<` for too few (absence).
+ * `rise` holds when the count is above `threshold` and at least `factor` times the count of the window
+ * before (issue 13: a pattern's sudden rise); a window before with no records counts as a rise.
+ */
+export const AlertCondition = z
+  .strictObject({
+    op: z.enum(['>', '<', 'rise']),
+    threshold: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .describe('rise: the count must also be above this, so a rise from 1 to 3 records pages nobody'),
+    window_minutes: z.number().int().min(1).max(1440),
+    factor: z
+      .number()
+      .gt(1)
+      .max(1000)
+      .optional()
+      .describe('rise only (required there): how many times the count of the window before, e.g. 3'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.op === 'rise' && c.factor === undefined)
+      ctx.addIssue({ code: 'custom', path: ['factor'], message: 'is required when op is rise' });
+    if (c.op !== 'rise' && c.factor !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['factor'], message: `is only for op rise, not ${c.op}` });
+  });
+export type AlertCondition = z.infer<typeof AlertCondition>;
 
 export const AlertWebhook = z.strictObject({
   type: z.enum(['alertmanager', 'json']).describe('alertmanager: POST {url}/api/v2/alerts; json: POST {url}'),
@@ -89,6 +112,7 @@ export const AlertRuleStatus = z.object({
   state: z.enum(ALERT_STATES),
   since: z.string().nullable(),
   value: z.number().nullable(),
+  previous: z.number().nullable().describe('rise rules: the count of the window before the last one'),
   evaluated_at: z.string().nullable(),
   notified: z.string().nullable().describe('the state last delivered to the webhook'),
 });

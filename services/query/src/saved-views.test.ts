@@ -145,6 +145,30 @@ describe('saved views and alert rules over HTTP, with keys', () => {
       ],
       ['/api/v1/alerts', { ...rule, webhook: { type: 'sms', url: 'http://x' } }, 'webhook.type', /./],
       ['/api/v1/alerts', { ...rule, for_seconds: 1.5 }, 'for_seconds', /./],
+      [
+        '/api/v1/alerts',
+        { ...rule, condition: { op: 'rise', threshold: 10, window_minutes: 5 } },
+        'condition.factor',
+        /required when op is rise/,
+      ],
+      [
+        '/api/v1/alerts',
+        { ...rule, condition: { op: '>', factor: 3, threshold: 10, window_minutes: 5 } },
+        'condition.factor',
+        /only for op rise, not >/,
+      ],
+      [
+        '/api/v1/alerts',
+        { ...rule, condition: { op: '<', factor: 3, threshold: 10, window_minutes: 5 } },
+        'condition.factor',
+        /only for op rise, not </,
+      ],
+      ...[1, 0.5, 1000.5, '3'].map((factor): [string, unknown, string, RegExp] => [
+        '/api/v1/alerts',
+        { ...rule, condition: { op: 'rise', factor, threshold: 10, window_minutes: 5 } },
+        'condition.factor',
+        /./,
+      ]),
     ];
     for (const [url, body, field, message] of cases) {
       const res = await call(ADMIN, 'POST', url, body);
@@ -166,6 +190,7 @@ describe('saved views and alert rules over HTTP, with keys', () => {
       state: 'inactive',
       since: null,
       value: null,
+      previous: null,
       evaluated_at: null,
       notified: null,
     });
@@ -180,6 +205,18 @@ describe('saved views and alert rules over HTTP, with keys', () => {
     assert.deepEqual(history.json(), { transitions: [] });
     assert.equal((await call(ADMIN, 'DELETE', `/api/v1/alerts/${created.id}`)).statusCode, 204);
     assert.equal((await call(QUERY, 'GET', `/api/v1/alerts/${created.id}`)).statusCode, 404);
+  });
+
+  test('a rise rule keeps its factor, and its link shows its window and the one before', async () => {
+    const condition = { op: 'rise', factor: 2.5, threshold: 20, window_minutes: 10 };
+    const res = await call(ADMIN, 'POST', '/api/v1/alerts', { ...rule, q: 'pattern:"refund <NUM> failed"', condition });
+    assert.equal(res.statusCode, 201, res.body);
+    const created = AlertRule.parse(res.json());
+    assert.deepEqual(created.condition, condition);
+    assert.equal(created.url, '/?q=pattern%3A%22refund+%3CNUM%3E+failed%22&from=now-20m&to=now&level=error');
+    const got = AlertRule.parse((await call(QUERY, 'GET', `/api/v1/alerts/${created.id}`)).json());
+    assert.deepEqual(got.condition, condition);
+    assert.equal((await call(ADMIN, 'DELETE', `/api/v1/alerts/${created.id}`)).statusCode, 204);
   });
 
   test("changes to views and rules, and refused attempts, are in the tenant's audit trail", async () => {

@@ -136,7 +136,11 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
     offsetMs += 360_000;
     const resolvedPost = await waitUntil('the resolved notification', () => alertmanager.received[1]);
     const [resolved] = PostableAlerts.parse(resolvedPost.body);
-    const after = await rule(created.id);
+    // The state is stored once the receiver has answered, so a moment after it got the post.
+    const after = await waitUntil('resolved, marked delivered', async () => {
+      const r = await rule(created.id);
+      return r.status.notified === 'resolved' && r;
+    });
     assert.equal(after.status.state, 'resolved');
     assert.equal(resolved!.endsAt, after.status.since);
     assert.equal(resolved!.startsAt, alert!.startsAt);
@@ -231,7 +235,107 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
       const delivered = await waitUntil('the firing notification', () => hook.received[0]);
       const body = delivered.body as Record<string, unknown>;
       assert.deepEqual([body['state'], body['value']], ['firing', 3]);
-      assert.equal((await rule(created.id)).status.value, 3);
+      const stored = await waitUntil('marked delivered', async () => {
+        const r = await rule(created.id);
+        return r.status.notified === 'firing' && r;
+      });
+      assert.equal(stored.status.value, 3);
+    } finally {
+      await hook.stop();
+    }
+  });
+  test('a rise rule on a pattern fires when its window holds factor × the window before, with both counts', async () => {
+    const am = webhookReceiver();
+    const hook = webhookReceiver();
+    await Promise.all([am.start(), hook.start()]);
+    try {
+      const condition = { op: 'rise', factor: 3, threshold: 4, window_minutes: 1 };
+      const q = 'pattern:"card <NUM> declined after <NUM> ms"';
+      const [toAm, toJson] = await Promise.all([
+        create({ name: 'Declines rising', q, condition, webhook: { type: 'alertmanager', url: am.url } }),
+        create({ name: 'Declines rising (json)', q, condition, webhook: { type: 'json', url: hook.url } }),
+      ]);
+      const declined = (ageMs: number, i: number) => ({
+        service: 'payments',
+        timestamp: new Date(Date.now() + offsetMs - ageMs).toISOString(),
+        message: `card ${i} declined after ${i * 7} ms`,
+      });
+      // Two in the minute before the rule's window (90 s ago), and one unrelated template now.
+      await ingest([
+        declined(90_000, 1),
+        declined(90_000, 2),
+        { service: 'payments', message: 'card 3 accepted after 21 ms' },
+      ]);
+      const before = await waitUntil('the window before counted', async () => {
+        const r = await rule(toAm.id);
+        return r.status.previous === 2 && r;
+      });
+      assert.deepEqual([before.status.state, before.status.value], ['inactive', 0]);
+
+      // Six now: 6 ≥ 3 × 2 and 6 > 4.
+      await ingest(Array.from({ length: 6 }, (_, i) => declined(5_000, 10 + i)));
+      const [posted, json] = await Promise.all([
+        waitUntil('the Alertmanager notification', () => am.received[0]),
+        waitUntil('the JSON notification', () => hook.received[0]),
+      ]);
+      const [alert] = PostableAlerts.parse(posted.body);
+      assert.equal(
+        alert!.annotations?.['summary'],
+        'Declines rising: 6 records in the last 1 min, 2 in the 1 min before (rise ×3, > 4)',
+      );
+      assert.deepEqual([alert!.annotations?.['previous_count'], alert!.annotations?.['factor']], ['2', '3']);
+      assert.match(alert!.generatorURL ?? '', /from=now-2m&to=now/);
+      const body = json.body as Record<string, unknown>;
+      assert.deepEqual(
+        [body['state'], body['op'], body['value'], body['previous_value'], body['factor'], body['threshold']],
+        ['firing', 'rise', 6, 2, 3, 4],
+      );
+      const firing = await waitUntil('firing, marked delivered', async () => {
+        const r = await rule(toAm.id);
+        return r.status.notified === 'firing' && r;
+      });
+      assert.deepEqual([firing.status.state, firing.status.value, firing.status.previous], ['firing', 6, 2]);
+      const history = AlertHistory.parse((await p.app.inject({ url: `/api/v1/alerts/${toAm.id}/history` })).json());
+      assert.deepEqual(
+        history.transitions.map((t) => [t.from, t.to, t.value, t.threshold]),
+        [['inactive', 'firing', 6, 4]],
+      );
+      await Promise.all([toAm, toJson].map((r) => p.app.inject({ method: 'DELETE', url: `/api/v1/alerts/${r.id}` })));
+    } finally {
+      await Promise.all([am.stop(), hook.stop()]);
+    }
+  });
+
+  test('a rise rule does not fire on a flat rate, however far above its threshold', async () => {
+    const hook = webhookReceiver();
+    await hook.start();
+    try {
+      const created = await create({
+        name: 'Refills rising',
+        q: 'pattern:"cache <NUM> refilled in <NUM> ms"',
+        condition: { op: 'rise', factor: 2, threshold: 1, window_minutes: 1 },
+        webhook: { type: 'json', url: hook.url },
+      });
+      const refilled = (ageMs: number, i: number) => ({
+        service: 'cache',
+        timestamp: new Date(Date.now() + offsetMs - ageMs).toISOString(),
+        message: `cache ${i} refilled in ${i * 3} ms`,
+      });
+      await ingest(Array.from({ length: 10 }, (_, i) => refilled(i < 5 ? 90_000 : 20_000, i)));
+      const counted = await waitUntil('both windows counted', async () => {
+        const r = await rule(created.id);
+        return r.status.value === 5 && r.status.previous === 5 && r;
+      });
+      await waitUntil('two more evaluations', async () => {
+        const r = await rule(created.id);
+        return (
+          r.status.evaluated_at! > counted.status.evaluated_at! &&
+          (await rule(created.id)).status.evaluated_at! > r.status.evaluated_at!
+        );
+      });
+      assert.equal((await rule(created.id)).status.state, 'inactive');
+      assert.equal(hook.received.length, 0);
+      await p.app.inject({ method: 'DELETE', url: `/api/v1/alerts/${created.id}` });
     } finally {
       await hook.stop();
     }

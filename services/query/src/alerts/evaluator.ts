@@ -44,9 +44,9 @@ const LEASE = 'alert-evaluator';
 const CONCURRENCY = 4;
 const NS_PER_MS = 1_000_000n;
 
-/** Counts a rule's records over its window ending now. */
-async function countOver(store: LogStore, rule: EvaluatedRule, now: number): Promise<number> {
-  const toNs = BigInt(now) * NS_PER_MS;
+/** Counts a rule's records over its window ending at `toMs`. */
+async function countOver(store: LogStore, rule: EvaluatedRule, toMs: number): Promise<number> {
+  const toNs = BigInt(toMs) * NS_PER_MS;
   const filter = {
     tenant: rule.tenant,
     fromNs: toNs - BigInt(rule.condition.window_minutes) * 60_000n * NS_PER_MS,
@@ -58,6 +58,14 @@ async function countOver(store: LogStore, rule: EvaluatedRule, now: number): Pro
   // One bucket asked; whole minutes are read from the per-minute rollup when the search allows it.
   const histogram = await store.histogram(filter, 1);
   return histogram.buckets.reduce((n, b) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0);
+}
+
+/** The rule's count now and, for a rise rule, the count of the window just before (else null). */
+async function countsOf(store: LogStore, rule: EvaluatedRule, now: number) {
+  if (rule.condition.op !== 'rise') return { value: await countOver(store, rule, now), previous: null };
+  const windowMs = rule.condition.window_minutes * 60_000;
+  const [value, previous] = await Promise.all([countOver(store, rule, now), countOver(store, rule, now - windowMs)]);
+  return { value, previous };
 }
 
 /**
@@ -75,31 +83,32 @@ export function createEvaluator(deps: EvaluatorDeps) {
   /** The rule's next state, its transition recorded; undefined when there is nothing to evaluate. */
   async function advance(rule: EvaluatedRule, prev: RuleState, now: number): Promise<RuleState | undefined> {
     let value: number;
+    let previous: number | null;
     let holds: boolean;
     let forMs: number;
     if (rule.enabled) {
       try {
-        value = await countOver(deps.store, rule, now);
+        ({ value, previous } = await countsOf(deps.store, rule, now));
         metrics.evaluations.inc({ result: 'ok' });
       } catch (err) {
         metrics.evaluations.inc({ result: 'error' });
         log.warn({ err, rule: rule.id, tenant: rule.tenant }, 'Could not count the records of alert rule');
         return undefined;
       }
-      holds = conditionHolds(value, rule.condition.op, rule.condition.threshold);
+      holds = conditionHolds(rule.condition, value, previous ?? 0);
       forMs = rule.for_seconds * 1000;
     } else if (prev.state === 'firing' || prev.state === 'pending') {
       // A rule switched off while active ends: a firing one is resolved at the receiver.
-      [value, holds, forMs] = [prev.value ?? 0, false, 0];
+      [value, previous, holds, forMs] = [prev.value ?? 0, prev.previous, false, 0];
     } else return undefined;
     const { next, transition } = step(prev, holds, value, now, forMs);
     if (transition) {
       await deps.alerts.addTransitions(rule.tenant, rule.id, [
         { ...transition, value, threshold: rule.condition.threshold },
       ]);
-      log.info({ rule: rule.id, tenant: rule.tenant, ...transition, value }, 'Alert rule changed state');
+      log.info({ rule: rule.id, tenant: rule.tenant, ...transition, value, previous }, 'Alert rule changed state');
     }
-    return next;
+    return { ...next, previous };
   }
 
   async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number): Promise<void> {

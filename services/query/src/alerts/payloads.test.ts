@@ -79,3 +79,36 @@ test('the generic webhook says rule, state, value, threshold, window, times and 
   assert.equal(body.rule.id, rule.id);
   assert.equal(body.id, `${rule.id}:firing:1700000060000`);
 });
+
+const riseRule: EvaluatedRule = {
+  ...rule,
+  name: 'Refund failures rising',
+  q: 'pattern:"refund <NUM> failed"',
+  service: [],
+  level: [],
+  condition: { op: 'rise', factor: 3, threshold: 10, window_minutes: 5 },
+};
+const rising: RuleState = { ...firing, value: 45, previous: 12 };
+
+test('a rise alert for Alertmanager states the count, the count before and the factor', () => {
+  const payload = alertmanagerPayload(riseRule, rising, link);
+  assert.ok(PostableAlerts.safeParse(payload).success, JSON.stringify(PostableAlerts.safeParse(payload).error));
+  const { annotations } = payload[0]!;
+  assert.equal(
+    annotations['summary'],
+    'Refund failures rising: 45 records in the last 5 min, 12 in the 5 min before (rise ×3, > 10)',
+  );
+  assert.equal(
+    annotations['description'],
+    'records matching pattern:"refund <NUM> failed": count rises ×3 (and > 10) over the last 5 min against the 5 min before',
+  );
+  assert.deepEqual([annotations['previous_count'], annotations['factor']], ['12', '3']);
+});
+
+test('the generic webhook carries the previous count and factor of a rise rule, null for a threshold rule', () => {
+  const body = jsonPayload(riseRule, rising, link);
+  assert.deepEqual([body.op, body.value, body.previous_value, body.factor, body.threshold], ['rise', 45, 12, 3, 10]);
+  const plain = jsonPayload(rule, firing, link);
+  assert.deepEqual([plain.previous_value, plain.factor], [null, null]);
+  assert.equal(alertmanagerPayload(rule, firing, link)[0]!.annotations['factor'], undefined);
+});

@@ -18,13 +18,28 @@ export interface PostableAlert {
 
 const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 
+/** Pure: the condition in words, e.g. "count > 3" or "count rises ×3 (and > 10)". */
+function describeCondition(condition: EvaluatedRule['condition']): string {
+  const { op, threshold, factor } = condition;
+  return op === 'rise' ? `count rises ×${factor} (and > ${threshold})` : `count ${op} ${threshold}`;
+}
+
 /** Pure: one line saying what the rule watches. */
 export function describeRule(rule: EvaluatedRule): string {
   const parts = [rule.q ? `records matching ${rule.q}` : 'all records'];
   if (rule.service.length > 0) parts.push(`service ${rule.service.join(' or ')}`);
   if (rule.level.length > 0) parts.push(`level ${rule.level.join(' or ')}`);
-  const { op, threshold, window_minutes } = rule.condition;
-  return `${parts.join(', ')}: count ${op} ${threshold} over the last ${window_minutes} min`;
+  const { op, window_minutes } = rule.condition;
+  const than = op === 'rise' ? ` against the ${window_minutes} min before` : '';
+  return `${parts.join(', ')}: ${describeCondition(rule.condition)} over the last ${window_minutes} min${than}`;
+}
+
+/** Pure: the counts behind a notification in words. */
+function summaryOf(rule: EvaluatedRule, state: RuleState): string {
+  const { op, threshold, factor, window_minutes } = rule.condition;
+  const counted = `${rule.name}: ${state.value ?? 0} records in the last ${window_minutes} min`;
+  if (op !== 'rise') return `${counted} (${op} ${threshold})`;
+  return `${counted}, ${state.previous ?? 0} in the ${window_minutes} min before (rise ×${factor}, > ${threshold})`;
 }
 
 /**
@@ -33,7 +48,7 @@ export function describeRule(rule: EvaluatedRule): string {
  */
 export function alertmanagerPayload(rule: EvaluatedRule, state: RuleState, link: string): PostableAlert[] {
   const resolved = state.state === 'resolved';
-  const count = state.value ?? 0;
+  const rise = rule.condition.op === 'rise';
   return [
     {
       labels: {
@@ -44,9 +59,10 @@ export function alertmanagerPayload(rule: EvaluatedRule, state: RuleState, link:
         source: 'instant-logs',
       },
       annotations: {
-        summary: `${rule.name}: ${count} records in the last ${rule.condition.window_minutes} min (${rule.condition.op} ${rule.condition.threshold})`,
+        summary: summaryOf(rule, state),
         description: describeRule(rule),
         dashboard_url: link,
+        ...(rise ? { previous_count: String(state.previous ?? 0), factor: String(rule.condition.factor) } : {}),
       },
       startsAt: iso(state.firedAt),
       ...(resolved ? { endsAt: iso(state.since) } : {}),
@@ -72,6 +88,9 @@ export function jsonPayload(rule: EvaluatedRule, state: RuleState, link: string)
     value: state.value ?? 0,
     op: rule.condition.op,
     threshold: rule.condition.threshold,
+    // Rise rules: the window before's count and the factor the count is held to; null for the others.
+    previous_value: rule.condition.op === 'rise' ? (state.previous ?? 0) : null,
+    factor: rule.condition.factor ?? null,
     window_minutes: rule.condition.window_minutes,
     started_at: iso(state.firedAt),
     ended_at: state.state === 'resolved' ? iso(state.since) : null,

@@ -18,7 +18,9 @@ export function stateOf(body: string | undefined): RuleState {
 /** Pure: the dashboard link of a rule's search over its window. */
 export function ruleLink(rule: Pick<EvaluatedRule, 'q' | 'service' | 'level' | 'condition'>, base = ''): string {
   const { q, service, level } = rule;
-  return dashboardLink({ q, service, level, from: `now-${rule.condition.window_minutes}m`, to: 'now' }, base);
+  // A rise is seen against the window before, so its link shows both.
+  const minutes = rule.condition.window_minutes * (rule.condition.op === 'rise' ? 2 : 1);
+  return dashboardLink({ q, service, level, from: `now-${minutes}m`, to: 'now' }, base);
 }
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -35,6 +37,7 @@ export function ruleAnswer(o: SavedObject, rule: EvaluatedRule, state: RuleState
       state: state.state,
       since: isoOrNull(state.since),
       value: state.value,
+      previous: state.previous,
       evaluated_at: isoOrNull(state.evaluatedAt),
       notified: state.sent ? state.sent.key.split('@')[0]! : null,
     },

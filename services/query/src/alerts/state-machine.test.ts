@@ -43,11 +43,51 @@ test('a transition names both states and keeps firedAt as the alert start', () =
   assert.equal(step(resolved.next, false, 0, 4_000, 500).transition, null);
 });
 
+const above = (threshold: number) => ({ op: '>' as const, threshold, window_minutes: 5 });
+const below = (threshold: number) => ({ op: '<' as const, threshold, window_minutes: 5 });
+const rise = (factor: number, threshold: number) => ({ op: 'rise' as const, factor, threshold, window_minutes: 5 });
+
 test('> and < compare the count strictly', () => {
   assert.deepEqual(
-    [conditionHolds(11, '>', 10), conditionHolds(10, '>', 10), conditionHolds(0, '<', 1), conditionHolds(1, '<', 1)],
+    [
+      conditionHolds(above(10), 11),
+      conditionHolds(above(10), 10),
+      conditionHolds(below(1), 0),
+      conditionHolds(below(1), 1),
+    ],
     [true, false, true, false],
   );
+});
+
+test('a rise holds at exactly factor × the previous count, not one record below it', () => {
+  assert.equal(conditionHolds(rise(3, 10), 30, 10), true);
+  assert.equal(conditionHolds(rise(3, 10), 29, 10), false);
+  assert.equal(conditionHolds(rise(3, 10), 31, 10), true);
+});
+
+test('a rise needs the count above the threshold however large the factor', () => {
+  assert.equal(conditionHolds(rise(3, 10), 10, 1), false, '10 is 10× 1 but not above 10');
+  assert.equal(conditionHolds(rise(3, 10), 11, 1), true);
+  assert.equal(conditionHolds(rise(2, 5), 3, 1), false, 'from 1 to 3 records pages nobody');
+});
+
+test('a previous count of 0 is a rise once the count passes the threshold: a new pattern appearing', () => {
+  assert.equal(conditionHolds(rise(3, 0), 1, 0), true);
+  assert.equal(conditionHolds(rise(3, 0), 0, 0), false);
+  assert.equal(conditionHolds(rise(1000, 4), 5, 0), true);
+  assert.equal(conditionHolds(rise(1000, 4), 4, 0), false);
+});
+
+test('a flat or falling count is no rise', () => {
+  assert.equal(conditionHolds(rise(2, 0), 50, 50), false);
+  assert.equal(conditionHolds(rise(2, 0), 10, 50), false);
+});
+
+test('a decimal factor compares without binary rounding: 11 is 1.1 × 10', () => {
+  assert.equal(conditionHolds(rise(1.1, 0), 11, 10), true);
+  assert.equal(conditionHolds(rise(1.1, 0), 10, 10), false);
+  assert.equal(conditionHolds(rise(1.5, 0), 3, 2), true);
+  assert.equal(conditionHolds(rise(1.5, 0), 1_499_999, 1_000_000), false);
 });
 
 test('each firing or resolved state is notified once; an Alertmanager is reminded of a firing alert', () => {

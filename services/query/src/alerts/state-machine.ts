@@ -1,4 +1,4 @@
-import type { AlertState } from '@instant-logs/schema';
+import type { AlertCondition, AlertState } from '@instant-logs/schema';
 
 /** What the evaluator keeps per rule between evaluations (stored as JSON). Times are epoch ms. */
 export interface RuleState {
@@ -8,6 +8,8 @@ export interface RuleState {
   /** When the rule last started firing: the alert's startsAt. */
   firedAt: number | null;
   value: number | null;
+  /** Rise rules: the count of the window before `value`'s. */
+  previous: number | null;
   evaluatedAt: number | null;
   /** The last notification delivered: which state (`state@since`) and when. */
   sent: { key: string; at: number } | null;
@@ -18,6 +20,7 @@ export const INITIAL_STATE: Readonly<RuleState> = Object.freeze({
   since: null,
   firedAt: null,
   value: null,
+  previous: null,
   evaluatedAt: null,
   sent: null,
 });
@@ -63,9 +66,18 @@ function nextState(prev: RuleState, holds: boolean, now: number, forMs: number):
   }
 }
 
-/** Pure: whether `count op threshold` holds. */
-export function conditionHolds(count: number, op: '>' | '<', threshold: number): boolean {
-  return op === '>' ? count > threshold : count < threshold;
+/**
+ * Pure: whether a rule's condition holds for the count of its window (`count`) and, for rise, of the
+ * window before it (`previous`). A rise is `count > threshold` and `count ≥ factor × previous`, so a
+ * template that was absent before rises as soon as its count passes the threshold.
+ */
+export function conditionHolds(condition: AlertCondition, count: number, previous = 0): boolean {
+  const { op, threshold, factor } = condition;
+  if (op === '>') return count > threshold;
+  if (op === '<') return count < threshold;
+  // Counts are integers and the factor a decimal: 1.1 × 10 is 11.000000000000002 in binary, which
+  // must not keep 11 from being a rise.
+  return count > threshold && count >= (factor ?? 1) * previous * (1 - 1e-12);
 }
 
 /** Pure: the key of the notification a state calls for (firing and resolved only); null for none. */
