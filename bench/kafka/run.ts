@@ -7,7 +7,17 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { summarizeProfile, type CpuProfile } from '../lib/cpuprofile.ts';
-import { cpuPressure, cpuSeconds, load, machine, machineMeter, round, summarize } from '../lib/stats.ts';
+import {
+  cpuPressure,
+  cpuSeconds,
+  load,
+  machine,
+  machineMeter,
+  roleCpu,
+  round,
+  summarize,
+  usPerRecordByRole,
+} from '../lib/stats.ts';
 import { DATABASE, pollUntil, prepareKafkaLoad, startPipeline } from './pipeline.ts';
 import { renderKafkaReport } from './report.ts';
 import type { Sent } from './load-worker.ts';
@@ -57,6 +67,7 @@ try {
   const running = load1.run();
   await sleep(WARM);
   const cpu0: Record<string, number> = { ...p.cpu(), loadGenerator: cpuSeconds('self') };
+  const threads0 = { collector: roleCpu(p.collector.pid), processor: roleCpu(p.processor.pid) };
   const c0 = await count();
   const machineCores = machineMeter();
   const storedSeries: [number, number][] = [];
@@ -72,6 +83,7 @@ try {
   const ws = t0 + WARM;
   const we = Date.now();
   const cpu1: Record<string, number> = { ...p.cpu(), loadGenerator: cpuSeconds('self') };
+  const threads1 = { collector: roleCpu(p.collector.pid), processor: roleCpu(p.processor.pid) };
   const [c1, cores] = [await count(), machineCores()];
   const sent1 = await running;
   clearInterval(sampler);
@@ -99,6 +111,10 @@ try {
     coresByProcess: coresBy,
     machineCores: cores,
     cpuPerStoredRecordUs: cpuPerRecordUs,
+    cpuPerStoredRecordUsByThread: {
+      collector: usPerRecordByRole(threads0.collector, threads1.collector, Math.max(1, stored1)),
+      processor: usPerRecordByRole(threads0.processor, threads1.processor, Math.max(1, stored1)),
+    },
     load: load(),
     cpuPressure: cpuPressure(),
   };
@@ -366,10 +382,12 @@ try {
   const profiles: Record<string, unknown> = {};
   try {
     for (const f of readdirSync(profDir).filter((n) => n.endsWith('.cpuprofile'))) {
-      const pid = Number(f.split('.')[3]);
-      const name = pid === p.collector.pid ? 'collector' : pid === p.processor.pid ? 'processor' : `pid ${pid}`;
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the event loop, 1 the collector's ingest thread.
+      const [pid, thread] = [Number(f.split('.')[3]), Number(f.split('.')[4])];
+      const service = pid === p.collector.pid ? 'collector' : pid === p.processor.pid ? 'processor' : `pid ${pid}`;
+      const name = `${service} ${thread === 0 ? 'event loop' : `thread ${thread}`}`;
       const profile = JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile;
-      const endSkipMs = (name === 'collector' ? stopAt : exitedAt) - phase1End;
+      const endSkipMs = (service === 'collector' ? stopAt : exitedAt) - phase1End;
       if (phase1End) profiles[name] = summarizeProfile(profile, 20_000, Math.max(0, endSkipMs), 12);
     }
   } catch (err) {

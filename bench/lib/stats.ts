@@ -100,13 +100,16 @@ export function memory(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: round(kib('VmRSS') / 1024), peakMiB: round(kib('VmHWM') / 1024) };
 }
 
-/** What a thread of a Node process running chdb does, from its name; the event loop is the thread whose id is the pid. */
+/**
+ * What a thread of a Node process does, from its name; the event loop is the thread whose id is the pid. The rest are
+ * chdb's ClickHouse engine in the embedded process, and Node's own few (inspector, profiler) elsewhere.
+ */
 function roleOf(pid: number, tid: string, name: string): string {
   if (tid === String(pid)) return 'event loop';
   if (name === 'WorkerThread') return 'ingest threads';
   if (name === 'V8Worker') return 'V8 helpers (GC, compiler)';
   if (name.startsWith('libuv-worker')) return 'libuv pool (fsync, zlib)';
-  return 'ClickHouse engine (chdb)';
+  return 'ClickHouse engine (chdb) and other native threads';
 }
 
 /**
