@@ -66,7 +66,13 @@ async function freePort(): Promise<number> {
 }
 
 /** One request on its own connection (so nginx can stop at once), trusting `ca` for https. */
-function get(url: string, ca?: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {
+function get(
+  url: string,
+  ca?: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<Response> {
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, { agent: false, method, headers, ...(ca ? { ca } : {}) }, (res) => {
@@ -76,7 +82,7 @@ function get(url: string, ca?: string, headers: Record<string, string> = {}, met
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -154,7 +160,10 @@ for (const mode of MODES) {
         const https = certs
           ? tlsServerOptions({ certFile: certs.server.certFile, keyFile: certs.server.keyFile, clientAuth: 'none' })
           : undefined;
-        const upstream = await startTestPipeline({ apiKeys: `${KEY}:tenant`, ...(https ? { https } : {}) });
+        const upstream = await startTestPipeline({
+          apiKeys: `${KEY}:tenant:ingest+query+admin`,
+          ...(https ? { https } : {}),
+        });
         close = () => upstream.close();
         await upstream.app.listen({ port: 0, host: '127.0.0.1' });
         const ingested = await upstream.app.inject({
@@ -235,6 +244,25 @@ for (const mode of MODES) {
         records.map((r) => [r.service, r.body]),
         [['nginx-check', `proxied ${mode.scheme}`]],
       );
+    });
+
+    test(`patterns and saved views over ${mode.scheme}: GET, POST, PUT and DELETE all reach the query service`, async () => {
+      const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+      const patterns = await get(`${base}/api/v1/patterns?from=now-1h`, ca, auth);
+      assert.equal(patterns.status, 200, patterns.body);
+      assert.ok((JSON.parse(patterns.body) as { patterns: unknown[] }).patterns.length > 0, patterns.body);
+      const view = { name: `nginx ${mode.scheme}`, q: 'service:nginx-check', from: 'now-1h', to: 'now' };
+      const created = await get(`${base}/api/v1/views`, ca, auth, 'POST', JSON.stringify(view));
+      assert.equal(created.status, 201, created.body);
+      const { id } = JSON.parse(created.body) as { id: string };
+      const renamed = { ...view, name: `${view.name} renamed` };
+      const replaced = await get(`${base}/api/v1/views/${id}`, ca, auth, 'PUT', JSON.stringify(renamed));
+      assert.equal(replaced.status, 200, replaced.body);
+      const read = await get(`${base}/api/v1/views/${id}`, ca, auth);
+      assert.equal((JSON.parse(read.body) as { name: string }).name, renamed.name);
+      const deleted = await get(`${base}/api/v1/views/${id}`, ca, { authorization: auth.authorization }, 'DELETE');
+      assert.ok([200, 204].includes(deleted.status), deleted.body);
+      assert.equal((await get(`${base}/api/v1/views/${id}`, ca, auth)).status, 404);
     });
 
     test(`the live-tail WebSocket upgrade over ${mode.scheme} reaches the query service with a ticket, from the page's own origin`, async () => {
