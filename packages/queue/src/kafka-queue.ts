@@ -44,7 +44,6 @@ export interface Outgoing extends Message {
 
 interface Waiting {
   messages: Outgoing[];
-  bytes: number;
   /** Set once its records are in a produce request; a deadline that passes before that withdraws it unsent. */
   taken: boolean;
   done(err?: unknown): void;
@@ -166,7 +165,7 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
         throw new QueueFullError(`Cannot accept ${chunk.rows} records: ${inFlight} bytes are waiting for the broker`);
       }
       inFlight += bytes;
-      const entry = { bytes, taken: false };
+      const entry = { taken: false };
       let timer: NodeJS.Timeout | undefined;
       try {
         const deadline = new Promise<never>((_, reject) => {
