@@ -114,6 +114,34 @@ test('a lone publish over the broker limit goes in several requests rather than 
   assert.deepEqual(ids.toSorted(), big.ids.toSorted());
 });
 
+test('after a request the broker refuses, the next goes through a new producer and is stored', async () => {
+  const topic = 'after-refusal';
+  await broker.createTopic(topic, { partitions: 1, config: { 'max.message.bytes': '4000' } });
+  const queue = createKafkaQueue({
+    brokers: [broker.bootstrap],
+    topic,
+    clientId: 'test-refusal',
+    maxInFlightBytes: 1 << 20,
+    sendTimeoutMs: 20_000,
+    compression: 'none',
+  });
+  await queue.connect();
+  try {
+    const refused = await queue.publish(chunk('t', 'api', 1, 6000)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(refused instanceof Error, 'a record over the topic limit is refused');
+    // A failed request may leave kafkajs' sequence numbers behind the broker's; a new producer id starts afresh.
+    assert.equal(queue.producers(), 2);
+    const small = chunk('t', 'api', 3, 100);
+    await queue.publish(small);
+    assert.deepEqual((await readIds(topic, 3)).toSorted(), small.ids.toSorted());
+  } finally {
+    await queue.close();
+  }
+});
+
 test('packing keeps the order and never puts more than the limit of one partition in a request', () => {
   fc.assert(
     fc.property(

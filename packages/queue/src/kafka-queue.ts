@@ -34,6 +34,8 @@ export interface KafkaQueue extends LogQueue {
   inFlightBytes(): number;
   /** Produce requests made so far (each may carry the records of many publishes). */
   sends(): number;
+  /** Producers made so far: one more after each failed request (see produce). */
+  producers(): number;
 }
 
 export interface Outgoing extends Message {
@@ -78,18 +80,22 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   // kafkajs partitions each send with its current metadata; the count it saw last lets publish tell which partition a
   // key will go to (the same murmur2 hash), so that sends can be packed under the per-partition limit.
   let partitionCount = 0;
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 5,
-    createPartitioner: () => {
-      const partition = Partitioners.DefaultPartitioner();
-      return (args) => {
-        partitionCount = args.partitionMetadata.length;
-        return partition(args);
-      };
-    },
-    retry,
-  });
+  const makeProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      createPartitioner: () => {
+        const partition = Partitioners.DefaultPartitioner();
+        return (args) => {
+          partitionCount = args.partitionMetadata.length;
+          return partition(args);
+        };
+      },
+      retry,
+    });
+  let producer = makeProducer();
+  let producers = 1;
+  let producerConnected = false;
   const byKey = Partitioners.DefaultPartitioner();
   const partitionOf = (key: string) =>
     partitionCount > 0
@@ -106,15 +112,32 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   let pumping = false;
 
   const produce = async (messages: Outgoing[]) => {
+    if (!producerConnected) {
+      await producer.connect();
+      producerConnected = true;
+    }
     sends++;
-    await producer.send({
-      topic: options.topic,
-      acks: -1,
-      timeout: options.sendTimeoutMs,
-      compression: CODECS[options.compression],
-      // The partition is left to kafkajs, whose metadata is fresher than the count the packing used.
-      messages: messages.map(({ partition: _, ...message }) => message),
-    });
+    try {
+      await producer.send({
+        topic: options.topic,
+        acks: -1,
+        timeout: options.sendTimeoutMs,
+        compression: CODECS[options.compression],
+        // The partition is left to kafkajs, whose metadata is fresher than the count the packing used.
+        messages: messages.map(({ partition: _, ...message }) => message),
+      });
+    } catch (err) {
+      // kafkajs rolls back the sequence numbers of a failed request, also for partitions the broker did append
+      // (the broker died before it answered). The next request would reuse them, and the broker would take a batch
+      // of other records for a duplicate of that one: acknowledged, never stored. A new producer has a new producer
+      // id, so nothing sent after a failure can be mistaken for what was sent before it.
+      const failed = producer;
+      producer = makeProducer();
+      producers++;
+      producerConnected = false;
+      void failed.disconnect().catch(() => {});
+      throw err;
+    }
   };
 
   const pump = async () => {
@@ -157,6 +180,7 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
   return {
     async connect() {
       await producer.connect();
+      producerConnected = true;
       connected = true;
     },
     async publish(chunk) {
@@ -190,6 +214,7 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
     ready: async () => connected,
     inFlightBytes: () => inFlight,
     sends: () => sends,
+    producers: () => producers,
     async close() {
       connected = false;
       await producer.disconnect();
