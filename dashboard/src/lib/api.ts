@@ -82,7 +82,7 @@ export interface ApiClient {
 }
 
 /** The part of a zod schema the client needs, so any of the shared schemas can be passed. */
-interface Schema<T> {
+export interface Schema<T> {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
 }
 
@@ -100,23 +100,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (signal?.aborted) throw err;
       throw new ApiRequestError(0, 'NETWORK', 'The query service could not be reached.');
     }
-    const body: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const parsed = ApiError.safeParse(body);
-      if (parsed.success) {
-        const e = parsed.data.error;
-        throw new ApiRequestError(res.status, e.code, e.message, e.field, e.position);
-      }
-      throw new ApiRequestError(res.status, 'HTTP', `The query service answered HTTP ${res.status}.`);
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success)
-      throw new ApiRequestError(
-        res.status,
-        'BAD_RESPONSE',
-        `Unexpected answer from ${path}: ${parsed.error.issues[0]?.message}`,
-      );
-    return parsed.data;
+    return readAnswer(res, await res.json().catch(() => undefined), path, schema);
   }
   return {
     search: (filters, page, signal) =>
@@ -138,4 +122,24 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         signal,
       ),
   };
+}
+
+/** The answer's body read with `schema`, or the coded error the query service sent (or a plain one naming the status). */
+export function readAnswer<T>(res: Response, body: unknown, path: string, schema: Schema<T>): T {
+  if (!res.ok) {
+    const parsed = ApiError.safeParse(body);
+    if (parsed.success) {
+      const e = parsed.data.error;
+      throw new ApiRequestError(res.status, e.code, e.message, e.field, e.position);
+    }
+    throw new ApiRequestError(res.status, 'HTTP', `The query service answered HTTP ${res.status}.`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new ApiRequestError(
+      res.status,
+      'BAD_RESPONSE',
+      `Unexpected answer from ${path}: ${parsed.error.issues[0]?.message}`,
+    );
+  return parsed.data;
 }

@@ -2,17 +2,12 @@ import {
   AlertHistory,
   AlertRule,
   AlertRuleList,
-  ApiError,
   SavedView,
   SavedViewList,
   type AlertRuleInput,
   type SavedViewInput,
 } from '@instant-logs/schema';
-import { ApiRequestError } from './api.ts';
-
-interface Schema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
-}
+import { ApiRequestError, readAnswer, type Schema } from './api.ts';
 
 /** Input as a client sends it: fields with a default may be left out. */
 export type ViewDraft = Partial<SavedViewInput> & { name: string };
@@ -38,23 +33,8 @@ export function createSavedApi(options: { fetch: typeof fetch; apiKey?: () => st
       throw new ApiRequestError(0, 'NETWORK', 'The query service could not be reached.');
     }
     const answer: unknown = res.status === 204 ? undefined : await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const parsed = ApiError.safeParse(answer);
-      if (parsed.success) {
-        const e = parsed.data.error;
-        throw new ApiRequestError(res.status, e.code, e.message, e.field, e.position);
-      }
-      throw new ApiRequestError(res.status, 'HTTP', `The query service answered HTTP ${res.status}.`);
-    }
-    if (!schema) return undefined as T;
-    const parsed = schema.safeParse(answer);
-    if (!parsed.success)
-      throw new ApiRequestError(
-        res.status,
-        'BAD_RESPONSE',
-        `Unexpected answer from ${path}: ${parsed.error.issues[0]?.message}`,
-      );
-    return parsed.data;
+    // No schema: an answer without a body (204) is all there is to check.
+    return readAnswer(res, answer, path, schema ?? { safeParse: () => ({ success: true, data: undefined as T }) });
   }
   const id = (value: string) => encodeURIComponent(value);
   return {
