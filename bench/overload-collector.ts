@@ -4,11 +4,10 @@
 // that matters here is the collector's resident memory against the chart's default limit (512 MiB).
 // Writes bench/results/overload-collector.{json,md}.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Agent } from 'node:http';
 import { join, resolve } from 'node:path';
 import { startKafkaBroker } from '@instant-logs/testbed';
-import { SERVICE_MAINS, startService } from '../services/processor/src/kafka/test-processes.ts';
+import { startCollectorWithProbes } from '../services/processor/src/kafka/test-processes.ts';
 import { keepAliveAgent, request, timed, type Answer } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
 import { load, machine, memory, summarize } from './lib/stats.ts';
@@ -19,36 +18,18 @@ const SECONDS = Number(process.env['OVERLOAD_SECONDS'] ?? 20);
 const RECORDS_PER_BODY = 14_500;
 const TOPIC = 'overload-logs';
 
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-
 const broker = await startKafkaBroker();
 await broker.createTopic(TOPIC, { partitions: 6 });
 const bodies = ndjsonBodies(4, RECORDS_PER_BODY, 7);
 const runs = [];
 try {
   for (const connections of CONNECTIONS) {
-    const probePort = await freePort();
-    const collector = await startService(
-      'collector',
-      SERVICE_MAINS.collector,
-      {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        PROBE_PORT: String(probePort),
-        KAFKA_BROKERS: broker.bootstrap,
-        KAFKA_TOPIC: TOPIC,
-        // e.g. --max-old-space-size=192: the heap V8 would size itself to inside a 512 MiB container, on a machine without that limit.
-        ...(process.env['OVERLOAD_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['OVERLOAD_NODE_OPTIONS'] } : {}),
-      },
-      { timeoutMs: 120_000 },
+    const { collector, port, probePort } = await startCollectorWithProbes(
+      broker.bootstrap,
+      TOPIC,
+      // e.g. --max-old-space-size=192: the heap V8 would size itself to inside a 512 MiB container, on a machine without that limit.
+      process.env['OVERLOAD_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['OVERLOAD_NODE_OPTIONS'] } : {},
     );
-    const port = Number(new URL(collector.url).port);
     console.log(`[overload-collector] ${connections} connections for ${SECONDS} s (load ${load().join(' ')})`);
     const before = memory(collector.pid);
     const deadline = performance.now() + SECONDS * 1000;

@@ -6,13 +6,13 @@ import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { tlsServerOptions } from '@instant-logs/service-kit';
-import { createTestCertificates, waitUntil, type TestCertificates } from '@instant-logs/testbed';
+import { createTestCertificates, freePort, waitUntil, type TestCertificates } from '@instant-logs/testbed';
 import { startTestPipeline } from '../services/embedded/src/test-pipeline.ts';
 
 // The dashboard image's nginx config and entry point, run by the real nginx and envsubst of the test
@@ -54,15 +54,6 @@ async function prepare(dir: string): Promise<{ script: string }> {
   return {
     script: local(script).replaceAll('/etc/nginx/dashboard.conf.template', join(dir, 'dashboard.conf.template')),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** One request on its own connection (so nginx can stop at once), trusting `ca` for https. */

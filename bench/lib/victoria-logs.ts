@@ -2,9 +2,9 @@
 // first use (never a dependency of the product), run as a child process on 127.0.0.1 only.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@instant-logs/testbed';
 import { serverHandle, type ServerHandle } from './server.ts';
 
 export const VICTORIA_LOGS_VERSION = 'v1.52.2';
@@ -33,20 +33,6 @@ export async function victoriaLogsBinary(): Promise<{ path: string; builtS: numb
   );
   if (!existsSync(path)) throw new Error(`cannot build VictoriaLogs: go install left no binary in ${BIN_DIR}`);
   return { path, builtS: Math.round((performance.now() - t0) / 1000) };
-}
-
-/** A TCP port nothing listens on right now (the kernel's pick, released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('cannot pick a free port')),
-      );
-    });
-  });
 }
 
 /** Starts VictoriaLogs on a free 127.0.0.1 port with a fresh storage directory; resolves once /health answers OK. */

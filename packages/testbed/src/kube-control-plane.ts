@@ -385,6 +385,7 @@ export async function waitFor(
   }
 }
 
+/** A TCP port nothing listens on right now at `address` (the kernel's pick, released at once). */
 export function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer().unref();

@@ -7,11 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { LogPipelineSpec, quantityValue } from '@instant-logs/schema';
-import { startKafkaBroker, waitUntil, type KafkaBroker } from '@instant-logs/testbed';
-import { SERVICE_MAINS, startService } from '../../processor/src/kafka/test-processes.ts';
+import { startKafkaBroker, type KafkaBroker } from '@instant-logs/testbed';
+import { startCollectorWithProbes } from '../../processor/src/kafka/test-processes.ts';
 
 const TOPIC = 'flood-logs';
 const RECORDS_PER_BODY = 14_000;
@@ -44,14 +43,6 @@ const bodies = Array.from({ length: 4 }, (_, b) =>
     ).join('\n'),
   ),
 );
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
 
 function post(agent: http.Agent, port: number, body: Buffer) {
   return new Promise<{ status: number; retryAfter?: string }>((resolve) => {
@@ -109,12 +100,6 @@ function startProber(port: number) {
   };
 }
 
-const probeOnce = (port: number) =>
-  fetch(`http://127.0.0.1:${port}/healthz`).then(
-    (r) => r.status,
-    () => 0,
-  );
-
 const peakRssBytes = (pid: number) =>
   Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
@@ -123,23 +108,7 @@ for (const [connections, bodiesEach] of [
   [96, 3],
 ] as const) {
   test(`${connections} connections of 4 MiB bodies: memory under the pod limit, probes answered, overload refused with 429`, async () => {
-    const probePort = await freePort();
-    const collector = await startService(
-      'collector',
-      SERVICE_MAINS.collector,
-      {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        PROBE_PORT: String(probePort),
-        KAFKA_BROKERS: broker.bootstrap,
-        KAFKA_TOPIC: TOPIC,
-        API_KEYS: '',
-      },
-      { timeoutMs: 120_000 },
-    );
-    const port = Number(new URL(collector.url).port);
-    // The probe thread starts listening just after the API port does.
-    await waitUntil('the probe port answers', async () => (await probeOnce(probePort)) === 200);
+    const { collector, port, probePort } = await startCollectorWithProbes(broker.bootstrap, TOPIC, { API_KEYS: '' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
     const answers: { status: number; retryAfter?: string }[] = [];
     const prober = startProber(probePort);

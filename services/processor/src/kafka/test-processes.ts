@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeIntent } from './intent.ts';
-import { waitUntil } from '@instant-logs/testbed';
+import { freePort, waitUntil } from '@instant-logs/testbed';
 
 // Test harness: the services as the separate processes they are in production (each its own
 // main.ts, configured by environment), an HTTP ingest client with honest acknowledgement
@@ -109,6 +109,31 @@ export function parentDeathWatchdog(child: ChildProcess): ChildProcess | undefin
   dog.unref();
   (dog.stdin as unknown as { unref(): void } | null)?.unref();
   return dog;
+}
+
+/**
+ * The collector as its own process in front of `brokers`, with its probe thread on a port of its own (as the operator
+ * runs it), once both ports answer: the probe thread starts listening just after the API port does.
+ */
+export async function startCollectorWithProbes(
+  brokers: string,
+  topic: string,
+  env: Record<string, string> = {},
+): Promise<{ collector: ServiceProcess; port: number; probePort: number }> {
+  const probePort = await freePort();
+  const collector = await startService(
+    'collector',
+    SERVICE_MAINS.collector,
+    { HOST: '127.0.0.1', PORT: '0', PROBE_PORT: String(probePort), KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, ...env },
+    { timeoutMs: 120_000 },
+  );
+  const probed = () =>
+    fetch(`http://127.0.0.1:${probePort}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+  await waitUntil('the probe port answers', probed);
+  return { collector, port: Number(new URL(collector.url).port), probePort };
 }
 
 /** What the ingest client knows: only a 202 acknowledges; anything else leaves the outcome open. */
