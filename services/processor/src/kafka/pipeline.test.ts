@@ -71,6 +71,34 @@ function startProcessor(
   return { processor, metrics };
 }
 
+/** A stored record's line as the collector queues it, for tests that write to the topic directly. */
+const queuedRecord = (tenant: string, id: string, body: string) =>
+  JSON.stringify({
+    id,
+    tenant,
+    timestamp: new Date().toISOString(),
+    observed_timestamp: new Date().toISOString(),
+    service: 's',
+    level: 'info',
+    severity_text: 'INFO',
+    severity_number: 9,
+    body,
+    attributes: {},
+    resource: {},
+    trace_id: '',
+    span_id: '',
+  });
+
+/** A plain client of the test broker. */
+const kafkaClient = () => new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+
+/** A plain producer to the test broker, connected. */
+async function connectedProducer(kafka = kafkaClient()) {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return producer;
+}
+
 async function storedIds(tenant: string): Promise<string[]> {
   const rows = await transport.query<{ id: string }>(
     `SELECT id FROM kafka_pipeline.logs WHERE tenant = {t:String} ORDER BY id`,
@@ -162,24 +190,13 @@ test('a processor started before its topic exists waits for it, then stores what
     await broker.createTopic(t.topic, { partitions: 1 });
     await broker.createTopic(t.deadLetterTopic, { partitions: 1 });
     await started;
-    const producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    const now = new Date().toISOString();
+    const producer = await connectedProducer();
     await producer.send({
       topic: t.topic,
       messages: [
         {
-          key: 'late/api',
-          value: JSON.stringify({
-            id: 'late-1',
-            tenant: 'late',
-            timestamp: now,
-            observed_timestamp: now,
-            service: 'api',
-            body: 'after the wait',
-          }),
+          key: 'late/s',
+          value: queuedRecord('late', 'late-1', 'after the wait'),
           headers: { tenant: 'late', rows: '1' },
         },
       ],
@@ -200,25 +217,9 @@ test('a processor started before its topic exists waits for it, then stores what
 
 test('poison records go to the dead-letter topic with their reason while their neighbours are stored', async () => {
   const t = await topics();
-  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const good = (id: string) =>
-    JSON.stringify({
-      id,
-      tenant: 'poison',
-      timestamp: new Date().toISOString(),
-      observed_timestamp: new Date().toISOString(),
-      service: 's',
-      level: 'info',
-      severity_text: 'INFO',
-      severity_number: 9,
-      body: 'fine',
-      attributes: {},
-      resource: {},
-      trace_id: '',
-      span_id: '',
-    });
+  const kafka = kafkaClient();
+  const producer = await connectedProducer(kafka);
+  const good = (id: string) => queuedRecord('poison', id, 'fine');
   const lines = [
     good('g1'),
     good('g2'),
@@ -268,25 +269,9 @@ test('poison records go to the dead-letter topic with their reason while their n
 
 test('a batch inserted just before a crash is not stored twice when the next processor replays it', async () => {
   const t = await topics();
-  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const line = (id: string) =>
-    JSON.stringify({
-      id,
-      tenant: 'crash',
-      timestamp: new Date().toISOString(),
-      observed_timestamp: new Date().toISOString(),
-      service: 's',
-      level: 'info',
-      severity_text: 'INFO',
-      severity_number: 9,
-      body: id,
-      attributes: {},
-      resource: {},
-      trace_id: '',
-      span_id: '',
-    });
+  const kafka = kafkaClient();
+  const producer = await connectedProducer(kafka);
+  const line = (id: string) => queuedRecord('crash', id, id);
   // Ten messages on partition 0, two records each.
   await producer.send({
     topic: t.topic,
