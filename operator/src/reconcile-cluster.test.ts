@@ -1,12 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LogPipelineStatus } from '@instant-logs/schema';
 import type { ControlPlane } from '@instant-logs/testbed';
 import type { V1StatefulSetSpec } from '@kubernetes/client-node';
 import type { KubeClient, KubeObject } from './kube/client.ts';
 import { RESOURCES } from './kube/resources.ts';
 import { reconcile, type ReconcileDeps } from './reconcile.ts';
-import { markEverythingReady, startTestCluster } from './test-cluster.ts';
+import {
+  createPipeline as createTestPipeline,
+  getPipeline as getTestPipeline,
+  markEverythingReady,
+  startTestCluster,
+} from './test-cluster.ts';
 
 let plane: ControlPlane;
 let client: KubeClient;
@@ -19,19 +23,13 @@ before(async () => {
 });
 after(() => plane.stop());
 
-type Pipeline = KubeObject & { spec: Record<string, unknown>; status?: LogPipelineStatus };
 type StatefulSet = KubeObject & { spec: V1StatefulSetSpec };
 const LABEL = 'logging.instantdev.io/pipeline';
 const kafka = { cluster: 'kafka', topic: { replicas: 1 } };
 
 const createPipeline = (namespace: string, name: string, spec: Record<string, unknown>) =>
-  client.create<Pipeline>(RESOURCES.LogPipeline, {
-    apiVersion: 'logging.instantdev.io/v1alpha1',
-    kind: 'LogPipeline',
-    metadata: { name, namespace },
-    spec,
-  });
-const getPipeline = async (ns: string, name: string) => (await client.get<Pipeline>(RESOURCES.LogPipeline, ns, name))!;
+  createTestPipeline(client, namespace, name, spec);
+const getPipeline = (namespace: string, name: string) => getTestPipeline(client, namespace, name);
 const statefulSets = async (ns: string, name: string) =>
   (await client.list<StatefulSet>(RESOURCES.StatefulSet, ns, `${LABEL}=${name}`)).sort((a, b) =>
     a.metadata.name.localeCompare(b.metadata.name),

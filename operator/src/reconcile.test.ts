@@ -1,11 +1,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LogPipelineStatus } from '@instant-logs/schema';
 import type { ControlPlane } from '@instant-logs/testbed';
 import type { KubeClient, KubeObject } from './kube/client.ts';
 import { RESOURCES } from './kube/resources.ts';
 import { ApplyFailedError, reconcile, type ReconcileDeps } from './reconcile.ts';
-import { installCrd, KEDA_SCALED_OBJECT_CRD, markEverythingReady, startTestCluster, until } from './test-cluster.ts';
+import {
+  createPipeline as createTestPipeline,
+  getPipeline as getTestPipeline,
+  installCrd,
+  KEDA_SCALED_OBJECT_CRD,
+  markEverythingReady,
+  startTestCluster,
+  until,
+  type TestPipeline,
+} from './test-cluster.ts';
 
 let plane: ControlPlane;
 let client: KubeClient;
@@ -18,18 +26,12 @@ before(async () => {
 });
 after(() => plane.stop());
 
-type Pipeline = KubeObject & { spec: Record<string, unknown>; status?: LogPipelineStatus };
+type Pipeline = TestPipeline;
 const LABEL = 'logging.instantdev.io/pipeline';
 
-async function createPipeline(namespace: string, name: string, spec: Record<string, unknown>): Promise<Pipeline> {
-  return client.create(RESOURCES.LogPipeline, {
-    apiVersion: 'logging.instantdev.io/v1alpha1',
-    kind: 'LogPipeline',
-    metadata: { name, namespace },
-    spec,
-  });
-}
-const getPipeline = async (ns: string, name: string) => (await client.get<Pipeline>(RESOURCES.LogPipeline, ns, name))!;
+const createPipeline = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  createTestPipeline(client, namespace, name, spec);
+const getPipeline = (namespace: string, name: string) => getTestPipeline(client, namespace, name);
 const condition = (p: Pipeline, type: string) => p.status?.conditions?.find((c) => c.type === type);
 
 /** Every object the operator owns in the namespace, as kind/name → resourceVersion. */

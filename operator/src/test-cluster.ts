@@ -1,4 +1,4 @@
-import { logPipelineCrd } from '@instant-logs/schema';
+import { logPipelineCrd, type LogPipelineStatus } from '@instant-logs/schema';
 import { startControlPlane, waitUntil, type ControlPlane } from '@instant-logs/testbed';
 import { createKubeClient, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES, servedType, type ResourceType } from './kube/resources.ts';
@@ -94,6 +94,29 @@ export async function startTestCluster(
  * What the built-in controllers and Strimzi would report once everything runs. Written as they write
  * it: an Update of the status subresource.
  */
+/** A LogPipeline as the tests create it, and as the API server stores it (status included once set). */
+export type TestPipeline = KubeObject & { spec: Record<string, unknown>; status?: LogPipelineStatus };
+
+/** Creates a LogPipeline named `name` in `namespace` with `spec` as given (the API server fills the defaults). */
+export function createPipeline(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<TestPipeline> {
+  return client.create<TestPipeline>(RESOURCES.LogPipeline, {
+    apiVersion: 'logging.instantdev.io/v1alpha1',
+    kind: 'LogPipeline',
+    metadata: { name, namespace },
+    spec,
+  });
+}
+
+/** The LogPipeline as the API server holds it now. */
+export async function getPipeline(client: KubeClient, namespace: string, name: string): Promise<TestPipeline> {
+  return (await client.get<TestPipeline>(RESOURCES.LogPipeline, namespace, name))!;
+}
+
 export async function markEverythingReady(client: KubeClient, namespace: string, pipeline: string): Promise<void> {
   const selector = `logging.instantdev.io/pipeline=${pipeline}`;
   const setStatus = (t: ResourceType, obj: KubeObject, status: object) => client.replaceStatus(t, { ...obj, status });
