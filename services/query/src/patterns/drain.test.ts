@@ -50,6 +50,11 @@ test('templates that one message could fit both of are merged', () => {
   assert.deepEqual(clusters, [{ template: 'k <*> <*> <*> d e f <*> <*> <*>', members: [0, 1, 2, 3] }]);
 });
 
+test('templates whose placeholders both match one message are merged', () => {
+  // `0` is a <NUM> and `0A` an <ID>, and an <ID> matches `0` as well; a token varies as a whole.
+  assert.deepEqual(clusterMessages(['GET /items/0', 'GET /items/0A']), [{ template: 'GET <*>', members: [0, 1] }]);
+});
+
 test('an empty message has the empty template', () => {
   assert.deepEqual(clusterMessages(['', '  ']), [{ template: '', members: [0, 1] }]);
 });

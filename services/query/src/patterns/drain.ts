@@ -1,4 +1,4 @@
-import { maskMessage, splitTokens } from '@instant-logs/query-language';
+import { maskMessage, splitTokens, templateRegex } from '@instant-logs/query-language';
 
 // Drain (He et al., ICWS 2017, "Drain: An Online Log Parsing Approach with Fixed Depth Tree"):
 // messages are masked, split into tokens and grouped by token count and first token; within a
@@ -53,9 +53,15 @@ export function clusterMessages(messages: readonly string[], options: DrainOptio
       seen.set(masked, cluster);
     }
   });
-  return [...groups.values()].flatMap((g) =>
-    mergeOverlaps(g.clusters).map((c) => ({ template: c.tokens.join(' '), members: c.members })),
-  );
+  return [...groups.values()].flatMap((g) => {
+    // Either merge widens a template, which may give the other something new to merge.
+    let clusters = g.clusters;
+    for (let before = Infinity; clusters.length < before;) {
+      before = clusters.length;
+      clusters = mergeSharedFits(mergeOverlaps(clusters), messages);
+    }
+    return clusters.map((c) => ({ template: c.tokens.join(' '), members: c.members }));
+  });
 }
 
 const PLACEHOLDER_ONLY = /^<[A-Z*]+>$/;
@@ -83,6 +89,8 @@ function mostSimilar(clusters: Group['clusters'], tokens: readonly string[]) {
 // Above this many templates in one group the pairwise pass costs more than the overlaps it removes.
 const MAX_MERGE_GROUP = 1000;
 
+const widen = (a: readonly string[], b: readonly string[]) => a.map((t, k) => (t === b[k] ? t : ANY));
+
 /**
  * Templates that one message could match both of (each position equal, or `<*>` on one side)
  * become one, so a filter by a template selects its own messages and not another template's.
@@ -99,12 +107,50 @@ function mergeOverlaps(clusters: Group['clusters']): Group['clusters'] {
         const b = out[j]!;
         if (!a.tokens.every((t, k) => t === b.tokens[k] || t === ANY || b.tokens[k] === ANY)) continue;
         out[i] = {
-          tokens: a.tokens.map((t, k) => (t === b.tokens[k] ? t : ANY)),
+          tokens: widen(a.tokens, b.tokens),
           members: [...a.members, ...b.members],
         };
         out.splice(j--, 1);
         merged = true;
       }
+  }
+  return out;
+}
+
+// Each of a group's messages is tried against each of its templates: kept small, that stays cheap.
+const MAX_FIT_CHECK = 64;
+
+/**
+ * Placeholders overlap (`<ID>` matches what `<NUM>` does, `<ID>` what `<DURATION>` does), so
+ * `/items/<NUM>` and `/items/<ID>` differ token by token yet both match `/items/0`. Templates a
+ * sampled message matches more than one of become one, until no message does.
+ */
+function mergeSharedFits(clusters: Group['clusters'], messages: readonly string[]): Group['clusters'] {
+  let out = clusters;
+  while (out.length > 1 && out.length <= MAX_FIT_CHECK) {
+    const patterns = out.map((c) => new RegExp(templateRegex(c.tokens.join(' ')), 'u'));
+    const joined = out.map((c) => c);
+    let merged = false;
+    out.forEach((own, i) => {
+      const tried = new Set<string>();
+      for (const m of own.members) {
+        const message = messages[m]!;
+        if (tried.has(message)) continue;
+        tried.add(message);
+        patterns.forEach((pattern, j) => {
+          if (j === i || joined[j] === joined[i] || !pattern.test(message)) return;
+          const into = joined[i]!;
+          const from = joined[j]!;
+          const union = { tokens: widen(into.tokens, from.tokens), members: [...into.members, ...from.members] };
+          joined.forEach((c, k) => {
+            if (c === into || c === from) joined[k] = union;
+          });
+          merged = true;
+        });
+      }
+    });
+    if (!merged) break;
+    out = [...new Set(joined)];
   }
   return out;
 }
