@@ -74,7 +74,7 @@ function lineService(data: Buffer, start: number, end: number): string | undefin
   return queuedLineService(data.toString('utf8', start, end));
 }
 
-/** Pure: JSONEachRow bytes joined with newlines into one buffer (a lone part is returned as it is, not copied). */
+/** Pure: queued lines joined with newlines into one buffer (a lone part is returned as it is, not copied). */
 export function joinLines(lines: readonly Buffer[]): Buffer {
   if (lines.length === 1) return lines[0]!;
   const out = Buffer.allocUnsafe(lines.reduce((n, line) => n + line.length + 1, -1));

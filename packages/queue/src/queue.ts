@@ -1,4 +1,4 @@
-/** A batch of records serialised as JSONEachRow lines (one JSON object per line, no trailing newline). */
+/** A batch of records as queued lines (`queuedLine` of @instant-logs/schema, one per line, no trailing newline). */
 export interface RecordChunk {
   tenant: string;
   rows: number;

@@ -10,7 +10,15 @@ export {
 export { parseTimestamp, formatTimestamp, nowNs, parseTimeExpression } from './time.ts';
 export { flattenAttributes, type FlattenProblem } from './attributes.ts';
 export { LIMITS } from './limits.ts';
-export { queuedLine, queuedLineService } from './queued-line.ts';
+export {
+  arrayLines,
+  parseQueuedLine,
+  QUEUED_COLUMNS,
+  queuedLine,
+  queuedLineService,
+  readableQueuedLine,
+  type QueuedRecord,
+} from './queued-line.ts';
 export { newRecordId } from './record-id.ts';
 export {
   LogRecord,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LogRecord } from './log-record.ts';
-import { queuedLine, queuedLineService } from './queued-line.ts';
+import { arrayLines, parseQueuedLine, queuedLine, queuedLineService, readableQueuedLine } from './queued-line.ts';
 
 const record: LogRecord = {
   id: 'id-1',
@@ -20,15 +20,50 @@ const record: LogRecord = {
   span_id: '',
 };
 
-test('a queued line is the record as one JSON object, with retention_days when the tenant has a retention', () => {
-  assert.deepEqual(JSON.parse(queuedLine(record)), record);
-  assert.deepEqual(JSON.parse(queuedLine(record, 7)), { ...record, retention_days: 7 });
-  assert.ok(!queuedLine(record, 7).includes('\n'));
+test('a queued line is the record as one JSON array, with retention_days when the tenant has a retention', () => {
+  assert.equal(
+    queuedLine(record, 7),
+    '["id-1","acme","2026-11-18T11:06:40.123456789Z","2026-11-18T11:06:40.123456789Z","api","info","INFO",9,"m",{"service":"inner"},{},"","",7]',
+  );
+  assert.deepEqual(parseQueuedLine(queuedLine(record)), record);
+  assert.deepEqual(parseQueuedLine(queuedLine(record, 7)), { ...record, retention_days: 7 });
+  assert.ok(!queuedLine({ ...record, body: 'two\nlines' }, 7).includes('\n'));
 });
 
-test('the service of a queued line is its top-level service', () => {
+test('a line in the object form earlier versions queued reads as the same record', () => {
+  const objectLine = JSON.stringify({ ...record, retention_days: 7 });
+  assert.deepEqual(parseQueuedLine(objectLine), parseQueuedLine(queuedLine(record, 7)));
+  assert.throws(() => parseQueuedLine('"a string"'), SyntaxError);
+  assert.throws(() => parseQueuedLine('{"id":'), SyntaxError);
+});
+
+test('object lines among array lines become array lines; array lines come back untouched', () => {
+  const arrays = `${queuedLine(record)}\n${queuedLine({ ...record, id: 'id-2' }, 3)}`;
+  const buffer = Buffer.from(arrays);
+  assert.equal(arrayLines(buffer), buffer);
+  assert.equal(arrayLines(arrays), arrays);
+  const mixed = [JSON.stringify(record), queuedLine(record, 3), JSON.stringify({ ...record, retention_days: 5 })];
+  assert.deepEqual(String(arrayLines(Buffer.from(mixed.join('\n')))).split('\n'), [
+    queuedLine(record),
+    queuedLine(record, 3),
+    queuedLine(record, 5),
+  ]);
+  // A broken line stays as it was, for the store to refuse and the writer to isolate.
+  assert.equal(arrayLines(`{"id":\n${queuedLine(record)}`), `{"id":\n${queuedLine(record)}`);
+});
+
+test('a dead letter reads with named members', () => {
+  assert.deepEqual(JSON.parse(readableQueuedLine(queuedLine(record, 7))), { ...record, retention_days: 7 });
+  assert.equal(readableQueuedLine('not json'), 'not json');
+});
+
+test("the service of a queued line is its fifth member, or the object form's top-level service", () => {
   assert.equal(queuedLineService(queuedLine(record)), 'api');
   assert.equal(queuedLineService(queuedLine({ ...record, service: 'we"ird\\name' }, 30)), 'we"ird\\name');
+  assert.equal(queuedLineService(JSON.stringify(record)), 'api');
+  assert.equal(queuedLineService('["a", "b", "c", "d", "svc", "x"]'), 'svc');
+  for (const line of ['[]', '["a","b","c","d"]', '["a","b","c","d",5]', '["a","b","c","d","sv', '["a" "b"]'])
+    assert.equal(queuedLineService(line), undefined, line);
 });
 
 const text = fc.string({ unit: 'binary', maxLength: 10 });

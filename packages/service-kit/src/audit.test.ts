@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LogRecord } from '@instant-logs/schema';
+import { LogRecord, parseQueuedLine } from '@instant-logs/schema';
 import { AUDIT_SERVICE, createAuditLog, scrubParams, type AuditLogger } from './audit.ts';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -59,7 +59,7 @@ test('an event is stored as a valid log record of its tenant under the audit ser
     detail: 'BAD_REQUEST: q: bad',
   });
   assert.equal(store.rows.length, 1);
-  const stored = LogRecord.parse(JSON.parse(store.rows[0]!));
+  const stored = LogRecord.parse(parseQueuedLine(store.rows[0]!));
   assert.equal(stored.tenant, 'acme');
   assert.equal(stored.service, AUDIT_SERVICE);
   assert.equal(stored.level, 'warn');

@@ -60,7 +60,9 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
         writer.insert({
           table,
           values: typeof rows === 'string' ? Buffer.from(rows) : rows,
-          format: 'JSONEachRow',
+          ...(insertOptions?.columns
+            ? { columns: [...insertOptions.columns], format: 'JSONCompactEachRow' }
+            : { format: 'JSONEachRow' }),
           settings,
         }),
       );

@@ -105,9 +105,16 @@ export function createHttpTransport(options: HttpTransportOptions): ClickHouseTr
       }
       const settings: ClickHouseSettings = { ...INSERT_SETTINGS, ...insertOptions?.settings };
       if (insertOptions?.dedupToken) settings.insert_deduplication_token = insertOptions.dedupToken;
-      // The rows are JSONEachRow text already: send the bytes as they are.
+      const columns = insertOptions?.columns;
+      if (columns?.some((c) => !/^[A-Za-z0-9_]+$/.test(c))) {
+        throw new StoreError(`Cannot run insert: invalid column list ${JSON.stringify(columns)}`, { transient: false });
+      }
+      // The rows are JSON text already: send the bytes as they are.
       const values = Readable.from([typeof rows === 'string' ? Buffer.from(rows) : rows], { objectMode: false });
-      await send('insert', `INSERT INTO ${table} FORMAT JSONEachRow`, { values, settings });
+      const into = columns
+        ? `${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`
+        : `${table} FORMAT JSONEachRow`;
+      await send('insert', `INSERT INTO ${into}`, { values, settings });
     },
     async ping() {
       // A query rather than /ping, which answers without checking credentials.

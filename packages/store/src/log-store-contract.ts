@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseQuery } from '@instant-logs/query-language';
-import type { LogRecord } from '@instant-logs/schema';
+import { queuedLine, type LogRecord } from '@instant-logs/schema';
 import { createLogStore, type LogFilter, type LogStore } from './log-store.ts';
 import type { OpenedTransport } from './transport-contract.ts';
 
@@ -30,7 +30,7 @@ function record(i: number, over: Partial<LogRecord> = {}): LogRecord {
   };
 }
 
-const lines = (records: LogRecord[]) => records.map((r) => JSON.stringify(r)).join('\n');
+const lines = (records: LogRecord[]) => records.map((r) => queuedLine(r)).join('\n');
 
 /** Registers the log store's behaviour tests against a transport; both transports must pass them all. */
 export function describeLogStoreContract(name: string, open: () => Promise<OpenedTransport>): void {
@@ -68,6 +68,34 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       assert.equal(Number(rows[0]?.d), 7);
       await store.setDefaultRetention(30);
       await assert.rejects(store.setDefaultRetention(0), /Invalid retention/);
+    });
+
+    test('lines queued as objects by earlier versions are stored beside array lines, retention included', async () => {
+      const old = record(310, { id: 'form-object', tenant: 'forms' });
+      const now = record(311, { id: 'form-array', tenant: 'forms' });
+      await store.insert(
+        [
+          JSON.stringify({ ...old, retention_days: 9 }),
+          queuedLine(now, 11),
+          JSON.stringify({ ...old, id: 'form-bare' }),
+        ].join('\n'),
+      );
+      const rows = await opened.transport.query<{ id: string; d: number }>(
+        `SELECT id, retention_days AS d FROM contract_${process.pid}.logs WHERE tenant = 'forms' ORDER BY id`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.id, Number(r.d)]),
+        [
+          ['form-array', 11],
+          ['form-bare', 30],
+          ['form-object', 9],
+        ],
+      );
+      const page = await store.search(filter({ tenant: 'forms', fromNs: ns(T0), toNs: ns(T0 + 400_000) }), {
+        limit: 5,
+      });
+      // Newest first, then by id descending within one timestamp.
+      assert.deepEqual(page.records, [now, old, { ...old, id: 'form-bare' }]);
     });
 
     test('migrating again applies nothing', async () => {

@@ -1,4 +1,11 @@
-import { formatTimestamp, LEVELS, type Histogram, type LogRecord } from '@instant-logs/schema';
+import {
+  arrayLines,
+  formatTimestamp,
+  LEVELS,
+  QUEUED_COLUMNS,
+  type Histogram,
+  type LogRecord,
+} from '@instant-logs/schema';
 import type { QueryNode } from '@instant-logs/query-language';
 import { compileSearch, ParamBag } from './filter-sql.ts';
 import { assertIdentifier, migrate } from './migrations.ts';
@@ -48,8 +55,8 @@ export interface LogStore {
   migrate(): Promise<{ applied: number[] }>;
   /** Sets how many days new records are kept (the TTL reads each row's retention_days). */
   setDefaultRetention(days: number): Promise<void>;
-  /** Writes LogRecords given as JSONEachRow lines; a retry with the same token is a no-op. */
-  insert(jsonEachRow: string | Buffer, options?: InsertOptions): Promise<void>;
+  /** Writes queued lines (`queuedLine`, either form); a retry with the same token is a no-op. */
+  insert(queuedLines: string | Buffer, options?: InsertOptions): Promise<void>;
   search(
     filter: LogFilter,
     page: { limit: number; cursor?: string | undefined },
@@ -220,8 +227,12 @@ export function createLogStore(
       if (clustered) await onEveryNode(transport, layout, alter(layout.local('logs')));
       await onEveryNode(transport, layout, alter(table));
     },
-    insert: async (rows, options) =>
-      transport.insertJsonEachRow(table, rows, { ...options, settings: await settingsForInsert() }),
+    insert: async (lines, options) =>
+      transport.insertJsonEachRow(table, arrayLines(lines), {
+        ...options,
+        settings: await settingsForInsert(),
+        columns: QUEUED_COLUMNS,
+      }),
 
     async search(filter, page) {
       const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;

@@ -6,6 +6,8 @@ export interface InsertOptions {
   dedupToken?: string;
   /** Settings for this insert besides INSERT_SETTINGS, which they override. */
   settings?: Readonly<Record<string, string | number>>;
+  /** The rows are JSON arrays of these columns, in this order (JSONCompactEachRow), not objects. */
+  columns?: readonly string[];
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ClickHouseTransport {
   command(sql: string, params?: SqlParams): Promise<void>;
   /** Runs a query and returns its rows, decoded from JSONEachRow. 64-bit integers arrive as strings. */
   query<T>(sql: string, params?: SqlParams): Promise<T[]>;
-  /** Inserts rows given as JSONEachRow text into a database-qualified table. */
+  /** Inserts rows given as JSONEachRow text (JSONCompactEachRow with `columns`) into a database-qualified table. */
   insertJsonEachRow(table: string, rows: string | Buffer, options?: InsertOptions): Promise<void>;
   /** Cheap liveness check; rejects when the server cannot answer. */
   ping(): Promise<void>;

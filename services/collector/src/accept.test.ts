@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { LogRecord, parseTenantPolicies, queuedLineService } from '@instant-logs/schema';
+import { LogRecord, parseTenantPolicies, queuedLineService, parseQueuedLine } from '@instant-logs/schema';
 import type { LogQueue, RecordChunk } from '@instant-logs/queue';
 import { acceptRecords } from './accept.ts';
 import { createCollectorMetrics } from './metrics.ts';
@@ -39,7 +39,7 @@ test('accepted records are queued as one line each that parses back to a stored 
   );
   const lines = chunks[0]!.data.toString().split('\n');
   assert.equal(chunks[0]!.rows, 2);
-  const stored = lines.map((line) => LogRecord.parse(JSON.parse(line)));
+  const stored = lines.map((line) => LogRecord.parse(parseQueuedLine(line)));
   assert.deepEqual(
     stored.map((r) => [r.tenant, r.service, r.body, r.level]),
     [
@@ -63,7 +63,7 @@ test("a tenant's retention travels on each of its lines as retention_days", asyn
     deps(queue, '{"tenants":{"acme":{"retentionDays":7}}}'),
   );
   assert.deepEqual(
-    chunks.map((c) => JSON.parse(c.data.toString()).retention_days),
+    chunks.map((c) => parseQueuedLine(c.data.toString()).retention_days),
     [7, undefined],
   );
 });

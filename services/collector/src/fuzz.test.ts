@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { createInProcessQueue, type RecordChunk } from '@instant-logs/queue';
-import { LogRecord } from '@instant-logs/schema';
+import { LogRecord, parseQueuedLine } from '@instant-logs/schema';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { buildApp } from './app.ts';
 
@@ -152,7 +152,7 @@ test('every good line of a mixed NDJSON body is accepted and published, and ever
           c.data
             .toString()
             .split('\n')
-            .map((row) => ({ tenant: c.tenant, record: LogRecord.parse(JSON.parse(row)) })),
+            .map((row) => ({ tenant: c.tenant, record: LogRecord.parse(parseQueuedLine(row)) })),
         );
         assert.equal(published.length, good);
         assert.ok(published.every(({ tenant, record }) => record.tenant === tenant && record.service === 'fuzz'));

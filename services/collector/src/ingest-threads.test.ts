@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
-import { LIMITS } from '@instant-logs/schema';
+import { LIMITS, parseQueuedLine } from '@instant-logs/schema';
 import type { LogQueue, RecordChunk } from '@instant-logs/queue';
 import { CodedError } from '@instant-logs/service-kit';
 import { acceptBody, acceptRecords } from './accept.ts';
@@ -45,7 +45,7 @@ const withoutIds = (data: Buffer | undefined) =>
   (data?.toString() ?? '')
     .split('\n')
     .filter(Boolean)
-    .map((line) => ({ ...JSON.parse(line), id: '(id)' }));
+    .map((line) => ({ ...parseQueuedLine(line), id: '(id)' }));
 
 // Lines that mix the common shape, aliases, odd values and broken JSON.
 const field = fc.oneof(

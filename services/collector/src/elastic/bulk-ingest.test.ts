@@ -6,6 +6,7 @@ import type { LogRecord } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
 import { createCollectorMetrics } from '../metrics.ts';
 import { ingestBulk } from './bulk-ingest.ts';
+import { parseQueuedLine } from '@instant-logs/schema';
 
 function collector(consume?: (chunk: RecordChunk) => Promise<void>) {
   const stored: LogRecord[] = [];
@@ -16,7 +17,7 @@ function collector(consume?: (chunk: RecordChunk) => Promise<void>) {
           ...chunk.data
             .toString()
             .split('\n')
-            .map((l) => JSON.parse(l) as LogRecord),
+            .map((l) => parseQueuedLine(l)),
         )),
   );
   return { stored, deps: { queue, metrics: createCollectorMetrics(new Registry()), clock: Date.now } };

@@ -5,6 +5,7 @@ import { createInProcessQueue, QueueUnavailableError } from '@instant-logs/queue
 import type { LogRecord } from '@instant-logs/schema';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { buildApp } from '../app.ts';
+import { parseQueuedLine } from '@instant-logs/schema';
 
 const stored: LogRecord[] = [];
 let unavailable = false;
@@ -17,7 +18,7 @@ const app = buildApp({
       ...chunk.data
         .toString()
         .split('\n')
-        .map((l) => JSON.parse(l) as LogRecord),
+        .map((l) => parseQueuedLine(l)),
     );
   }),
 });

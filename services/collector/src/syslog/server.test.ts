@@ -13,6 +13,7 @@ import type { LogRecord } from '@instant-logs/schema';
 import { createTestCertificates, waitUntil } from '@instant-logs/testbed';
 import { createCollectorMetrics } from '../metrics.ts';
 import { startSyslogServer, type SyslogServerOptions } from './server.ts';
+import { parseQueuedLine } from '@instant-logs/schema';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -47,7 +48,7 @@ async function start(consume: (chunk: RecordChunk) => Promise<void>, extra: Part
 function store() {
   const records: LogRecord[] = [];
   const consume = async (chunk: RecordChunk) => {
-    for (const line of chunk.data.toString().split('\n')) records.push(JSON.parse(line) as LogRecord);
+    for (const line of chunk.data.toString().split('\n')) records.push(parseQueuedLine(line));
   };
   return { records, consume };
 }

@@ -3,7 +3,7 @@ import type { Intent } from './intent.ts';
 /** What the writer needs of a Kafka message. */
 export interface SourceMessage {
   offset: bigint;
-  /** UTF-8 JSONEachRow lines. */
+  /** UTF-8 queued lines, one per line. */
   value: Buffer;
   rows: number;
   tenant: string;

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { joinLines } from '@instant-logs/queue';
+import { readableQueuedLine } from '@instant-logs/schema';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { dedupToken, encodeIntent } from './intent.ts';
 import type { SourceMessage } from './batches.ts';
@@ -112,7 +113,8 @@ async function isolateLines(
 ): Promise<void> {
   if (lines.length === 1) {
     const letter = {
-      value: lines[0]!,
+      // Named members for whoever reads the dead letters; a replay inserts either form.
+      value: readableQueuedLine(lines[0]!),
       tenant: m.tenant,
       error: errorText(failure),
       topic: deps.topic,
