@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeChunk, openSegmentLog, type SegmentLog } from '@instant-logs/queue';
+import { parseQueuedLine, queuedLine } from '@instant-logs/schema';
 import { createChdbTransport, createLogStore, type ClickHouseTransport, type LogStore } from '@instant-logs/store';
 import { startTracing } from '@instant-logs/telemetry';
 import { waitUntil } from '@instant-logs/testbed';
@@ -117,7 +118,8 @@ test('a record the store refuses for good goes to the dead-letter file; the rest
   const { observe } = recorder();
   const processor = startLogProcessor(store, log, options(dir, { maxWaitMs: 50 }), observe, (err) => assert.fail(err));
   try {
-    const bad = line('poison', { severity_number: 'not a number' });
+    // An array line, as the collector queues it; the dead letter names its members.
+    const bad = queuedLine({ ...parseQueuedLine(line('poison')), severity_number: 'not a number' } as never);
     await log.append(
       encodeChunk({ tenant: 'acme', rows: 3, data: Buffer.from([line('ok-1'), bad, line('ok-2')].join('\n')) }),
     );
@@ -129,9 +131,10 @@ test('a record the store refuses for good goes to the dead-letter file; the rest
       .split('\n')
       .map((l) => JSON.parse(l));
     assert.deepEqual(
-      letters.map((l) => [l.tenant, l.record, l.position]),
-      [['acme', bad, '0']],
+      letters.map((l) => [l.tenant, JSON.parse(l.record), l.position]),
+      [['acme', parseQueuedLine(bad), '0']],
     );
+    assert.equal(JSON.parse(letters[0].record).severity_number, 'not a number');
     assert.match(letters[0].error, /severity_number|parse|Cannot/i);
   } finally {
     await processor.close();
