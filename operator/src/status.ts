@@ -7,6 +7,7 @@ import {
 import { schemeOf, type ComponentNames } from './desired/index.ts';
 import { clickhouseStatefulSetNames } from './desired/clickhouse-cluster.ts';
 import type { KubeObject } from './kube/client.ts';
+import type { VolumeProblem } from './volumes.ts';
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
 interface Verdict {
@@ -47,11 +48,15 @@ export function statusFor(
   pipeline: LogPipeline,
   live: LiveObjects,
   names: ComponentNames,
-  problems: { blocker?: Blocker | undefined; failures: readonly ApplyFailure[] },
+  problems: {
+    blocker?: Blocker | undefined;
+    failures: readonly ApplyFailure[];
+    volumes?: VolumeProblem | undefined;
+  },
   previous: LogPipelineStatus | undefined,
   now: string,
 ): LogPipelineStatus {
-  const { blocker, failures } = problems;
+  const { blocker, failures, volumes } = problems;
   const generation = pipeline.metadata.generation ?? 0;
   const verdicts: [string, Verdict][] = [
     [PipelineConditionType.KafkaTopicReady, kafkaVerdict(pipeline, live, names)],
@@ -70,9 +75,11 @@ export function statusFor(
     ? notYet(blocker.reason, blocker.message)
     : failures.length > 0
       ? notYet('ApplyFailed', describeFailures(failures))
-      : firstBad
-        ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
-        : ok('AllComponentsReady', 'every component is ready');
+      : volumes
+        ? notYet(volumes.reason, volumes.message)
+        : firstBad
+          ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
+          : ok('AllComponentsReady', 'every component is ready');
   const conditions = [[PipelineConditionType.Ready, ready] as [string, Verdict], ...verdicts].map(([type, v]) =>
     condition(type, v, generation, previous, now),
   );

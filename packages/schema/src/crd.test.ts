@@ -62,7 +62,8 @@ describe('logPipelineCrd', () => {
       '.spec.kafka: has(self.cluster) != has(self.bootstrapServers)',
       '.spec.clickhouse: has(self.managed) != has(self.external)',
       '.spec.processor: self.minReplicas <= self.maxReplicas',
-      '.spec.clickhouse.managed.storage: self == oldSelf',
+      '.spec.clickhouse.managed.storage: has(self.storageClassName) == has(oldSelf.storageClassName)',
+      '.spec.clickhouse.managed.storage.storageClassName: self == oldSelf',
     ])
       assert.ok(rules.includes(expected), `missing ${expected} in\n${rules.join('\n')}`);
   });

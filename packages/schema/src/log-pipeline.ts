@@ -402,17 +402,32 @@ const ClickHouseManaged = withRules(
       })
       .optional()
       .describe('An existing ClickHouse Keeper or ZooKeeper; required when replicas is above 1.'),
-    storage: immutable(
-      z.object({
-        size: Quantity.default('50Gi').describe('Size of the data volume.'),
-        storageClassName: ObjectName.optional().describe(
-          'StorageClass of the data volume. Unset: the cluster default.',
+    storage: z
+      .object({
+        size: Quantity.default('50Gi').describe(
+          'Size of each data volume. It may grow: the operator expands the claims in place, which needs a ' +
+            'StorageClass with allowVolumeExpansion. It cannot shrink.',
         ),
-      }),
-      'storage is immutable: a StatefulSet cannot change its volume claims',
-    )
+        storageClassName: immutable(
+          ObjectName,
+          'storageClassName is immutable: existing volumes cannot move to another class',
+        )
+          .optional()
+          .describe('StorageClass of the data volume. Unset: the cluster default. Immutable once set.'),
+      })
+      .meta({
+        // Also refuses setting or unsetting it, which a transition rule on the optional field alone would allow.
+        'x-kubernetes-validations': [
+          {
+            rule: 'has(self.storageClassName) == has(oldSelf.storageClassName)',
+            message: 'storageClassName cannot be set or unset once created',
+            fieldPath: '.storageClassName',
+            reason: 'FieldValueInvalid',
+          },
+        ],
+      })
       .prefault({})
-      .describe('The persistent volume that holds the data. Immutable once created.'),
+      .describe('The persistent volume that holds the data.'),
     image: Image.default('clickhouse/clickhouse-server:25.8').describe('ClickHouse server image.'),
     resources: resources('ClickHouse', { cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
     persistentVolumeClaimRetentionPolicy: z
