@@ -96,7 +96,7 @@ async function expand(client: KubeClient, pipeline: KubeObject, changes: Resize[
       reason: 'VolumeShrinkRefused',
       message:
         `StatefulSet ${shrink.statefulSet}: volumes cannot shrink (${shrink.template} asks for ${shrink.to}, ` +
-        `they have ${shrink.from}); set clickhouse.managed.storage.size back to ${shrink.from} or more`,
+        `they have ${shrink.from}); set the storage size back to ${shrink.from} or more`,
     };
   const { namespace, name } = pipeline.metadata;
   const all = await client.list<Claim>(RESOURCES.PersistentVolumeClaim, namespace, `${PIPELINE_LABEL}=${name}`);

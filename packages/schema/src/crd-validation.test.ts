@@ -145,6 +145,32 @@ const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
     /replicas above 1 need keeper/,
   ],
   [
+    'a Keeper both named and run',
+    withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+      nodes: ['k:9181'],
+      managed: {},
+    }),
+    'p',
+    'spec.clickhouse.managed.keeper',
+    /exactly one of keeper.nodes or keeper.managed/,
+  ],
+  [
+    'a managed Keeper of an even size',
+    withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+      managed: { replicas: 4 },
+    }),
+    'p',
+    'spec.clickhouse.managed.keeper.managed.replicas',
+    /replicas must be odd/,
+  ],
+  [
+    'a managed Keeper for unreplicated shards',
+    withValue(minimal, 'clickhouse.managed.keeper', { managed: {} }),
+    'p',
+    'spec.clickhouse.managed.keeper.managed',
+    /keeper.managed serves replicated shards/,
+  ],
+  [
     'four managed ClickHouse replicas',
     withValue(withValue(minimal, 'clickhouse.managed.replicas', 4), 'clickhouse.managed.keeper', { nodes: ['k:9181'] }),
     'p',

@@ -64,6 +64,8 @@ describe('logPipelineCrd', () => {
       '.spec.processor: self.minReplicas <= self.maxReplicas',
       '.spec.clickhouse.managed.storage: has(self.storageClassName) == has(oldSelf.storageClassName)',
       '.spec.clickhouse.managed.storage.storageClassName: self == oldSelf',
+      '.spec.clickhouse.managed.keeper: has(self.nodes) != has(self.managed)',
+      '.spec.clickhouse.managed.keeper.managed: self.replicas % 2 == 1',
     ])
       assert.ok(rules.includes(expected), `missing ${expected} in\n${rules.join('\n')}`);
   });
