@@ -2,10 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ControlPlane } from '@instant-logs/testbed';
 import type { V1PersistentVolumeClaim, V1StatefulSetSpec } from '@kubernetes/client-node';
-import type { KubeClient, KubeObject } from './kube/client.ts';
+import { liveReader } from './cache.ts';
+import { createKubeClient, type KubeClient, type KubeObject } from './kube/client.ts';
 import { RESOURCES, type ResourceType } from './kube/resources.ts';
 import { reconcile, type ReconcileDeps } from './reconcile.ts';
 import { createPipeline, getPipeline, startTestCluster, until } from './test-cluster.ts';
+import { operatorRules } from './rbac.ts';
 import { resizes } from './volumes.ts';
 
 // The StatefulSet controller makes the claims (and Pods, which stay Pending: no scheduler, no kubelet), the
@@ -180,6 +182,56 @@ describe('growing the volumes of a managed ClickHouse on a real API server', () 
     // Reported once, not on every pass.
     assert.deepEqual(writes(await reconcile(deps, ns, 'stuck')), []);
     assert.equal((await events(ns, 'VolumeExpansionNotAllowed')).length, 1);
+  });
+});
+
+describe('growing volumes under an operator that watches one namespace', () => {
+  test('without the right to read StorageClasses it patches, and reports the API server refusing it', async (t) => {
+    await storage('fixed-ns', false, 2);
+    const ns = await newNamespace();
+    await boundPipeline(ns, 'scoped', 'fixed-ns');
+    // As the chart binds it with watchNamespace: the ClusterRole through a RoleBinding, so nothing cluster-scoped.
+    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1' };
+    await client.create(
+      { ...RESOURCES.PersistentVolumeClaim, kind: 'ServiceAccount', plural: 'serviceaccounts' },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'operator', namespace: ns } },
+    );
+    await client.create(
+      { ...rbac, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: `operator-${ns}` },
+        rules: operatorRules(),
+      },
+    );
+    await client.create(
+      { ...rbac, kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'operator', namespace: ns },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `operator-${ns}` },
+        subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace: ns }],
+      },
+    );
+    const scoped = createKubeClient(await plane.userKubeConfig('operator', ns));
+    // The controller reads the pipeline from its cache; here the admin reads it in its place.
+    const reader = { ...liveReader(scoped), pipeline: liveReader(client).pipeline };
+    const scopedDeps = { ...deps, client: scoped, reader };
+    const uids = (await statefulSets(ns, 'scoped')).map((s) => s.metadata.uid);
+
+    await resize(ns, 'scoped', '2Gi');
+    await reconcile(scopedDeps, ns, 'scoped');
+    const condition = await ready(ns, 'scoped');
+    t.diagnostic(condition?.message ?? '');
+    assert.equal(condition?.reason, 'VolumeExpansionFailed', condition?.message);
+    assert.match(condition?.message ?? '', /PersistentVolumeClaim data-scoped-clickhouse-shard-1-0: .*resize/);
+    assert.deepEqual(
+      (await statefulSets(ns, 'scoped')).map((s) => s.metadata.uid),
+      uids,
+    );
+    assert.deepEqual((await claims(ns, 'scoped')).map(claimSize), ['1Gi', '1Gi']);
   });
 });
 
