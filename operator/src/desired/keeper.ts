@@ -13,7 +13,10 @@ import { service } from './workload.ts';
 export const KEEPER_CLIENT_PORT = 9181;
 /** Where Keeper servers replicate to each other (raft). */
 export const KEEPER_RAFT_PORT = 9234;
-/** Keeper's HTTP control port: `/ready` answers 200 once the server is in a quorum with a leader. */
+/**
+ * Keeper's HTTP control port: `/ready` answers 200 once the server is in a quorum with a leader.
+ * https://clickhouse.com/docs/operations/utilities/clickhouse-keeper-http-api
+ */
 export const KEEPER_CONTROL_PORT = 9182;
 /** The environment variable the server reads its raft id from (`from_env`); set by the start script. */
 export const KEEPER_ID_ENV = 'KEEPER_SERVER_ID';
