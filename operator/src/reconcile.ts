@@ -31,7 +31,10 @@ export interface ReconcileDeps {
 export interface ReconcileResult {
   /** Look again after this long even if nothing changes (waiting on something not watched). */
   requeueAfterMs?: number;
-  /** Objects written (applied with a change, deleted, or status), for logs and tests. */
+  /**
+   * Objects written (applied with a change, `-` deleted, `~` a StatefulSet deleted to be re-created with
+   * larger volume claims, or status), for logs and tests.
+   */
   changed: string[];
 }
 
