@@ -541,6 +541,7 @@ describe('charts on the test API server', () => {
       [PIPELINE, ['-f', join(PIPELINE, 'ci/access-values.yaml')]],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/keda-values.yaml'), '--api-versions', 'keda.sh/v1alpha1']],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/placement-values.yaml')]],
+      [PIPELINE, ['-f', join(PIPELINE, 'ci/cluster-values.yaml')]],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1']],
       [PIPELINE, ['-f', join(PIPELINE, 'ci/strimzi-values.yaml'), '--api-versions', 'kafka.strimzi.io/v1beta2']],
       // The installed release holds the kind node ports already: the API server refuses them twice.

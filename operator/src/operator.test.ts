@@ -452,9 +452,13 @@ test('the generated RBAC grants the verbs the operator uses, and no others', asy
     );
     // desired() always has an autoscaler for the processor and, once the Prometheus Operator is served, a
     // ServiceMonitor: the pruner may delete them (left over from another version) but no spec change makes it.
+    // Growing volumes (volumes.test.ts, which needs the claims bound) lists and patches claims and reads their class.
     assert.deepEqual([...granted].filter((v) => !used.has(v)).sort(), [
       'keda.sh|scaledobjects|delete',
       'monitoring.coreos.com|servicemonitors|delete',
+      'storage.k8s.io|storageclasses|get',
+      '|persistentvolumeclaims|list',
+      '|persistentvolumeclaims|patch',
     ]);
   } finally {
     await a.operator.stop();

@@ -22,6 +22,9 @@ const GRANTS: [ResourceType, string[], string?][] = [
     t,
     t === RESOURCES.Secret ? ['get', ...OWNED_VERBS] : OWNED_VERBS,
   ]),
+  // Volume expansion (volumes.ts): claims are listed and patched to a larger size, their class read.
+  [RESOURCES.PersistentVolumeClaim, ['list', 'patch']],
+  [RESOURCES.StorageClass, ['get']],
   [RESOURCES.Lease, ['get', 'create', 'update']],
   [RESOURCES.Event, ['get', 'create', 'update']],
 ];

@@ -130,4 +130,79 @@ describe('a sharded managed ClickHouse on a real API server', () => {
     const failed = (await getPipeline(ns, 'copies')).status?.conditions?.find((c) => c.reason === 'ApplyFailed');
     assert.equal(failed, undefined, failed?.message);
   });
+
+  test('a managed Keeper: its objects are applied, ClickHouse points at its pods, and a second reconcile writes nothing', async () => {
+    const ns = await newNamespace();
+    const keeper = { managed: { replicas: 3 } };
+    await createPipeline(ns, 'quorum', { kafka, clickhouse: { managed: { shards: 2, replicas: 2, keeper } } });
+    await reconcile(deps, ns, 'quorum');
+    const failed = (await getPipeline(ns, 'quorum')).status?.conditions?.find((c) => c.reason === 'ApplyFailed');
+    assert.equal(failed, undefined, failed?.message);
+
+    const sts = (await statefulSets(ns, 'quorum')).find((s) => s.metadata.name === 'quorum-keeper')!;
+    assert.equal(sts.spec.replicas, 3);
+    assert.equal(sts.spec.podManagementPolicy, 'Parallel');
+    const raft = (await configMap(ns, 'quorum-keeper'))['keeper_config.xml']!;
+    for (const i of [0, 1, 2])
+      assert.match(
+        raft,
+        new RegExp(`<id>${i + 1}</id><hostname>quorum-keeper-${i}\\.quorum-keeper-headless\\.${ns}\\.svc<`),
+      );
+    const headless = await client.get<KubeObject & { spec: { clusterIP: string; publishNotReadyAddresses: boolean } }>(
+      RESOURCES.Service,
+      ns,
+      'quorum-keeper-headless',
+    );
+    assert.equal(headless?.spec.clusterIP, 'None');
+    assert.equal(headless?.spec.publishNotReadyAddresses, true);
+    const pdb = await client.get<KubeObject & { spec: { maxUnavailable: number } }>(
+      RESOURCES.PodDisruptionBudget,
+      ns,
+      'quorum-keeper',
+    );
+    assert.equal(pdb?.spec.maxUnavailable, 1);
+    const policy = await client.get<KubeObject & { spec: { ingress: { ports: { port: number }[] }[] } }>(
+      RESOURCES.NetworkPolicy,
+      ns,
+      'quorum-keeper',
+    );
+    assert.deepEqual(
+      policy?.spec.ingress[0]!.ports.map((p) => p.port),
+      [9181, 9234],
+    );
+
+    // The replicated schema's settings and every server's zookeeper section name the managed Keeper.
+    const cluster = (await configMap(ns, 'quorum-clickhouse'))['cluster.xml']!;
+    for (const i of [0, 1, 2])
+      assert.match(
+        cluster,
+        new RegExp(`<host>quorum-keeper-${i}\\.quorum-keeper-headless\\.${ns}\\.svc</host><port>9181</port>`),
+      );
+    const shared = await configMap(ns, 'quorum-pipeline');
+    assert.equal(shared['CLICKHOUSE_CLUSTER'], 'instant_logs');
+    assert.equal(shared['CLICKHOUSE_CLUSTER_REPLICATED'], 'true');
+
+    // ClickHouse waits for a Keeper quorum: 1 of 3 ready is not one, 2 is.
+    await markEverythingReady(client, ns, 'quorum');
+    for (const s of await statefulSets(ns, 'quorum'))
+      await client.replaceStatus(RESOURCES.StatefulSet, {
+        ...s,
+        status: { replicas: s.spec.replicas, readyReplicas: 1 },
+      });
+    const shard = (await statefulSets(ns, 'quorum')).filter((s) => s.metadata.name !== 'quorum-keeper');
+    for (const s of shard)
+      await client.replaceStatus(RESOURCES.StatefulSet, { ...s, status: { replicas: 2, readyReplicas: 2 } });
+    await reconcile(deps, ns, 'quorum');
+    const noQuorum = (await getPipeline(ns, 'quorum')).status?.conditions?.find((c) => c.type === 'ClickHouseReady');
+    assert.equal(noQuorum?.reason, 'KeeperNoQuorum', noQuorum?.message);
+    const keeperSts = (await statefulSets(ns, 'quorum')).find((s) => s.metadata.name === 'quorum-keeper')!;
+    await client.replaceStatus(RESOURCES.StatefulSet, { ...keeperSts, status: { replicas: 3, readyReplicas: 2 } });
+    await reconcile(deps, ns, 'quorum');
+    const ready = (await getPipeline(ns, 'quorum')).status?.conditions?.find((c) => c.type === 'ClickHouseReady');
+    assert.equal(ready?.status, 'True', ready?.message);
+
+    const before = await owned(ns, 'quorum');
+    assert.deepEqual((await reconcile(deps, ns, 'quorum')).changed, []);
+    assert.deepEqual(await owned(ns, 'quorum'), before);
+  });
 });

@@ -15,6 +15,7 @@ import {
   type Blocker,
   type LiveObjects,
 } from './status.ts';
+import { planVolumes } from './volumes.ts';
 
 export interface ReconcileDeps {
   /** Writes, and the reads a cache cannot answer (objects the operator does not label). */
@@ -30,7 +31,10 @@ export interface ReconcileDeps {
 export interface ReconcileResult {
   /** Look again after this long even if nothing changes (waiting on something not watched). */
   requeueAfterMs?: number;
-  /** Objects written (applied with a change, deleted, or status), for logs and tests. */
+  /**
+   * Objects written (applied with a change, `-` deleted, `~` a StatefulSet deleted to be re-created with
+   * larger volume claims, or status), for logs and tests.
+   */
   changed: string[];
 }
 
@@ -45,6 +49,7 @@ export class ApplyFailedError extends Error {
 }
 
 const WAITING_MS = 30_000;
+const REPLACING_MS = 2_000;
 
 /**
  * Level-based reconcile of one LogPipeline: read everything, converge, report. It never asks what
@@ -110,10 +115,14 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   };
   const objects = blocker ? [] : desired(pipeline, ctx);
   const names = componentNames(pipeline, objects);
+  const volumes = await planVolumes(client, raw, objects, live.get('StatefulSet') ?? new Map());
+  for (const replaced of volumes.replacing) {
+    if (live.get('StatefulSet')?.delete(replaced)) changed.push(`~StatefulSet/${replaced}`);
+  }
 
   // One refused object (an admission policy, a quota) must not keep the others from converging.
   const failures: ApplyFailure[] = [];
-  for (const obj of objects.map(stamped)) {
+  for (const obj of volumes.objects.map(stamped)) {
     const type = typeOf(obj)!;
     const before = live.get(type.kind)?.get(obj.metadata.name);
     // An apply that would change nothing is still a request: skip it, so a settled pipeline costs none.
@@ -150,10 +159,21 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     }
   }
 
-  const status = statusFor(pipeline, live as LiveObjects, names, { blocker, failures }, raw.status, deps.now());
+  const volumeProblem = volumes.problems[0];
+  const status = statusFor(
+    pipeline,
+    live as LiveObjects,
+    names,
+    { blocker, failures, volumes: volumeProblem },
+    raw.status,
+    deps.now(),
+  );
   if (await writeStatus(client, raw, status)) changed.push('status');
   if (failures.length > 0) throw new ApplyFailedError(failures);
-  await announceTransition(deps, raw, status, blocker ? 'Warning' : 'Normal');
+  const problem = blocker || (volumeProblem && volumeProblem.reason !== 'ExpandingVolumes');
+  await announceTransition(deps, raw, status, problem ? 'Warning' : 'Normal');
+  // A StatefulSet being replaced is re-created once its orphaning delete is done; its deletion wakes us too.
+  if (volumes.replacing.length > 0) return { changed, requeueAfterMs: REPLACING_MS };
   const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   return ready ? { changed } : { changed, requeueAfterMs: WAITING_MS };
 }

@@ -6,7 +6,10 @@ import {
 } from '@instant-logs/schema';
 import { schemeOf, type ComponentNames } from './desired/index.ts';
 import { clickhouseStatefulSetNames } from './desired/clickhouse-cluster.ts';
+import { managedKeeper } from './desired/keeper.ts';
+import { namesOf } from './desired/names.ts';
 import type { KubeObject } from './kube/client.ts';
+import type { VolumeProblem } from './volumes.ts';
 
 type ConditionStatus = 'True' | 'False' | 'Unknown';
 interface Verdict {
@@ -47,11 +50,15 @@ export function statusFor(
   pipeline: LogPipeline,
   live: LiveObjects,
   names: ComponentNames,
-  problems: { blocker?: Blocker | undefined; failures: readonly ApplyFailure[] },
+  problems: {
+    blocker?: Blocker | undefined;
+    failures: readonly ApplyFailure[];
+    volumes?: VolumeProblem | undefined;
+  },
   previous: LogPipelineStatus | undefined,
   now: string,
 ): LogPipelineStatus {
-  const { blocker, failures } = problems;
+  const { blocker, failures, volumes } = problems;
   const generation = pipeline.metadata.generation ?? 0;
   const verdicts: [string, Verdict][] = [
     [PipelineConditionType.KafkaTopicReady, kafkaVerdict(pipeline, live, names)],
@@ -70,9 +77,11 @@ export function statusFor(
     ? notYet(blocker.reason, blocker.message)
     : failures.length > 0
       ? notYet('ApplyFailed', describeFailures(failures))
-      : firstBad
-        ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
-        : ok('AllComponentsReady', 'every component is ready');
+      : volumes
+        ? notYet(volumes.reason, volumes.message)
+        : firstBad
+          ? notYet(firstBad[1].reason, `${firstBad[0]}: ${firstBad[1].message}`)
+          : ok('AllComponentsReady', 'every component is ready');
   const conditions = [[PipelineConditionType.Ready, ready] as [string, Verdict], ...verdicts].map(([type, v]) =>
     condition(type, v, generation, previous, now),
   );
@@ -172,6 +181,19 @@ function clickhouseVerdict(pipeline: LogPipeline, live: LiveObjects, names: Comp
     if (!sts) return notYet('NotCreated', `StatefulSet ${name} does not exist yet`);
     if ((sts.status?.readyReplicas ?? 0) < pipeline.spec.clickhouse.managed!.replicas)
       return notYet('Unavailable', `StatefulSet ${name} has ${sts.status?.readyReplicas ?? 0} ready replica(s)`);
+  }
+  // Replicated tables are read-only without a Keeper quorum (a majority of its servers).
+  const keeper = managedKeeper(pipeline);
+  if (keeper) {
+    const name = namesOf(pipeline).keeper;
+    const sts = get(live, 'StatefulSet', name) as (KubeObject & { status?: { readyReplicas?: number } }) | undefined;
+    const quorum = Math.floor(keeper.replicas / 2) + 1;
+    if (!sts) return notYet('KeeperNotCreated', `StatefulSet ${name} does not exist yet`);
+    if ((sts.status?.readyReplicas ?? 0) < quorum)
+      return notYet(
+        'KeeperNoQuorum',
+        `Keeper StatefulSet ${name} has ${sts.status?.readyReplicas ?? 0} ready server(s), a quorum needs ${quorum}`,
+      );
   }
   return jobSucceeded(live, names.setupJob)
     ? ok('SchemaReady', 'ClickHouse answers and the schema is migrated')

@@ -66,9 +66,9 @@ export async function installCrd(client: KubeClient, crd: KubeObject): Promise<v
 
 /** A real control plane with the LogPipeline and Strimzi KafkaTopic CRDs installed. */
 export async function startTestCluster(
-  options: { kafkaTopicVersions?: readonly string[] } = {},
+  options: { kafkaTopicVersions?: readonly string[]; controllers?: readonly string[] } = {},
 ): Promise<{ plane: ControlPlane; client: KubeClient; namespace(): Promise<string> }> {
-  const plane = await startControlPlane();
+  const plane = await startControlPlane(options.controllers ? { controllers: options.controllers } : {});
   const client = createKubeClient(plane.kubeConfig);
   await installCrd(client, logPipelineCrd() as unknown as KubeObject);
   await installCrd(

@@ -1,6 +1,7 @@
 import type { LogPipeline } from '@instant-logs/schema';
 import { PASSWORD_ENV } from './clickhouse-config.ts';
 import { PORTS } from './context.ts';
+import { managedKeeperNodes } from './keeper.ts';
 import { namesOf } from './names.ts';
 
 /** The cluster's name in a managed ClickHouse's remote_servers. */
@@ -25,7 +26,8 @@ export interface ManagedCluster {
 export function managedCluster(p: LogPipeline): ManagedCluster | undefined {
   const m = p.spec.clickhouse.managed;
   if (!m || (m.shards === 1 && m.replicas === 1)) return undefined;
-  return { shards: m.shards, replicas: m.replicas, replicated: m.replicas > 1, keeper: m.keeper?.nodes ?? [] };
+  const keeper = m.keeper?.nodes ?? managedKeeperNodes(p);
+  return { shards: m.shards, replicas: m.replicas, replicated: m.replicas > 1, keeper };
 }
 
 /** Pure: the StatefulSet of shard `shard` (1-based). */

@@ -5,6 +5,7 @@ import { collector } from './collector.ts';
 import { PORTS, type DesiredContext } from './context.ts';
 import { dashboard } from './dashboard.ts';
 import { kafkaTopics } from './kafka.ts';
+import { keeper } from './keeper.ts';
 import { monitoring } from './monitoring.ts';
 import { namesOf } from './names.ts';
 import { networkPolicies } from './network.ts';
@@ -44,6 +45,7 @@ export function desired(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
     ...collector(p),
     ...processor(p, ctx),
     ...clickhouse(p, ctx),
+    ...keeper(p),
     setup(p),
     ...query(p, ctx),
     ...dashboard(p),

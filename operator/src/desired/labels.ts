@@ -16,7 +16,16 @@ export const TENANTS_HASH_ANNOTATION = 'logging.instantdev.io/tenants-hash';
 export const CREDENTIALS_HASH_ANNOTATION = 'logging.instantdev.io/credentials-hash';
 
 export type Component =
-  'pipeline' | 'kafka' | 'collector' | 'processor' | 'clickhouse' | 'setup' | 'query' | 'dashboard' | 'monitoring';
+  | 'pipeline'
+  | 'kafka'
+  | 'collector'
+  | 'processor'
+  | 'clickhouse'
+  | 'keeper'
+  | 'setup'
+  | 'query'
+  | 'dashboard'
+  | 'monitoring';
 
 /** Pure: the labels a component's selectors match; never change them, Deployment selectors are immutable. */
 export function selectorLabels(p: LogPipeline, component: Component): Record<string, string> {

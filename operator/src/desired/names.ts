@@ -20,6 +20,8 @@ export function namesOf(p: LogPipeline) {
     clickhouse: `${n}-clickhouse`,
     clickhouseHeadless: `${n}-clickhouse-headless`,
     clickhouseCredentials: `${n}-clickhouse-credentials`,
+    keeper: `${n}-keeper`,
+    keeperHeadless: `${n}-keeper-headless`,
     query: `${n}-query`,
     dashboard: `${n}-dashboard`,
     setupPrefix: `${n}-setup`,

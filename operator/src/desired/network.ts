@@ -3,6 +3,7 @@ import { INTERSERVER_PORT, managedCluster } from './clickhouse-cluster.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { syslogPorts } from './collector.ts';
 import { PORTS } from './context.ts';
+import { KEEPER_CLIENT_PORT, KEEPER_RAFT_PORT, managedKeeper } from './keeper.ts';
 import { PIPELINE_LABEL, selectorLabels, type Component } from './labels.ts';
 import { namesOf } from './names.ts';
 import { objectMeta } from './owner.ts';
@@ -54,6 +55,17 @@ export function networkPolicies(p: LogPipeline): KubeObject[] {
             // Replicas of a shard fetch parts from each other.
             ...(managedCluster(p)?.replicated ? [{ port: INTERSERVER_PORT }] : []),
           ],
+        },
+      ]),
+    );
+  }
+  if (managedKeeper(p)) {
+    // ClickHouse servers are clients; the Keeper servers replicate to each other. Both carry the pipeline label.
+    policies.push(
+      policy(names.keeper, 'keeper', [
+        {
+          from: [{ podSelector: { matchLabels: { [PIPELINE_LABEL]: p.metadata.name } } }],
+          ports: [{ port: KEEPER_CLIENT_PORT }, { port: KEEPER_RAFT_PORT }],
         },
       ]),
     );

@@ -15,6 +15,7 @@ export function podSettingsOf(p: LogPipeline, component: Component): PodSettings
     query: spec.query.pod,
     dashboard: spec.dashboard.pod,
     clickhouse: spec.clickhouse.managed?.pod,
+    keeper: spec.clickhouse.managed?.keeper?.managed?.pod,
   };
   return byComponent[component] ?? {};
 }

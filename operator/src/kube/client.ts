@@ -56,8 +56,16 @@ export interface KubeClient {
   create<T extends KubeObject>(t: ResourceType, obj: KubeObject): Promise<T>;
   /** Replaces an object; its metadata.resourceVersion makes it fail with 409 if someone else wrote first. */
   replace<T extends KubeObject>(t: ResourceType, obj: KubeObject): Promise<T>;
-  /** Deletes in the background; an object already gone is not an error. */
-  delete(t: ResourceType, namespace: string | undefined, name: string): Promise<void>;
+  /**
+   * Deletes in the background, or leaving its dependents (`Orphan`: a StatefulSet's pods stay for its
+   * successor to adopt); an object already gone is not an error.
+   */
+  delete(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    propagationPolicy?: 'Background' | 'Orphan',
+  ): Promise<void>;
   /** Whether the API server serves this resource type (e.g. a CRD that may not be installed). */
   serves(t: ResourceType): Promise<boolean>;
   /**
@@ -186,12 +194,12 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
     replaceStatus: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name, 'status'), obj),
     create: (t, obj) => call('POST', pathOf(t, obj.metadata.namespace), obj),
     replace: (t, obj) => call('PUT', pathOf(t, obj.metadata.namespace, obj.metadata.name), obj),
-    async delete(t, namespace, name) {
+    async delete(t, namespace, name, propagationPolicy = 'Background') {
       try {
         await call('DELETE', pathOf(t, namespace, name), {
           kind: 'DeleteOptions',
           apiVersion: 'v1',
-          propagationPolicy: 'Background',
+          propagationPolicy,
         });
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 404)) throw err;

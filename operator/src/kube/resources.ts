@@ -31,6 +31,8 @@ export const RESOURCES = {
   HorizontalPodAutoscaler: r('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers'),
   NetworkPolicy: r('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies'),
   Job: r('batch', 'v1', 'Job', 'jobs'),
+  PersistentVolumeClaim: r('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
+  StorageClass: r('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false),
   Lease: r('coordination.k8s.io', 'v1', 'Lease', 'leases'),
   Event: r('', 'v1', 'Event', 'events'),
   KafkaTopic: r('kafka.strimzi.io', 'v1', 'KafkaTopic', 'kafkatopics'),

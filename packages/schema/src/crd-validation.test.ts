@@ -145,6 +145,32 @@ const invalid: [string, LogPipelineSpecInput, string, string, RegExp][] = [
     /replicas above 1 need keeper/,
   ],
   [
+    'a Keeper both named and run',
+    withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+      nodes: ['k:9181'],
+      managed: {},
+    }),
+    'p',
+    'spec.clickhouse.managed.keeper',
+    /exactly one of keeper.nodes or keeper.managed/,
+  ],
+  [
+    'a managed Keeper of an even size',
+    withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+      managed: { replicas: 4 },
+    }),
+    'p',
+    'spec.clickhouse.managed.keeper.managed.replicas',
+    /replicas must be odd/,
+  ],
+  [
+    'a managed Keeper for unreplicated shards',
+    withValue(minimal, 'clickhouse.managed.keeper', { managed: {} }),
+    'p',
+    'spec.clickhouse.managed.keeper.managed',
+    /keeper.managed serves replicated shards/,
+  ],
+  [
     'four managed ClickHouse replicas',
     withValue(withValue(minimal, 'clickhouse.managed.replicas', 4), 'clickhouse.managed.keeper', { nodes: ['k:9181'] }),
     'p',
@@ -423,19 +449,45 @@ describe('LogPipeline CRD on a real API server', () => {
     assert.equal(LogPipelineSpec.safeParse(spec).success, false);
   });
 
-  it('refuses a new storage size for a managed ClickHouse, and lets other fields change', async () => {
+  it('lets the storage size of a managed ClickHouse change, and refuses a new or added storage class', async () => {
     const name = `p${++counter}`;
     await create(minimal, name);
-    const patch = (body: object) =>
-      objects.patchNamespacedCustomObject({ group, version, namespace, plural, name, body }, MERGE);
-    const error = await patch({ spec: { clickhouse: { managed: { storage: { size: '100Gi' } } } } }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof ApiException && error.code === 422, String(error));
-    assert.match(error.body as string, /spec.clickhouse.managed.storage: .*storage is immutable/);
-    const updated = (await patch({ spec: { retentionDays: 7 } })) as { spec: { retentionDays: number } };
-    assert.equal(updated.spec.retentionDays, 7);
+    const patch = (storage: object) =>
+      objects.patchNamespacedCustomObject(
+        { group, version, namespace, plural, name, body: { spec: { clickhouse: { managed: { storage } } } } },
+        MERGE,
+      );
+    const refusal = (storage: object) =>
+      patch(storage).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const grown = (await patch({ size: '100Gi' })) as { spec: { clickhouse: { managed: { storage: object } } } };
+    assert.deepEqual(grown.spec.clickhouse.managed.storage, { size: '100Gi' });
+    const added = await refusal({ storageClassName: 'fast' });
+    assert.ok(added instanceof ApiException && added.code === 422, String(added));
+    assert.match(added.body as string, /spec.clickhouse.managed.storage.storageClassName: .*cannot be set or unset/);
+
+    const classed = `p${++counter}`;
+    await create(withValue(minimal, 'clickhouse.managed.storage', { size: '1Gi', storageClassName: 'slow' }), classed);
+    const moved = await objects
+      .patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          namespace,
+          plural,
+          name: classed,
+          body: { spec: { clickhouse: { managed: { storage: { storageClassName: 'fast' } } } } },
+        },
+        MERGE,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(moved instanceof ApiException && moved.code === 422, String(moved));
+    assert.match(moved.body as string, /storageClassName: .*storageClassName is immutable/);
   });
 
   it('lets managed ClickHouse shards grow and refuses fewer', async () => {

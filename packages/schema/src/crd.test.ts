@@ -62,7 +62,10 @@ describe('logPipelineCrd', () => {
       '.spec.kafka: has(self.cluster) != has(self.bootstrapServers)',
       '.spec.clickhouse: has(self.managed) != has(self.external)',
       '.spec.processor: self.minReplicas <= self.maxReplicas',
-      '.spec.clickhouse.managed.storage: self == oldSelf',
+      '.spec.clickhouse.managed.storage: has(self.storageClassName) == has(oldSelf.storageClassName)',
+      '.spec.clickhouse.managed.storage.storageClassName: self == oldSelf',
+      '.spec.clickhouse.managed.keeper: has(self.nodes) != has(self.managed)',
+      '.spec.clickhouse.managed.keeper.managed: self.replicas % 2 == 1',
     ])
       assert.ok(rules.includes(expected), `missing ${expected} in\n${rules.join('\n')}`);
   });

@@ -152,6 +152,23 @@ describe('LogPipelineSpec', () => {
       /need keeper/,
     ],
     [
+      'a Keeper both named and run',
+      withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+        nodes: ['k:9181'],
+        managed: {},
+      }),
+      'clickhouse.managed.keeper',
+      /exactly one of keeper.nodes or keeper.managed/,
+    ],
+    [
+      'a managed Keeper of an even size',
+      withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
+        managed: { replicas: 2 },
+      }),
+      'clickhouse.managed.keeper.managed.replicas',
+      /must be odd/,
+    ],
+    [
       'a Keeper node without a port',
       withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', {
         nodes: ['keeper-0'],
@@ -319,5 +336,18 @@ describe('LogPipelineSpec access settings', () => {
 
   it('accepts * and origins with a port as CORS origins', () => {
     assert.deepEqual(issuesOf(withValue(minimal, 'query.corsOrigins', ['*', 'http://localhost:5173'])), []);
+  });
+});
+
+describe('LogPipelineSpec managed Keeper', () => {
+  it('fills a managed Keeper with three servers, the official image and a 10Gi volume', () => {
+    const spec = LogPipelineSpec.parse(
+      withValue(withValue(minimal, 'clickhouse.managed.replicas', 2), 'clickhouse.managed.keeper', { managed: {} }),
+    );
+    const keeper = spec.clickhouse.managed!.keeper!.managed!;
+    assert.equal(keeper.replicas, 3);
+    assert.equal(keeper.image, 'clickhouse/clickhouse-keeper:25.8');
+    assert.equal(keeper.storage.size, '10Gi');
+    assert.equal(spec.clickhouse.managed!.keeper!.nodes, undefined);
   });
 });

@@ -376,6 +376,62 @@ const KeeperNode = z
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[0-9]{1,5}$/, 'must be host:port')
   .describe('A ClickHouse Keeper (or ZooKeeper) server, host:port.');
 
+/** The persistent volume of a StatefulSet's pods: may grow, never move to another class. */
+function storage(size: string, what: string) {
+  return z
+    .object({
+      size: Quantity.default(size).describe(
+        'Size of each data volume. It may grow: the operator expands the claims in place, which needs a ' +
+          'StorageClass with allowVolumeExpansion. It cannot shrink.',
+      ),
+      storageClassName: immutable(
+        ObjectName,
+        'storageClassName is immutable: existing volumes cannot move to another class',
+      )
+        .optional()
+        .describe('StorageClass of the data volume. Unset: the cluster default. Immutable once set.'),
+    })
+    .meta({
+      // Also refuses setting or unsetting it, which a transition rule on the optional field alone would allow.
+      'x-kubernetes-validations': [
+        {
+          rule: 'has(self.storageClassName) == has(oldSelf.storageClassName)',
+          message: 'storageClassName cannot be set or unset once created',
+          fieldPath: '.storageClassName',
+          reason: 'FieldValueInvalid',
+        },
+      ],
+    })
+    .prefault({})
+    .describe(`The persistent volume that holds the ${what}.`);
+}
+
+const ManagedKeeper = withRules(
+  z.object({
+    replicas: int(1, 7)
+      .default(3)
+      .describe(
+        'Keeper servers (pods of its StatefulSet), an odd number: 3 survives the loss of one, 5 of two. ' +
+          '1 has no redundancy (tests, development).',
+      ),
+    image: Image.default('clickhouse/clickhouse-keeper:25.8').describe('ClickHouse Keeper image.'),
+    storage: storage('10Gi', 'Raft log and snapshots'),
+    resources: resources('Keeper', { cpu: '250m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
+    pod: PodSettings.optional(),
+  }),
+  [
+    {
+      rule: 'self.replicas % 2 == 1',
+      message: 'replicas must be odd: an even ensemble survives no more losses than one server fewer',
+      field: ['replicas'],
+      holds: (k) => k.replicas % 2 === 1,
+    },
+  ],
+).describe(
+  'A ClickHouse Keeper ensemble the operator runs beside ClickHouse: a StatefulSet, a headless Service, ' +
+    'its raft configuration and a PodDisruptionBudget allowing one server down.',
+);
+
 const ClickHouseManaged = withRules(
   z.object({
     shards: neverShrinks(
@@ -390,29 +446,34 @@ const ClickHouseManaged = withRules(
       .default(1)
       .describe(
         'Copies of each shard (pods of its StatefulSet). Above 1 needs keeper: ReplicatedMergeTree keeps the ' +
-          'copies in step through ClickHouse Keeper, which the operator does not run.',
+          'copies in step through ClickHouse Keeper.',
       ),
-    keeper: z
-      .object({
+    keeper: withRules(
+      z.object({
         nodes: z
           .array(KeeperNode)
           .min(1)
           .max(7)
-          .describe('The Keeper ensemble; 3 for a quorum that survives one loss.'),
-      })
-      .optional()
-      .describe('An existing ClickHouse Keeper or ZooKeeper; required when replicas is above 1.'),
-    storage: immutable(
-      z.object({
-        size: Quantity.default('50Gi').describe('Size of the data volume.'),
-        storageClassName: ObjectName.optional().describe(
-          'StorageClass of the data volume. Unset: the cluster default.',
-        ),
+          .optional()
+          .describe(
+            'An existing ClickHouse Keeper or ZooKeeper ensemble; 3 nodes for a quorum that survives one loss.',
+          ),
+        managed: ManagedKeeper.optional(),
       }),
-      'storage is immutable: a StatefulSet cannot change its volume claims',
+      [
+        {
+          rule: 'has(self.nodes) != has(self.managed)',
+          message: 'exactly one of keeper.nodes or keeper.managed must be set',
+          holds: (k) => (k.nodes === undefined) !== (k.managed === undefined),
+        },
+      ],
     )
-      .prefault({})
-      .describe('The persistent volume that holds the data. Immutable once created.'),
+      .optional()
+      .describe(
+        'The ClickHouse Keeper that replicated shards use: one the operator runs (managed) or an existing one ' +
+          '(nodes). Required when replicas is above 1.',
+      ),
+    storage: storage('50Gi', 'ClickHouse data'),
     image: Image.default('clickhouse/clickhouse-server:25.8').describe('ClickHouse server image.'),
     resources: resources('ClickHouse', { cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
     persistentVolumeClaimRetentionPolicy: z
@@ -439,6 +500,12 @@ const ClickHouseManaged = withRules(
       message: 'replicas above 1 need keeper: replication runs through ClickHouse Keeper',
       field: ['keeper'],
       holds: (m) => m.replicas === 1 || m.keeper !== undefined,
+    },
+    {
+      rule: '!has(self.keeper) || !has(self.keeper.managed) || self.replicas > 1',
+      message: 'keeper.managed serves replicated shards: set replicas above 1, or remove it',
+      field: ['keeper', 'managed'],
+      holds: (m) => m.keeper?.managed === undefined || m.replicas > 1,
     },
   ],
 ).describe('A ClickHouse the operator runs in this namespace: one StatefulSet, or one per shard.');

@@ -24,6 +24,11 @@ export interface ControlPlaneOptions {
   workloads?: boolean;
   /** --service-cluster-ip-range (default 10.0.0.0/24); its first address, the `kubernetes` Service's, is in the cert. */
   serviceCidr?: string;
+  /**
+   * Controllers to run besides the default few, without a node (e.g. `statefulset-controller` and
+   * `persistentvolume-binder-controller`: claims made and bound, pods left Pending).
+   */
+  controllers?: readonly string[];
 }
 
 export interface ControlPlane {
@@ -130,7 +135,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeConfig,
       binDir,
       startControllerManager: () =>
-        startControllerManager(binDir, dir, kubeconfigPath, procs, options.workloads === true),
+        startControllerManager(binDir, dir, kubeconfigPath, procs, options.workloads === true, options.controllers),
       userKubeConfig: async (serviceAccount, namespace) => {
         const core = kubeConfig.makeApiClient(CoreV1Api);
         const body = { spec: { audiences: [], expirationSeconds: 3600 } }; // no audiences → the apiserver's own
@@ -240,6 +245,7 @@ async function startControllerManager(
   kubeconfig: string,
   procs: Proc[],
   workloads: boolean,
+  extra: readonly string[] = [],
 ): Promise<void> {
   if (procs.some((p) => p.name === 'kube-controller-manager' && !p.hasExited())) return;
   const port = await freePort();
@@ -247,7 +253,7 @@ async function startControllerManager(
     `--kubeconfig=${kubeconfig}`,
     ...(workloads
       ? ['--controllers=*', `--root-ca-file=${join(dir, 'ca.crt')}`]
-      : [`--controllers=${CONTROLLERS.join(',')}`]),
+      : [`--controllers=${[...CONTROLLERS, ...extra].join(',')}`]),
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
