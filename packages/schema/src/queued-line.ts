@@ -81,8 +81,9 @@ function asArrayLine(line: string): string {
  * A line neither form reads is kept as it is, for the store to refuse and the writer to isolate.
  */
 export function arrayLines(lines: string | Buffer): string | Buffer {
+  // A batch is up to tens of MiB: found on the bytes, so array-only batches are never decoded.
+  if (!lines.slice(0, 1).includes('{') && !lines.includes('\n{')) return lines;
   const text = typeof lines === 'string' ? lines : lines.toString('utf8');
-  if (!text.startsWith('{') && !text.includes('\n{')) return lines;
   return text
     .split('\n')
     .map((line) => {
