@@ -48,7 +48,36 @@ ${table(['thread', ...measured.map((s: Json) => `${s.connections} conn`)], rows)
 `;
 }
 
-/** Pure: the section; `y` is what bench/yardstick.ts wrote. */
+/** Pure: the paced windows' table (runs before they were measured have none). */
+function paced(y: Json): string {
+  if (!y.paced) return '';
+  const [o, v] = ['ours', 'victoria'].map((k) => y.paced.find((p: Json) => p.system === k));
+  const fmt = (x: number) => (x >= 1000 ? n(x) : String(x));
+  const row = (what: string, a: number, b: number, unit = '') => [
+    what,
+    `${fmt(a)}${unit}`,
+    `${fmt(b)}${unit}`,
+    ratio(a, b),
+  ];
+  const every = (p: Json) => Math.round((y.config.recordsPerRequest / p.recordsPerS) * 10_000) / 10;
+  return `**A steady rate with capacity to spare.** After the rounds, each system got the same ${n(y.config.pacedRecords)} further records at half its own best median rate above, one request every ${every(o)} / ${every(v)} ms (ours / VictoriaLogs) sent at its scheduled time whether or not earlier ones were answered (open loop); latency is from the scheduled time to the 2xx, so a client or server that falls behind is counted. CPU per record is the window plus the drain and quiet wait, as above.
+
+${table(
+  ['figure', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'],
+  [
+    row('records/s sent (half the best median)', o.recordsPerS, v.recordsPerS),
+    row('ack latency p50', o.ackMs.p50, v.ackMs.p50, ' ms'),
+    row('ack latency p90', o.ackMs.p90, v.ackMs.p90, ' ms'),
+    row('ack latency p99', o.ackMs.p99, v.ackMs.p99, ' ms'),
+    row('ack latency max', o.ackMs.max, v.ackMs.max, ' ms'),
+    row('server CPU µs/record', o.cpuUsPerRecord, v.cpuUsPerRecord),
+    ['load at the start', o.load[0], v.load[0], ''],
+  ],
+)}
+
+`;
+}
+
 export function yardstickSection(y: Json): string {
   const c = y.config;
   const records = y.data.records;
@@ -125,7 +154,7 @@ Every figure is given for both with ours ÷ VictoriaLogs beside it: below 1× me
 
 ${table(['figure', 'ours', 'VictoriaLogs', 'ours ÷ VictoriaLogs'], summaryRows)}
 
-${roles(y)}Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median cores taken during the windows: ${limits(y)}) compete. Server CPU per record is the steadier comparison.
+${roles(y)}${paced(y)}Records/s is what this shared machine gave each system, not what either can do alone: with 2 cores, the server, this bench's client (one Node process posting the bodies) and other people's work (median cores taken during the windows: ${limits(y)}) compete. Server CPU per record is the steadier comparison.
 
 Each window (latency p50 / p99 in ms; CPU µs/record in the window / with settle; "others' cores" = the machine's busy cores minus both servers and this client, i.e. other people's work; load = 1-minute load average at the window's start):
 

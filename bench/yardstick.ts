@@ -1,7 +1,8 @@
 // Phase 8: the embedded server side by side with VictoriaLogs single-node (issue 10), both as child
 // processes on 127.0.0.1, fed the same pre-generated distinct bodies in interleaved rounds, then
 // the same questions in each one's query language. Usage: node bench/yardstick.ts <out.json>
-// Sizes come from YARD_ROUNDS, YARD_WINDOW_RECORDS, YARD_WARMUP_RECORDS, YARD_QUERY_RUNS; YARD_NODE_ARGS adds Node flags to ours.
+// Sizes come from YARD_ROUNDS, YARD_WINDOW_RECORDS, YARD_WARMUP_RECORDS, YARD_PACED_RECORDS, YARD_QUERY_RUNS;
+// YARD_NODE_ARGS adds Node flags to ours.
 import { writeFileSync } from 'node:fs';
 import { keepAliveAgent, request } from './lib/http.ts';
 import { EMBEDDED_NODE_ARGS, startServer, type ServerHandle } from './lib/server.ts';
@@ -13,7 +14,7 @@ import {
   VICTORIA_LOGS_INGEST,
   VICTORIA_LOGS_VERSION,
 } from './lib/victoria-logs.ts';
-import { diskUsage, sendSlice, waitQuiet, waitStored, type QuietOptions } from './lib/yard-load.ts';
+import { diskUsage, sendPaced, sendSlice, waitQuiet, waitStored, type QuietOptions } from './lib/yard-load.ts';
 import { answerIsRight, yardQueries, type Answer } from './lib/yard-queries.ts';
 import { yardBodies } from './lib/yard-records.ts';
 import { finalMerge } from './lib/yard-merge.ts';
@@ -25,6 +26,8 @@ const ROUNDS = num('YARD_ROUNDS', 3);
 const CONNECTIONS = [4, 8];
 const WINDOW_BODIES = Math.ceil(num('YARD_WINDOW_RECORDS', 400_000) / PER_BODY);
 const WARMUP_BODIES = Math.ceil(num('YARD_WARMUP_RECORDS', 50_000) / PER_BODY);
+// After the closed-loop rounds: a steady rate of half each system's best median, for ack latency with capacity to spare.
+const PACED_BODIES = Math.ceil(num('YARD_PACED_RECORDS', 400_000) / PER_BODY);
 const QUERY_RUNS = num('YARD_QUERY_RUNS', 5);
 const SPAN_MS = 3_600_000; // the records' timestamps cover the hour before the run
 const WINDOW_CAP_MS = 120_000;
@@ -50,7 +53,7 @@ const binary = await victoriaLogsBinary();
 const t0 = performance.now();
 const toMs = Date.now();
 const { bodies, facts } = yardBodies(
-  WARMUP_BODIES + ROUNDS * CONNECTIONS.length * WINDOW_BODIES,
+  WARMUP_BODIES + ROUNDS * CONNECTIONS.length * WINDOW_BODIES + PACED_BODIES,
   PER_BODY,
   10,
   toMs - SPAN_MS,
@@ -157,6 +160,39 @@ try {
     }
   }
 
+  // Half of each one's best median rate, the same bodies to both, each once the other is quiet.
+  const pacedBodies = bodies.slice(slice, slice + PACED_BODIES);
+  const paced = [];
+  for (const s of systems) {
+    const best = Math.max(
+      ...CONNECTIONS.map((c) =>
+        median(windows.filter((w) => w.system === s.key && w.connections === c).map((w) => w.recordsPerS)),
+      ),
+    );
+    const loadBefore = load();
+    const cpu0 = cpuSeconds(s.server.pid);
+    const res = await sendPaced(s.server.port, s.ingestPath, pacedBodies, Math.round(best / 2), PER_BODY);
+    await s.drain();
+    await waitQuiet(s.server.pid, QUIET);
+    const records = res.acked * PER_BODY;
+    if (res.acked !== pacedBodies.length)
+      throw new Error(`${s.key} refused paced bodies: ${JSON.stringify(res.statuses)}`);
+    console.log(
+      `  paced ${s.key}: ${res.recordsPerS.toLocaleString('en-US')} records/s, ack p99 ${summarize(res.latenciesMs).p99} ms`,
+    );
+    paced.push({
+      system: s.key,
+      recordsPerS: res.recordsPerS,
+      ofBest: best,
+      records,
+      windowS: round(res.windowMs / 1000, 2),
+      ackMs: summarize(res.latenciesMs),
+      statuses: res.statuses,
+      cpuUsPerRecord: round(((cpuSeconds(s.server.pid) - cpu0) / records) * 1e6),
+      load: loadBefore,
+    });
+  }
+
   // Everything acknowledged made searchable (VictoriaLogs buffers up to a second), then quiet.
   await fetch(`http://127.0.0.1:${victoria.server.port}/internal/force_flush`).then((r) => r.arrayBuffer());
   const victoriaOnDisk = await waitOnDisk(victoria.server.port);
@@ -258,6 +294,7 @@ try {
           recordsPerRequest: PER_BODY,
           windowRecords: WINDOW_BODIES * PER_BODY,
           warmupRecords: WARMUP_BODIES * PER_BODY,
+          pacedRecords: PACED_BODIES * PER_BODY,
           queryRuns: QUERY_RUNS,
           quiet: QUIET,
           spanMs: SPAN_MS,
@@ -270,6 +307,7 @@ try {
           facts,
         },
         windows: windows.map(({ latenciesMs: _, ...w }) => w),
+        paced,
         summary,
         idleCores,
         cpuUsPerRecordWholeRun: Object.fromEntries(

@@ -103,3 +103,49 @@ export async function waitStored(port: number, deadlineMs = 120_000): Promise<{ 
     agent.destroy();
   }
 }
+
+/** What one paced (open-loop) window saw. */
+export interface PacedResult {
+  /** The rate asked for, records/s, and what was sent. */
+  recordsPerS: number;
+  requests: number;
+  acked: number;
+  /** From each request's scheduled start, so a client or server that falls behind is counted, not hidden. */
+  latenciesMs: number[];
+  statuses: Record<string, number>;
+  windowMs: number;
+}
+
+/**
+ * Posts each body once at a fixed rate (`recordsPerS` ÷ `recordsPerBody` requests a second), each at
+ * its scheduled time whether or not earlier answers came back: the ack latency of a server that
+ * has spare capacity, as an application sending at a steady rate sees it.
+ */
+export async function sendPaced(
+  port: number,
+  path: string,
+  bodies: readonly Buffer[],
+  recordsPerS: number,
+  recordsPerBody: number,
+): Promise<PacedResult> {
+  const agent = keepAliveAgent(64);
+  const intervalMs = (recordsPerBody / recordsPerS) * 1000;
+  const latenciesMs: number[] = [];
+  const statuses: Record<string, number> = {};
+  let acked = 0;
+  const t0 = performance.now();
+  const sends = bodies.map(async (body, i) => {
+    const scheduled = t0 + i * intervalMs;
+    const wait = scheduled - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { status } = await request(agent, port, 'POST', path, body).catch(() => ({ status: 0 }));
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status < 200 || status > 299) return;
+    latenciesMs.push(performance.now() - scheduled);
+    acked++;
+  });
+  await Promise.all(sends);
+  const windowMs = performance.now() - t0;
+  agent.destroy();
+  return { recordsPerS, requests: bodies.length, acked, latenciesMs, statuses, windowMs };
+}
