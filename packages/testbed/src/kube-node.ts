@@ -21,6 +21,7 @@ import {
   kubeProxyConfig,
   type NodeLayout,
 } from './kube-node-config.ts';
+import { startClusterDns, type ClusterDns } from './cluster-dns.ts';
 import { DIR_PREFIX, stopNode, sweepAbandoned } from './kube-node-cleanup.ts';
 import { createNodeNetwork, type NodeNetwork } from './kube-node-network.ts';
 import {
@@ -46,6 +47,8 @@ export interface KubeNode {
   /** The pods' and the Services' address ranges. */
   podCidr: string;
   serviceCidr: string;
+  /** The cluster DNS (cluster-dns.ts) on the host's end of the veth, port 53: every pod's nameserver. */
+  dns: ClusterDns;
   /** Imports image archives into the node's containerd, under the names the CRI resolves. */
   importImages(...images: ImageArchive[]): Promise<void>;
   /** `ctr` on the node's containerd (namespace k8s.io), for what the API does not show. */
@@ -90,8 +93,10 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
   const procs: Proc[] = [];
   let network: NodeNetwork | undefined;
   let controlPlane: ControlPlane | undefined;
+  let dns: ClusterDns | undefined;
   const stopAll = async () => {
     await stopNode(procs, dir);
+    await dns?.stop();
     await controlPlane?.stop();
     await network?.remove();
     await rm(dir, { recursive: true, force: true });
@@ -103,6 +108,7 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       workloads: true,
       serviceCidr: network.serviceCidr,
     });
+    dns = await startClusterDns({ kubeConfig: controlPlane.kubeConfig, host: network.hostIp });
     const layout: NodeLayout = {
       dir,
       nodeName: `testbed-${id}`,
@@ -112,6 +118,8 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       bridge: 'cni0',
       pauseImage: PAUSE_IMAGE,
       kubeconfig: controlPlane.kubeconfigPath,
+      clusterDns: dns.host,
+      clusterDomain: dns.domain,
     };
     await writeConfigs(layout);
     const ctr = (...args: string[]) => run('ctr', ['--address', containerdSocket(layout.dir), '-n', 'k8s.io', ...args]);
@@ -146,6 +154,7 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       network,
       podCidr: layout.podCidr,
       serviceCidr: layout.serviceCidr,
+      dns,
       importImages,
       ctr,
       stop: stopAll,
