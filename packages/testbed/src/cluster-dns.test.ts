@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import { startClusterDns, type ClusterDns } from './cluster-dns.ts';
 import { RCODE } from './dns-message.ts';
 import { startControlPlane, type ControlPlane } from './kube-control-plane.ts';
@@ -89,6 +89,36 @@ describe('The test bed cluster DNS (Services of a real API server)', () => {
     );
   });
 
+  it("answers a headless Service with its ready endpoints, and each endpoint's hostname with its address", async () => {
+    await core.createNamespacedService({
+      namespace: NS,
+      body: { metadata: { name: 'db' }, spec: { clusterIP: 'None', ports: [{ port: 9000 }] } },
+    });
+    // As the EndpointSlice controller writes them for a StatefulSet's pods; a Service without a selector gets them by hand.
+    await cp.kubeConfig.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+      namespace: NS,
+      body: {
+        metadata: { name: 'db-1', labels: { 'kubernetes.io/service-name': 'db' } },
+        addressType: 'IPv4',
+        endpoints: [
+          { addresses: ['10.244.0.10'], hostname: 'db-0', conditions: { ready: true } },
+          { addresses: ['10.244.0.11'], hostname: 'db-1', conditions: { ready: true } },
+          { addresses: ['10.244.0.12'], hostname: 'db-2', conditions: { ready: false } },
+        ],
+      },
+    });
+    const all = await waitUntil(
+      'the headless Service to resolve',
+      () => resolver.resolve4('db.dns-test.svc.cluster.local').catch(() => undefined),
+      10_000,
+      50,
+    );
+    assert.deepEqual(all.sort(), ['10.244.0.10', '10.244.0.11']);
+    assert.deepEqual(await resolver.resolve4('db-1.db.dns-test.svc.cluster.local'), ['10.244.0.11']);
+    await assert.rejects(resolver.resolve4('db-9.db.dns-test.svc.cluster.local'), { code: 'ENOTFOUND' });
+    await assert.rejects(resolver.resolve4('db-0.web.dns-test.svc.cluster.local'), { code: 'ENOTFOUND' });
+  });
+
   it('answers over TCP too, each message after its two-byte length', async () => {
     const socket = connect(dns.port, '127.0.0.1');
     await once(socket, 'connect');
@@ -104,6 +134,12 @@ describe('The test bed cluster DNS (Services of a real API server)', () => {
     assert.equal(msg.readUInt16BE(2) & 0xf, RCODE.NOERROR);
     assert.equal(msg.readUInt16BE(6), 1, 'one answer');
     assert.equal([...msg.subarray(msg.length - 4)].join('.'), clusterIP);
+  });
+
+  it('names the address when its port is taken', async () => {
+    await assert.rejects(startClusterDns({ kubeConfig: cp.kubeConfig, host: '127.0.0.1', port: dns.port }), {
+      message: new RegExp(`^Cannot answer DNS on 127\\.0\\.0\\.1:${dns.port}: .*EADDRINUSE`),
+    });
   });
 
   it('refuses a message that is not a standard query with one question', async () => {

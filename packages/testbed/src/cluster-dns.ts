@@ -1,11 +1,18 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
-import { CoreV1Api, makeInformer, type KubeConfig, type V1Service } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  makeInformer,
+  type KubeConfig,
+  type V1EndpointSlice,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { answer, type Lookup } from './dns-message.ts';
 
 export interface ClusterDnsOptions {
-  /** Credentials that may list and watch Services in every namespace. */
+  /** Credentials that may list and watch Services and EndpointSlices in every namespace. */
   kubeConfig: KubeConfig;
   /** The address to answer on, over UDP and TCP. */
   host: string;
@@ -27,31 +34,30 @@ const TTL = 5;
 const RESTART_MS = 1_000;
 
 /**
- * A cluster DNS for the test bed, where no package provides CoreDNS: it watches Services through the API
- * server and answers A queries for `<service>.<namespace>.svc.<domain>` with the ClusterIP (the short forms
- * come from the search domains kubelet writes into each pod's resolv.conf). Every other name is NXDOMAIN:
- * pods here reach nothing outside the cluster. Headless and ExternalName Services exist but get no records.
+ * A cluster DNS for the test bed, where no package provides CoreDNS: it watches Services and EndpointSlices
+ * through the API server and answers A queries for `<service>.<namespace>.svc.<domain>` with the ClusterIP, or
+ * for a headless Service with its ready endpoints, and `<hostname>.<service>.<namespace>.svc.<domain>` with a
+ * headless Service's endpoint of that hostname (a StatefulSet's pod). The short forms come from the search
+ * domains kubelet writes into each pod's resolv.conf. Every other name is NXDOMAIN: pods here reach nothing
+ * outside the cluster. ExternalName Services get no records, and there are no SRV or PTR records.
  */
 export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns> {
   const domain = o.domain ?? 'cluster.local';
   const core = o.kubeConfig.makeApiClient(CoreV1Api);
+  const discovery = o.kubeConfig.makeApiClient(DiscoveryV1Api);
   const services = makeInformer<V1Service>(o.kubeConfig, '/api/v1/services', () => core.listServiceForAllNamespaces());
-  let stopped = false;
-  // The informer stops on an error (the API server restarting, say); the next list and watch start over.
-  services.on('error', () => {
-    if (!stopped) setTimeout(() => void services.start().catch(() => undefined), RESTART_MS).unref();
+  const slices = makeInformer<V1EndpointSlice>(o.kubeConfig, '/apis/discovery.k8s.io/v1/endpointslices', () =>
+    discovery.listEndpointSliceForAllNamespaces(),
+  );
+  const informers = [services, slices];
+  const lookup = serviceLookup(domain, {
+    service: (name, ns) => services.get(name, ns),
+    slices: (name, ns) => slices.list(ns).filter((s) => s.metadata?.labels?.[SERVICE_NAME] === name),
   });
-  await services.start();
-  const lookup = serviceLookup(domain, (name, ns) => services.get(name, ns));
   const reply = (msg: Buffer) => answer(msg, lookup, { zone: domain, ttl: TTL });
 
   const udp = createSocket('udp4');
   udp.on('message', (msg, from) => udp.send(reply(msg), from.port, from.address));
-  // A client gone before its answer is not the server's failure.
-  udp.on('error', () => undefined);
-  udp.bind(o.port ?? 53, o.host);
-  await once(udp, 'listening');
-  const port = udp.address().port;
   const sockets = new Set<Socket>();
   const tcp = createServer((s) => {
     sockets.add(s);
@@ -64,33 +70,70 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
       s.write(Buffer.concat([len, out]));
     });
   });
-  tcp.listen(port, o.host);
-  await once(tcp, 'listening');
-  return {
-    host: o.host,
-    port,
-    domain,
-    stop: async () => {
-      stopped = true;
-      await services.stop();
-      udp.close();
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => tcp.close(resolve));
-    },
+  let port = o.port ?? 53;
+  try {
+    udp.bind(port, o.host);
+    await once(udp, 'listening');
+    port = udp.address().port;
+    tcp.listen(port, o.host);
+    await once(tcp, 'listening');
+  } catch (err) {
+    udp.close();
+    tcp.close();
+    // Port 53 of this address is taken when a DNS server on the machine listens on every address.
+    throw new Error(`Cannot answer DNS on ${o.host}:${port}: ${(err as Error).message}`, { cause: err });
+  }
+  // A client gone before its answer is not the server's failure.
+  udp.on('error', () => undefined);
+
+  let stopped = false;
+  for (const informer of informers) {
+    // An informer stops on an error (the API server restarting, say); the next list and watch start over.
+    informer.on('error', () => {
+      if (!stopped) setTimeout(() => void informer.start().catch(() => undefined), RESTART_MS).unref();
+    });
+  }
+  const stop = async () => {
+    stopped = true;
+    await Promise.all(informers.map((i) => i.stop()));
+    udp.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => tcp.close(resolve));
   };
+  await Promise.all(informers.map((i) => i.start()));
+  return { host: o.host, port, domain, stop };
 }
 
-/** Pure: the addresses of `<service>.<namespace>.svc.<domain>`, from `get` (a Service by name and namespace). */
-export function serviceLookup(domain: string, get: (name: string, ns: string) => V1Service | undefined): Lookup {
+/** What the lookup reads: a Service by name and namespace, and the EndpointSlices of a Service. */
+export interface ServiceView {
+  service(name: string, ns: string): V1Service | undefined;
+  slices(service: string, ns: string): readonly V1EndpointSlice[];
+}
+
+const SERVICE_NAME = 'kubernetes.io/service-name';
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
+/** Pure: the IPv4 addresses of a Service's name or a headless Service's endpoint's, as CoreDNS gives them. */
+export function serviceLookup(domain: string, view: ServiceView): Lookup {
   const suffix = `.svc.${domain}`;
   return (name) => {
     if (!name.endsWith(suffix)) return undefined;
     const parts = name.slice(0, -suffix.length).split('.');
-    if (parts.length !== 2) return undefined;
-    const svc = get(parts[0]!, parts[1]!);
+    if (parts.length !== 2 && parts.length !== 3) return undefined;
+    const [ns, svcName, hostname] = [parts.at(-1)!, parts.at(-2)!, parts.length === 3 ? parts[0] : undefined];
+    const svc = view.service(svcName, ns);
     if (!svc) return undefined;
-    const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
-    return ips.filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+    const headless = svc.spec?.clusterIP === 'None';
+    if (!headless)
+      return hostname === undefined ? (svc.spec?.clusterIPs ?? []).filter((ip) => IPV4.test(ip)) : undefined;
+    const endpoints = view
+      .slices(svcName, ns)
+      .filter((s) => s.addressType === 'IPv4')
+      .flatMap((s) => s.endpoints ?? [])
+      .filter((e) => e.conditions?.ready !== false || svc.spec?.publishNotReadyAddresses);
+    if (hostname === undefined) return endpoints.flatMap((e) => e.addresses);
+    const match = endpoints.filter((e) => e.hostname === hostname);
+    return match.length > 0 ? match.flatMap((e) => e.addresses) : undefined;
   };
 }
 

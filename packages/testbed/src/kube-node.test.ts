@@ -91,7 +91,7 @@ describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-pro
         { app: 'web' },
       ),
     });
-    // No cluster DNS: the client finds the Service through the WEB_SERVICE_HOST/PORT variables kubelet sets.
+    // By the WEB_SERVICE_HOST/PORT variables kubelet sets, which need no DNS (the next test uses the names).
     // nc, not wget: the wget applet of Debian's busybox-static 1.35 dies of SIGSEGV at start.
     const get = 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 "$WEB_SERVICE_HOST" "$WEB_SERVICE_PORT"';
     await core.createNamespacedPod({

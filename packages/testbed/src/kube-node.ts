@@ -79,7 +79,8 @@ export function kubeNodeUnavailable(): string | undefined {
 /**
  * Starts a one-node cluster: a control plane on a veth address of its own, and in a fresh network
  * namespace and a private mount namespace containerd (state in a temp dir), a kubelet on it, the CNI
- * bridge, kube-proxy (iptables) and kube-scheduler. Resolves when the node is Ready.
+ * bridge, kube-proxy (iptables) and kube-scheduler; the cluster DNS on the host's end of the veth. Resolves
+ * when the node is Ready.
  */
 export async function startKubeNode(options: KubeNodeOptions = {}): Promise<KubeNode> {
   const unavailable = kubeNodeUnavailable();
