@@ -15,11 +15,11 @@ import {
   type KafkaBroker,
   type KubeNode,
 } from '@instant-logs/testbed';
-import { launchChromium } from '../dashboard/e2e/harness.ts';
 import {
   CH_USER,
   exec,
   GROUP,
+  inChromium,
   NS,
   PIPELINE,
   senderPod,
@@ -168,20 +168,16 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
   });
 
   // nginx serves the page and proxies /api to the query Service by the name the operator gives it; the query
-  // service serves the same page itself.
+  // service serves the same page itself. The host reaches a ClusterIP through the node's kube-proxy.
+  const clusterIP = async (component: string) =>
+    (await core.readNamespacedService({ name: `${PIPELINE}-${component}`, namespace: NS })).spec?.clusterIP;
   for (const [component, port] of [
     ['dashboard', 8080],
     ['query', 8082],
   ] as const) {
     test(`the dashboard, served by the ${component} Service, shows them in Chromium`, async () => {
-      // The host reaches a ClusterIP through the node's kube-proxy (the node's Service range is routed to it).
-      const svc = await core.readNamespacedService({ name: `${PIPELINE}-${component}`, namespace: NS });
-      const browser = await launchChromium();
-      try {
-        const page = await browser.newPage();
-        page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
-        const q = encodeURIComponent(`"${lastRun}"`);
-        const url = `http://${svc.spec?.clusterIP}:${port}/?q=${q}&from=now-1h`;
+      const url = `http://${await clusterIP(component)}:${port}/?q=${encodeURIComponent(`"${lastRun}"`)}&from=now-1h`;
+      await inChromium(async (page) => {
         await timed(`page from ${component}`, () => page.goto(url));
         await page.getByTestId('log-row').first().waitFor({ timeout: 60_000 });
         const messages = await page.getByTestId('row-message').allTextContents();
@@ -190,11 +186,26 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
           messages.every((m) => m.startsWith(`${lastRun} batch=`)),
           messages.join('\n'),
         );
-      } finally {
-        await browser.close();
-      }
+      });
     });
   }
+
+  test("live tail in Chromium goes through the dashboard's nginx (a WebSocket proxied to the query Service)", async () => {
+    const run = `live-${Date.now()}`;
+    const [dashboard, collector] = [await clusterIP('dashboard'), await clusterIP('collector')];
+    await inChromium(async (page) => {
+      await page.goto(`http://${dashboard}:8080/?live=1&q=${encodeURIComponent(`"${run}"`)}`);
+      await page.locator('[data-testid="tail-bar"][data-state="live"]').waitFor({ timeout: 60_000 });
+      const res = await fetch(`http://${collector}:8081/api/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'e2e', level: 'info', message: `${run} tailed` }),
+      });
+      assert.equal(res.status, 202);
+      await timed('live tail', () => page.getByTestId('row-message').first().waitFor({ timeout: 60_000 }));
+      assert.deepEqual(await page.getByTestId('row-message').allTextContents(), [`${run} tailed`]);
+    });
+  });
 
   test('scaling the processor through the LogPipeline adds a Ready processor pod', async () => {
     await kubectl([
