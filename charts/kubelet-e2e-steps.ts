@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { waitUntil, type ClickHouseServer, type KubeNode } from '@instant-logs/testbed';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../dashboard/e2e/harness.ts';
 
 // The pieces of kubelet-e2e.test.ts that are not steps of it: the pods it runs, and what it waits for.
 
@@ -164,4 +166,16 @@ export function exec(file: string, args: string[], input = ''): Promise<string> 
     );
     child.stdin.end(input);
   });
+}
+
+/** Runs `fn` on a new page of Debian's Chromium, failing on any error the page throws. */
+export async function inChromium(fn: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+    await fn(page);
+  } finally {
+    await browser.close();
+  }
 }

@@ -15,11 +15,11 @@ import {
   type KafkaBroker,
   type KubeNode,
 } from '@instant-logs/testbed';
-import { launchChromium } from '../dashboard/e2e/harness.ts';
 import {
   CH_USER,
   exec,
   GROUP,
+  inChromium,
   NS,
   PIPELINE,
   senderPod,
@@ -37,9 +37,10 @@ import {
 // with helm, a LogPipeline applied with kubectl, and logs through running pods of a real kubelet
 // (packages/testbed/src/kube-node.ts). Kafka and ClickHouse are test-bed stand-ins on the host's end of
 // the node's veth (the Maven Kafka jars, the libchdb ClickHouse server), given to the pipeline as its
-// external `kafka.bootstrapServers` and `clickhouse.external`. There is no cluster DNS: the test reaches
-// Services by ClusterIP, and the pipeline needs no names either (Kafka and ClickHouse are given by address,
-// and the dashboard Deployment, which finds the query service by name, is off).
+// external `kafka.bootstrapServers` and `clickhouse.external`. Pods find Services by name through the test
+// bed's cluster DNS (packages/testbed/src/cluster-dns.ts): the senders post to the collector's, and the
+// dashboard's nginx proxies to the query service's, as the operator addresses it. The host, outside the
+// cluster, reaches Services by ClusterIP.
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const unavailable = kubeNodeUnavailable() ?? imageBuildUnavailable();
 if (unavailable) console.log(`# Skipping the kubelet end-to-end test: ${unavailable}`);
@@ -127,19 +128,19 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
         collector: { replicas: 2 },
         processor: { minReplicas: 1, maxReplicas: 2 },
         query: { replicas: 1 },
-        // The dashboard image starts from nginx, which no registry here can give; the query service serves the page.
-        dashboard: { enabled: false },
+        dashboard: { replicas: 1 },
         images: {
           collector: images.collector.name,
           processor: images.processor.name,
           query: images.query.name,
+          dashboard: images.dashboard.name,
           pullPolicy: 'Never',
         },
       },
     };
     await kubectl(['apply', '-f', '-'], JSON.stringify(pipeline));
-    // collector ×2, processor, query
-    await timed('pipeline Ready', () => waitForReadyPods(core, NS, 4, 300_000));
+    // collector ×2, processor, query, dashboard
+    await timed('pipeline Ready', () => waitForReadyPods(core, NS, 5, 300_000));
     await waitForPipelineReady(node);
   });
 
@@ -153,12 +154,11 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     assert.deepEqual(restarts, []);
   });
 
-  test('logs sent from a pod to the collector Service come back through the query Service', async () => {
-    const collector = await core.readNamespacedService({ name: `${PIPELINE}-collector`, namespace: NS });
+  test('logs sent from a pod to the collector Service, by its name, come back through the query Service', async () => {
     const run = `e2e-${Date.now()}`;
     await core.createNamespacedPod({
       namespace: NS,
-      body: senderPod('sender-1', images.collector.name, `http://${collector.spec?.clusterIP}:8081`, run, 20),
+      body: senderPod('sender-1', images.collector.name, `http://${PIPELINE}-collector:8081`, run, 20),
     });
     const acked = await timed('send 20 batches', () => waitForSender(core, 'sender-1', 20));
     assert.equal(acked.size, 20);
@@ -167,25 +167,44 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     lastRun = run;
   });
 
-  test('the dashboard, served by the query Service, shows them in Chromium', async () => {
-    // The host reaches a ClusterIP through the node's kube-proxy (the node's Service range is routed to it).
-    const query = await core.readNamespacedService({ name: `${PIPELINE}-query`, namespace: NS });
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
-      const q = encodeURIComponent(`"${lastRun}"`);
-      await timed('dashboard', () => page.goto(`http://${query.spec?.clusterIP}:8082/?q=${q}&from=now-1h`));
-      await page.getByTestId('log-row').first().waitFor({ timeout: 60_000 });
-      const messages = await page.getByTestId('row-message').allTextContents();
-      assert.ok(messages.length > 0);
-      assert.ok(
-        messages.every((m) => m.startsWith(`${lastRun} batch=`)),
-        messages.join('\n'),
-      );
-    } finally {
-      await browser.close();
-    }
+  // nginx serves the page and proxies /api to the query Service by the name the operator gives it; the query
+  // service serves the same page itself. The host reaches a ClusterIP through the node's kube-proxy.
+  const clusterIP = async (component: string) =>
+    (await core.readNamespacedService({ name: `${PIPELINE}-${component}`, namespace: NS })).spec?.clusterIP;
+  for (const [component, port] of [
+    ['dashboard', 8080],
+    ['query', 8082],
+  ] as const) {
+    test(`the dashboard, served by the ${component} Service, shows them in Chromium`, async () => {
+      const url = `http://${await clusterIP(component)}:${port}/?q=${encodeURIComponent(`"${lastRun}"`)}&from=now-1h`;
+      await inChromium(async (page) => {
+        await timed(`page from ${component}`, () => page.goto(url));
+        await page.getByTestId('log-row').first().waitFor({ timeout: 60_000 });
+        const messages = await page.getByTestId('row-message').allTextContents();
+        assert.ok(messages.length > 0);
+        assert.ok(
+          messages.every((m) => m.startsWith(`${lastRun} batch=`)),
+          messages.join('\n'),
+        );
+      });
+    });
+  }
+
+  test("live tail in Chromium goes through the dashboard's nginx (a WebSocket proxied to the query Service)", async () => {
+    const run = `live-${Date.now()}`;
+    const [dashboard, collector] = [await clusterIP('dashboard'), await clusterIP('collector')];
+    await inChromium(async (page) => {
+      await page.goto(`http://${dashboard}:8080/?live=1&q=${encodeURIComponent(`"${run}"`)}`);
+      await page.locator('[data-testid="tail-bar"][data-state="live"]').waitFor({ timeout: 60_000 });
+      const res = await fetch(`http://${collector}:8081/api/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'e2e', level: 'info', message: `${run} tailed` }),
+      });
+      assert.equal(res.status, 202);
+      await timed('live tail', () => page.getByTestId('row-message').first().waitFor({ timeout: 60_000 }));
+      assert.deepEqual(await page.getByTestId('row-message').allTextContents(), [`${run} tailed`]);
+    });
   });
 
   test('scaling the processor through the LogPipeline adds a Ready processor pod', async () => {
@@ -238,12 +257,11 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
   });
 
   test('killing the operator, a collector and a processor pod loses no acknowledged record', async () => {
-    const collector = await core.readNamespacedService({ name: `${PIPELINE}-collector`, namespace: NS });
     const run = `kill-${Date.now()}`;
     const batches = 150;
     await core.createNamespacedPod({
       namespace: NS,
-      body: senderPod('sender-2', images.collector.name, `http://${collector.spec?.clusterIP}:8081`, run, batches),
+      body: senderPod('sender-2', images.collector.name, `http://${PIPELINE}-collector:8081`, run, batches),
     });
     const kill = async (namespace: string, component: string, afterBatch: number) => {
       await waitUntil(
@@ -291,7 +309,7 @@ describe('The operator and a LogPipeline on a one-node cluster with a kubelet', 
     // The killed pods are replaced: the operator (its Deployment) and the pipeline's components run again.
     await timed('pods replaced', async () => {
       await waitForReadyPods(core, SYSTEM_NS, 1, 120_000);
-      await waitForReadyPods(core, NS, 4, 120_000, 'app.kubernetes.io/managed-by=instant-logs-operator');
+      await waitForReadyPods(core, NS, 5, 120_000, 'app.kubernetes.io/managed-by=instant-logs-operator');
     });
   });
 

@@ -126,11 +126,12 @@ spec:
   collector: {replicas: 1}
   processor: {minReplicas: 1, maxReplicas: 2}
   query: {replicas: 1}
-  dashboard: {enabled: false}
+  dashboard: {replicas: 1}
   images:
     collector: ${images.collector.name}
     processor: ${images.processor.name}
     query: ${images.query.name}
+    dashboard: ${images.dashboard.name}
     pullPolicy: Never
 `;
 }

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NGINX_BASE_IMAGE, nginxBaseImage } from './nginx-image.ts';
 import { NODE_BASE_IMAGE, nodeBaseImage } from './node-image.ts';
 import {
   buildah,
@@ -14,9 +15,9 @@ import {
 } from './oci-images.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The Dockerfile targets built on Node; `dashboard` starts from an nginx image no registry here can give. */
-export const NODE_TARGETS = ['collector', 'processor', 'query', 'operator'] as const;
-export type NodeTarget = (typeof NODE_TARGETS)[number];
+/** The Dockerfile's targets: four on the Node base, and the dashboard on the nginx stand-in (nginx-image.ts). */
+export const TARGETS = ['collector', 'processor', 'query', 'operator', 'dashboard'] as const;
+export type Target = (typeof TARGETS)[number];
 
 // What .dockerignore keeps out of the build context and so out of the key: a change there rebuilds nothing.
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.ci', '.data', '.cache', 'bench', 'charts', 'crds']);
@@ -31,24 +32,27 @@ export function imageBuildUnavailable(): string | undefined {
 }
 
 /** The name each target's image gets: its tag is the build key, so a pod never runs a stale image. */
-export function imageName(target: NodeTarget, key: string): string {
+export function imageName(target: Target, key: string): string {
   return `docker.io/instantdev/instant-logs-${target}:testbed-${key.slice(0, 12)}`;
 }
 
 /**
- * Builds the project's Dockerfile targets with `buildah bud --pull=never` on the locally made Node base
- * and saves each as an archive, cached by the Dockerfile, the build context's files and the base.
- * Shared stages (deps installs) are built once through buildah's layer cache.
+ * Builds the project's Dockerfile targets with `buildah bud --pull=never` on the locally made bases and
+ * saves each as an archive, cached by the Dockerfile, the build context's files and the bases it uses.
+ * Shared stages (deps installs, the dashboard's build) are built once through buildah's layer cache.
  */
 export async function dockerfileImages(
-  targets: readonly NodeTarget[] = NODE_TARGETS,
+  targets: readonly Target[] = TARGETS,
   log: (line: string) => void = () => undefined,
-): Promise<Record<NodeTarget, ImageArchive>> {
+): Promise<Record<Target, ImageArchive>> {
   await trimBuildahStore();
-  const baseKey = await nodeBaseImage();
-  const key = sha256(baseKey, await contextHash(REPO_ROOT));
-  const out = {} as Record<NodeTarget, ImageArchive>;
+  const nodeKey = await nodeBaseImage();
+  // The dashboard's page is built on the Node base and served from the nginx one.
+  const nginxKey = targets.includes('dashboard') ? await nginxBaseImage() : '';
+  const context = await contextHash(REPO_ROOT);
+  const out = {} as Record<Target, ImageArchive>;
   for (const target of targets) {
+    const key = target === 'dashboard' ? sha256(nodeKey, nginxKey, context) : sha256(nodeKey, context);
     const name = imageName(target, key);
     const t0 = performance.now();
     let built = false;
@@ -80,7 +84,7 @@ export async function dockerfileImages(
 export async function contextHash(root: string): Promise<string> {
   const files = await listContext(root, root);
   files.sort();
-  const parts: (string | Buffer)[] = [NODE_BASE_IMAGE];
+  const parts: (string | Buffer)[] = [NODE_BASE_IMAGE, NGINX_BASE_IMAGE];
   for (const f of files) parts.push(f, await readFile(join(root, f)));
   return sha256(...parts);
 }

@@ -13,11 +13,7 @@ export type { ClickHouseCluster, ClickHouseClusterOptions } from './clickhouse-c
 export { kubeNodeUnavailable, startKubeNode } from './kube-node.ts';
 export type { KubeNode, KubeNodeOptions } from './kube-node.ts';
 export { busyboxImage, pauseImage, BUSYBOX_IMAGE, PAUSE_IMAGE, type ImageArchive } from './oci-images.ts';
-export {
-  dockerfileImages,
-  imageBuildUnavailable,
-  imageName,
-  NODE_TARGETS,
-  type NodeTarget,
-} from './dockerfile-images.ts';
+export { dockerfileImages, imageBuildUnavailable, imageName, TARGETS, type Target } from './dockerfile-images.ts';
 export { nodeBaseImage, NODE_BASE_IMAGE } from './node-image.ts';
+export { nginxBaseImage, NGINX_BASE_IMAGE } from './nginx-image.ts';
+export { startClusterDns, type ClusterDns, type ClusterDnsOptions } from './cluster-dns.ts';

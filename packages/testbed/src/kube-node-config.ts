@@ -13,6 +13,9 @@ export interface NodeLayout {
   bridge: string;
   pauseImage: string;
   kubeconfig: string;
+  /** The nameserver kubelet writes into each pod's resolv.conf, with the search domains of `clusterDomain`. */
+  clusterDns: string;
+  clusterDomain: string;
 }
 
 /** Where the node's containerd listens; under its dir, so a sweep finds it from the dir alone. */
@@ -113,7 +116,9 @@ export function kubeletConfig(l: NodeLayout): string {
       // The API server's proxy (logs, exec) is the only client that can reach the node's network.
       authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },
       authorization: { mode: 'AlwaysAllow' },
-      // No cluster DNS: pods get an empty resolv.conf and reach Services by their environment variables or IPs.
+      // Pods resolve through the test bed's cluster DNS, and nothing beyond it: the node's own resolv.conf is empty.
+      clusterDNS: [l.clusterDns],
+      clusterDomain: l.clusterDomain,
       resolvConf: join(l.dir, 'resolv.conf'),
       // Disk and memory are shared with everything else on the machine: the test bed never evicts.
       evictionHard: { 'memory.available': '0%', 'nodefs.available': '0%', 'imagefs.available': '0%' },

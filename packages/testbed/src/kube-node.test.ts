@@ -91,7 +91,7 @@ describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-pro
         { app: 'web' },
       ),
     });
-    // No cluster DNS: the client finds the Service through the WEB_SERVICE_HOST/PORT variables kubelet sets.
+    // By the WEB_SERVICE_HOST/PORT variables kubelet sets, which need no DNS (the next test uses the names).
     // nc, not wget: the wget applet of Debian's busybox-static 1.35 dies of SIGSEGV at start.
     const get = 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 "$WEB_SERVICE_HOST" "$WEB_SERVICE_PORT"';
     await core.createNamespacedPod({
@@ -117,6 +117,38 @@ describe('One-node Kubernetes cluster (kubelet, containerd, CNI bridge, kube-pro
     assert.equal(log.trim(), 'served by web', state);
     const svc = await core.readNamespacedService({ name: 'web', namespace: NS });
     assert.equal(sameSubnet(svc.spec?.clusterIP ?? '', node.serviceCidr), true);
+  });
+
+  it('resolves the Service by its names from a pod, through the cluster DNS and the search domains', async () => {
+    // The short forms are the resolver's: kubelet writes the namespace's search domains into resolv.conf.
+    const names = ['web', 'web.node-test', 'web.node-test.svc.cluster.local'];
+    const get = (host: string) => `printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 ${host} 80`;
+    const fetchEach = names
+      .map(
+        (h) =>
+          `n=0; until out=$(${get(h)}) && echo "$out" | grep -q '^served by'; do ` +
+          `n=$((n+1)); [ $n -lt 100 ] || { echo "${h}: no answer"; exit 1; }; sleep 0.2; done; ` +
+          `echo "${h}: $(echo "$out" | grep '^served by')"`,
+      )
+      .join('; ');
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod('resolver', `cat /etc/resolv.conf; ${fetchEach}`),
+    });
+    const pod = await waitUntil(
+      'the resolver pod to finish',
+      async () => {
+        const p = await core.readNamespacedPod({ name: 'resolver', namespace: NS });
+        return (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') && p;
+      },
+      90_000,
+      250,
+    );
+    const log = await core.readNamespacedPodLog({ name: 'resolver', namespace: NS });
+    assert.equal(pod.status?.phase, 'Succeeded', log);
+    assert.match(log, new RegExp(`^nameserver ${node.dns.host.replaceAll('.', '\\.')}$`, 'm'));
+    assert.match(log, /^search node-test\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+    for (const name of names) assert.match(log, new RegExp(`^${name}: served by web$`, 'm'));
   });
 
   it('reaches the same Service from the host by its ClusterIP, through the node and kube-proxy', async () => {

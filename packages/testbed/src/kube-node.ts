@@ -21,6 +21,7 @@ import {
   kubeProxyConfig,
   type NodeLayout,
 } from './kube-node-config.ts';
+import { startClusterDns, type ClusterDns } from './cluster-dns.ts';
 import { DIR_PREFIX, stopNode, sweepAbandoned } from './kube-node-cleanup.ts';
 import { createNodeNetwork, type NodeNetwork } from './kube-node-network.ts';
 import {
@@ -46,6 +47,8 @@ export interface KubeNode {
   /** The pods' and the Services' address ranges. */
   podCidr: string;
   serviceCidr: string;
+  /** The cluster DNS (cluster-dns.ts) on the host's end of the veth, port 53: every pod's nameserver. */
+  dns: ClusterDns;
   /** Imports image archives into the node's containerd, under the names the CRI resolves. */
   importImages(...images: ImageArchive[]): Promise<void>;
   /** `ctr` on the node's containerd (namespace k8s.io), for what the API does not show. */
@@ -76,7 +79,8 @@ export function kubeNodeUnavailable(): string | undefined {
 /**
  * Starts a one-node cluster: a control plane on a veth address of its own, and in a fresh network
  * namespace and a private mount namespace containerd (state in a temp dir), a kubelet on it, the CNI
- * bridge, kube-proxy (iptables) and kube-scheduler. Resolves when the node is Ready.
+ * bridge, kube-proxy (iptables) and kube-scheduler; the cluster DNS on the host's end of the veth. Resolves
+ * when the node is Ready.
  */
 export async function startKubeNode(options: KubeNodeOptions = {}): Promise<KubeNode> {
   const unavailable = kubeNodeUnavailable();
@@ -90,8 +94,10 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
   const procs: Proc[] = [];
   let network: NodeNetwork | undefined;
   let controlPlane: ControlPlane | undefined;
+  let dns: ClusterDns | undefined;
   const stopAll = async () => {
     await stopNode(procs, dir);
+    await dns?.stop();
     await controlPlane?.stop();
     await network?.remove();
     await rm(dir, { recursive: true, force: true });
@@ -103,6 +109,7 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       workloads: true,
       serviceCidr: network.serviceCidr,
     });
+    dns = await startClusterDns({ kubeConfig: controlPlane.kubeConfig, host: network.hostIp });
     const layout: NodeLayout = {
       dir,
       nodeName: `testbed-${id}`,
@@ -112,6 +119,8 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       bridge: 'cni0',
       pauseImage: PAUSE_IMAGE,
       kubeconfig: controlPlane.kubeconfigPath,
+      clusterDns: dns.host,
+      clusterDomain: dns.domain,
     };
     await writeConfigs(layout);
     const ctr = (...args: string[]) => run('ctr', ['--address', containerdSocket(layout.dir), '-n', 'k8s.io', ...args]);
@@ -146,6 +155,7 @@ export async function startKubeNode(options: KubeNodeOptions = {}): Promise<Kube
       network,
       podCidr: layout.podCidr,
       serviceCidr: layout.serviceCidr,
+      dns,
       importImages,
       ctr,
       stop: stopAll,
