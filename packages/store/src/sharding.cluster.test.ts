@@ -78,7 +78,10 @@ describe('a log store over a 3-shard ClickHouse cluster answers as one server do
   const nodeFor = (i: number) => createHttpTransport({ url: cluster.servers[i]!.url, requestTimeoutMs: 10_000 });
 
   before(async () => {
-    [cluster, single] = await Promise.all([startClickHouseCluster({ shards: 3 }), startClickHouseServer()]);
+    [cluster, single] = await Promise.all([
+      startClickHouseCluster({ shards: 3 }),
+      startClickHouseServer({ tcpPort: 0 }),
+    ]);
     nodes = cluster.servers.map((_, i) => nodeFor(i));
     singleTransport = createHttpTransport({ url: single.url });
     sharded = createLogStore(nodes[0]!, DB, { cluster: { name: cluster.name, nodes } });
@@ -151,6 +154,31 @@ describe('a log store over a 3-shard ClickHouse cluster answers as one server do
       assert.deepEqual(await sharded.usage(tenant), await reference.usage(tenant));
     }
     assert.equal(await sharded.count('acme'), 1200);
+  });
+
+  test("a one-server store's records move into a cluster with one INSERT … SELECT from remote(), none twice", async () => {
+    // README "Scaling out, step by step": the statement a platform engineer runs on any server of the new cluster.
+    const moved = createLogStore(nodes[2]!, 'moved', { cluster: { name: cluster.name, nodes } });
+    await moved.migrate();
+    // A batch the old server stored just before it stopped, retried by a processor against the cluster.
+    await moved.insert(lines(written.slice(600, 900)), { dedupToken: 'batch-600' });
+    await nodes[2]!.command(
+      `INSERT INTO moved.logs SELECT * FROM remote('127.0.0.1:${single.tcpPort}', ${DB}.logs, 'default', '')
+       WHERE id GLOBAL NOT IN (SELECT id FROM moved.logs)
+       SETTINGS distributed_foreground_insert = 1`,
+    );
+    const perShard = await Promise.all(
+      nodes.map((n) => n.query<{ n: string }>('SELECT count() AS n FROM moved.logs_local')),
+    );
+    assert.ok(
+      perShard.every(([row]) => Number(row?.n) > 0),
+      `every shard takes a share: ${JSON.stringify(perShard)}`,
+    );
+    for (const tenant of ['acme', 'globex']) {
+      assert.deepEqual(await allPages(moved, filter(tenant)), await allPages(reference, filter(tenant)));
+      // The rollup's view fires on each shard as the rows land, so histograms read it as for new records.
+      assert.deepEqual(await moved.histogram(filter(tenant), 40), await reference.histogram(filter(tenant), 40));
+    }
   });
 
   test('a retried batch is stored once: it splits over the shards as before and each drops its part', async () => {
