@@ -14,6 +14,7 @@ import {
   exactlyOnceProblems,
   groupWatcher,
   queriedMarkers,
+  resentTwice,
   scrape,
   SERVICE_MAINS,
   startIngest,
@@ -170,7 +171,7 @@ async function assertExactlyOnce(t: TestContext, p: Pipeline, log: IngestLog): P
   const markers = await queriedMarkers(p.query.url, KEY);
   const [direct] = await transport.query<{ rows: string }>(`SELECT count() AS rows FROM ${p.db}.logs`);
   t.diagnostic(
-    `acknowledged ${log.acknowledged.size}, unacknowledged ${[...log.unacknowledged].filter((m) => !log.acknowledged.has(m)).length}, stored ${markers.length}, answers ${JSON.stringify([...log.statuses])}`,
+    `acknowledged ${log.acknowledged.size}, unacknowledged ${[...log.unacknowledged].filter((m) => !log.acknowledged.has(m)).length}, stored ${markers.length}, stored again by a client retry ${resentTwice(markers)}, answers ${JSON.stringify([...log.statuses])}`,
   );
   const problems = exactlyOnceProblems(markers, log);
   if (problems.length > 0) {

@@ -223,47 +223,75 @@ export function startIngest(options: IngestOptions): { log: IngestLog; done: Pro
   return { log, done };
 }
 
-/** Every marker the query service returns for the key's tenant in the last hour, paging with the cursor. */
-export async function queriedMarkers(queryUrl: string, apiKey: string): Promise<string[]> {
-  const markers: string[] = [];
+/** Every marker the query service returns for the key's tenant in the last hour, with its record's id, paging with the cursor. */
+export async function queriedMarkers(queryUrl: string, apiKey: string): Promise<StoredMarker[]> {
+  const markers: StoredMarker[] = [];
   let cursor: string | null = null;
   do {
     const params = new URLSearchParams({ from: 'now-1h', limit: '1000', ...(cursor ? { cursor } : {}) });
     const res = await fetch(`${queryUrl}/api/v1/logs?${params}`, { headers: { authorization: `Bearer ${apiKey}` } });
     if (res.status !== 200) throw new Error(`query answered ${res.status}: ${await res.text()}`);
     const page = (await res.json()) as {
-      records: { attributes: Record<string, string> }[];
+      records: { id: string; attributes: Record<string, string> }[];
       next_cursor: string | null;
     };
-    for (const r of page.records) markers.push(r.attributes['marker'] ?? '(none)');
+    for (const r of page.records) markers.push({ marker: r.attributes['marker'] ?? '(none)', id: r.id });
     cursor = page.next_cursor;
   } while (cursor);
   return markers;
 }
 
-/** Pure: the problems with a stored multiset of markers given what the client knows; empty when exactly once. */
-export function exactlyOnceProblems(stored: readonly string[], log: IngestLog): string[] {
-  const counts = new Map<string, number>();
-  for (const m of stored) counts.set(m, (counts.get(m) ?? 0) + 1);
+export interface StoredMarker {
+  marker: string;
+  /** The record's id, given when the collector received it: one per request that carried the marker. */
+  id: string;
+}
+
+/**
+ * Pure: the problems with the stored markers given what the client knows; empty when every
+ * acknowledged marker is stored once. The pipeline must never store one received record twice
+ * (the same id twice). A marker under two ids came in two requests: allowed only for a batch the
+ * client sent again after an answer that was not a 202, since the collector on Kafka cannot know
+ * whether a send that timed out reached the broker, and does not yet honour Idempotency-Key (README,
+ * "Retries without duplicates"); any other marker stored under two ids was duplicated by the collector.
+ */
+export function exactlyOnceProblems(stored: readonly StoredMarker[], log: IngestLog): string[] {
+  const ids = new Map<string, string[]>();
+  for (const { marker, id } of stored) ids.set(marker, [...(ids.get(marker) ?? []), id]);
   const problems: string[] = [];
-  const twice = [...counts].filter(([, n]) => n > 1);
-  if (twice.length)
+  const sameIdTwice = [...ids].filter(([, list]) => new Set(list).size < list.length);
+  if (sameIdTwice.length)
     problems.push(
-      `${twice.length} markers stored more than once, e.g. ${twice
+      `${sameIdTwice.length} records stored more than once by the pipeline, e.g. ${sameIdTwice
         .slice(0, 5)
-        .map(([m, n]) => `${m}×${n}`)
+        .map(([m, list]) => `${m}×${list.length}`)
         .join(', ')}`,
     );
-  const missing = [...log.acknowledged].filter((m) => !counts.has(m));
+  const twoRequests = [...ids].filter(([m, list]) => new Set(list).size > 1 && !log.unacknowledged.has(m));
+  if (twoRequests.length)
+    problems.push(
+      `${twoRequests.length} markers of batches acknowledged at the first try stored more than once, e.g. ${twoRequests
+        .slice(0, 5)
+        .map(([m, list]) => `${m}×${list.length}`)
+        .join(', ')}`,
+    );
+  const missing = [...log.acknowledged].filter((m) => !ids.has(m));
   if (missing.length)
     problems.push(`${missing.length} acknowledged markers missing, e.g. ${missing.slice(0, 5).join(', ')}`);
-  const extra = [...counts.keys()].filter((m) => !log.acknowledged.has(m) && !log.unacknowledged.has(m));
+  const extra = [...ids.keys()].filter((m) => !log.acknowledged.has(m) && !log.unacknowledged.has(m));
   if (extra.length)
     problems.push(`${extra.length} markers stored that were never sent, e.g. ${extra.slice(0, 5).join(', ')}`);
-  const acked = [...counts.keys()].filter((m) => log.acknowledged.has(m));
+  const acked = [...ids.keys()].filter((m) => log.acknowledged.has(m));
   if (checksum(acked) !== checksum([...log.acknowledged]))
     problems.push('the checksum over acknowledged markers differs');
   return problems;
+}
+
+/** Pure: markers stored under more than one id, each a batch the client sent again after an unclear answer. */
+export function resentTwice(stored: readonly StoredMarker[]): number {
+  const ids = new Map<string, Set<string>>();
+  for (const { marker, id } of stored) ids.set(marker, (ids.get(marker) ?? new Set()).add(id));
+  return [...ids.values()].filter((set) => set.size > 1).length;
 }
 
 export const checksum = (markers: readonly string[]) =>
