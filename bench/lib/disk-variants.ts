@@ -185,4 +185,14 @@ export const VARIANTS: Variant[] = [
       }),
     ),
   ),
+  variant(
+    'attrs-lc-values',
+    'attributes Map(LowCardinality(String), LowCardinality(String)) ZSTD(3): values dictionary-coded',
+    columns({ attributes: 'Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(3))' }),
+  ),
+  variant(
+    'attrs-json',
+    'attributes as the JSON type ZSTD(3): a subcolumn per key (without the two Map bloom filters, which need a Map)',
+    all(columns({ attributes: 'JSON CODEC(ZSTD(3))' }), dropIndexes('idx_attribute_keys', 'idx_attribute_values')),
+  ),
 ];
