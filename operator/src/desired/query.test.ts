@@ -34,6 +34,16 @@ test('the dashboard reaches the query service through QUERY_URL', () => {
   ]);
 });
 
+test('alert notifications link to the dashboard’s public address when the spec gives one', () => {
+  const query = (dashboard: object) =>
+    mainContainer(find(desired(pipeline({ dashboard }), context()), 'Deployment', 'demo-query'));
+  assert.equal(
+    envVar(query({ publicUrl: 'https://logs.example.com' }), 'PUBLIC_URL')?.value,
+    'https://logs.example.com',
+  );
+  assert.equal(envVar(query({}), 'PUBLIC_URL'), undefined);
+});
+
 const corsCases: [string[], string | undefined][] = [
   [[], undefined],
   [['https://grafana.example.com'], 'https://grafana.example.com'],

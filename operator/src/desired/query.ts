@@ -33,6 +33,8 @@ export function query(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       ...clickhouseCredentialsEnv(p),
       ...extra.env,
       ...(corsOrigins.length ? [{ name: 'CORS_ORIGINS', value: corsOrigins.join(',') }] : []),
+      // Alerts are evaluated here; their notifications link to where people open the dashboard.
+      ...(p.spec.dashboard.publicUrl ? [{ name: 'PUBLIC_URL', value: p.spec.dashboard.publicUrl }] : []),
       ...telemetryEnv(p, 'query'),
     ],
     volumeMounts: extra.volumeMounts,

@@ -249,6 +249,12 @@ describe('LogPipelineSpec', () => {
       'query.corsOrigins.0',
       /origin/,
     ],
+    [
+      'a dashboard address that is not an http(s) URL',
+      withValue(minimal, 'dashboard.publicUrl', 'javascript:alert(1)'),
+      'dashboard.publicUrl',
+      /http/,
+    ],
   ];
   for (const [what, spec, path, message] of rejected) {
     it(`rejects ${what}, naming ${path}`, () => {

@@ -613,6 +613,14 @@ export const LogPipelineSpec = withRules(
       .object({
         enabled: z.boolean().default(true).describe('Whether to run the dashboard; needs query.enabled.'),
         replicas: int(1, 100).default(1).describe('Dashboard replicas.'),
+        publicUrl: z
+          .string()
+          .max(2048)
+          .regex(/^https?:\/\/[^\s/?#]+\S*$/, 'must be an http:// or https:// URL')
+          .optional()
+          .describe(
+            "The address people open the dashboard at, e.g. https://logs.example.com: alert notifications link to it (the query service's PUBLIC_URL). Unset: links point to localhost.",
+          ),
         resources: resources('dashboard', { cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
         pod: PodSettings.optional(),
         service: ServiceSettings.optional(),
