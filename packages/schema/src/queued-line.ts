@@ -2,8 +2,8 @@ import type { LogRecord } from './log-record.ts';
 
 /**
  * The store's columns in the order a queued line lists them. Positional rows cost ClickHouse
- * 5.9 µs a record to insert where objects named by key cost 7.7, and the line is 28% shorter in the
- * local log and on Kafka (bench/results/embedded.md §9).
+ * 6.0 µs a record to insert where objects named by key cost 7.1, and the line is 27% shorter in the
+ * local log and on Kafka (bench/results/insert-format.md).
  */
 export const QUEUED_COLUMNS = [
   'id',
