@@ -30,7 +30,17 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
   const writer = open();
   const readers = Array.from({ length: options.readers ?? 2 }, open);
   let next = 0;
-  const reader = () => readers[next++ % readers.length] ?? writer;
+  const reader = () => {
+    const index = readers.length ? next++ % readers.length : -1;
+    return { session: readers[index] ?? writer, index };
+  };
+  // A session whose query failed part-way keeps the rest of that result and hands it to its next
+  // query as if it were that query's answer: such a session is replaced, never used again.
+  const replaceReader = (index: number) => {
+    const failed = readers[index]!;
+    readers[index] = open();
+    failed.close();
+  };
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -45,12 +55,15 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       await run('command', () => (params ? writer.queryBindAsync(sql, params) : writer.queryAsync(sql)));
     },
     async query<T>(sql: string, params?: SqlParams) {
-      const session = reader();
+      const { session, index } = reader();
       const result = await run('query', () =>
         params
           ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
           : session.queryAsync(sql, { format: 'JSONEachRow' }),
-      );
+      ).catch((err: unknown) => {
+        if (index >= 0) replaceReader(index);
+        throw err;
+      });
       return parseJsonEachRow<T>(result.text());
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
@@ -68,7 +81,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       );
     },
     async ping() {
-      await run('ping', () => reader().queryAsync('SELECT 1'));
+      await run('ping', () => reader().session.queryAsync('SELECT 1'));
     },
     async close() {
       for (const s of [writer, ...readers]) s.close();
