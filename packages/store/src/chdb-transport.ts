@@ -35,11 +35,22 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
     return { session: readers[index] ?? writer, index };
   };
   // A session whose query failed part-way keeps the rest of that result and hands it to its next
-  // query as if it were that query's answer: such a session is replaced, never used again.
-  const replaceReader = (index: number) => {
-    const failed = readers[index]!;
+  // query as if it were that query's answer (or never answers it): it takes no new query, and is
+  // closed once the queries already given to it are done.
+  type Session = ReturnType<typeof open>;
+  const inFlight = new Map<Session, number>();
+  const retired = new Set<Session>();
+  const started = (session: Session) => inFlight.set(session, (inFlight.get(session) ?? 0) + 1);
+  const finished = (session: Session) => {
+    const left = (inFlight.get(session) ?? 1) - 1;
+    if (left > 0) return void inFlight.set(session, left);
+    inFlight.delete(session);
+    if (retired.delete(session)) session.close();
+  };
+  const retire = (index: number, session: Session) => {
+    if (index < 0 || readers[index] !== session) return;
     readers[index] = open();
-    failed.close();
+    retired.add(session);
   };
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -56,15 +67,20 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
     },
     async query<T>(sql: string, params?: SqlParams) {
       const { session, index } = reader();
-      const result = await run('query', () =>
-        params
-          ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
-          : session.queryAsync(sql, { format: 'JSONEachRow' }),
-      ).catch((err: unknown) => {
-        if (index >= 0) replaceReader(index);
-        throw err;
-      });
-      return parseJsonEachRow<T>(result.text());
+      started(session);
+      try {
+        const result = await run('query', () =>
+          params
+            ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+            : session.queryAsync(sql, { format: 'JSONEachRow' }),
+        ).catch((err: unknown) => {
+          retire(index, session);
+          throw err;
+        });
+        return parseJsonEachRow<T>(result.text());
+      } finally {
+        finished(session);
+      }
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
       const settings: Record<string, string | number> = { ...INSERT_SETTINGS, ...insertOptions?.settings };
@@ -84,7 +100,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       await run('ping', () => reader().session.queryAsync('SELECT 1'));
     },
     async close() {
-      for (const s of [writer, ...readers]) s.close();
+      for (const s of [writer, ...readers, ...retired]) s.close();
     },
   };
 }
