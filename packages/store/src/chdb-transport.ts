@@ -30,28 +30,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
   const writer = open();
   const readers = Array.from({ length: options.readers ?? 2 }, open);
   let next = 0;
-  const reader = () => {
-    const index = readers.length ? next++ % readers.length : -1;
-    return { session: readers[index] ?? writer, index };
-  };
-  // A session whose query failed part-way keeps the rest of that result and hands it to its next
-  // query as if it were that query's answer (or never answers it): it takes no new query, and is
-  // closed once the queries already given to it are done.
-  type Session = ReturnType<typeof open>;
-  const inFlight = new Map<Session, number>();
-  const retired = new Set<Session>();
-  const started = (session: Session) => inFlight.set(session, (inFlight.get(session) ?? 0) + 1);
-  const finished = (session: Session) => {
-    const left = (inFlight.get(session) ?? 1) - 1;
-    if (left > 0) return void inFlight.set(session, left);
-    inFlight.delete(session);
-    if (retired.delete(session)) session.close();
-  };
-  const retire = (index: number, session: Session) => {
-    if (index < 0 || readers[index] !== session) return;
-    readers[index] = open();
-    retired.add(session);
-  };
+  const reader = () => readers[next++ % readers.length] ?? writer;
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -66,21 +45,13 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       await run('command', () => (params ? writer.queryBindAsync(sql, params) : writer.queryAsync(sql)));
     },
     async query<T>(sql: string, params?: SqlParams) {
-      const { session, index } = reader();
-      started(session);
-      try {
-        const result = await run('query', () =>
-          params
-            ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
-            : session.queryAsync(sql, { format: 'JSONEachRow' }),
-        ).catch((err: unknown) => {
-          retire(index, session);
-          throw err;
-        });
-        return parseJsonEachRow<T>(result.text());
-      } finally {
-        finished(session);
-      }
+      const session = reader();
+      const result = await run('query', () =>
+        params
+          ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+          : session.queryAsync(sql, { format: 'JSONEachRow' }),
+      );
+      return parseJsonEachRow<T>(result.text());
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
       const settings: Record<string, string | number> = { ...INSERT_SETTINGS, ...insertOptions?.settings };
@@ -97,10 +68,10 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       );
     },
     async ping() {
-      await run('ping', () => reader().session.queryAsync('SELECT 1'));
+      await run('ping', () => reader().queryAsync('SELECT 1'));
     },
     async close() {
-      for (const s of [writer, ...readers, ...retired]) s.close();
+      for (const s of [writer, ...readers]) s.close();
     },
   };
 }
