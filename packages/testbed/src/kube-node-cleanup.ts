@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, terminate, type Proc } from './kube-control-plane.ts';
+import { isAlive, run, terminate, type Proc } from './kube-control-plane.ts';
 import { containerdSocket } from './kube-node-config.ts';
 import { listNodeNamespaces, NETNS_PREFIX } from './kube-node-network.ts';
 import { waitUntil } from './wait.ts';
@@ -104,13 +104,4 @@ async function killContainers(dir: string): Promise<void> {
     }
   }
   for (const c of controllers) await rmdir(join(CGROUP_ROOT, c, 'k8s.io')).catch(() => undefined);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
