@@ -256,8 +256,7 @@ export interface StoredMarker {
  * "Retries without duplicates"); any other marker stored under two ids was duplicated by the collector.
  */
 export function exactlyOnceProblems(stored: readonly StoredMarker[], log: IngestLog): string[] {
-  const ids = new Map<string, string[]>();
-  for (const { marker, id } of stored) ids.set(marker, [...(ids.get(marker) ?? []), id]);
+  const ids = idsByMarker(stored);
   const problems: string[] = [];
   const sameIdTwice = [...ids].filter(([, list]) => new Set(list).size < list.length);
   if (sameIdTwice.length)
@@ -289,9 +288,14 @@ export function exactlyOnceProblems(stored: readonly StoredMarker[], log: Ingest
 
 /** Pure: markers stored under more than one id, each a batch the client sent again after an unclear answer. */
 export function resentTwice(stored: readonly StoredMarker[]): number {
-  const ids = new Map<string, Set<string>>();
-  for (const { marker, id } of stored) ids.set(marker, (ids.get(marker) ?? new Set()).add(id));
-  return [...ids.values()].filter((set) => set.size > 1).length;
+  return [...idsByMarker(stored).values()].filter((list) => new Set(list).size > 1).length;
+}
+
+/** Pure: each stored marker's record ids, one per stored copy. */
+function idsByMarker(stored: readonly StoredMarker[]): Map<string, string[]> {
+  const ids = new Map<string, string[]>();
+  for (const { marker, id } of stored) ids.set(marker, [...(ids.get(marker) ?? []), id]);
+  return ids;
 }
 
 export const checksum = (markers: readonly string[]) =>
