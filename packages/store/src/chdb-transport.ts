@@ -20,17 +20,38 @@ export interface ChdbTransportOptions {
 // are per connection: a SET, or an argument given to another Session on the same path, does not apply.
 const CONNECTION_ARGS = ['--output_format_json_quote_64bit_integers=1', '--async_insert=0'];
 
+const DRAIN_LEFTOVER = 'SELECT 1';
+const done: Promise<void> = Promise.resolve();
+const ignore = (): void => undefined;
+
 /**
  * In-process ClickHouse through chdb. One session takes writes and DDL, a few more serve reads,
  * because a session runs one query at a time while sessions on one path share the engine.
  */
 export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTransport {
-  const { Session } = loadChdb();
-  const open = () => new Session(options.path, { connectionArgs: CONNECTION_ARGS });
+  const chdb = loadChdb();
+  const open = (): Session => new chdb.Session(options.path, { connectionArgs: CONNECTION_ARGS });
   const writer = open();
-  const readers = Array.from({ length: options.readers ?? 2 }, open);
-  let next = 0;
-  const reader = () => readers[next++ % readers.length] ?? writer;
+  const readers = Array.from({ length: Math.max(1, options.readers ?? 2) }, () => ({
+    session: open(),
+    queued: 0,
+    tail: done,
+  }));
+
+  // A session runs one query at a time, and one whose query failed part-way hands the rest of that result to
+  // its next query as that query's answer. So each reader takes its queries in turn, the least busy reader
+  // takes the next one, and after a failure a throwaway query takes the leftover before anything else runs.
+  const onReader = <T>(fn: (session: Session) => Promise<T>): Promise<T> => {
+    const reader = readers.reduce((least, r) => (r.queued < least.queued ? r : least));
+    reader.queued++;
+    const result = reader.tail.then(() => fn(reader.session));
+    reader.tail = result.then(
+      () => undefined,
+      () => reader.session.queryAsync(DRAIN_LEFTOVER).then(ignore, ignore),
+    );
+    void reader.tail.then(() => reader.queued--);
+    return result;
+  };
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -45,11 +66,12 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       await run('command', () => (params ? writer.queryBindAsync(sql, params) : writer.queryAsync(sql)));
     },
     async query<T>(sql: string, params?: SqlParams) {
-      const session = reader();
       const result = await run('query', () =>
-        params
-          ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
-          : session.queryAsync(sql, { format: 'JSONEachRow' }),
+        onReader((session) =>
+          params
+            ? session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+            : session.queryAsync(sql, { format: 'JSONEachRow' }),
+        ),
       );
       return parseJsonEachRow<T>(result.text());
     },
@@ -68,16 +90,17 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       );
     },
     async ping() {
-      await run('ping', () => reader().queryAsync('SELECT 1'));
+      await run('ping', () => onReader((session) => session.queryAsync('SELECT 1')));
     },
     async close() {
-      for (const s of [writer, ...readers]) s.close();
+      for (const s of [writer, ...readers.map((r) => r.session)]) s.close();
     },
   };
 }
 
 // chdb (its engine is 543 MB) loads only when an in-process transport is made: the production
 // images talk to a ClickHouse server over HTTP and leave it out (an optional peer dependency).
+type Session = InstanceType<typeof import('chdb').Session>;
 const loadChdb = (): typeof import('chdb') => createRequire(import.meta.url)('chdb');
 
 /** Pure: parses JSONEachRow text (one JSON object per line) into rows. */

@@ -156,6 +156,26 @@ export function describeTransportContract(name: string, open: () => Promise<Open
       await assert.rejects(t.query(sql), (err) => isStoreError(err, 395));
     });
 
+    test('queries after one that failed part-way each get their own answer', async () => {
+      const failing = (n: number) =>
+        t.query(
+          'SELECT number, throwIf(number = {n:UInt64}) AS x FROM numbers(200000) SETTINGS max_block_size = 1000',
+          {
+            n,
+          },
+        );
+      // Failures and queries interleaved, more of them than there are connections or sessions.
+      const asked = Array.from({ length: 8 }, (_, i) =>
+        i % 2 ? t.query(`SELECT {i:UInt8} AS i, count() AS n FROM numbers(3)`, { i }) : failing(100_000 + i),
+      );
+      const answers = await Promise.allSettled(asked);
+      answers.forEach((answer, i) => {
+        if (i % 2 === 0) assert.equal(answer.status, 'rejected', `query ${i} should fail`);
+        else assert.deepEqual(answer.status === 'fulfilled' && answer.value, [{ i, n: '3' }], `query ${i}`);
+      });
+      for (let i = 0; i < 4; i++) assert.deepEqual(await t.query(`SELECT ${i} AS i`), [{ i }]);
+    });
+
     test('an insert of no rows succeeds and adds nothing', async () => {
       await t.command(`CREATE TABLE ${db}.empty (id UInt32) ENGINE = MergeTree ORDER BY id`);
       await t.insertJsonEachRow(`${db}.empty`, '');
