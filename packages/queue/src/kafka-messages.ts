@@ -1,5 +1,6 @@
 import { queuedLineService } from '@instant-logs/schema';
 import type { RecordChunk } from './queue.ts';
+import type { ReuseBuffer } from './reuse-buffer.ts';
 
 /** One Kafka message: NDJSON of stored records of one tenant and service, keyed to keep their order. */
 export interface LogMessage {
@@ -75,9 +76,10 @@ function lineService(data: Buffer, start: number, end: number): string | undefin
 }
 
 /** Pure: queued lines joined with newlines into one buffer (a lone part is returned as it is, not copied). */
-export function joinLines(lines: readonly Buffer[]): Buffer {
+export function joinLines(lines: readonly Buffer[], into?: ReuseBuffer): Buffer {
   if (lines.length === 1) return lines[0]!;
-  const out = Buffer.allocUnsafe(lines.reduce((n, line) => n + line.length + 1, -1));
+  const length = lines.reduce((n, line) => n + line.length + 1, -1);
+  const out = into ? into.take(length) : Buffer.allocUnsafe(length);
   let at = 0;
   for (const line of lines) {
     if (at > 0) out[at++] = NEWLINE;

@@ -15,11 +15,23 @@ const CURSOR = 'cursor';
 
 /** Pure: the framed bytes of one entry. */
 export function frameEntry(payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.writeUInt32LE(crc32(payload, crc32(frame.subarray(0, 4))), 4);
-  payload.copy(frame, ENTRY_HEADER_BYTES);
-  return frame;
+  return Buffer.concat([entryHeader([payload]), payload]);
+}
+
+/**
+ * Pure: the header of an entry whose payload is `parts` one after the other, so the parts can be
+ * written as they are, without first being copied into one buffer.
+ */
+export function entryHeader(parts: readonly Buffer[]): Buffer {
+  const header = Buffer.allocUnsafe(ENTRY_HEADER_BYTES);
+  header.writeUInt32LE(
+    parts.reduce((n, p) => n + p.length, 0),
+    0,
+  );
+  let crc = crc32(header.subarray(0, 4));
+  for (const part of parts) crc = crc32(part, crc);
+  header.writeUInt32LE(crc, 4);
+  return header;
 }
 
 /** One entry found in a segment: where it starts in the file and its payload. */
@@ -144,5 +156,28 @@ export async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Writes `pieces` one after the other at `position` with as few system calls as the kernel allows:
+ * a group's entries reach the file without being gathered into one buffer first.
+ */
+export async function writeAll(file: Pick<FileHandle, 'writev'>, pieces: Buffer[], position: number): Promise<void> {
+  let rest = pieces.filter((p) => p.length > 0);
+  for (let at = position; rest.length > 0;) {
+    // IOV_MAX is 1024 on Linux; a longer list is written in turns.
+    const turn = rest.slice(0, 1024);
+    let written = (await file.writev(turn, at)).bytesWritten;
+    at += written;
+    const left: Buffer[] = [];
+    for (const piece of turn) {
+      if (written >= piece.length) written -= piece.length;
+      else {
+        left.push(written > 0 ? piece.subarray(written) : piece);
+        written = 0;
+      }
+    }
+    rest = [...left, ...rest.slice(turn.length)];
   }
 }

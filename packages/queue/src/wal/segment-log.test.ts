@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSegmentLog, type SegmentLog } from './segment-log.ts';
-import { ENTRY_HEADER_BYTES, frameEntry, segmentName } from './segment-files.ts';
+import { ENTRY_HEADER_BYTES, frameEntry, segmentName, writeAll } from './segment-files.ts';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'idl-wal-'));
 const text = (log: SegmentLog, from = log.committed().position) =>
@@ -45,6 +45,25 @@ test('concurrent appends are group-committed: one write and one fdatasync for al
   );
   assert.equal((await text(log)).length, 100);
   await log.close();
+});
+
+test('an entry appended in parts is their concatenation, also in a group of more pieces than one write takes', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 30 });
+  // 700 entries of three parts (an empty one among them): the first goes alone, the other 699 and their headers
+  // are 2,796 pieces in one group.
+  const parts = (i: number) => [Buffer.from(`{"i":${i}}\n`), Buffer.alloc(0), Buffer.alloc(i % 97, 65 + (i % 26))];
+  await log.append(Buffer.from('first'));
+  const appended = Array.from({ length: 700 }, (_, i) => log.append(parts(i)));
+  await Promise.all(appended);
+  assert.equal(log.groupCommits(), 3);
+  const expected = ['first', ...Array.from({ length: 700 }, (_, i) => Buffer.concat(parts(i)).toString())];
+  assert.deepEqual(await text(log), expected);
+  await log.close();
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 30 });
+  assert.deepEqual(again.recovery.truncated, []);
+  assert.deepEqual(await text(again), expected);
+  await again.close();
 });
 
 test('a torn last entry is cut off on open, the entries before it are kept, and appends go on from there', async () => {
@@ -207,4 +226,25 @@ test('a full disk fails the append with WAL_DISK_FULL and keeps every entry ackn
   } finally {
     execFileSync('umount', [join(dir, 'mnt')]);
   }
+});
+
+test('pieces a short write leaves are written at the right place by the next', async () => {
+  // A file that takes at most 5 bytes a call, as a kernel may under memory pressure or a signal.
+  const file = Buffer.alloc(40, '.');
+  const calls: number[] = [];
+  const short = {
+    async writev(buffers: Buffer[], position: number) {
+      const bytes = Buffer.concat(buffers).subarray(0, 5);
+      bytes.copy(file, position);
+      calls.push(position);
+      return { bytesWritten: bytes.length, buffers };
+    },
+  };
+  await writeAll(
+    short as unknown as Parameters<typeof writeAll>[0],
+    ['ab', '', 'cdefgh', 'i', 'jklmnopq'].map((s) => Buffer.from(s)),
+    3,
+  );
+  assert.equal(file.toString(), '...abcdefghijklmnopq' + '.'.repeat(20));
+  assert.deepEqual(calls, [3, 8, 13, 18]);
 });

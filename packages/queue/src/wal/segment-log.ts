@@ -1,8 +1,10 @@
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReuseBuffer } from '../reuse-buffer.ts';
 import {
   ENTRY_HEADER_BYTES,
-  frameEntry,
+  entryHeader,
+  writeAll,
   MAX_ENTRY_BYTES,
   openCursorFile,
   parseEntries,
@@ -47,12 +49,18 @@ export interface SegmentLog {
   /** Stable name of this log (see Cursor.id). */
   readonly id: string;
   readonly recovery: Recovery;
-  /** Resolves with the entry's position once it is fsync'd; concurrent appends share one write and one fdatasync. */
-  append(payload: Buffer): Promise<bigint>;
+  /**
+   * Resolves with the entry's position once it is fsync'd; concurrent appends share one write and one fdatasync.
+   * A payload in parts is stored as their concatenation.
+   */
+  append(payload: Buffer | readonly Buffer[]): Promise<bigint>;
   /** The position after the last durable entry. */
   end(): bigint;
-  /** Durable entries starting at positions in [from, from + limitBytes), in order; at least one if any exists. */
-  read(from: bigint, limitBytes: number): Promise<LogEntry[]>;
+  /**
+   * Durable entries starting at positions in [from, from + limitBytes), in order; at least one if any exists.
+   * With `into`, their payloads are read into its memory (reset first), valid until its next reset.
+   */
+  read(from: bigint, limitBytes: number, into?: ReuseBuffer): Promise<LogEntry[]>;
   /** Resolves once end() passes `position`, after `timeoutMs`, or on close. */
   waitForAppend(position: bigint, timeoutMs: number): Promise<void>;
   committed(): Readonly<Cursor>;
@@ -72,7 +80,9 @@ interface Segment {
 }
 
 interface Pending {
-  frame: Buffer;
+  /** The entry's header and payload parts, written as they are. */
+  frame: Buffer[];
+  bytes: number;
   resolve: (position: bigint) => void;
   reject: (err: Error) => void;
 }
@@ -144,8 +154,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     for (const wake of [...waiters]) wake();
   };
 
-  const writeGroup = async (frames: Buffer[]): Promise<bigint> => {
-    const bytes = frames.reduce((n, f) => n + f.length, 0);
+  const writeGroup = async (pieces: Buffer[], bytes: number): Promise<bigint> => {
     // A segment whose entries are all stored is left too, so the reader's commit can delete it:
     // otherwise a log that filled its disk in one segment would never give the space back.
     const stored = endOf(active.segment) <= cursor.position;
@@ -159,11 +168,8 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       if (stored) await releaseStored().catch(() => undefined);
     }
     const at = active.segment.size;
-    const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
     try {
-      for (let written = 0; written < bytes;) {
-        written += (await active.file.write(data, written, bytes - written, at + written)).bytesWritten;
-      }
+      await writeAll(active.file, pieces, at);
       await active.file.datasync();
     } catch (err) {
       // Cut back to the last durable entry so a later group does not follow half an entry.
@@ -198,26 +204,34 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       pending = [];
       try {
         if (broken) throw broken;
-        let position = await writeGroup(group.map((p) => p.frame));
+        let position = await writeGroup(
+          group.flatMap((p) => p.frame),
+          group.reduce((n, p) => n + p.bytes, 0),
+        );
         for (const p of group) {
           p.resolve(position);
-          position += BigInt(p.frame.length);
+          position += BigInt(p.bytes);
         }
         wakeWaiters();
       } catch (err) {
         for (const p of group) p.reject(err as Error);
       } finally {
-        pendingBytes -= group.reduce((n, p) => n + p.frame.length, 0);
+        pendingBytes -= group.reduce((n, p) => n + p.bytes, 0);
       }
     }
     writing = undefined;
   };
 
   // Entries starting in [from, upTo) of one segment (offsets within it); the last may end past upTo.
-  const readSegment = async (segment: Segment, from: number, upTo: number): Promise<LogEntry[]> => {
+  const readSegment = async (
+    segment: Segment,
+    from: number,
+    upTo: number,
+    into: ReuseBuffer | undefined,
+  ): Promise<LogEntry[]> => {
     const file = await open(join(dir, segmentName(segment.base)), 'r');
     const readAt = async (offset: number, length: number) => {
-      const buffer = Buffer.allocUnsafe(length);
+      const buffer = into ? into.take(length) : Buffer.allocUnsafe(length);
       const { bytesRead } = await file.read(buffer, 0, length, offset);
       return buffer.subarray(0, bytesRead);
     };
@@ -251,22 +265,25 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     recovery,
     append(payload) {
       if (closed) return Promise.reject(new LogAppendError('WAL_CLOSED', 'Cannot append to the log: it is closed'));
-      if (payload.length > MAX_ENTRY_BYTES)
+      const parts = Buffer.isBuffer(payload) ? [payload] : [...payload];
+      const length = parts.reduce((n, p) => n + p.length, 0);
+      if (length > MAX_ENTRY_BYTES)
         return Promise.reject(
           new LogAppendError(
             'WAL_ENTRY_TOO_LARGE',
-            `Cannot append ${payload.length} bytes: an entry holds at most ${MAX_ENTRY_BYTES}`,
+            `Cannot append ${length} bytes: an entry holds at most ${MAX_ENTRY_BYTES}`,
           ),
         );
       return new Promise((resolve, reject) => {
-        const frame = frameEntry(payload);
-        pending.push({ frame, resolve, reject });
-        pendingBytes += frame.length;
+        const bytes = ENTRY_HEADER_BYTES + length;
+        pending.push({ frame: [entryHeader(parts), ...parts], bytes, resolve, reject });
+        pendingBytes += bytes;
         writing ??= drain();
       });
     },
     end: () => endOf(active.segment),
-    async read(from, limitBytes) {
+    async read(from, limitBytes, into) {
+      into?.reset();
       // The limit counts from the first entry found: a gap left by a corrupt segment does not use it up.
       let upTo: bigint | undefined;
       const entries: LogEntry[] = [];
@@ -277,7 +294,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
         upTo ??= start + BigInt(limitBytes);
         if (start >= upTo) break;
         const end = upTo < endOf(segment) ? upTo : endOf(segment);
-        entries.push(...(await readSegment(segment, Number(start - segment.base), Number(end - segment.base))));
+        entries.push(...(await readSegment(segment, Number(start - segment.base), Number(end - segment.base), into)));
       }
       return entries;
     },

@@ -12,15 +12,20 @@ export interface WalQueueOptions {
   maxUnstoredBytes: number;
 }
 
-/** Pure: one log entry for a chunk: a JSON line of its metadata, then its JSONEachRow lines as they are. */
+/** Pure: one log entry for a chunk: a JSON line of its metadata, then its queued lines as they are. */
 export function encodeChunk(chunk: RecordChunk): Buffer {
+  return Buffer.concat(chunkParts(chunk));
+}
+
+/** Pure: encodeChunk's bytes in two parts, the lines not copied: what the log appends. */
+export function chunkParts(chunk: RecordChunk): [Buffer, Buffer] {
   const meta = JSON.stringify({
     tenant: chunk.tenant,
     rows: chunk.rows,
     ...(chunk.trace ? { trace: chunk.trace } : {}),
     ...(chunk.idempotency ? { idempotency: chunk.idempotency } : {}),
   });
-  return Buffer.concat([Buffer.from(`${meta}\n`), chunk.data]);
+  return [Buffer.from(`${meta}\n`), chunk.data];
 }
 
 /** Pure: the chunk an entry made by encodeChunk holds; its data is a view of the payload, not a copy. */
@@ -43,9 +48,10 @@ export function createWalQueue(log: SegmentLog, options: WalQueueOptions): LogQu
   return {
     async publish(chunk) {
       if (closed) throw new QueueUnavailableError('Cannot accept records: shutting down', { retryAfterSeconds: 1 });
-      const payload = encodeChunk(chunk);
+      const payload = chunkParts(chunk);
+      const length = payload[0].length + payload[1].length;
       const unstored = log.unstoredBytes();
-      if (unstored > 0 && unstored + payload.length > options.maxUnstoredBytes) {
+      if (unstored > 0 && unstored + length > options.maxUnstoredBytes) {
         throw new QueueFullError(
           `Cannot accept ${chunk.rows} records: ${unstored} bytes in the log are waiting to be stored`,
         );

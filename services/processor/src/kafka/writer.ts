@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { joinLines } from '@instant-logs/queue';
+import { joinLines, type ReuseBuffer } from '@instant-logs/queue';
 import { readableQueuedLine } from '@instant-logs/schema';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { dedupToken, encodeIntent } from './intent.ts';
@@ -30,6 +30,8 @@ export interface WriterDeps {
   shouldStop(): boolean;
   backoff: BackoffPolicy;
   observe: WriterObserver;
+  /** Memory each insert's rows are joined in, for a writer that writes one batch at a time. */
+  insertMemory?: ReuseBuffer;
 }
 
 export interface WriterObserver {
@@ -88,7 +90,11 @@ async function insertIsolating(
   messages: readonly SourceMessage[],
   token: string,
 ): Promise<void> {
-  const data = joinLines(messages.map((m) => m.value));
+  deps.insertMemory?.reset();
+  const data = joinLines(
+    messages.map((m) => m.value),
+    deps.insertMemory,
+  );
   const rows = messages.reduce((n, m) => n + m.rows, 0);
   const failure = await insertOnce(deps, partition, data, rows, token, messages);
   if (!failure) return;

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { decodeChunk, type LogEntry, type SegmentLog } from '@instant-logs/queue';
+import { decodeChunk, ReuseBuffer, type LogEntry, type SegmentLog } from '@instant-logs/queue';
 import { isRetryable, type LogStore } from '@instant-logs/store';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { tracedInsert } from '../traced-insert.ts';
@@ -47,9 +47,12 @@ export function startLogProcessor(
   // and the log continues at the next entry's position.
   const following = new Map<bigint, bigint>();
 
+  // One batch at a time: what was read and joined for the last one is done with when the next is read.
+  const readMemory = new ReuseBuffer();
   const deps = {
     // The log's id keeps tokens apart from an earlier log whose positions started at 0 too.
     topic: `wal-${log.id}`,
+    insertMemory: new ReuseBuffer(),
     insert: (data: Buffer, token: string, sources: readonly SourceMessage[]) =>
       tracedInsert(store, data, token, sources),
     isTransient: isRetryable,
@@ -104,7 +107,7 @@ export function startLogProcessor(
       : options.limits.maxBytes;
     following.clear();
     const readAt = Date.now();
-    const messages = (await log.read(position, limit)).map(toMessage);
+    const messages = (await log.read(position, limit, readMemory)).map(toMessage);
     const { batches, waiting } = cutBatches(messages, options.limits, intent);
     if (waiting) {
       // The log no longer reaches the end of the batch in flight: entries were cut off as corrupt.
