@@ -72,7 +72,7 @@ EXPOSE 8081
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # One GC thread per isolate: with the ingest thread beside the event loop, V8's parallel GC helpers
 # cost more CPU than they save (README, "Tests": 15.9–17.0 vs 18.4 µs a record).
-CMD ["node", "--single-threaded-gc", "services/collector/src/main.ts"]
+CMD ["node", "--single-threaded-gc", "--initial-heap-size=128", "services/collector/src/main.ts"]
 
 # Also the image of the operator's setup Job: node services/processor/src/setup/main.ts
 FROM base AS processor
@@ -84,7 +84,7 @@ USER 10001:10001
 ENV PORT=8083
 EXPOSE 8083
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--single-threaded-gc", "services/processor/src/main.ts"]
+CMD ["node", "--single-threaded-gc", "--initial-heap-size=128", "services/processor/src/main.ts"]
 
 FROM base AS query
 COPY --from=query-deps /app/ ./

@@ -39,9 +39,11 @@ DASHBOARD_SOURCES := $(shell find dashboard/src -type f) dashboard/index.html da
 dashboard/dist/index.html: node_modules/.installed $(DASHBOARD_SOURCES)
 	npm run build -w @instant-logs/dashboard
 
-# --single-threaded-gc: V8's parallel GC helpers cost more CPU than they save beside the ingest thread (README, "Tests").
+# --single-threaded-gc: V8's parallel GC helpers cost more CPU than they save beside the ingest thread;
+# --initial-heap-size=128: a floor under the old generation's limit, so a full mark starts only for external
+# memory, not on every heap growth (README, "Tests").
 dev: deps dashboard/dist/index.html
-	node --single-threaded-gc services/embedded/src/main.ts
+	node --single-threaded-gc --initial-heap-size=128 services/embedded/src/main.ts
 
 # The production path on one machine: a Kafka broker, a ClickHouse server, and collector,
 # processor and query as separate processes, with sample traffic.

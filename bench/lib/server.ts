@@ -25,7 +25,7 @@ export interface ServerOptions {
 }
 
 /** The Node flags `make dev` runs the embedded server with, so the benches measure what users run. */
-export const EMBEDDED_NODE_ARGS = ['--single-threaded-gc'];
+export const EMBEDDED_NODE_ARGS = ['--single-threaded-gc', '--initial-heap-size=128'];
 
 /** Starts the embedded server on a free port with a fresh data directory and no demo traffic. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
