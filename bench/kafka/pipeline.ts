@@ -21,7 +21,9 @@ import type { KafkaLoadOptions, Sent } from './load-worker.ts';
 // ClickHouse server (libchdb), and collector, processor and query as separate processes.
 export const TOPIC = 'instant-logs';
 // As the Dockerfile's CMD runs collector and processor; KAFKA_BENCH_NODE_ARGS='' measures V8's default GC instead.
-const IMAGE_NODE_ARGS = (process.env['KAFKA_BENCH_NODE_ARGS'] ?? '--single-threaded-gc --initial-heap-size=128').split(' ').filter(Boolean);
+const IMAGE_NODE_ARGS = (process.env['KAFKA_BENCH_NODE_ARGS'] ?? '--single-threaded-gc --initial-heap-size=128')
+  .split(' ')
+  .filter(Boolean);
 export const DATABASE = 'instant_logs';
 
 export interface Pipeline {
