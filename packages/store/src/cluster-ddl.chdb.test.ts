@@ -41,6 +41,7 @@ test('stored tables are ReplicatedMergeTree with one Keeper path per shard and t
     `ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${DB}/alert_state_local', '{replica}', version)`,
     `ReplicatedMergeTree('/clickhouse/tables/{shard}/${DB}/alert_history_local', '{replica}')`,
     `ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${DB}/alert_lease_local', '{replica}', version)`,
+    `ReplicatedMergeTree('/clickhouse/tables/{shard}/${DB}/idempotency_keys_local', '{replica}')`,
   ]);
   assert.ok(
     !replicated.some((s) => /ENGINE = (Aggregating|Replacing)?MergeTree\b/.test(s)),
@@ -59,6 +60,8 @@ test('reads and writes go through Distributed tables; the logs are sharded by te
     `logs, ${DB}, alert_state_local, cityHash64(tenant, rule_id)`,
     `logs, ${DB}, alert_history_local, cityHash64(tenant, rule_id)`,
     `logs, ${DB}, alert_lease_local, cityHash64(name)`,
+    // Every part of one Idempotency-Key on one shard.
+    `logs, ${DB}, idempotency_keys_local, cityHash64(tenant, key)`,
   ]);
   // The rollup's view sits on each shard's logs, so inserts through the Distributed table reach it.
   assert.ok(

@@ -30,3 +30,9 @@ export {
 } from './saved-objects-store.ts';
 export { createAlertStore, stateKey, type AlertStore, type StoredTransition } from './alert-store.ts';
 export { connectClickHouse, type ClickHouseSettings } from './connect.ts';
+export {
+  createIdempotencyKeyStore,
+  IDEMPOTENCY_TABLE,
+  type IdempotencyKeyStore,
+  type StoredIdempotencyKey,
+} from './idempotency-keys.ts';

@@ -1,4 +1,5 @@
 import { type ClusterTopology, type Layout, layoutFor, LOGS_SHARDING_KEY, onEveryNode } from './cluster.ts';
+import { idempotencyKeysMigration } from './idempotency-keys.ts';
 import { savedObjectsMigration } from './saved-objects-migration.ts';
 import type { ClickHouseTransport, SqlParams } from './transport.ts';
 
@@ -147,6 +148,7 @@ const MIGRATIONS: readonly Migration[] = [
     logsSettings: { string_serialization_version: 'single_stream' },
   },
   savedObjectsMigration,
+  idempotencyKeysMigration,
 ];
 
 /** The newest schema version this build knows. */

@@ -51,7 +51,11 @@ test('a data directory written by schema version 1 is upgraded in place, its rol
   );
   assert.equal(await store.count('shop'), 600);
 
-  assert.deepEqual((await store.migrate()).applied, [2, 3, 4]);
+  assert.deepEqual((await store.migrate()).applied, [2, 3, 4, 5]);
+  const [keys] = await transport.query<{ n: string }>(
+    `SELECT count() AS n FROM system.tables WHERE database = 'app' AND name = 'idempotency_keys'`,
+  );
+  assert.equal(Number(keys?.n), 1, 'the table of Idempotency-Keys stored from Kafka is created');
   const [rollup] = await transport.query<{ n: string }>(
     `SELECT sum(records) AS n FROM app.${ROLLUP_TABLE} WHERE backfilled = 1`,
   );

@@ -14,6 +14,7 @@ import { LIMITS } from '@instant-logs/schema';
 import type { LogQueue } from '@instant-logs/queue';
 import { admissionObserver, createCollectorMetrics, type CollectorMetrics } from './metrics.ts';
 import { collectorPlugin } from './plugin.ts';
+import type { IdempotencyLedger } from './idempotency.ts';
 import type { IngestThreads } from './ingest-threads.ts';
 import type { TenantLimits } from './tenant-limits.ts';
 import { createAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from './admission.ts';
@@ -39,6 +40,8 @@ export interface CollectorAppDeps {
   timeouts?: Partial<HttpTimeouts>;
   /** Threads that decode and normalise ingest bodies off the event loop (INGEST_THREADS); the caller closes them. */
   ingestThreads?: IngestThreads;
+  /** What becomes of an Idempotency-Key (main.ts forwards it to the processor); absent = the header is ignored. */
+  idempotency?: IdempotencyLedger;
 }
 
 /** The collector as a standalone HTTP app. Never listens and never reads the environment. */
@@ -62,6 +65,7 @@ export function buildApp(deps: CollectorAppDeps): FastifyInstance {
     admission,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.ingestThreads ? { ingestThreads: deps.ingestThreads } : {}),
+    ...(deps.idempotency ? { idempotency: deps.idempotency } : {}),
     ...(deps.tenants ? { tenants: deps.tenants } : {}),
     ...(deps.clientCertificates ? { clientCertificates: true } : {}),
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),

@@ -53,6 +53,16 @@ export function idempotencyClaim(header: string | string[] | undefined, body: Bu
   return { key: key.trim(), digest: createHash('sha256').update(body).digest('base64url') };
 }
 
+/**
+ * The Kafka collector's ledger: it remembers nothing, so every request is answered by the collector that
+ * takes it, and the key travels with the records; the processor stores a retry's copy once (README, "Retries
+ * without duplicates"). Malformed keys are still refused with 400.
+ */
+export function forwardIdempotencyKeys(): IdempotencyLedger {
+  const settle = () => undefined;
+  return { claim: () => ({ kind: 'new', settle }), remember: () => undefined, close: async () => undefined };
+}
+
 /** Opens the ledger, reading back the answers of its journal still inside the window. */
 export async function createIdempotencyLedger(options: IdempotencyOptions): Promise<IdempotencyLedger> {
   const clock = options.clock ?? Date.now;

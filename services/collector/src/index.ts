@@ -4,6 +4,7 @@ export { collectorPlugin, acceptDeps, type CollectorDeps } from './plugin.ts';
 export { acceptRecords, type AcceptDeps } from './accept.ts';
 export {
   createIdempotencyLedger,
+  forwardIdempotencyKeys,
   idempotencyClaim,
   type IdempotencyLedger,
   type IdempotencyClaim,

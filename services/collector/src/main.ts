@@ -19,6 +19,7 @@ import { startSyslogFromEnv } from './syslog/config.ts';
 import { createTenantLimits } from './tenant-limits.ts';
 import { admissionLimitsFromEnv } from './admission.ts';
 import { defaultIngestThreads, startIngestThreads } from './ingest-threads.ts';
+import { forwardIdempotencyKeys } from './idempotency.ts';
 
 const tracing = startTracing('instant-logs-collector', process.env);
 const config = parseEnv(CollectorConfig, process.env);
@@ -63,6 +64,8 @@ const app = buildApp({
   },
   timeouts: httpTimeoutsFromEnv(config),
   ...(ingestThreads.size > 0 ? { ingestThreads } : {}),
+  // Without a ledger shared by the collectors, the processor is where a retry's copy is recognised.
+  idempotency: forwardIdempotencyKeys(),
 });
 if (!security.keyring.enabled && !security.clientCertificates)
   app.log.warn(

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseEnv, stopOnSignals } from '@instant-logs/service-kit';
-import { connectClickHouse } from '@instant-logs/store';
+import { connectClickHouse, createIdempotencyKeyStore } from '@instant-logs/store';
 import { buildApp } from './app.ts';
 import { ProcessorConfig } from './config.ts';
 import { createKafkaProcessor } from './kafka/consumer.ts';
@@ -29,8 +29,21 @@ const processor = createKafkaProcessor(
     backoff: { initialMs: config.RETRY_INITIAL_MS, maxMs: config.RETRY_MAX_MS },
     onCrash: (err) => app.log.error({ err }, 'Kafka consumer crashed; restarting it'),
     onWaiting: (why) => app.log.warn(`Waiting for Kafka: ${why}`),
+    keys: createIdempotencyKeyStore(clickhouse.transport, config.CLICKHOUSE_DATABASE, {
+      windowS: config.IDEMPOTENCY_WINDOW_S,
+    }),
   },
-  metrics.kafkaObserver,
+  {
+    ...metrics.kafkaObserver,
+    keyReused(messages) {
+      metrics.kafkaObserver.keyReused(messages);
+      for (const m of messages)
+        app.log.warn(
+          { tenant: m.tenant, idempotencyKey: m.idempotency?.key, offset: String(m.offset) },
+          'Stored records under an Idempotency-Key that came before with another body',
+        );
+    },
+  },
 );
 const app = buildApp({ registry, ready: () => store.ping().then(() => true), logger: { level: config.LOG_LEVEL } });
 await app.listen({ host: config.HOST, port: config.PORT });

@@ -48,6 +48,16 @@ export function createProcessorMetrics(registry: Registry) {
       labelNames: ['partition'],
       registers: [registry],
     }),
+    retriesSkipped: new Counter({
+      name: 'instant_logs_processor_idempotent_retries_skipped_total',
+      help: 'Records not stored because the same Idempotency-Key and body were stored within the window (client retries).',
+      registers: [registry],
+    }),
+    keyReused: new Counter({
+      name: 'instant_logs_processor_idempotency_key_reused_total',
+      help: 'Messages stored under an Idempotency-Key that came with another body within the window.',
+      registers: [registry],
+    }),
     paused: new Gauge({
       name: 'instant_logs_processor_partition_paused',
       help: '1 while a partition waits for the store to recover.',
@@ -72,6 +82,8 @@ export function createProcessorMetrics(registry: Registry) {
     pausedChanged: (partition: number, paused: boolean) =>
       m.paused.set({ partition: String(partition) }, paused ? 1 : 0),
     lag: (partition: number, lag: number) => m.lag.set({ partition: String(partition) }, Math.max(0, lag)),
+    retriesSkipped: (rows: number) => m.retriesSkipped.inc(rows),
+    keyReused: (messages: readonly unknown[]) => m.keyReused.inc(messages.length),
   };
   return { ...m, observer, kafkaObserver };
 }

@@ -1,3 +1,4 @@
+import type { MessageIdempotency } from '@instant-logs/queue';
 import type { Intent } from './intent.ts';
 
 /** What the writer needs of a Kafka message. */
@@ -9,6 +10,8 @@ export interface SourceMessage {
   tenant: string;
   /** W3C trace context of the request that produced it, from the message headers. */
   trace?: Record<string, string>;
+  /** The Idempotency-Key, body digest and part of the request it came from, when the client sent a key. */
+  idempotency?: MessageIdempotency;
 }
 
 export interface BatchLimits {

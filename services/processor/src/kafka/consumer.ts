@@ -5,7 +5,8 @@ import { tracedInsert } from '../traced-insert.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from './batches.ts';
 import { decodeIntent, type Intent } from './intent.ts';
 import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterObserver } from './writer.ts';
-import { createKafkaClient } from '@instant-logs/queue';
+import { createKafkaClient, readIdempotency } from '@instant-logs/queue';
+import type { StoredKeys } from './retries.ts';
 
 export interface KafkaProcessorOptions {
   brokers: string[];
@@ -23,6 +24,8 @@ export interface KafkaProcessorOptions {
   onCrash?: (error: Error) => void;
   /** Told each time start finds the topic missing and waits for it (with backoff). */
   onWaiting?: (why: string) => void;
+  /** Where the Idempotency-Keys of stored records are kept for their window; absent = retries are not recognised. */
+  keys?: StoredKeys;
 }
 
 export interface KafkaProcessor {
@@ -124,6 +127,7 @@ export function createKafkaProcessor(
       rows: Number(m.headers?.['rows']?.toString() ?? '1'),
       tenant: m.headers?.['tenant']?.toString() ?? '',
       trace: traceHeaders(m.headers),
+      idempotency: readIdempotency(m.headers),
     }));
     let next = messages[0]?.offset ?? BigInt(batch.highWatermark);
     reported.add(partition);
@@ -153,6 +157,7 @@ export function createKafkaProcessor(
           heartbeat,
           shouldStop: () => rebalancing || !payload.isRunning() || payload.isStale(),
           backoff: options.backoff,
+          ...(options.keys ? { keys: options.keys } : {}),
           observe: {
             ...observe,
             pausedChanged(p, paused) {

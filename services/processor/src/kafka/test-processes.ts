@@ -162,7 +162,10 @@ export interface IngestOptions {
   signal?: AbortSignal;
 }
 
-/** Sends `total` records with unique markers as NDJSON (8 services, so every partition gets some), retrying each batch until it gets a 202. */
+/**
+ * Sends `total` records with unique markers as NDJSON (8 services, so every partition gets some), each batch with
+ * an Idempotency-Key of its own, retrying it with the same key until it gets a 202.
+ */
 export function startIngest(options: IngestOptions): { log: IngestLog; done: Promise<void> } {
   const log: IngestLog = options.log ?? {
     acknowledged: new Set(),
@@ -174,6 +177,7 @@ export function startIngest(options: IngestOptions): { log: IngestLog; done: Pro
   let next = 0;
   const worker = async () => {
     while (next < options.total && !options.signal?.aborted) {
+      const idempotencyKey = `${options.prefix}-batch-${next}`;
       const markers = Array.from(
         { length: Math.min(options.batchSize, options.total - next) },
         () => `${options.prefix}-${next++}`,
@@ -192,7 +196,11 @@ export function startIngest(options: IngestOptions): { log: IngestLog; done: Pro
         if (options.signal?.aborted) return;
         const res = await fetch(`${options.url}/api/v1/logs`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${options.apiKey}` },
+          headers: {
+            'content-type': 'application/x-ndjson',
+            authorization: `Bearer ${options.apiKey}`,
+            'idempotency-key': idempotencyKey,
+          },
           body,
           signal: AbortSignal.timeout(20_000),
         }).catch((err: Error) => err);
@@ -250,10 +258,9 @@ export interface StoredMarker {
 /**
  * Pure: the problems with the stored markers given what the client knows; empty when every
  * acknowledged marker is stored once. The pipeline must never store one received record twice
- * (the same id twice). A marker under two ids came in two requests: allowed only for a batch the
- * client sent again after an answer that was not a 202, since the collector on Kafka cannot know
- * whether a send that timed out reached the broker, and does not yet honour Idempotency-Key (README,
- * "Retries without duplicates"); any other marker stored under two ids was duplicated by the collector.
+ * (the same id twice). A marker under two ids came in two requests: the client resends a batch only
+ * with the Idempotency-Key it first sent it with, so that is a retry stored twice, never allowed
+ * (README, "Retries without duplicates").
  */
 export function exactlyOnceProblems(stored: readonly StoredMarker[], log: IngestLog): string[] {
   const ids = idsByMarker(stored);
@@ -266,10 +273,10 @@ export function exactlyOnceProblems(stored: readonly StoredMarker[], log: Ingest
         .map(([m, list]) => `${m}×${list.length}`)
         .join(', ')}`,
     );
-  const twoRequests = [...ids].filter(([m, list]) => new Set(list).size > 1 && !log.unacknowledged.has(m));
+  const twoRequests = [...ids].filter(([, list]) => new Set(list).size > 1);
   if (twoRequests.length)
     problems.push(
-      `${twoRequests.length} markers of batches acknowledged at the first try stored more than once, e.g. ${twoRequests
+      `${twoRequests.length} markers stored by more than one request with the same Idempotency-Key, e.g. ${twoRequests
         .slice(0, 5)
         .map(([m, list]) => `${m}×${list.length}`)
         .join(', ')}`,
@@ -284,11 +291,6 @@ export function exactlyOnceProblems(stored: readonly StoredMarker[], log: Ingest
   if (checksum(acked) !== checksum([...log.acknowledged]))
     problems.push('the checksum over acknowledged markers differs');
   return problems;
-}
-
-/** Pure: markers stored under more than one id, each a batch the client sent again after an unclear answer. */
-export function resentTwice(stored: readonly StoredMarker[]): number {
-  return [...idsByMarker(stored).values()].filter((list) => new Set(list).size > 1).length;
 }
 
 /** Pure: each stored marker's record ids, one per stored copy. */

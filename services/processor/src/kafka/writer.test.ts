@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SourceMessage } from './batches.ts';
 import { encodeIntent } from './intent.ts';
+import type { StoredPart } from './retries.ts';
 import { GroupMembershipLost, writeBatch, type DeadLetter, type WriterDeps } from './writer.ts';
 
 // Small in-memory implementations of the writer's own port: a store that deduplicates by token
@@ -217,3 +218,86 @@ test('nothing at all happens once the consumer is stopping', async () => {
   assert.equal(await writeBatch(f.deps, 3, batch), false);
   assert.deepEqual(f.events, []);
 });
+
+/** The keys table as an in-memory port: parts by insertion, with a switch that fails the next remember. */
+function memoryKeys() {
+  const parts: StoredPart[] = [];
+  const keys = {
+    parts,
+    failNext: undefined as Error | undefined,
+    async find(wanted: readonly { tenant: string; key: string }[]) {
+      return parts.filter((p) => wanted.some((w) => w.tenant === p.tenant && w.key === p.key));
+    },
+    async remember(more: readonly StoredPart[]) {
+      const err = keys.failNext;
+      keys.failNext = undefined;
+      if (err) throw err;
+      parts.push(...more);
+    },
+  };
+  return keys;
+}
+const keyed = (offset: number, key: string, ...lines: string[]): SourceMessage => ({
+  ...message(offset, ...lines),
+  idempotency: { key, digest: `digest-${lines.join()}`, part: '0/1' },
+});
+
+test('a copy of a request already stored is skipped and counted, and the keys are remembered after the insert', async () => {
+  const store = new Map<string, string>();
+  const keys = memoryKeys();
+  let skipped = 0;
+  const observe = (f: Fake) => ({ ...f.deps.observe, retriesSkipped: (rows: number) => void (skipped += rows) });
+  const first = fake({ keys }, store);
+  await writeBatch({ ...first.deps, observe: observe(first) }, 3, [keyed(10, 'k1', 'a0', 'a1'), message(11, 'b0')]);
+  assert.deepEqual(
+    keys.parts.map((p) => p.source),
+    ['logs/3/10'],
+  );
+  const retry = fake({ keys }, store);
+  await writeBatch({ ...retry.deps, observe: observe(retry) }, 3, [keyed(12, 'k1', 'a0', 'a1'), keyed(13, 'k2', 'c0')]);
+  assert.deepEqual(retry.rows().sort(), ['a0', 'a1', 'b0', 'c0']);
+  assert.equal(skipped, 2);
+  assert.deepEqual(
+    retry.events.filter((e) => e.startsWith('insert')),
+    ['insert logs/3/12-13'],
+  );
+});
+
+test('a batch of nothing but retries inserts nothing and still commits past itself', async () => {
+  const keys = memoryKeys();
+  const f = fake({ keys });
+  await writeBatch(f.deps, 3, [keyed(10, 'k1', 'a0'), keyed(11, 'k1', 'a0')]);
+  const again = fake({ keys });
+  await writeBatch(again.deps, 3, [keyed(12, 'k1', 'a0')]);
+  assert.deepEqual(again.events, [`commit 12 ${encodeIntent(12n)}`, 'commit 13 null']);
+});
+
+// The first try ends where a crash would cut it: the keys cannot be written, or the partition is lost before the
+// final commit (a processor killed there leaves the same state), and the next owner replays the batch.
+for (const [when, fail] of [
+  ['between the records and their keys', 'keys'],
+  ['after the keys, before the final commit', 'commit'],
+] as const) {
+  test(`a crash ${when} is replayed under the same token: the batch stored once, nothing taken for a retry`, async () => {
+    const store = new Map<string, string>();
+    const keys = memoryKeys();
+    const batch = [keyed(10, 'k1', 'a0', 'a1'), keyed(11, 'k2', 'b0')];
+    if (fail === 'keys') keys.failNext = new Refused('killed');
+    const lost = (offset: bigint) => (offset === 12n ? new GroupMembershipLost('killed') : undefined);
+    const first = fake({ keys, ...(fail === 'commit' ? { failCommit: lost } : {}) }, store);
+    const outcome = await writeBatch(first.deps, 3, batch).catch((err: Error) => err.message);
+    assert.equal(outcome, fail === 'keys' ? 'killed' : false);
+    assert.equal(keys.parts.length, fail === 'keys' ? 0 : 2);
+    let skipped = 0;
+    const replay = fake({ keys }, store);
+    const observe = { ...replay.deps.observe, retriesSkipped: (n: number) => void (skipped += n) };
+    assert.equal(await writeBatch({ ...replay.deps, observe }, 3, batch), true);
+    assert.deepEqual(replay.rows().sort(), ['a0', 'a1', 'b0']);
+    assert.deepEqual(
+      first.events.filter((e) => e.startsWith('insert')),
+      replay.events.filter((e) => e.startsWith('insert')),
+    );
+    assert.equal(skipped, 0);
+    assert.deepEqual(keys.parts.map((p) => p.source).sort(), ['logs/3/10', 'logs/3/11']);
+  });
+}

@@ -4,6 +4,7 @@ import { readableQueuedLine } from '@instant-logs/schema';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { dedupToken, encodeIntent } from './intent.ts';
 import type { SourceMessage } from './batches.ts';
+import { sortRetries, type StoredKeys } from './retries.ts';
 
 /** A record that can never be stored, with where it came from and why. */
 export interface DeadLetter {
@@ -32,6 +33,8 @@ export interface WriterDeps {
   observe: WriterObserver;
   /** Memory each insert's rows are joined in, for a writer that writes one batch at a time. */
   insertMemory?: ReuseBuffer;
+  /** Idempotency-Keys stored within their window; absent = no message is skipped as a client's retry. */
+  keys?: StoredKeys;
 }
 
 export interface WriterObserver {
@@ -39,6 +42,10 @@ export interface WriterObserver {
   retried(err: unknown): void;
   deadLettered(count: number): void;
   pausedChanged(partition: number, paused: boolean): void;
+  /** Records not stored because their request's part was stored before (a client's retry). */
+  retriesSkipped?(rows: number): void;
+  /** Messages stored under an Idempotency-Key that came before with another body. */
+  keyReused?(messages: readonly SourceMessage[]): void;
 }
 
 /** The partition now belongs to another member (rebalance): stop without committing. */
@@ -70,7 +77,11 @@ export async function writeBatch(
       () => deps.commit(partition, start, encodeIntent(end)),
       () => true,
     );
-    await insertIsolating(deps, partition, batch, dedupToken(deps.topic, partition, start, end));
+    const { kept, remember } = await withoutRetries(deps, partition, batch);
+    if (kept.length > 0) await insertIsolating(deps, partition, kept, dedupToken(deps.topic, partition, start, end));
+    // After the records: a crash in between replays the batch, finds none of its keys and inserts the same
+    // messages under the same token, which ClickHouse drops as a duplicate.
+    if (remember.length > 0) await untilDone(deps, partition, () => deps.keys!.remember(remember), deps.isTransient);
     await untilDone(
       deps,
       partition,
@@ -82,6 +93,25 @@ export async function writeBatch(
     if (err instanceof Stopped || err instanceof GroupMembershipLost) return false;
     throw err;
   }
+}
+
+// A batch without keys costs no lookup.
+async function withoutRetries(
+  deps: WriterDeps,
+  partition: number,
+  batch: readonly SourceMessage[],
+): Promise<Pick<ReturnType<typeof sortRetries>, 'kept' | 'remember'>> {
+  const keys = deps.keys;
+  if (!keys || !batch.some((m) => m.idempotency)) return { kept: [...batch], remember: [] };
+  const wanted = new Map<string, { tenant: string; key: string }>();
+  for (const m of batch)
+    if (m.idempotency) wanted.set(`${m.tenant}\n${m.idempotency.key}`, { tenant: m.tenant, key: m.idempotency.key });
+  let stored: Awaited<ReturnType<StoredKeys['find']>> = [];
+  await untilDone(deps, partition, async () => void (stored = await keys.find([...wanted.values()])), deps.isTransient);
+  const sorted = sortRetries(batch, stored, (m) => `${deps.topic}/${partition}/${m.offset}`);
+  if (sorted.retries.length > 0) deps.observe.retriesSkipped?.(sorted.retries.reduce((n, m) => n + m.rows, 0));
+  if (sorted.reused.length > 0) deps.observe.keyReused?.(sorted.reused);
+  return sorted;
 }
 
 async function insertIsolating(

@@ -1,0 +1,213 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { buildApp as buildCollector, forwardIdempotencyKeys } from '@instant-logs/collector';
+import { createKafkaQueue, type KafkaQueue } from '@instant-logs/queue';
+import { parseApiKeys } from '@instant-logs/service-kit';
+import {
+  createChdbTransport,
+  createIdempotencyKeyStore,
+  createLogStore,
+  type ClickHouseTransport,
+} from '@instant-logs/store';
+import { startKafkaBroker, waitUntil, type KafkaBroker } from '@instant-logs/testbed';
+import { createProcessorMetrics } from '../metrics.ts';
+import { createKafkaProcessor } from './consumer.ts';
+import { decodeIntent } from './intent.ts';
+
+// A client's retry on the Kafka path: the collector as main.ts builds it → a real broker → the processor → chdb.
+const DB = 'kafka_idempotency';
+const API_KEY = 'idempotency-test-key-01';
+let broker: KafkaBroker;
+let dir: string;
+let transport: ClickHouseTransport;
+let queue: KafkaQueue | undefined;
+let seq = 0;
+const admin = () => new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+
+before(async () => {
+  broker = await startKafkaBroker();
+  dir = await mkdtemp(join(tmpdir(), 'kafka-idempotency-'));
+  transport = createChdbTransport({ path: dir });
+  await createLogStore(transport, DB).migrate();
+});
+after(async () => {
+  await queue?.close();
+  await transport.close();
+  await broker.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A topic of three partitions, the collector in front of it and a way to start processors on it. */
+async function pipeline() {
+  const topic = `idem-${++seq}`;
+  await broker.createTopic(topic, { partitions: 3 });
+  await broker.createTopic(`${topic}-dlq`, { partitions: 1 });
+  await queue?.close();
+  queue = createKafkaQueue({
+    brokers: [broker.bootstrap],
+    topic,
+    clientId: 'idempotency-test-collector',
+    compression: 'none',
+    maxInFlightBytes: 64 << 20,
+    sendTimeoutMs: 10_000,
+  });
+  await queue.connect();
+  const collector = buildCollector({
+    queue,
+    keyring: parseApiKeys(`${API_KEY}:shop`),
+    idempotency: forwardIdempotencyKeys(),
+    logger: false,
+  });
+  const post = async (body: string, key?: string) => {
+    const res = await collector.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      headers: {
+        authorization: `Bearer ${API_KEY}`,
+        'content-type': 'application/x-ndjson',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
+      payload: body,
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    return res.json() as unknown;
+  };
+  const startProcessor = async () => {
+    const metrics = createProcessorMetrics(new Registry());
+    const processor = createKafkaProcessor(
+      createLogStore(transport, DB),
+      {
+        brokers: [broker.bootstrap],
+        clientId: 'idempotency-test-processor',
+        groupId: `${topic}-group`,
+        topic,
+        deadLetterTopic: `${topic}-dlq`,
+        limits: { maxRows: 2000, maxBytes: 4 * 1024 * 1024 },
+        fetchMinBytes: 1,
+        fetchMaxWaitMs: 100,
+        partitionsConcurrently: 3,
+        backoff: { initialMs: 50, maxMs: 500 },
+        keys: createIdempotencyKeyStore(transport, DB, { windowS: 600 }),
+      },
+      metrics.kafkaObserver,
+    );
+    await processor.start();
+    const counted = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
+      (await c.get()).values.reduce((n, v) => n + v.value, 0);
+    return {
+      stop: () => processor.stop(),
+      skipped: () => counted(metrics.retriesSkipped),
+      reused: () => counted(metrics.keyReused),
+    };
+  };
+  // Every partition committed to its end with no batch in progress: all that was produced is decided.
+  const caughtUp = async () => {
+    const a = admin();
+    await a.connect();
+    try {
+      await waitUntil(
+        `the processors to commit to the end of ${topic}`,
+        async () => {
+          const [high, [committed]] = await Promise.all([
+            a.fetchTopicOffsets(topic),
+            a.fetchOffsets({ groupId: `${topic}-group`, topics: [topic] }),
+          ]);
+          return high.every((h) => {
+            const c = committed?.partitions.find((p) => p.partition === h.partition);
+            const at = c && Number(c.offset) >= 0 ? Number(c.offset) : 0;
+            return at === Number(h.high) && !decodeIntent(c?.offset ?? '-1', c?.metadata);
+          })
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+    } finally {
+      await a.disconnect();
+    }
+  };
+  return { post, startProcessor, caughtUp };
+}
+
+/** NDJSON of `count` records over four services (so a request is several messages), each with its own marker. */
+const body = (prefix: string, count = 40) =>
+  Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      service: `svc-${i % 4}`,
+      message: `handled ${prefix}-${i}`,
+      attributes: { marker: `${prefix}-${i}` },
+    }),
+  ).join('\n');
+
+/** How many times each marker with the prefix is stored. */
+async function copies(prefix: string): Promise<Map<string, number>> {
+  const rows = await transport.query<{ marker: string; n: string }>(
+    `SELECT attributes['marker'] AS marker, count() AS n FROM ${DB}.logs WHERE startsWith(marker, {p:String}) GROUP BY marker`,
+    { p: `${prefix}-` },
+  );
+  return new Map(rows.map((r) => [r.marker, Number(r.n)]));
+}
+const everyOnce = (prefix: string, count: number, times: number) =>
+  new Map(Array.from({ length: count }, (_, i) => [`${prefix}-${i}`, times]));
+
+test('a retried request with the same key and body is stored once; the same body under another key again', async () => {
+  const p = await pipeline();
+  const processor = await p.startProcessor();
+  try {
+    const first = await p.post(body('same'), 'order-0001');
+    assert.deepEqual(await p.post(body('same'), 'order-0001'), first, 'the retry gets the same answer');
+    await p.post(body('same'), 'order-0002');
+    await p.caughtUp();
+    assert.deepEqual(await copies('same'), everyOnce('same', 40, 2));
+    assert.equal(await processor.skipped(), 40, 'the retry’s records are counted as skipped');
+    assert.equal(await processor.reused(), 0);
+  } finally {
+    await processor.stop();
+  }
+});
+
+test('a retry that reaches the topic after a processor restart is still stored once', async () => {
+  const p = await pipeline();
+  const before = await p.startProcessor();
+  try {
+    await p.post(body('restart'), 'order-0003');
+    await p.caughtUp();
+    assert.deepEqual(await copies('restart'), everyOnce('restart', 40, 1));
+  } finally {
+    await before.stop();
+  }
+  await p.post(body('restart'), 'order-0003');
+  await p.post(body('unkeyed', 8));
+  await p.post(body('unkeyed', 8));
+  const afterRestart = await p.startProcessor();
+  try {
+    await p.caughtUp();
+    assert.deepEqual(await copies('restart'), everyOnce('restart', 40, 1));
+    assert.equal(await afterRestart.skipped(), 40);
+    assert.deepEqual(await copies('unkeyed'), everyOnce('unkeyed', 8, 2), 'without a key both are kept');
+  } finally {
+    await afterRestart.stop();
+  }
+});
+
+test('the same key with another body is stored as the different request it is, and counted', async () => {
+  const p = await pipeline();
+  const processor = await p.startProcessor();
+  try {
+    await p.post(body('first'), 'order-0004');
+    await p.caughtUp();
+    await p.post(body('second', 12), 'order-0004');
+    await p.caughtUp();
+    assert.deepEqual(await copies('first'), everyOnce('first', 40, 1));
+    assert.deepEqual(await copies('second'), everyOnce('second', 12, 1));
+    assert.equal(await processor.reused(), 4, 'each of the second request’s four messages (one per service)');
+    assert.equal(await processor.skipped(), 0);
+  } finally {
+    await processor.stop();
+  }
+});
