@@ -50,10 +50,13 @@ test('the processor Deployment leaves replicas to its autoscaler in both branche
   }
 });
 
-test('the processor consumes as group <name>-processor with the spec’s batch limits', () => {
+test('the processor consumes as group <name>-processor with the spec’s batch limits and key window', () => {
   const c = mainContainer(
     find(
-      desired(pipeline({ processor: { batch: { maxRows: 1234, maxWaitMs: 750 } } }), context()),
+      desired(
+        pipeline({ processor: { batch: { maxRows: 1234, maxWaitMs: 750 }, idempotencyWindowSeconds: 3600 } }),
+        context(),
+      ),
       'Deployment',
       'demo-processor',
     ),
@@ -61,6 +64,12 @@ test('the processor consumes as group <name>-processor with the spec’s batch l
   assert.equal(envVar(c, 'KAFKA_GROUP_ID')?.value, 'demo-processor');
   assert.equal(envVar(c, 'BATCH_MAX_ROWS')?.value, '1234');
   assert.equal(envVar(c, 'BATCH_MAX_WAIT_MS')?.value, '750');
+  assert.equal(envVar(c, 'IDEMPOTENCY_WINDOW_S')?.value, '3600');
+  assert.equal(
+    envVar(mainContainer(find(desired(pipeline(), context()), 'Deployment', 'demo-processor')), 'IDEMPOTENCY_WINDOW_S')
+      ?.value,
+    '600',
+  );
   assert.equal(envVar(c, 'PORT')?.value, '8083');
   assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'demo-pipeline' } }]);
 });

@@ -19,7 +19,7 @@ const CPU_TARGET_PERCENT = 70;
  * both, KEDA makes and owns an HPA of its own. The Deployment has no `replicas`: the autoscaler owns it.
  */
 export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
-  const { minReplicas, maxReplicas, lagThreshold, batch, resources } = p.spec.processor;
+  const { minReplicas, maxReplicas, lagThreshold, batch, idempotencyWindowSeconds, resources } = p.spec.processor;
   const names = namesOf(p);
   const shared = sharedSettingsEnv(p);
   const main = container(p, {
@@ -34,6 +34,7 @@ export function processor(p: LogPipeline, ctx: DesiredContext): KubeObject[] {
       { name: 'KAFKA_GROUP_ID', value: names.consumerGroup },
       { name: 'BATCH_MAX_ROWS', value: String(batch.maxRows) },
       { name: 'BATCH_MAX_WAIT_MS', value: String(batch.maxWaitMs) },
+      { name: 'IDEMPOTENCY_WINDOW_S', value: String(idempotencyWindowSeconds) },
       ...clickhouseCredentialsEnv(p),
       ...telemetryEnv(p, 'processor'),
     ],

@@ -77,6 +77,7 @@ describe('logPipelineCrd', () => {
       maxReplicas: 6,
       lagThreshold: 10000,
       batch: { maxRows: 50000, maxWaitMs: 200 },
+      idempotencyWindowSeconds: 600,
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     });
   });

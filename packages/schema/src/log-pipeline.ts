@@ -349,6 +349,11 @@ const Processor = withRules(
       })
       .prefault({})
       .describe('How the processor batches inserts into ClickHouse.'),
+    idempotencyWindowSeconds: int(1, 86_400)
+      .default(600)
+      .describe(
+        "How long a request's Idempotency-Key is remembered once its records are stored: a client retry of it within this window is not stored again.",
+      ),
     resources: resources('processor', { cpu: '250m', memory: '256Mi' }, { cpu: '2', memory: '1Gi' }),
     pod: PodSettings.optional().describe(
       'Pod placement and metadata of the processors, and of the setup Job (which runs the processor image).',
