@@ -224,6 +224,22 @@ export function pipelineDashboard() {
             queries: [{ expr: `sum(${rate('instant_logs_processor_dead_lettered_total')})`, legend: 'dead-lettered' }],
           }),
           timeseries({
+            title: 'Client retries skipped',
+            description:
+              'Records of a request stored before under the same Idempotency-Key and body (a client retry), not stored again; and messages stored under a key that came before with another body.',
+            unit: 'cps',
+            queries: [
+              {
+                expr: `sum(${rate('instant_logs_processor_idempotent_retries_skipped_total')})`,
+                legend: 'retried records skipped',
+              },
+              {
+                expr: `sum(${rate('instant_logs_processor_idempotency_key_reused_total')})`,
+                legend: 'keys reused with another body',
+              },
+            ],
+          }),
+          timeseries({
             title: 'Consumer lag per partition',
             description: 'Messages behind the end of each partition (alert: above 10 000 and growing for 10 minutes).',
             unit: 'short',
