@@ -36,6 +36,8 @@ export const EmbeddedConfig = z.object({
     .min(1)
     .max(7 * 86_400)
     .default(600),
+  /** Nice value of the in-process ClickHouse engine's threads (query pipelines, merges), so acknowledgements go first; 0 = as Node's. */
+  CLICKHOUSE_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)

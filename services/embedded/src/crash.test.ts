@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -125,6 +125,8 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
     .filter((f) => f.endsWith('.seg'))
     .sort()
     .at(-1)!;
+  // A kill may itself have cut the newest entry short; recovery then cuts that too, with the 10 bytes.
+  const sizeBefore = statSync(join(wal, newest)).size;
   appendFileSync(join(wal, newest), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 123, 34]));
 
   const second = await start(dataDir);
@@ -164,7 +166,12 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
   const torn = second.output
     .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
     .find((l) => /torn entry/.test(l.msg ?? ''));
-  assert.deepEqual([torn?.file, torn?.droppedBytes], [join(wal, newest), 10]);
+  assert.equal(torn?.file, join(wal, newest));
+  assert.ok(
+    torn.droppedBytes >= 10 && torn.droppedBytes <= sizeBefore + 10,
+    `cut ${torn.droppedBytes} bytes of a segment of ${sizeBefore} + 10`,
+  );
+  if (torn.droppedBytes > 10) t.diagnostic(`the last kill had cut an entry short: ${torn.droppedBytes - 10} bytes`);
 
   // Count by id in the data directory itself, with the process gone.
   const transport = createChdbTransport({ path: dataDir, readers: 1 });

@@ -21,6 +21,7 @@ import { createAlertStore, createChdbTransport, createLogStore, createSavedObjec
 import { runSampleTraffic, toNdjson } from '@instant-logs/sample-app';
 import { buildEmbeddedPipeline } from './app.ts';
 import { openIdempotencyLedger } from './idempotency.ts';
+import { lowerEnginePriority } from './engine-priority.ts';
 import { EmbeddedConfig } from './config.ts';
 import { startTracing } from '@instant-logs/telemetry';
 
@@ -33,6 +34,8 @@ const tenants = config.TENANTS_FILE ? parseTenantPolicies(readFileSync(config.TE
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const transport = createChdbTransport({ path: dataDir });
+const enginePriority =
+  config.CLICKHOUSE_THREAD_NICE > 0 ? lowerEnginePriority(config.CLICKHOUSE_THREAD_NICE) : undefined;
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const { applied } = await store.migrate();
 const walDir = resolve(config.WAL_DIR ?? join(dataDir, 'wal'));
@@ -152,6 +155,7 @@ stopOnSignals(
     await wal.close();
     security.close();
     await probes?.close();
+    enginePriority?.stop();
     await transport.close();
     await tracing.shutdown();
   },
