@@ -56,6 +56,7 @@ export {
   type HttpTimeouts,
 } from './http-timeouts.ts';
 export { stopOnSignals, trackConnections, ShutdownEnv, DEFAULT_SHUTDOWN_DRAIN_MS } from './shutdown.ts';
+export { IdempotencyEnv } from './idempotency-env.ts';
 export type { ShutdownLog, ShutdownOptions, ConnectionTracker } from './shutdown.ts';
 // Browser-facing hardening and the admin audit trail.
 export { installCors, type CorsOptions } from './cors.ts';

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { HttpTimeoutEnv, ProbeEnv, SecurityEnv, ShutdownEnv, TracingEnv } from '@instant-logs/service-kit';
+import {
+  HttpTimeoutEnv,
+  IdempotencyEnv,
+  ProbeEnv,
+  SecurityEnv,
+  ShutdownEnv,
+  TracingEnv,
+} from '@instant-logs/service-kit';
 import { AdmissionEnv, SyslogEnv } from '@instant-logs/collector';
 import { AlertEnv, TailEnv } from '@instant-logs/query';
 
@@ -29,13 +36,7 @@ export const EmbeddedConfig = z.object({
     .min(1024)
     .default(32 * 1024 * 1024),
   WAL_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
-  /** How long the answer to an Idempotency-Key is remembered: a retry within it is answered again, not stored again. */
-  IDEMPOTENCY_WINDOW_S: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400)
-    .default(600),
+  ...IdempotencyEnv,
   /** Nice value of the in-process ClickHouse engine's threads (query pipelines, merges), so acknowledgements go first; 0 = as Node's. */
   CLICKHOUSE_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   CLICKHOUSE_DATABASE: z

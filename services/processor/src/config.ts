@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClickHouseClusterEnv, TracingEnv } from '@instant-logs/service-kit';
+import { ClickHouseClusterEnv, IdempotencyEnv, TracingEnv } from '@instant-logs/service-kit';
 
 const brokers = z
   .string()
@@ -40,13 +40,7 @@ export const ProcessorConfig = z.object({
   // Short enough that a store back from an outage is noticed within seconds (make bench: the
   // 30 s it used to be added ~20 s to lag recovery after a 60 s outage).
   RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
-  /** How long the Idempotency-Key of stored records is kept: a client's retry within it is not stored again. */
-  IDEMPOTENCY_WINDOW_S: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400)
-    .default(600),
+  ...IdempotencyEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...TracingEnv,
 });

@@ -1,20 +1,11 @@
+import type { IdempotencyKeyStore, StoredIdempotencyKey } from '@instant-logs/store';
 import type { SourceMessage } from './batches.ts';
 
 /** A part of a request stored earlier, as the keys table holds it. */
-export interface StoredPart {
-  tenant: string;
-  key: string;
-  digest: string;
-  part: string;
-  /** The message it was stored from (topic/partition/offset). */
-  source: string;
-}
+export type StoredPart = StoredIdempotencyKey;
 
-/** The Idempotency-Keys already stored (packages/store's keys table); declared here, where it is used. */
-export interface StoredKeys {
-  find(wanted: readonly { tenant: string; key: string }[]): Promise<StoredPart[]>;
-  remember(parts: readonly StoredPart[]): Promise<void>;
-}
+/** The Idempotency-Keys already stored (packages/store's keys table). */
+export type StoredKeys = IdempotencyKeyStore;
 
 export interface Sorted {
   /** Messages to insert, in offset order. */
