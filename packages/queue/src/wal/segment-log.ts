@@ -202,11 +202,12 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     while (pending.length > 0) {
       const group = pending;
       pending = [];
+      const bytes = group.reduce((n, p) => n + p.bytes, 0);
       try {
         if (broken) throw broken;
         let position = await writeGroup(
           group.flatMap((p) => p.frame),
-          group.reduce((n, p) => n + p.bytes, 0),
+          bytes,
         );
         for (const p of group) {
           p.resolve(position);
@@ -216,7 +217,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       } catch (err) {
         for (const p of group) p.reject(err as Error);
       } finally {
-        pendingBytes -= group.reduce((n, p) => n + p.bytes, 0);
+        pendingBytes -= bytes;
       }
     }
     writing = undefined;
