@@ -313,7 +313,7 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
       const created = await create({
         name: 'Refills rising',
         q: 'pattern:"cache <NUM> refilled in <NUM> ms"',
-        condition: { op: 'rise', factor: 2, threshold: 1, window_minutes: 1 },
+        condition: { op: 'rise', factor: 2, threshold: 1, window_minutes: 10 },
         webhook: { type: 'json', url: hook.url },
       });
       const refilled = (ageMs: number, i: number) => ({
@@ -321,7 +321,9 @@ describe('alert rules fire and resolve end to end, to real webhook receivers', (
         timestamp: new Date(Date.now() + offsetMs - ageMs).toISOString(),
         message: `cache ${i} refilled in ${i * 3} ms`,
       });
-      await ingest(Array.from({ length: 10 }, (_, i) => refilled(i < 5 ? 90_000 : 20_000, i)));
+      // Five in each 10-minute window, each five minutes from its window's edges: the test's waits, which take
+      // over 30 s on a busy machine, cannot move a record into the other window (with 1-minute windows they did).
+      await ingest(Array.from({ length: 10 }, (_, i) => refilled(i < 5 ? 15 * 60_000 : 5 * 60_000, i)));
       const counted = await waitUntil('both windows counted', async () => {
         const r = await rule(created.id);
         return r.status.value === 5 && r.status.previous === 5 && r;
