@@ -27,6 +27,8 @@ export interface AlertStore {
    * another holder still holds.
    */
   claimLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  /** Ends the lease `name` at nowMs if `holder` still holds it, so another may claim it at once. */
+  releaseLease(name: string, holder: string, nowMs: number): Promise<void>;
 }
 
 /** The key of a rule's state in AlertStore.states. */
@@ -52,6 +54,18 @@ export function createAlertStore(
     );
     return rows[0] && { holder: rows[0].current, expiresAt: Number(rows[0].expires_ms) };
   };
+
+  const writeLease = (name: string, holder: string, expiresAtMs: number) =>
+    transport.insertJsonEachRow(
+      lease,
+      JSON.stringify({
+        name,
+        holder,
+        expires_at: new Date(expiresAtMs).toISOString(),
+        version: String(nextVersion()),
+      }),
+      SHARDS_AT_ONCE,
+    );
 
   return {
     async states(tenant) {
@@ -106,20 +120,15 @@ export function createAlertStore(
       const held = await currentLease(name);
       const valid = held !== undefined && held.expiresAt > nowMs;
       if (valid && held.holder !== holder) return false;
-      await transport.insertJsonEachRow(
-        lease,
-        JSON.stringify({
-          name,
-          holder,
-          expires_at: new Date(nowMs + ttlMs).toISOString(),
-          version: String(nextVersion()),
-        }),
-        SHARDS_AT_ONCE,
-      );
+      await writeLease(name, holder, nowMs + ttlMs);
       // A renewal of a lease still held is safe: nobody else writes while it is valid. A claim of a free
       // lease may race another replica's: it counts from the next call, once every competing claim is
       // visible and all replicas agree the newest one holds it.
       return valid;
+    },
+    async releaseLease(name, holder, nowMs) {
+      const held = await currentLease(name);
+      if (held?.holder === holder && held.expiresAt > nowMs) await writeLease(name, holder, nowMs);
     },
   };
 }

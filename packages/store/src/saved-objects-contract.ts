@@ -127,6 +127,20 @@ export function describeSavedObjectsContract(name: string, open: () => Promise<O
       assert.equal(await alerts.claimLease('evaluator', 'replica-b', 30_000, now + 42_000), true);
     });
 
+    test('a released lease may be claimed at once; a release by a holder that lost the lease changes nothing', async () => {
+      const now = Date.now();
+      await alerts.claimLease('handover', 'replica-a', 30_000, now);
+      assert.equal(await alerts.claimLease('handover', 'replica-a', 30_000, now + 100), true);
+      await alerts.releaseLease('handover', 'replica-b', now + 200);
+      assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 300), false, 'still held by a');
+      await alerts.releaseLease('handover', 'replica-a', now + 400);
+      assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 500), false, 'claimed after release');
+      assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 600), true);
+      await alerts.releaseLease('handover', 'replica-a', now + 700);
+      assert.equal(await alerts.claimLease('handover', 'replica-a', 30_000, now + 800), false, 'b keeps it');
+      assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 900), true);
+    });
+
     test('of two replicas that claim a free lease at once, the same one holds it for both', async () => {
       const now = Date.now();
       const claims = await Promise.all(['x', 'y'].map((holder) => alerts.claimLease('race', holder, 30_000, now)));

@@ -41,6 +41,9 @@ export interface EvaluatorDeps {
 }
 
 const LEASE = 'alert-evaluator';
+// A lease of a few intervals, but never so short that a claim slower than the time left after one interval
+// (a busy store) keeps every replica claiming and none evaluating. A replica that stops releases it early.
+const MIN_LEASE_MS = 10_000;
 const CONCURRENCY = 4;
 const NS_PER_MS = 1_000_000n;
 
@@ -78,7 +81,9 @@ export function createEvaluator(deps: EvaluatorDeps) {
   const seen = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let holding = false;
   const stopping = new AbortController();
+  const leaseMs = Math.max(options.intervalMs * 3, MIN_LEASE_MS);
 
   /** The rule's next state, its transition recorded; undefined when there is nothing to evaluate. */
   async function advance(rule: EvaluatedRule, prev: RuleState, now: number): Promise<RuleState | undefined> {
@@ -111,12 +116,12 @@ export function createEvaluator(deps: EvaluatorDeps) {
     return { ...next, previous };
   }
 
-  async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number): Promise<void> {
+  async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number, signal: AbortSignal): Promise<void> {
     let next = await advance(rule, prev, now);
     if (!next) return;
     if (shouldNotify(next, now, options.resendMs, rule.webhook.type)) {
       const target = notification(rule, next, ruleLink(rule, options.publicUrl));
-      const result = await deliver(target, options.delivery, stopping.signal);
+      const result = await deliver(target, options.delivery, signal);
       metrics.notifications.inc({ result: result.ok ? 'sent' : 'failed' });
       if (result.ok) next = { ...next, sent: { key: notificationKey(next)!, at: now } };
       else
@@ -125,6 +130,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
           'Could not deliver an alert notification; the next evaluation retries',
         );
     }
+    // A replica whose lease was taken meanwhile leaves the state to the new holder, which evaluates it again.
+    if (signal.aborted) return;
     await deps.alerts.putState(rule.tenant, rule.id, JSON.stringify(next));
     setStateMetric(rule.tenant, rule.id, next.state);
   }
@@ -137,13 +144,53 @@ export function createEvaluator(deps: EvaluatorDeps) {
   /** One evaluation of every rule, if this replica holds (or takes) the lease. */
   async function tick(): Promise<void> {
     const now = deps.clock();
-    const leader = await deps.alerts.claimLease(LEASE, holder, options.intervalMs * 3, now);
-    metrics.evaluator.set(leader ? 1 : 0);
-    if (!leader) {
+    holding = await deps.alerts.claimLease(LEASE, holder, leaseMs, now);
+    metrics.evaluator.set(holding ? 1 : 0);
+    if (!holding) {
       metrics.alertState.reset();
       seen.clear();
       return;
     }
+    // Slow webhooks can make one evaluation outlast the lease: it is renewed meanwhile, and if it is lost
+    // the rest is left to the new holder rather than notified twice.
+    const lost = new AbortController();
+    const signal = AbortSignal.any([stopping.signal, lost.signal]);
+    const heartbeat = keepLease(lost);
+    try {
+      await evaluateAll(now, signal);
+    } finally {
+      await heartbeat.stop();
+    }
+  }
+
+  /** Renews the lease every third of it until stopped; a renewal under way is awaited so none lands after a release. */
+  function keepLease(lost: AbortController): { stop(): Promise<void> } {
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing
+        .then(() => deps.alerts.claimLease(LEASE, holder, leaseMs, deps.clock()))
+        .catch((err: unknown) => {
+          log.warn({ err }, 'Could not renew the alert evaluator lease');
+          return false;
+        })
+        .then((held) => {
+          if (held || lost.signal.aborted) return;
+          holding = false;
+          metrics.evaluator.set(0);
+          log.warn('Lost the alert evaluator lease during an evaluation; leaving the rest to the new holder');
+          lost.abort();
+        });
+    }, leaseMs / 3);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await renewing;
+      },
+    };
+  }
+
+  async function evaluateAll(now: number, signal: AbortSignal): Promise<void> {
     const [objects, states] = await Promise.all([deps.saved.listAll('alert_rule'), deps.alerts.states()]);
     const live = new Set<string>();
     const rules = objects.flatMap((o) => ruleOf(o.tenant, o) ?? []);
@@ -151,19 +198,21 @@ export function createEvaluator(deps: EvaluatorDeps) {
     // A few rules at a time: each waits mostly on ClickHouse (and a slow webhook must not hold up the rest).
     let next = 0;
     const worker = async () => {
-      while (next < rules.length && !stopping.signal.aborted) {
+      while (next < rules.length && !signal.aborted) {
         const rule = rules[next++]!;
-        await evaluateRule(rule, stateOf(states.get(stateKey(rule.tenant, rule.id))), now).catch((err: unknown) => {
-          metrics.evaluations.inc({ result: 'error' });
-          log.warn(
-            { err, rule: rule.id, tenant: rule.tenant },
-            'Could not evaluate alert rule; retrying next interval',
-          );
-        });
+        await evaluateRule(rule, stateOf(states.get(stateKey(rule.tenant, rule.id))), now, signal).catch(
+          (err: unknown) => {
+            metrics.evaluations.inc({ result: 'error' });
+            log.warn(
+              { err, rule: rule.id, tenant: rule.tenant },
+              'Could not evaluate alert rule; retrying next interval',
+            );
+          },
+        );
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    if (stopping.signal.aborted) return;
+    if (signal.aborted) return;
     for (const key of seen) {
       if (live.has(key)) continue;
       const [tenant, rule] = JSON.parse(key) as [string, string];
@@ -191,11 +240,18 @@ export function createEvaluator(deps: EvaluatorDeps) {
     start(): void {
       schedule();
     },
-    /** Stops after the evaluation under way (its webhook waits are cut short). */
+    /** Stops after the evaluation under way (its webhook waits are cut short), and hands the lease on. */
     async stop(): Promise<void> {
       stopping.abort();
       clearTimeout(timer);
       await running;
+      if (!holding) return;
+      holding = false;
+      await deps.alerts
+        .releaseLease(LEASE, holder, deps.clock())
+        .catch((err: unknown) =>
+          log.warn({ err }, 'Could not release the alert evaluator lease; it expires on its own'),
+        );
     },
   };
 }
