@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
+import { fileInsertSql } from './insert-read-as.ts';
+import { createInsertSpool } from './insert-spool.ts';
 import {
   INSERT_SETTINGS,
   StoreError,
@@ -21,6 +23,8 @@ export interface ChdbTransportOptions {
 const CONNECTION_ARGS = ['--output_format_json_quote_64bit_integers=1', '--async_insert=0'];
 
 const DRAIN_LEFTOVER = 'SELECT 1';
+// Below this a batch goes inside the statement: the file costs more than the faster read saves.
+const SPOOL_MIN_BYTES = 64 * 1024;
 const done: Promise<void> = Promise.resolve();
 const ignore = (): void => undefined;
 
@@ -32,6 +36,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
   const chdb = loadChdb();
   const open = (): Session => new chdb.Session(options.path, { connectionArgs: CONNECTION_ARGS });
   const writer = open();
+  const spool = createInsertSpool(options.path);
   const readers = Array.from({ length: Math.max(1, options.readers ?? 2) }, () => ({
     session: open(),
     queued: 0,
@@ -78,10 +83,17 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
       const settings: Record<string, string | number> = { ...INSERT_SETTINGS, ...insertOptions?.settings };
       if (insertOptions?.dedupToken) settings['insert_deduplication_token'] = insertOptions.dedupToken;
+      const values = typeof rows === 'string' ? Buffer.from(rows) : rows;
+      const { columns, readAs } = insertOptions ?? {};
+      if (columns && readAs && values.length >= SPOOL_MIN_BYTES) {
+        const sql = (file: string) => fileInsertSql(table, columns, readAs, file, settings);
+        await run('insert', () => spool.with(values, (file) => writer.queryAsync(sql(file))));
+        return;
+      }
       await run('insert', () =>
         writer.insert({
           table,
-          values: typeof rows === 'string' ? Buffer.from(rows) : rows,
+          values,
           ...(insertOptions?.columns
             ? { columns: [...insertOptions.columns], format: 'JSONCompactEachRow' }
             : { format: 'JSONEachRow' }),
@@ -94,6 +106,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
     },
     async close() {
       for (const s of [writer, ...readers.map((r) => r.session)]) s.close();
+      spool.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
+import { readAsStructure } from './insert-read-as.ts';
 import {
   type ClickHouseTransport,
   INSERT_SETTINGS,
@@ -111,9 +112,12 @@ export function createHttpTransport(options: HttpTransportOptions): ClickHouseTr
       }
       // The rows are JSON text already: send the bytes as they are.
       const values = Readable.from([typeof rows === 'string' ? Buffer.from(rows) : rows], { objectMode: false });
-      const into = columns
-        ? `${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`
-        : `${table} FORMAT JSONEachRow`;
+      const readAs = insertOptions?.readAs;
+      const into = !columns
+        ? `${table} FORMAT JSONEachRow`
+        : readAs
+          ? `${table} (${columns.join(', ')}) SELECT * FROM input(${structureOf(columns, readAs)}) FORMAT JSONCompactEachRow`
+          : `${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`;
       await send('insert', `INSERT INTO ${into}`, { values, settings });
     },
     async ping() {
@@ -124,6 +128,14 @@ export function createHttpTransport(options: HttpTransportOptions): ClickHouseTr
       await client.close();
     },
   };
+}
+
+function structureOf(columns: readonly string[], readAs: readonly string[]): string {
+  try {
+    return readAsStructure(columns, readAs);
+  } catch (err) {
+    throw new StoreError(`Cannot run insert: ${(err as Error).message}`, { transient: false });
+  }
 }
 
 function isNetworkFailure(err: unknown): boolean {

@@ -14,6 +14,7 @@ export {
   type ServiceUsage,
   type SampledMessage,
   type LogStoreOptions,
+  QUEUED_READ_AS,
 } from './log-store.ts';
 export { type WindowOptions } from './search-windows.ts';
 export { InvalidCursorError, comparePositions } from './cursor.ts';

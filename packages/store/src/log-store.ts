@@ -16,6 +16,27 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { chooseInterval } from './interval.ts';
 import { DEFAULT_WINDOWS, searchWindows, type WindowOptions } from './search-windows.ts';
 
+// How a queued line's values are read before they become the logs table's types: LowCardinality columns
+// and map keys as plain strings, converted a block at a time; a null retention becomes the column default.
+const READ_AS: Readonly<Record<(typeof QUEUED_COLUMNS)[number], string>> = {
+  id: 'String',
+  tenant: 'String',
+  timestamp: "DateTime64(9, 'UTC')",
+  observed_timestamp: "DateTime64(9, 'UTC')",
+  service: 'String',
+  level: 'String',
+  severity_text: 'String',
+  severity_number: 'UInt8',
+  body: 'String',
+  attributes: 'Map(String, String)',
+  resource: 'Map(String, String)',
+  trace_id: 'String',
+  span_id: 'String',
+  retention_days: 'Nullable(UInt16)',
+};
+/** The types a queued line's values are read as, in QUEUED_COLUMNS order (InsertOptions.readAs). */
+export const QUEUED_READ_AS = QUEUED_COLUMNS.map((c) => READ_AS[c]);
+
 /** What every read is narrowed by. Times are epoch nanoseconds, inclusive. */
 export interface LogFilter {
   tenant: string;
@@ -232,6 +253,7 @@ export function createLogStore(
         ...options,
         settings: await settingsForInsert(),
         columns: QUEUED_COLUMNS,
+        readAs: QUEUED_READ_AS,
       }),
 
     async search(filter, page) {

@@ -118,6 +118,70 @@ export function describeTransportContract(name: string, open: () => Promise<Open
       assert.deepEqual(await t.query(`SELECT count() AS n FROM ${db}.arrays`), [{ n: '2' }]);
     });
 
+    test("rows read as other types become the table's: small and large batches alike, dedup tokens kept", async () => {
+      await t.command(
+        `CREATE TABLE ${db}.read_as (id UInt32, tag LowCardinality(String), at DateTime64(9, 'UTC'),
+           labels Map(LowCardinality(String), String), days UInt16 DEFAULT 30)
+         ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
+      );
+      const columns = ['id', 'tag', 'at', 'labels', 'days'];
+      const readAs = ['UInt32', 'String', "DateTime64(9, 'UTC')", 'Map(String, String)', 'Nullable(UInt16)'];
+      const row = (id: number) =>
+        JSON.stringify([id, `t${id % 3}`, '2026-12-07T06:00:00.123456789Z', { k: `v'\\${id}` }, id % 2 ? null : 7]);
+      // One small batch and one well past 64 KiB, which the in-process transport reads from a file.
+      const small = [1, 2].map(row).join('\n');
+      const large = Array.from({ length: 3_000 }, (_, i) => row(i + 10)).join('\n');
+      assert.ok(Buffer.byteLength(large) > 128 * 1024);
+      for (const [rows, token] of [
+        [small, 'small'],
+        [large, 'large'],
+        [large, 'large'],
+      ] as const)
+        await t.insertJsonEachRow(`${db}.read_as`, Buffer.from(rows), { columns, readAs, dedupToken: token });
+      assert.deepEqual(await t.query(`SELECT count() AS n, uniqExact(id) AS ids FROM ${db}.read_as`), [
+        { n: '3002', ids: '3002' },
+      ]);
+      assert.deepEqual(
+        await t.query(
+          `SELECT id, tag, toTypeName(tag) AS type, toString(at) AS at, labels, days FROM ${db}.read_as WHERE id IN (1, 2, 2999) ORDER BY id`,
+        ),
+        [
+          {
+            id: 1,
+            tag: 't1',
+            type: 'LowCardinality(String)',
+            at: '2026-12-07 06:00:00.123456789',
+            labels: { k: "v'\\1" },
+            days: 30,
+          },
+          {
+            id: 2,
+            tag: 't2',
+            type: 'LowCardinality(String)',
+            at: '2026-12-07 06:00:00.123456789',
+            labels: { k: "v'\\2" },
+            days: 7,
+          },
+          {
+            id: 2999,
+            tag: 't2',
+            type: 'LowCardinality(String)',
+            at: '2026-12-07 06:00:00.123456789',
+            labels: { k: "v'\\2999" },
+            days: 30,
+          },
+        ],
+      );
+      await assert.rejects(
+        t.insertJsonEachRow(`${db}.read_as`, Buffer.from(large), {
+          columns,
+          readAs: [...readAs.slice(0, 4), `UInt16') SELECT 1; DROP DATABASE ${db} --`],
+        }),
+        (err) => isStoreError(err),
+      );
+      assert.deepEqual(await t.query(`SELECT count() AS n FROM ${db}.read_as`), [{ n: '3002' }]);
+    });
+
     test('a repeated insert with the same dedup token is a no-op', async () => {
       await t.command(
         `CREATE TABLE ${db}.dedup (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
