@@ -85,9 +85,14 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       if (insertOptions?.dedupToken) settings['insert_deduplication_token'] = insertOptions.dedupToken;
       const values = typeof rows === 'string' ? Buffer.from(rows) : rows;
       const { columns, readAs } = insertOptions ?? {};
-      if (columns && readAs && values.length >= SPOOL_MIN_BYTES) {
-        const sql = (file: string) => fileInsertSql(table, columns, readAs, file, settings);
-        await run('insert', () => spool.with(values, (file) => writer.queryAsync(sql(file))));
+      // The spool is only the faster way in: when its file cannot be written the rows go inside the statement.
+      const file = columns && readAs && values.length >= SPOOL_MIN_BYTES ? await spool.write(values) : undefined;
+      if (file !== undefined) {
+        try {
+          await run('insert', () => writer.queryAsync(fileInsertSql(table, columns!, readAs!, file, settings)));
+        } finally {
+          await spool.remove(file);
+        }
         return;
       }
       await run('insert', () =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -34,10 +34,22 @@ test("large in-process inserts leave no spool files, failed or not; a dead proce
       { n: '20000', s: '5' },
     ]);
     assert.equal(files(join(path, 'insert-spool')).length, 0);
+
+    // A second transport on the same path keeps the first's spool; a spool that cannot be written (here its
+    // directory replaced by a file) sends the rows inside the statement instead.
+    const [own] = readdirSync(join(path, 'insert-spool'));
+    const second = createChdbTransport({ path });
+    assert.equal(readdirSync(join(path, 'insert-spool')).length, 2);
+    rmSync(join(path, 'insert-spool', own!), { recursive: true });
+    writeFileSync(join(path, 'insert-spool', own!), 'not a directory');
+    await second.close();
+    await t.insertJsonEachRow('default.spooled', rows.replaceAll('"s', '"t'), options);
+    assert.deepEqual(await t.query("SELECT count() AS n FROM default.spooled WHERE s LIKE 't%'"), [{ n: '20000' }]);
+    assert.ok(statSync(join(path, 'insert-spool', own!)).isFile(), 'the rows never went through the spool');
   } finally {
     await t.close();
   }
-  assert.equal(existsSync(join(path, 'insert-spool')) && readdirSync(join(path, 'insert-spool')).length, 0);
+  assert.equal(existsSync(join(path, 'insert-spool')) && files(join(path, 'insert-spool')).length, 0);
 });
 
 test('names, types and settings that are not plain never reach the SQL text; strings are quoted', () => {

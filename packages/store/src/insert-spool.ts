@@ -9,29 +9,39 @@ import { join } from 'node:path';
  * by `file()`, and removed. Each transport has a directory of its own; ones left by a process that died are
  * removed when the next transport on the path starts.
  */
+const ownDirs = new Set<string>();
+
 export function createInsertSpool(dataPath: string) {
   const root = join(dataPath, 'insert-spool');
   mkdirSync(root, { recursive: true });
-  // A directory named with this process's id is an earlier process's too (a container's pid 1 restarted).
+  // A directory named with this process's id and not in use here is an earlier process's (a container's pid 1
+  // restarted); another transport of this process on the same path keeps its own.
   for (const entry of readdirSync(root)) {
+    const path = join(root, entry);
     const pid = Number(entry.split('-')[0]);
-    if (pid === process.pid || !isLiveProcess(pid)) removeQuietly(join(root, entry));
+    if (pid === process.pid ? !ownDirs.has(path) : !isLiveProcess(pid)) removeQuietly(path);
   }
   const dir = join(root, `${process.pid}-${randomBytes(6).toString('hex')}`);
   mkdirSync(dir);
+  ownDirs.add(dir);
   let seq = 0;
   return {
-    /** Writes `rows`, runs `use` with the file's path, and removes the file whatever the outcome. */
-    async with<T>(rows: Buffer, use: (file: string) => Promise<T>): Promise<T> {
+    /** Writes `rows` to a new file and returns its path, or undefined when it could not (a full or broken disk). */
+    async write(rows: Buffer): Promise<string | undefined> {
       const file = join(dir, `${seq++}.jsonl`);
       try {
         await writeFile(file, rows);
-        return await use(file);
-      } finally {
-        await rm(file, { force: true });
+        return file;
+      } catch {
+        await rm(file, { force: true }).catch(() => undefined);
+        return undefined;
       }
     },
+    async remove(file: string): Promise<void> {
+      await rm(file, { force: true }).catch(() => undefined);
+    },
     close(): void {
+      ownDirs.delete(dir);
       removeQuietly(dir);
     },
   };
