@@ -1,7 +1,14 @@
-export { QueueFullError, QueueUnavailableError, QueueRejectedError, type LogQueue, type RecordChunk } from './queue.ts';
+export {
+  QueueFullError,
+  QueueUnavailableError,
+  QueueRejectedError,
+  type LogQueue,
+  type RecordChunk,
+  type ServiceRun,
+} from './queue.ts';
 export { createInProcessQueue } from './in-process-queue.ts';
 export { createKafkaQueue, type KafkaQueue, type KafkaQueueOptions } from './kafka-queue.ts';
-export { toLogMessages, joinLines, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';
+export { toLogMessages, groupLinesByService, joinLines, MAX_MESSAGE_BYTES, type LogMessage } from './kafka-messages.ts';
 export { ReuseBuffer } from './reuse-buffer.ts';
 export { idempotentKeys, readIdempotency, IDEMPOTENCY_HEADERS, type MessageIdempotency } from './kafka-idempotency.ts';
 export { ensureTopics, type TopicPlan } from './kafka-topics.ts';

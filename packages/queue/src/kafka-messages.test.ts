@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_MESSAGE_BYTES, toLogMessages } from './kafka-messages.ts';
+import { groupLinesByService, MAX_MESSAGE_BYTES, toLogMessages } from './kafka-messages.ts';
 
 const line = (service: string, body: string) =>
   JSON.stringify({ id: 'x', tenant: 't', timestamp: 'ts', observed_timestamp: 'ts', service, body });
@@ -73,4 +73,45 @@ test('a long line is keyed right when its service stands after the first bytes o
     toLogMessages({ tenant: 't', rows: 2, data }).map((m) => m.key),
     ['t/late-api', 't/支付服务-payments'],
   );
+});
+
+test('lines grouped by service on the way in are cut into the messages a scan of every line would give', () => {
+  const services = ['api', 'db', 'Zürich-搜索', 'api', 'big', 'db', 'big', 'big', 'api'];
+  const lines = services.map((service, i) => line(service, service === 'big' ? `${i}${'é'.repeat(200_000)}` : `${i}`));
+  const { data, runs } = groupLinesByService(lines, services);
+  assert.deepEqual(
+    runs.map((r) => [r.service, r.rows]),
+    [
+      ['api', 3],
+      ['db', 2],
+      ['Zürich-搜索', 1],
+      ['big', 3],
+    ],
+  );
+  const cut = toLogMessages({ tenant: 't', rows: lines.length, data, services: runs });
+  const scanned = toLogMessages({ tenant: 't', rows: lines.length, data });
+  assert.deepEqual(
+    cut.map((m) => [m.key, m.rows, m.value.toString()]),
+    scanned.map((m) => [m.key, m.rows, m.value.toString()]),
+  );
+  assert.ok(cut.filter((m) => m.key === 't/big').length >= 2, 'the large run is split under the limit');
+  assert.ok(cut.every((m) => m.value.length <= MAX_MESSAGE_BYTES));
+  assert.equal(cut[0]!.value.buffer, data.buffer, 'a run that fits is not copied');
+});
+
+test("runs that do not end at the data's end are not trusted: the lines are read instead", () => {
+  const lines = [line('api', '1'), line('db', '2')];
+  const data = Buffer.from(lines.join('\n'));
+  for (const services of [
+    [{ service: 'api', end: 10, rows: 1 }],
+    [{ service: 'api', end: data.length + 5, rows: 2 }],
+    [],
+  ])
+    assert.deepEqual(
+      toLogMessages({ tenant: 't', rows: 2, data, services }).map((m) => [m.key, m.rows]),
+      [
+        ['t/api', 1],
+        ['t/db', 1],
+      ],
+    );
 });

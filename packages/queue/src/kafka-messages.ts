@@ -1,5 +1,5 @@
 import { queuedLineService } from '@instant-logs/schema';
-import type { RecordChunk } from './queue.ts';
+import type { RecordChunk, ServiceRun } from './queue.ts';
 import type { ReuseBuffer } from './reuse-buffer.ts';
 
 /** One Kafka message: NDJSON of stored records of one tenant and service, keyed to keep their order. */
@@ -19,16 +19,18 @@ const NEWLINE = 10;
 /**
  * Pure: splits a chunk into messages keyed by tenant/service, each at most MAX_MESSAGE_BYTES (a lone
  * larger line goes alone), so one service's records land on one partition in order. Lines are
- * copied from the chunk's bytes as they are: neither decoded nor re-serialised. Lines are kept as
- * offsets, not sliced, because a Buffer object per line was the collector's largest allocation.
+ * copied from the chunk's bytes as they are: neither decoded nor re-serialised. A chunk that comes with
+ * its service runs is cut along them, a run that fits in one message not even copied; otherwise each
+ * line's service is read from its head. Lines are kept as offsets, not sliced, because a Buffer object
+ * per line was the collector's largest allocation.
  */
 export function toLogMessages(chunk: RecordChunk): LogMessage[] {
+  if (chunk.services && runsCover(chunk.services, chunk.data.length)) return fromRuns(chunk, chunk.services);
   // Per key: start and end offsets of its lines, flat.
   const byKey = new Map<string, number[]>();
   const data = chunk.data;
   for (let start = 0; start <= data.length;) {
-    let end = data.indexOf(NEWLINE, start);
-    if (end < 0) end = data.length;
+    const end = lineEnd(data, start);
     const key = `${chunk.tenant}/${lineService(data, start, end) ?? ''}`;
     let ranges = byKey.get(key);
     if (!ranges) byKey.set(key, (ranges = []));
@@ -36,21 +38,87 @@ export function toLogMessages(chunk: RecordChunk): LogMessage[] {
     start = end + 1;
   }
   const messages: LogMessage[] = [];
-  for (const [key, ranges] of byKey) {
-    let first = 0;
-    let bytes = 0;
-    for (let i = 0; i < ranges.length; i += 2) {
-      const lineBytes = ranges[i + 1]! - ranges[i]! + 1;
-      if (i > first && bytes + lineBytes > MAX_MESSAGE_BYTES) {
-        messages.push(copyLines(key, data, ranges, first, i));
-        first = i;
-        bytes = 0;
+  for (const [key, ranges] of byKey) packLines(key, data, ranges, messages);
+  return messages;
+}
+
+/**
+ * Pure: lines and their services (parallel arrays) as one buffer with each service's lines together, in
+ * the order the services first appear and each service's lines in their own order, and the runs that say
+ * where each service's lines end (RecordChunk.services).
+ */
+export function groupLinesByService(
+  lines: readonly string[],
+  services: readonly string[],
+): { data: Buffer; runs: ServiceRun[] } {
+  const groups = new Map<string, string[]>();
+  for (let i = 0; i < lines.length; i++) {
+    const group = groups.get(services[i]!);
+    if (group) group.push(lines[i]!);
+    else groups.set(services[i]!, [lines[i]!]);
+  }
+  const texts: string[] = [];
+  const runs: ServiceRun[] = [];
+  let end = -1;
+  for (const [service, group] of groups) {
+    const text = group.join('\n');
+    end += 1 + Buffer.byteLength(text);
+    texts.push(text);
+    runs.push({ service, end, rows: group.length });
+  }
+  return { data: Buffer.from(texts.join('\n')), runs };
+}
+
+function fromRuns(chunk: RecordChunk, runs: readonly ServiceRun[]): LogMessage[] {
+  const messages: LogMessage[] = [];
+  let start = 0;
+  for (const run of runs) {
+    const key = `${chunk.tenant}/${run.service}`;
+    if (run.end - start <= MAX_MESSAGE_BYTES) {
+      messages.push({ key, value: chunk.data.subarray(start, run.end), rows: run.rows });
+    } else {
+      const ranges: number[] = [];
+      for (let at = start; at <= run.end;) {
+        const end = Math.min(lineEnd(chunk.data, at), run.end);
+        ranges.push(at, end);
+        at = end + 1;
       }
-      bytes += lineBytes;
+      packLines(key, chunk.data, ranges, messages);
     }
-    messages.push(copyLines(key, data, ranges, first, ranges.length));
+    start = run.end + 1;
   }
   return messages;
+}
+
+// Runs from another version or a bug must not cut lines apart: they have to end exactly at the data's end.
+function runsCover(runs: readonly ServiceRun[], length: number): boolean {
+  let at = -1;
+  for (const run of runs) {
+    if (run.end <= at || run.rows < 1) return false;
+    at = run.end;
+  }
+  return runs.length > 0 && at === length;
+}
+
+function lineEnd(data: Buffer, start: number): number {
+  const end = data.indexOf(NEWLINE, start);
+  return end < 0 ? data.length : end;
+}
+
+/** Messages of at most MAX_MESSAGE_BYTES from the lines at `ranges` (start/end pairs) of data. */
+function packLines(key: string, data: Buffer, ranges: readonly number[], into: LogMessage[]): void {
+  let first = 0;
+  let bytes = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const lineBytes = ranges[i + 1]! - ranges[i]! + 1;
+    if (i > first && bytes + lineBytes > MAX_MESSAGE_BYTES) {
+      into.push(copyLines(key, data, ranges, first, i));
+      first = i;
+      bytes = 0;
+    }
+    bytes += lineBytes;
+  }
+  into.push(copyLines(key, data, ranges, first, ranges.length));
 }
 
 /** The lines at ranges[from..to) (start/end pairs) of data, joined with newlines into one message. */

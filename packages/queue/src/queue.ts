@@ -1,9 +1,21 @@
 /** A batch of records as queued lines (`queuedLine` of @instant-logs/schema, one per line, no trailing newline). */
+/** The lines of one service in a chunk grouped by service: they end at byte `end` (exclusive). */
+export interface ServiceRun {
+  service: string;
+  end: number;
+  rows: number;
+}
+
 export interface RecordChunk {
   tenant: string;
   rows: number;
   /** The lines as UTF-8 bytes: they travel to the log, the broker and the store without being decoded again. */
   data: Buffer;
+  /**
+   * When given, `data` holds its lines grouped by service in these runs, each starting after the newline that
+   * ends the one before: the Kafka queue cuts its per-service messages from them instead of reading every line.
+   */
+  services?: readonly ServiceRun[];
   /** W3C trace context of the request that brought the records (traceparent, tracestate). */
   trace?: Record<string, string>;
   /**

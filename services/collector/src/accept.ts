@@ -58,7 +58,7 @@ export async function acceptRecords(
   const response = await publishAccepted(
     tenant,
     batch.lines.length,
-    () => Buffer.from(batch.lines.join('\n')),
+    () => ({ data: Buffer.from(batch.lines.join('\n')) }),
     { accepted: batch.lines.length, rejected: batch.errors.length, errors: batch.errors.slice(0, MAX_LISTED_ERRORS) },
     rejectionReasons(batch.errors),
     deps,
@@ -87,13 +87,14 @@ export async function acceptBody(
   });
   if (deps.tenants) charge(job.tenant, prepared.items, () => prepared.decodedBytes, deps.tenants, deps.metrics);
   const response = { accepted: prepared.rows, rejected: prepared.rejected, errors: prepared.errors };
-  return publishAccepted(job.tenant, prepared.rows, () => prepared.data, response, prepared.reasons, deps, idempotency);
+  const data = () => ({ data: prepared.data, services: prepared.services });
+  return publishAccepted(job.tenant, prepared.rows, data, response, prepared.reasons, deps, idempotency);
 }
 
 async function publishAccepted(
   tenant: string,
   rows: number,
-  data: () => Buffer,
+  lines: () => Pick<RecordChunk, 'data' | 'services'>,
   response: IngestResponse,
   reasons: Record<string, number>,
   deps: AcceptDeps,
@@ -101,7 +102,7 @@ async function publishAccepted(
 ): Promise<IngestResponse> {
   for (const [reason, count] of Object.entries(reasons)) deps.metrics.rejected.inc({ reason }, count);
   if (rows > 0) {
-    const chunk = { tenant, rows, data: data(), trace: injectTraceHeaders() };
+    const chunk = { tenant, rows, ...lines(), trace: injectTraceHeaders() };
     await publish(deps, idempotency ? { ...chunk, idempotency: { ...idempotency, response } } : chunk);
   }
   deps.metrics.accepted.inc(rows);

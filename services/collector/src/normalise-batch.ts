@@ -14,6 +14,8 @@ export type ItemOutcome = { id: string } | { error: RecordError };
 /** The queued lines and refusals of one request, filled slice by slice (in a request's turn or an ingest thread). */
 export interface NormalisedBatch {
   readonly lines: string[];
+  /** Each line's service, for cutting per-service messages without reading the lines again. */
+  readonly services: string[];
   readonly errors: RecordError[];
   /** Kept only for callers that answer per item (Elasticsearch bulk). */
   readonly outcomes: ItemOutcome[] | undefined;
@@ -30,7 +32,7 @@ export function startBatch(
 ): NormalisedBatch {
   const receivedNs = nowNs(receivedMs);
   const ctx = { tenant, receivedNs, receivedText: formatTimestamp(receivedNs), newId: () => newRecordId(receivedMs) };
-  return { lines: [], errors: [], outcomes: keepOutcomes ? [] : undefined, ctx, retentionDays };
+  return { lines: [], services: [], errors: [], outcomes: keepOutcomes ? [] : undefined, ctx, retentionDays };
 }
 
 /** Normalises items[start, end) into the batch: each good one becomes a queued line, each bad one an error by index. */
@@ -45,6 +47,7 @@ export function normaliseInto(batch: NormalisedBatch, items: readonly DecodedIte
     const result = normalizeRecord(item.record, batch.ctx);
     if (result.ok) {
       batch.lines.push(queuedLine(result.record, batch.retentionDays));
+      batch.services.push(result.record.service);
       batch.outcomes?.push({ id: result.record.id });
     } else {
       batch.errors.push({ index, ...result.error });

@@ -1,3 +1,4 @@
+import { groupLinesByService, type ServiceRun } from '@instant-logs/queue';
 import { LIMITS, type RecordError } from '@instant-logs/schema';
 import { COLLECTOR_ERRORS } from './errors.ts';
 import { decodeBody } from './decode-body.ts';
@@ -24,8 +25,10 @@ export interface PreparedBody {
   items: number;
   decodedBytes: number;
   rows: number;
-  /** The queued lines as UTF-8, encoded on the thread so the event loop never re-encodes them. */
+  /** The queued lines as UTF-8, encoded on the thread so the event loop never re-encodes them, grouped by service. */
   data: Buffer;
+  /** Where each service's lines end in `data`. */
+  services: ServiceRun[];
   rejected: number;
   errors: RecordError[];
   reasons: Record<string, number>;
@@ -43,11 +46,13 @@ export async function prepareBody(job: BodyJob): Promise<PreparedBody> {
   if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
   const batch = startBatch(job.tenant, job.receivedMs, job.retentionDays, false);
   normaliseInto(batch, items, 0, items.length);
+  const { data, runs } = groupLinesByService(batch.lines, batch.services);
   return {
     items: items.length,
     decodedBytes: job.measureBytes ? decodedBytes(items) : 0,
     rows: batch.lines.length,
-    data: Buffer.from(batch.lines.join('\n')),
+    data,
+    services: runs,
     rejected: batch.errors.length,
     errors: batch.errors.slice(0, MAX_LISTED_ERRORS),
     reasons: rejectionReasons(batch.errors),
