@@ -87,9 +87,9 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
       const { columns, readAs } = insertOptions ?? {};
       // The spool is only the faster way in: when its file cannot be written the rows go inside the statement.
       const file = columns && readAs && values.length >= SPOOL_MIN_BYTES ? await spool.write(values) : undefined;
-      if (file !== undefined) {
+      if (columns && readAs && file !== undefined) {
         try {
-          await run('insert', () => writer.queryAsync(fileInsertSql(table, columns!, readAs!, file, settings)));
+          await run('insert', () => writer.queryAsync(fileInsertSql(table, columns, readAs, file, settings)));
         } finally {
           await spool.remove(file);
         }

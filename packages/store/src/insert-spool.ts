@@ -3,14 +3,15 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+// The spool directories of this process's transports, which a new transport on the same path leaves alone.
+const ownDirs = new Set<string>();
+
 /**
  * Files an in-process insert reads its rows from. chDB takes rows given inside the statement through a slower
  * path than rows it reads from a file (bench/results/insert-format.md), so a large batch is written here, read
  * by `file()`, and removed. Each transport has a directory of its own; ones left by a process that died are
  * removed when the next transport on the path starts.
  */
-const ownDirs = new Set<string>();
-
 export function createInsertSpool(dataPath: string) {
   const root = join(dataPath, 'insert-spool');
   mkdirSync(root, { recursive: true });

@@ -1,5 +1,6 @@
 import { LIMITS, type IngestResponse } from '@instant-logs/schema';
 import {
+  groupLinesByService,
   QueueFullError,
   QueueRejectedError,
   QueueUnavailableError,
@@ -58,7 +59,10 @@ export async function acceptRecords(
   const response = await publishAccepted(
     tenant,
     batch.lines.length,
-    () => ({ data: Buffer.from(batch.lines.join('\n')) }),
+    () => {
+      const { data, runs } = groupLinesByService(batch.lines, batch.services);
+      return { data, services: runs };
+    },
     { accepted: batch.lines.length, rejected: batch.errors.length, errors: batch.errors.slice(0, MAX_LISTED_ERRORS) },
     rejectionReasons(batch.errors),
     deps,
@@ -87,8 +91,8 @@ export async function acceptBody(
   });
   if (deps.tenants) charge(job.tenant, prepared.items, () => prepared.decodedBytes, deps.tenants, deps.metrics);
   const response = { accepted: prepared.rows, rejected: prepared.rejected, errors: prepared.errors };
-  const data = () => ({ data: prepared.data, services: prepared.services });
-  return publishAccepted(job.tenant, prepared.rows, data, response, prepared.reasons, deps, idempotency);
+  const lines = () => ({ data: prepared.data, services: prepared.services });
+  return publishAccepted(job.tenant, prepared.rows, lines, response, prepared.reasons, deps, idempotency);
 }
 
 async function publishAccepted(
