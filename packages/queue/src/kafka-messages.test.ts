@@ -115,3 +115,11 @@ test("runs that do not end at the data's end are not trusted: the lines are read
       ],
     );
 });
+
+test('grouping no lines gives no bytes and no runs; one service gives the lines as they came', () => {
+  assert.deepEqual(groupLinesByService([], []), { data: Buffer.alloc(0), runs: [] });
+  const lines = [line('api', 'ü1'), line('api', '2')];
+  const { data, runs } = groupLinesByService(lines, ['api', 'api']);
+  assert.equal(data.toString(), lines.join('\n'));
+  assert.deepEqual(runs, [{ service: 'api', end: data.length, rows: 2 }]);
+});

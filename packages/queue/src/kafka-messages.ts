@@ -66,7 +66,14 @@ export function groupLinesByService(
     texts.push(text);
     runs.push({ service, end, rows: group.length });
   }
-  return { data: Buffer.from(texts.join('\n')), runs };
+  // Each group's text is encoded straight into place: joining the groups first would copy every line once more.
+  const data = Buffer.allocUnsafe(Math.max(0, end));
+  let at = 0;
+  for (const [i, text] of texts.entries()) {
+    if (i > 0) data[at++] = NEWLINE;
+    at += data.write(text, at);
+  }
+  return { data, runs };
 }
 
 function fromRuns(chunk: RecordChunk, runs: readonly ServiceRun[]): LogMessage[] {
