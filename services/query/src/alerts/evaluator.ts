@@ -116,7 +116,13 @@ export function createEvaluator(deps: EvaluatorDeps) {
     return { ...next, previous };
   }
 
-  async function evaluateRule(rule: EvaluatedRule, prev: RuleState, now: number, signal: AbortSignal): Promise<void> {
+  async function evaluateRule(
+    rule: EvaluatedRule,
+    prev: RuleState,
+    now: number,
+    signal: AbortSignal,
+    leaseLost: AbortSignal,
+  ): Promise<void> {
     let next = await advance(rule, prev, now);
     if (!next) return;
     if (shouldNotify(next, now, options.resendMs, rule.webhook.type)) {
@@ -131,7 +137,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
         );
     }
     // A replica whose lease was taken meanwhile leaves the state to the new holder, which evaluates it again.
-    if (signal.aborted) return;
+    // One that is stopping still holds it, and stores what it delivered so the next holder does not send it again.
+    if (leaseLost.aborted) return;
     await deps.alerts.putState(rule.tenant, rule.id, JSON.stringify(next));
     setStateMetric(rule.tenant, rule.id, next.state);
   }
@@ -157,7 +164,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const signal = AbortSignal.any([stopping.signal, lost.signal]);
     const heartbeat = keepLease(lost);
     try {
-      await evaluateAll(now, signal);
+      await evaluateAll(now, signal, lost.signal);
     } finally {
       await heartbeat.stop();
     }
@@ -190,7 +197,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     };
   }
 
-  async function evaluateAll(now: number, signal: AbortSignal): Promise<void> {
+  async function evaluateAll(now: number, signal: AbortSignal, leaseLost: AbortSignal): Promise<void> {
     const [objects, states] = await Promise.all([deps.saved.listAll('alert_rule'), deps.alerts.states()]);
     const live = new Set<string>();
     const rules = objects.flatMap((o) => ruleOf(o.tenant, o) ?? []);
@@ -200,7 +207,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const worker = async () => {
       while (next < rules.length && !signal.aborted) {
         const rule = rules[next++]!;
-        await evaluateRule(rule, stateOf(states.get(stateKey(rule.tenant, rule.id))), now, signal).catch(
+        await evaluateRule(rule, stateOf(states.get(stateKey(rule.tenant, rule.id))), now, signal, leaseLost).catch(
           (err: unknown) => {
             metrics.evaluations.inc({ result: 'error' });
             log.warn(
