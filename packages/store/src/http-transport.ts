@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
-import { readAsStructure } from './insert-read-as.ts';
+import { isPlainName, isPlainTable, readAsStructure } from './insert-read-as.ts';
 import {
   type ClickHouseTransport,
   INSERT_SETTINGS,
@@ -101,13 +101,13 @@ export function createHttpTransport(options: HttpTransportOptions): ClickHouseTr
     },
     async insertJsonEachRow(table: string, rows: string | Buffer, insertOptions?: InsertOptions) {
       // The table name is spliced into SQL: accept only what chdb's insert accepts.
-      if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(table)) {
+      if (!isPlainTable(table)) {
         throw new StoreError(`Cannot run insert: invalid table name ${JSON.stringify(table)}`, { transient: false });
       }
       const settings: ClickHouseSettings = { ...INSERT_SETTINGS, ...insertOptions?.settings };
       if (insertOptions?.dedupToken) settings.insert_deduplication_token = insertOptions.dedupToken;
       const columns = insertOptions?.columns;
-      if (columns?.some((c) => !/^[A-Za-z0-9_]+$/.test(c))) {
+      if (columns?.some((c) => !isPlainName(c))) {
         throw new StoreError(`Cannot run insert: invalid column list ${JSON.stringify(columns)}`, { transient: false });
       }
       // The rows are JSON text already: send the bytes as they are.

@@ -1,5 +1,11 @@
+// What chdb's own insert accepts as a name; the HTTP transport holds names to the same.
 const NAME = /^[A-Za-z0-9_]+$/;
 const TABLE = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+
+/** Pure: whether a column or setting name may be spliced into SQL as it is. */
+export const isPlainName = (name: string): boolean => NAME.test(name);
+/** Pure: whether a (database-qualified) table name may be spliced into SQL as it is. */
+export const isPlainTable = (table: string): boolean => TABLE.test(table);
 // Types come from this package, never from a request; still, only these characters reach the SQL text.
 const TYPE = /^[A-Za-z0-9_(), ']+$/;
 
@@ -15,7 +21,7 @@ export function sqlString(value: string): string {
 export function readAsStructure(columns: readonly string[], readAs: readonly string[]): string {
   if (columns.length === 0 || columns.length !== readAs.length)
     throw new Error(`${columns.length} columns but ${readAs.length} types to read them as`);
-  const bad = columns.find((c) => !NAME.test(c)) ?? readAs.find((t) => !TYPE.test(t));
+  const bad = columns.find((c) => !isPlainName(c)) ?? readAs.find((t) => !TYPE.test(t));
   if (bad !== undefined) throw new Error(`invalid column or type ${JSON.stringify(bad)}`);
   return sqlString(columns.map((c, i) => `${c} ${readAs[i]}`).join(', '));
 }
@@ -28,9 +34,9 @@ export function fileInsertSql(
   file: string,
   settings: Readonly<Record<string, string | number>>,
 ): string {
-  if (!TABLE.test(table)) throw new Error(`invalid table name ${JSON.stringify(table)}`);
+  if (!isPlainTable(table)) throw new Error(`invalid table name ${JSON.stringify(table)}`);
   const structure = readAsStructure(columns, readAs);
-  const badSetting = Object.keys(settings).find((k) => !NAME.test(k));
+  const badSetting = Object.keys(settings).find((k) => !isPlainName(k));
   if (badSetting !== undefined) throw new Error(`invalid setting name ${JSON.stringify(badSetting)}`);
   const settingsSql = Object.entries(settings)
     .map(([k, v]) => `${k} = ${typeof v === 'number' ? String(v) : sqlString(v)}`)
