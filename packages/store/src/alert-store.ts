@@ -27,6 +27,8 @@ export interface AlertStore {
    * another holder still holds.
    */
   claimLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  /** Who holds the lease `name` as its newest claim says, and until when (epoch ms); undefined if never claimed. */
+  lease(name: string): Promise<{ holder: string; expiresAt: number } | undefined>;
   /** Ends the lease `name` at nowMs if `holder` still holds it, so another may claim it at once. */
   releaseLease(name: string, holder: string, nowMs: number): Promise<void>;
 }
@@ -116,6 +118,7 @@ export function createAlertStore(
         threshold: r.threshold,
       }));
     },
+    lease: currentLease,
     async claimLease(name, holder, ttlMs, nowMs) {
       const held = await currentLease(name);
       const valid = held !== undefined && held.expiresAt > nowMs;

@@ -129,11 +129,14 @@ export function describeSavedObjectsContract(name: string, open: () => Promise<O
 
     test('a released lease may be claimed at once; a release by a holder that lost the lease changes nothing', async () => {
       const now = Date.now();
+      assert.equal(await alerts.lease('handover'), undefined);
       await alerts.claimLease('handover', 'replica-a', 30_000, now);
       assert.equal(await alerts.claimLease('handover', 'replica-a', 30_000, now + 100), true);
+      assert.deepEqual(await alerts.lease('handover'), { holder: 'replica-a', expiresAt: now + 30_100 });
       await alerts.releaseLease('handover', 'replica-b', now + 200);
       assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 300), false, 'still held by a');
       await alerts.releaseLease('handover', 'replica-a', now + 400);
+      assert.deepEqual(await alerts.lease('handover'), { holder: 'replica-a', expiresAt: now + 400 });
       assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 500), false, 'claimed after release');
       assert.equal(await alerts.claimLease('handover', 'replica-b', 30_000, now + 600), true);
       await alerts.releaseLease('handover', 'replica-a', now + 700);

@@ -75,14 +75,7 @@ function evaluator() {
   return { ...e, leader };
 }
 
-const lease = async () =>
-  (
-    await transport.query<{ current: string; expires_ms: string }>(
-      `SELECT argMax(holder, (version, holder)) AS current,
-         toString(toUnixTimestamp64Milli(argMax(expires_at, (version, holder)))) AS expires_ms
-       FROM ${DB}.alert_lease WHERE name = 'alert-evaluator'`,
-    )
-  ).map((r) => ({ holder: r.current, expiresAt: Number(r.expires_ms) }))[0]!;
+const lease = async () => (await createAlertStore(transport, DB).lease('alert-evaluator'))!;
 
 test('an evaluation that outlasts its lease renews it; once another replica takes it, the first stops without notifying', async () => {
   const res = await api.inject({
