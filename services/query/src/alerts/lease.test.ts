@@ -19,6 +19,7 @@ import { waitUntil } from '@instant-logs/testbed';
 import { buildApp } from '../app.ts';
 import { createEvaluator, DEFAULT_ALERTING } from './evaluator.ts';
 import { createAlertMetrics } from './metrics.ts';
+import { createAbsenceRule } from './test-rules.ts';
 
 // Two evaluators on one database, ticked by the test on a clock it moves, while a webhook that does not
 // answer keeps an evaluation running past its lease (10 s, its floor): the lease is renewed meanwhile, and
@@ -78,18 +79,7 @@ function evaluator() {
 const lease = async () => (await createAlertStore(transport, DB).lease('alert-evaluator'))!;
 
 test('an evaluation that outlasts its lease renews it; once another replica takes it, the first stops without notifying', async () => {
-  const res = await api.inject({
-    method: 'POST',
-    url: '/api/v1/alerts',
-    headers: { 'content-type': 'application/json' },
-    payload: {
-      name: 'Nothing from the batch job',
-      service: ['batch'],
-      condition: { op: '<', threshold: 1, window_minutes: 10 },
-      webhook: { type: 'json', url: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
-    },
-  });
-  assert.equal(res.statusCode, 201, res.body);
+  await createAbsenceRule(api, `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`);
   const a = evaluator();
   const b = evaluator();
 

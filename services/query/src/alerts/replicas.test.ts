@@ -15,6 +15,7 @@ import {
 import { waitUntil } from '@instant-logs/testbed';
 import { buildApp } from '../app.ts';
 import { webhookReceiver } from './receiver.ts';
+import { createAbsenceRule } from './test-rules.ts';
 
 // Two query replicas on one database, as behind a Service: one holds the lease and evaluates; when it
 // stops, the other takes over from the stored state.
@@ -51,19 +52,7 @@ test('one replica evaluates and notifies; when it stops, the other takes over wi
   await a.ready();
   await b.ready();
   try {
-    const res = await a.inject({
-      method: 'POST',
-      url: '/api/v1/alerts',
-      headers: { 'content-type': 'application/json' },
-      payload: {
-        name: 'Nothing from the batch job',
-        service: ['batch'],
-        condition: { op: '<', threshold: 1, window_minutes: 10 },
-        webhook: { type: 'json', url: `${receiver.url}/hook` },
-      },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    const id = res.json().id as string;
+    const id = await createAbsenceRule(a, `${receiver.url}/hook`);
     await waitUntil('the firing notification', () => receiver.received[0]);
     const [first, second] = (await leader(a)) ? [a, b] : [b, a];
     assert.equal(await leader(second), false, 'both replicas hold the lease');
