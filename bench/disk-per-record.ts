@@ -93,8 +93,11 @@ const chosen =
 const results = [];
 for (const variant of chosen) {
   const db = `v_${variant.name.replace(/[^a-z0-9]/gi, '_')}`;
-  if (variant.name === 'base') await migrate(transport, db);
-  else {
+  if (variant.ddl(db) === '') {
+    await migrate(transport, db);
+    for (const setting of variant.baseSettings ?? [])
+      await transport.command(`ALTER TABLE ${db}.logs MODIFY SETTING ${setting}`);
+  } else {
     await transport.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
     await transport.command(variant.ddl(db));
   }

@@ -86,13 +86,24 @@ const WORDS = `replaceRegexpAll(lower(body), '[0-9a-z\\\\x{80}-\\\\x{10FFFF}]*[0
 export interface Variant {
   name: string;
   description: string;
+  /** The CREATE TABLE, or '' for the migrations' table. */
   ddl: (db: string) => string;
+  /** Table settings changed on the migrations' table after it is built (only with an empty ddl). */
+  baseSettings?: string[];
 }
 
 const variant = (name: string, description: string, change: Change): Variant => ({
   name,
   description,
   ddl: (db) => ddl(db, change(BASE)),
+});
+
+// The migrations' table with settings changed in place, as a migration could (merge settings are not read-only).
+const onBase = (name: string, description: string, ...baseSettings: string[]): Variant => ({
+  name,
+  description,
+  ddl: () => '',
+  baseSettings,
 });
 
 /** `base` is the real migration; the others each change one thing against it (or combine winners). */
@@ -194,5 +205,21 @@ export const VARIANTS: Variant[] = [
     'attrs-json',
     'attributes as the JSON type ZSTD(3): a subcolumn per key (without the two Map bloom filters, which need a Map)',
     all(columns({ attributes: 'JSON CODEC(ZSTD(3))' }), dropIndexes('idx_attribute_keys', 'idx_attribute_values')),
+  ),
+  onBase(
+    'merge-base-10',
+    'the shipped table, merge_selector_base 10 (wider merges, less rewriting)',
+    'merge_selector_base = 10',
+  ),
+  onBase(
+    'merge-no-lowering',
+    'the shipped table, without the heuristic that narrows merges as parts pile up',
+    'merge_selector_enable_heuristic_to_lower_max_parts_to_merge_at_once = 0',
+  ),
+  onBase(
+    'merge-wide',
+    'the shipped table, merge_selector_base 10 and without the narrowing heuristic',
+    'merge_selector_base = 10',
+    'merge_selector_enable_heuristic_to_lower_max_parts_to_merge_at_once = 0',
   ),
 ];

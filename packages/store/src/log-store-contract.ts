@@ -51,7 +51,7 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     before(async () => {
       opened = await open();
       store = createLogStore(opened.transport, `contract_${process.pid}`, opened.storeOptions);
-      assert.deepEqual((await store.migrate()).applied, [1, 2, 3, 4, 5]);
+      assert.deepEqual((await store.migrate()).applied, [1, 2, 3, 4, 5, 6]);
       await store.insert(lines(records));
       await store.insert(
         lines([record(0, { id: 'other-tenant', tenant: 'globex', body: 'request 0 failed: upstream timeout' })]),
@@ -96,6 +96,20 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       });
       // Newest first, then by id descending within one timestamp.
       assert.deepEqual(page.records, [now, old, { ...old, id: 'form-bare' }]);
+    });
+
+    test('the table that holds the records merges with a base of 10 where the server has the setting', async () => {
+      const known = await opened.transport.query<{ n: string }>(
+        `SELECT count() AS n FROM system.merge_tree_settings WHERE name = 'merge_selector_base'`,
+      );
+      // A cluster's records are in each node's logs_local, a server's in logs itself.
+      const tables = await opened.transport.query<{ name: string; engine_full: string }>(
+        `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('logs', 'logs_local') AND engine LIKE '%MergeTree'`,
+        { db: `contract_${process.pid}` },
+      );
+      assert.equal(tables.length, 1);
+      if (Number(known[0]?.n) > 0) assert.match(tables[0]!.engine_full, /merge_selector_base = 10\b/);
+      else assert.doesNotMatch(tables[0]!.engine_full, /merge_selector_base/);
     });
 
     test('migrating again applies nothing', async () => {

@@ -36,7 +36,10 @@ test('setup migrates ClickHouse, sets the retention and creates the topics, and 
     KAFKA_DEAD_LETTER_PARTITIONS: '2',
   });
   const store = createLogStore(transport, 'setup_test');
-  assert.deepEqual(await runSetup(store, config), { migrations: [1, 2, 3, 4, 5], topics: ['setup-logs', 'setup-dlq'] });
+  assert.deepEqual(await runSetup(store, config), {
+    migrations: [1, 2, 3, 4, 5, 6],
+    topics: ['setup-logs', 'setup-dlq'],
+  });
   assert.deepEqual(await runSetup(store, config), { migrations: [], topics: [] });
   const [column] = await transport.query<{ default_expression: string }>(
     `SELECT default_expression FROM system.columns WHERE database = 'setup_test' AND table = 'logs' AND name = 'retention_days'`,
