@@ -58,7 +58,7 @@ const runs = (name: string) => !only || only.has(name);
 
 const machineAtStart = machine();
 try {
-  if (runs('ingest')) results['ingest'] = await phase('ingest', 180, []);
+  if (runs('ingest')) results['ingest'] = await phase('ingest', 300, []);
   if (runs('profile')) results['profile'] = await phase('profile', 60, []);
   if (runs('ingest-variants')) results['ingestVariants'] = await phase('ingest-variants', 200, []);
   if (runs('insert-cost')) results['insertCost'] = await phase('insert-cost', 150, []);

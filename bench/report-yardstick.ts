@@ -78,6 +78,70 @@ ${table(
 `;
 }
 
+/** A target of issue 10 judged on the side-by-side run, with VictoriaLogs' figure from the same run beside ours. */
+export interface YardTarget {
+  target: string;
+  measured: string;
+  reached: boolean;
+}
+
+/**
+ * Pure: issue 10's targets for the embedded pipeline that the side-by-side run measures. Disk is the store
+ * after its final merge without the local log, whose one open segment (up to WAL_SEGMENT_BYTES) does not grow
+ * with the data.
+ */
+export function yardstickTargets(y: Json): YardTarget[] {
+  const best = (key: 'ours' | 'victoria') => Math.max(...y.summary.map((s: Json) => s[key].recordsPerS));
+  const worstP99 = (key: 'ours' | 'victoria') => Math.max(...y.summary.map((s: Json) => s[key].ackMs.p99));
+  const vs = (ours: number, victoria: number, unit = '') =>
+    `${ours >= 1000 ? n(ours) : ours}${unit} (VictoriaLogs ${victoria >= 1000 ? n(victoria) : victoria}${unit}, ${ratio(ours, victoria)})`;
+  const out: YardTarget[] = [
+    {
+      target: 'embedded ≥ 150,000 logs/s sustained',
+      measured: `${vs(best('ours'), best('victoria'), ' logs/s')}, best median of rounds`,
+      reached: best('ours') >= 150_000,
+    },
+    {
+      target: 'server CPU ≤ 10 µs a record, later merges included',
+      measured: `${vs(y.cpuUsPerRecordWholeRun.ours, y.cpuUsPerRecordWholeRun.victoria, ' µs')}, whole run`,
+      reached: y.cpuUsPerRecordWholeRun.ours <= 10,
+    },
+    {
+      target: 'durable ack p99 < 100 ms at the maximum',
+      measured: `${vs(worstP99('ours'), worstP99('victoria'), ' ms')}, the worse connection count`,
+      reached: worstP99('ours') < 100,
+    },
+  ];
+  const [o, v] = ['ours', 'victoria'].map((k) => y.paced?.find((p: Json) => p.system === k));
+  if (o && v)
+    out.push({
+      target: 'durable ack p99 < 10 ms at half the sustained maximum',
+      measured: `${vs(o.ackMs.p99, v.ackMs.p99, ' ms')} at ${n(o.recordsPerS)} logs/s`,
+      reached: o.ackMs.p99 < 10,
+    });
+  const perRecord = (bytes: number) => Math.round((bytes / y.data.records) * 10) / 10;
+  const store = kept(y.disk.ours.merged) - (y.disk.ours.merged.entries.wal ?? 0);
+  const victoria = y.disk.victoria.merged.bytes;
+  out.push(
+    {
+      target: "disk per record ≤ VictoriaLogs'",
+      measured: `${vs(perRecord(store), perRecord(victoria), ' B')}, after the final merge, without the local log`,
+      reached: store <= victoria,
+    },
+    {
+      target: '≥ 10× smaller than the NDJSON sent',
+      measured: `${(y.data.ndjsonBytes / store).toFixed(1)}× (VictoriaLogs ${(y.data.ndjsonBytes / victoria).toFixed(1)}×)`,
+      reached: y.data.ndjsonBytes / store >= 10,
+    },
+    ...y.queries.map((q: Json) => ({
+      target: `${q.name}: no slower than VictoriaLogs`,
+      measured: `${vs(q.ours.warmMs.p50, q.victoria.warmMs.p50, ' ms')}, warm median`,
+      reached: q.ours.warmMs.p50 <= q.victoria.warmMs.p50 && q.ours.right,
+    })),
+  );
+  return out;
+}
+
 export function yardstickSection(y: Json): string {
   const c = y.config;
   const records = y.data.records;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { clickHouseCodeOf, isTransientClickHouseCode } from './errors.ts';
 import { fileInsertSql } from './insert-read-as.ts';
-import { createInsertSpool } from './insert-spool.ts';
+import { createInsertSpool, type SpoolErrorReport } from './insert-spool.ts';
 import {
   INSERT_SETTINGS,
   StoreError,
@@ -15,6 +15,11 @@ export interface ChdbTransportOptions {
   path: string;
   /** Sessions that serve reads in parallel with the writer (one query at a time each). */
   readers?: number;
+  /**
+   * Told when an insert's spool file could not be written (at most once a minute, with the failures so far);
+   * those rows went inside the statement instead, so nothing is lost, but the data disk refused a write.
+   */
+  onSpoolError?: SpoolErrorReport;
 }
 
 // The HTTP transport sets the same. chdb (like clickhouse-local 26.x) prints 64-bit integers as
@@ -36,7 +41,7 @@ export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTr
   const chdb = loadChdb();
   const open = (): Session => new chdb.Session(options.path, { connectionArgs: CONNECTION_ARGS });
   const writer = open();
-  const spool = createInsertSpool(options.path);
+  const spool = createInsertSpool(options.path, options.onSpoolError);
   const readers = Array.from({ length: Math.max(1, options.readers ?? 2) }, () => ({
     session: open(),
     queued: 0,

@@ -6,13 +6,20 @@ import { join } from 'node:path';
 // The spool directories of this process's transports, which a new transport on the same path leaves alone.
 const ownDirs = new Set<string>();
 
+/** How a spool says it could not write: the error, and how many writes have failed since it started. */
+export type SpoolErrorReport = (err: Error, failures: number) => void;
+
+// A disk that refuses every write would otherwise report once a batch.
+const REPORT_EVERY_MS = 60_000;
+
 /**
  * Files an in-process insert reads its rows from. chDB takes rows given inside the statement through a slower
  * path than rows it reads from a file (bench/results/insert-format.md), so a large batch is written here, read
  * by `file()`, and removed. Each transport has a directory of its own; ones left by a process that died are
- * removed when the next transport on the path starts.
+ * removed when the next transport on the path starts. A write that fails is reported through `onError`, at
+ * most once a minute: the insert still succeeds, but the data disk refused a file.
  */
-export function createInsertSpool(dataPath: string) {
+export function createInsertSpool(dataPath: string, onError?: SpoolErrorReport) {
   const root = join(dataPath, 'insert-spool');
   mkdirSync(root, { recursive: true });
   // A directory named with this process's id and not in use here is an earlier process's (a container's pid 1
@@ -26,6 +33,8 @@ export function createInsertSpool(dataPath: string) {
   mkdirSync(dir);
   ownDirs.add(dir);
   let seq = 0;
+  let failures = 0;
+  let reportedAt = -Infinity;
   return {
     /** Writes `rows` to a new file and returns its path, or undefined when it could not (a full or broken disk). */
     async write(rows: Buffer): Promise<string | undefined> {
@@ -33,8 +42,13 @@ export function createInsertSpool(dataPath: string) {
       try {
         await writeFile(file, rows);
         return file;
-      } catch {
+      } catch (err) {
         await rm(file, { force: true }).catch(() => undefined);
+        failures++;
+        if (onError && performance.now() - reportedAt >= REPORT_EVERY_MS) {
+          reportedAt = performance.now();
+          onError(err instanceof Error ? err : new Error(String(err)), failures);
+        }
         return undefined;
       }
     },

@@ -33,7 +33,16 @@ const tenants = config.TENANTS_FILE ? parseTenantPolicies(readFileSync(config.TE
 
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
-const transport = createChdbTransport({ path: dataDir });
+// The server's logger, set in the same tick the pipeline is built, so before its log processor's first insert.
+const spoolLog: { warn?: (obj: object, msg: string) => void } = {};
+const transport = createChdbTransport({
+  path: dataDir,
+  onSpoolError: (err, failures) =>
+    spoolLog.warn?.(
+      { err, failures, dir: join(dataDir, 'insert-spool') },
+      'Could not write an insert spool file; inserting the rows inside the statement instead (slower). Check the data disk',
+    ),
+});
 const enginePriority =
   config.CLICKHOUSE_THREAD_NICE > 0 ? lowerEnginePriority(config.CLICKHOUSE_THREAD_NICE) : undefined;
 const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
@@ -73,6 +82,7 @@ const pipeline = buildEmbeddedPipeline({
   ...(tenants ? { tenants } : {}),
 });
 const log = pipeline.app.log;
+spoolLog.warn = (obj, msg) => log.warn(obj, msg);
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
 for (const { problem, ...where } of wal.recovery.truncated) {
   if (problem === 'torn')
