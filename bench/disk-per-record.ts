@@ -95,8 +95,7 @@ for (const variant of chosen) {
   const db = `v_${variant.name.replace(/[^a-z0-9]/gi, '_')}`;
   if (variant.ddl(db) === '') {
     await migrate(transport, db);
-    for (const setting of variant.baseSettings ?? [])
-      await transport.command(`ALTER TABLE ${db}.logs MODIFY SETTING ${setting}`);
+    for (const sql of variant.afterMigrate?.(db) ?? []) await transport.command(sql);
   } else {
     await transport.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
     await transport.command(variant.ddl(db));
