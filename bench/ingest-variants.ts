@@ -16,7 +16,7 @@ const REAL: Variant = { name: 'real server (main.ts, current defaults: maxWaitMs
 const CLOSED: Variant[] = [
   REAL,
   { name: 'each batch as 2 parallel inserts (2 sessions)', script: VARIANT, env: { BENCH_SPLIT: '2' } },
-  { name: 'no text index (idx_body dropped)', script: VARIANT, env: { BENCH_DROP_INDEXES: 'idx_body' } },
+  { name: 'no words index (idx_words dropped)', script: VARIANT, env: { BENCH_DROP_INDEXES: 'idx_words' } },
   // Merges rebuild every skip index anyway; only the newest, unmerged parts are read without them.
   {
     name: 'skip indexes built by merges only (materialize_skip_indexes_on_insert=0)',
