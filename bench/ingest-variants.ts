@@ -10,7 +10,7 @@ const [out = '/tmp/ingest-variants.json', connectionsArg] = process.argv.slice(2
 const CONNECTIONS = Number(connectionsArg ?? 8);
 const VARIANT = 'bench/variant-server.ts';
 type Variant = { name: string; script?: string; env?: Record<string, string> };
-const REAL: Variant = { name: 'real server (main.ts, current defaults: maxWaitMs 5)' };
+const REAL: Variant = { name: 'real server (main.ts, its defaults)' };
 
 // Closed loop: the most a few clients get through. Alternating rounds spread other load alike.
 const CLOSED: Variant[] = [

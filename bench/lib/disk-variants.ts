@@ -212,7 +212,7 @@ export const VARIANTS: Variant[] = [
   ),
   onBase(
     'merge-base-10',
-    'the shipped table, merge_selector_base 10 (wider merges, less rewriting)',
+    'merge_selector_base 10 (wider merges, less rewriting): what migration 6 ships, so the same as base since',
     baseSettings('merge_selector_base = 10'),
   ),
   onBase(
@@ -222,7 +222,7 @@ export const VARIANTS: Variant[] = [
   ),
   onBase(
     'merge-wide',
-    'the shipped table, merge_selector_base 10 and without the narrowing heuristic',
+    'merge_selector_base 10 and without the heuristic that narrows merges',
     baseSettings('merge_selector_base = 10', 'merge_selector_enable_heuristic_to_lower_max_parts_to_merge_at_once = 0'),
   ),
   onBase('no-words-index', 'the shipped table without idx_words: words are found by the token bloom filter', (db) => [
