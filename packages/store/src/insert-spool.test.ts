@@ -17,10 +17,10 @@ test("large in-process inserts leave no spool files, failed or not; a dead proce
     mkdirSync(join(path, 'insert-spool', owner), { recursive: true });
     writeFileSync(join(path, 'insert-spool', owner, '0.jsonl'), '[1]\n');
   }
-  const reports: [string | undefined, number][] = [];
+  const reports: [string | undefined, number, string][] = [];
   const t = createChdbTransport({
     path,
-    onSpoolError: (err, failures) => reports.push([(err as NodeJS.ErrnoException).code, failures]),
+    onSpoolError: (err, failures, dir) => reports.push([(err as NodeJS.ErrnoException).code, failures, dir]),
   });
   try {
     assert.equal(files(join(path, 'insert-spool')).length, 0);
@@ -51,10 +51,11 @@ test("large in-process inserts leave no spool files, failed or not; a dead proce
     assert.deepEqual(await t.query("SELECT count() AS n FROM default.spooled WHERE s LIKE 't%'"), [{ n: '20000' }]);
     assert.ok(statSync(join(path, 'insert-spool', own!)).isFile(), 'the rows never went through the spool');
     // Said once, with the count; a disk that keeps refusing is not reported again within the minute.
-    assert.deepEqual(reports, [['ENOTDIR', 1]]);
+    const spoolDir = join(path, 'insert-spool', own!);
+    assert.deepEqual(reports, [['ENOTDIR', 1, spoolDir]]);
     await t.insertJsonEachRow('default.spooled', rows.replaceAll('"s', '"u'), options);
     assert.deepEqual(await t.query("SELECT count() AS n FROM default.spooled WHERE s LIKE 'u%'"), [{ n: '20000' }]);
-    assert.deepEqual(reports, [['ENOTDIR', 1]]);
+    assert.deepEqual(reports, [['ENOTDIR', 1, spoolDir]]);
   } finally {
     await t.close();
   }

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 // The spool directories of this process's transports, which a new transport on the same path leaves alone.
 const ownDirs = new Set<string>();
 
-/** How a spool says it could not write: the error, and how many writes have failed since it started. */
-export type SpoolErrorReport = (err: Error, failures: number) => void;
+/** How a spool says it could not write: the error, how many writes have failed since it started, and where it writes. */
+export type SpoolErrorReport = (err: Error, failures: number, dir: string) => void;
 
 // A disk that refuses every write would otherwise report once a batch.
 const REPORT_EVERY_MS = 60_000;
@@ -47,7 +47,7 @@ export function createInsertSpool(dataPath: string, onError?: SpoolErrorReport) 
         failures++;
         if (onError && performance.now() - reportedAt >= REPORT_EVERY_MS) {
           reportedAt = performance.now();
-          onError(err instanceof Error ? err : new Error(String(err)), failures);
+          onError(err instanceof Error ? err : new Error(String(err)), failures, dir);
         }
         return undefined;
       }

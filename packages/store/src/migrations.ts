@@ -1,5 +1,6 @@
 import { type ClusterTopology, type Layout, layoutFor, LOGS_SHARDING_KEY, onEveryNode } from './cluster.ts';
 import { idempotencyKeysMigration } from './idempotency-keys.ts';
+import { sqlString } from './insert-read-as.ts';
 import { savedObjectsMigration } from './saved-objects-migration.ts';
 import type { ClickHouseTransport, SqlParams } from './transport.ts';
 
@@ -199,7 +200,7 @@ export async function migrate(
       // Names and values are this file's constants, never input.
       if (Number(known[0]?.n) > 0)
         await ddl(
-          `ALTER TABLE ${L.local('logs')}${L.on} MODIFY SETTING ${name} = ${typeof value === 'number' ? value : `'${value}'`}`,
+          `ALTER TABLE ${L.local('logs')}${L.on} MODIFY SETTING ${name} = ${typeof value === 'number' ? value : sqlString(value)}`,
         );
     }
     if (!cluster) await m.backfill?.(transport, db);

@@ -37,9 +37,9 @@ mkdirSync(dataDir, { recursive: true });
 const spoolLog: { warn?: (obj: object, msg: string) => void } = {};
 const transport = createChdbTransport({
   path: dataDir,
-  onSpoolError: (err, failures) =>
+  onSpoolError: (err, failures, dir) =>
     spoolLog.warn?.(
-      { err, failures, dir: join(dataDir, 'insert-spool') },
+      { err, failures, dir },
       'Could not write an insert spool file; inserting the rows inside the statement instead (slower). Check the data disk',
     ),
 });
