@@ -1,4 +1,3 @@
-/** A batch of records as queued lines (`queuedLine` of @instant-logs/schema, one per line, no trailing newline). */
 /** The lines of one service in a chunk grouped by service: they end at byte `end` (exclusive). */
 export interface ServiceRun {
   service: string;
@@ -6,6 +5,7 @@ export interface ServiceRun {
   rows: number;
 }
 
+/** A batch of records as queued lines (`queuedLine` of @instant-logs/schema, one per line, no trailing newline). */
 export interface RecordChunk {
   tenant: string;
   rows: number;
