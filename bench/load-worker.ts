@@ -2,7 +2,7 @@
 // which is another process). Closed loop (each connection sends when its last request is
 // answered) or paced. Builds its request bodies before the clock starts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { keepAliveAgent, request } from './lib/http.ts';
+import { honourRetryAfter, keepAliveAgent, request } from './lib/http.ts';
 import { ndjsonBodies } from './lib/records.ts';
 import type { LoadOptions, LoadResult } from './lib/load.ts';
 
@@ -41,10 +41,11 @@ async function run(): Promise<LoadResult> {
         if (stopped || performance.now() >= deadline) break;
       }
       const started = performance.now();
-      const { status } = await request(agent, o.port, 'POST', path, body, o.request?.headers).catch(() => ({
-        status: 0,
-      }));
+      const res = await request(agent, o.port, 'POST', path, body, o.request?.headers).catch(() => ({ status: 0 }));
+      const { status } = res;
       const done = performance.now();
+      // A refusal with Retry-After holds this connection back as a log shipper would, instead of a hot loop of refusals.
+      if (status !== okStatus) await honourRetryAfter(res, deadline);
       // Only requests wholly inside the window count: warm-up ones are JIT and cache fill.
       if (started < windowStart || done > deadline) continue;
       statuses[status] = (statuses[status] ?? 0) + 1;

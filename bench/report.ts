@@ -94,9 +94,13 @@ function queryableText(x: Json): string {
   const shape = bg.ratePerSecond
     ? `paced at ${bg.ratePerSecond} requests/s × 1000 records over ${bg.connections} connections`
     : `${bg.connections} connections × 1000 records, closed loop`;
-  return `Background ${shape}: ${n(bg.recordsPerS)} records/s, ack ${lat(bg.ackMs)}.
+  const refusals =
+    x.refusedMarkers === undefined
+      ? ''
+      : ` Answers to the background: ${JSON.stringify(bg.statuses)} (a 429 holds its connection back for its Retry-After).`;
+  return `Background ${shape}: ${n(bg.recordsPerS)} records/s, ack ${lat(bg.ackMs)}.${refusals}
 
-- marker ack: ${lat(x.ackMs)}
+- marker ack: ${lat(x.ackMs)}${x.refusedMarkers ? ` (${x.refusedMarkers} markers refused first and sent again after Retry-After; queryable counts from the acknowledged request)` : ''}
 - marker queryable: ${lat(x.queryableMs)}
 - searches that missed a marker after its 202: ${x.pollsAfterAck} (0 would mean the 202 is read-your-write; behind the log a record becomes searchable with its batch, up to WAL_BATCH_WAIT_MS later)`;
 }

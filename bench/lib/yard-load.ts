@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { keepAliveAgent, request } from './http.ts';
+import { honourRetryAfter, keepAliveAgent, request } from './http.ts';
 import { scrape } from './metrics.ts';
 import { cpuSeconds } from './stats.ts';
 
@@ -38,13 +38,21 @@ export async function sendSlice(
   const connection = async () => {
     while (next < bodies.length && performance.now() - t0 < capMs) {
       const body = bodies[next++]!;
-      const started = performance.now();
-      const { status } = await request(agent, port, 'POST', path, body).catch(() => ({ status: 0 }));
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status < 200 || status > 299) continue;
-      latenciesMs.push(performance.now() - started);
-      acked++;
-      bytes += body.length;
+      // A body refused with Retry-After is sent again after that wait, as a log shipper would: both servers
+      // must end up holding the same records for their answers to be compared.
+      for (;;) {
+        const started = performance.now();
+        const res = await request(agent, port, 'POST', path, body).catch(() => ({ status: 0 }));
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (res.status < 200 || res.status > 299) {
+          if ((await honourRetryAfter(res, t0 + capMs)) && performance.now() - t0 < capMs) continue;
+          break;
+        }
+        latenciesMs.push(performance.now() - started);
+        acked++;
+        bytes += body.length;
+        break;
+      }
     }
   };
   await Promise.all(Array.from({ length: connections }, connection));

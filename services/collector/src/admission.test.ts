@@ -74,3 +74,43 @@ test('compressed bodies are charged for what they may decode to, capped at the r
   assert.equal(chargeFor(1000, 'gzip'), 10_000);
   assert.equal(chargeFor(4 * 1024 * 1024, 'zstd'), 5 * 1024 * 1024);
 });
+
+test('a request waits while the store is behind and goes on once it caught up, or is refused with 429 after the hold', async () => {
+  let now = 0;
+  let behind: string | undefined = 'the store is 5 s behind';
+  const waits: number[] = [];
+  const refused: string[] = [];
+  const lag = {
+    behind: () => behind,
+    progress: async (timeoutMs: number) => {
+      waits.push(timeoutMs);
+      now += 100;
+      if (now >= 300) behind = undefined;
+    },
+    holdMs: 1_000,
+  };
+  const observer = { refused: (limit: string) => refused.push(limit), inFlight: () => {} };
+  const admission = createAdmission({ ...limits, lag }, () => now, observer);
+  await admission.caughtUp();
+  assert.deepEqual(waits, [1_000, 900, 800], 'each wait bounded by what is left of the hold');
+  assert.equal(admission.overload(), undefined, 'a wait is not a refusal');
+
+  behind = 'still 5 s behind';
+  lag.progress = async () => {
+    now += 600;
+  };
+  const err = await admission.caughtUp().then(
+    () => assert.fail('expected a refusal'),
+    (e: unknown) => e as CodedError,
+  );
+  assert.equal(err.statusCode, 429);
+  assert.equal(err.code, 'OVERLOADED');
+  assert.equal(err.headers['retry-after'], '1');
+  assert.match(err.message, /^still 5 s behind; waited 1000 ms for it to catch up/);
+  assert.deepEqual(refused, ['lag']);
+  assert.match(admission.overload() ?? '', /refused for overload/);
+});
+
+test('without a lag to wait on, caughtUp resolves at once', async () => {
+  await createAdmission(limits).caughtUp();
+});

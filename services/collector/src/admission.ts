@@ -13,6 +13,20 @@ export interface AdmissionLimits {
    * such requests are refused unread instead of after their body was read and parsed.
    */
   backlog?: (bytes: number) => string | undefined;
+  /**
+   * The store behind is falling behind (the embedded log's WAL_MAX_LAG_MS): a request then waits,
+   * its body unread, until it catches up, and is refused only if it did not within `holdMs`.
+   * Closed-loop clients slow to the store's pace instead of coming back after a Retry-After.
+   */
+  lag?: Lag;
+}
+
+export interface Lag {
+  /** Why the store is too far behind for more now, or undefined. */
+  behind(): string | undefined;
+  /** Resolves when the store may have caught up (a batch was stored) or after `timeoutMs`. */
+  progress(timeoutMs: number): Promise<void>;
+  holdMs: number;
 }
 
 /** Bytes held for one request until its response is sent. */
@@ -26,6 +40,8 @@ export interface Reservation {
 export interface Admission {
   /** Reserves `bytes` for the tenant, or throws a 429 COLLECTOR_OVERLOADED naming the limit. */
   admit(tenant: string, bytes: number): Reservation;
+  /** Resolves once the store is not too far behind, waiting up to its hold; else throws that 429. */
+  caughtUp(): Promise<void>;
   /** Why the process is turning work away now (readiness reports it), or undefined. */
   overload(): string | undefined;
   inFlightBytes(): number;
@@ -39,7 +55,7 @@ const OVERLOAD_HOLD_MS = 2_000;
 const COMPRESSION_ALLOWANCE = 10;
 
 /** Which ceiling refused a request; a metric label. */
-export const OVERLOAD_LIMITS = ['in_flight_bytes', 'tenant_in_flight_bytes', 'backlog'] as const;
+export const OVERLOAD_LIMITS = ['in_flight_bytes', 'tenant_in_flight_bytes', 'backlog', 'lag'] as const;
 export type OverloadLimit = (typeof OVERLOAD_LIMITS)[number];
 
 /** Hears every refusal and every change of the bytes in flight (the collector's metrics). */
@@ -120,6 +136,16 @@ export function createAdmission(
         },
       };
     },
+    async caughtUp() {
+      const { lag } = limits;
+      if (!lag) return;
+      const deadline = clock() + lag.holdMs;
+      for (let behind = lag.behind(); behind; behind = lag.behind()) {
+        const left = deadline - clock();
+        if (left <= 0) refuse('lag', `${behind}; waited ${lag.holdMs} ms for it to catch up`);
+        await lag.progress(left);
+      }
+    },
     overload() {
       const full = limits.backlog?.(0);
       if (full) return full;
@@ -153,6 +179,8 @@ export function installAdmission(app: FastifyInstance, admission: Admission, max
     const reservation = admission.admit(request.tenant, chunked ? 0 : chargeFor(Number(declared) || 0, encoding));
     // 'close' follows the response or a dropped connection, whichever comes first: every path gives the bytes back.
     reply.raw.once('close', reservation.release);
+    // Held after the reservation, so the requests waiting count against the in-flight ceilings too.
+    await admission.caughtUp();
     return chunked ? countingStream(payload, reservation, encoding) : payload;
   });
 }

@@ -18,6 +18,7 @@ export {
   DEFAULT_ADMISSION_LIMITS,
   type Admission,
   type AdmissionLimits,
+  type Lag,
 } from './admission.ts';
 export { AdmissionEnv } from './admission-env.ts';
 export { createCollectorMetrics, admissionObserver, type CollectorMetrics } from './metrics.ts';

@@ -23,7 +23,7 @@ export function createCollectorMetrics(registry: Registry) {
     }),
     overloaded: new Counter({
       name: 'instant_logs_collector_overloaded_total',
-      help: 'Requests refused unread because a memory ceiling or the queue backlog was full, by limit.',
+      help: 'Requests refused unread because a memory ceiling or the queue backlog was full, or the store stayed too far behind, by limit.',
       labelNames: ['limit'],
       registers: [registry],
       // Every limit from zero, so rate() sees the first refusal instead of a series appearing at 1.

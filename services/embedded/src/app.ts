@@ -13,6 +13,7 @@ import {
   type AdmissionLimits,
   type IdempotencyLedger,
   type IngestThreads,
+  type Lag,
 } from '@instant-logs/collector';
 import {
   createProcessor,
@@ -58,6 +59,11 @@ export interface EmbeddedDeps {
   wal?: {
     log: SegmentLog;
     maxUnstoredBytes: number;
+    /**
+     * New requests are refused (429) while the oldest unstored record is older than this, so what is
+     * acknowledged becomes queryable within about this long even when the store falls behind; absent = no bound.
+     */
+    maxLagMs?: number;
     processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'>;
   };
   /** Answers remembered per Idempotency-Key (main.ts keeps them beside the log); absent = the header is ignored. */
@@ -111,6 +117,8 @@ interface StoreSide {
   queue: LogQueue;
   /** Why the queue cannot take more now, asked before a body is read; undefined when it can. */
   backlog(): string | undefined;
+  /** How far behind the store is, for requests to wait on before their bodies are read. */
+  lag?: Lag;
   processor?: Processor;
   logProcessor?: LogProcessor;
 }
@@ -140,7 +148,12 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const tenants = deps.tenants ? { tenants: createTenantLimits(deps.tenants, deps.clock) } : {};
   const collectorMetrics = createCollectorMetrics(registry);
   // A full backlog refuses bodies unread, instead of after each was read and parsed.
-  const limits = { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission, backlog: side.backlog };
+  const limits = {
+    ...DEFAULT_ADMISSION_LIMITS,
+    ...deps.admission,
+    backlog: side.backlog,
+    ...(side.lag ? { lag: side.lag } : {}),
+  };
   const admission = createAdmission(limits, Date.now, admissionObserver(collectorMetrics));
   const collector = {
     queue,
@@ -194,7 +207,7 @@ function behindLog(
   registry: Registry,
   app: FastifyInstance,
 ): StoreSide {
-  const { log, maxUnstoredBytes } = wal;
+  const { log, maxUnstoredBytes, maxLagMs } = wal;
   new Gauge({
     name: 'instant_logs_wal_unstored_bytes',
     help: 'Bytes in the local log not yet stored; ingest answers 429 beyond WAL_MAX_UNSTORED_BYTES.',
@@ -203,8 +216,23 @@ function behindLog(
       this.set(log.unstoredBytes());
     },
   });
+  new Gauge({
+    name: 'instant_logs_wal_lag_seconds',
+    help: 'How long the oldest record in the local log has waited to be stored; new requests get 429 beyond WAL_MAX_LAG_MS.',
+    registers: [registry],
+    collect() {
+      this.set(log.unstoredAgeMs() / 1000);
+    },
+  });
   const options = { ...DEFAULT_LOG_PROCESSOR_OPTIONS, ...wal.processor };
   const onError = (err: unknown) => app.log.error({ err }, 'Failed to read the log; retrying');
+  const logProcessor = startLogProcessor(
+    deps.store,
+    log,
+    options,
+    createProcessorMetrics(registry).kafkaObserver,
+    onError,
+  );
   return {
     queue: createWalQueue(log, { maxUnstoredBytes }),
     backlog: () => {
@@ -213,7 +241,25 @@ function behindLog(
         ? `${unstored} bytes in the local log are waiting to be stored, at the limit of ${maxUnstoredBytes} (WAL_MAX_UNSTORED_BYTES)`
         : undefined;
     },
-    logProcessor: startLogProcessor(deps.store, log, options, createProcessorMetrics(registry).kafkaObserver, onError),
+    ...(maxLagMs === undefined ? {} : { lag: lagOf(log, logProcessor, maxLagMs) }),
+    logProcessor,
+  };
+}
+
+/** The log's soft limit: a request waits up to maxLagMs for the oldest unstored record to be younger than that. */
+function lagOf(log: SegmentLog, processor: LogProcessor, maxLagMs: number): Lag {
+  return {
+    behind() {
+      // While the store is down, holding or refusing would not make anything queryable sooner: the log
+      // takes records up to its byte limit instead, and the bound applies again once inserts succeed.
+      if (processor.storeFailing()) return undefined;
+      const age = log.unstoredAgeMs();
+      return age > maxLagMs
+        ? `records in the local log have waited ${age} ms to be stored, beyond the limit of ${maxLagMs} ms (WAL_MAX_LAG_MS)`
+        : undefined;
+    },
+    progress: (timeoutMs) => log.waitForCommit(timeoutMs),
+    holdMs: maxLagMs,
   };
 }
 

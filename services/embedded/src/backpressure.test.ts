@@ -193,3 +193,106 @@ test('while the store is down the log keeps acknowledging up to its byte limit, 
     await log.close();
   }
 });
+
+test('a request gets 429 when the oldest acknowledged record has waited past WAL_MAX_LAG_MS for longer than it can hold, except while the store is down; the lag is a metric', async () => {
+  const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-lag-'));
+  const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
+  // A batch waits 4 s for companions: longer than the lag allowed, so the store falls behind it on purpose.
+  const processor = {
+    maxWaitMs: 4_000,
+    backoff: { initialMs: 20, maxMs: 200 },
+    deadLetterFile: join(walDir, 'dead-letters.ndjson'),
+  };
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    wal: { log, maxUnstoredBytes: 1 << 30, maxLagMs: 300, processor },
+  });
+  const send = (tag: string) =>
+    p.app.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      payload: records(5, tag),
+      headers: { 'content-type': 'application/json' },
+    });
+  const lagPast300 = () =>
+    eventually(async () => (log.unstoredAgeMs() > 300 ? true : undefined), 10_000, 'lag > 300 ms');
+  const drained = () =>
+    eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 60_000, 'the log drained');
+  try {
+    assert.equal((await send('lagging')).statusCode, 202);
+    await lagPast300();
+    const metrics = (await p.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const lag = Number(/^instant_logs_wal_lag_seconds (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(lag > 0.3, `lag gauge ${lag}`);
+    const refused = await send('refused-for-lag');
+    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.json().error.code, 'COLLECTOR_OVERLOADED');
+    assert.match(
+      refused.json().error.message,
+      /waited \d+ ms to be stored, beyond the limit of 300 ms \(WAL_MAX_LAG_MS\); waited 300 ms for it to catch up/,
+    );
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
+    await drained();
+    assert.equal(log.unstoredAgeMs(), 0);
+
+    // The store goes away: the log goes on acknowledging past the lag, up to its byte limit.
+    server.kill();
+    await server.stop();
+    assert.equal((await send('during-outage-1')).statusCode, 202);
+    await eventually(async () => (p.logProcessor!.storeFailing() ? true : undefined), 10_000, 'inserts failing');
+    await lagPast300();
+    assert.equal((await send('during-outage-2')).statusCode, 202);
+
+    await restartServer();
+    await drained();
+    assert.equal((await send('after')).statusCode, 202);
+    await drained();
+    const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=bp&limit=1000' });
+    const bodies = LogPage.parse(page.json()).records.map((r) => r.body);
+    for (const tag of ['lagging', 'during-outage-1', 'during-outage-2', 'after'])
+      assert.equal(bodies.filter((b) => b.startsWith(`${tag} `)).length, 5, `${tag}: each record stored once`);
+    assert.equal(bodies.filter((b) => b.startsWith('refused-for-lag')).length, 0);
+  } finally {
+    await p.close();
+    await log.close();
+  }
+});
+
+test('a request that arrives while the store is behind waits unread until a batch is stored, then is acknowledged', async () => {
+  const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-hold-'));
+  const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
+  // Batches wait 2 s; the lag allowed is 1.5 s: a request after 1.5 s waits for the batch at 2 s.
+  const processor = { maxWaitMs: 2_000, backoff: { initialMs: 20, maxMs: 200 }, deadLetterFile: join(walDir, 'dl') };
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    wal: { log, maxUnstoredBytes: 1 << 30, maxLagMs: 1_500, processor },
+  });
+  const send = (tag: string) =>
+    p.app.inject({
+      method: 'POST',
+      url: '/api/v1/logs',
+      payload: records(5, tag),
+      headers: { 'content-type': 'application/json' },
+    });
+  const stored = async (tag: string) => {
+    const page = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=now-1h&service=bp&q=${tag}&limit=100` });
+    return LogPage.parse(page.json()).records.length;
+  };
+  try {
+    assert.equal((await send('first-of-hold')).statusCode, 202);
+    await eventually(async () => (log.unstoredAgeMs() > 1_500 ? true : undefined), 10_000, 'lag > 1.5 s');
+    assert.equal(await stored('first-of-hold'), 0, 'still waiting for its batch');
+    const held = await send('held');
+    assert.equal(held.statusCode, 202);
+    // Answered only after the batch ahead of it was stored: the 202 came late, not at once.
+    assert.equal(await stored('first-of-hold'), 5);
+    await eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 10_000, 'the log drained');
+    assert.equal(await stored('held'), 5);
+  } finally {
+    await p.close();
+    await log.close();
+  }
+});

@@ -69,6 +69,7 @@ const pipeline = buildEmbeddedPipeline({
   wal: {
     log: wal,
     maxUnstoredBytes: config.WAL_MAX_UNSTORED_BYTES,
+    ...(config.WAL_MAX_LAG_MS > 0 ? { maxLagMs: config.WAL_MAX_LAG_MS } : {}),
     processor: {
       limits: { maxRows: config.WAL_BATCH_MAX_ROWS, maxBytes: config.WAL_BATCH_MAX_BYTES },
       maxWaitMs: config.WAL_BATCH_WAIT_MS,

@@ -248,3 +248,67 @@ test('pieces a short write leaves are written at the right place by the next', a
   assert.equal(file.toString(), '...abcdefghijklmnopq' + '.'.repeat(20));
   assert.deepEqual(calls, [3, 8, 13, 18]);
 });
+
+test('the age of the oldest unstored entry counts from its append until a commit passes it, also across a reopen', async () => {
+  const dir = freshDir();
+  let now = 1_000;
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20, clock: () => now });
+  assert.equal(log.unstoredAgeMs(), 0);
+  await log.append(Buffer.from('first'));
+  now = 2_000;
+  const second = await log.append(Buffer.from('second'));
+  now = 3_500;
+  assert.equal(log.unstoredAgeMs(), 2_500);
+  // Storing part of the log makes the next entry the oldest; storing all of it leaves none.
+  await log.commit(second, null);
+  assert.equal(log.unstoredAgeMs(), 1_500);
+  now = 4_000;
+  const inFlight = log.append(Buffer.from('third'));
+  await log.commit(log.end(), null);
+  now = 4_100;
+  assert.equal(log.unstoredAgeMs(), 100, 'an entry being written counts before its fsync');
+  await inFlight;
+  assert.equal(log.unstoredAgeMs(), 100);
+  await log.close();
+
+  now = 9_000;
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20, clock: () => now });
+  now = 9_250;
+  assert.equal(again.unstoredAgeMs(), 250);
+  await again.commit(again.end(), null);
+  assert.equal(again.unstoredAgeMs(), 0);
+  await again.close();
+});
+
+test('thousands of groups stored one by one keep the oldest age right', async () => {
+  let now = 0;
+  const log = await openSegmentLog({ dir: freshDir(), segmentBytes: 1 << 30, clock: () => now });
+  const positions: bigint[] = [];
+  for (let i = 0; i < 3000; i++) {
+    now = i;
+    positions.push(await log.append(Buffer.from(`entry ${i}`)));
+  }
+  now = 5000;
+  for (let i = 1; i < 3000; i += 7) {
+    await log.commit(positions[i]!, null);
+    assert.equal(log.unstoredAgeMs(), 5000 - i);
+  }
+  await log.close();
+});
+
+test('a wait for the next commit ends at that commit, at its timeout, or when the log closes', async () => {
+  const log = await openSegmentLog({ dir: freshDir(), segmentBytes: 1 << 20 });
+  await log.append(Buffer.from('one'));
+  let committed = false;
+  const waiting = log.waitForCommit(60_000).then(() => committed);
+  committed = true;
+  await log.commit(log.end(), null);
+  assert.equal(await waiting, true, 'woken by the commit');
+  const t0 = performance.now();
+  await log.waitForCommit(20);
+  assert.ok(performance.now() - t0 >= 15, 'a timeout with no commit');
+  const atClose = log.waitForCommit(60_000);
+  await log.close();
+  await atClose;
+  await log.waitForCommit(60_000);
+});

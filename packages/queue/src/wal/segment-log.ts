@@ -18,6 +18,8 @@ export interface SegmentLogOptions {
   dir: string;
   /** A segment takes no new group once it holds this many bytes; a new one starts. */
   segmentBytes: number;
+  /** Milliseconds now, for the age of what waits to be stored (tests set it). */
+  clock?: () => number;
 }
 
 /** One durable entry and its position: its segment's base plus its offset in that segment. */
@@ -64,10 +66,17 @@ export interface SegmentLog {
   /** Resolves once end() passes `position`, after `timeoutMs`, or on close. */
   waitForAppend(position: bigint, timeoutMs: number): Promise<void>;
   committed(): Readonly<Cursor>;
+  /** Resolves at the next commit, after `timeoutMs`, or on close. */
+  waitForCommit(timeoutMs: number): Promise<void>;
   /** Durably records that entries before `position` are stored, then deletes segments wholly before it. */
   commit(position: bigint, metadata: string | null): Promise<void>;
   /** Bytes appended or being appended and not yet committed as stored. */
   unstoredBytes(): number;
+  /**
+   * Milliseconds since the oldest entry not yet committed as stored was appended; 0 when everything
+   * is stored. Entries found on opening count as appended then: their real age is not on disk.
+   */
+  unstoredAgeMs(): number;
   /** Group commits so far: each is one write and one fdatasync. */
   groupCommits(): number;
   close(): Promise<void>;
@@ -83,6 +92,8 @@ interface Pending {
   /** The entry's header and payload parts, written as they are. */
   frame: Buffer[];
   bytes: number;
+  /** When append was called. */
+  at: number;
   resolve: (position: bigint) => void;
   reject: (err: Error) => void;
 }
@@ -93,6 +104,7 @@ interface Pending {
  */
 export async function openSegmentLog(options: SegmentLogOptions): Promise<SegmentLog> {
   const { dir } = options;
+  const clock = options.clock ?? Date.now;
   await mkdir(dir, { recursive: true });
   const bases = (await readdir(dir)).map(segmentBase).filter((b): b is bigint => b !== undefined);
   bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -145,6 +157,20 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
 
   let pending: Pending[] = [];
   let pendingBytes = 0;
+  // Written groups not yet wholly stored, oldest first: where each ends and when its first entry was appended.
+  const unstoredGroups: { end: bigint; at: number }[] = [];
+  if (endOf(active.segment) > cursor.position) unstoredGroups.push({ end: endOf(active.segment), at: clock() });
+  let storedGroups = 0;
+  const forgetStoredGroups = () => {
+    while (storedGroups < unstoredGroups.length && unstoredGroups[storedGroups]!.end <= cursor.position) storedGroups++;
+    // Compacted now and then, not on every commit: a shift per commit would copy the whole list each time.
+    if (storedGroups > 1024 || storedGroups === unstoredGroups.length) {
+      unstoredGroups.splice(0, storedGroups);
+      storedGroups = 0;
+    }
+  };
+  // When the first entry of the group being written now was appended.
+  let writingSince: number | undefined;
   let writing: Promise<void> | undefined;
   let closed = false;
   let groups = 0;
@@ -152,6 +178,10 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
   const waiters = new Set<() => void>();
   const wakeWaiters = () => {
     for (const wake of [...waiters]) wake();
+  };
+  const commitWaiters = new Set<() => void>();
+  const wakeCommitWaiters = () => {
+    for (const wake of [...commitWaiters]) wake();
   };
 
   const writeGroup = async (pieces: Buffer[], bytes: number): Promise<bigint> => {
@@ -202,6 +232,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     while (pending.length > 0) {
       const group = pending;
       pending = [];
+      writingSince = group[0]!.at;
       const bytes = group.reduce((n, p) => n + p.bytes, 0);
       try {
         if (broken) throw broken;
@@ -209,6 +240,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
           group.flatMap((p) => p.frame),
           bytes,
         );
+        unstoredGroups.push({ end: position + BigInt(bytes), at: group[0]!.at });
         for (const p of group) {
           p.resolve(position);
           position += BigInt(p.bytes);
@@ -218,6 +250,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
         for (const p of group) p.reject(err as Error);
       } finally {
         pendingBytes -= bytes;
+        writingSince = undefined;
       }
     }
     writing = undefined;
@@ -277,7 +310,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
         );
       return new Promise((resolve, reject) => {
         const bytes = ENTRY_HEADER_BYTES + length;
-        pending.push({ frame: [entryHeader(parts), ...parts], bytes, resolve, reject });
+        pending.push({ frame: [entryHeader(parts), ...parts], bytes, at: clock(), resolve, reject });
         pendingBytes += bytes;
         writing ??= drain();
       });
@@ -316,17 +349,37 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       });
     },
     committed: () => cursor,
+    waitForCommit(timeoutMs) {
+      if (closed) return Promise.resolve();
+      return new Promise((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          commitWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, timeoutMs);
+        commitWaiters.add(wake);
+      });
+    },
     async commit(position, metadata) {
       await cursorFile.write({ id: cursor.id, position, metadata });
       cursor.position = position;
       cursor.metadata = metadata;
+      forgetStoredGroups();
+      wakeCommitWaiters();
       await releaseStored();
     },
     unstoredBytes: () => Number(endOf(active.segment) - cursor.position) + pendingBytes,
+    unstoredAgeMs() {
+      forgetStoredGroups();
+      const oldest = unstoredGroups[storedGroups]?.at ?? writingSince ?? pending[0]?.at;
+      return oldest === undefined ? 0 : clock() - oldest;
+    },
     groupCommits: () => groups,
     async close() {
       closed = true;
       wakeWaiters();
+      wakeCommitWaiters();
       await writing;
       await active.file.close();
       await cursorFile.close();

@@ -18,11 +18,13 @@ export interface LogProcessorOptions {
 
 export const DEFAULT_LOG_PROCESSOR_OPTIONS = Object.freeze({
   limits: Object.freeze({ maxRows: 200_000, maxBytes: 32 * 1024 * 1024 }),
-  maxWaitMs: 500,
+  maxWaitMs: 250,
   backoff: Object.freeze({ initialMs: 100, maxMs: 5_000 }),
 });
 
 export interface LogProcessor {
+  /** Whether the store is refusing inserts now (the batch in hand is being retried with backoff). */
+  storeFailing(): boolean;
   /** Stores what the log holds (unless the store is failing: then it stays for the next start), then stops. */
   close(): Promise<void>;
 }
@@ -149,6 +151,7 @@ export function startLogProcessor(
   const running = run();
 
   return {
+    storeFailing: () => failing,
     async close() {
       stopping = true;
       wakeStop();
