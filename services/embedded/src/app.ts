@@ -218,7 +218,7 @@ function behindLog(
   });
   new Gauge({
     name: 'instant_logs_wal_lag_seconds',
-    help: 'How long the oldest record in the local log has waited to be stored; new requests get 429 beyond WAL_MAX_LAG_MS.',
+    help: 'How long the oldest record in the local log has waited to be stored; beyond WAL_MAX_LAG_MS new requests wait, then get 429.',
     registers: [registry],
     collect() {
       this.set(log.unstoredAgeMs() / 1000);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,15 +64,23 @@ const batchOf = (name: string, r: number): Batch => {
   };
 };
 
-/** Posts a batch with its Idempotency-Key: 'stored' or 'replayed' on a 202, 'failed' when the request failed or was cut off. */
+/**
+ * Posts a batch with its Idempotency-Key: 'stored' or 'replayed' on a 202, 'failed' when the request failed or was
+ * cut off. A 429 (the store behind, replaying what a kill left) is sent again after its Retry-After, as a shipper does.
+ */
 async function send(url: string, batch: Batch): Promise<'stored' | 'replayed' | 'failed'> {
   try {
-    const res = await fetch(`${url}/api/v1/logs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': batch.key },
-      body: batch.body,
-    });
-    await res.arrayBuffer();
+    let res: Response;
+    for (;;) {
+      res = await fetch(`${url}/api/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': batch.key },
+        body: batch.body,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 429) break;
+      await delay(Number(res.headers.get('retry-after')) * 1000);
+    }
     if (res.status !== 202) return 'failed';
     return res.headers.get('idempotent-replayed') === 'true' ? 'replayed' : 'stored';
   } catch {
