@@ -60,7 +60,6 @@ const machineAtStart = machine();
 try {
   if (runs('ingest')) results['ingest'] = await phase('ingest', 300, []);
   if (runs('profile')) results['profile'] = await phase('profile', 60, []);
-  if (runs('ingest-variants')) results['ingestVariants'] = await phase('ingest-variants', 420, []);
   if (runs('insert-cost')) results['insertCost'] = await phase('insert-cost', 150, []);
   const data = runs('query-data') ? await phase('query-data', 150, [chdbDir]) : undefined;
   if (data !== undefined) results['queryData'] = data;

@@ -122,7 +122,6 @@ export function renderReport(r: Json): string {
     '## 5. Where the time goes\n',
     r.profile ? profileSection(r.profile) : '',
     r.insertCost ? jsSection(r.insertCost) + insertCostSection(r.insertCost) : '',
-    r.ingestVariants ? variantsSection(r.ingestVariants) : '',
     r.protocols ? protocolsSection(r.protocols) : '',
     r.authOverhead ? authSection(r.authOverhead) : '',
     r.yardstick ? yardstickSection(r.yardstick) : '',
@@ -153,7 +152,7 @@ function ingestSection(i: Json, m: Json): string {
   const cap = capacity(s, m.cpus);
   return `## 1. Ingest throughput and acknowledgement latency
 
-The real server (\`services/embedded/src/main.ts\`) as a child process with a fresh temporary DATA_DIR and no demo traffic. Clients run in a worker thread of another process, over keep-alive HTTP to 127.0.0.1, each connection posting NDJSON and waiting for the 202 before the next request (closed loop). Request bodies come from a pool built before the clock starts (sample-shop records stamped with the current time, ~318 bytes each as JSON). Only requests that start after the warm-up and end inside the window count; latency is request start → 202 (the rows are fsync'd in the local log, DATA_DIR/wal; the log processor inserts them in batches of up to a second).
+The real server (\`services/embedded/src/main.ts\`) as a child process with a fresh temporary DATA_DIR and no demo traffic. Clients run in a worker thread of another process, over keep-alive HTTP to 127.0.0.1, each connection posting NDJSON and waiting for the 202 before the next request (closed loop). Request bodies come from a pool built before the clock starts (sample-shop records stamped with the current time, ~318 bytes each as JSON). Only requests that start after the warm-up and end inside the window count; latency is request start → 202 (the rows are fsync'd in the local log, DATA_DIR/wal; the log processor inserts them in batches: whatever arrived within WAL_BATCH_WAIT_MS, 250 ms, or WAL_BATCH_MAX_BYTES, 32 MiB; beyond WAL_MAX_LAG_MS of lag, 2 s, a request waits for the store before its body is read).
 
 ${table(
   [
@@ -316,47 +315,6 @@ ${table(
   ic.parallel.map((t: Json) => [t.name, ms(t.medianMs), ms(t.minMs), n(t.rowsPerS), t.cpuUsPerRow]),
 )}
 `;
-}
-
-function variantsSection(iv: Json): string {
-  return `### Pipeline variants end to end
-Bench-only server (\`bench/variant-server.ts\`: the same \`buildEmbeddedPipeline\`, with the change named) against the real server; latencies pooled over rounds. Server CPU per record is the figure to compare; records/s moves with the other load on the machine.
-
-Closed loop, ${iv.closed.connections} connections × 1000 records, ${iv.closed.rounds} alternating rounds of ${iv.closed.windowS} s:
-
-${variantTable(iv.closed.variants)}
-
-Open loop, paced at ${iv.paced.ratePerSecond} requests/s × 1000 records over ${iv.paced.connections} connections, one ${iv.paced.windowS} s window each (the group-commit wait only matters when arrivals do not wait for acks):
-
-${variantTable(iv.paced.variants)}
-`;
-}
-
-function variantTable(variants: Json[]): string {
-  return table(
-    [
-      'variant',
-      'records/s',
-      'per round',
-      'ack latency',
-      'rows/insert',
-      'insert ms',
-      'server cores (merges)',
-      'server CPU µs/record',
-      "others' cores",
-    ],
-    variants.map((v) => [
-      v.name,
-      n(v.recordsPerS),
-      v.recordsPerSByRound.map(n).join(' / '),
-      lat(v.ackMs),
-      n(v.meanRowsPerInsert),
-      v.meanInsertMs,
-      `${v.serverCores} (${v.mergeCores})`,
-      v.serverCpuUsPerRecord,
-      v.otherCores,
-    ]),
-  );
 }
 
 function protocolsSection(p: Json): string {

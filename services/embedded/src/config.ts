@@ -33,7 +33,7 @@ export const EmbeddedConfig = z
      * Longest the oldest record in the log may wait to be stored before new requests get 429: it bounds
      * how long an acknowledged record takes to become queryable when the store falls behind; 0 = no bound.
      */
-    WAL_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(750),
+    WAL_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
     /** One insert takes at most this many rows and bytes, and waits at most this long for them. */
     WAL_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
     WAL_BATCH_MAX_BYTES: z.coerce
