@@ -1,12 +1,11 @@
 // The insert CPU of schema version 3 against 2, and of building skip indexes on insert: 200k of the
 // yardstick's records, queued as the collector queues them, inserted in 40k-row batches into fresh
 // tables with merges stopped — schema 2 as main inserts (no index on insert), schema 3 with no
-// index, every index, and only the words index built on insert — round-robin 4 times so other load
+// index, every index, only the words index, and the words index with the message's bloom filter built on insert — round-robin 4 times so other load
 // falls on each alike; process CPU µs/record.
 // Usage: node bench/insert-index-cost.ts <empty chdb dir>
-import { createRequire } from 'node:module';
-import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
-import { createChdbTransport, migrate } from '@instant-logs/store';
+import { newRecordId, normalizeRecord, nowNs, QUEUED_COLUMNS, queuedLine } from '@instant-logs/schema';
+import { createChdbTransport, migrate, QUEUED_READ_AS } from '@instant-logs/store';
 import { yardBodies } from './lib/yard-records.ts';
 import { cpuSeconds, load, median, round } from './lib/stats.ts';
 
@@ -23,6 +22,14 @@ const CASES: { db: string; version?: number; settings: Record<string, string | n
       materialize_skip_indexes_on_insert: 1,
       exclude_materialize_skip_indexes_on_insert:
         'idx_body_tokens,idx_attribute_keys,idx_attribute_values,idx_resource_keys,idx_resource_values,idx_trace_id',
+    },
+  },
+  {
+    db: 'words_tokens',
+    settings: {
+      materialize_skip_indexes_on_insert: 1,
+      exclude_materialize_skip_indexes_on_insert:
+        'idx_attribute_keys,idx_attribute_values,idx_resource_keys,idx_resource_values,idx_trace_id',
     },
   },
 ];
@@ -49,27 +56,25 @@ for (const [k, body] of bodies.entries()) {
   }
 }
 
-// The bare Session, so each case sets exactly the insert settings it names.
-const { Session } = createRequire(import.meta.url)('chdb') as typeof import('chdb');
-const session = new Session(dir, { connectionArgs: ['--async_insert=0'] });
-for (const c of CASES) session.query(`SYSTEM STOP MERGES ${c.db}.logs`);
+// The store's own insert path (spool file, values read as plain types), each case's index settings on top.
+const inserter = createChdbTransport({ path: dir });
+for (const c of CASES) await inserter.command(`SYSTEM STOP MERGES ${c.db}.logs`);
 const cpu = new Map(CASES.map((c) => [c.db, [] as number[]]));
 const loadBefore = load();
 for (let rep = 0; rep < 4; rep++) {
   for (const c of CASES) {
     const cpu0 = cpuSeconds('self');
     for (const values of batches) {
-      await session.insert({
-        table: `${c.db}.logs`,
-        values,
-        format: 'JSONEachRow',
-        settings: { date_time_input_format: 'best_effort', insert_deduplicate: 0, ...c.settings },
+      await inserter.insertJsonEachRow(`${c.db}.logs`, values, {
+        settings: { insert_deduplicate: 0, ...c.settings },
+        columns: QUEUED_COLUMNS,
+        readAs: QUEUED_READ_AS,
       });
     }
     cpu.get(c.db)!.push(((cpuSeconds('self') - cpu0) * 1e6) / RECORDS);
   }
 }
-session.close();
+await inserter.close();
 for (const [db, us] of cpu)
   console.log(`${db}: median ${median(us)} µs/record (${us.map((x) => round(x, 2)).join(', ')})`);
 console.log(`load ${loadBefore.join(' ')} before, ${load().join(' ')} after`);

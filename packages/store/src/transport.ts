@@ -55,7 +55,8 @@ export const INSERT_SETTINGS = Object.freeze({
   date_time_input_format: 'best_effort',
   // Skip indexes are built when parts merge instead of on the hot path: measured +26% ingest
   // throughput and -17% CPU per record (bench/results/embedded.md); unindexed fresh parts are
-  // still searched correctly, only without pruning until their first merge.
+  // still searched correctly, only without pruning until their first merge. The log store builds
+  // the few that searches need in fresh parts on insert where the server can choose (log-store.ts).
   materialize_skip_indexes_on_insert: 0,
   // A retried insert the logs table drops as a duplicate must not reach the rollup's view either:
   // the view's block then carries an id derived from the logs block and is dropped too.
