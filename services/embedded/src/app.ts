@@ -60,8 +60,9 @@ export interface EmbeddedDeps {
     log: SegmentLog;
     maxUnstoredBytes: number;
     /**
-     * New requests are refused (429) while the oldest unstored record is older than this, so what is
-     * acknowledged becomes queryable within about this long even when the store falls behind; absent = no bound.
+     * While the oldest unstored record is older than this (and inserts succeed), a new request waits
+     * unread for the next stored batch, up to this long again, then gets 429: what is acknowledged
+     * becomes queryable within about this long even when the store falls behind. Absent = no bound.
      */
     maxLagMs?: number;
     processor: Partial<LogProcessorOptions> & Pick<LogProcessorOptions, 'deadLetterFile'>;
