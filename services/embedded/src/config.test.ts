@@ -18,6 +18,17 @@ test('a lag bound no longer than the batch wait is refused, naming both settings
   );
 });
 
+test('a lag bound a held request could not wait out within its own timeout is refused', () => {
+  assert.throws(
+    () => parseEnv(EmbeddedConfig, { WAL_MAX_LAG_MS: '60000', HTTP_REQUEST_TIMEOUT_MS: '60000' }, quiet),
+    /WAL_MAX_LAG_MS: WAL_MAX_LAG_MS must be shorter than HTTP_REQUEST_TIMEOUT_MS/,
+  );
+  assert.equal(
+    parseEnv(EmbeddedConfig, { WAL_MAX_LAG_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '60000' }, quiet).WAL_MAX_LAG_MS,
+    30000,
+  );
+});
+
 test('a misspelt setting is still reported with the refinement in place', () => {
   const warnings: string[] = [];
   parseEnv(EmbeddedConfig, { WAL_MAX_LAGS_MS: '100' }, (m) => warnings.push(m));

@@ -67,5 +67,10 @@ export const EmbeddedConfig = z
     // Records wait up to WAL_BATCH_WAIT_MS for their batch on purpose; a lag bound below it refuses an idle server.
     message: 'WAL_MAX_LAG_MS must be 0 (no bound) or longer than WAL_BATCH_WAIT_MS',
     path: ['WAL_MAX_LAG_MS'],
+  })
+  .refine((c) => c.WAL_MAX_LAG_MS < c.HTTP_REQUEST_TIMEOUT_MS, {
+    // A request waits up to WAL_MAX_LAG_MS for the store before its body is read: within its own timeout.
+    message: 'WAL_MAX_LAG_MS must be shorter than HTTP_REQUEST_TIMEOUT_MS',
+    path: ['WAL_MAX_LAG_MS'],
   });
 export type EmbeddedConfig = z.infer<typeof EmbeddedConfig>;
