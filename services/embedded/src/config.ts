@@ -30,8 +30,9 @@ export const EmbeddedConfig = z
       .min(1024 * 1024)
       .default(1024 * 1024 * 1024),
     /**
-     * Longest the oldest record in the log may wait to be stored before new requests get 429: it bounds
-     * how long an acknowledged record takes to become queryable when the store falls behind; 0 = no bound.
+     * Longest the oldest record in the log may wait to be stored before new requests wait for the store
+     * (and after as long again, get 429): it bounds how long an acknowledged record takes to become
+     * queryable when the store falls behind; 0 = no bound.
      */
     WAL_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
     /** One insert takes at most this many rows and bytes, and waits at most this long for them. */
