@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSegmentLog } from '@instant-logs/queue';
+import { openSegmentLog, type SegmentLog } from '@instant-logs/queue';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import { createHttpTransport, createLogStore, type LogStore } from '@instant-logs/store';
 import { rawConnection, requestHead, startClickHouseServer, type ClickHouseServer } from '@instant-logs/testbed';
 import { LogPage } from '@instant-logs/schema';
-import { buildEmbeddedPipeline } from './app.ts';
+import { buildEmbeddedPipeline, type EmbeddedPipeline } from './app.ts';
 import { eventually } from './test-pipeline.ts';
 
 // The store really goes away: a ClickHouse server process is killed and restarted under the pipeline.
@@ -31,6 +31,35 @@ const restartServer = async () => {
 };
 const records = (n: number, tag: string) =>
   Array.from({ length: n }, (_, i) => ({ service: 'bp', message: `${tag} ${i}` }));
+const post = (p: EmbeddedPipeline, payload: object[]) =>
+  p.app.inject({ method: 'POST', url: '/api/v1/logs', payload, headers: { 'content-type': 'application/json' } });
+const drained = (log: SegmentLog, timeoutMs = 60_000) =>
+  eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), timeoutMs, 'the log drained into the store');
+
+/** A pipeline behind a fresh local log, its inserts retried fast; close() closes both. */
+async function pipelineBehindLog(wal: { maxWaitMs: number; maxUnstoredBytes: number; maxLagMs?: number }) {
+  const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-backpressure-'));
+  const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
+  const processor = {
+    maxWaitMs: wal.maxWaitMs,
+    backoff: { initialMs: 20, maxMs: 200 },
+    deadLetterFile: join(walDir, 'dead-letters.ndjson'),
+  };
+  const { maxUnstoredBytes, maxLagMs } = wal;
+  const p = buildEmbeddedPipeline({
+    store,
+    keyring: parseApiKeys(''),
+    wal: { log, maxUnstoredBytes, ...(maxLagMs === undefined ? {} : { maxLagMs }), processor },
+  });
+  return {
+    p,
+    log,
+    async close() {
+      await p.close();
+      await log.close();
+    },
+  };
+}
 
 test('while the store is down, more than the pending limit is a 429, and the waiting records are stored once it is back', async () => {
   const p = buildEmbeddedPipeline({
@@ -41,24 +70,14 @@ test('while the store is down, more than the pending limit is a 429, and the wai
   try {
     server.kill();
     await server.stop();
-    const waiting = p.app.inject({
-      method: 'POST',
-      url: '/api/v1/logs',
-      payload: records(6, 'waited'),
-      headers: { 'content-type': 'application/json' },
-    });
+    const waiting = post(p, records(6, 'waited'));
     // The first request is now retrying inside the processor; poll until its rows count as pending.
     await eventually(
       async () => (p.processor!.pendingRows() > 0 ? true : undefined),
       10_000,
       'rows pending in the processor',
     );
-    const refused = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/logs',
-      payload: records(6, 'refused'),
-      headers: { 'content-type': 'application/json' },
-    });
+    const refused = await post(p, records(6, 'refused'));
     assert.equal(refused.statusCode, 429);
     assert.equal(refused.json().error.code, 'COLLECTOR_QUEUE_FULL');
     assert.ok(Number(refused.headers['retry-after']) >= 1);
@@ -82,12 +101,7 @@ test('when the store stays down past the retry budget the answer is 503 with Ret
   try {
     server.kill();
     await server.stop();
-    const res = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/logs',
-      payload: records(3, 'lost-cause'),
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await post(p, records(3, 'lost-cause'));
     assert.equal(res.statusCode, 503);
     assert.equal(res.json().error.code, 'COLLECTOR_QUEUE_UNAVAILABLE');
     assert.ok(Number(res.headers['retry-after']) >= 1);
@@ -113,12 +127,7 @@ test('while the backlog is full, a new request is refused with 429 before its bo
     const port = typeof address === 'object' && address ? address.port : 0;
     server.kill();
     await server.stop();
-    const waiting = p.app.inject({
-      method: 'POST',
-      url: '/api/v1/logs',
-      payload: records(6, 'backlog'),
-      headers: { 'content-type': 'application/json' },
-    });
+    const waiting = post(p, records(6, 'backlog'));
     await eventually(async () => (p.processor!.pendingRows() >= 5 ? true : undefined), 10_000, 'the backlog full');
     const unread = await rawConnection(port);
     unread.socket.write(
@@ -138,31 +147,15 @@ test('while the backlog is full, a new request is refused with 429 before its bo
 });
 
 test('while the store is down the log keeps acknowledging up to its byte limit, then 429; once the store is back every record is stored once', async () => {
-  const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-outage-log-'));
-  const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
-  const processor = {
-    maxWaitMs: 50,
-    backoff: { initialMs: 20, maxMs: 200 },
-    deadLetterFile: join(walDir, 'dead-letters.ndjson'),
-  };
-  const p = buildEmbeddedPipeline({
-    store,
-    keyring: parseApiKeys(''),
-    wal: { log, maxUnstoredBytes: 40_000, processor },
-  });
+  const { p, log, close } = await pipelineBehindLog({ maxWaitMs: 50, maxUnstoredBytes: 40_000 });
   try {
     server.kill();
     await server.stop();
     const send = (i: number) =>
-      p.app.inject({
-        method: 'POST',
-        url: '/api/v1/logs',
-        payload: Array.from({ length: 10 }, (_, j) => ({
-          service: 'outage',
-          message: `waited ${i}-${j} ${'x'.repeat(900)}`,
-        })),
-        headers: { 'content-type': 'application/json' },
-      });
+      post(
+        p,
+        Array.from({ length: 10 }, (_, j) => ({ service: 'outage', message: `waited ${i}-${j} ${'x'.repeat(900)}` })),
+      );
     let accepted = 0;
     let refused;
     for (let i = 0; i < 20 && !refused; i++) {
@@ -178,47 +171,23 @@ test('while the store is down the log keeps acknowledging up to its byte limit, 
     assert.ok(log.unstoredBytes() > 30_000);
 
     server = await startClickHouseServer({ dataDir, port: server.port });
-    await eventually(
-      async () => (log.unstoredBytes() === 0 ? true : undefined),
-      60_000,
-      'the log drained into the store',
-    );
+    await drained(log);
     const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=outage&limit=1000' });
     const bodies = LogPage.parse(page.json()).records.map((r) => r.body);
     assert.equal(bodies.length, accepted);
     assert.equal(new Set(bodies).size, accepted, 'each acknowledged record stored exactly once');
     assert.equal((await send(99)).statusCode, 202);
   } finally {
-    await p.close();
-    await log.close();
+    await close();
   }
 });
 
 test('a request gets 429 when the oldest acknowledged record has waited past WAL_MAX_LAG_MS for longer than it can hold, except while the store is down; the lag is a metric', async () => {
-  const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-lag-'));
-  const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
   // A batch waits 4 s for companions: longer than the lag allowed, so the store falls behind it on purpose.
-  const processor = {
-    maxWaitMs: 4_000,
-    backoff: { initialMs: 20, maxMs: 200 },
-    deadLetterFile: join(walDir, 'dead-letters.ndjson'),
-  };
-  const p = buildEmbeddedPipeline({
-    store,
-    keyring: parseApiKeys(''),
-    wal: { log, maxUnstoredBytes: 1 << 30, maxLagMs: 300, processor },
-  });
-  const send = (tag: string) =>
-    p.app.inject({
-      method: 'POST',
-      url: '/api/v1/logs',
-      payload: records(5, tag),
-      headers: { 'content-type': 'application/json' },
-    });
+  const { p, log, close } = await pipelineBehindLog({ maxWaitMs: 4_000, maxUnstoredBytes: 1 << 30, maxLagMs: 300 });
+  const send = (tag: string) => post(p, records(5, tag));
   const lagPast300 = () =>
     eventually(async () => (log.unstoredAgeMs() > 300 ? true : undefined), 10_000, 'lag > 300 ms');
-  const drained = () =>
-    eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 60_000, 'the log drained');
   try {
     assert.equal((await send('lagging')).statusCode, 202);
     await lagPast300();
@@ -234,7 +203,7 @@ test('a request gets 429 when the oldest acknowledged record has waited past WAL
     );
     assert.equal(refused.headers['retry-after'], '1');
     assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
-    await drained();
+    await drained(log);
     assert.equal(log.unstoredAgeMs(), 0);
 
     // The store goes away: the log goes on acknowledging past the lag, up to its byte limit.
@@ -246,37 +215,23 @@ test('a request gets 429 when the oldest acknowledged record has waited past WAL
     assert.equal((await send('during-outage-2')).statusCode, 202);
 
     await restartServer();
-    await drained();
+    await drained(log);
     assert.equal((await send('after')).statusCode, 202);
-    await drained();
+    await drained(log);
     const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=bp&limit=1000' });
     const bodies = LogPage.parse(page.json()).records.map((r) => r.body);
     for (const tag of ['lagging', 'during-outage-1', 'during-outage-2', 'after'])
       assert.equal(bodies.filter((b) => b.startsWith(`${tag} `)).length, 5, `${tag}: each record stored once`);
     assert.equal(bodies.filter((b) => b.startsWith('refused-for-lag')).length, 0);
   } finally {
-    await p.close();
-    await log.close();
+    await close();
   }
 });
 
 test('a request that arrives while the store is behind waits unread until a batch is stored, then is acknowledged', async () => {
-  const walDir = mkdtempSync(join(tmpdir(), 'idl-wal-hold-'));
-  const log = await openSegmentLog({ dir: walDir, segmentBytes: 1 << 20 });
   // Batches wait 2 s; the lag allowed is 1.5 s: a request after 1.5 s waits for the batch at 2 s.
-  const processor = { maxWaitMs: 2_000, backoff: { initialMs: 20, maxMs: 200 }, deadLetterFile: join(walDir, 'dl') };
-  const p = buildEmbeddedPipeline({
-    store,
-    keyring: parseApiKeys(''),
-    wal: { log, maxUnstoredBytes: 1 << 30, maxLagMs: 1_500, processor },
-  });
-  const send = (tag: string) =>
-    p.app.inject({
-      method: 'POST',
-      url: '/api/v1/logs',
-      payload: records(5, tag),
-      headers: { 'content-type': 'application/json' },
-    });
+  const { p, log, close } = await pipelineBehindLog({ maxWaitMs: 2_000, maxUnstoredBytes: 1 << 30, maxLagMs: 1_500 });
+  const send = (tag: string) => post(p, records(5, tag));
   const stored = async (tag: string) => {
     const page = await p.app.inject({ method: 'GET', url: `/api/v1/logs?from=now-1h&service=bp&q=${tag}&limit=100` });
     return LogPage.parse(page.json()).records.length;
@@ -289,10 +244,9 @@ test('a request that arrives while the store is behind waits unread until a batc
     assert.equal(held.statusCode, 202);
     // Answered only after the batch ahead of it was stored: the 202 came late, not at once.
     assert.equal(await stored('first-of-hold'), 5);
-    await eventually(async () => (log.unstoredBytes() === 0 ? true : undefined), 10_000, 'the log drained');
+    await drained(log, 10_000);
     assert.equal(await stored('held'), 5);
   } finally {
-    await p.close();
-    await log.close();
+    await close();
   }
 });
