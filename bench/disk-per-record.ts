@@ -5,8 +5,8 @@
 // receives the same lines the same way, so its bytes and insert CPU compare with the base's.
 // Usage: node bench/disk-per-record.ts <chdb dir> <out.json> [records=1000000] [variant,…|all]
 import { rmSync, writeFileSync } from 'node:fs';
-import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
 import { createChdbTransport, createLogStore, migrate } from '@instant-logs/store';
+import { normalisedRecords, queuedBatches } from './lib/in-process.ts';
 import { yardBodies } from './lib/yard-records.ts';
 import { cpuSeconds, load, round } from './lib/stats.ts';
 import { VARIANTS } from './lib/disk-variants.ts';
@@ -25,24 +25,8 @@ const loadAtStart = load();
 const toMs = Math.floor(Date.now() / 60_000) * 60_000;
 const { bodies, facts } = yardBodies(Math.ceil(RECORDS / PER_BODY), PER_BODY, 10, toMs - SPAN_MS, toMs);
 const ndjsonBytes = bodies.reduce((n, b) => n + b.length, 0);
-const batches: string[] = [];
-let lines: string[] = [];
-for (const [k, body] of bodies.entries()) {
-  const receivedMs = Math.floor(toMs + k * REQUEST_EVERY_MS);
-  const ctx = { tenant: 'default', receivedNs: nowNs(receivedMs), newId: () => newRecordId(receivedMs) };
-  for (const line of body.toString('utf8').split('\n')) {
-    if (!line) continue;
-    const result = normalizeRecord(JSON.parse(line), ctx);
-    if (!result.ok) throw new Error(`Record rejected: ${result.error.field} ${result.error.message}`);
-    lines.push(queuedLine(result.record));
-    if (lines.length === BATCH_ROWS) {
-      batches.push(lines.join('\n'));
-      lines = [];
-    }
-  }
-}
-if (lines.length > 0) batches.push(lines.join('\n'));
-const storedBytes = batches.reduce((n, b) => n + Buffer.byteLength(b), 0);
+const batches = [...queuedBatches(normalisedRecords(bodies, toMs, REQUEST_EVERY_MS), BATCH_ROWS)];
+const storedBytes = batches.reduce((n, b) => n + b.length, 0);
 console.log(
   `${facts.records} records, ${round(ndjsonBytes / facts.records)} B NDJSON, ${round(storedBytes / facts.records)} B queued each`,
 );

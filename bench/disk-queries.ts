@@ -14,23 +14,14 @@ import {
 } from '@instant-logs/store';
 import { COMMON_WORD, RARE_WORD, type YardFacts } from './lib/yard-records.ts';
 import { load, median, round } from './lib/stats.ts';
+import { withoutConditionCache } from './lib/in-process.ts';
 
 const [dir, factsFile, dbsArg, runsArg = '11'] = process.argv.slice(2);
 if (!dir || !factsFile || !dbsArg)
   throw new Error('Usage: node bench/disk-queries.ts <chdb dir> <facts.json> <db,db,…> [runs]');
 const facts = (JSON.parse(readFileSync(factsFile, 'utf8')) as { facts: YardFacts }).facts;
 const transport = createChdbTransport({ path: dir });
-// A warm run must read the indexes again, not the cache of granules an earlier run ruled out.
-const noCache: ClickHouseTransport = {
-  ...transport,
-  query: <T>(sql: string, params?: SqlParams) =>
-    transport.query<T>(
-      sql.includes(' SETTINGS ')
-        ? `${sql}, use_query_condition_cache = 0`
-        : `${sql} SETTINGS use_query_condition_cache = 0`,
-      params,
-    ),
-};
+const noCache = withoutConditionCache(transport);
 // A database still on schema 2 has no words index: it is asked what main asked, a word as a token of lower(body).
 const asBefore: ClickHouseTransport = {
   ...noCache,

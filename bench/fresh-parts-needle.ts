@@ -3,46 +3,21 @@
 // bloom filters as inserts and merges built them, and again once every part has the message's filter.
 // Usage: node bench/fresh-parts-needle.ts <empty chdb dir> [records=2850000]
 import { parseQuery } from '@instant-logs/query-language';
-import { newRecordId, normalizeRecord, nowNs, queuedLine } from '@instant-logs/schema';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
-import type { ClickHouseTransport, SqlParams } from '@instant-logs/store';
+import { normalisedRecords, queuedBatches, withoutConditionCache } from './lib/in-process.ts';
 import { yardBodies } from './lib/yard-records.ts';
 import { median, round, load } from './lib/stats.ts';
 
 const [dir, recordsArg = '2850000'] = process.argv.slice(2);
 if (!dir) throw new Error('Usage: node bench/fresh-parts-needle.ts <empty chdb dir> [records]');
 const transport = createChdbTransport({ path: dir });
-const noCache: ClickHouseTransport = {
-  ...transport,
-  query: <T>(sql: string, params?: SqlParams) =>
-    transport.query<T>(
-      sql.includes(' SETTINGS ')
-        ? `${sql}, use_query_condition_cache = 0`
-        : `${sql} SETTINGS use_query_condition_cache = 0`,
-      params,
-    ),
-};
-const store = createLogStore(noCache, 'needle');
+const store = createLogStore(withoutConditionCache(transport), 'needle');
 await store.migrate();
 const toMs = Date.now();
 const fromMs = toMs - 3_600_000;
 const { bodies, facts } = yardBodies(Number(recordsArg) / 1000, 1000, 10, fromMs, toMs);
-let lines: string[] = [];
 const t0 = performance.now();
-for (const [k, body] of bodies.entries()) {
-  const receivedMs = toMs + Math.floor(k * 3);
-  const ctx = { tenant: 'default', receivedNs: nowNs(receivedMs), newId: () => newRecordId(receivedMs) };
-  for (const line of body.toString('utf8').split('\n')) {
-    if (!line) continue;
-    const r = normalizeRecord(JSON.parse(line), ctx);
-    if (r.ok) lines.push(queuedLine(r.record));
-  }
-  if (lines.length >= 50_000) {
-    await store.insert(Buffer.from(lines.join('\n')));
-    lines = [];
-  }
-}
-if (lines.length) await store.insert(Buffer.from(lines.join('\n')));
+for (const batch of queuedBatches(normalisedRecords(bodies, toMs, 3), 50_000)) await store.insert(batch);
 console.log(`inserted in ${round((performance.now() - t0) / 1000)} s`);
 let quiet = 0;
 while (quiet < 8) {

@@ -6,17 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createChdbTransport,
-  createLogStore,
-  migrate,
-  ROLLUP_TABLE,
-  type ClickHouseTransport,
-  type LogFilter,
-  type SqlParams,
-} from '@instant-logs/store';
+import { createChdbTransport, createLogStore, migrate, ROLLUP_TABLE, type LogFilter } from '@instant-logs/store';
 import { spreadRecords, storedLines } from './lib/records.ts';
 import { load, round, summarize } from './lib/stats.ts';
+import { withoutConditionCache } from './lib/in-process.ts';
 
 const [out = 'bench/results/histogram-rollup.json'] = process.argv.slice(2);
 const REAL = 300_000;
@@ -59,12 +52,7 @@ const [rollup] = await transport.query<{ rows: string; n: string }>(
 );
 assert.equal(rollup!.n, records);
 
-// Warm runs must not be answered from the query condition cache (as in query-latency.ts).
-const uncached: ClickHouseTransport = {
-  ...transport,
-  query: <T>(sql: string, p?: SqlParams) => transport.query<T>(`${sql} SETTINGS use_query_condition_cache = 0`, p),
-};
-const store = createLogStore(uncached, 'hist');
+const store = createLogStore(withoutConditionCache(transport), 'hist');
 const filter = (over: Partial<LogFilter> = {}): LogFilter => ({
   tenant: 'default',
   fromNs: BigInt(fromMs) * 1_000_000n + 123n,

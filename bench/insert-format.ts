@@ -9,8 +9,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newRecordId, normalizeRecord, nowNs, QUEUED_COLUMNS, queuedLine, type LogRecord } from '@instant-logs/schema';
+import { QUEUED_COLUMNS, queuedLine, type LogRecord } from '@instant-logs/schema';
 import { createChdbTransport, migrate, QUEUED_READ_AS, type InsertOptions } from '@instant-logs/store';
+import { normalisedRecords } from './lib/in-process.ts';
 import { yardBodies } from './lib/yard-records.ts';
 import { cpuSeconds, load, median, round } from './lib/stats.ts';
 
@@ -48,16 +49,7 @@ for (const way of ways) for (const db of databases(way)) await transport.command
 
 const toMs = Date.now();
 const { bodies } = yardBodies(RECORDS / 1000, 1000, 10, toMs - 3_600_000, toMs);
-const records: LogRecord[] = [];
-for (const [k, body] of bodies.entries()) {
-  const receivedMs = toMs + Math.floor(k * 6.5);
-  const ctx = { tenant: 'default', receivedNs: nowNs(receivedMs), newId: () => newRecordId(receivedMs) };
-  for (const text of body.toString('utf8').split('\n')) {
-    if (!text) continue;
-    const result = normalizeRecord(JSON.parse(text), ctx);
-    if (result.ok) records.push(result.record);
-  }
-}
+const records = [...normalisedRecords(bodies, toMs, 6.5)];
 
 // Building the lines, interleaved after a warm-up pass of each, so JIT and GC fall on each alike.
 const js = Object.fromEntries(ways.map((w) => [w, [] as number[]])) as Record<Way, number[]>;

@@ -4,8 +4,9 @@
 // index, every index, only the words index, and the words index with the message's bloom filter built on insert — round-robin 4 times so other load
 // falls on each alike; process CPU µs/record.
 // Usage: node bench/insert-index-cost.ts <empty chdb dir>
-import { newRecordId, normalizeRecord, nowNs, QUEUED_COLUMNS, queuedLine } from '@instant-logs/schema';
+import { QUEUED_COLUMNS } from '@instant-logs/schema';
 import { createChdbTransport, migrate, QUEUED_READ_AS } from '@instant-logs/store';
+import { normalisedRecords, queuedBatches } from './lib/in-process.ts';
 import { yardBodies } from './lib/yard-records.ts';
 import { cpuSeconds, load, median, round } from './lib/stats.ts';
 
@@ -40,21 +41,7 @@ await transport.close();
 
 const toMs = Date.now();
 const { bodies } = yardBodies(RECORDS / 1000, 1000, 10, toMs - 3_600_000, toMs);
-const batches: Buffer[] = [];
-let lines: string[] = [];
-for (const [k, body] of bodies.entries()) {
-  const receivedMs = toMs + Math.floor(k * 6.5);
-  const ctx = { tenant: 'default', receivedNs: nowNs(receivedMs), newId: () => newRecordId(receivedMs) };
-  for (const line of body.toString('utf8').split('\n')) {
-    if (!line) continue;
-    const result = normalizeRecord(JSON.parse(line), ctx);
-    if (result.ok) lines.push(queuedLine(result.record));
-  }
-  if (lines.length >= 40_000) {
-    batches.push(Buffer.from(lines.join('\n')));
-    lines = [];
-  }
-}
+const batches = [...queuedBatches(normalisedRecords(bodies, toMs, 6.5), 40_000)];
 
 // The store's own insert path (spool file, values read as plain types), each case's index settings on top.
 const inserter = createChdbTransport({ path: dir });

@@ -10,17 +10,12 @@ import { join } from 'node:path';
 import { parseQuery } from '@instant-logs/query-language';
 import { Patterns } from '@instant-logs/schema';
 import { parseApiKeys } from '@instant-logs/service-kit';
-import {
-  createChdbTransport,
-  createLogStore,
-  type ClickHouseTransport,
-  type LogFilter,
-  type SqlParams,
-} from '@instant-logs/store';
+import { createChdbTransport, createLogStore, type LogFilter } from '@instant-logs/store';
 import { buildApp } from '../services/query/src/app.ts';
 import { clusterMessages } from '../services/query/src/patterns/drain.ts';
 import { spreadRecords, storedLines } from './lib/records.ts';
 import { load, machine, round, summarize, type Summary } from './lib/stats.ts';
+import { withoutConditionCache } from './lib/in-process.ts';
 
 const RECORDS = Number(process.env['PATTERN_RECORDS'] ?? 1_000_000);
 const RUNS = 10;
@@ -30,17 +25,7 @@ const fromMs = toMs - DAY_MS;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-patterns-'));
 const raw = createChdbTransport({ path: dir });
-// Warm runs must not be answered from the query condition cache (as in query-latency.ts).
-const transport: ClickHouseTransport = {
-  ...raw,
-  query: <T>(sql: string, p?: SqlParams) =>
-    raw.query<T>(
-      sql.includes(' SETTINGS ')
-        ? `${sql}, use_query_condition_cache = 0`
-        : `${sql} SETTINGS use_query_condition_cache = 0`,
-      p,
-    ),
-};
+const transport = withoutConditionCache(raw);
 const loader = createLogStore(raw, 'bench');
 await loader.migrate();
 const loadStart = performance.now();

@@ -7,11 +7,11 @@ import {
   chooseInterval,
   createChdbTransport,
   createLogStore,
-  type ClickHouseTransport,
   type LogFilter,
   type SqlParams,
 } from '@instant-logs/store';
 import { load, round, summarize } from './lib/stats.ts';
+import { withoutConditionCache } from './lib/in-process.ts';
 
 const [dir, dataFile, out = '/tmp/query-latency.json'] = process.argv.slice(2);
 if (!dir || !dataFile) throw new Error('Usage: node bench/query-latency.ts <chdb dir> <query-data.json> <out.json>');
@@ -21,15 +21,10 @@ const RARE = 'breaker'; // payments errors: "Charge rejected for ord_…: circui
 const COMMON = 'GET'; // every gateway access line
 
 const transport = createChdbTransport({ path: dir });
-/** The same transport with a setting appended to every read: the store's SQL ends in ORDER BY or LIMIT, where SETTINGS may follow. */
-const withSettings = (settings: string): ClickHouseTransport => ({
-  ...transport,
-  query: <T>(sql: string, params?: SqlParams) => transport.query<T>(`${sql} SETTINGS ${settings}`, params),
-});
 const stores = {
   // Warm runs must not be answered from the query condition cache, which remembers the granules
   // a WHERE clause ruled out; one run with it on (the default) is reported apart.
-  noCache: createLogStore(withSettings('use_query_condition_cache = 0'), 'big10m'),
+  noCache: createLogStore(withoutConditionCache(transport), 'big10m'),
   cacheOn: createLogStore(transport, 'big10m'),
 };
 const filter = (q: string | null, windowMs = toMs - fromMs): LogFilter => ({

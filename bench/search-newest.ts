@@ -10,6 +10,7 @@ import { createChdbTransport, createLogStore } from '@instant-logs/store';
 import type { ClickHouseTransport, LogFilter, SqlParams } from '@instant-logs/store';
 import { COMMON_WORD, RARE_WORD, yardBodies, type YardFacts } from './lib/yard-records.ts';
 import { median, round } from './lib/stats.ts';
+import { withoutConditionCache } from './lib/in-process.ts';
 
 const [dir, recordsArg = '2000000', runsArg = '9', hoursArg = '24'] = process.argv.slice(2);
 if (!dir) throw new Error('Usage: node bench/search-newest.ts <chdb dir> [records] [runs]');
@@ -17,14 +18,7 @@ const PER_BODY = 10_000;
 const SPAN_MS = Number(hoursArg) * 3_600_000; // a day by default, as "last 100 over the last 24 h" asks
 
 const transport = createChdbTransport({ path: dir });
-// Warm runs must not be answered from the query condition cache (see query-latency.ts).
-const withSetting = (sql: string, setting: string) =>
-  sql.includes(' SETTINGS ') ? `${sql}, ${setting}` : `${sql} SETTINGS ${setting}`;
-const noCache: ClickHouseTransport = {
-  ...transport,
-  query: <T>(sql: string, params?: SqlParams) =>
-    transport.query<T>(withSetting(sql, 'use_query_condition_cache = 0'), params),
-};
+const noCache = withoutConditionCache(transport);
 // As a server without top-K dynamic filtering answers the store's probe: the SQL main sent.
 const noProbe: ClickHouseTransport = {
   ...noCache,
