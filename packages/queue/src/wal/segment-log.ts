@@ -183,6 +183,20 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
   const wakeCommitWaiters = () => {
     for (const wake of [...commitWaiters]) wake();
   };
+  // Resolves at a wake-up from `set` once `ready()` holds, after `timeoutMs`, or at close.
+  const sleepOn = (set: Set<() => void>, timeoutMs: number, ready: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        set.delete(wake);
+        resolve();
+      };
+      const wake = () => {
+        if (closed || ready()) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      set.add(wake);
+    });
 
   const writeGroup = async (pieces: Buffer[], bytes: number): Promise<bigint> => {
     // A segment whose entries are all stored is left too, so the reader's commit can delete it:
@@ -334,32 +348,12 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     },
     waitForAppend(position, timeoutMs) {
       if (closed || endOf(active.segment) > position) return Promise.resolve();
-      return new Promise((resolve) => {
-        const wake = () => {
-          if (!closed && endOf(active.segment) <= position) return;
-          clearTimeout(timer);
-          waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          resolve();
-        }, timeoutMs);
-        waiters.add(wake);
-      });
+      return sleepOn(waiters, timeoutMs, () => endOf(active.segment) > position);
     },
     committed: () => cursor,
     waitForCommit(timeoutMs) {
       if (closed) return Promise.resolve();
-      return new Promise((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          commitWaiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, timeoutMs);
-        commitWaiters.add(wake);
-      });
+      return sleepOn(commitWaiters, timeoutMs, () => true);
     },
     async commit(position, metadata) {
       await cursorFile.write({ id: cursor.id, position, metadata });
@@ -371,7 +365,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
     },
     unstoredBytes: () => Number(endOf(active.segment) - cursor.position) + pendingBytes,
     unstoredAgeMs() {
-      forgetStoredGroups();
+      // Groups are forgotten at each commit, the only thing that moves the cursor.
       const oldest = unstoredGroups[storedGroups]?.at ?? writingSince ?? pending[0]?.at;
       return oldest === undefined ? 0 : clock() - oldest;
     },
