@@ -20,12 +20,21 @@ export interface ChdbTransportOptions {
    * those rows went inside the statement instead, so nothing is lost, but the data disk refused a write.
    */
   onSpoolError?: SpoolErrorReport;
+  /** Memory for decompressed skip-index blocks (`INDEX_CACHE_BYTES` by default; 0 keeps none). */
+  indexCacheBytes?: number;
 }
 
 // The HTTP transport sets the same. chdb (like clickhouse-local 26.x) prints 64-bit integers as
 // JSON numbers, which lose precision above 2^53, and turns async_insert on by default. Settings
 // are per connection: a SET, or an argument given to another Session on the same path, does not apply.
 const CONNECTION_ARGS = ['--output_format_json_quote_64bit_integers=1', '--async_insert=0'];
+
+/**
+ * The engine keeps no skip-index blocks in memory unless told to, so every search for an id read and
+ * decompressed the message's bloom filters of the whole range again (4 bytes a record; measured in
+ * `bench/results/disk-per-record.md`). 256 MiB holds them for about 60 million records.
+ */
+export const INDEX_CACHE_BYTES = 256 * 1024 * 1024;
 
 const DRAIN_LEFTOVER = 'SELECT 1';
 // Below this a batch goes inside the statement: the file costs more than the faster read saves.
@@ -39,7 +48,8 @@ const ignore = (): void => undefined;
  */
 export function createChdbTransport(options: ChdbTransportOptions): ClickHouseTransport {
   const chdb = loadChdb();
-  const open = (): Session => new chdb.Session(options.path, { connectionArgs: CONNECTION_ARGS });
+  const indexCache = `--index_uncompressed_cache_size=${options.indexCacheBytes ?? INDEX_CACHE_BYTES}`;
+  const open = (): Session => new chdb.Session(options.path, { connectionArgs: [...CONNECTION_ARGS, indexCache] });
   const writer = open();
   const spool = createInsertSpool(options.path, options.onSpoolError);
   const readers = Array.from({ length: Math.max(1, options.readers ?? 2) }, () => ({
