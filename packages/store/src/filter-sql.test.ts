@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseQuery, QuerySyntaxError } from '@instant-logs/query-language';
 import { createChdbTransport } from './chdb-transport.ts';
-import { compileSearch, ParamBag, SearchCompileError } from './filter-sql.ts';
+import { compileSearch, ParamBag, requiresIdentifier, SearchCompileError } from './filter-sql.ts';
 import { MESSAGE_WORDS, migrate } from './migrations.ts';
 import type { ClickHouseTransport } from './transport.ts';
 
@@ -306,6 +306,37 @@ const MATCHES: [string, string[]][] = [
   ['duration_ms:>1e21 OR duration_ms:<5e-324', []],
   ['"{p0:String}"', ['12']],
 ];
+
+describe('requiresIdentifier', () => {
+  const cases: [string, boolean][] = [
+    ['req7f3a09c2b1d4e5f6', true],
+    ['REQ7F3A09C2', true],
+    ['"request req7f3a09c2 failed"', true],
+    ['trace_id:4bf92f3577b34da6a3ce929d0e0e4736', true],
+    ['user_id:u12345678', true],
+    ['1733560000000', true],
+    ['timeout req7f3a09c2', true],
+    ['-error req7f3a09c2', true],
+    ['req7f3a09c2 OR ord44556677', true],
+    // Too short, no digit, or not required of every match.
+    ['u123456', false],
+    ['timeouts', false],
+    ['completed', false],
+    ['"status 500"', false],
+    ['req7f3a09c2 OR timeout', false],
+    ['-req7f3a09c2', false],
+    ['req7f3a09c2*', false],
+    ['duration_ms:>12345678', false],
+    // Sort-key fields narrow the read already; a service name may hold digits.
+    ['service:checkout20261207', false],
+    ['', false],
+  ];
+  for (const [query, expected] of cases) {
+    test(`${JSON.stringify(query)} → ${expected}`, () => {
+      assert.equal(requiresIdentifier(parseQuery(query)), expected);
+    });
+  }
+});
 
 describe('compileSearch against chdb', () => {
   let dir: string;

@@ -110,6 +110,33 @@ const DIGIT = /[0-9]/;
 const TOKEN_RUN = /[0-9A-Za-z\u{80}-\u{10FFFF}]+/gu;
 const BOUNDARY = '(?:^|[^0-9A-Za-z\\x{80}-\\x{10FFFF}])';
 
+// A run of letters and digits this long with a digit in it is taken for an identifier: a request,
+// trace, user or order id, or a timestamp. Few records hold one, so a newest-first window (and the
+// query it costs) finds nothing that one query over the whole range would not.
+const IDENTIFIER_MIN_LENGTH = 8;
+const IDENTIFIER = new RegExp(`^(?=.*[0-9])[0-9a-z]{${IDENTIFIER_MIN_LENGTH},}$`, 'i');
+// Fields of the sort key: a value there narrows the read already, and service names may hold digits.
+const NOT_IDENTIFYING = new Set(['service', 'level', 'pattern']);
+
+/** Pure: whether every match of the query must hold an identifier (above), in its message or a field. */
+export function requiresIdentifier(ast: QueryNode | null): boolean {
+  if (ast === null) return false;
+  switch (ast.kind) {
+    case 'and':
+      return ast.children.some(requiresIdentifier);
+    case 'or':
+      return ast.children.length > 0 && ast.children.every(requiresIdentifier);
+    case 'not':
+    case 'compare':
+      return false;
+    case 'term':
+    case 'phrase':
+      if (ast.kind === 'term' && ast.prefix) return false;
+      if (ast.field !== null && NOT_IDENTIFYING.has(ast.field)) return false;
+      return [...ast.text.matchAll(TOKEN_RUN)].some((m) => IDENTIFIER.test(m[0]));
+  }
+}
+
 function compileBody(node: TermNode | PhraseNode, params: ParamBag): string {
   if (node.kind === 'term' && node.prefix) return wordPrefix(node.text, params);
   if (node.kind === 'term' && WORD.test(node.text)) return wholeTokens([node.text.toLowerCase()], params).join(' AND ');

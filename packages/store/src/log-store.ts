@@ -7,7 +7,7 @@ import {
   type LogRecord,
 } from '@instant-logs/schema';
 import type { QueryNode } from '@instant-logs/query-language';
-import { compileSearch, ParamBag } from './filter-sql.ts';
+import { compileSearch, ParamBag, requiresIdentifier } from './filter-sql.ts';
 import { assertIdentifier, migrate } from './migrations.ts';
 import { type ClusterTopology, layoutFor, onEveryNode } from './cluster.ts';
 import { edgeFilters, isRollupStale, markRollupStale, rollupCountsSql, rollupSpan } from './volume-rollup.ts';
@@ -163,6 +163,7 @@ export interface LogStoreOptions {
 // (and is retried whole, each shard dropping what it already has): the background queue would
 // acknowledge rows held only on the receiving server's disk.
 const CLUSTER_INSERT_SETTINGS = { distributed_foreground_insert: 1 } as const;
+const ONE_WINDOW: WindowOptions = { growth: 1, maxWindows: 1 };
 /** The skip indexes an insert builds (where the server can choose); merges build the rest. */
 const INDEXES_BUILT_ON_INSERT = ['idx_words', 'idx_body_tokens', 'idx_trace_id'];
 
@@ -267,7 +268,14 @@ export function createLogStore(
       const toNs = cursor && BigInt(cursor.ns) < filter.toNs ? BigInt(cursor.ns) : filter.toNs;
       const rows: RecordRow[] = [];
       // One row past the page says whether there is a next one.
-      const plan = searchWindows(filter.fromNs, toNs, now(), page.limit + 1, windows);
+      // An id is in a handful of records: windows would only add queries before reading the whole range.
+      const plan = searchWindows(
+        filter.fromNs,
+        toNs,
+        now(),
+        page.limit + 1,
+        requiresIdentifier(filter.query) ? ONE_WINDOW : windows,
+      );
       for (let next = plan.next(); !next.done; next = plan.next(rows.length)) {
         const window = next.value;
         const bag = new ParamBag();

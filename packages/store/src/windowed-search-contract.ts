@@ -147,6 +147,40 @@ export function describeWindowedSearchContract(name: string, open: () => Promise
       }
     });
 
+    test('a search that must hold an id reads its range in one query, a word newest window first', async () => {
+      const reads: string[] = [];
+      const transport: ClickHouseTransport = {
+        ...opened.transport,
+        query<T>(sql: string, params?: SqlParams) {
+          if (sql.includes('.logs')) reads.push(sql);
+          return opened.transport.query<T>(sql, params);
+        },
+      };
+      const tenant = 'one-window';
+      const store = createLogStore(transport, database, {
+        windows: { firstNs: 10n * MS, growth: 2, maxWindows: 4 },
+        now: () => T0 + 400n * MS,
+      });
+      const old = { offset: 0n, service: 'api', level: 'info' };
+      await store.insert(
+        [
+          { ...old, id: 'x', body: 'alpha req7f3a09c2b1' },
+          { ...old, id: 'y', body: 'alpha' },
+        ]
+          .map((g) => JSON.stringify(toRecord(tenant, g)))
+          .join('\n'),
+      );
+      const searchFor = async (q: string) => {
+        reads.length = 0;
+        const filter = { tenant, fromNs: T0, toNs: T0 + 400n * MS, services: [], levels: [], query: parseQuery(q) };
+        const ids = (await store.search(filter, { limit: 5 })).records.map((r) => r.id);
+        return { ids, reads: reads.length };
+      };
+      assert.deepEqual(await searchFor('req7F3A09C2B1'), { ids: ['x'], reads: 1 });
+      // The newest 10 ms hold nothing, so the word takes a second query for the rest of the range.
+      assert.deepEqual(await searchFor('alpha'), { ids: ['y', 'x'], reads: 2 });
+    });
+
     test('every page and next cursor of a windowed search equal those of a single query over the range', async () => {
       const seen = { records: 0, pagesWithNext: 0 };
       await fc.assert(
