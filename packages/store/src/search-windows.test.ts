@@ -19,12 +19,29 @@ function plan(from: bigint, to: bigint, now: bigint, wanted: number, found: numb
   return out;
 }
 
-test('a needle over a day is two queries: the newest 22.5 minutes, then the rest once they held nothing', () => {
+test('a word found nowhere in a day takes four windows, each four times wider, the last the rest', () => {
   const first = DAY / 64n;
   assert.equal(first, 22n * M + 30n * S);
-  assert.deepEqual(plan(NOW - DAY + 1n, NOW, NOW, 2, [0]), [
+  assert.deepEqual(plan(NOW - DAY + 1n, NOW, NOW, 2, [0, 0, 0]), [
     [NOW - first + 1n, NOW],
-    [NOW - DAY + 1n, NOW - first],
+    [NOW - 5n * first + 1n, NOW - first],
+    [NOW - 21n * first + 1n, NOW - 5n * first],
+    [NOW - DAY + 1n, NOW - 21n * first],
+  ]);
+});
+
+test('records that end before the first window are found by the next wider ones, not by reading the rest', () => {
+  const first = DAY / 64n;
+  // A service that stopped logging half an hour ago: its page comes from the second window of a day's
+  // search, and from the third of a week's (whose first window is an hour), with the rest never read.
+  assert.deepEqual(plan(NOW - DAY + 1n, NOW, NOW, 101, [0, 101]), [
+    [NOW - first + 1n, NOW],
+    [NOW - 5n * first + 1n, NOW - first],
+  ]);
+  assert.deepEqual(plan(NOW - 7n * DAY + 1n, NOW, NOW, 101, [0, 0, 101]), [
+    [NOW - H + 1n, NOW],
+    [NOW - 5n * H + 1n, NOW - H],
+    [NOW - 21n * H + 1n, NOW - 5n * H],
   ]);
 });
 

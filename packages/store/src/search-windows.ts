@@ -27,9 +27,11 @@ const HOUR = 3600n * SECOND;
  * Windows over [fromNs, toNs], newest first, disjoint and covering every nanosecond once; the
  * caller sends back how many of the `wanted` records it has found so far (`next(found)`). Each
  * window is `growth` times wider than the last, or as wide as the match rate seen so far says
- * the rest needs (twice over); after a window with no match the next takes the rest of the range,
- * so a needle costs two queries. A range reaching past `nowNs` gets everything after now in its
- * first window, since records from the future are rare. Nothing is yielded for an empty range.
+ * the rest needs (twice over). Windows with no match grow the same way rather than jumping to the
+ * rest of the range: newest records older than the first window (a service that stopped logging an
+ * hour ago, searched over a week) would otherwise cost a read of the whole range. A range reaching
+ * past `nowNs` gets everything after now in its first window, since records from the future are
+ * rare. Nothing is yielded for an empty range.
  */
 export function* searchWindows(
   fromNs: bigint,
@@ -52,16 +54,13 @@ export function* searchWindows(
     }
     const found = yield { fromNs: lo, toNs: hi };
     if (found >= wanted) return;
-    hi = lo - 1n;
-    if (found === 0) {
-      lo = fromNs;
-      continue;
-    }
-    // Matches so far came from [lo, start]; read enough for the rest at that rate, twice over.
-    const covered = start - lo + 1n;
-    const needed = (covered * BigInt(wanted - found) * 2n) / BigInt(found);
     width *= BigInt(options.growth);
-    if (needed > width) width = needed;
+    if (found > 0) {
+      // Matches so far came from [lo, start]; read enough for the rest at that rate, twice over.
+      const needed = ((start - lo + 1n) * BigInt(wanted - found) * 2n) / BigInt(found);
+      if (needed > width) width = needed;
+    }
+    hi = lo - 1n;
     lo = hi - width + 1n;
   }
 }
