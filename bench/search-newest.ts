@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { parseQuery } from '@instant-logs/query-language';
 import { formatTimestamp } from '@instant-logs/schema';
 import { createChdbTransport, createLogStore } from '@instant-logs/store';
-import type { ClickHouseTransport, LogFilter, SqlParams } from '@instant-logs/store';
+import type { ClickHouseTransport, LogFilter, LogStore, SqlParams } from '@instant-logs/store';
 import { COMMON_WORD, RARE_WORD, yardBodies, type YardFacts } from './lib/yard-records.ts';
 import { median, round } from './lib/stats.ts';
 import { withoutConditionCache } from './lib/in-process.ts';
@@ -101,25 +101,27 @@ const stores = {
   after: createLogStore(noCache, 'newest', { now }),
 };
 const runs = Number(runsArg);
-const rows: string[] = [];
-console.log('| query | before | windows | after |');
-for (const [name, f, expected] of cases) {
-  const ms: Record<string, number> = {};
-  for (const [kind, store] of Object.entries(stores)) {
-    const times: number[] = [];
-    for (let i = 0; i < runs + 2; i++) {
-      const t = performance.now();
-      const page = await store.search(f, { limit: 100 });
-      const dt = performance.now() - t;
-      const got = page.records.length;
-      if (got !== expected) throw new Error(`${name} (${kind}): ${got} records, expected ${expected}`);
-      if (i >= 2) times.push(dt);
+
+/** A row per case: each store's warm median (ms) of `runs` searches after 2 unmeasured; a wrong count throws. */
+async function timeCases(of: Record<string, LogStore>, list: [string, LogFilter, number][]): Promise<void> {
+  console.log(`| query | ${Object.keys(of).join(' | ')} |`);
+  for (const [name, f, expected] of list) {
+    const ms: number[] = [];
+    for (const [kind, store] of Object.entries(of)) {
+      const times: number[] = [];
+      for (let i = 0; i < runs + 2; i++) {
+        const t = performance.now();
+        const got = (await store.search(f, { limit: 100 })).records.length;
+        if (got !== expected) throw new Error(`${name} (${kind}): ${got} records, expected ${expected}`);
+        if (i >= 2) times.push(performance.now() - t);
+      }
+      ms.push(round(median(times)));
     }
-    ms[kind] = round(median(times));
+    console.log(`| ${name} | ${ms.join(' | ')} |`);
   }
-  rows.push(`| ${name} | ${Object.values(ms).join(' | ')} |`);
-  console.log(rows.at(-1));
 }
+
+await timeCases(stores, cases);
 // A search whose newest records are older than its first window: the service stopped logging half an
 // hour ago. Windows that widen after a miss find the page in the second window; the whole range is
 // what one query reads.
@@ -141,21 +143,7 @@ const staleStores = {
   windows: createLogStore(noCache, 'newest', { now: () => staleNow }),
 };
 console.log(`\nNewest records ${STALE_MS / 60_000} min before now, the range the ${hoursArg} h up to now:`);
-console.log(`| query | ${Object.keys(staleStores).join(' | ')} |`);
-for (const [name, f, expected] of staleCases) {
-  const ms: string[] = [];
-  for (const [kind, store] of Object.entries(staleStores)) {
-    const times: number[] = [];
-    for (let i = 0; i < runs + 2; i++) {
-      const t = performance.now();
-      const got = (await store.search(f, { limit: 100 })).records.length;
-      if (got !== expected) throw new Error(`${name} (${kind}, stale): ${got} records, expected ${expected}`);
-      if (i >= 2) times.push(performance.now() - t);
-    }
-    ms.push(String(round(median(times))));
-  }
-  console.log(`| ${name} | ${ms.join(' | ')} |`);
-}
+await timeCases(staleStores, staleCases);
 const load = loadavg()
   .map((x) => x.toFixed(2))
   .join(' ');
