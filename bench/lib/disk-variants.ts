@@ -225,6 +225,11 @@ export const VARIANTS: Variant[] = [
     'merge_selector_base 10 and without the heuristic that narrows merges',
     baseSettings('merge_selector_base = 10', 'merge_selector_enable_heuristic_to_lower_max_parts_to_merge_at_once = 0'),
   ),
+  onBase(
+    'compact-fresh-parts',
+    'the shipped table with min_bytes_for_wide_part 32 MiB instead of 10: inserts of 40k rows written Compact, one file for every column',
+    baseSettings('min_bytes_for_wide_part = 33554432'),
+  ),
   onBase('no-words-index', 'the shipped table without idx_words: words are found by the token bloom filter', (db) => [
     `ALTER TABLE ${db}.logs DROP INDEX idx_words`,
   ]),

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,8 +24,14 @@ export interface ServerOptions {
   env?: Record<string, string>;
 }
 
-/** The Node flags `make dev` runs the embedded server with, so the benches measure what users run. */
-export const EMBEDDED_NODE_ARGS = ['--single-threaded-gc', '--initial-heap-size=128'];
+/** The Node flags `make dev` runs the embedded server with, read from its recipe, so the benches measure what users run. */
+export const EMBEDDED_NODE_ARGS = (() => {
+  const recipe = /^dev:.*\n\tnode ((?:--\S+ )*)services\/embedded\/src\/main\.ts$/m.exec(
+    readFileSync(join(ROOT, 'Makefile'), 'utf8'),
+  );
+  if (!recipe) throw new Error('the Makefile has no `dev` recipe running node … services/embedded/src/main.ts');
+  return recipe[1]!.trim().split(' ');
+})();
 
 /** Starts the embedded server on a free port with a fresh data directory and no demo traffic. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {

@@ -2,18 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { IngestResponse, LogPage } from '@instant-logs/schema';
 
-// `make dev` as a user runs it: a process configured by environment, data kept on disk.
+// `make dev` as a user runs it: a process configured by environment, data kept on disk, and Node's
+// flags from the Makefile's recipe (a flag this Node does not know fails here, not in a user's terminal).
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const MAKEFILE = fileURLToPath(new URL('../../../Makefile', import.meta.url));
+
+/** Pure: the Node flags of the `dev` target's recipe. */
+function devNodeFlags(makefile: string): string[] {
+  const recipe = /^dev:.*\n\tnode ((?:--\S+ )*)services\/embedded\/src\/main\.ts$/m.exec(makefile);
+  if (!recipe) throw new Error('the Makefile has no `dev` recipe running node … services/embedded/src/main.ts');
+  return recipe[1]!.trim().split(' ').filter(Boolean);
+}
 
 async function start(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...devNodeFlags(readFileSync(MAKEFILE, 'utf8')), MAIN], {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, SAMPLE_TRAFFIC_RATE: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

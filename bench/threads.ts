@@ -1,0 +1,88 @@
+// Where the embedded server's CPU goes by thread, and how often V8 marks the event loop's heap, for
+// two ways of running it taken in turn: `make dev`'s Node flags, and the same without one flag.
+// Usage: node bench/threads.ts <out.json> [flag to leave out] [rounds]
+// Each run: a fresh server, 100 closed-loop requests to warm it, then 1,200 requests of 1,000 distinct
+// records paced at THREADS_RATE records/s (open loop: latency from each request's scheduled time).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { EMBEDDED_NODE_ARGS, startServer } from './lib/server.ts';
+import { load, round, summarize } from './lib/stats.ts';
+import { sendPaced, sendSlice } from './lib/yard-load.ts';
+import { yardBodies } from './lib/yard-records.ts';
+
+const [out = '/tmp/threads.json', without = '--external-memory-accounted-in-global-limit', roundsArg = '3'] =
+  process.argv.slice(2);
+const RATE = Number(process.env['THREADS_RATE'] ?? 85_000);
+const PER_BODY = 1000;
+const WARMUP = 100;
+const PACED = 1200;
+
+/** CPU seconds of each live thread of `pid`, keyed by name and thread id (names lose their trailing digits). */
+function threadCpu(pid: number): Map<string, number> {
+  const seconds = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      seconds.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return seconds;
+}
+
+/** µs of CPU a record by thread name over the window; threads that ended inside it are not counted. */
+function usPerRecordByThread(before: Map<string, number>, after: Map<string, number>, records: number) {
+  const byName = new Map<string, number>();
+  for (const [key, s] of after) {
+    const name = key.split('#')[0]!;
+    byName.set(name, (byName.get(name) ?? 0) + s - (before.get(key) ?? 0));
+  }
+  const rows = [...byName].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows.map(([name, s]) => [name, round((s * 1e6) / records, 2)]));
+}
+
+const toMs = Date.now();
+const { bodies } = yardBodies(WARMUP + PACED, PER_BODY, 10, toMs - 3_600_000, toMs);
+const variants = [
+  { name: 'make dev', nodeArgs: EMBEDDED_NODE_ARGS },
+  { name: `without ${without}`, nodeArgs: EMBEDDED_NODE_ARGS.filter((a) => a !== without) },
+];
+const runs = [];
+for (let r = 0; r < Number(roundsArg); r++) {
+  for (const variant of r % 2 === 0 ? variants : [...variants].reverse()) {
+    const server = await startServer({ nodeArgs: [...variant.nodeArgs, '--trace-gc'] });
+    await sendSlice(server.port, '/api/v1/logs', bodies.slice(0, WARMUP), 4, 60_000);
+    const printed = server.output().length;
+    const loadAtStart = load()[0];
+    const before = threadCpu(server.pid);
+    const paced = await sendPaced(server.port, '/api/v1/logs', bodies.slice(WARMUP), RATE, PER_BODY);
+    const byThread = usPerRecordByThread(before, threadCpu(server.pid), PACED * PER_BODY);
+    const trace = server.output().slice(printed);
+    await server.stop();
+    const run = {
+      round: r + 1,
+      variant: variant.name,
+      acked: paced.acked,
+      ack: summarize(paced.latenciesMs),
+      fullMarks: (trace.match(/Mark-Compact/g) ?? []).length,
+      scavenges: (trace.match(/Scavenge/g) ?? []).length,
+      usPerRecord: round(
+        Object.values(byThread).reduce((a, b) => a + b, 0),
+        2,
+      ),
+      byThread,
+      loadAtStart,
+    };
+    runs.push(run);
+    console.log(
+      `${run.round} ${run.variant}: ${run.usPerRecord} µs a record (event loop ${byThread['MainThread']}), ` +
+        `${run.fullMarks} full marks, ack p50 ${run.ack.p50} / p99 ${run.ack.p99} ms, load ${loadAtStart}`,
+    );
+  }
+}
+writeFileSync(
+  out,
+  JSON.stringify({ at: new Date().toISOString(), rate: RATE, records: PACED * PER_BODY, runs }, null, 2),
+);
