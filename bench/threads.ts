@@ -60,6 +60,8 @@ for (let r = 0; r < Number(roundsArg); r++) {
     const paced = await sendPaced(server.port, '/api/v1/logs', bodies.slice(WARMUP), RATE, PER_BODY);
     const byThread = usPerRecordByThread(before, threadCpu(server.pid), PACED * PER_BODY);
     const trace = server.output().slice(printed);
+    // The most memory the process held at once: what the dead Buffers kept between marks cost.
+    const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024;
     await server.stop();
     const run = {
       round: r + 1,
@@ -73,12 +75,13 @@ for (let r = 0; r < Number(roundsArg); r++) {
         2,
       ),
       byThread,
+      peakRssMb: round(peakRssMb),
       loadAtStart,
     };
     runs.push(run);
     console.log(
       `${run.round} ${run.variant}: ${run.usPerRecord} µs a record (event loop ${byThread['MainThread']}), ` +
-        `${run.fullMarks} full marks, ack p50 ${run.ack.p50} / p99 ${run.ack.p99} ms, load ${loadAtStart}`,
+        `${run.fullMarks} full marks, ack p50 ${run.ack.p50} / p99 ${run.ack.p99} ms, peak RSS ${run.peakRssMb} MB, load ${loadAtStart}`,
     );
   }
 }
