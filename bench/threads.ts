@@ -5,7 +5,7 @@
 // records paced at THREADS_RATE records/s (open loop: latency from each request's scheduled time).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { EMBEDDED_NODE_ARGS, startServer } from './lib/server.ts';
-import { load, round, summarize } from './lib/stats.ts';
+import { cpuSeconds, load, memory, round, statCpu, summarize } from './lib/stats.ts';
 import { sendPaced, sendSlice } from './lib/yard-load.ts';
 import { yardBodies } from './lib/yard-records.ts';
 
@@ -16,28 +16,33 @@ const PER_BODY = 1000;
 const WARMUP = 100;
 const PACED = 1200;
 
-/** CPU seconds of each live thread of `pid`, keyed by name and thread id (names lose their trailing digits). */
-function threadCpu(pid: number): Map<string, number> {
-  const seconds = new Map<string, number>();
+/** Each live thread of `pid` by id: its name now and its CPU seconds so far. */
+function tidCpu(pid: number): Map<string, { name: string; seconds: number }> {
+  const threads = new Map<string, { name: string; seconds: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+      threads.set(tid, statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
     } catch {
       // the thread ended between listing and reading
     }
   }
-  return seconds;
+  return threads;
 }
 
-/** µs of CPU a record by thread name over the window; threads that ended inside it are not counted. */
-function usPerRecordByThread(before: Map<string, number>, after: Map<string, number>, records: number) {
+/**
+ * Pure: µs of CPU a record by thread name over the window. A thread counts under the name it has at the end (the
+ * engine renames its pool threads by job, so names lose their digits only); threads that ended inside the window
+ * are not counted here, only in the process's total.
+ */
+function usPerRecordByThread(
+  before: Map<string, { seconds: number }>,
+  after: Map<string, { name: string; seconds: number }>,
+  records: number,
+) {
   const byName = new Map<string, number>();
-  for (const [key, s] of after) {
-    const name = key.split('#')[0]!;
-    byName.set(name, (byName.get(name) ?? 0) + s - (before.get(key) ?? 0));
+  for (const [tid, { name, seconds }] of after) {
+    const group = name.replace(/\d+$/, '');
+    byName.set(group, (byName.get(group) ?? 0) + seconds - (before.get(tid)?.seconds ?? 0));
   }
   const rows = [...byName].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
   return Object.fromEntries(rows.map(([name, s]) => [name, round((s * 1e6) / records, 2)]));
@@ -56,12 +61,14 @@ for (let r = 0; r < Number(roundsArg); r++) {
     await sendSlice(server.port, '/api/v1/logs', bodies.slice(0, WARMUP), 4, 60_000);
     const printed = server.output().length;
     const loadAtStart = load()[0];
-    const before = threadCpu(server.pid);
+    const before = tidCpu(server.pid);
+    const process0 = cpuSeconds(server.pid);
     const paced = await sendPaced(server.port, '/api/v1/logs', bodies.slice(WARMUP), RATE, PER_BODY);
-    const byThread = usPerRecordByThread(before, threadCpu(server.pid), PACED * PER_BODY);
+    const processUs = ((cpuSeconds(server.pid) - process0) * 1e6) / (PACED * PER_BODY);
+    const byThread = usPerRecordByThread(before, tidCpu(server.pid), PACED * PER_BODY);
     const trace = server.output().slice(printed);
     // The most memory the process held at once: what the dead Buffers kept between marks cost.
-    const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024;
+    const { peakMiB } = memory(server.pid);
     await server.stop();
     const run = {
       round: r + 1,
@@ -70,18 +77,15 @@ for (let r = 0; r < Number(roundsArg); r++) {
       ack: summarize(paced.latenciesMs),
       fullMarks: (trace.match(/Mark-Compact/g) ?? []).length,
       scavenges: (trace.match(/Scavenge/g) ?? []).length,
-      usPerRecord: round(
-        Object.values(byThread).reduce((a, b) => a + b, 0),
-        2,
-      ),
+      usPerRecord: round(processUs, 2),
       byThread,
-      peakRssMb: round(peakRssMb),
+      peakRssMiB: peakMiB,
       loadAtStart,
     };
     runs.push(run);
     console.log(
       `${run.round} ${run.variant}: ${run.usPerRecord} µs a record (event loop ${byThread['MainThread']}), ` +
-        `${run.fullMarks} full marks, ack p50 ${run.ack.p50} / p99 ${run.ack.p99} ms, peak RSS ${run.peakRssMb} MB, load ${loadAtStart}`,
+        `${run.fullMarks} full marks, ack p50 ${run.ack.p50} / p99 ${run.ack.p99} ms, peak RSS ${run.peakRssMiB} MiB, load ${loadAtStart}`,
     );
   }
 }

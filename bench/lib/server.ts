@@ -30,7 +30,7 @@ export const EMBEDDED_NODE_ARGS = (() => {
     readFileSync(join(ROOT, 'Makefile'), 'utf8'),
   );
   if (!recipe) throw new Error('the Makefile has no `dev` recipe running node … services/embedded/src/main.ts');
-  return recipe[1]!.trim().split(' ');
+  return recipe[1]!.trim().split(' ').filter(Boolean);
 })();
 
 /** Starts the embedded server on a free port with a fresh data directory and no demo traffic. */

@@ -69,7 +69,7 @@ export function cpuSeconds(pid: number | 'self'): number {
 }
 
 /** Pure: the thread or process name and its CPU seconds from a /proc stat line. */
-function statCpu(stat: string): { name: string; seconds: number } {
+export function statCpu(stat: string): { name: string; seconds: number } {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return {
