@@ -3,9 +3,9 @@
 // Usage: node bench/threads.ts <out.json> [flag to leave out] [rounds]
 // Each run: a fresh server, 100 closed-loop requests to warm it, then 1,200 requests of 1,000 distinct
 // records paced at THREADS_RATE records/s (open loop: latency from each request's scheduled time).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { EMBEDDED_NODE_ARGS, startServer } from './lib/server.ts';
-import { cpuSeconds, load, memory, round, statCpu, summarize } from './lib/stats.ts';
+import { cpuSeconds, load, memory, round, summarize, threadGroupCpu, tidCpu } from './lib/stats.ts';
 import { sendPaced, sendSlice } from './lib/yard-load.ts';
 import { yardBodies } from './lib/yard-records.ts';
 
@@ -16,35 +16,9 @@ const PER_BODY = 1000;
 const WARMUP = 100;
 const PACED = 1200;
 
-/** Each live thread of `pid` by id: its name now and its CPU seconds so far. */
-function tidCpu(pid: number): Map<string, { name: string; seconds: number }> {
-  const threads = new Map<string, { name: string; seconds: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      threads.set(tid, statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
-    } catch {
-      // the thread ended between listing and reading
-    }
-  }
-  return threads;
-}
-
-/**
- * Pure: µs of CPU a record by thread name over the window. A thread counts under the name it has at the end (the
- * engine renames its pool threads by job, so names lose their digits only); threads that ended inside the window
- * are not counted here, only in the process's total.
- */
-function usPerRecordByThread(
-  before: Map<string, { seconds: number }>,
-  after: Map<string, { name: string; seconds: number }>,
-  records: number,
-) {
-  const byName = new Map<string, number>();
-  for (const [tid, { name, seconds }] of after) {
-    const group = name.replace(/\d+$/, '');
-    byName.set(group, (byName.get(group) ?? 0) + seconds - (before.get(tid)?.seconds ?? 0));
-  }
-  const rows = [...byName].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
+/** Pure: µs of CPU a record by thread group over the window (see threadGroupCpu), largest first. */
+function usPerRecordByThread(before: ReturnType<typeof tidCpu>, after: ReturnType<typeof tidCpu>, records: number) {
+  const rows = [...threadGroupCpu(before, after)].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
   return Object.fromEntries(rows.map(([name, s]) => [name, round((s * 1e6) / records, 2)]));
 }
 

@@ -69,7 +69,7 @@ export function cpuSeconds(pid: number | 'self'): number {
 }
 
 /** Pure: the thread or process name and its CPU seconds from a /proc stat line. */
-export function statCpu(stat: string): { name: string; seconds: number } {
+function statCpu(stat: string): { name: string; seconds: number } {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return {
@@ -78,19 +78,35 @@ export function statCpu(stat: string): { name: string; seconds: number } {
   };
 }
 
-/** CPU seconds so far of each thread group of `pid`, by thread name with digits dropped (ClickHouse and libuv number their pools). */
-export function threadCpu(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
+/** Each live thread of `pid` by id: its name now and its CPU seconds so far. */
+export function tidCpu(pid: number): Map<string, { name: string; seconds: number }> {
+  const threads = new Map<string, { name: string; seconds: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const { name, seconds } = statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      const group = name.replace(/[0-9]+/g, '#');
-      byName.set(group, (byName.get(group) ?? 0) + seconds);
+      threads.set(tid, statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
     } catch {
       // the thread ended between listing and reading
     }
   }
-  return byName;
+  return threads;
+}
+
+/**
+ * Pure: CPU seconds each thread group spent between two tidCpu readings, by thread name at the second with its digits
+ * as '#' (ClickHouse and libuv number their pools). Taken thread by thread: the engine renames its pool threads by
+ * job, and a group's sums would move a renamed thread's whole past between groups. Threads that ended in between
+ * are in neither reading.
+ */
+export function threadGroupCpu(
+  before: ReadonlyMap<string, { seconds: number }>,
+  after: ReadonlyMap<string, { name: string; seconds: number }>,
+): Map<string, number> {
+  const byGroup = new Map<string, number>();
+  for (const [tid, { name, seconds }] of after) {
+    const group = name.replace(/[0-9]+/g, '#');
+    byGroup.set(group, (byGroup.get(group) ?? 0) + seconds - (before.get(tid)?.seconds ?? 0));
+  }
+  return byGroup;
 }
 
 /** Peak and current resident memory of a process, in MiB, from /proc. */
@@ -145,12 +161,12 @@ export function usPerRecordByRole(
 
 /** Measures cores used per thread group of `pid` from now until the returned function is called; top groups first. */
 export function threadMeter(pid: number): () => { thread: string; cores: number }[] {
-  const before = threadCpu(pid);
+  const before = tidCpu(pid);
   const t0 = performance.now();
   return () => {
     const s = (performance.now() - t0) / 1000;
-    return [...threadCpu(pid)]
-      .map(([thread, cpu]) => ({ thread, cores: round((cpu - (before.get(thread) ?? 0)) / s, 2) }))
+    return [...threadGroupCpu(before, tidCpu(pid))]
+      .map(([thread, cpu]) => ({ thread, cores: round(cpu / s, 2) }))
       .filter((t) => t.cores >= 0.01)
       .sort((a, b) => b.cores - a.cores);
   };
