@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,10 @@ const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const CLIENTS = 6;
 const PER_REQUEST = 200;
 
-async function start(dataDir: string): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+async function start(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; output: string[] }> {
   const child = spawn(process.execPath, [MAIN], {
     // A short batch window, so inserts, commits and segment deletions are under way when the kill comes.
     env: {
@@ -28,6 +31,7 @@ async function start(dataDir: string): Promise<{ child: ChildProcess; url: strin
       LOG_LEVEL: 'info',
       WAL_BATCH_WAIT_MS: '100',
       WAL_SEGMENT_BYTES: String(256 * 1024),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -202,4 +206,78 @@ test('after SIGKILLs in the middle of a load and restarts, every acknowledged re
   } finally {
     await transport.close();
   }
+});
+
+/** Each record's uid and how many times the data directory holds it, read with the process gone. */
+async function storedUids(dataDir: string): Promise<Map<string, number>> {
+  const transport = createChdbTransport({ path: dataDir, readers: 1 });
+  try {
+    const rows = await transport.query<{ uid: string; n: string }>(
+      `SELECT attributes['uid'] AS uid, count() AS n FROM instant_logs.logs GROUP BY uid`,
+    );
+    return new Map(rows.map((r) => [r.uid, Number(r.n)]));
+  } finally {
+    await transport.close();
+  }
+}
+
+test('an acknowledged entry the disk damaged in the log costs only its own records: the entries after it are stored, its bytes saved and the damage logged', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'idl-damaged-'));
+  const batches = ['before', 'damaged', 'after'].map((name) => batchOf(`d-${name}`, 0));
+  // A batch window longer than the test and no lag bound: the three entries are still in the log at the kill.
+  const first = await start(dataDir, { WAL_BATCH_WAIT_MS: '60000', WAL_MAX_LAG_MS: '0' });
+  try {
+    for (const batch of batches) assert.equal(await send(first.url, batch), 'stored');
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+  await once(first.child, 'exit');
+  // One bit of the middle entry's records flipped on disk.
+  const wal = join(dataDir, 'wal');
+  const [segment] = readdirSync(wal).filter((f) => f.endsWith('.seg'));
+  const bytes = readFileSync(join(wal, segment!));
+  const flipAt = bytes.indexOf('d-damaged-0-0');
+  assert.ok(flipAt > 0 && bytes.indexOf('d-after-0-0') > flipAt, 'the entries in the order they were sent');
+  bytes[flipAt]! ^= 0x20;
+  writeFileSync(join(wal, segment!), bytes);
+
+  const second = await start(dataDir);
+  try {
+    await waitUntil(
+      'the records before and after the damage stored',
+      async () => {
+        const res = await fetch(`${second.url}/api/v1/logs/histogram?from=now-1h&service=crash&buckets=1`);
+        const total = Histogram.parse(await res.json()).buckets.reduce(
+          (n, b) => n + Object.values(b.counts).reduce((a, x) => a + x, 0),
+          0,
+        );
+        return total >= 2 * PER_REQUEST;
+      },
+      60_000,
+      100,
+    );
+  } finally {
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  }
+  const report = second.output
+    .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
+    .find((l) => /failed their checksum/.test(l.msg ?? ''));
+  assert.equal(report?.level, 50, 'logged as an error');
+  assert.equal(report.file, join(wal, segment!));
+  // The saved bytes hold the damaged entry's records, the flipped one included.
+  const saved = readFileSync(report.savedTo, 'utf8');
+  assert.ok(saved.includes('D-damaged-0-0') && saved.includes(`d-damaged-0-${PER_REQUEST - 1}`));
+
+  const counts = await storedUids(dataDir);
+  const [before, damaged, after] = batches;
+  assert.deepEqual(
+    [...before!.ids, ...after!.ids].filter((uid) => counts.get(uid) !== 1),
+    [],
+    'records around the damage missing or stored twice',
+  );
+  assert.deepEqual(
+    damaged!.ids.filter((uid) => counts.has(uid)),
+    [],
+  );
 });

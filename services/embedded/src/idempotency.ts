@@ -22,6 +22,7 @@ export async function openIdempotencyLedger(
     const entries = await log.read(position, PAGE_BYTES);
     if (entries.length === 0) break;
     for (const entry of entries) {
+      if (entry.hole) continue;
       const { tenant, idempotency } = chunkMeta(entry.payload);
       const response = idempotency ? IngestResponse.safeParse(idempotency.response) : undefined;
       // An entry carries no time of its own: counting its window from now errs on remembering longer.

@@ -91,7 +91,15 @@ for (const { problem, ...where } of wal.recovery.truncated) {
   else
     log.error(
       where,
-      'Cut off a log entry that failed its checksum, and the rest of its segment: a write a power loss interrupted, or acknowledged records the disk damaged',
+      'Cut off the end of a log segment that failed its checksum, its bytes saved at savedTo: a write a power loss interrupted, or acknowledged records the disk damaged',
+    );
+}
+for (const { stored, ...where } of wal.recovery.damaged) {
+  if (stored) log.warn(where, 'Repaired a damaged stretch of the log whose records were stored already');
+  else
+    log.error(
+      where,
+      'Records in the log failed their checksum and cannot be stored: the disk damaged them after they were acknowledged, or a power loss cut their write short before it was. Their bytes are saved at savedTo; the entries after them are kept and stored',
     );
 }
 if (wal.unstoredBytes() > 0)

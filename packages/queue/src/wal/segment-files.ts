@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -9,9 +9,13 @@ import { crc32 } from 'node:zlib';
 export const ENTRY_HEADER_BYTES = 8;
 // Far above any request the collector takes (6 MB bodies); a larger length is corruption.
 export const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+// The length's top bit marks a hole: a damaged stretch overwritten when the log is opened. It keeps
+// its bytes, so the entries after it keep their positions, which deduplication tokens are made of.
+const HOLE = 0x8000_0000;
 
 const SEGMENT = /^(\d{20})\.seg$/;
 const CURSOR = 'cursor';
+const DAMAGED = 'damaged';
 
 /** Pure: the framed bytes of one entry. */
 export function frameEntry(payload: Buffer): Buffer {
@@ -34,10 +38,19 @@ export function entryHeader(parts: readonly Buffer[]): Buffer {
   return header;
 }
 
-/** One entry found in a segment: where it starts in the file and its payload. */
+/** One entry found in a segment: where it starts in the file and its payload (zeros for a hole). */
 export interface ParsedEntry {
   offset: number;
   payload: Buffer;
+  hole?: true;
+}
+
+/** Pure: a hole of `bytes` (at least ENTRY_HEADER_BYTES) as framed on disk: a valid entry of zeros, flagged. */
+export function holeFrame(bytes: number): Buffer {
+  const frame = Buffer.alloc(bytes);
+  frame.writeUInt32LE(((bytes - ENTRY_HEADER_BYTES) | HOLE) >>> 0, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(ENTRY_HEADER_BYTES), crc32(frame.subarray(0, 4))), 4);
+  return frame;
 }
 
 /**
@@ -52,17 +65,61 @@ export function parseEntries(
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < ENTRY_HEADER_BYTES) return { entries, validBytes: at, problem: 'torn' };
-    const length = bytes.readUInt32LE(at);
+    const word = bytes.readUInt32LE(at);
+    const length = (word & ~HOLE) >>> 0;
     if (length > MAX_ENTRY_BYTES) return { entries, validBytes: at, problem: 'corrupt' };
     const end = at + ENTRY_HEADER_BYTES + length;
     if (end > bytes.length) return { entries, validBytes: at, problem: 'torn' };
     const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, end);
     if (crc32(payload, crc32(bytes.subarray(at, at + 4))) !== bytes.readUInt32LE(at + 4))
       return { entries, validBytes: at, problem: 'corrupt' };
-    entries.push({ offset: base + at, payload });
+    entries.push((word & HOLE) === 0 ? { offset: base + at, payload } : { offset: base + at, payload, hole: true });
     at = end;
   }
   return { entries, validBytes: at };
+}
+
+/** Pure: the first offset at or after `from` where a whole entry with a matching checksum starts. */
+function nextEntryAt(bytes: Buffer, from: number): number | undefined {
+  for (let at = from; at + ENTRY_HEADER_BYTES <= bytes.length; at++) {
+    const length = (bytes.readUInt32LE(at) & ~HOLE) >>> 0;
+    // Text, which payloads are, never reads as a length this small: the checksum runs only on headers.
+    if (length > MAX_ENTRY_BYTES || at + ENTRY_HEADER_BYTES + length > bytes.length) continue;
+    const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length);
+    if (crc32(payload, crc32(bytes.subarray(at, at + 4))) === bytes.readUInt32LE(at + 4)) return at;
+  }
+  return undefined;
+}
+
+/** A segment read whole on opening: its entries, the damaged stretches between them, and where the good part ends. */
+export interface SegmentScan {
+  entries: ParsedEntry[];
+  /** Stretches [at, end) that hold no whole entry while whole entries follow them: damage, not a crash's tear. */
+  damaged: { at: number; end: number }[];
+  validBytes: number;
+  /** Why the bytes after validBytes are not entries: a write cut short, or damage. */
+  problem?: 'torn' | 'corrupt';
+}
+
+/**
+ * Pure: every whole entry of a segment. A stretch that fails its checks is skipped when a whole entry
+ * follows it (a crash only ever tears the end, so this is damage to entries already written, and the
+ * ones after it are as good as before); without one it is the segment's tail.
+ */
+export function scanSegment(bytes: Buffer): SegmentScan {
+  const entries: ParsedEntry[] = [];
+  const damaged: SegmentScan['damaged'] = [];
+  for (let at = 0; ;) {
+    const part = parseEntries(bytes.subarray(at), at);
+    entries.push(...part.entries);
+    const stop = at + part.validBytes;
+    if (!part.problem) return { entries, damaged, validBytes: stop };
+    // An entry takes at least its header, so the next one cannot start sooner.
+    const next = nextEntryAt(bytes, stop + ENTRY_HEADER_BYTES);
+    if (next === undefined) return { entries, damaged, validBytes: stop, problem: part.problem };
+    damaged.push({ at: stop, end: next });
+    at = next;
+  }
 }
 
 /** Pure: the file name of the segment whose first entry sits at log position `base`. */
@@ -147,6 +204,27 @@ function slot(cursor: Cursor, seq: number): Buffer {
   if (frame.length > SLOT_BYTES)
     throw new Error(`Cannot write the log cursor: ${frame.length} bytes do not fit a slot`);
   return Buffer.concat([frame, Buffer.alloc(SLOT_BYTES - frame.length)]);
+}
+
+/**
+ * Copies a damaged stretch of segment `base` (at byte `at`) to the log's `damaged/` directory, durably,
+ * before the segment is repaired, so what the disk spoiled can still be looked at; returns the copy's path.
+ * The name depends only on where the stretch was, so opening again after a crash writes the same file.
+ */
+export async function saveDamaged(dir: string, base: bigint, at: number, bytes: Buffer): Promise<string> {
+  const damagedDir = join(dir, DAMAGED);
+  await mkdir(damagedDir, { recursive: true });
+  const path = join(damagedDir, `${segmentName(base)}.${at}`);
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await syncDir(damagedDir);
+  await syncDir(dir);
+  return path;
 }
 
 /** Makes the directory's entries (files created, renamed) durable; fsync of a file alone does not. */

@@ -28,7 +28,7 @@ test('appended entries are read back in order at their positions, also after reo
 
   const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
   assert.equal(again.id, id);
-  assert.deepEqual(again.recovery, { segments: 1, entries: 2, truncated: [] });
+  assert.deepEqual(again.recovery, { segments: 1, entries: 2, truncated: [], damaged: [] });
   assert.deepEqual(await text(again), ['one', 'two']);
   assert.equal(await again.append(Buffer.from('three')), again.end() - BigInt(ENTRY_HEADER_BYTES + 5));
   await again.close();
@@ -85,10 +85,103 @@ test('a torn last entry is cut off on open, the entries before it are kept, and 
   await again.close();
 });
 
-test('an entry whose checksum does not match is cut off with everything after it', async () => {
+// What a reader sees: each entry's text, a hole as '<hole>'.
+const shown = (log: SegmentLog, from = log.committed().position) =>
+  log.read(from, 1 << 30).then((es) => es.map((e) => (e.hole ? '<hole>' : e.payload.toString())));
+
+test('an acknowledged entry the disk damaged is saved aside and becomes a hole; the entries after it keep their positions', async () => {
   const dir = freshDir();
   const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
-  for (const t of ['keep-1', 'keep-2', 'flipped', 'after']) await log.append(Buffer.from(t));
+  const positions = [];
+  for (const t of ['keep-1', 'keep-2', 'flipped', 'after-1', 'after-2'])
+    positions.push(await log.append(Buffer.from(t)));
+  await log.close();
+  const file = join(dir, segmentName(0n));
+  const bytes = readFileSync(file);
+  const flippedAt = Number(positions[2]);
+  const flippedBytes = ENTRY_HEADER_BYTES + 'flipped'.length;
+  const original = Buffer.from(bytes.subarray(flippedAt, flippedAt + flippedBytes));
+  bytes[flippedAt + ENTRY_HEADER_BYTES + 1]! ^= 0x20;
+  writeFileSync(file, bytes);
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  const savedTo = join(dir, 'damaged', `${segmentName(0n)}.${flippedAt}`);
+  assert.deepEqual(again.recovery, {
+    segments: 1,
+    entries: 4,
+    truncated: [],
+    damaged: [{ file, at: flippedAt, bytes: flippedBytes, savedTo, stored: false }],
+  });
+  // The damaged bytes as they were found, for a person to look at.
+  assert.deepEqual(
+    readFileSync(savedTo),
+    Buffer.concat([original.subarray(0, 9), Buffer.from([original[9]! ^ 0x20]), original.subarray(10)]),
+  );
+  assert.equal(statSync(file).size, bytes.length);
+  assert.deepEqual(await shown(again), ['keep-1', 'keep-2', '<hole>', 'after-1', 'after-2']);
+  const read = await again.read(0n, 1 << 30);
+  assert.deepEqual(
+    read.map((e) => e.position),
+    positions,
+  );
+  assert.equal(read[2]!.next, positions[3]);
+  assert.equal(read[2]!.payload.length, 0);
+  assert.equal(await again.append(Buffer.from('later')), BigInt(bytes.length));
+  await again.close();
+
+  // The repair is durable and found nothing more to repair.
+  const third = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.deepEqual(third.recovery, { segments: 1, entries: 5, truncated: [], damaged: [] });
+  assert.deepEqual(await shown(third), ['keep-1', 'keep-2', '<hole>', 'after-1', 'after-2', 'later']);
+  await third.close();
+});
+
+test('a damaged length that points past the end of the segment is damage, not a tear, when whole entries follow it', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  const positions = [];
+  for (const t of ['a', 'bad-length', 'c', 'd']) positions.push(await log.append(Buffer.from(t)));
+  await log.close();
+  const file = join(dir, segmentName(0n));
+  const bytes = readFileSync(file);
+  bytes.writeUInt32LE(1 << 20, Number(positions[1]));
+  writeFileSync(file, bytes);
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.deepEqual(again.recovery.truncated, []);
+  assert.deepEqual(
+    again.recovery.damaged.map((d) => [d.at, d.bytes, d.stored]),
+    [[Number(positions[1]), ENTRY_HEADER_BYTES + 'bad-length'.length, false]],
+  );
+  assert.deepEqual(await shown(again), ['a', '<hole>', 'c', 'd']);
+  await again.close();
+});
+
+test('damage before the cursor is repaired and reported as stored already', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  const positions = [];
+  for (const t of ['stored-1', 'stored-2', 'waiting']) positions.push(await log.append(Buffer.from(t)));
+  await log.commit(positions[2]!, null);
+  await log.close();
+  const file = join(dir, segmentName(0n));
+  const bytes = readFileSync(file);
+  bytes[Number(positions[0]) + ENTRY_HEADER_BYTES]! ^= 0x01;
+  writeFileSync(file, bytes);
+
+  const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  assert.deepEqual(
+    again.recovery.damaged.map((d) => [d.at, d.stored]),
+    [[0, true]],
+  );
+  assert.deepEqual(await shown(again), ['waiting']);
+  await again.close();
+});
+
+test('a last entry whose checksum does not match is saved aside and cut off', async () => {
+  const dir = freshDir();
+  const log = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+  for (const t of ['keep-1', 'keep-2', 'flipped']) await log.append(Buffer.from(t));
   await log.close();
   const file = join(dir, segmentName(0n));
   const bytes = readFileSync(file);
@@ -97,8 +190,12 @@ test('an entry whose checksum does not match is cut off with everything after it
   writeFileSync(file, bytes);
 
   const again = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
-  assert.equal(again.recovery.truncated[0]?.problem, 'corrupt');
-  assert.equal(again.recovery.truncated[0]?.at, flippedAt);
+  const savedTo = join(dir, 'damaged', `${segmentName(0n)}.${flippedAt}`);
+  assert.deepEqual(again.recovery.truncated, [
+    { file, at: flippedAt, droppedBytes: bytes.length - flippedAt, problem: 'corrupt', savedTo },
+  ]);
+  assert.deepEqual(readFileSync(savedTo), bytes.subarray(flippedAt));
+  assert.deepEqual(again.recovery.damaged, []);
   assert.deepEqual(await text(again), ['keep-1', 'keep-2']);
   await again.close();
 });

@@ -4,10 +4,13 @@ import type { ReuseBuffer } from '../reuse-buffer.ts';
 import {
   ENTRY_HEADER_BYTES,
   entryHeader,
+  holeFrame,
   writeAll,
   MAX_ENTRY_BYTES,
   openCursorFile,
   parseEntries,
+  saveDamaged,
+  scanSegment,
   segmentBase,
   segmentName,
   syncDir,
@@ -28,13 +31,22 @@ export interface LogEntry {
   /** The position right after it: where reading goes on. */
   next: bigint;
   payload: Buffer;
+  /** A damaged stretch repaired on opening (see Recovery.damaged): no records, only room; its payload is empty. */
+  hole?: true;
 }
 
-/** What opening found: entries kept, and every stretch cut off because it was torn or corrupt. */
+/** What opening found: entries kept, every damaged stretch repaired, and every tail cut off because it was torn or corrupt. */
 export interface Recovery {
   segments: number;
   entries: number;
-  truncated: { file: string; at: number; droppedBytes: number; problem: 'torn' | 'corrupt' }[];
+  /** Tails cut off; a corrupt one's bytes are saved at `savedTo` first. */
+  truncated: { file: string; at: number; droppedBytes: number; problem: 'torn' | 'corrupt'; savedTo?: string }[];
+  /**
+   * Stretches in the middle of a segment that failed their checks, with whole entries after them: their bytes
+   * saved at `savedTo`, then overwritten in place by a hole, so the entries after them are kept where they were.
+   * `stored` says the stretch lay before the cursor: its records had been stored already.
+   */
+  damaged: { file: string; at: number; bytes: number; savedTo: string; stored: boolean }[];
 }
 
 /** An append failed; nothing of its group is in the log. `code` says why. */
@@ -99,8 +111,9 @@ interface Pending {
 }
 
 /**
- * Opens (or creates) an append-only segment log in `dir`. Every segment is checked entry by entry;
- * a torn or corrupt stretch is cut off and reported in `recovery`, everything before it is kept.
+ * Opens (or creates) an append-only segment log in `dir`. Every segment is checked entry by entry: a
+ * damaged stretch with whole entries after it is saved aside and replaced by a hole, a torn or corrupt
+ * tail is cut off (a corrupt one saved aside first), each reported in `recovery`; every whole entry is kept.
  */
 export async function openSegmentLog(options: SegmentLogOptions): Promise<SegmentLog> {
   const { dir } = options;
@@ -110,7 +123,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
   bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const cursorFile = await openCursorFile(dir, bases[0] ?? 0n);
   const { cursor } = cursorFile;
-  const recovery: Recovery = { segments: 0, entries: 0, truncated: [] };
+  const recovery: Recovery = { segments: 0, entries: 0, truncated: [], damaged: [] };
   const segments: Segment[] = [];
   for (const [i, base] of bases.entries()) {
     const file = join(dir, segmentName(base));
@@ -120,17 +133,32 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       continue;
     }
     const bytes = await readFile(file);
-    const { entries, validBytes, problem } = parseEntries(bytes);
-    if (problem) {
-      // Durably, before anything is appended behind the cut.
+    const { entries, damaged, validBytes, problem } = scanSegment(bytes);
+    if (problem || damaged.length > 0) {
+      // Durably, before anything is read or appended behind the repairs; each stretch is saved before it is overwritten.
       const handle = await open(file, 'r+');
-      await handle.truncate(validBytes);
-      await handle.sync();
-      await handle.close();
-      recovery.truncated.push({ file, at: validBytes, droppedBytes: bytes.length - validBytes, problem });
+      try {
+        for (const { at, end } of damaged) {
+          const savedTo = await saveDamaged(dir, base, at, bytes.subarray(at, end));
+          await handle.write(holeFrame(end - at), 0, end - at, at);
+          const stored = base + BigInt(end) <= cursor.position;
+          recovery.damaged.push({ file, at, bytes: end - at, savedTo, stored });
+        }
+        if (problem) {
+          // A torn tail is a write the crash cut short, never acknowledged; a corrupt one may have been.
+          const savedTo =
+            problem === 'corrupt' ? await saveDamaged(dir, base, validBytes, bytes.subarray(validBytes)) : undefined;
+          await handle.truncate(validBytes);
+          const droppedBytes = bytes.length - validBytes;
+          recovery.truncated.push({ file, at: validBytes, droppedBytes, problem, ...(savedTo ? { savedTo } : {}) });
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
     segments.push({ base, size: validBytes });
-    recovery.entries += entries.length;
+    recovery.entries += entries.filter((e) => !e.hole).length;
   }
   recovery.segments = segments.length;
 
@@ -301,7 +329,10 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
         );
       return entries.map((e) => {
         const position = segment.base + BigInt(e.offset);
-        return { position, next: position + BigInt(ENTRY_HEADER_BYTES + e.payload.length), payload: e.payload };
+        const next = position + BigInt(ENTRY_HEADER_BYTES + e.payload.length);
+        return e.hole
+          ? { position, next, payload: Buffer.alloc(0), hole: true }
+          : { position, next, payload: e.payload };
       });
     } finally {
       await file.close();

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeChunk, openSegmentLog, type SegmentLog } from '@instant-logs/queue';
@@ -173,6 +173,50 @@ test('an intent reaching past the end of the log (its entries cut off as corrupt
   } finally {
     await processor.close();
     await log.close();
+  }
+});
+
+test('holes left where the disk damaged entries are passed over: the entries around them are stored once, the log emptied', async () => {
+  // One read for all the entries, then one entry a read (a read of only a hole commits past it).
+  for (const maxBytes of [32 << 20, 1]) {
+    const { store, db, log, dir } = await setup();
+    const kept: string[] = [];
+    const damagedAt: bigint[] = [];
+    for (const name of ['lost-0', 'a', 'lost-1', 'lost-2', 'b', 'c', 'lost-3', 'd']) {
+      const position = await log.append(chunk(ids(name, 5)));
+      if (name.startsWith('lost')) damagedAt.push(position);
+      else kept.push(...ids(name, 5));
+    }
+    await log.close();
+    const file = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
+    );
+    const bytes = readFileSync(file);
+    for (const at of damagedAt) bytes[Number(at) + 20]! ^= 0x40;
+    writeFileSync(file, bytes);
+    const reopened = await openSegmentLog({ dir, segmentBytes: 1 << 20 });
+    // lost-1 and lost-2 lie side by side: one stretch, one hole.
+    assert.equal(reopened.recovery.damaged.length, 3);
+    const processor = startLogProcessor(
+      store,
+      reopened,
+      options(dir, { maxWaitMs: 50, limits: { maxRows: 100_000, maxBytes } }),
+      recorder().observe,
+      (err) => assert.fail(err),
+    );
+    try {
+      await waitUntil('the log caught up', () => reopened.unstoredBytes() === 0, 15_000, 10);
+      const stored = await transport.query<{ id: string }>(`SELECT id FROM ${db}.logs ORDER BY id`);
+      assert.deepEqual(
+        stored.map((r) => r.id),
+        [...kept].sort(),
+      );
+      assert.deepEqual(await duplicates(db), []);
+    } finally {
+      await processor.close();
+      await reopened.close();
+    }
   }
 });
 

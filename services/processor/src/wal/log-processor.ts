@@ -109,7 +109,13 @@ export function startLogProcessor(
       : options.limits.maxBytes;
     following.clear();
     const readAt = Date.now();
-    const messages = (await log.read(position, limit, readMemory)).map(toMessage);
+    const entries = await log.read(position, limit, readMemory);
+    // Holes (damage repaired on opening) hold no records; a batch's commit passes those among or before its entries.
+    const messages = entries.filter((e) => !e.hole).map(toMessage);
+    if (messages.length === 0 && entries.length > 0 && !intent) {
+      await log.commit(entries.at(-1)!.next, null);
+      return { readAt };
+    }
     const { batches, waiting } = cutBatches(messages, options.limits, intent);
     if (waiting) {
       // The log no longer reaches the end of the batch in flight: entries were cut off as corrupt.
