@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -76,6 +76,27 @@ test('answers survive a reopen through the journal; aged-out and torn lines are 
   assert.equal(reopened.claim('globex', claimOf('from-log')).kind, 'replay');
   assert.equal(reopened.claim('acme', claimOf('old')).kind, 'new', 'an answer past its window came back');
   assert.doesNotMatch(await readFile(journal, 'utf8'), /torn|"old"/);
+});
+
+test('flush waits for the journal lines before it; a journal that cannot be written is reported, the key still kept until a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'idl-idem-'));
+  const journal = join(dir, 'idempotency.ndjson');
+  const errors: Error[] = [];
+  const ledger = await createIdempotencyLedger({ windowMs: 60_000, journal, onError: (err) => errors.push(err) });
+  settleNew(ledger.claim('acme', claimOf('synced')));
+  await ledger.flush();
+  assert.match(await readFile(journal, 'utf8'), /"key":"synced"/);
+  // A journal that became a directory: every append fails from now on.
+  await rm(journal);
+  await mkdir(journal);
+  settleNew(ledger.claim('acme', claimOf('unwritten')));
+  await ledger.flush();
+  assert.deepEqual(
+    errors.map((e) => (e as NodeJS.ErrnoException).code),
+    ['EISDIR'],
+  );
+  assert.equal(ledger.claim('acme', claimOf('unwritten')).kind, 'replay');
+  await ledger.close();
 });
 
 test('a malformed key is a 400 naming the header; the digest tells bodies apart', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IngestResponse } from '@instant-logs/schema';
 import { COLLECTOR_ERRORS } from './errors.ts';
 
@@ -22,6 +22,12 @@ export interface IdempotencyLedger {
   claim(tenant: string, claim: IdempotencyClaim): ClaimOutcome;
   /** Records an answer already made durable elsewhere (a log entry replayed at start). */
   remember(tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number): void;
+  /**
+   * Makes every answer remembered so far durable in the journal (fdatasync). The embedded log processor
+   * awaits it before the log's cursor passes stored entries, so a power cut cannot take a key whose
+   * entry the log no longer holds. Never rejects: a failure goes to onError.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +37,8 @@ export interface IdempotencyOptions {
   maxKeys?: number;
   /** Where answers are kept across restarts (one JSON line each); absent = memory only. */
   journal?: string;
+  /** A journal write or sync that failed: the key is still remembered until a restart, not after one. */
+  onError?: (err: Error) => void;
   clock?: () => number;
 }
 
@@ -60,7 +68,12 @@ export function idempotencyClaim(header: string | string[] | undefined, body: Bu
  */
 export function forwardIdempotencyKeys(): IdempotencyLedger {
   const settle = () => undefined;
-  return { claim: () => ({ kind: 'new', settle }), remember: () => undefined, close: async () => undefined };
+  return {
+    claim: () => ({ kind: 'new', settle }),
+    remember: () => undefined,
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
 }
 
 /** Opens the ledger, reading back the answers of its journal still inside the window. */
@@ -70,6 +83,9 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
   const entries = new Map<string, Entry>();
   const id = (tenant: string, key: string) => `${tenant}\n${key}`;
   let writes: Promise<void> = Promise.resolve();
+  // Lines appended since the last sync: a flush with nothing new costs no fdatasync.
+  let unsynced = false;
+  const failed = (err: unknown) => options.onError?.(err as Error);
 
   const forgetOld = () => {
     const oldest = clock() - options.windowMs;
@@ -84,13 +100,21 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
     entries.set(id(tenant, claim.key), { digest: claim.digest, response, atMs });
   };
 
-  // The journal is the memory of answers whose log entries were stored and deleted since; a line lost
-  // with the page cache on a power cut leaves that one key unremembered, nothing else.
+  // The journal is the memory of answers whose log entries were stored and deleted since: its lines are
+  // synced (flush) before the log lets go of those entries.
   const persist = (tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number) => {
     keep(tenant, claim, response, atMs);
     if (!options.journal) return;
     const line = lineOf(id(tenant, claim.key), { digest: claim.digest, response, atMs });
-    writes = writes.then(() => appendFile(options.journal!, line)).catch(() => undefined);
+    writes = writes.then(() => appendFile(options.journal!, line).then(() => void (unsynced = true), failed));
+  };
+  const sync = async (journal: string) => {
+    const handle = await open(journal, 'a');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   };
 
   if (options.journal) {
@@ -135,6 +159,14 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
     remember(tenant, claim, response, atMs) {
       const known = entries.get(id(tenant, claim.key));
       if (known?.response === undefined && atMs > clock() - options.windowMs) persist(tenant, claim, response, atMs);
+    },
+    flush() {
+      writes = writes.then(async () => {
+        if (!options.journal || !unsynced) return;
+        unsynced = false;
+        await sync(options.journal).catch(failed);
+      });
+      return writes;
     },
     async close() {
       await writes;

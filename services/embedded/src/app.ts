@@ -225,7 +225,12 @@ function behindLog(
       this.set(log.unstoredAgeMs() / 1000);
     },
   });
-  const options = { ...DEFAULT_LOG_PROCESSOR_OPTIONS, ...wal.processor };
+  const ledger = deps.idempotency;
+  const options = {
+    ...DEFAULT_LOG_PROCESSOR_OPTIONS,
+    ...(ledger ? { beforeCommit: () => ledger.flush() } : {}),
+    ...wal.processor,
+  };
   const onError = (err: unknown) => app.log.error({ err }, 'Failed to read the log; retrying');
   const logProcessor = startLogProcessor(
     deps.store,

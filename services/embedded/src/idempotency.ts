@@ -15,8 +15,10 @@ export async function openIdempotencyLedger(
   log: SegmentLog,
   walDir: string,
   windowMs: number,
+  onError?: (err: Error) => void,
 ): Promise<IdempotencyLedger> {
-  const ledger = await createIdempotencyLedger({ windowMs, journal: join(walDir, 'idempotency.ndjson') });
+  const journal = join(walDir, 'idempotency.ndjson');
+  const ledger = await createIdempotencyLedger({ windowMs, journal, ...(onError ? { onError } : {}) });
   const now = Date.now();
   for (let position = log.committed().position; position < log.end();) {
     const entries = await log.read(position, PAGE_BYTES);

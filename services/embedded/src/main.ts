@@ -34,11 +34,11 @@ const tenants = config.TENANTS_FILE ? parseTenantPolicies(readFileSync(config.TE
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 // The server's logger, set in the same tick the pipeline is built, so before its log processor's first insert.
-const spoolLog: { warn?: (obj: object, msg: string) => void } = {};
+const serverLog: { warn?: (obj: object, msg: string) => void; error?: (obj: object, msg: string) => void } = {};
 const transport = createChdbTransport({
   path: dataDir,
   onSpoolError: (err, failures, dir) =>
-    spoolLog.warn?.(
+    serverLog.warn?.(
       { err, failures, dir },
       'Could not write an insert spool file; inserting the rows inside the statement instead (slower). Check the data disk',
     ),
@@ -49,7 +49,12 @@ const store = createLogStore(transport, config.CLICKHOUSE_DATABASE);
 const { applied } = await store.migrate();
 const walDir = resolve(config.WAL_DIR ?? join(dataDir, 'wal'));
 const wal = await openSegmentLog({ dir: walDir, segmentBytes: config.WAL_SEGMENT_BYTES });
-const idempotency = await openIdempotencyLedger(wal, walDir, config.IDEMPOTENCY_WINDOW_S * 1000);
+const idempotency = await openIdempotencyLedger(wal, walDir, config.IDEMPOTENCY_WINDOW_S * 1000, (err) =>
+  serverLog.error?.(
+    { err },
+    'Could not write the Idempotency-Key journal: a request retried after a restart may be stored twice. Check the data disk',
+  ),
+);
 const ingestThreads = startIngestThreads(config.INGEST_THREADS ?? defaultIngestThreads());
 const pipeline = buildEmbeddedPipeline({
   store,
@@ -83,7 +88,8 @@ const pipeline = buildEmbeddedPipeline({
   ...(tenants ? { tenants } : {}),
 });
 const log = pipeline.app.log;
-spoolLog.warn = (obj, msg) => log.warn(obj, msg);
+serverLog.warn = (obj, msg) => log.warn(obj, msg);
+serverLog.error = (obj, msg) => log.error(obj, msg);
 if (applied.length > 0) log.info({ applied }, 'Applied schema migrations');
 for (const { problem, ...where } of wal.recovery.truncated) {
   if (problem === 'torn')

@@ -220,6 +220,41 @@ test('holes left where the disk damaged entries are passed over: the entries aro
   }
 });
 
+test('the cursor passes a stored batch only once beforeCommit has resolved', async () => {
+  const { store, log, dir } = await setup();
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let waiting = 0;
+  const beforeCommit = () => {
+    waiting++;
+    return gate;
+  };
+  const processor = startLogProcessor(
+    store,
+    log,
+    options(dir, { maxWaitMs: 20, beforeCommit }),
+    recorder().observe,
+    (err) => assert.fail(err),
+  );
+  try {
+    await log.append(chunk(ids('gated', 10)));
+    await waitUntil(
+      'the batch stored, its commit waiting',
+      async () => waiting === 1 && (await store.count('acme')) === 10,
+      15_000,
+      10,
+    );
+    assert.equal(log.committed().position, 0n);
+    assert.ok(log.unstoredBytes() > 0);
+    release();
+    await waitUntil('the cursor past the batch', () => log.unstoredBytes() === 0, 15_000, 10);
+  } finally {
+    release();
+    await processor.close();
+    await log.close();
+  }
+});
+
 test("a batch's insert span links to the trace of every request whose records it holds", async () => {
   const { store, log, dir } = await setup();
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

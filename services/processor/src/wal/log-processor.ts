@@ -14,6 +14,11 @@ export interface LogProcessorOptions {
   backoff: BackoffPolicy;
   /** Records the store refuses for good are appended here as NDJSON, with the error and their log position. */
   deadLetterFile: string;
+  /**
+   * Awaited before the cursor moves past stored entries, after which the log may delete them: the embedded
+   * process makes its Idempotency-Key journal durable here, so a key outlives its entry.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 export const DEFAULT_LOG_PROCESSOR_OPTIONS = Object.freeze({
@@ -58,8 +63,11 @@ export function startLogProcessor(
     insert: (data: Buffer, token: string, sources: readonly SourceMessage[]) =>
       tracedInsert(store, data, token, sources),
     isTransient: isRetryable,
-    commit: (_partition: number, offset: bigint, metadata: string | null) =>
-      log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata),
+    async commit(_partition: number, offset: bigint, metadata: string | null) {
+      // An intent (metadata) leaves the cursor where it is; only a commit past a stored batch lets entries go.
+      if (metadata === null) await options.beforeCommit?.();
+      await log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata);
+    },
     deadLetter: (letters: DeadLetter[]) => appendDeadLetters(options.deadLetterFile, letters),
     heartbeat: async () => {},
     // On shutdown a failing store is not waited for: the entries stay in the log for the next start.
