@@ -23,6 +23,11 @@ export interface RecordChunk {
    * a restart that replays them also remembers the answer a retry must get.
    */
   idempotency?: { key: string; digest: string; response: unknown };
+  /**
+   * Ledger keys of the documents stored whose senders named them (an Elasticsearch bulk document's `_id`):
+   * kept with the records, so a restart that replays them still refuses a second copy.
+   */
+  documentKeys?: readonly string[];
 }
 
 /**

@@ -44,6 +44,7 @@ export async function acceptRecords(
   deps: AcceptDeps,
   each?: (index: number, outcome: ItemOutcome) => void,
   idempotency?: IdempotencyClaim,
+  documentKeys?: readonly (string | undefined)[],
 ): Promise<IngestResponse> {
   if (items.length > LIMITS.maxRecordsPerRequest) throw tooManyRecords();
   // Charged before normalising, so a refused request costs no validation work.
@@ -67,6 +68,8 @@ export async function acceptRecords(
     rejectionReasons(batch.errors),
     deps,
     idempotency,
+    // Only the documents stored: one refused here may come again, corrected, under the same key.
+    documentKeys && batch.outcomes?.flatMap((o, i) => ('error' in o || !documentKeys[i] ? [] : [documentKeys[i]])),
   );
   batch.outcomes?.forEach((outcome, index) => each!(index, outcome));
   return response;
@@ -103,11 +106,19 @@ async function publishAccepted(
   reasons: Record<string, number>,
   deps: AcceptDeps,
   idempotency: IdempotencyClaim | undefined,
+  documentKeys?: readonly string[],
 ): Promise<IngestResponse> {
   for (const [reason, count] of Object.entries(reasons)) deps.metrics.rejected.inc({ reason }, count);
   if (rows > 0) {
-    const chunk = { tenant, rows, ...lines(), trace: injectTraceHeaders() };
-    await publish(deps, idempotency ? { ...chunk, idempotency: { ...idempotency, response } } : chunk);
+    const chunk: RecordChunk = {
+      tenant,
+      rows,
+      ...lines(),
+      trace: injectTraceHeaders(),
+      ...(idempotency ? { idempotency: { ...idempotency, response } } : {}),
+      ...(documentKeys?.length ? { documentKeys } : {}),
+    };
+    await publish(deps, chunk);
   }
   deps.metrics.accepted.inc(rows);
   return response;

@@ -51,6 +51,21 @@ interface Entry {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** The digest every document claim carries (see documentClaim). */
+export const DOCUMENT_DIGEST = 'document';
+
+/** What a document key is remembered with: its one document stored. */
+export const DOCUMENT_ANSWER: IngestResponse = { accepted: 1, rejected: 0, errors: [] };
+
+/**
+ * Pure: the claim of a document its sender named (an Elasticsearch bulk document's `_id` in its index). Its
+ * key holds a space, which no Idempotency-Key can, so the two never meet; every copy claims the same digest,
+ * so a second copy is a replay whatever it holds: documents are kept as first stored.
+ */
+export function documentClaim(index: string, id: string): IdempotencyClaim {
+  return { key: `_id ${JSON.stringify([index, id])}`, digest: DOCUMENT_DIGEST };
+}
+
 /** Pure: the claim an ingest request makes, or undefined without the header; throws 400 on a malformed key. */
 export function idempotencyClaim(header: string | string[] | undefined, body: Buffer): IdempotencyClaim | undefined {
   if (header === undefined) return undefined;
@@ -102,11 +117,19 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
 
   // The journal is the memory of answers whose log entries were stored and deleted since: its lines are
   // synced (flush) before the log lets go of those entries.
+  // Lines wait here for one append: a bulk request remembers a key for each of its documents at once.
+  let pendingLines: string[] = [];
+  const appendPending = async () => {
+    const text = pendingLines.join('');
+    pendingLines = [];
+    await appendFile(options.journal!, text).then(() => void (unsynced = true), failed);
+  };
   const persist = (tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number) => {
     keep(tenant, claim, response, atMs);
     if (!options.journal) return;
-    const line = lineOf(id(tenant, claim.key), { digest: claim.digest, response, atMs });
-    writes = writes.then(() => appendFile(options.journal!, line).then(() => void (unsynced = true), failed));
+    pendingLines.push(lineOf(id(tenant, claim.key), { digest: claim.digest, response, atMs }));
+    // The first line since the last append queues the next one; the lines after it join it.
+    if (pendingLines.length === 1) writes = writes.then(appendPending);
   };
   const sync = async (journal: string) => {
     const handle = await open(journal, 'a');

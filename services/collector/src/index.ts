@@ -4,6 +4,9 @@ export { collectorPlugin, acceptDeps, type CollectorDeps } from './plugin.ts';
 export { acceptRecords, type AcceptDeps } from './accept.ts';
 export {
   createIdempotencyLedger,
+  documentClaim,
+  DOCUMENT_ANSWER,
+  DOCUMENT_DIGEST,
   forwardIdempotencyKeys,
   idempotencyClaim,
   type IdempotencyLedger,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeChunk, openSegmentLog } from '@instant-logs/queue';
 import { LogPage } from '@instant-logs/schema';
+import { documentClaim } from '@instant-logs/collector';
 import { openIdempotencyLedger } from './idempotency.ts';
 import { eventually, startTestPipeline } from './test-pipeline.ts';
 
@@ -97,6 +98,61 @@ test('a key whose answer is only in the log, not yet in the journal, is remember
   );
   const ledger = await openIdempotencyLedger(log, dir, 600_000);
   assert.deepEqual(ledger.claim('default', { key: 'only-in-log', digest: 'd1' }), { kind: 'replay', response });
+  await ledger.close();
+  await log.close();
+});
+
+const bulk = (p: Awaited<ReturnType<typeof startTestPipeline>>, action: 'index' | 'create', ids: string[]) =>
+  p.app.inject({
+    method: 'POST',
+    url: '/_bulk',
+    payload: ids.map((id) => `{"${action}":{"_index":"web","_id":"${id}"}}\n{"message":"esdoc ${id}"}\n`).join(''),
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
+const items = (res: Awaited<ReturnType<typeof bulk>>) =>
+  (res.json() as { items: Record<string, { _id: string; status: number }>[] }).items.map((item) =>
+    Object.entries(item)
+      .map(([action, r]) => `${action} ${r._id} ${r.status}`)
+      .join(),
+  );
+
+test('an Elasticsearch document sent again with its _id is stored once, also after a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idl-idem-es-'));
+  const first = await open(dir);
+  assert.deepEqual(items(await bulk(first.pipeline, 'index', ['e1', 'e2'])), ['index e1 201', 'index e2 201']);
+  assert.deepEqual(items(await bulk(first.pipeline, 'index', ['e1', 'e2'])), ['index e1 200', 'index e2 200']);
+  await eventually(async () => ((await stored(first.pipeline, 'esdoc')) === 2 ? true : undefined), 10_000, 'e1, e2');
+  const store = first.pipeline.store;
+  await first.close();
+
+  const second = await open(dir, { store });
+  try {
+    // Sent again with a new one in the same request: only the new one is stored, in the same log entry.
+    const again = await bulk(second.pipeline, 'create', ['e1', 'e2', 'e3']);
+    assert.deepEqual(items(again), ['create e1 409', 'create e2 409', 'create e3 201']);
+    const e3 = await eventually(
+      async () => {
+        const res = await second.pipeline.app.inject({ url: '/api/v1/logs?from=now-1h&limit=100&q=e3' });
+        return LogPage.parse(res.json()).records.length > 0 ? true : undefined;
+      },
+      10_000,
+      'e3 stored',
+    );
+    assert.ok(e3);
+    assert.equal(await stored(second.pipeline, 'esdoc'), 3);
+  } finally {
+    await second.close();
+  }
+});
+
+test('document _ids only in the log, not yet in the journal, are remembered from the log at start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idl-idem-es-log-'));
+  const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
+  const named = documentClaim('web', 'only-in-log');
+  await log.append(encodeChunk({ tenant: 'default', rows: 1, data: Buffer.from('{}'), documentKeys: [named.key] }));
+  const ledger = await openIdempotencyLedger(log, dir, 600_000);
+  assert.equal(ledger.claim('default', named).kind, 'replay');
+  assert.equal(ledger.claim('default', documentClaim('web', 'never-sent')).kind, 'new');
   await ledger.close();
   await log.close();
 });

@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { createIdempotencyLedger, type IdempotencyLedger } from '@instant-logs/collector';
+import {
+  createIdempotencyLedger,
+  DOCUMENT_ANSWER,
+  DOCUMENT_DIGEST,
+  type IdempotencyLedger,
+} from '@instant-logs/collector';
 import { chunkMeta, type SegmentLog } from '@instant-logs/queue';
 import { IngestResponse } from '@instant-logs/schema';
 
@@ -25,10 +30,12 @@ export async function openIdempotencyLedger(
     if (entries.length === 0) break;
     for (const entry of entries) {
       if (entry.hole) continue;
-      const { tenant, idempotency } = chunkMeta(entry.payload);
+      const { tenant, idempotency, documentKeys } = chunkMeta(entry.payload);
       const response = idempotency ? IngestResponse.safeParse(idempotency.response) : undefined;
       // An entry carries no time of its own: counting its window from now errs on remembering longer.
       if (idempotency && response?.success) ledger.remember(tenant, idempotency, response.data, now);
+      for (const key of documentKeys ?? [])
+        ledger.remember(tenant, { key, digest: DOCUMENT_DIGEST }, DOCUMENT_ANSWER, now);
     }
     position = entries.at(-1)!.next;
   }

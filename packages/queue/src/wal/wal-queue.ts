@@ -24,6 +24,7 @@ export function chunkParts(chunk: RecordChunk): [Buffer, Buffer] {
     rows: chunk.rows,
     ...(chunk.trace ? { trace: chunk.trace } : {}),
     ...(chunk.idempotency ? { idempotency: chunk.idempotency } : {}),
+    ...(chunk.documentKeys?.length ? { documentKeys: chunk.documentKeys } : {}),
   });
   return [Buffer.from(`${meta}\n`), chunk.data];
 }

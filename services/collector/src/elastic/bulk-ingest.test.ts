@@ -5,6 +5,7 @@ import { createInProcessQueue, QueueFullError, type RecordChunk } from '@instant
 import type { LogRecord } from '@instant-logs/schema';
 import { CodedError } from '@instant-logs/service-kit';
 import { createCollectorMetrics } from '../metrics.ts';
+import { createIdempotencyLedger, documentClaim } from '../idempotency.ts';
 import { ingestBulk } from './bulk-ingest.ts';
 import { parseQueuedLine } from '@instant-logs/schema';
 
@@ -145,5 +146,132 @@ test('a body with no operations is a 400', async () => {
   await assert.rejects(
     ingestBulk('\n\n', undefined, 't', deps),
     (err: unknown) => err instanceof CodedError && err.statusCode === 400,
+  );
+});
+
+/** A collector whose queue keeps every chunk, with a ledger: what a bulk stores, and the keys each chunk carries. */
+async function withLedger(consume?: (chunk: RecordChunk) => Promise<void>) {
+  const chunks: RecordChunk[] = [];
+  const { stored, deps } = collector(async (chunk) => {
+    await consume?.(chunk);
+    chunks.push(chunk);
+    stored.push(
+      ...chunk.data
+        .toString()
+        .split('\n')
+        .map((l) => parseQueuedLine(l)),
+    );
+  });
+  const idempotency = await createIdempotencyLedger({ windowMs: 60_000 });
+  return { stored, chunks, deps: { ...deps, idempotency }, idempotency };
+}
+const doc = (message: string) => ({ message, service: { name: 'shop' } });
+const statuses = (res: Awaited<ReturnType<typeof ingestBulk>>) =>
+  res.items.map((item) => Object.entries(item).map(([action, r]) => `${action} ${r!._id} ${r!.status}`)[0]);
+
+test('a document whose _id was stored in its index is not stored again: index answers updated, create a 409', async () => {
+  const { stored, chunks, deps } = await withLedger();
+  const body = ndjson(
+    { index: { _index: 'web', _id: 'a' } },
+    doc('first a'),
+    { create: { _index: 'web', _id: 'b' } },
+    doc('first b'),
+    { index: { _index: 'web' } },
+    doc('no id'),
+  );
+  const first = await ingestBulk(body, undefined, 'acme', deps);
+  assert.equal(first.errors, false);
+  assert.equal(stored.length, 3);
+  assert.deepEqual(chunks[0]!.documentKeys, [documentClaim('web', 'a').key, documentClaim('web', 'b').key]);
+
+  const again = await ingestBulk(
+    ndjson(
+      { index: { _index: 'web', _id: 'a' } },
+      doc('second a'),
+      { create: { _index: 'web', _id: 'b' } },
+      doc('second b'),
+      { index: { _index: 'web' } },
+      doc('no id again'),
+      { index: { _index: 'other', _id: 'a' } },
+      doc('a in another index'),
+    ),
+    undefined,
+    'acme',
+    deps,
+  );
+  assert.equal(again.errors, true);
+  assert.deepEqual(statuses(again).slice(0, 2), ['index a 200', 'create b 409']);
+  assert.equal(again.items[0]!.index!.result, 'updated');
+  assert.equal(again.items[1]!.create!.error!.type, 'version_conflict_engine_exception');
+  assert.deepEqual(
+    stored.map((r) => r.body),
+    ['first a', 'first b', 'no id', 'no id again', 'a in another index'],
+  );
+  // Another tenant's _ids are its own.
+  await ingestBulk(body, undefined, 'globex', deps);
+  assert.equal(stored.length, 8);
+});
+
+test('an _id twice in one request is stored once; a refused document frees its _id for a corrected copy', async () => {
+  const { stored, deps } = await withLedger();
+  const res = await ingestBulk(
+    ndjson(
+      { index: { _index: 'web', _id: 'twice' } },
+      doc('kept'),
+      { index: { _index: 'web', _id: 'twice' } },
+      doc('dropped'),
+      { index: { _index: 'web', _id: 'bad' } },
+      { service: { name: 'shop' } },
+    ),
+    undefined,
+    'acme',
+    deps,
+  );
+  assert.deepEqual(statuses(res), ['index twice 201', 'index twice 200', 'index bad 400']);
+  const fixed = await ingestBulk(
+    ndjson({ index: { _index: 'web', _id: 'bad' } }, doc('fixed')),
+    undefined,
+    'acme',
+    deps,
+  );
+  assert.deepEqual(statuses(fixed), ['index bad 201']);
+  assert.deepEqual(
+    stored.map((r) => r.body),
+    ['kept', 'fixed'],
+  );
+});
+
+test('an _id another request is storing is a per-item 429; a request the queue refuses frees its _ids', async () => {
+  let release: () => void = () => {};
+  let fail = false;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { stored, deps } = await withLedger(async () => {
+    if (fail) throw new QueueFullError('full');
+    await gate;
+  });
+  const slow = ingestBulk(ndjson({ index: { _index: 'web', _id: 'x' } }, doc('slow x')), undefined, 'acme', deps);
+  // Claimed while the first request waits for the queue.
+  const meanwhile = ingestBulk(
+    ndjson({ index: { _index: 'web', _id: 'x' } }, doc('x again'), { index: { _index: 'web', _id: 'y' } }, doc('y')),
+    undefined,
+    'acme',
+    deps,
+  );
+  release();
+  const answered = await meanwhile;
+  assert.deepEqual(statuses(answered), ['index x 429', 'index y 201']);
+  assert.equal(answered.items[0]!.index!.error!.type, 'es_rejected_execution_exception');
+  await slow;
+
+  fail = true;
+  await assert.rejects(
+    ingestBulk(ndjson({ index: { _index: 'web', _id: 'z' } }, doc('refused z')), undefined, 'acme', deps),
+  );
+  fail = false;
+  const retried = await ingestBulk(ndjson({ index: { _index: 'web', _id: 'z' } }, doc('z')), undefined, 'acme', deps);
+  assert.deepEqual(statuses(retried), ['index z 201']);
+  assert.deepEqual(
+    stored.map((r) => r.body),
+    ['slow x', 'y', 'z'],
   );
 });

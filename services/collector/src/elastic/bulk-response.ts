@@ -7,7 +7,7 @@ export interface BulkItemResult {
   _index?: string;
   _id?: string;
   _version?: number;
-  result?: 'created';
+  result?: 'created' | 'updated';
   status: number;
   _shards?: { total: number; successful: number; failed: number };
   _seq_no?: number;
@@ -22,21 +22,42 @@ export interface BulkResponse {
   items: BulkItem[];
 }
 
-/** What became of one entry: stored under an id, or refused with an error. */
-export type EntryOutcome = { id: string } | { error: EsError };
+/**
+ * What became of one entry: stored under an id, refused with an error, not stored because a document with its
+ * `_id` already was (`existing`), or not stored because another request is storing that `_id` now (`busy`).
+ */
+export type EntryOutcome = { id: string } | { error: EsError } | { existing: string } | { busy: string };
 
 /** Pure: the bulk answer for entries and their outcomes, in request order. */
 export function bulkResponse(entries: BulkEntry[], outcomes: EntryOutcome[], tookMs: number): BulkResponse {
   let errors = false;
   const items = entries.map((entry, position): BulkItem => {
     const outcome = outcomes[position]!;
-    if ('error' in outcome) {
+    const refused = refusal(entry, outcome);
+    if (refused) {
       errors = true;
-      const failed: BulkItemResult = { status: 400, error: outcome.error };
+      const failed: BulkItemResult = refused;
       if (entry.index !== undefined) failed._index = entry.index;
       if (entry.id !== undefined) failed._id = entry.id;
       return { [entry.action]: failed };
     }
+    if ('existing' in outcome) {
+      // Indexing an _id again replaces the document in Elasticsearch; here the first copy stays, and the
+      // answer is the one a client expects for a document that exists.
+      return {
+        [entry.action]: {
+          _index: entry.index,
+          _id: outcome.existing,
+          _version: 2,
+          result: 'updated',
+          _shards: { total: 1, successful: 1, failed: 0 },
+          _seq_no: position,
+          _primary_term: 1,
+          status: 200,
+        },
+      };
+    }
+    if (!('id' in outcome)) throw new Error('unreachable: every other outcome is a refusal');
     return {
       [entry.action]: {
         _index: entry.index,
@@ -52,6 +73,30 @@ export function bulkResponse(entries: BulkEntry[], outcomes: EntryOutcome[], too
     };
   });
   return { took: Math.max(0, Math.round(tookMs)), errors, items };
+}
+
+// The status and error of an entry that is answered with one: a bad document (400), a `create` of an _id that
+// exists (409, as Elasticsearch answers it; shippers count it as delivered), an _id another request is storing (429,
+// which shippers send again).
+function refusal(entry: BulkEntry, outcome: EntryOutcome): { status: number; error: EsError } | undefined {
+  if ('error' in outcome) return { status: 400, error: outcome.error };
+  if ('existing' in outcome && entry.action === 'create')
+    return {
+      status: 409,
+      error: {
+        type: 'version_conflict_engine_exception',
+        reason: `[${outcome.existing}]: version conflict, document already exists`,
+      },
+    };
+  if ('busy' in outcome)
+    return {
+      status: 429,
+      error: {
+        type: 'es_rejected_execution_exception',
+        reason: `a document with id [${outcome.busy}] is being stored by another request; send it again`,
+      },
+    };
+  return undefined;
 }
 
 // Elasticsearch's own error types for the statuses the collector answers whole requests with.
