@@ -16,15 +16,11 @@ import {
   type Lag,
 } from '@instant-logs/collector';
 import {
-  createProcessor,
   createProcessorMetrics,
   DEFAULT_LOG_PROCESSOR_OPTIONS,
-  DEFAULT_PROCESSOR_OPTIONS,
   startLogProcessor,
   type LogProcessor,
   type LogProcessorOptions,
-  type Processor,
-  type ProcessorOptions,
 } from '@instant-logs/processor';
 import {
   createQueryMetrics,
@@ -33,7 +29,7 @@ import {
   type SavedStores,
   type TailLimits,
 } from '@instant-logs/query';
-import { createInProcessQueue, createWalQueue, type LogQueue, type SegmentLog } from '@instant-logs/queue';
+import { createWalQueue, type LogQueue, type SegmentLog } from '@instant-logs/queue';
 import {
   type ApiKeyring,
   type HttpTimeouts,
@@ -50,13 +46,11 @@ import type { LogStore } from '@instant-logs/store';
 export interface EmbeddedDeps {
   store: LogStore;
   keyring: ApiKeyring;
-  processor?: Partial<ProcessorOptions>;
   /**
-   * The durable log in front of the store (main.ts opens DATA_DIR/wal): a 202 then waits for the
-   * records' fsync in the log, and a log processor inserts them in large batches. Without it a 202
-   * waits for the insert itself (group-committed through the in-process queue).
+   * The durable log in front of the store (main.ts opens DATA_DIR/wal): a 202 waits for the records'
+   * fsync in the log, and a log processor inserts them in large batches with the Kafka path's writer.
    */
-  wal?: {
+  wal: {
     log: SegmentLog;
     maxUnstoredBytes: number;
     /**
@@ -101,10 +95,8 @@ export interface EmbeddedDeps {
 
 export interface EmbeddedPipeline {
   app: FastifyInstance;
-  /** The store-facing half without a log: a 202 waits for its insert. */
-  processor?: Processor;
   /** The store-facing half behind the log. */
-  logProcessor?: LogProcessor;
+  logProcessor: LogProcessor;
   registry: Registry;
   /** What the collector's routes ingest through; the syslog listeners share it (limits, metrics, queue). */
   accept: AcceptDeps;
@@ -120,14 +112,12 @@ interface StoreSide {
   backlog(): string | undefined;
   /** How far behind the store is, for requests to wait on before their bodies are read. */
   lag?: Lag;
-  processor?: Processor;
-  logProcessor?: LogProcessor;
+  logProcessor: LogProcessor;
 }
 
 /**
  * The whole pipeline in one process: the collector's and query service's own plugins on one
- * server, joined by the durable log (or, without one, an in-process queue that acknowledges only
- * what the processor has stored).
+ * server, joined by the durable log.
  */
 export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
   const registry = new Registry();
@@ -138,7 +128,7 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
     { bodyLimit: LIMITS.maxRequestBytes, ...timeoutServerOptions(deps.timeouts) },
     deps.https,
   );
-  const side = deps.wal ? behindLog(deps, deps.wal, registry, app) : behindInsert(deps, registry);
+  const side = behindLog(deps, deps.wal, registry, app);
   const { queue } = side;
 
   const browser = {
@@ -187,27 +177,20 @@ export function buildEmbeddedPipeline(deps: EmbeddedDeps): EmbeddedPipeline {
 
   return {
     app,
-    ...(side.processor ? { processor: side.processor } : {}),
-    ...(side.logProcessor ? { logProcessor: side.logProcessor } : {}),
+    logProcessor: side.logProcessor,
     registry,
     accept: acceptDeps(collector),
     admission,
     async close() {
       await app.close();
       await queue.close();
-      await side.processor?.close();
-      await side.logProcessor?.close();
+      await side.logProcessor.close();
       await deps.idempotency?.close();
     },
   };
 }
 
-function behindLog(
-  deps: EmbeddedDeps,
-  wal: NonNullable<EmbeddedDeps['wal']>,
-  registry: Registry,
-  app: FastifyInstance,
-): StoreSide {
+function behindLog(deps: EmbeddedDeps, wal: EmbeddedDeps['wal'], registry: Registry, app: FastifyInstance): StoreSide {
   const { log, maxUnstoredBytes, maxLagMs } = wal;
   new Gauge({
     name: 'instant_logs_wal_unstored_bytes',
@@ -266,18 +249,5 @@ function lagOf(log: SegmentLog, processor: LogProcessor, maxLagMs: number): Lag 
     },
     progress: (timeoutMs) => log.waitForCommit(timeoutMs),
     holdMs: maxLagMs,
-  };
-}
-
-function behindInsert(deps: EmbeddedDeps, registry: Registry): StoreSide {
-  const processor = createProcessor(deps.store, registry, deps.processor);
-  const max = deps.processor?.maxPendingRows ?? DEFAULT_PROCESSOR_OPTIONS.maxPendingRows;
-  return {
-    queue: createInProcessQueue(processor.consume, () => deps.store.ping().then(() => true)),
-    backlog: () => {
-      const pending = processor.pendingRows();
-      return pending >= max ? `${pending} rows are waiting to be stored, at the limit of ${max}` : undefined;
-    },
-    processor,
   };
 }

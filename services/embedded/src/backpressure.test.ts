@@ -61,74 +61,17 @@ async function pipelineBehindLog(wal: { maxWaitMs: number; maxUnstoredBytes: num
   };
 }
 
-test('while the store is down, more than the pending limit is a 429, and the waiting records are stored once it is back', async () => {
-  const p = buildEmbeddedPipeline({
-    store,
-    keyring: parseApiKeys(''),
-    processor: { maxPendingRows: 10, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 },
-  });
-  try {
-    server.kill();
-    await server.stop();
-    const waiting = post(p, records(6, 'waited'));
-    // The first request is now retrying inside the processor; poll until its rows count as pending.
-    await eventually(
-      async () => (p.processor!.pendingRows() > 0 ? true : undefined),
-      10_000,
-      'rows pending in the processor',
-    );
-    const refused = await post(p, records(6, 'refused'));
-    assert.equal(refused.statusCode, 429);
-    assert.equal(refused.json().error.code, 'COLLECTOR_QUEUE_FULL');
-    assert.ok(Number(refused.headers['retry-after']) >= 1);
-    await restartServer();
-    assert.equal((await waiting).statusCode, 202);
-    const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&service=bp&limit=100' });
-    const bodies = LogPage.parse(page.json()).records.map((r) => r.body);
-    assert.equal(bodies.filter((b) => b.startsWith('waited')).length, 6, 'each waiting record stored exactly once');
-    assert.equal(bodies.filter((b) => b.startsWith('refused')).length, 0);
-  } finally {
-    await p.close();
-  }
-});
-
-test('when the store stays down past the retry budget the answer is 503 with Retry-After, and nothing is half-stored', async () => {
-  const p = buildEmbeddedPipeline({
-    store,
-    keyring: parseApiKeys(''),
-    processor: { retryInitialMs: 20, retryMaxMs: 100, giveUpAfterMs: 500 },
-  });
-  try {
-    server.kill();
-    await server.stop();
-    const res = await post(p, records(3, 'lost-cause'));
-    assert.equal(res.statusCode, 503);
-    assert.equal(res.json().error.code, 'COLLECTOR_QUEUE_UNAVAILABLE');
-    assert.ok(Number(res.headers['retry-after']) >= 1);
-    assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
-    await restartServer();
-    assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
-    const page = await p.app.inject({ method: 'GET', url: '/api/v1/logs?from=now-1h&q=lost-cause' });
-    assert.equal(LogPage.parse(page.json()).records.length, 0);
-  } finally {
-    await p.close();
-  }
-});
-
-test('while the backlog is full, a new request is refused with 429 before its body is read', async () => {
-  const p = buildEmbeddedPipeline({
-    store,
-    keyring: parseApiKeys(''),
-    processor: { maxPendingRows: 5, retryInitialMs: 20, retryMaxMs: 200, giveUpAfterMs: 60_000 },
-  });
+test('while the log is full, a new request is refused with 429 before its body is read, and readiness is 503', async () => {
+  const { p, log, close } = await pipelineBehindLog({ maxWaitMs: 50, maxUnstoredBytes: 5_000 });
   try {
     await p.app.listen({ host: '127.0.0.1', port: 0 });
     const address = p.app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     server.kill();
     await server.stop();
-    const waiting = post(p, records(6, 'backlog'));
-    await eventually(async () => (p.processor!.pendingRows() >= 5 ? true : undefined), 10_000, 'the backlog full');
+    // An empty log takes a request of any size; ~10 KB puts it past its 5,000-byte limit at once.
+    assert.equal((await post(p, records(10, `backlog ${'x'.repeat(900)}`))).statusCode, 202);
+    assert.ok(log.unstoredBytes() >= 5_000);
     const unread = await rawConnection(port);
     unread.socket.write(
       requestHead('POST', '/api/v1/logs', { 'content-type': 'application/json', 'content-length': 1_000_000 }),
@@ -137,12 +80,20 @@ test('while the backlog is full, a new request is refused with 429 before its bo
     unread.socket.destroy();
     assert.equal(res.status, 429);
     assert.equal(res.headers['retry-after'], '1');
-    assert.match(JSON.parse(res.body).error.message, /6 rows are waiting to be stored, at the limit of 5/);
+    assert.match(
+      JSON.parse(res.body).error.message,
+      /bytes in the local log are waiting to be stored, at the limit of 5000/,
+    );
     assert.equal((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
     await restartServer();
-    assert.equal((await waiting).statusCode, 202);
+    await drained(log);
+    await eventually(
+      async () => ((await p.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200 ? true : undefined),
+      10_000,
+      'ready again',
+    );
   } finally {
-    await p.close();
+    await close();
   }
 });
 

@@ -4,11 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { createInProcessQueue } from '@instant-logs/queue';
 import { Histogram, LogPage, type LogRecord } from '@instant-logs/schema';
 import { DEFAULT_TENANT } from '@instant-logs/service-kit';
 import { runLoggen, startSyslogNg } from '@instant-logs/testbed';
-import { createCollectorMetrics, startSyslogServer, type SyslogServer } from '@instant-logs/collector';
+import { startSyslogServer, type SyslogServer } from '@instant-logs/collector';
 import { eventually, startTestPipeline } from './test-pipeline.ts';
 import type { EmbeddedPipeline } from './app.ts';
 
@@ -22,11 +21,8 @@ const syslogRegistry = new Registry();
 
 before(async () => {
   pipeline = await startTestPipeline();
-  const accept = {
-    queue: createInProcessQueue(pipeline.processor!.consume, async () => true),
-    metrics: createCollectorMetrics(new Registry()),
-    clock: Date.now,
-  };
+  // As main.ts wires it: the listeners ingest through the pipeline's own queue, limits and metrics.
+  const accept = pipeline.accept;
   syslog = await startSyslogServer({
     host: '127.0.0.1',
     tcpPort: 0,

@@ -22,6 +22,7 @@ async function withLog(
 ) {
   const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
   const pipeline = await startTestPipeline({
+    answerWhenStored: false,
     wal: {
       log,
       maxUnstoredBytes: 1 << 20,
