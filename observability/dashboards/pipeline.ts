@@ -209,13 +209,25 @@ export function pipelineDashboard() {
             ],
           }),
           timeseries({
-            title: 'Insert retries and failures',
-            description: 'Inserts retried after a transient failure, and records whose insert failed for good.',
+            title: 'Insert retries',
+            description:
+              'Inserts retried after a transient failure: records are never given up on, only retried or dead-lettered.',
             unit: 'ops',
-            queries: [
-              { expr: `sum(${rate('instant_logs_processor_insert_retries_total')})`, legend: 'retries' },
-              { expr: `sum(${rate('instant_logs_processor_records_failed_total')})`, legend: 'failed records' },
-            ],
+            queries: [{ expr: `sum(${rate('instant_logs_processor_insert_retries_total')})`, legend: 'retries' }],
+          }),
+          timeseries({
+            title: 'Local log backlog (embedded)',
+            description:
+              'Bytes the single-process mode acknowledged from its local log and has not stored yet; ingest answers 429 at WAL_MAX_UNSTORED_BYTES.',
+            unit: 'bytes',
+            queries: [{ expr: `max by (instance) (instant_logs_wal_unstored_bytes{${S}})`, legend: '{{instance}}' }],
+          }),
+          timeseries({
+            title: 'Local log lag (embedded)',
+            description:
+              'How long the oldest record in the local log has waited to be stored; beyond WAL_MAX_LAG_MS new requests wait, then get 429.',
+            unit: 's',
+            queries: [{ expr: `max by (instance) (instant_logs_wal_lag_seconds{${S}})`, legend: '{{instance}}' }],
           }),
           timeseries({
             title: 'Dead-lettered records',

@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BatchObserver } from './batcher.ts';
 
-/** The processor's metrics on its own registry, and the batcher hooks that feed them. */
+/** The processor's metrics on its own registry, and the writer's hooks that feed them. */
 export function createProcessorMetrics(registry: Registry) {
   const m = {
     inserted: new Counter({
@@ -32,11 +31,6 @@ export function createProcessorMetrics(registry: Registry) {
       help: 'Inserts retried after a transient failure.',
       registers: [registry],
     }),
-    failed: new Counter({
-      name: 'instant_logs_processor_records_failed_total',
-      help: 'Records whose insert failed for good.',
-      registers: [registry],
-    }),
     deadLettered: new Counter({
       name: 'instant_logs_processor_dead_lettered_total',
       help: 'Records sent to the dead-letter topic.',
@@ -65,18 +59,13 @@ export function createProcessorMetrics(registry: Registry) {
       registers: [registry],
     }),
   };
-  const observer: BatchObserver = {
-    flushed(rows, bytes, seconds) {
+  const kafkaObserver = {
+    inserted(rows: number, bytes: number, seconds: number) {
       m.inserted.inc(rows);
       m.batchRows.observe(rows);
       m.batchBytes.observe(bytes);
       m.insertSeconds.observe(seconds);
     },
-    retried: () => m.retries.inc(),
-    failed: (rows) => m.failed.inc(rows),
-  };
-  const kafkaObserver = {
-    inserted: (rows: number, bytes: number, seconds: number) => observer.flushed!(rows, bytes, seconds),
     retried: () => m.retries.inc(),
     deadLettered: (count: number) => m.deadLettered.inc(count),
     pausedChanged: (partition: number, paused: boolean) =>
@@ -85,5 +74,5 @@ export function createProcessorMetrics(registry: Registry) {
     retriesSkipped: (rows: number) => m.retriesSkipped.inc(rows),
     keyReused: (messages: readonly unknown[]) => m.keyReused.inc(messages.length),
   };
-  return { ...m, observer, kafkaObserver };
+  return { ...m, kafkaObserver };
 }
