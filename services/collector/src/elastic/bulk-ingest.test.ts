@@ -228,6 +228,19 @@ test('an _id twice in one request is stored once; a refused document frees its _
     deps,
   );
   assert.deepEqual(statuses(res), ['index twice 201', 'index twice 200', 'index bad 400']);
+  // A copy after a refused first one was not stored either: it is sent again.
+  const refusedFirst = await ingestBulk(
+    ndjson(
+      { index: { _index: 'web', _id: 'late' } },
+      { service: { name: 'shop' } },
+      { index: { _index: 'web', _id: 'late' } },
+      doc('late'),
+    ),
+    undefined,
+    'acme',
+    deps,
+  );
+  assert.deepEqual(statuses(refusedFirst), ['index late 400', 'index late 429']);
   const fixed = await ingestBulk(
     ndjson({ index: { _index: 'web', _id: 'bad' } }, doc('fixed')),
     undefined,
@@ -235,9 +248,28 @@ test('an _id twice in one request is stored once; a refused document frees its _
     deps,
   );
   assert.deepEqual(statuses(fixed), ['index bad 201']);
+  assert.equal(
+    statuses(
+      await ingestBulk(ndjson({ index: { _index: 'web', _id: 'late' } }, doc('late')), undefined, 'acme', deps),
+    )[0],
+    'index late 201',
+  );
+  // Both copies of one stored before: neither stored.
+  const twiceKnown = await ingestBulk(
+    ndjson(
+      { create: { _index: 'web', _id: 'late' } },
+      doc('late 2'),
+      { index: { _index: 'web', _id: 'late' } },
+      doc('late 3'),
+    ),
+    undefined,
+    'acme',
+    deps,
+  );
+  assert.deepEqual(statuses(twiceKnown), ['create late 409', 'index late 200']);
   assert.deepEqual(
     stored.map((r) => r.body),
-    ['kept', 'fixed'],
+    ['kept', 'fixed', 'late'],
   );
 });
 

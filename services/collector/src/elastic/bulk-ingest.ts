@@ -51,6 +51,13 @@ export async function ingestBulk(
   }
   const outcomes = entries.map((entry, i): EntryOutcome => {
     const known = claims?.known[i];
+    const first = claims?.firstOf[i];
+    if (first !== undefined) {
+      // A copy fares as its first: answered without storing when that one was, sent again when it was refused.
+      const firstKnown = claims!.known[first];
+      if (firstKnown) return 'busy' in firstKnown ? { busy: entry.id! } : { existing: entry.id! };
+      if ('error' in stored[first]!) return { busy: entry.id! };
+    }
     if (known) return known;
     if (entry.error) return { error: entry.error };
     const outcome = stored[i]!;
@@ -65,18 +72,24 @@ export async function ingestBulk(
 /**
  * Claims every named document of the request in the ledger: `fresh` are the ones to store (their claims settled
  * once stored), `known` the ones answered without storing: already stored in the window, or named twice in this
- * request (the first copy is kept, as for the ones stored before), or still being stored by another request (that
- * one 429, so the client sends it again and learns which).
+ * request (the first copy is kept, as for the ones stored before; `firstOf` says where it is), or still being
+ * stored by another request (that one 429, so the client sends it again and learns which).
  */
 function documentClaims(entries: BulkEntry[], tenant: string, ledger: IdempotencyLedger) {
   const fresh: ({ claim: IdempotencyClaim; outcome: Extract<ClaimOutcome, { kind: 'new' }> } | undefined)[] = [];
   const known: (EntryOutcome | undefined)[] = [];
-  const named = new Set<string>();
+  // For a document named again in this request: where its first copy is.
+  const firstOf: (number | undefined)[] = [];
+  const named = new Map<string, number>();
   entries.forEach((entry, i) => {
     if (entry.error || entry.id === undefined || entry.index === undefined) return;
     const claim = documentClaim(entry.index, entry.id);
-    if (named.has(claim.key)) return void (known[i] = { existing: entry.id });
-    named.add(claim.key);
+    const first = named.get(claim.key);
+    if (first !== undefined) {
+      firstOf[i] = first;
+      return void (known[i] = { existing: entry.id });
+    }
+    named.set(claim.key, i);
     let outcome: ClaimOutcome;
     try {
       outcome = ledger.claim(tenant, claim);
@@ -87,7 +100,7 @@ function documentClaims(entries: BulkEntry[], tenant: string, ledger: Idempotenc
     if (outcome.kind === 'replay') known[i] = { existing: entry.id };
     else fresh[i] = { claim, outcome };
   });
-  return { fresh, known };
+  return { fresh, known, firstOf };
 }
 
 // Every entry goes through acceptRecords, failed ones as errors, so the rejection metrics count them too.
