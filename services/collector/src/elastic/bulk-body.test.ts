@@ -92,3 +92,25 @@ test('an operation with no index in the action or the path is refused and its do
 test('an empty body has no operations', () => {
   assert.deepEqual(parseBulkBody('\n \n'), []);
 });
+
+test('an _id over 512 bytes or an index name over 255 is refused as Elasticsearch refuses it; at the limit both pass', () => {
+  const cjk = '日'.repeat(171); // 513 bytes in UTF-8, 171 UTF-16 code units
+  const entries = parseBulkBody(
+    ndjson(
+      { index: { _index: 'a', _id: 'x'.repeat(512) } },
+      { message: 'at the limit' },
+      { index: { _index: 'a', _id: cjk } },
+      { message: 'counted in bytes' },
+      { index: { _index: 'i'.repeat(256) } },
+      { message: 'long index' },
+      { index: { _index: 'i'.repeat(255), _id: 'ok' } },
+      { message: 'index at the limit' },
+    ),
+  );
+  assert.deepEqual(
+    entries.map((e) => e.error?.type),
+    [undefined, 'action_request_validation_exception', 'action_request_validation_exception', undefined],
+  );
+  assert.match(entries[1]!.error!.reason, /id on line 3 is too long, must be no longer than 512 bytes but was: 513/);
+  assert.match(entries[2]!.error!.reason, /\[_index\] on line 5 is too long \(256 > 255\)/);
+});

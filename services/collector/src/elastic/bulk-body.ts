@@ -21,6 +21,8 @@ export interface BulkEntry {
 }
 
 const ACTIONS = new Set<string>(['index', 'create', 'delete', 'update']);
+const MAX_ID_BYTES = 512;
+const MAX_INDEX_BYTES = 255;
 // Actions that are followed by a source line; delete is the only one without.
 const WITH_SOURCE = new Set<string>(['index', 'create', 'update']);
 
@@ -125,9 +127,24 @@ function withMeta(
   if (typeof id === 'string' && id !== '') entry.id = id;
   else if (id !== undefined && id !== null)
     return { ...entry, error: validation(`[_id] on line ${line} must be a string`) };
+  // Elasticsearch's own bounds; an _id is also remembered (documentClaim), so its size must be bounded.
+  if (entry.id !== undefined && Buffer.byteLength(entry.id) > MAX_ID_BYTES)
+    return {
+      ...entry,
+      error: validation(
+        `id on line ${line} is too long, must be no longer than ${MAX_ID_BYTES} bytes but was: ${Buffer.byteLength(entry.id)}`,
+      ),
+    };
   if (typeof index === 'string' && index !== '') entry.index = index;
   else if (index !== undefined)
     return { ...entry, error: validation(`[_index] on line ${line} must be a non-empty string`) };
+  if (entry.index !== undefined && Buffer.byteLength(entry.index) > MAX_INDEX_BYTES)
+    return {
+      ...entry,
+      error: validation(
+        `[_index] on line ${line} is too long (${Buffer.byteLength(entry.index)} > ${MAX_INDEX_BYTES})`,
+      ),
+    };
   if (entry.index === undefined) return { ...entry, error: validation('index is missing') };
   return entry;
 }
