@@ -45,6 +45,21 @@ export interface ParsedEntry {
   hole?: true;
 }
 
+/**
+ * Pure: the sizes of the holes that fill a damaged stretch of `bytes` (at least ENTRY_HEADER_BYTES), each at most
+ * `max` (an entry's largest frame) and none shorter than a header: a stretch longer than one entry may hold is
+ * filled by several.
+ */
+export function holeSizes(bytes: number, max = ENTRY_HEADER_BYTES + MAX_ENTRY_BYTES): number[] {
+  const sizes: number[] = [];
+  for (let left = bytes; left > 0;) {
+    const size = left <= max ? left : Math.min(max, left - ENTRY_HEADER_BYTES);
+    sizes.push(size);
+    left -= size;
+  }
+  return sizes;
+}
+
 /** Pure: a hole of `bytes` (at least ENTRY_HEADER_BYTES) as framed on disk: a valid entry of zeros, flagged. */
 export function holeFrame(bytes: number): Buffer {
   const frame = Buffer.alloc(bytes);

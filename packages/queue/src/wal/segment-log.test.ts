@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSegmentLog, type SegmentLog } from './segment-log.ts';
-import { ENTRY_HEADER_BYTES, frameEntry, segmentName, writeAll } from './segment-files.ts';
+import { ENTRY_HEADER_BYTES, frameEntry, holeSizes, segmentName, writeAll } from './segment-files.ts';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'idl-wal-'));
 const text = (log: SegmentLog, from = log.committed().position) =>
@@ -408,4 +408,23 @@ test('a wait for the next commit ends at that commit, at its timeout, or when th
   await log.close();
   await atClose;
   await log.waitForCommit(60_000);
+});
+
+test('a damaged stretch longer than one entry may hold is filled by several holes, none shorter than a header', () => {
+  assert.deepEqual(holeSizes(8, 100), [8]);
+  assert.deepEqual(holeSizes(100, 100), [100]);
+  assert.deepEqual(holeSizes(250, 100), [100, 100, 50]);
+  // 104 = 100 + 4 would leave a 4-byte piece, which no frame fits in.
+  assert.deepEqual(holeSizes(104, 100), [96, 8]);
+  for (let bytes = 8; bytes < 400; bytes++) {
+    const sizes = holeSizes(bytes, 100);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      bytes,
+    );
+    assert.ok(
+      sizes.every((n) => n >= ENTRY_HEADER_BYTES && n <= 100),
+      `${bytes}: ${sizes.join(' ')}`,
+    );
+  }
 });

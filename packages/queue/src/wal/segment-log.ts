@@ -5,6 +5,7 @@ import {
   ENTRY_HEADER_BYTES,
   entryHeader,
   holeFrame,
+  holeSizes,
   writeAll,
   MAX_ENTRY_BYTES,
   openCursorFile,
@@ -140,7 +141,11 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       try {
         for (const { at, end } of damaged) {
           const savedTo = await saveDamaged(dir, base, at, bytes.subarray(at, end));
-          await handle.write(holeFrame(end - at), 0, end - at, at);
+          let holeAt = at;
+          for (const size of holeSizes(end - at)) {
+            await handle.write(holeFrame(size), 0, size, holeAt);
+            holeAt += size;
+          }
           const stored = base + BigInt(end) <= cursor.position;
           recovery.damaged.push({ file, at, bytes: end - at, savedTo, stored });
         }
