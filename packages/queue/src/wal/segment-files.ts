@@ -26,12 +26,9 @@ export function frameEntry(payload: Buffer): Buffer {
  * Pure: the header of an entry whose payload is `parts` one after the other, so the parts can be
  * written as they are, without first being copied into one buffer.
  */
-export function entryHeader(parts: readonly Buffer[]): Buffer {
+export function entryHeader(parts: readonly Buffer[], flags = 0): Buffer {
   const header = Buffer.allocUnsafe(ENTRY_HEADER_BYTES);
-  header.writeUInt32LE(
-    parts.reduce((n, p) => n + p.length, 0),
-    0,
-  );
+  header.writeUInt32LE((parts.reduce((n, p) => n + p.length, 0) | flags) >>> 0, 0);
   let crc = crc32(header.subarray(0, 4));
   for (const part of parts) crc = crc32(part, crc);
   header.writeUInt32LE(crc, 4);
@@ -62,10 +59,8 @@ export function holeSizes(bytes: number, max = ENTRY_HEADER_BYTES + MAX_ENTRY_BY
 
 /** Pure: a hole of `bytes` (at least ENTRY_HEADER_BYTES) as framed on disk: a valid entry of zeros, flagged. */
 export function holeFrame(bytes: number): Buffer {
-  const frame = Buffer.alloc(bytes);
-  frame.writeUInt32LE(((bytes - ENTRY_HEADER_BYTES) | HOLE) >>> 0, 0);
-  frame.writeUInt32LE(crc32(frame.subarray(ENTRY_HEADER_BYTES), crc32(frame.subarray(0, 4))), 4);
-  return frame;
+  const zeros = Buffer.alloc(bytes - ENTRY_HEADER_BYTES);
+  return Buffer.concat([entryHeader([zeros], HOLE), zeros]);
 }
 
 /**
@@ -79,30 +74,32 @@ export function parseEntries(
   const entries: ParsedEntry[] = [];
   let at = 0;
   while (at < bytes.length) {
-    if (bytes.length - at < ENTRY_HEADER_BYTES) return { entries, validBytes: at, problem: 'torn' };
-    const word = bytes.readUInt32LE(at);
-    const length = (word & ~HOLE) >>> 0;
-    if (length > MAX_ENTRY_BYTES) return { entries, validBytes: at, problem: 'corrupt' };
-    const end = at + ENTRY_HEADER_BYTES + length;
-    if (end > bytes.length) return { entries, validBytes: at, problem: 'torn' };
-    const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, end);
-    if (crc32(payload, crc32(bytes.subarray(at, at + 4))) !== bytes.readUInt32LE(at + 4))
-      return { entries, validBytes: at, problem: 'corrupt' };
-    entries.push((word & HOLE) === 0 ? { offset: base + at, payload } : { offset: base + at, payload, hole: true });
-    at = end;
+    const entry = entryAt(bytes, at);
+    if ('problem' in entry) return { entries, validBytes: at, problem: entry.problem };
+    const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, entry.end);
+    entries.push(entry.hole ? { offset: base + at, payload, hole: true } : { offset: base + at, payload });
+    at = entry.end;
   }
   return { entries, validBytes: at };
 }
 
+/** Pure: the whole entry starting at `at` (where it ends, whether it is a hole), or why there is none. */
+function entryAt(bytes: Buffer, at: number): { end: number; hole: boolean } | { problem: 'torn' | 'corrupt' } {
+  if (bytes.length - at < ENTRY_HEADER_BYTES) return { problem: 'torn' };
+  const word = bytes.readUInt32LE(at);
+  const length = (word & ~HOLE) >>> 0;
+  // Text, which payloads are, never reads as a length this small: a scan for the next entry checksums headers only.
+  if (length > MAX_ENTRY_BYTES) return { problem: 'corrupt' };
+  const end = at + ENTRY_HEADER_BYTES + length;
+  if (end > bytes.length) return { problem: 'torn' };
+  const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, end);
+  if (crc32(payload, crc32(bytes.subarray(at, at + 4))) !== bytes.readUInt32LE(at + 4)) return { problem: 'corrupt' };
+  return { end, hole: (word & HOLE) !== 0 };
+}
+
 /** Pure: the first offset at or after `from` where a whole entry with a matching checksum starts. */
 function nextEntryAt(bytes: Buffer, from: number): number | undefined {
-  for (let at = from; at + ENTRY_HEADER_BYTES <= bytes.length; at++) {
-    const length = (bytes.readUInt32LE(at) & ~HOLE) >>> 0;
-    // Text, which payloads are, never reads as a length this small: the checksum runs only on headers.
-    if (length > MAX_ENTRY_BYTES || at + ENTRY_HEADER_BYTES + length > bytes.length) continue;
-    const payload = bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length);
-    if (crc32(payload, crc32(bytes.subarray(at, at + 4))) === bytes.readUInt32LE(at + 4)) return at;
-  }
+  for (let at = from; at + ENTRY_HEADER_BYTES <= bytes.length; at++) if ('end' in entryAt(bytes, at)) return at;
   return undefined;
 }
 
