@@ -32,62 +32,41 @@ export type EntryOutcome = { id: string } | { error: EsError } | { existing: str
 export function bulkResponse(entries: BulkEntry[], outcomes: EntryOutcome[], tookMs: number): BulkResponse {
   let errors = false;
   const items = entries.map((entry, position): BulkItem => {
-    const outcome = outcomes[position]!;
-    const refused = refusal(entry, outcome);
-    if (refused) {
+    const answer = answerOf(entry, outcomes[position]!);
+    if ('error' in answer) {
       errors = true;
-      const failed: BulkItemResult = refused;
+      const failed: BulkItemResult = answer;
       if (entry.index !== undefined) failed._index = entry.index;
       if (entry.id !== undefined) failed._id = entry.id;
       return { [entry.action]: failed };
     }
-    if ('existing' in outcome) {
-      // Indexing an _id again replaces the document in Elasticsearch; here the first copy stays, and the
-      // answer is the one a client expects for a document that exists.
-      return {
-        [entry.action]: {
-          _index: entry.index,
-          _id: outcome.existing,
-          _version: 2,
-          result: 'updated',
-          _shards: { total: 1, successful: 1, failed: 0 },
-          _seq_no: position,
-          _primary_term: 1,
-          status: 200,
-        },
-      };
-    }
-    if (!('id' in outcome)) throw new Error('unreachable: every other outcome is a refusal');
     return {
       [entry.action]: {
         _index: entry.index,
-        _id: outcome.id,
-        _version: 1,
-        result: 'created',
+        _id: answer.id,
+        // Indexing an _id again replaces the document in Elasticsearch; here the first copy stays, and the
+        // answer is the one a client expects for a document that exists.
+        _version: answer.existing ? 2 : 1,
+        result: answer.existing ? 'updated' : 'created',
         _shards: { total: 1, successful: 1, failed: 0 },
         // Every document is new and written once, so its position is a fine sequence number.
         _seq_no: position,
         _primary_term: 1,
-        status: 201,
+        status: answer.existing ? 200 : 201,
       },
     };
   });
   return { took: Math.max(0, Math.round(tookMs)), errors, items };
 }
 
-// The status and error of an entry that is answered with one: a bad document (400), a `create` of an _id that
-// exists (409, as Elasticsearch answers it; shippers count it as delivered), an _id another request is storing (429,
-// which shippers send again).
-function refusal(entry: BulkEntry, outcome: EntryOutcome): { status: number; error: EsError } | undefined {
+// How an entry is answered: with an error and its status — a bad document (400), a `create` of an _id that exists
+// (409, as Elasticsearch answers it; shippers count it as delivered), an _id another request is storing (429, which
+// shippers send again) — or as a document kept under an id, new or already there.
+function answerOf(
+  entry: BulkEntry,
+  outcome: EntryOutcome,
+): { status: number; error: EsError } | { id: string; existing: boolean } {
   if ('error' in outcome) return { status: 400, error: outcome.error };
-  if ('existing' in outcome && entry.action === 'create')
-    return {
-      status: 409,
-      error: {
-        type: 'version_conflict_engine_exception',
-        reason: `[${outcome.existing}]: version conflict, document already exists`,
-      },
-    };
   if ('busy' in outcome)
     return {
       status: 429,
@@ -96,7 +75,15 @@ function refusal(entry: BulkEntry, outcome: EntryOutcome): { status: number; err
         reason: `a document with id [${outcome.busy}] is being stored by another request; send it again`,
       },
     };
-  return undefined;
+  if (!('existing' in outcome)) return { id: outcome.id, existing: false };
+  if (entry.action !== 'create') return { id: outcome.existing, existing: true };
+  return {
+    status: 409,
+    error: {
+      type: 'version_conflict_engine_exception',
+      reason: `[${outcome.existing}]: version conflict, document already exists`,
+    },
+  };
 }
 
 // Elasticsearch's own error types for the statuses the collector answers whole requests with.
