@@ -163,14 +163,17 @@ async function withLedger(consume?: (chunk: RecordChunk) => Promise<void>) {
     );
   });
   const idempotency = await createIdempotencyLedger({ windowMs: 60_000 });
-  return { stored, chunks, deps: { ...deps, idempotency }, idempotency };
+  const withIds = { ...deps, idempotency };
+  /** One bulk request of tenant acme. */
+  const send = (...lines: unknown[]) => ingestBulk(ndjson(...lines), undefined, 'acme', withIds);
+  return { stored, chunks, deps: withIds, send };
 }
 const doc = (message: string) => ({ message, service: { name: 'shop' } });
 const statuses = (res: Awaited<ReturnType<typeof ingestBulk>>) =>
   res.items.map((item) => Object.entries(item).map(([action, r]) => `${action} ${r!._id} ${r!.status}`)[0]);
 
 test('a document whose _id was stored in its index is not stored again: index answers updated, create a 409', async () => {
-  const { stored, chunks, deps } = await withLedger();
+  const { stored, chunks, deps, send } = await withLedger();
   const body = ndjson(
     { index: { _index: 'web', _id: 'a' } },
     doc('first a'),
@@ -184,20 +187,15 @@ test('a document whose _id was stored in its index is not stored again: index an
   assert.equal(stored.length, 3);
   assert.deepEqual(chunks[0]!.documentKeys, [documentClaim('web', 'a').key, documentClaim('web', 'b').key]);
 
-  const again = await ingestBulk(
-    ndjson(
-      { index: { _index: 'web', _id: 'a' } },
-      doc('second a'),
-      { create: { _index: 'web', _id: 'b' } },
-      doc('second b'),
-      { index: { _index: 'web' } },
-      doc('no id again'),
-      { index: { _index: 'other', _id: 'a' } },
-      doc('a in another index'),
-    ),
-    undefined,
-    'acme',
-    deps,
+  const again = await send(
+    { index: { _index: 'web', _id: 'a' } },
+    doc('second a'),
+    { create: { _index: 'web', _id: 'b' } },
+    doc('second b'),
+    { index: { _index: 'web' } },
+    doc('no id again'),
+    { index: { _index: 'other', _id: 'a' } },
+    doc('a in another index'),
   );
   assert.equal(again.errors, true);
   assert.deepEqual(statuses(again).slice(0, 2), ['index a 200', 'create b 409']);
@@ -213,58 +211,33 @@ test('a document whose _id was stored in its index is not stored again: index an
 });
 
 test('an _id twice in one request is stored once; a refused document frees its _id for a corrected copy', async () => {
-  const { stored, deps } = await withLedger();
-  const res = await ingestBulk(
-    ndjson(
-      { index: { _index: 'web', _id: 'twice' } },
-      doc('kept'),
-      { index: { _index: 'web', _id: 'twice' } },
-      doc('dropped'),
-      { index: { _index: 'web', _id: 'bad' } },
-      { service: { name: 'shop' } },
-    ),
-    undefined,
-    'acme',
-    deps,
+  const { stored, send } = await withLedger();
+  const res = await send(
+    { index: { _index: 'web', _id: 'twice' } },
+    doc('kept'),
+    { index: { _index: 'web', _id: 'twice' } },
+    doc('dropped'),
+    { index: { _index: 'web', _id: 'bad' } },
+    { service: { name: 'shop' } },
   );
   assert.deepEqual(statuses(res), ['index twice 201', 'index twice 200', 'index bad 400']);
   // A copy after a refused first one was not stored either: it is sent again.
-  const refusedFirst = await ingestBulk(
-    ndjson(
-      { index: { _index: 'web', _id: 'late' } },
-      { service: { name: 'shop' } },
-      { index: { _index: 'web', _id: 'late' } },
-      doc('late'),
-    ),
-    undefined,
-    'acme',
-    deps,
+  const refusedFirst = await send(
+    { index: { _index: 'web', _id: 'late' } },
+    { service: { name: 'shop' } },
+    { index: { _index: 'web', _id: 'late' } },
+    doc('late'),
   );
   assert.deepEqual(statuses(refusedFirst), ['index late 400', 'index late 429']);
-  const fixed = await ingestBulk(
-    ndjson({ index: { _index: 'web', _id: 'bad' } }, doc('fixed')),
-    undefined,
-    'acme',
-    deps,
-  );
+  const fixed = await send({ index: { _index: 'web', _id: 'bad' } }, doc('fixed'));
   assert.deepEqual(statuses(fixed), ['index bad 201']);
-  assert.equal(
-    statuses(
-      await ingestBulk(ndjson({ index: { _index: 'web', _id: 'late' } }, doc('late')), undefined, 'acme', deps),
-    )[0],
-    'index late 201',
-  );
+  assert.equal(statuses(await send({ index: { _index: 'web', _id: 'late' } }, doc('late')))[0], 'index late 201');
   // Both copies of one stored before: neither stored.
-  const twiceKnown = await ingestBulk(
-    ndjson(
-      { create: { _index: 'web', _id: 'late' } },
-      doc('late 2'),
-      { index: { _index: 'web', _id: 'late' } },
-      doc('late 3'),
-    ),
-    undefined,
-    'acme',
-    deps,
+  const twiceKnown = await send(
+    { create: { _index: 'web', _id: 'late' } },
+    doc('late 2'),
+    { index: { _index: 'web', _id: 'late' } },
+    doc('late 3'),
   );
   assert.deepEqual(statuses(twiceKnown), ['create late 409', 'index late 200']);
   assert.deepEqual(
@@ -277,17 +250,17 @@ test('an _id another request is storing is a per-item 429; a request the queue r
   let release: () => void = () => {};
   let fail = false;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const { stored, deps } = await withLedger(async () => {
+  const { stored, send } = await withLedger(async () => {
     if (fail) throw new QueueFullError('full');
     await gate;
   });
-  const slow = ingestBulk(ndjson({ index: { _index: 'web', _id: 'x' } }, doc('slow x')), undefined, 'acme', deps);
+  const slow = send({ index: { _index: 'web', _id: 'x' } }, doc('slow x'));
   // Claimed while the first request waits for the queue.
-  const meanwhile = ingestBulk(
-    ndjson({ index: { _index: 'web', _id: 'x' } }, doc('x again'), { index: { _index: 'web', _id: 'y' } }, doc('y')),
-    undefined,
-    'acme',
-    deps,
+  const meanwhile = send(
+    { index: { _index: 'web', _id: 'x' } },
+    doc('x again'),
+    { index: { _index: 'web', _id: 'y' } },
+    doc('y'),
   );
   release();
   const answered = await meanwhile;
@@ -296,11 +269,9 @@ test('an _id another request is storing is a per-item 429; a request the queue r
   await slow;
 
   fail = true;
-  await assert.rejects(
-    ingestBulk(ndjson({ index: { _index: 'web', _id: 'z' } }, doc('refused z')), undefined, 'acme', deps),
-  );
+  await assert.rejects(send({ index: { _index: 'web', _id: 'z' } }, doc('refused z')));
   fail = false;
-  const retried = await ingestBulk(ndjson({ index: { _index: 'web', _id: 'z' } }, doc('z')), undefined, 'acme', deps);
+  const retried = await send({ index: { _index: 'web', _id: 'z' } }, doc('z'));
   assert.deepEqual(statuses(retried), ['index z 201']);
   assert.deepEqual(
     stored.map((r) => r.body),
