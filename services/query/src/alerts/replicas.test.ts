@@ -57,11 +57,15 @@ test('one replica evaluates and notifies; when it stops, the other takes over wi
     const [first, second] = (await leader(a)) ? [a, b] : [b, a];
     assert.equal(await leader(second), false, 'both replicas hold the lease');
 
-    // Several more evaluations by the leader: the other stays out, and the state is not sent twice.
-    const seen = await evaluatedAt(first, id);
+    // Several more evaluations by the leader: the other stays out, and the state is not sent twice. The
+    // webhook is answered before the leader stores the state it sent, so the test waits for that state first.
+    const seen = await waitUntil('the delivered state stored', async () => {
+      const { status } = (await first.inject({ url: `/api/v1/alerts/${id}` })).json();
+      return status.notified === 'firing' && (status.evaluated_at as string);
+    });
     await waitUntil('more evaluations', async () => {
       const now = await evaluatedAt(first, id);
-      return now !== null && seen !== null && Date.parse(now) >= Date.parse(seen) + 300;
+      return now !== null && Date.parse(now) >= Date.parse(seen) + 300;
     });
     assert.equal(await leader(second), false);
     assert.equal(receiver.received.length, 1);
