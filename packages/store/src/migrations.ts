@@ -17,7 +17,7 @@ export const ROLLUP_TABLE = 'logs_per_minute';
 /**
  * One step of the schema; `statements` receive the layout (database, one server or a cluster), then `logsSettings` are set on
  * the logs table where the server knows them (older servers keep their defaults), then `backfill`
- * (if any) fills what they created from the data already stored. Steps are append-only.
+ * (if any) fills what they created from the data already stored. Steps are append-only (migrations-shipped.test.ts).
  */
 export interface Migration {
   version: number;
@@ -29,7 +29,7 @@ export interface Migration {
 
 // Ordered for "service X in the last N minutes" within a tenant; partitions by day so retention
 // drops whole parts. The text index answers bare terms; bloom filters answer attribute filters.
-const MIGRATIONS: readonly Migration[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'logs table',
