@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idempotentKeys, IDEMPOTENCY_HEADERS, readIdempotency } from './kafka-idempotency.ts';
+import {
+  DOCUMENT_DIGEST,
+  idempotentKeys,
+  IDEMPOTENCY_HEADERS,
+  keyedMessages,
+  readIdempotency,
+} from './kafka-idempotency.ts';
 import { toLogMessages } from './kafka-messages.ts';
 
 const line = (service: string, body: string) => JSON.stringify({ id: 'x', tenant: 't', service, body });
@@ -50,4 +56,38 @@ test('a message missing any of the three headers carries no idempotency', () => 
     delete headers[name];
     assert.equal(readIdempotency(headers), undefined, `without ${name}`);
   }
+});
+
+test('a named document goes alone, keyed and headed by its document; the other lines as toLogMessages cuts them', () => {
+  const lines = [line('api', '1'), line('api', '2'), line('db', '3'), line('api', '4')];
+  const chunk = { tenant: 't', rows: 4, data: Buffer.from(lines.join('\n')) };
+  const doc = (id: string) => `_id ["web","${id}"]`;
+  const messages = keyedMessages({ ...chunk, documentKeys: [doc('a'), null, null, doc('b')] });
+  assert.deepEqual(
+    messages.map((m) => [m.key, m.rows, m.value.toString(), m.headers]),
+    [
+      ['t/api', 1, lines[1], undefined],
+      ['t/db', 1, lines[2], undefined],
+      ...(['a', 'b'] as const).map((id, i) => [
+        `t/idempotency-key/${doc(id)}`,
+        1,
+        lines[i * 3],
+        { 'idempotency-key': doc(id), 'idempotency-digest': DOCUMENT_DIGEST, 'idempotency-part': '0/1' },
+      ]),
+    ],
+  );
+  assert.deepEqual(readIdempotency(messages[2]!.headers), { key: doc('a'), digest: 'document', part: '0/1' });
+  // Every line named: no unnamed message; none named (or no keys): the chunk's messages as they are.
+  assert.equal(keyedMessages({ ...chunk, documentKeys: lines.map((_, i) => doc(String(i))) }).length, 4);
+  for (const documentKeys of [[null, null, null, null], undefined])
+    assert.deepEqual(keyedMessages({ ...chunk, ...(documentKeys ? { documentKeys } : {}) }), toLogMessages(chunk));
+});
+
+test("a request's Idempotency-Key keys all its messages, named documents or not", () => {
+  const chunk = { tenant: 't', rows: 3, data, idempotency: claim, documentKeys: ['_id ["web","a"]', null, null] };
+  const messages = keyedMessages(chunk);
+  assert.deepEqual(
+    messages.map((m) => [m.key, m.headers?.['idempotency-key']]),
+    toLogMessages(chunk).map(() => ['t/idempotency-key/order-17', 'order-17']),
+  );
 });

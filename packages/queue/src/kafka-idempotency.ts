@@ -1,4 +1,4 @@
-import type { LogMessage } from './kafka-messages.ts';
+import { toLogMessages, type LogMessage } from './kafka-messages.ts';
 import type { RecordChunk } from './queue.ts';
 
 /** The headers that carry a request's Idempotency-Key to the processor, which skips a retry's copy by them. */
@@ -15,6 +15,12 @@ export interface MessageIdempotency {
   /** `<index>/<count>` among the request's messages: a retry of the same body is cut into the same parts. */
   part: string;
 }
+
+/** The digest a named document's message carries: every copy of a document is the same request's one part. */
+export const DOCUMENT_DIGEST = 'document';
+
+/** A message as the queue produces it: its key, its lines, and the idempotency headers it carries, if any. */
+export type KeyedMessage = LogMessage & { headers?: Record<string, string> };
 
 type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
@@ -51,3 +57,52 @@ export function readIdempotency(headers: Headers | undefined): MessageIdempotenc
   const part = text(IDEMPOTENCY_HEADERS.part);
   return key && digest && part ? { key, digest, part } : undefined;
 }
+
+/**
+ * Pure: a chunk's messages with their keys and idempotency headers. With an Idempotency-Key, the request's
+ * messages share it (idempotentKeys). With named documents (RecordChunk.documentKeys), each named line goes
+ * alone, keyed and headed by its document, so every copy of it lands on one partition and the processor stores
+ * it once; the other lines are cut as toLogMessages cuts them.
+ */
+export function keyedMessages(chunk: RecordChunk): KeyedMessage[] {
+  const documents = chunk.documentKeys;
+  if (chunk.idempotency || !documents?.some((k) => k !== null)) {
+    const parts = toLogMessages(chunk);
+    if (!chunk.idempotency) return parts;
+    const keyed = idempotentKeys(chunk, parts);
+    return parts.map((m, i) => ({ ...m, ...keyed[i]! }));
+  }
+  const named: KeyedMessage[] = [];
+  const rest: Buffer[] = [];
+  let line = 0;
+  for (let start = 0; start <= chunk.data.length; line++) {
+    const newline = chunk.data.indexOf(10, start);
+    const end = newline < 0 ? chunk.data.length : newline;
+    const value = chunk.data.subarray(start, end);
+    const document = documents[line] ?? null;
+    if (document === null) rest.push(value);
+    else
+      named.push({
+        key: `${chunk.tenant}/idempotency-key/${document}`,
+        value,
+        rows: 1,
+        headers: {
+          [IDEMPOTENCY_HEADERS.key]: document,
+          [IDEMPOTENCY_HEADERS.digest]: DOCUMENT_DIGEST,
+          [IDEMPOTENCY_HEADERS.part]: '0/1',
+        },
+      });
+    start = end + 1;
+  }
+  const others =
+    rest.length > 0 ? toLogMessages({ tenant: chunk.tenant, rows: rest.length, data: joinWithNewlines(rest) }) : [];
+  return [...others, ...named];
+}
+
+function joinWithNewlines(lines: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  lines.forEach((l, i) => parts.push(...(i > 0 ? [NEWLINE, l] : [l])));
+  return Buffer.concat(parts);
+}
+
+const NEWLINE = Buffer.from('\n');

@@ -76,6 +76,17 @@ export function groupLinesByService(
   return { data, runs };
 }
 
+/** Pure: values given per line (parallel to `services`) in the order groupLinesByService puts those lines. */
+export function groupedByService<T>(values: readonly T[], services: readonly string[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (let i = 0; i < values.length; i++) {
+    const group = groups.get(services[i]!);
+    if (group) group.push(values[i]!);
+    else groups.set(services[i]!, [values[i]!]);
+  }
+  return [...groups.values()].flat();
+}
+
 function fromRuns(chunk: RecordChunk, runs: readonly ServiceRun[]): LogMessage[] {
   const messages: LogMessage[] = [];
   let start = 0;

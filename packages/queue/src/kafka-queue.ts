@@ -1,8 +1,8 @@
 import { CompressionTypes, logLevel, Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { createKafkaClient } from './kafka-client.ts';
 import { QueueFullError, QueueUnavailableError, type LogQueue, type RecordChunk } from './queue.ts';
-import { MAX_MESSAGE_BYTES, toLogMessages } from './kafka-messages.ts';
-import { idempotentKeys } from './kafka-idempotency.ts';
+import { MAX_MESSAGE_BYTES } from './kafka-messages.ts';
+import { keyedMessages } from './kafka-idempotency.ts';
 
 export type KafkaCompression = 'zstd' | 'gzip' | 'none';
 
@@ -167,17 +167,12 @@ export function createKafkaQueue(options: KafkaQueueOptions): KafkaQueue {
     new Promise<void>((resolve, reject) => {
       // The trace context rides along so the processor's insert span can link back to the request.
       const headers = { ...chunk.trace, tenant: chunk.tenant };
-      const parts = toLogMessages(chunk);
-      const keyed = chunk.idempotency ? idempotentKeys(chunk, parts) : undefined;
-      const messages = parts.map((m, i) => {
-        const key = keyed ? keyed[i]!.key : m.key;
-        return {
-          key,
-          value: m.value,
-          headers: { ...headers, ...keyed?.[i]!.headers, rows: String(m.rows) },
-          partition: partitionOf(key),
-        };
-      });
+      const messages = keyedMessages(chunk).map((m) => ({
+        key: m.key,
+        value: m.value,
+        headers: { ...headers, ...m.headers, rows: String(m.rows) },
+        partition: partitionOf(m.key),
+      }));
       const w = Object.assign(entry, { messages, done: (err?: unknown) => (err ? reject(err) : resolve()) });
       waiting.push(w);
       if (!pumping) void pump();

@@ -24,10 +24,12 @@ export interface RecordChunk {
    */
   idempotency?: { key: string; digest: string; response: unknown };
   /**
-   * Ledger keys of the documents stored whose senders named them (an Elasticsearch bulk document's `_id`):
-   * kept with the records, so a restart that replays them still refuses a second copy.
+   * For each line of `data`, in order, the ledger key of its document when its sender named it (an Elasticsearch
+   * bulk document's `_id`), else null. The local log keeps them with the records, so a restart that replays them
+   * still refuses a second copy; Kafka sends each named document as its own message under its key, so the processor
+   * stores it once.
    */
-  documentKeys?: readonly string[];
+  documentKeys?: readonly (string | null)[];
 }
 
 /**

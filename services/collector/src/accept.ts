@@ -1,5 +1,6 @@
 import { LIMITS, type IngestResponse } from '@instant-logs/schema';
 import {
+  groupedByService,
   groupLinesByService,
   QueueFullError,
   QueueRejectedError,
@@ -57,19 +58,20 @@ export async function acceptRecords(
     if (start > 0) await nextTurn();
     normaliseInto(batch, items, start, Math.min(items.length, start + SLICE_RECORDS));
   }
+  // Each stored line's document key: a document refused here may come again, corrected, under the same key.
+  const lineKeys = documentKeys && batch.outcomes?.flatMap((o, i) => ('error' in o ? [] : [documentKeys[i] ?? null]));
   const response = await publishAccepted(
     tenant,
     batch.lines.length,
     () => {
       const { data, runs } = groupLinesByService(batch.lines, batch.services);
-      return { data, services: runs };
+      const keys = lineKeys?.some((k) => k !== null) ? groupedByService(lineKeys, batch.services) : undefined;
+      return { data, services: runs, ...(keys ? { documentKeys: keys } : {}) };
     },
     { accepted: batch.lines.length, rejected: batch.errors.length, errors: batch.errors.slice(0, MAX_LISTED_ERRORS) },
     rejectionReasons(batch.errors),
     deps,
     idempotency,
-    // Only the documents stored: one refused here may come again, corrected, under the same key.
-    documentKeys && batch.outcomes?.flatMap((o, i) => ('error' in o || !documentKeys[i] ? [] : [documentKeys[i]])),
   );
   batch.outcomes?.forEach((outcome, index) => each!(index, outcome));
   return response;
@@ -101,12 +103,11 @@ export async function acceptBody(
 async function publishAccepted(
   tenant: string,
   rows: number,
-  lines: () => Pick<RecordChunk, 'data' | 'services'>,
+  lines: () => Pick<RecordChunk, 'data' | 'services' | 'documentKeys'>,
   response: IngestResponse,
   reasons: Record<string, number>,
   deps: AcceptDeps,
   idempotency: IdempotencyClaim | undefined,
-  documentKeys?: readonly string[],
 ): Promise<IngestResponse> {
   for (const [reason, count] of Object.entries(reasons)) deps.metrics.rejected.inc({ reason }, count);
   if (rows > 0) {
@@ -116,7 +117,6 @@ async function publishAccepted(
       ...lines(),
       trace: injectTraceHeaders(),
       ...(idempotency ? { idempotency: { ...idempotency, response } } : {}),
-      ...(documentKeys?.length ? { documentKeys } : {}),
     };
     await publish(deps, chunk);
   }

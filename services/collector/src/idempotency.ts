@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { DOCUMENT_DIGEST } from '@instant-logs/queue';
 import type { IngestResponse } from '@instant-logs/schema';
 import { COLLECTOR_ERRORS } from './errors.ts';
 
@@ -50,9 +51,6 @@ interface Entry {
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-/** The digest every document claim carries (see documentClaim). */
-export const DOCUMENT_DIGEST = 'document';
 
 /** What a document key is remembered with: its one document stored. */
 export const DOCUMENT_ANSWER: IngestResponse = { accepted: 1, rejected: 0, errors: [] };

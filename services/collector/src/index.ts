@@ -6,7 +6,6 @@ export {
   createIdempotencyLedger,
   documentClaim,
   DOCUMENT_ANSWER,
-  DOCUMENT_DIGEST,
   forwardIdempotencyKeys,
   idempotencyClaim,
   type IdempotencyLedger,

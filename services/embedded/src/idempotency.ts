@@ -1,11 +1,6 @@
 import { join } from 'node:path';
-import {
-  createIdempotencyLedger,
-  DOCUMENT_ANSWER,
-  DOCUMENT_DIGEST,
-  type IdempotencyLedger,
-} from '@instant-logs/collector';
-import { chunkMeta, type SegmentLog } from '@instant-logs/queue';
+import { createIdempotencyLedger, DOCUMENT_ANSWER, type IdempotencyLedger } from '@instant-logs/collector';
+import { chunkMeta, DOCUMENT_DIGEST, type SegmentLog } from '@instant-logs/queue';
 import { IngestResponse } from '@instant-logs/schema';
 
 // Entries are read back this many bytes at a time, so a long backlog never sits in memory whole.
@@ -35,7 +30,7 @@ export async function openIdempotencyLedger(
       // An entry carries no time of its own: counting its window from now errs on remembering longer.
       if (idempotency && response?.success) ledger.remember(tenant, idempotency, response.data, now);
       for (const key of documentKeys ?? [])
-        ledger.remember(tenant, { key, digest: DOCUMENT_DIGEST }, DOCUMENT_ANSWER, now);
+        if (key !== null) ledger.remember(tenant, { key, digest: DOCUMENT_DIGEST }, DOCUMENT_ANSWER, now);
     }
     position = entries.at(-1)!.next;
   }

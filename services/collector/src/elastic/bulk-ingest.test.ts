@@ -185,7 +185,7 @@ test('a document whose _id was stored in its index is not stored again: index an
   const first = await ingestBulk(body, undefined, 'acme', deps);
   assert.equal(first.errors, false);
   assert.equal(stored.length, 3);
-  assert.deepEqual(chunks[0]!.documentKeys, [documentClaim('web', 'a').key, documentClaim('web', 'b').key]);
+  assert.deepEqual(chunks[0]!.documentKeys, [documentClaim('web', 'a').key, documentClaim('web', 'b').key, null]);
 
   const again = await send(
     { index: { _index: 'web', _id: 'a' } },
@@ -208,6 +208,40 @@ test('a document whose _id was stored in its index is not stored again: index an
   // Another tenant's _ids are its own.
   await ingestBulk(body, undefined, 'globex', deps);
   assert.equal(stored.length, 8);
+});
+
+test("a chunk's document keys follow its lines, which are grouped by service, and skip the documents refused", async () => {
+  const { chunks, send } = await withLedger();
+  const named = (service: string, message: string) => ({ message, service: { name: service } });
+  await send(
+    { index: { _index: 'web', _id: 'a' } },
+    named('cart', 'a'),
+    { index: { _index: 'web', _id: 'refused' } },
+    { service: { name: 'cart' } },
+    { index: { _index: 'web' } },
+    named('pay', 'unnamed'),
+    { create: { _index: 'web', _id: 'b' } },
+    named('pay', 'b'),
+    { index: { _index: 'web', _id: 'c' } },
+    named('cart', 'c'),
+  );
+  const chunk = chunks[0]!;
+  const lines = chunk.data.toString().split('\n').map(parseQueuedLine);
+  assert.deepEqual(
+    lines.map((r) => [r.service, r.body]),
+    [
+      ['cart', 'a'],
+      ['cart', 'c'],
+      ['pay', 'unnamed'],
+      ['pay', 'b'],
+    ],
+  );
+  assert.deepEqual(chunk.documentKeys, [
+    documentClaim('web', 'a').key,
+    documentClaim('web', 'c').key,
+    null,
+    documentClaim('web', 'b').key,
+  ]);
 });
 
 test('an _id twice in one request is stored once; a refused document frees its _id for a corrected copy', async () => {

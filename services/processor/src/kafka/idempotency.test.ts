@@ -77,6 +77,26 @@ async function pipeline() {
     assert.equal(res.statusCode, 202, res.body);
     return res.json() as unknown;
   };
+  /** An Elasticsearch bulk request of one document per marker, each named by `_id` when `ids` says so. */
+  const bulk = async (markers: readonly string[], ids: (marker: string) => string | undefined) => {
+    const res = await collector.inject({
+      method: 'POST',
+      url: '/_bulk',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/x-ndjson' },
+      payload: markers
+        .map((marker, i) => {
+          const id = ids(marker);
+          const action = { create: { _index: 'web', ...(id === undefined ? {} : { _id: id }) } };
+          const doc = { message: `handled ${marker}`, service: { name: `svc-${i % 3}` }, marker };
+          return `${JSON.stringify(action)}\n${JSON.stringify(doc)}\n`;
+        })
+        .join(''),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const answer = res.json() as { errors: boolean; items: { create: { status: number } }[] };
+    assert.equal(answer.errors, false, res.body);
+    return answer.items.map((item) => item.create.status);
+  };
   const startProcessor = async () => {
     const metrics = createProcessorMetrics(new Registry());
     const processor = createKafkaProcessor(
@@ -131,7 +151,7 @@ async function pipeline() {
       await a.disconnect();
     }
   };
-  return { post, startProcessor, caughtUp };
+  return { post, bulk, startProcessor, caughtUp };
 }
 
 /** NDJSON of `count` records over four services (so a request is several messages), each with its own marker. */
@@ -209,5 +229,40 @@ test('the same key with another body is stored as the different request it is, a
     assert.equal(await processor.skipped(), 0);
   } finally {
     await processor.stop();
+  }
+});
+
+test('an Elasticsearch document sent again with its _id is stored once, also across a processor restart', async () => {
+  const p = await pipeline();
+  const markers = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  const named = (marker: string) => (marker.startsWith('unnamed') ? undefined : `id-${marker}`);
+  const first = await p.startProcessor();
+  try {
+    // The collector cannot know what the processor stored: every copy is answered as created.
+    assert.deepEqual(await p.bulk([...markers('doc', 30), ...markers('unnamed', 6)], named), Array(36).fill(201));
+    await p.caughtUp();
+    // A retry of half the documents with new ones, while the first copies are stored.
+    await p.bulk([...markers('doc', 15), ...markers('unnamed', 6), ...markers('more', 10)], named);
+    await p.caughtUp();
+    assert.equal(await first.skipped(), 15);
+  } finally {
+    await first.stop();
+  }
+  // Sent while no processor runs: the next one finds the first copies in the keys table.
+  await p.bulk(markers('doc', 30), named);
+  const second = await p.startProcessor();
+  try {
+    await p.caughtUp();
+    assert.deepEqual(await copies('doc'), everyOnce('doc', 30, 1));
+    assert.deepEqual(await copies('more'), everyOnce('more', 10, 1));
+    assert.deepEqual(
+      await copies('unnamed'),
+      everyOnce('unnamed', 6, 2),
+      'a document without an _id is stored each time',
+    );
+    assert.equal(await second.skipped(), 30);
+    assert.equal(await second.reused(), 0);
+  } finally {
+    await second.stop();
   }
 });
