@@ -230,6 +230,16 @@ export const VARIANTS: Variant[] = [
     'the shipped table with min_bytes_for_wide_part 32 MiB instead of 10: inserts of 40k rows written Compact, one file for every column',
     baseSettings('min_bytes_for_wide_part = 33554432'),
   ),
+  onBase(
+    'fsync-inserts',
+    'the shipped table with fsync_after_insert and fsync_part_directory: an insert returns once its part is on disk',
+    baseSettings('fsync_after_insert = 1', 'fsync_part_directory = 1'),
+  ),
+  onBase(
+    'fsync-compact',
+    'fsync-inserts with fresh parts written Compact (min_bytes_for_wide_part 32 MiB): a few files to sync, not one per column',
+    baseSettings('fsync_after_insert = 1', 'fsync_part_directory = 1', 'min_bytes_for_wide_part = 33554432'),
+  ),
   onBase('no-words-index', 'the shipped table without idx_words: words are found by the token bloom filter', (db) => [
     `ALTER TABLE ${db}.logs DROP INDEX idx_words`,
   ]),

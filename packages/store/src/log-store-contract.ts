@@ -51,7 +51,7 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     before(async () => {
       opened = await open();
       store = createLogStore(opened.transport, `contract_${process.pid}`, opened.storeOptions);
-      assert.deepEqual((await store.migrate()).applied, [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual((await store.migrate()).applied, [1, 2, 3, 4, 5, 6, 7]);
       await store.insert(lines(records));
       await store.insert(
         lines([record(0, { id: 'other-tenant', tenant: 'globex', body: 'request 0 failed: upstream timeout' })]),
@@ -110,6 +110,17 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
       assert.equal(tables.length, 1);
       if (Number(known[0]?.n) > 0) assert.match(tables[0]!.engine_full, /merge_selector_base = 10\b/);
       else assert.doesNotMatch(tables[0]!.engine_full, /merge_selector_base/);
+    });
+
+    test('records, their per-minute counts and the idempotency keys are on disk when an insert returns', async () => {
+      const tables = await opened.transport.query<{ name: string; engine_full: string }>(
+        `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND engine LIKE '%MergeTree'
+           AND name IN ('logs', 'logs_local', 'logs_per_minute', 'logs_per_minute_local', 'idempotency_keys', 'idempotency_keys_local')
+         ORDER BY name`,
+        { db: `contract_${process.pid}` },
+      );
+      assert.equal(tables.length, 3, JSON.stringify(tables.map((t) => t.name)));
+      for (const t of tables) assert.match(t.engine_full, /fsync_after_insert = 1, fsync_part_directory = 1\b/, t.name);
     });
 
     test('migrating again applies nothing', async () => {

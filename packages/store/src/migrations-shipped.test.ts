@@ -15,6 +15,7 @@ const SHIPPED: Readonly<Record<number, string>> = {
   4: 'c55ba28199f7ed73',
   5: '03811f642f55690c',
   6: 'f26a8265fb8b432a',
+  7: '6677cf7ceb13ea9b',
 };
 
 const fingerprint = (version: number): string => {

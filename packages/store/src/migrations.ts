@@ -1,5 +1,5 @@
 import { type ClusterTopology, type Layout, layoutFor, LOGS_SHARDING_KEY, onEveryNode } from './cluster.ts';
-import { idempotencyKeysMigration } from './idempotency-keys.ts';
+import { IDEMPOTENCY_TABLE, idempotencyKeysMigration } from './idempotency-keys.ts';
 import { sqlString } from './insert-read-as.ts';
 import { savedObjectsMigration } from './saved-objects-migration.ts';
 import type { ClickHouseTransport, SqlParams } from './transport.ts';
@@ -159,6 +159,18 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'wider merges',
     statements: () => [],
     logsSettings: { merge_selector_base: 10 },
+  },
+  {
+    // A stored batch leaves the local log (or its Kafka offset is committed) once its insert returns; without a
+    // sync the part could still be in the page cache then, and a power cut would take records already
+    // acknowledged. Merged parts need none: the parts they replace stay on disk for old_parts_lifetime.
+    version: 7,
+    description: 'inserts synced to disk',
+    statements: (L) =>
+      ['logs', ROLLUP_TABLE, IDEMPOTENCY_TABLE].map(
+        (table) =>
+          `ALTER TABLE ${L.local(table)}${L.on} MODIFY SETTING fsync_after_insert = 1, fsync_part_directory = 1`,
+      ),
   },
 ];
 

@@ -37,7 +37,7 @@ test('setup migrates ClickHouse, sets the retention and creates the topics, and 
   });
   const store = createLogStore(transport, 'setup_test');
   assert.deepEqual(await runSetup(store, config), {
-    migrations: [1, 2, 3, 4, 5, 6],
+    migrations: [1, 2, 3, 4, 5, 6, 7],
     topics: ['setup-logs', 'setup-dlq'],
   });
   assert.deepEqual(await runSetup(store, config), { migrations: [], topics: [] });
