@@ -67,7 +67,7 @@ export function renderKafkaReport(r: any): string {
       '',
       ...(s.cpuPerStoredRecordUsByThread
         ? [
-            'By thread (`/proc/<pid>/task/*/stat`), µs of CPU per stored record:',
+            'By thread (`/proc/<pid>/task/*/stat`), µs of CPU per stored record: the Node processes by role, the broker JVM and ClickHouse by thread name (digits as #, pools counted together; the eight largest):',
             '',
             '| process | thread | µs per record |',
             '|---|---|---|',

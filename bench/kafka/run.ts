@@ -16,7 +16,9 @@ import {
   roleCpu,
   round,
   summarize,
+  tidCpu,
   usPerRecordByRole,
+  usPerRecordByThreadName,
 } from '../lib/stats.ts';
 import { DATABASE, pollUntil, prepareKafkaLoad, startPipeline } from './pipeline.ts';
 import { renderKafkaReport } from './report.ts';
@@ -68,6 +70,8 @@ try {
   await sleep(WARM);
   const cpu0: Record<string, number> = { ...p.cpu(), loadGenerator: cpuSeconds('self') };
   const threads0 = { collector: roleCpu(p.collector.pid), processor: roleCpu(p.processor.pid) };
+  // The broker's and ClickHouse's threads by name (pools numbered alike counted together).
+  const named0 = { brokerJvm: tidCpu(p.brokerPid), clickhouse: tidCpu(p.clickhouse.pid) };
   const c0 = await count();
   const machineCores = machineMeter();
   const storedSeries: [number, number][] = [];
@@ -84,6 +88,7 @@ try {
   const we = Date.now();
   const cpu1: Record<string, number> = { ...p.cpu(), loadGenerator: cpuSeconds('self') };
   const threads1 = { collector: roleCpu(p.collector.pid), processor: roleCpu(p.processor.pid) };
+  const named1 = { brokerJvm: tidCpu(p.brokerPid), clickhouse: tidCpu(p.clickhouse.pid) };
   const [c1, cores] = [await count(), machineCores()];
   const sent1 = await running;
   clearInterval(sampler);
@@ -114,6 +119,8 @@ try {
     cpuPerStoredRecordUsByThread: {
       collector: usPerRecordByRole(threads0.collector, threads1.collector, Math.max(1, stored1)),
       processor: usPerRecordByRole(threads0.processor, threads1.processor, Math.max(1, stored1)),
+      brokerJvm: usPerRecordByThreadName(named0.brokerJvm, named1.brokerJvm, Math.max(1, stored1)),
+      clickhouse: usPerRecordByThreadName(named0.clickhouse, named1.clickhouse, Math.max(1, stored1)),
     },
     load: load(),
     cpuPressure: cpuPressure(),

@@ -159,6 +159,24 @@ export function usPerRecordByRole(
   return Object.fromEntries(roles.filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]));
 }
 
+/**
+ * Pure: µs of CPU per record of each thread group (threadGroupCpu) between two tidCpu readings, for processes whose
+ * threads say what they do by name (the broker's JVM, ClickHouse); the eight largest, then the rest together.
+ */
+export function usPerRecordByThreadName(
+  before: ReadonlyMap<string, { seconds: number }>,
+  after: ReadonlyMap<string, { name: string; seconds: number }>,
+  records: number,
+): Record<string, number> {
+  const groups = [...threadGroupCpu(before, after)].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
+  const us = (s: number) => round((s / records) * 1e6);
+  const rest = groups.slice(8).reduce((n, [, s]) => n + s, 0);
+  return Object.fromEntries([
+    ...groups.slice(0, 8).map(([name, s]) => [name, us(s)] as const),
+    ...(rest > 0 ? [['other threads', us(rest)] as const] : []),
+  ]);
+}
+
 /** Measures cores used per thread group of `pid` from now until the returned function is called; top groups first. */
 export function threadMeter(pid: number): () => { thread: string; cores: number }[] {
   const before = tidCpu(pid);
