@@ -44,6 +44,28 @@ export interface IdempotencyKeyStore {
   remember(keys: readonly StoredIdempotencyKey[]): Promise<void>;
 }
 
+// Over HTTP a query's parameters travel in its URL, which the server caps (http_max_uri_size, 1 MiB by default), and a
+// batch of named documents has a key for each: one query takes keys of at most this many bytes, each byte counted as
+// if percent-encoded.
+const FIND_URL_BYTES = 256 * 1024;
+
+/** Pure: `wanted` cut into runs whose tenants and keys fit FIND_URL_BYTES (a lone larger key goes alone). */
+export function urlSizedSlices<T extends { tenant: string; key: string }>(wanted: readonly T[]): T[][] {
+  const slices: T[][] = [];
+  let start = 0;
+  let bytes = 0;
+  wanted.forEach((w, i) => {
+    const size = 3 * (Buffer.byteLength(w.tenant) + Buffer.byteLength(w.key));
+    if (i > start && bytes + size > FIND_URL_BYTES) {
+      slices.push(wanted.slice(start, i));
+      [start, bytes] = [i, 0];
+    }
+    bytes += size;
+  });
+  if (start < wanted.length) slices.push(wanted.slice(start));
+  return slices;
+}
+
 /** The keys table of `db` (one server or a cluster's Distributed table), remembering each key for `windowS`. */
 export function createIdempotencyKeyStore(
   transport: ClickHouseTransport,
@@ -54,15 +76,19 @@ export function createIdempotencyKeyStore(
   const clock = options.clock ?? Date.now;
   return {
     async find(wanted) {
-      if (wanted.length === 0) return [];
-      // The IN conditions use the table's order; `has` keeps only the exact pairs.
-      return transport.query<StoredIdempotencyKey>(
-        `SELECT tenant, key, digest, part, source FROM ${table}
-         WHERE tenant IN {tenants:Array(String)} AND key IN {keys:Array(String)}
-           AND has(arrayZip({tenants:Array(String)}, {keys:Array(String)}), (toString(tenant), key))
-           AND expires_at > now()`,
-        { tenants: wanted.map((w) => w.tenant), keys: wanted.map((w) => w.key) },
-      );
+      const found: StoredIdempotencyKey[] = [];
+      for (const slice of urlSizedSlices(wanted)) {
+        // The IN conditions use the table's order; `has` keeps only the exact pairs.
+        const rows = await transport.query<StoredIdempotencyKey>(
+          `SELECT tenant, key, digest, part, source FROM ${table}
+           WHERE tenant IN {tenants:Array(String)} AND key IN {keys:Array(String)}
+             AND has(arrayZip({tenants:Array(String)}, {keys:Array(String)}), (toString(tenant), key))
+             AND expires_at > now()`,
+          { tenants: slice.map((w) => w.tenant), keys: slice.map((w) => w.key) },
+        );
+        found.push(...rows);
+      }
+      return found;
     },
     async remember(keys) {
       if (keys.length === 0) return;
