@@ -1,4 +1,4 @@
-import { toLogMessages, type LogMessage } from './kafka-messages.ts';
+import { joinLines, toLogMessages, type LogMessage } from './kafka-messages.ts';
 import type { RecordChunk } from './queue.ts';
 
 /** The headers that carry a request's Idempotency-Key to the processor, which skips a retry's copy by them. */
@@ -95,14 +95,6 @@ export function keyedMessages(chunk: RecordChunk): KeyedMessage[] {
     start = end + 1;
   }
   const others =
-    rest.length > 0 ? toLogMessages({ tenant: chunk.tenant, rows: rest.length, data: joinWithNewlines(rest) }) : [];
+    rest.length > 0 ? toLogMessages({ tenant: chunk.tenant, rows: rest.length, data: joinLines(rest) }) : [];
   return [...others, ...named];
 }
-
-function joinWithNewlines(lines: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  lines.forEach((l, i) => parts.push(...(i > 0 ? [NEWLINE, l] : [l])));
-  return Buffer.concat(parts);
-}
-
-const NEWLINE = Buffer.from('\n');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupLinesByService, MAX_MESSAGE_BYTES, toLogMessages } from './kafka-messages.ts';
+import { groupLinesByService, joinLines, MAX_MESSAGE_BYTES, toLogMessages } from './kafka-messages.ts';
 
 const line = (service: string, body: string) =>
   JSON.stringify({ id: 'x', tenant: 't', timestamp: 'ts', observed_timestamp: 'ts', service, body });
@@ -122,4 +122,9 @@ test('grouping no lines gives no bytes and no runs; one service gives the lines 
   const { data, runs } = groupLinesByService(lines, ['api', 'api']);
   assert.equal(data.toString(), lines.join('\n'));
   assert.deepEqual(runs, [{ service: 'api', end: data.length, rows: 2 }]);
+});
+
+test('joined lines keep every newline, also after an empty first line', () => {
+  assert.equal(joinLines([Buffer.from(''), Buffer.from('b'), Buffer.from('c')]).toString(), '\nb\nc');
+  assert.equal(joinLines([Buffer.from('a'), Buffer.from('b')]).toString(), 'a\nb');
 });

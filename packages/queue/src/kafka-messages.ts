@@ -167,9 +167,10 @@ export function joinLines(lines: readonly Buffer[], into?: ReuseBuffer): Buffer 
   const length = lines.reduce((n, line) => n + line.length + 1, -1);
   const out = into ? into.take(length) : Buffer.allocUnsafe(length);
   let at = 0;
-  for (const line of lines) {
-    if (at > 0) out[at++] = NEWLINE;
-    at += line.copy(out, at);
+  for (let i = 0; i < lines.length; i++) {
+    // By index, not by bytes written: an empty first line still gets its newline.
+    if (i > 0) out[at++] = NEWLINE;
+    at += lines[i]!.copy(out, at);
   }
   return out;
 }
