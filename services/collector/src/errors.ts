@@ -14,6 +14,10 @@ export const COLLECTOR_ERRORS = defineErrors({
     status: 409,
     message: 'a request with this Idempotency-Key is still being answered; retry after it',
   },
+  IDEMPOTENCY_KEY_PENDING: {
+    status: 503,
+    message: 'a request with this Idempotency-Key is still being answered; retry after it',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     message: 'this Idempotency-Key was used with a different body: use a new key for a new request',

@@ -64,14 +64,24 @@ export function documentClaim(index: string, id: string): IdempotencyClaim {
   return { key: `_id ${JSON.stringify([index, id])}`, digest: DOCUMENT_DIGEST };
 }
 
-/** Pure: the claim an ingest request makes, or undefined without the header; throws 400 on a malformed key. */
-export function idempotencyClaim(header: string | string[] | undefined, body: Buffer): IdempotencyClaim | undefined {
+/**
+ * Pure: the claim an ingest request makes, or undefined without the header; throws 400 on a malformed key.
+ * The digest covers the body as sent and, for every route but POST /api/v1/logs (whose digests predate
+ * the others), the route: a key reused with the same bytes on another route is another request.
+ */
+export function idempotencyClaim(
+  header: string | string[] | undefined,
+  body: Buffer,
+  route?: 'otlp' | 'loki',
+): IdempotencyClaim | undefined {
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || !KEY_PATTERN.test(key.trim())) {
     throw COLLECTOR_ERRORS.BAD_IDEMPOTENCY_KEY({ field: 'idempotency-key' });
   }
-  return { key: key.trim(), digest: createHash('sha256').update(body).digest('base64url') };
+  const hash = createHash('sha256');
+  if (route) hash.update(`${route}\n`);
+  return { key: key.trim(), digest: hash.update(body).digest('base64url') };
 }
 
 /**

@@ -83,6 +83,87 @@ test('a retried request with the same Idempotency-Key gets the first answer and 
   }
 });
 
+/** An OTLP/JSON export and a Loki push (one entry refused) of three records each, tagged. */
+const otlpExport = (tag: string) =>
+  JSON.stringify({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'idem' } }] },
+        scopeLogs: [{ logRecords: [0, 1, 2].map((i) => ({ body: { stringValue: `${tag} ${i}` } })) }],
+      },
+    ],
+  });
+// A retry sends the same bytes, so the entries' times are fixed once.
+const PUSHED_NS = String(BigInt(Date.now()) * 1_000_000n);
+const lokiPush = (tag: string) =>
+  JSON.stringify({
+    streams: [
+      {
+        stream: { service: 'idem' },
+        values: [...[0, 1, 2].map((i) => [PUSHED_NS, `${tag} ${i}`]), ['soon', 'refused']],
+      },
+    ],
+  });
+const ship = (p: Awaited<ReturnType<typeof startTestPipeline>>, url: string, key: string, payload: string) =>
+  p.app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+  });
+
+test('OTLP exports and Loki pushes retried with their Idempotency-Key are stored once, even across a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idl-idem-otlp-'));
+  const first = await open(dir);
+  try {
+    const otlp = await ship(first.pipeline, '/v1/logs', 'export-1', otlpExport('gamma'));
+    assert.equal(otlp.statusCode, 200, otlp.body);
+    const loki = await ship(first.pipeline, '/loki/api/v1/push', 'push-1', lokiPush('delta'));
+    assert.equal(loki.statusCode, 400, 'the refused entry is reported as Loki does');
+    for (const [url, key, payload, answer] of [
+      ['/v1/logs', 'export-1', otlpExport('gamma'), otlp],
+      ['/loki/api/v1/push', 'push-1', lokiPush('delta'), loki],
+    ] as const) {
+      const again = await ship(first.pipeline, url, key, payload);
+      assert.deepEqual([again.statusCode, again.body], [answer.statusCode, answer.body]);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+    }
+    // A key is bound to its route: the export's key on a push is another request.
+    assert.equal((await ship(first.pipeline, '/loki/api/v1/push', 'export-1', lokiPush('delta'))).statusCode, 422);
+    await eventually(
+      async () =>
+        (await stored(first.pipeline, 'gamma')) === 3 && (await stored(first.pipeline, 'delta')) === 3
+          ? true
+          : undefined,
+      10_000,
+      'gamma and delta stored',
+    );
+  } catch (err) {
+    await first.close();
+    throw err;
+  }
+  const store = first.pipeline.store;
+  await first.close();
+
+  const second = await open(dir, { store });
+  try {
+    const retried = await ship(second.pipeline, '/v1/logs', 'export-1', otlpExport('gamma'));
+    assert.deepEqual([retried.statusCode, retried.headers['idempotent-replayed']], [200, 'true']);
+    const pushed = await ship(second.pipeline, '/loki/api/v1/push', 'push-1', lokiPush('delta'));
+    assert.deepEqual([pushed.statusCode, pushed.headers['idempotent-replayed']], [400, 'true']);
+    // Under a new key the same export is new records: stored again, which the count below then sees.
+    assert.equal((await ship(second.pipeline, '/v1/logs', 'export-2', otlpExport('gamma'))).statusCode, 200);
+    await eventually(
+      async () => ((await stored(second.pipeline, 'gamma')) === 6 ? true : undefined),
+      10_000,
+      'the second export stored',
+    );
+    assert.equal(await stored(second.pipeline, 'delta'), 3);
+  } finally {
+    await second.close();
+  }
+});
+
 test('a key whose answer is only in the log, not yet in the journal, is remembered from the log at start', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'idl-idem-log-'));
   const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { IngestResponse } from '@instant-logs/schema';
 import { COLLECTOR_ERRORS } from '../errors.ts';
 import { acceptBody, acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodeBody } from '../decode-body.ts';
-import { idempotencyClaim } from '../idempotency.ts';
 import { inIngestSpan } from '../tracing.ts';
+import { idempotently } from './idempotently.ts';
 
 const NDJSON_TYPES = new Set([
   'application/x-ndjson',
@@ -23,12 +22,7 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
       const started = performance.now();
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw COLLECTOR_ERRORS.EMPTY({ reason: 'the request has no body' });
-      const claim = deps.idempotency ? idempotencyClaim(request.headers['idempotency-key'], body) : undefined;
-      const outcome = claim ? deps.idempotency!.claim(request.tenant, claim) : undefined;
-      if (outcome?.kind === 'replay')
-        return reply.status(202).header('idempotent-replayed', 'true').send(outcome.response);
-      let result: IngestResponse | undefined;
-      try {
+      const { response: result, replayed } = await idempotently(request, deps, 'logs', body, async (claim) => {
         const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const contentEncoding = request.headers['content-encoding'];
         if (deps.ingestThreads) {
@@ -39,15 +33,12 @@ export function registerIngestRoute(app: FastifyInstance, deps: AcceptDeps): voi
             tenant: request.tenant,
             receivedMs: deps.clock(),
           };
-          result = await acceptBody(job, deps.ingestThreads, deps, claim);
-        } else {
-          const items = await decodeBody(body, contentEncoding, NDJSON_TYPES.has(type));
-          result = await acceptRecords(items, request.tenant, deps, undefined, claim);
+          return acceptBody(job, deps.ingestThreads, deps, claim);
         }
-      } finally {
-        // Only a stored answer is remembered: after a failure the same key may try again.
-        if (outcome?.kind === 'new') outcome.settle(result !== undefined && result.accepted > 0 ? result : undefined);
-      }
+        const items = await decodeBody(body, contentEncoding, NDJSON_TYPES.has(type));
+        return acceptRecords(items, request.tenant, deps, undefined, claim);
+      });
+      if (replayed) return reply.status(202).header('idempotent-replayed', 'true').send(result);
       if (result.accepted === 0) {
         const first = result.errors[0]!;
         throw COLLECTOR_ERRORS.INVALID_RECORDS({

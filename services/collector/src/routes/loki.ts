@@ -5,10 +5,12 @@ import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decodePush } from '../loki/decode.ts';
 import { describeRejections, mapPush } from '../loki/map.ts';
 import { inIngestSpan } from '../tracing.ts';
+import { idempotently } from './idempotently.ts';
 
 /**
  * POST /loki/api/v1/push: Grafana Loki's push API (snappy protobuf or JSON), so Promtail, Alloy and Loki
- * client libraries can ship here. Answers as Loki does: 204 with no body, errors as plain text.
+ * client libraries can ship here. Answers as Loki does: 204 with no body, errors as plain text. An
+ * Idempotency-Key header makes a retry of a stored push get its first answer, stored once (see idempotently).
  */
 export function registerLokiRoute(app: FastifyInstance, deps: AcceptDeps): void {
   app.post('/loki/api/v1/push', { config: { access: 'ingest' } }, (request, reply) =>
@@ -22,8 +24,11 @@ export function registerLokiRoute(app: FastifyInstance, deps: AcceptDeps): void 
           request.headers['content-encoding'],
         );
         const { items, where } = mapPush(push);
-        const result = await acceptRecords(items, request.tenant, deps);
-        deps.metrics.ackSeconds.observe({ route: 'loki' }, (performance.now() - started) / 1000);
+        const { response: result, replayed } = await idempotently(request, deps, 'loki', request.body, (claim) =>
+          acceptRecords(items, request.tenant, deps, undefined, claim),
+        );
+        if (!replayed) deps.metrics.ackSeconds.observe({ route: 'loki' }, (performance.now() - started) / 1000);
+        else reply.header('idempotent-replayed', 'true');
         if (result.rejected === 0) return reply.status(204).send();
         // The good entries are already stored. Loki clients treat a 4xx as final and never retry it, so
         // answering 400 reports the dropped entries without causing the stored ones to be sent twice.

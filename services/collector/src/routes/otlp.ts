@@ -3,15 +3,17 @@ import { CodedError } from '@instant-logs/service-kit';
 import { acceptRecords, type AcceptDeps } from '../accept.ts';
 import { decompress } from '../decode-body.ts';
 import { inIngestSpan } from '../tracing.ts';
+import { idempotently } from './idempotently.ts';
 import { decodeOtlpLogs, OtlpDecodeError } from '../otlp/decode.ts';
 import { encodeExportLogsResponse, encodeOtlpStatus } from '../otlp/response.ts';
 
 // google.rpc.Code for each HTTP status we answer with, as OTLP clients expect in the Status body.
-const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 422: 3, 429: 8, 500: 13, 503: 14 };
 
 /**
  * POST /v1/logs: OTLP/HTTP logs in JSON or protobuf, so OpenTelemetry SDK exporters can point here.
- * Records the collector refuses are reported as partial success, as the OTLP spec asks.
+ * Records the collector refuses are reported as partial success, as the OTLP spec asks. An Idempotency-Key
+ * header makes a retry of a stored export get its first answer, stored once (see idempotently).
  */
 export function registerOtlpRoute(app: FastifyInstance, deps: AcceptDeps): void {
   app.post('/v1/logs', { config: { access: 'ingest' } }, (request, reply) =>
@@ -21,12 +23,17 @@ export function registerOtlpRoute(app: FastifyInstance, deps: AcceptDeps): void 
       try {
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const { records } = decodeOtlpLogs(await decompress(body, request.headers['content-encoding']), contentType);
-        const result = await acceptRecords(
-          records.map((record) => ({ record })),
-          request.tenant,
-          deps,
+        const { response: result, replayed } = await idempotently(request, deps, 'otlp', body, (claim) =>
+          acceptRecords(
+            records.map((record) => ({ record })),
+            request.tenant,
+            deps,
+            undefined,
+            claim,
+          ),
         );
-        deps.metrics.ackSeconds.observe({ route: 'otlp' }, (performance.now() - started) / 1000);
+        if (!replayed) deps.metrics.ackSeconds.observe({ route: 'otlp' }, (performance.now() - started) / 1000);
+        else reply.header('idempotent-replayed', 'true');
         const first = result.errors[0];
         const partial = first
           ? {

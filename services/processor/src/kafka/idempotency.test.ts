@@ -77,6 +77,16 @@ async function pipeline() {
     assert.equal(res.statusCode, 202, res.body);
     return res.json() as unknown;
   };
+  /** An OTLP/JSON export or a Loki push under an Idempotency-Key, answered as each protocol answers a success. */
+  const ship = async (protocol: 'otlp' | 'loki', payload: string, key: string) => {
+    const res = await collector.inject({
+      method: 'POST',
+      url: protocol === 'otlp' ? '/v1/logs' : '/loki/api/v1/push',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
+      payload,
+    });
+    assert.equal(res.statusCode, protocol === 'otlp' ? 200 : 204, res.body);
+  };
   /** An Elasticsearch bulk request of one document per marker, each named by `_id` when `ids` says so. */
   const bulk = async (markers: readonly string[], ids: (marker: string) => string | undefined) => {
     const res = await collector.inject({
@@ -151,7 +161,7 @@ async function pipeline() {
       await a.disconnect();
     }
   };
-  return { post, bulk, startProcessor, caughtUp };
+  return { post, ship, bulk, startProcessor, caughtUp };
 }
 
 /** NDJSON of `count` records over four services (so a request is several messages), each with its own marker. */
@@ -186,6 +196,49 @@ test('a retried request with the same key and body is stored once; the same body
     assert.deepEqual(await copies('same'), everyOnce('same', 40, 2));
     assert.equal(await processor.skipped(), 40, 'the retry’s records are counted as skipped');
     assert.equal(await processor.reused(), 0);
+  } finally {
+    await processor.stop();
+  }
+});
+
+/** `count` records as an OTLP/JSON export or a Loki push, each with its marker attribute. */
+function shipped(protocol: 'otlp' | 'loki', prefix: string, count: number): string {
+  const markers = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  if (protocol === 'loki') {
+    const ns = '1795000000000000000';
+    return JSON.stringify({
+      streams: [{ stream: { service: 'svc-loki' }, values: markers.map((m) => [ns, `handled ${m}`, { marker: m }]) }],
+    });
+  }
+  const logRecords = markers.map((m) => ({
+    body: { stringValue: `handled ${m}` },
+    attributes: [{ key: 'marker', value: { stringValue: m } }],
+  }));
+  return JSON.stringify({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc-otlp' } }] },
+        scopeLogs: [{ logRecords }],
+      },
+    ],
+  });
+}
+
+test('OTLP exports and Loki pushes retried with their Idempotency-Key are stored once; the key on another route is another request', async () => {
+  const p = await pipeline();
+  const processor = await p.startProcessor();
+  try {
+    for (let copy = 0; copy < 2; copy++) {
+      await p.ship('otlp', shipped('otlp', 'export', 20), 'export-0001');
+      await p.ship('loki', shipped('loki', 'push', 20), 'push-0001');
+    }
+    // The same key on the other route digests the route too, so it is a request of its own: stored, and counted.
+    await p.ship('loki', shipped('loki', 'push', 20), 'export-0001');
+    await p.caughtUp();
+    assert.deepEqual(await copies('export'), everyOnce('export', 20, 1));
+    assert.deepEqual(await copies('push'), everyOnce('push', 20, 2));
+    assert.equal(await processor.skipped(), 40, 'both retries’ records are counted as skipped');
+    assert.equal(await processor.reused(), 1);
   } finally {
     await processor.stop();
   }
