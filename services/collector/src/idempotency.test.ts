@@ -78,6 +78,32 @@ test('answers survive a reopen through the journal; aged-out and torn lines are 
   assert.doesNotMatch(await readFile(journal, 'utf8'), /torn|"old"/);
 });
 
+test('a forgotten answer frees its key, also after a reopen; a claim with another digest or still in flight stays', async () => {
+  const journal = join(await mkdtemp(join(tmpdir(), 'idl-idem-')), 'idempotency.ndjson');
+  const first = await createIdempotencyLedger({ windowMs: 60_000, journal });
+  settleNew(first.claim('acme', claimOf('doc')));
+  settleNew(first.claim('acme', claimOf('other')));
+  const inFlight = first.claim('acme', claimOf('running'));
+  first.forget('acme', claimOf('doc'));
+  first.forget('acme', claimOf('other', 'another body'));
+  first.forget('acme', claimOf('running'));
+  first.forget('globex', claimOf('other'));
+  assert.equal(first.claim('acme', claimOf('doc')).kind, 'new', 'forgotten: the next request is new');
+  assert.equal(first.claim('acme', claimOf('other')).kind, 'replay');
+  assert.equal(
+    codeOf(() => first.claim('acme', claimOf('running'))),
+    '409 IDEMPOTENCY_KEY_IN_FLIGHT',
+  );
+  assert.equal(inFlight.kind, 'new');
+  await first.flush();
+  await first.close();
+  const reopened = await createIdempotencyLedger({ windowMs: 60_000, journal });
+  assert.equal(reopened.claim('acme', claimOf('doc')).kind, 'new', 'the journal remembers the forgetting');
+  assert.equal(reopened.claim('acme', claimOf('other')).kind, 'replay');
+  assert.doesNotMatch(await readFile(journal, 'utf8'), /"key":"doc"/, 'rewritten without it');
+  await reopened.close();
+});
+
 test('flush waits for the journal lines before it; a journal that cannot be written is reported, the key still kept until a restart', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'idl-idem-'));
   const journal = join(dir, 'idempotency.ndjson');

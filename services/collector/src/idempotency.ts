@@ -24,6 +24,11 @@ export interface IdempotencyLedger {
   /** Records an answer already made durable elsewhere (a log entry replayed at start). */
   remember(tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number): void;
   /**
+   * Forgets an answered claim after all (a named document whose record the store refused for good), so the
+   * next request with it is new; made durable by the next flush. A claim remembered with another digest stays.
+   */
+  forget(tenant: string, claim: IdempotencyClaim): void;
+  /**
    * Makes every answer remembered so far durable in the journal (fdatasync). The embedded log processor
    * awaits it before the log's cursor passes stored entries, so a power cut cannot take a key whose
    * entry the log no longer holds. Never rejects: a failure goes to onError.
@@ -94,6 +99,7 @@ export function forwardIdempotencyKeys(): IdempotencyLedger {
   return {
     claim: () => ({ kind: 'new', settle }),
     remember: () => undefined,
+    forget: () => undefined,
     flush: async () => undefined,
     close: async () => undefined,
   };
@@ -155,7 +161,9 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
     );
     for (const line of text.split('\n')) {
       const saved = parseLine(line);
-      if (saved && saved.atMs > clock() - options.windowMs) keep(saved.tenant, saved, saved.response, saved.atMs);
+      if (saved?.response === undefined) {
+        if (saved) entries.delete(id(saved.tenant, saved.key));
+      } else if (saved.atMs > clock() - options.windowMs) keep(saved.tenant, saved, saved.response, saved.atMs);
     }
     // Rewritten without what aged out, so the journal stays about one window long.
     const temp = `${journal}.tmp`;
@@ -187,6 +195,15 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
         },
       };
     },
+    forget(tenant, claim) {
+      const known = entries.get(id(tenant, claim.key));
+      if (known?.response === undefined || known.digest !== claim.digest) return;
+      entries.delete(id(tenant, claim.key));
+      if (!options.journal) return;
+      // A line without an answer: reading the journal back, it takes the key's earlier line out again.
+      pendingLines.push(lineOf(id(tenant, claim.key), { digest: claim.digest, atMs: clock() }));
+      if (pendingLines.length === 1) writes = writes.then(appendPending);
+    },
     remember(tenant, claim, response, atMs) {
       const known = entries.get(id(tenant, claim.key));
       if (known?.response === undefined && atMs > clock() - options.windowMs) persist(tenant, claim, response, atMs);
@@ -210,9 +227,10 @@ function lineOf(k: string, e: Entry): string {
   return `${JSON.stringify({ tenant, key, digest: e.digest, response: e.response, atMs: e.atMs })}\n`;
 }
 
-function parseLine(
-  line: string,
-): (IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number }) | undefined {
+type SavedLine = IdempotencyClaim & { tenant: string; response?: IngestResponse; atMs: number };
+
+// A line without a response is a claim forgotten after it was answered (IdempotencyLedger.forget).
+function parseLine(line: string): SavedLine | undefined {
   try {
     const v = JSON.parse(line) as Record<string, unknown>;
     const ok =
@@ -220,10 +238,8 @@ function parseLine(
       typeof v['key'] === 'string' &&
       typeof v['digest'] === 'string' &&
       typeof v['atMs'] === 'number' &&
-      v['response'];
-    return ok
-      ? (v as unknown as IdempotencyClaim & { tenant: string; response: IngestResponse; atMs: number })
-      : undefined;
+      (v['response'] === undefined || (typeof v['response'] === 'object' && v['response'] !== null));
+    return ok ? (v as unknown as SavedLine) : undefined;
   } catch {
     // A line the crash cut short: the log entry it describes is replayed from the log itself.
     return undefined;

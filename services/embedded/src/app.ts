@@ -29,7 +29,7 @@ import {
   type SavedStores,
   type TailLimits,
 } from '@instant-logs/query';
-import { createWalQueue, type LogQueue, type SegmentLog } from '@instant-logs/queue';
+import { createWalQueue, DOCUMENT_DIGEST, type LogQueue, type SegmentLog } from '@instant-logs/queue';
 import {
   type ApiKeyring,
   type HttpTimeouts,
@@ -211,7 +211,14 @@ function behindLog(deps: EmbeddedDeps, wal: EmbeddedDeps['wal'], registry: Regis
   const ledger = deps.idempotency;
   const options = {
     ...DEFAULT_LOG_PROCESSOR_OPTIONS,
-    ...(ledger ? { beforeCommit: () => ledger.flush() } : {}),
+    ...(ledger
+      ? {
+          beforeCommit: () => ledger.flush(),
+          forgetDocuments: (documents: readonly { tenant: string; key: string }[]) => {
+            for (const d of documents) ledger.forget(d.tenant, { key: d.key, digest: DOCUMENT_DIGEST });
+          },
+        }
+      : {}),
     ...wal.processor,
   };
   const onError = (err: unknown) => app.log.error({ err }, 'Failed to read the log; retrying');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeChunk, openSegmentLog } from '@instant-logs/queue';
-import { LogPage } from '@instant-logs/schema';
+import { formatTimestamp, LogPage, nowNs, queuedLine } from '@instant-logs/schema';
 import { documentClaim } from '@instant-logs/collector';
 import { openIdempotencyLedger } from './idempotency.ts';
 import { eventually, startTestPipeline } from './test-pipeline.ts';
@@ -221,6 +221,50 @@ test('an Elasticsearch document sent again with its _id is stored once, also aft
     );
     assert.ok(e3);
     assert.equal(await stored(second.pipeline, 'esdoc'), 3);
+  } finally {
+    await second.close();
+  }
+});
+
+test('a named document whose record the store refuses is forgotten: a corrected copy is stored, also after a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idl-idem-es-dead-'));
+  // What the collector acknowledged before a restart: the document's line in the log with its key, a line the
+  // store refuses for good (a severity number that is not one).
+  const log = await openSegmentLog({ dir, segmentBytes: 128 * 1024 });
+  const at = formatTimestamp(nowNs());
+  const refused = queuedLine({
+    ...{ id: '01936d5c-0000-7000-8000-000000000001', tenant: 'default', timestamp: at, observed_timestamp: at },
+    ...{ service: 'web', level: 'info', severity_text: 'INFO', severity_number: 'not a number', body: 'esdoc broken' },
+    ...{ attributes: {}, resource: {}, trace_id: '', span_id: '' },
+  } as never);
+  const named = documentClaim('web', 'broken');
+  await log.append(encodeChunk({ tenant: 'default', rows: 1, data: Buffer.from(refused), documentKeys: [named.key] }));
+  await log.close();
+  const deadLetters = join(dir, 'dead-letters.ndjson');
+  const first = await open(dir);
+  await eventually(
+    async () =>
+      existsSync(deadLetters) && readFileSync(deadLetters, 'utf8').includes('esdoc broken') ? true : undefined,
+    10_000,
+    'the refused line dead-lettered',
+  );
+  const store = first.pipeline.store;
+  // Closing lets the processor finish that batch: the key is forgotten before the log lets the entry go.
+  await first.close();
+
+  const second = await open(dir, { store });
+  try {
+    assert.deepEqual(items(await bulk(second.pipeline, 'create', ['broken'])), ['create broken 201']);
+    await eventually(
+      async () => ((await stored(second.pipeline, 'broken')) === 1 ? true : undefined),
+      10_000,
+      'stored',
+    );
+    assert.deepEqual(
+      items(await bulk(second.pipeline, 'create', ['broken'])),
+      ['create broken 409'],
+      'now it was stored',
+    );
   } finally {
     await second.close();
   }

@@ -12,6 +12,8 @@ export interface SourceMessage {
   trace?: Record<string, string>;
   /** The Idempotency-Key, body digest and part of the request it came from, when the client sent a key. */
   idempotency?: MessageIdempotency;
+  /** Each line's document key (null for an unnamed one), when a local log entry's request named documents. */
+  documentKeys?: readonly (string | null)[];
 }
 
 export interface BatchLimits {

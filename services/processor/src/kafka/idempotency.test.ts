@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { buildApp as buildCollector, forwardIdempotencyKeys } from '@instant-logs/collector';
+import { buildApp as buildCollector, documentClaim, forwardIdempotencyKeys } from '@instant-logs/collector';
 import { createKafkaQueue, type KafkaQueue } from '@instant-logs/queue';
+import { formatTimestamp, nowNs, queuedLine } from '@instant-logs/schema';
 import { parseApiKeys } from '@instant-logs/service-kit';
 import {
   createChdbTransport,
@@ -317,5 +318,34 @@ test('an Elasticsearch document sent again with its _id is stored once, also acr
     assert.equal(await second.reused(), 0);
   } finally {
     await second.stop();
+  }
+});
+
+test('a named document whose record ClickHouse refuses is not remembered: a corrected copy is stored', async () => {
+  const p = await pipeline();
+  const processor = await p.startProcessor();
+  try {
+    // A line the collector could not have refused reaching the topic under its document's key: a severity number
+    // that is not one, which the store refuses for good.
+    const at = formatTimestamp(nowNs());
+    const refused = queuedLine({
+      ...{ id: '01936d5c-0000-7000-8000-000000000002', tenant: 'shop', timestamp: at, observed_timestamp: at },
+      ...{ service: 'svc-0', level: 'info', severity_text: 'INFO', severity_number: 'not a number' },
+      ...{ body: 'handled dead-0', attributes: { marker: 'dead-0' }, resource: {}, trace_id: '', span_id: '' },
+    } as never);
+    await queue!.publish({
+      tenant: 'shop',
+      rows: 1,
+      data: Buffer.from(refused),
+      documentKeys: [documentClaim('web', 'dead-0').key],
+    });
+    await p.caughtUp();
+    assert.deepEqual(await copies('dead'), new Map(), 'the refused line went to the dead letters');
+    assert.deepEqual(await p.bulk(['dead-0'], (marker) => marker), [201]);
+    await p.caughtUp();
+    assert.deepEqual(await copies('dead'), new Map([['dead-0', 1]]), 'the corrected copy is stored');
+    assert.equal(await processor.skipped(), 0);
+  } finally {
+    await processor.stop();
   }
 });

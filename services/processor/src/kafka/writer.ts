@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { joinLines, type ReuseBuffer } from '@instant-logs/queue';
+import { DOCUMENT_DIGEST, joinLines, type ReuseBuffer } from '@instant-logs/queue';
 import { readableQueuedLine } from '@instant-logs/schema';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { dedupToken, encodeIntent } from './intent.ts';
@@ -35,6 +35,17 @@ export interface WriterDeps {
   insertMemory?: ReuseBuffer;
   /** Idempotency-Keys stored within their window; absent = no message is skipped as a client's retry. */
   keys?: StoredKeys;
+  /**
+   * Told the named documents whose record went to the dead letters, before the batch is committed: whoever
+   * remembered their keys forgets them, so a corrected copy is stored instead of skipped as a repeat.
+   */
+  forgetDocuments?(documents: readonly UnstoredDocument[]): Promise<void> | void;
+}
+
+/** A document its sender named (an Elasticsearch `_id`) whose record was not stored. */
+export interface UnstoredDocument {
+  tenant: string;
+  key: string;
 }
 
 export interface WriterObserver {
@@ -78,10 +89,17 @@ export async function writeBatch(
       () => true,
     );
     const { kept, remember } = await withoutRetries(deps, partition, batch);
-    if (kept.length > 0) await insertIsolating(deps, partition, kept, dedupToken(deps.topic, partition, start, end));
+    const unstored: UnstoredDocument[] = [];
+    const token = dedupToken(deps.topic, partition, start, end);
+    if (kept.length > 0) await insertIsolating(deps, partition, kept, token, unstored);
+    const stored = unstored.length === 0 ? remember : remember.filter((p) => !isUnstored(p, unstored));
     // After the records: a crash in between replays the batch, finds none of its keys and inserts the same
     // messages under the same token, which ClickHouse drops as a duplicate.
-    if (remember.length > 0) await untilDone(deps, partition, () => deps.keys!.remember(remember), deps.isTransient);
+    if (stored.length > 0) await untilDone(deps, partition, () => deps.keys!.remember(stored), deps.isTransient);
+    if (unstored.length > 0 && deps.forgetDocuments) {
+      const forget = deps.forgetDocuments;
+      await untilDone(deps, partition, async () => forget(unstored), deps.isTransient);
+    }
     await untilDone(
       deps,
       partition,
@@ -114,11 +132,23 @@ async function withoutRetries(
   return sorted;
 }
 
+// A named document's part, when its only record went to the dead letters.
+const isUnstored = (p: { tenant: string; key: string; digest: string }, unstored: readonly UnstoredDocument[]) =>
+  p.digest === DOCUMENT_DIGEST && unstored.some((d) => d.tenant === p.tenant && d.key === p.key);
+
+// The key a line's document is remembered under, if its sender named it: a local log entry lists its lines'
+// keys; on Kafka a named document travels alone, its key in the idempotency headers.
+function documentKeyOf(m: SourceMessage, line: number): string | undefined {
+  if (m.idempotency?.digest === DOCUMENT_DIGEST) return m.idempotency.key;
+  return m.documentKeys?.[line] ?? undefined;
+}
+
 async function insertIsolating(
   deps: WriterDeps,
   partition: number,
   messages: readonly SourceMessage[],
   token: string,
+  unstored: UnstoredDocument[],
 ): Promise<void> {
   deps.insertMemory?.reset();
   const data = joinLines(
@@ -129,11 +159,12 @@ async function insertIsolating(
   const failure = await insertOnce(deps, partition, data, rows, token, messages);
   if (!failure) return;
   if (messages.length > 1) {
-    for (const m of messages) await insertIsolating(deps, partition, [m], `${token}/o${m.offset}`);
+    for (const m of messages) await insertIsolating(deps, partition, [m], `${token}/o${m.offset}`, unstored);
     return;
   }
   // Only a refused message is decoded, to find its bad lines.
-  await isolateLines(deps, partition, messages[0]!, messages[0]!.value.toString('utf8').split('\n'), 0, token, failure);
+  const lines = messages[0]!.value.toString('utf8').split('\n');
+  await isolateLines(deps, partition, messages[0]!, lines, 0, token, failure, unstored);
 }
 
 // Halves the lines of one message until the refused ones stand alone; each half has its own
@@ -146,6 +177,7 @@ async function isolateLines(
   from: number,
   token: string,
   failure: unknown,
+  unstored: UnstoredDocument[],
 ): Promise<void> {
   if (lines.length === 1) {
     const letter = {
@@ -165,6 +197,8 @@ async function isolateLines(
       () => true,
     );
     deps.observe.deadLettered(1);
+    const key = documentKeyOf(m, from);
+    if (key !== undefined) unstored.push({ tenant: m.tenant, key });
     return;
   }
   const mid = Math.ceil(lines.length / 2);
@@ -174,7 +208,7 @@ async function isolateLines(
   ] as const) {
     const partToken = `${token}/L${at}-${at + part.length - 1}`;
     const partFailure = await insertOnce(deps, partition, Buffer.from(part.join('\n')), part.length, partToken, [m]);
-    if (partFailure) await isolateLines(deps, partition, m, part, at, partToken, partFailure);
+    if (partFailure) await isolateLines(deps, partition, m, part, at, partToken, partFailure, unstored);
   }
 }
 

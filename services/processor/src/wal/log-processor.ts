@@ -5,7 +5,7 @@ import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { tracedInsert } from '../traced-insert.ts';
 import { cutBatches, type BatchLimits, type SourceMessage } from '../kafka/batches.ts';
 import { decodeIntent } from '../kafka/intent.ts';
-import { writeBatch, type DeadLetter, type WriterObserver } from '../kafka/writer.ts';
+import { writeBatch, type DeadLetter, type WriterDeps, type WriterObserver } from '../kafka/writer.ts';
 
 export interface LogProcessorOptions {
   limits: BatchLimits;
@@ -19,6 +19,8 @@ export interface LogProcessorOptions {
    * process makes its Idempotency-Key journal durable here, so a key outlives its entry.
    */
   beforeCommit?: () => Promise<void>;
+  /** Named documents whose record went to the dead letters, told before the commit (WriterDeps.forgetDocuments). */
+  forgetDocuments?: WriterDeps['forgetDocuments'];
 }
 
 export const DEFAULT_LOG_PROCESSOR_OPTIONS = Object.freeze({
@@ -69,6 +71,7 @@ export function startLogProcessor(
       await log.commit(metadata === null ? (following.get(offset) ?? offset) : offset, metadata);
     },
     deadLetter: (letters: DeadLetter[]) => appendDeadLetters(options.deadLetterFile, letters),
+    ...(options.forgetDocuments ? { forgetDocuments: options.forgetDocuments } : {}),
     heartbeat: async () => {},
     // On shutdown a failing store is not waited for: the entries stay in the log for the next start.
     shouldStop: () => stopping && failing,
@@ -91,6 +94,7 @@ export function startLogProcessor(
       rows: chunk.rows,
       tenant: chunk.tenant,
       ...(chunk.trace ? { trace: chunk.trace } : {}),
+      ...(chunk.documentKeys ? { documentKeys: chunk.documentKeys } : {}),
     };
   };
 
