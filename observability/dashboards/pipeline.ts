@@ -230,6 +230,28 @@ export function pipelineDashboard() {
             queries: [{ expr: `max by (instance) (instant_logs_wal_lag_seconds{${S}})`, legend: '{{instance}}' }],
           }),
           timeseries({
+            title: 'Local log group commits (embedded)',
+            description:
+              'Time to write and fdatasync one group of local log entries: every acknowledgement waits for its group, so this is the floor of the ack latency.',
+            unit: 's',
+            queries: [
+              { expr: quantile(0.5, 'instant_logs_wal_group_commit_seconds'), legend: 'p50' },
+              { expr: quantile(0.99, 'instant_logs_wal_group_commit_seconds'), legend: 'p99' },
+            ],
+          }),
+          timeseries({
+            title: 'Requests per local log group commit (embedded)',
+            description:
+              'How many requests one write and fdatasync of the local log acknowledged, on average: more under load, which is what keeps the syncs few.',
+            unit: 'short',
+            queries: [
+              {
+                expr: `sum(${rate('instant_logs_wal_group_commit_entries_sum')}) / sum(${rate('instant_logs_wal_group_commit_entries_count')})`,
+                legend: 'requests per group',
+              },
+            ],
+          }),
+          timeseries({
             title: 'Dead-lettered records',
             description: 'Records ClickHouse refused for good, sent to the dead-letter topic.',
             unit: 'cps',

@@ -31,6 +31,7 @@ export {
   openSegmentLog,
   LogAppendError,
   type SegmentLog,
+  type GroupCommit,
   type SegmentLogOptions,
   type LogEntry,
   type Recovery,

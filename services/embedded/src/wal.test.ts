@@ -63,6 +63,10 @@ test('a 202 means the records are in the log on disk; the log processor then sto
     const metrics = (await pipeline.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, /^instant_logs_wal_unstored_bytes 0$/m);
     assert.match(metrics, /^instant_logs_processor_batch_rows_sum 30$/m);
+    // The one request was one entry of one group commit, timed.
+    assert.match(metrics, /^instant_logs_wal_group_commit_entries_sum 1$/m);
+    assert.match(metrics, /^instant_logs_wal_group_commit_seconds_count 1$/m);
+    assert.match(metrics, /^instant_logs_wal_group_commit_seconds_bucket\{le="\+Inf"\} 1$/m);
   });
 });
 

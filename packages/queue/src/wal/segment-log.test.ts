@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSegmentLog, type SegmentLog } from './segment-log.ts';
+import { openSegmentLog, type GroupCommit, type SegmentLog } from './segment-log.ts';
 import { ENTRY_HEADER_BYTES, frameEntry, holeSizes, segmentName, writeAll } from './segment-files.ts';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'idl-wal-'));
@@ -36,14 +36,27 @@ test('appended entries are read back in order at their positions, also after reo
 
 test('concurrent appends are group-committed: one write and one fdatasync for all that waited', async () => {
   const log = await openSegmentLog({ dir: freshDir(), segmentBytes: 1 << 20 });
+  const groups: GroupCommit[] = [];
+  const stop = log.onGroupCommit((group) => groups.push(group));
   const positions = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(Buffer.from(`entry ${i}`))));
   // The first append finds the log idle and goes alone; the other 99 queue behind its fsync.
   assert.equal(log.groupCommits(), 2);
+  assert.deepEqual(
+    groups.map((g) => [g.entries, g.bytes]),
+    [
+      [1, ENTRY_HEADER_BYTES + 7],
+      [99, 99 * ENTRY_HEADER_BYTES + 9 * 7 + 90 * 8],
+    ],
+  );
+  assert.ok(groups.every((g) => g.seconds > 0));
   assert.deepEqual(
     positions,
     [...positions].sort((a, b) => (a < b ? -1 : 1)),
   );
   assert.equal((await text(log)).length, 100);
+  stop();
+  await log.append(Buffer.from('unheard'));
+  assert.equal(groups.length, 2, 'a removed listener hears no more');
   await log.close();
 });
 

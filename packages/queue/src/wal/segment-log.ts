@@ -92,7 +92,16 @@ export interface SegmentLog {
   unstoredAgeMs(): number;
   /** Group commits so far: each is one write and one fdatasync. */
   groupCommits(): number;
+  /** Calls `listener` after each group commit with its entries and how long its write and fdatasync took; returns a remover. */
+  onGroupCommit(listener: (group: GroupCommit) => void): () => void;
   close(): Promise<void>;
+}
+
+/** One write and fdatasync shared by the entries appended while the one before was in progress. */
+export interface GroupCommit {
+  entries: number;
+  bytes: number;
+  seconds: number;
 }
 
 interface Segment {
@@ -207,6 +216,7 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
   let writing: Promise<void> | undefined;
   let closed = false;
   let groups = 0;
+  const groupListeners = new Set<(group: GroupCommit) => void>();
   let broken: Error | undefined;
   const waiters = new Set<() => void>();
   const wakeWaiters = () => {
@@ -283,10 +293,13 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       const bytes = group.reduce((n, p) => n + p.bytes, 0);
       try {
         if (broken) throw broken;
+        const started = performance.now();
         let position = await writeGroup(
           group.flatMap((p) => p.frame),
           bytes,
         );
+        const seconds = (performance.now() - started) / 1000;
+        for (const listener of groupListeners) listener({ entries: group.length, bytes, seconds });
         unstoredGroups.push({ end: position + BigInt(bytes), at: group[0]!.at });
         for (const p of group) {
           p.resolve(position);
@@ -406,6 +419,10 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
       return oldest === undefined ? 0 : clock() - oldest;
     },
     groupCommits: () => groups,
+    onGroupCommit(listener) {
+      groupListeners.add(listener);
+      return () => void groupListeners.delete(listener);
+    },
     async close() {
       closed = true;
       wakeWaiters();
