@@ -169,6 +169,16 @@ bench-tail: deps
 bench-patterns: deps
 	node bench/patterns.ts
 
+# What an insert costs whatever its size, and which part of the schema pays it (rollup view, synced parts, indexes on insert).
+.PHONY: bench-insert-fixed-cost
+bench-insert-fixed-cost: deps
+	node bench/insert-fixed-cost.ts
+
+# Where a paced request's acknowledgement time goes: client latency beside the server's ack and group-commit histograms.
+.PHONY: bench-ack-composition
+bench-ack-composition: deps
+	node bench/ack-composition.ts
+
 # Kafka path: broker, collector, processor, ClickHouse and query as separate processes.
 bench-kafka: deps
 	node bench/kafka/run.ts

@@ -190,16 +190,18 @@ export function threadMeter(pid: number): () => { thread: string; cores: number 
   };
 }
 
+/** CPU seconds spent machine-wide so far (all processes and the kernel's own threads, from /proc/stat). */
+export function machineCpuSeconds(): number {
+  const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return (v.reduce((a, b) => a + b, 0) - idle) / TICKS_PER_SECOND;
+}
+
 /** Cores kept busy machine-wide (all processes, from /proc/stat) from now until the returned function is called. */
 export function machineMeter(): () => number {
-  const busy = () => {
-    const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    return v.reduce((a, b) => a + b, 0) - idle;
-  };
-  const b0 = busy();
+  const b0 = machineCpuSeconds();
   const t0 = performance.now();
-  return () => round((busy() - b0) / TICKS_PER_SECOND / ((performance.now() - t0) / 1000), 2);
+  return () => round((machineCpuSeconds() - b0) / ((performance.now() - t0) / 1000), 2);
 }
 
 /** CPU pressure (share of time some runnable task waited for a CPU), from /proc/pressure/cpu. */
