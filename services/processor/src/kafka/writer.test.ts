@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DOCUMENT_DIGEST } from '@instant-logs/queue';
 import type { SourceMessage } from './batches.ts';
 import { encodeIntent } from './intent.ts';
 import type { StoredPart } from './retries.ts';
@@ -301,3 +302,32 @@ for (const [when, fail] of [
     assert.deepEqual(keys.parts.map((p) => p.source).sort(), ['logs/3/10', 'logs/3/11']);
   });
 }
+
+test('named documents whose line went to the dead letters are forgotten before the commit, and not remembered', async () => {
+  const keys = memoryKeys();
+  const forgotten: string[] = [];
+  const f = fake({
+    keys,
+    forgetDocuments: (documents) => {
+      forgotten.push(...documents.map((d) => `${d.tenant} ${d.key}`));
+      f.events.push('forget');
+    },
+  });
+  const named = (offset: number, key: string, line: string): SourceMessage => ({
+    ...message(offset, line),
+    idempotency: { key, digest: DOCUMENT_DIGEST, part: '0/1' },
+  });
+  // On Kafka a named document is a message of its own; a local log entry lists its lines' keys.
+  const entry = { ...message(12, 'd0', 'poison-d1', 'poison-d2'), documentKeys: ['_id d0', '_id d1', null] };
+  const batch = [
+    named(10, '_id a', 'poison-a'),
+    named(11, '_id b', 'b0'),
+    entry,
+    keyed(13, 'request', 'poison-r0', 'r1'),
+  ];
+  assert.equal(await writeBatch(f.deps, 3, batch), true);
+  assert.deepEqual(forgotten.sort(), ['acme _id a', 'acme _id d1']);
+  assert.deepEqual(keys.parts.map((p) => p.key).sort(), ['_id b', 'request'], 'a request with a refused line stays');
+  assert.deepEqual(f.events.slice(-2), ['forget', 'commit 14 null']);
+  assert.deepEqual(f.rows().sort(), ['b0', 'd0', 'r1']);
+});
