@@ -38,6 +38,10 @@ test('concurrent appends are group-committed: one write and one fdatasync for al
   const log = await openSegmentLog({ dir: freshDir(), segmentBytes: 1 << 20 });
   const groups: GroupCommit[] = [];
   const stop = log.onGroupCommit((group) => groups.push(group));
+  // A listener that throws fails no append: the entries are durable by then.
+  log.onGroupCommit(() => {
+    throw new Error('a broken metric');
+  });
   const positions = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(Buffer.from(`entry ${i}`))));
   // The first append finds the log idle and goes alone; the other 99 queue behind its fsync.
   assert.equal(log.groupCommits(), 2);

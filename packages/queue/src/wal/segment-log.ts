@@ -299,13 +299,20 @@ export async function openSegmentLog(options: SegmentLogOptions): Promise<Segmen
           bytes,
         );
         const seconds = (performance.now() - started) / 1000;
-        for (const listener of groupListeners) listener({ entries: group.length, bytes, seconds });
         unstoredGroups.push({ end: position + BigInt(bytes), at: group[0]!.at });
         for (const p of group) {
           p.resolve(position);
           position += BigInt(p.bytes);
         }
         wakeWaiters();
+        // Durable whatever a listener does: one that throws fails no append.
+        for (const listener of groupListeners) {
+          try {
+            listener({ entries: group.length, bytes, seconds });
+          } catch {
+            // A metric that cannot be recorded is not worth failing or slowing the log for.
+          }
+        }
       } catch (err) {
         for (const p of group) p.reject(err as Error);
       } finally {
