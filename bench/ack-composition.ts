@@ -8,6 +8,7 @@
 // (writes bench/results/ack-composition.{json,md})
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
+import { parseExposition, type Sample } from '../observability/exposition.ts';
 import { request } from './lib/http.ts';
 import { EMBEDDED_NODE_ARGS, startServer } from './lib/server.ts';
 import { load, machine, summarize } from './lib/stats.ts';
@@ -19,25 +20,24 @@ const PACED = Number(process.argv[3] ?? 600);
 const WARMUP = 100;
 const PER_BODY = 1000;
 
-/** Every sample of the server's exposition, by its full name with labels. */
-async function samples(agent: http.Agent, port: number): Promise<Map<string, number>> {
+/** Every sample the server exposes, read with the project's own exposition parser. */
+async function samples(agent: http.Agent, port: number): Promise<Sample[]> {
   const { text } = await request(agent, port, 'GET', '/metrics');
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([^#\s]\S*) (\S+)$/.exec(line);
-    if (m) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
+  return [...parseExposition(text).values()].flatMap((family) => family.samples);
+}
+
+/** Pure: how each sample named `name` with these labels changed between two scrapes, by its `le` label. */
+function changes(before: Sample[], after: Sample[], name: string, labels: Record<string, string> = {}) {
+  const of = (list: Sample[]) =>
+    list.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const was = new Map(of(before).map((s) => [s.labels['le'] ?? '', s.value]));
+  return of(after).map((s) => ({ le: s.labels['le'] ?? '', by: s.value - (was.get(s.labels['le'] ?? '') ?? 0) }));
 }
 
 /** Pure: the smallest bucket bound holding each quantile of the observations between two scrapes. */
-function bucketQuantiles(before: Map<string, number>, after: Map<string, number>, name: string, match = '') {
-  const buckets = [...after]
-    .filter(([k]) => k.startsWith(`${name}_bucket{`) && k.includes(match))
-    .map(([k, v]) => {
-      const le = /le="([^"]+)"/.exec(k)![1]!;
-      return [le === '+Inf' ? Infinity : Number(le) * 1000, v - (before.get(k) ?? 0)] as const;
-    })
+function bucketQuantiles(before: Sample[], after: Sample[], histogram: string, labels: Record<string, string> = {}) {
+  const buckets = changes(before, after, `${histogram}_bucket`, labels)
+    .map(({ le, by }) => [le === '+Inf' ? Infinity : Number(le) * 1000, by] as const)
     .sort((a, b) => a[0] - b[0]);
   const count = buckets.at(-1)?.[1] ?? 0;
   const bound = (q: number) => buckets.find(([, n]) => n >= q * count)?.[0] ?? null;
@@ -65,12 +65,12 @@ for (const rate of RATES) {
   const paced = await sendPaced(server.port, '/api/v1/logs', bodies.slice(WARMUP), rate, PER_BODY);
   const after = await samples(agent, server.port);
   await server.stop();
-  const d = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  const d = (name: string) => changes(before, after, name).reduce((n, c) => n + c.by, 0);
   const run: Run = {
     rate,
     acked: paced.acked,
     clientAckMs: summarize(paced.latenciesMs),
-    serverAck: bucketQuantiles(before, after, 'instant_logs_collector_ack_seconds', 'route="logs"'),
+    serverAck: bucketQuantiles(before, after, 'instant_logs_collector_ack_seconds', { route: 'logs' }),
     groupCommit: bucketQuantiles(before, after, 'instant_logs_wal_group_commit_seconds'),
     requestsPerGroup:
       Math.round(

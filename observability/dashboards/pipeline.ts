@@ -6,6 +6,11 @@ const S = 'namespace=~"$namespace", job=~"$pipeline(-collector|-processor|-query
 const rate = (metric: string, matchers = '') => `rate(${metric}{${S}${matchers}}[$__rate_interval])`;
 const quantile = (q: number, histogram: string, by = '') =>
   `histogram_quantile(${q}, sum by (le${by}) (${rate(`${histogram}_bucket`)}))`;
+// A histogram's median and 99th percentile, as a panel's lines.
+const p50p99 = (histogram: string) => [
+  { expr: quantile(0.5, histogram), legend: 'p50' },
+  { expr: quantile(0.99, histogram), legend: 'p99' },
+];
 const queryQuantile = (q: number) =>
   `histogram_quantile(${q}, sum by (le, route) (${rate('instant_logs_query_duration_seconds_bucket')}))`;
 const perPartition = (metric: string) => `max by (namespace, job, partition) (${metric}{${S}})`;
@@ -183,8 +188,7 @@ export function pipelineDashboard() {
                 expr: `sum(${rate('instant_logs_processor_batch_rows_sum')}) / sum(${rate('instant_logs_processor_batch_rows_count')})`,
                 legend: 'average',
               },
-              { expr: quantile(0.5, 'instant_logs_processor_batch_rows'), legend: 'p50' },
-              { expr: quantile(0.99, 'instant_logs_processor_batch_rows'), legend: 'p99' },
+              ...p50p99('instant_logs_processor_batch_rows'),
             ],
           }),
           timeseries({
@@ -203,10 +207,7 @@ export function pipelineDashboard() {
             title: 'Insert latency',
             description: 'Duration of successful ClickHouse inserts.',
             unit: 's',
-            queries: [
-              { expr: quantile(0.5, 'instant_logs_processor_insert_seconds'), legend: 'p50' },
-              { expr: quantile(0.99, 'instant_logs_processor_insert_seconds'), legend: 'p99' },
-            ],
+            queries: p50p99('instant_logs_processor_insert_seconds'),
           }),
           timeseries({
             title: 'Insert retries',
@@ -234,10 +235,7 @@ export function pipelineDashboard() {
             description:
               'Time to write and fdatasync one group of local log entries: every acknowledgement waits for its group, so this is the floor of the ack latency.',
             unit: 's',
-            queries: [
-              { expr: quantile(0.5, 'instant_logs_wal_group_commit_seconds'), legend: 'p50' },
-              { expr: quantile(0.99, 'instant_logs_wal_group_commit_seconds'), legend: 'p99' },
-            ],
+            queries: p50p99('instant_logs_wal_group_commit_seconds'),
           }),
           timeseries({
             title: 'Requests per local log group commit (embedded)',

@@ -138,12 +138,15 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
     pendingLines = [];
     await appendFile(options.journal!, text).then(() => void (unsynced = true), failed);
   };
-  const persist = (tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number) => {
-    keep(tenant, claim, response, atMs);
+  const journalLine = (tenant: string, key: string, entry: Entry) => {
     if (!options.journal) return;
-    pendingLines.push(lineOf(id(tenant, claim.key), { digest: claim.digest, response, atMs }));
+    pendingLines.push(lineOf(id(tenant, key), entry));
     // The first line since the last append queues the next one; the lines after it join it.
     if (pendingLines.length === 1) writes = writes.then(appendPending);
+  };
+  const persist = (tenant: string, claim: IdempotencyClaim, response: IngestResponse, atMs: number) => {
+    keep(tenant, claim, response, atMs);
+    journalLine(tenant, claim.key, { digest: claim.digest, response, atMs });
   };
   const sync = async (journal: string) => {
     const handle = await open(journal, 'a');
@@ -199,10 +202,8 @@ export async function createIdempotencyLedger(options: IdempotencyOptions): Prom
       const known = entries.get(id(tenant, claim.key));
       if (known?.response === undefined || known.digest !== claim.digest) return;
       entries.delete(id(tenant, claim.key));
-      if (!options.journal) return;
       // A line without an answer: reading the journal back, it takes the key's earlier line out again.
-      pendingLines.push(lineOf(id(tenant, claim.key), { digest: claim.digest, atMs: clock() }));
-      if (pendingLines.length === 1) writes = writes.then(appendPending);
+      journalLine(tenant, claim.key, { digest: claim.digest, atMs: clock() });
     },
     remember(tenant, claim, response, atMs) {
       const known = entries.get(id(tenant, claim.key));
